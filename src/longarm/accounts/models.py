@@ -1,0 +1,38 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Hotline operator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    INVESTIGATOR = "investigator", _("Investigator")
+    CUSTODIAN = "custodian", _("Identity custodian")
+    ANALYST = "analyst", _("Analyst")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles that may be chosen to receive new reports: they read report content (DESIGN §5).
+CONTENT_ROLES = frozenset({Role.CASEWORKER, Role.INVESTIGATOR})
+
+
+class StaffUser(AbstractUser):
+    """A staff account: one role, an X25519 key pair whose private half is locked under the password."""
+
+    role = models.CharField(max_length=16, choices=Role.choices)
+    public_key = models.BinaryField(max_length=32)
+    private_key_salt = models.BinaryField(max_length=16)
+    private_key_locked = models.BinaryField()
+    receives_new_reports = models.BooleanField(
+        default=False, help_text=_("New reports are sealed to this person's key when they arrive.")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[choice.value for choice in Role]), name="staff_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from longarm.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+]

@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from longarm.accounts.exceptions import LoginRefused
+from longarm.accounts.forms import LoginForm
+from longarm.accounts.services import staff_login, staff_logout
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_login(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+        except LoginRefused:
+            form.add_error(None, _("Those details did not work. Check them and try again, or wait a few minutes."))
+        else:
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = ""
+            return redirect(target or "cases:home")
+    return render(request, "accounts/login.html", {"form": form})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    staff_logout(request=request)
+    messages.info(request, _("You are logged out."))
+    return redirect("accounts:login")

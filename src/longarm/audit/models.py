@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActorKind(models.TextChoices):
+    STAFF = "staff", _("Staff member")
+    REPORTER = "reporter", _("Reporter")
+    SYSTEM = "system", _("System")
+
+
+class AuditEvent(models.Model):
+    """One link of the append-only, hash-chained log (DESIGN §4). It records who did what to which object,
+    never content and never a reporter's address."""
+
+    created_at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    event_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """A single row locked while appending, so that concurrent writers extend the chain one at a time."""
+
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.last_hash

@@ -1,0 +1,81 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from longarm.accounts.access import acting_staff, staff_view
+from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
+from longarm.cases.forms import ReceivesReportsForm, ReplyForm
+from longarm.intake.selectors import (
+    inbox_for_staff,
+    report_content,
+    report_for_staff,
+    report_thread,
+    staff_data_key,
+)
+from longarm.intake.services import message_post, report_record_read
+
+READERS = (Role.CASEWORKER, Role.INVESTIGATOR)
+
+
+@staff_view(*Role)
+def home(request: HttpRequest) -> HttpResponse:
+    role = acting_staff(request).role
+    if role in READERS:
+        return redirect("cases:inbox")
+    if role == Role.ADMIN:
+        return redirect("cases:staff_list")
+    return render(request, "cases/home.html")
+
+
+@staff_view(*READERS)
+def inbox(request: HttpRequest) -> HttpResponse:
+    reports = inbox_for_staff(user=acting_staff(request))[:200]
+    return render(request, "cases/inbox.html", {"reports": reports})
+
+
+@staff_view(*READERS)
+@require_http_methods(["GET", "POST"])
+def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    report, sealed = report_for_staff(user=user, public_id=public_id)
+    data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=user)
+        messages.success(request, _("Your reply was sent. The reporter sees it when they next open their report."))
+        return redirect("cases:report", public_id=report.public_id)
+    report_record_read(report=report, staff=user)
+    return render(request, "cases/report.html", {
+        "report": report,
+        "content": report_content(report=report, data_key=data_key),
+        "thread": report_thread(report=report, data_key=data_key),
+        "form": form,
+    })
+
+
+@staff_view(Role.ADMIN)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    staff = StaffUser.objects.order_by("role", "username")
+    return render(request, "cases/staff_list.html", {"staff": staff, "content_roles": CONTENT_ROLES})
+
+
+@staff_view(Role.ADMIN)
+@require_POST
+def staff_receives_reports(request: HttpRequest, staff_id: int) -> HttpResponse:
+    member = get_object_or_404(StaffUser, pk=staff_id)
+    form = ReceivesReportsForm(request.POST)
+    if form.is_valid():
+        try:
+            staff_set_receives_new_reports(actor=acting_staff(request), staff=member,
+                                           receives=form.cleaned_data["receives"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Saved."))
+    return redirect("cases:staff_list")

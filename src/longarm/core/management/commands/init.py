@@ -1,0 +1,68 @@
+"""`longarm init`: create what a new installation needs; safe to run again, it never overwrites a key."""
+
+import os
+import secrets
+from argparse import ArgumentParser
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import create_keyring, write_recovery_private_key
+
+
+class Command(BaseCommand):
+    help = "Create the keyring and the recovery key pair, apply migrations and collect static files."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--recovery-key-out",
+            type=Path,
+            help="Where to write the recovery private key the first time (default: the current directory).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        keys_dir: Path = settings.KEYS_DIR
+        creation = create_keyring(keys_dir)
+        for name in creation.created:
+            self.stdout.write(f"Created key {keys_dir / name}")
+        self._ensure_django_secret(keys_dir)
+        if creation.recovery_private_key is not None:
+            out = options["recovery_key_out"] or Path.cwd() / f"longarm-recovery-{date.today():%Y%m%d}.key"
+            try:
+                write_recovery_private_key(
+                    out.resolve(),
+                    creation.recovery_private_key,
+                    forbidden_dirs=[keys_dir, settings.DATA_DIR, settings.STORAGE_DIR],
+                )
+            except KeyringError as error:
+                raise CommandError(
+                    f"{error} The recovery public key is already in the keyring; remove "
+                    f"{keys_dir / 'recovery.pub'} and run init again with --recovery-key-out elsewhere."
+                ) from error
+            self.stdout.write(self.style.WARNING(
+                f"\nRECOVERY KEY written to {out.resolve()}\n"
+                "It can open every report. Move it offline NOW (e.g. onto two encrypted USB sticks kept apart)\n"
+                "and delete it from this machine. It is never written again.\n"
+            ))
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database is up to date.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Keyring ready in {keys_dir}.")
+
+    def _ensure_django_secret(self, keys_dir: Path) -> None:
+        path = keys_dir / "django-secret.key"
+        if path.exists():
+            return
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(64))
+        settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
+        self.stdout.write(f"Created key {path}")

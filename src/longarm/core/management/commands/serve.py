@@ -1,0 +1,65 @@
+"""`longarm serve`: the production WSGI server (gunicorn) and the background worker, together."""
+
+import os
+import subprocess
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+from longarm.crypto.keyring import load_keyring
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from longarm.wsgi import application
+
+        return application
+
+
+def worker_command() -> list[str]:
+    if settings.TASKS_URL.startswith("redis://"):
+        return [sys.executable, "-m", "longarm.cli", "rqworker", "default"]
+    return [sys.executable, "-m", "longarm.cli", "db_worker", "--interval", "1"]
+
+
+class Command(BaseCommand):
+    help = "Serve Longarm with gunicorn and run the background worker beside it."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--bind", default=os.environ.get("LONGARM_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+        parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true", help="Run only the web server.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        load_keyring(settings.KEYS_DIR)  # fail before binding if `longarm init` has not run
+        worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603
+        self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
+        try:
+            _Gunicorn({
+                "bind": options["bind"],
+                "workers": options["workers"],
+                "threads": options["threads"],
+                "worker_class": "gthread",
+                # No access log: it would hold reporters' addresses and user agents (DESIGN §6.1).
+                "accesslog": None,
+                "errorlog": "-",
+                "timeout": 120,
+                "forwarded_allow_ips": os.environ.get("LONGARM_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            }).run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)

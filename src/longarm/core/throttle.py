@@ -1,0 +1,60 @@
+"""Fixed-window counters of failed attempts, kept in the database so every server process shares them."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from longarm.core.models import ThrottleCounter
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    key: str
+    maximum: int
+    window: timedelta
+
+
+def hashed_key(scope: str, value: str) -> str:
+    """A keyed hash so that the throttle table never holds session ids or user names in clear."""
+    secret = settings.SECRET_KEY.encode()
+    return hashlib.blake2b(f"{scope}\0{value}".encode(), key=secret[:64], digest_size=16).hexdigest()
+
+
+def _window_start(now: datetime, window: timedelta) -> datetime:
+    seconds = int(window.total_seconds())
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
+
+
+def is_exceeded(limit: Limit) -> bool:
+    start = _window_start(timezone.now(), limit.window)
+    counter = ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).first()
+    return counter is not None and counter.count >= limit.maximum
+
+
+def record_failure(limit: Limit) -> None:
+    start = _window_start(timezone.now(), limit.window)
+    updated = ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).update(
+        count=F("count") + 1
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            ThrottleCounter.objects.create(scope=limit.scope, key=limit.key, window_start=start, count=1)
+    except IntegrityError:
+        # Another process created this window's row between our update and insert.
+        ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).update(
+            count=F("count") + 1
+        )
+
+
+def purge_expired(*, older_than: timedelta = timedelta(days=1)) -> int:
+    deleted, _ = ThrottleCounter.objects.filter(window_start__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -1,0 +1,18 @@
+"""Associated data for every ciphertext of a report, so that no ciphertext can be moved to another record."""
+
+from uuid import UUID
+
+
+def answers_context(report_id: UUID) -> bytes:
+    return f"longarm report {report_id} answers".encode()
+
+
+def identity_context(report_id: UUID) -> bytes:
+    return f"longarm report {report_id} identity".encode()
+
+
+def message_context(report_id: UUID, message_id: UUID) -> bytes:
+    return f"longarm report {report_id} message {message_id}".encode()
+
+
+RECEIPT_CONFIRMATION_CONTEXT = b"longarm receipt confirmation"

@@ -1,0 +1,6 @@
+class ReceiptRefused(Exception):
+    """The receipt opened no report (or attempts are exhausted). Deliberately says nothing more."""
+
+
+class TooManyAttempts(ReceiptRefused):
+    """Too many wrong receipts in this session or site-wide; try again later."""

@@ -1,0 +1,208 @@
+import datetime
+import secrets
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from longarm.crypto.receipts import normalise_receipt
+from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
+from longarm.intake.models import Consent
+from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
+
+# Sensitive fields must not be remembered by the browser of a shared or seized device.
+_PRIVATE = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+_MONTHS = [
+    ("1", _("January")), ("2", _("February")), ("3", _("March")), ("4", _("April")), ("5", _("May")),
+    ("6", _("June")), ("7", _("July")), ("8", _("August")), ("9", _("September")), ("10", _("October")),
+    ("11", _("November")), ("12", _("December")),
+]
+EARLIEST_YEAR = 1990
+MAX_TEXT = 20_000
+MAX_LINE = 500
+
+
+def _optional_text(label: str, *, rows: int | None = None, help_text: str = "", max_length: int = MAX_LINE) -> Any:
+    widget: forms.Widget = (
+        forms.Textarea(attrs={**_PRIVATE, "rows": rows}) if rows else forms.TextInput(attrs=_PRIVATE)
+    )
+    return forms.CharField(label=label, required=False, max_length=max_length, widget=widget, help_text=help_text)
+
+
+class ReportForm(forms.Form):
+    what_happened = forms.CharField(
+        label=_("What happened?"),
+        help_text=_("In your own words and your own language. Write as much or as little as you are comfortable with."),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 8}),
+        error_messages={"required": _("Please tell us briefly what happened.")},
+    )
+    incident_year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    incident_month = forms.TypedChoiceField(
+        label=_("Month"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("I don't know")), *_MONTHS],
+    )
+    incident_day = forms.TypedChoiceField(
+        label=_("Day"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("I don't know")), *[(str(day), str(day)) for day in range(1, 32)]],
+    )
+    date_is_approximate = forms.BooleanField(label=_("This date is approximate"), required=False)
+    host_country = forms.ChoiceField(
+        label=_("Which country do you live in?"),
+        error_messages={"required": _("Please choose the country you live in.")},
+    )
+    host_region = forms.ChoiceField(
+        label=_("Region (optional)"), required=False,
+        help_text=_("Only the region, never your town or address."),
+    )
+    actor_types = forms.MultipleChoiceField(
+        label=_("Who contacted you or your family?"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("How did they contact you or your family?"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tactics = forms.MultipleChoiceField(
+        label=_("What did they do?"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose everything that applies."),
+        error_messages={"required": _("Please choose at least one thing that happened, or “Other”.")},
+    )
+    tactic_other = _optional_text(_("If “Other”, what?"))
+    relatives_at_risk = _optional_text(
+        _("Relatives at risk (optional)"), rows=3,
+        help_text=_("Names and where they live. Kept under a separate lock that caseworkers cannot open without approval."),
+    )
+    perpetrator_names = _optional_text(_("Names of officers or other people who contacted you (optional)"))
+    perpetrator_phone_numbers = _optional_text(_("Their phone numbers (optional)"))
+    perpetrator_wechat_ids = _optional_text(_("Their WeChat IDs (optional)"))
+    perpetrator_badge_numbers = _optional_text(_("Police badge or ID numbers (optional)"))
+    perpetrator_other = _optional_text(_("Anything else you know about them (optional)"), rows=3, max_length=MAX_TEXT)
+    community = forms.ChoiceField(label=_("Your community (optional)"), required=False)
+    contact = _optional_text(
+        _("How can we contact you safely? (optional)"), rows=2,
+        help_text=_("Only if you want us to. You can also just come back with your receipt number."),
+    )
+    consent = forms.ChoiceField(
+        label=_("What may we do with your report?"),
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose what we may do with your report.")},
+    )
+    statistics_consent = forms.TypedChoiceField(
+        label=_("May we count your answers in anonymous statistics?"),
+        help_text=_("Only coded answers such as the type of pressure, your community, region and month — never your words or any names."),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please answer yes or no.")},
+    )
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        this_year = timezone.now().year
+        self.fields["incident_year"].choices = [
+            ("", _("I don't know")), *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)]
+        ]
+        self.fields["host_country"].choices = [("", _("Choose…")), *vocabulary("host_countries").choices()]
+        self.fields["host_region"].choices = [("", _("Prefer not to say")), *all_region_choices()]
+        self.fields["actor_types"].choices = vocabulary("actors").choices()
+        self.fields["channels"].choices = vocabulary("channels").choices()
+        self.fields["tactics"].choices = vocabulary("reporter_tactics").choices()
+        self.fields["community"].choices = [("", _("Prefer not to say")), *vocabulary("communities").choices()]
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", secrets.token_urlsafe(32))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        year, month, day = data.get("incident_year"), data.get("incident_month"), data.get("incident_day")
+        if month is not None and year is None:
+            self.add_error("incident_year", _("If you know the month, please also choose the year."))
+        elif day is not None and month is None:
+            self.add_error("incident_month", _("If you know the day, please also choose the month."))
+        elif year is not None:
+            try:
+                chosen = datetime.date(year, month or 1, day or 1)
+            except ValueError:
+                self.add_error("incident_day", _("That day does not exist in that month."))
+            else:
+                if chosen > timezone.now().date():
+                    self.add_error("incident_year", _("The date cannot be in the future."))
+        region, country = data.get("host_region") or "", data.get("host_country") or ""
+        if region and country and not region.startswith(country + "-"):
+            self.add_error("host_region", _("That region is not in the country you chose."))
+        if "other" in (data.get("tactics") or []) and not data.get("tactic_other"):
+            self.add_error("tactic_other", _("Please say briefly what else happened."))
+        if data.get("consent") == Consent.STATISTICS_ONLY and data.get("statistics_consent") is False:
+            self.add_error(
+                "statistics_consent",
+                _("You chose “statistics only” but said no to statistics. Please change one of the two answers."),
+            )
+        return data
+
+    def answers(self) -> ReportAnswers:
+        data = self.cleaned_data
+        return ReportAnswers(
+            what_happened=data["what_happened"],
+            incident_date=IncidentDate(
+                year=data["incident_year"], month=data["incident_month"], day=data["incident_day"],
+                approximate=data["date_is_approximate"],
+            ),
+            host_country=data["host_country"],
+            host_region=data["host_region"],
+            actor_types=tuple(data["actor_types"]),
+            channels=tuple(data["channels"]),
+            tactics=tuple(data["tactics"]),
+            tactic_other=data["tactic_other"],
+            community=data["community"],
+            perpetrators=Perpetrators(
+                names=data["perpetrator_names"],
+                phone_numbers=data["perpetrator_phone_numbers"],
+                wechat_ids=data["perpetrator_wechat_ids"],
+                badge_numbers=data["perpetrator_badge_numbers"],
+                other=data["perpetrator_other"],
+            ),
+            relatives_at_risk=data["relatives_at_risk"],
+            contact=data["contact"],
+        )
+
+
+class ReceiptField(forms.CharField):
+    default_error_messages = {  # noqa: RUF012 - Django's own convention for error messages
+        "invalid": _("A receipt number has 20 digits. Check what you wrote and try again."),
+    }
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        normalised = normalise_receipt(text)
+        if normalised is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return normalised
+
+
+def _receipt_widget() -> forms.TextInput:
+    return forms.TextInput(attrs={**_PRIVATE, "inputmode": "numeric", "dir": "ltr"})
+
+
+class ReceiptConfirmForm(forms.Form):
+    typed_receipt = ReceiptField(
+        label=_("Type your receipt number again to show you have written it down"), widget=_receipt_widget(),
+        error_messages={"required": _("Please type your receipt number.")},
+    )
+    sealed_receipt = forms.CharField(widget=forms.HiddenInput, max_length=200)
+
+
+class ReceiptLoginForm(forms.Form):
+    receipt = ReceiptField(
+        label=_("Your receipt number"), widget=_receipt_widget(),
+        error_messages={"required": _("Please type your receipt number.")},
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
+        error_messages={"required": _("The message is empty.")},
+    )

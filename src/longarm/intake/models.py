@@ -1,0 +1,147 @@
+"""A report and what is sealed and said about it. Everything a reporter wrote is ciphertext here; only the
+coarse coded fields of DESIGN §3 are in clear, and only with the reporter's consent to statistics."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Consent(models.TextChoices):
+    STATISTICS_ONLY = "statistics_only", _("Count it in anonymous statistics only")
+    REVIEW = "review", _("Caseworkers may read it and reply to me")
+    REFERRAL = "referral", _("It may also be passed to the police for a criminal investigation, without my identity")
+    IDENTITY = "identity", _("My identity may also be shared with the police")
+
+
+# Consent levels under which caseworkers receive the report's key at all.
+REVIEWABLE_CONSENTS = frozenset({Consent.REVIEW, Consent.REFERRAL, Consent.IDENTITY})
+
+
+class Urgency(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, not yet read")
+    READ = "read", _("Read by a caseworker")
+    ANSWERED = "answered", _("A caseworker has replied")
+    CLOSED = "closed", _("Closed")
+
+
+class IntakeChannel(models.TextChoices):
+    WEB = "web", _("Online form")
+    HOTLINE = "hotline", _("Hotline call")
+
+
+class Report(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A day, not a time: the exact moment could be matched against a watched network connection.
+    received_on = models.DateField()
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
+    intake_channel = models.CharField(max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.WEB)
+    consent = models.CharField(max_length=20, choices=Consent.choices)
+    statistics_consent = models.BooleanField()
+    receipt_lookup_hash = models.BinaryField(max_length=32, unique=True)
+    reporter_salt = models.BinaryField(max_length=16)
+    reporter_public_key = models.BinaryField(max_length=32)
+    answers_ciphertext = models.BinaryField()
+    identity_ciphertext = models.BinaryField()
+    # Kept in clear for everyone: a critical case must surface in triage before anyone opens it.
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    # Coded fields (DESIGN §3): present only when the reporter agreed to statistics, coarsened.
+    community = models.CharField(max_length=40, blank=True)
+    host_country = models.CharField(max_length=8, blank=True)
+    host_region = models.CharField(max_length=16, blank=True)
+    incident_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    incident_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    tactic_codes = models.JSONField(default=list, blank=True)
+    actor_codes = models.JSONField(default=list, blank=True)
+    channel_codes = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["urgency", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consent__in=[choice.value for choice in Consent]), name="report_consent_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(consent=Consent.STATISTICS_ONLY) | models.Q(statistics_consent=True),
+                name="report_statistics_only_counts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def reference(self) -> str:
+        return self.public_id.hex[:10].upper()
+
+
+class KeyKind(models.TextChoices):
+    DATA = "data", _("Report content")
+    IDENTITY = "identity", _("Reporter identity and relatives")
+
+
+class RecipientKind(models.TextChoices):
+    STAFF = "staff", _("Staff member")
+    RECOVERY = "recovery", _("Organisation recovery key")
+    REPORTER = "reporter", _("Reporter")
+
+
+class SealedKey(models.Model):
+    """A report key sealed (X25519 SealedBox) to one recipient's public key."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sealed_keys")
+    kind = models.CharField(max_length=10, choices=KeyKind.choices)
+    recipient_kind = models.CharField(max_length=10, choices=RecipientKind.choices)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    sealed = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind", "staff"],
+                condition=models.Q(recipient_kind="staff"),
+                name="sealed_key_once_per_staff",
+            ),
+            models.UniqueConstraint(
+                fields=["report", "kind", "recipient_kind"],
+                condition=~models.Q(recipient_kind="staff"),
+                name="sealed_key_once_per_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipient_kind="staff", staff__isnull=False)
+                | (~models.Q(recipient_kind="staff") & models.Q(staff__isnull=True)),
+                name="sealed_key_staff_iff_staff_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} key of {self.report_id} for {self.recipient_kind}"
+
+
+class MessageAuthor(models.TextChoices):
+    REPORTER = "reporter", _("You")
+    STAFF = "staff", _("Caseworker")
+
+
+class Message(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=10, choices=MessageAuthor.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField()
+    ciphertext = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)

@@ -1,0 +1,197 @@
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from longarm.accounts.models import StaffUser
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.core.keyring import current_keyring, receipt_cost
+from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
+from longarm.crypto.envelopes import encrypt, new_data_key, unseal
+from longarm.crypto.errors import DecryptionError
+from longarm.crypto.kdf import new_salt
+from longarm.crypto.receipts import new_receipt, receipt_lookup_hash, reporter_keypair
+from longarm.intake.answers import ReportAnswers
+from longarm.intake.contexts import answers_context, identity_context, message_context
+from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
+from longarm.intake.models import (
+    REVIEWABLE_CONSENTS,
+    Consent,
+    IntakeChannel,
+    KeyKind,
+    Message,
+    MessageAuthor,
+    RecipientKind,
+    Report,
+    ReportStatus,
+)
+from longarm.intake.sealing import custodians, new_report_readers, seal_to_holder, seal_to_staff
+from longarm.taxonomy.vocabularies import urgency_for
+
+_EMPTY_SALT = bytes(16)
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    receipt: str
+
+
+@dataclass(frozen=True)
+class OpenedReport:
+    report: Report
+    data_key: bytes
+    identity_key: bytes
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def report_submit(
+    *,
+    answers: ReportAnswers,
+    consent: Consent,
+    statistics_consent: bool,
+    language: str,
+    intake_channel: IntakeChannel = IntakeChannel.WEB,
+) -> Submission:
+    """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
+
+    The report key is sealed to the reporter, the recovery key and — if the consent allows review — to the
+    staff chosen to receive new reports; the identity key to the reporter, the recovery key and custodians.
+    """
+    keyring = current_keyring()
+    cost = receipt_cost()
+    receipt = new_receipt()
+    lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
+    salt = new_salt()
+    reporter = reporter_keypair(receipt, salt=salt, cost=cost)
+    data_key, identity_key = new_data_key(), new_data_key()
+    public_id = uuid.uuid4()
+    content = {**answers.content(), "language": language}
+    coded: dict[str, object] = {}
+    if statistics_consent:
+        date = answers.incident_date
+        coded = {
+            "community": answers.community,
+            "host_country": answers.host_country,
+            "host_region": answers.host_region,
+            "incident_year": date.year,
+            "incident_month": date.month,
+            "tactic_codes": sorted(answers.tactics),
+            "actor_codes": sorted(answers.actor_types),
+            "channel_codes": sorted(answers.channels),
+            "language": language,
+        }
+    with transaction.atomic():
+        report = Report.objects.create(
+            public_id=public_id,
+            received_on=timezone.now().date(),
+            intake_channel=intake_channel,
+            consent=consent,
+            statistics_consent=statistics_consent,
+            receipt_lookup_hash=lookup_hash,
+            reporter_salt=salt,
+            reporter_public_key=reporter.public,
+            answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
+            identity_ciphertext=encrypt(identity_key, _json(answers.identity()), context=identity_context(public_id)),
+            urgency=urgency_for(answers.tactics),
+            **coded,
+        )
+        for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key)):
+            seal_to_holder(report=report, kind=kind, key=key, holder=RecipientKind.REPORTER, public_key=reporter.public)
+            seal_to_holder(
+                report=report, kind=kind, key=key, holder=RecipientKind.RECOVERY,
+                public_key=keyring.recovery_public_key,
+            )
+        if consent in REVIEWABLE_CONSENTS:
+            seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
+        seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
+        audit_append(actor=None, actor_kind=ActorKind.REPORTER, action="report.submit", object_type="report",
+                     object_id=str(public_id))
+    return Submission(report=report, receipt=receipt)
+
+
+def _receipt_limits(session_key: str) -> tuple[Limit, Limit]:
+    window = timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS)
+    per_session = Limit(
+        scope="receipt-session", key=hashed_key("receipt-session", session_key),
+        maximum=settings.LONGARM_RECEIPT_ATTEMPTS_PER_SESSION, window=window,
+    )
+    sitewide = Limit(scope="receipt-all", key="all", maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE, window=window)
+    return per_session, sitewide
+
+
+def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
+    """Find the report a receipt belongs to and open its keys with the reporter's derived key pair.
+
+    Raises ``TooManyAttempts`` when the session or the whole site has had too many wrong receipts, and
+    ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id derivations run whether or not the
+    receipt exists, so response time does not tell a guesser that a receipt is real.
+    """
+    limits = _receipt_limits(session_key)
+    if any(is_exceeded(limit) for limit in limits):
+        raise TooManyAttempts
+    keyring = current_keyring()
+    cost = receipt_cost()
+    lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
+    report = Report.objects.filter(receipt_lookup_hash=lookup_hash).first()
+    reporter = reporter_keypair(receipt, salt=bytes(report.reporter_salt) if report else _EMPTY_SALT, cost=cost)
+    if report is None:
+        for limit in limits:
+            record_failure(limit)
+        raise ReceiptRefused
+    sealed = {
+        item.kind: bytes(item.sealed)
+        for item in report.sealed_keys.filter(recipient_kind=RecipientKind.REPORTER)
+    }
+    try:
+        opened = OpenedReport(
+            report=report,
+            data_key=unseal(reporter.private, sealed[KeyKind.DATA]),
+            identity_key=unseal(reporter.private, sealed[KeyKind.IDENTITY]),
+        )
+    except (KeyError, DecryptionError) as error:
+        raise ReceiptRefused from error
+    audit_append(actor=None, actor_kind=ActorKind.REPORTER, action="report.open", object_type="report",
+                 object_id=str(report.public_id))
+    return opened
+
+
+@transaction.atomic
+def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
+    """Add an encrypted message to the report's thread, from its reporter (``author=None``) or a staff member."""
+    message_id = uuid.uuid4()
+    message = Message.objects.create(
+        public_id=message_id,
+        report=report,
+        author_kind=MessageAuthor.STAFF if author else MessageAuthor.REPORTER,
+        author=author,
+        created_at=timezone.now().replace(second=0, microsecond=0),
+        ciphertext=encrypt(data_key, text.encode(), context=message_context(report.public_id, message_id)),
+    )
+    if author is not None and report.status in {ReportStatus.RECEIVED, ReportStatus.READ}:
+        report.status = ReportStatus.ANSWERED
+        report.save(update_fields=["status"])
+    audit_append(
+        actor=author, actor_kind=ActorKind.STAFF if author else ActorKind.REPORTER,
+        action="message.create", object_type="report", object_id=str(report.public_id),
+    )
+    return message
+
+
+@transaction.atomic
+def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
+    """Audit that the reporter (``staff=None``) or a staff member read the report's content; a staff
+    member's first reading marks a new report as read."""
+    if staff is not None and report.status == ReportStatus.RECEIVED:
+        report.status = ReportStatus.READ
+        report.save(update_fields=["status"])
+    audit_append(actor=staff, actor_kind=ActorKind.STAFF if staff else ActorKind.REPORTER, action="report.read",
+                 object_type="report", object_id=str(report.public_id))

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from longarm.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/", views.report_new, name="report_new"),
+    path("report/receipt/", views.receipt_confirm, name="receipt_confirm"),
+    path("mailbox/", views.mailbox_login, name="mailbox_login"),
+    path("mailbox/report/", views.mailbox, name="mailbox"),
+    path("mailbox/leave/", views.mailbox_leave, name="mailbox_leave"),
+]

@@ -1,0 +1,140 @@
+import base64
+import binascii
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from longarm.core.session_vault import vault_clear, vault_load, vault_store
+from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
+from longarm.crypto.errors import DecryptionError
+from longarm.crypto.receipts import group_receipt, receipts_equal
+from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
+from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
+from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
+from longarm.intake.models import Consent, Report
+from longarm.intake.selectors import report_content, report_identity, report_thread
+from longarm.intake.services import message_post, report_open_with_receipt, report_record_read, report_submit
+
+_MAILBOX_REPORT = "mailbox_report"
+_DATA_KEY = "reporter-data-key"
+_IDENTITY_KEY = "reporter-identity-key"
+_CONFIRMATION_KEY = "receipt_confirmation_key"
+_USED_TOKENS = "used_submission_tokens"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        used = list(request.session.get(_USED_TOKENS, []))
+        token = form.cleaned_data["submission_token"]
+        if token in used:
+            return render(request, "intake/already_submitted.html", status=409)
+        submission = report_submit(
+            answers=form.answers(),
+            consent=Consent(form.cleaned_data["consent"]),
+            statistics_consent=form.cleaned_data["statistics_consent"],
+            language=request.LANGUAGE_CODE,
+        )
+        request.session[_USED_TOKENS] = [*used[-9:], token]
+        return _receipt_page(request, submission.receipt, ReceiptConfirmForm())
+    return render(request, "intake/report_form.html", {"form": form})
+
+
+def _receipt_page(request: HttpRequest, receipt: str, form: ReceiptConfirmForm) -> HttpResponse:
+    # The receipt travels only inside this page, encrypted under a key the session holds, so that a typo in
+    # the confirmation can show it again without the server ever storing it.
+    key = new_data_key()
+    request.session[_CONFIRMATION_KEY] = base64.b64encode(key).decode("ascii")
+    sealed = base64.b64encode(encrypt(key, receipt.encode(), context=RECEIPT_CONFIRMATION_CONTEXT)).decode("ascii")
+    form.initial["sealed_receipt"] = sealed
+    if form.is_bound:
+        form.data = form.data.copy()
+        form.data["sealed_receipt"] = sealed
+        form.data["typed_receipt"] = ""
+    return render(request, "intake/receipt.html", {"groups": group_receipt(receipt), "form": form})
+
+
+def _unsealed_receipt(request: HttpRequest, sealed: str) -> str | None:
+    stored = request.session.get(_CONFIRMATION_KEY)
+    if not stored:
+        return None
+    try:
+        return decrypt(
+            base64.b64decode(stored), base64.b64decode(sealed), context=RECEIPT_CONFIRMATION_CONTEXT
+        ).decode("ascii")
+    except (binascii.Error, DecryptionError, UnicodeDecodeError):
+        return None
+
+
+@require_POST
+def receipt_confirm(request: HttpRequest) -> HttpResponse:
+    form = ReceiptConfirmForm(request.POST)
+    receipt = _unsealed_receipt(request, request.POST.get("sealed_receipt", ""))
+    if receipt is None:
+        return render(request, "intake/receipt_expired.html", status=400)
+    if form.is_valid() and receipts_equal(form.cleaned_data["typed_receipt"], receipt):
+        del request.session[_CONFIRMATION_KEY]
+        return render(request, "intake/receipt_saved.html")
+    if form.is_valid():
+        form.add_error("typed_receipt", _("That is not the same number. Compare each group of four digits."))
+    return _receipt_page(request, receipt, form)
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox_login(request: HttpRequest) -> HttpResponse:
+    form = ReceiptLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if request.session.session_key is None:
+            request.session.save()
+        try:
+            opened = report_open_with_receipt(
+                receipt=form.cleaned_data["receipt"], session_key=request.session.session_key or ""
+            )
+        except TooManyAttempts:
+            form.add_error(None, _("Too many wrong receipt numbers were tried. Please wait 15 minutes and try again."))
+        except ReceiptRefused:
+            form.add_error("receipt", _("This receipt number does not open a report. Check each digit and try again."))
+        else:
+            request.session.cycle_key()
+            vault_store(request, _DATA_KEY, opened.data_key)
+            vault_store(request, _IDENTITY_KEY, opened.identity_key)
+            request.session[_MAILBOX_REPORT] = str(opened.report.public_id)
+            return redirect("intake:mailbox")
+    return render(request, "intake/mailbox_login.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox(request: HttpRequest) -> HttpResponse:
+    data_key, identity_key = vault_load(request, _DATA_KEY), vault_load(request, _IDENTITY_KEY)
+    report = Report.objects.filter(public_id=request.session.get(_MAILBOX_REPORT)).first()
+    if report is None or data_key is None or identity_key is None:
+        messages.info(request, _("Please enter your receipt number to open your report."))
+        return redirect("intake:mailbox_login")
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=None)
+        messages.success(request, _("Your message was sent."))
+        return redirect("intake:mailbox")
+    report_record_read(report=report, staff=None)
+    return render(request, "intake/mailbox.html", {
+        "report": report,
+        "content": report_content(report=report, data_key=data_key),
+        "identity": report_identity(report=report, identity_key=identity_key),
+        "thread": report_thread(report=report, data_key=data_key),
+        "form": form,
+    })
+
+
+@require_POST
+def mailbox_leave(request: HttpRequest) -> HttpResponse:
+    vault_clear(request)
+    request.session.flush()
+    return redirect("intake:home")

@@ -1,0 +1,204 @@
+"""The one settings module. Every option comes from the environment (see ``longarm.env``)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+
+from longarm.env import env_bool, env_int, env_list, env_path, env_str
+
+DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
+KEYS_DIR = env_path("LONGARM_KEYS_DIR", DATA_DIR / "keys")
+STORAGE_DIR = env_path("LONGARM_STORAGE_DIR", DATA_DIR / "storage")
+
+DEBUG = env_bool("LONGARM_DEBUG", False)
+# Behind TLS (or an onion service with TLS termination) in production: secure cookies, HSTS, redirects.
+HTTPS = env_bool("LONGARM_HTTPS", False)
+
+
+def _secret_key() -> str:
+    explicit = env_str("LONGARM_SECRET_KEY", "")
+    if explicit:
+        return explicit
+    generated = KEYS_DIR / "django-secret.key"
+    # Before `longarm init` the file does not exist; Django then refuses any use of SECRET_KEY loudly.
+    return generated.read_text(encoding="utf-8").strip() if generated.exists() else ""
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("LONGARM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("LONGARM_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks_db",
+    "longarm.core",
+    "longarm.taxonomy",
+    "longarm.audit",
+    "longarm.accounts",
+    "longarm.intake",
+    "longarm.cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "longarm.core.middleware.NoStoreMiddleware",
+    "longarm.core.session_vault.SessionVaultMiddleware",
+]
+
+ROOT_URLCONF = "longarm.urls"
+WSGI_APPLICATION = "longarm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "longarm.core.context_processors.reporter_safety",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'longarm.sqlite3'}"),
+        conn_max_age=env_int("LONGARM_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker read while one of them writes; secure_delete overwrites
+    # freed pages so deleted ciphertext and keys do not linger in the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.StaffUser"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "cases:home"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("LONGARM_SESSION_SECONDS", 60 * 60 * 4, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_FAILURE_VIEW = "longarm.core.views.csrf_failure"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Strict"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = HTTPS and env_bool("LONGARM_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 63072000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("LONGARM_BEHIND_PROXY", False) else None
+# No third-party source and no inline script or style, anywhere.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "connect-src": [CSP.SELF],
+}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": STORAGE_DIR}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+TASKS_URL = env_str("LONGARM_TASKS_URL", "")
+if TASKS_URL.startswith("redis://"):
+    INSTALLED_APPS.append("django_tasks_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Argon2id costs (libsodium opslimit, memlimit). Receipts are derived twice per submission and per mailbox
+# login; staff keys once per login.
+LONGARM_RECEIPT_ARGON2 = (
+    env_int("LONGARM_RECEIPT_ARGON2_OPS", 2, minimum=1),
+    env_int("LONGARM_RECEIPT_ARGON2_MEM", 64 * 1024 * 1024, minimum=8192),
+)
+LONGARM_STAFF_ARGON2 = (
+    env_int("LONGARM_STAFF_ARGON2_OPS", 3, minimum=1),
+    env_int("LONGARM_STAFF_ARGON2_MEM", 256 * 1024 * 1024, minimum=8192),
+)
+# Wrong receipts: per browser session, and site-wide since no IP is kept to tell visitors apart.
+LONGARM_RECEIPT_ATTEMPTS_PER_SESSION = env_int("LONGARM_RECEIPT_ATTEMPTS_PER_SESSION", 5, minimum=1)
+LONGARM_RECEIPT_FAILURES_SITEWIDE = env_int("LONGARM_RECEIPT_FAILURES_SITEWIDE", 60, minimum=1)
+LONGARM_RECEIPT_WINDOW_SECONDS = env_int("LONGARM_RECEIPT_WINDOW_SECONDS", 15 * 60, minimum=1)
+LONGARM_QUICK_EXIT_URL = env_str("LONGARM_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+
+# Logs carry no request details: no IP, no user agent, no query strings, no bodies.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LONGARM_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "ERROR"},
+        "django.server": {"handlers": [], "propagate": False},
+    },
+}

@@ -1,0 +1,70 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.services import staff_create
+
+STAFF_PASSWORD = "a long passphrase for tests 7"
+
+
+def current_totp(user: StaffUser) -> str:
+    device = TOTPDevice.objects.get(user=user)
+    # A code is accepted once; tests log the same person in more than once within 30 seconds.
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{token:0{device.digits}d}"
+
+
+def log_in(client: Client, user: StaffUser, *, password: str = STAFF_PASSWORD) -> None:
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": user.username, "password": password, "otp_token": current_totp(user)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@dataclass
+class Cast:
+    caseworker: StaffUser
+    other_caseworker: StaffUser
+    investigator: StaffUser
+    custodian: StaffUser
+    operator: StaffUser
+    analyst: StaffUser
+    admin: StaffUser
+    outsider: StaffUser
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., StaffUser]:
+    def make(username: str, role: Role, *, receives_new_reports: bool = False) -> StaffUser:
+        return staff_create(
+            username=username, password=STAFF_PASSWORD, role=role, receives_new_reports=receives_new_reports
+        ).user
+
+    return make
+
+
+@pytest.fixture
+def cast(make_staff: Callable[..., StaffUser]) -> Cast:
+    """Everyone who appears in the tests. Only ``caseworker`` receives new reports; ``outsider`` is a
+    caseworker to whom nothing is ever sealed."""
+    return Cast(
+        caseworker=make_staff("casey", Role.CASEWORKER, receives_new_reports=True),
+        other_caseworker=make_staff("otto", Role.CASEWORKER),
+        investigator=make_staff("ines", Role.INVESTIGATOR),
+        custodian=make_staff("cora", Role.CUSTODIAN),
+        operator=make_staff("oscar", Role.OPERATOR),
+        analyst=make_staff("anna", Role.ANALYST),
+        admin=make_staff("adam", Role.ADMIN),
+        outsider=make_staff("olga", Role.CASEWORKER),
+    )

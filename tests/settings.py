@@ -1,0 +1,34 @@
+"""Test settings: the production module with throw-away directories and cheap key derivation.
+
+Light Argon2 and fast password hashing live here only, never in ``longarm.settings``.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+_ROOT = Path(tempfile.mkdtemp(prefix="longarm-test-"))
+os.environ.setdefault("LONGARM_DATA_DIR", str(_ROOT / "data"))
+os.environ.setdefault("LONGARM_KEYS_DIR", str(_ROOT / "keys"))
+
+from longarm.crypto.keyring import create_keyring, write_recovery_private_key  # noqa: E402
+from longarm.settings import *  # noqa: E402, F403
+from longarm.settings import DATA_DIR, DATABASES, KEYS_DIR, STORAGES  # noqa: E402
+
+TEST_ROOT = _ROOT
+RECOVERY_KEY_PATH = _ROOT / "offline" / "recovery.key"
+_creation = create_keyring(KEYS_DIR)
+if _creation.recovery_private_key is not None:
+    RECOVERY_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    write_recovery_private_key(RECOVERY_KEY_PATH, _creation.recovery_private_key, forbidden_dirs=[KEYS_DIR])
+SECRET_KEY = "test-only-secret-key-" + "x" * 40
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that the canary test can read every byte the database wrote.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LONGARM_RECEIPT_ARGON2 = (1, 8192)
+LONGARM_STAFF_ARGON2 = (1, 8192)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
