@@ -22,7 +22,7 @@ if _creation.recovery_private_key is not None:
     RECOVERY_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
     write_recovery_private_key(RECOVERY_KEY_PATH, _creation.recovery_private_key, forbidden_dirs=[KEYS_DIR])
 SECRET_KEY = "test-only-secret-key-" + "x" * 40
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the canary test can read every byte the database wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
