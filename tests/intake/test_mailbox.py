@@ -1,0 +1,107 @@
+from unittest import mock
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from longarm.audit.models import AuditEvent
+from longarm.intake import services
+from longarm.intake.models import Message, Report
+from tests.conftest import Cast
+from tests.intake.helpers import submit_report
+
+pytestmark = pytest.mark.django_db
+
+
+def open_mailbox(client: Client, receipt: str) -> str:
+    response = client.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
+    return response.content.decode()
+
+
+def test_the_receipt_opens_the_report_with_its_answers_and_identity(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    html = open_mailbox(Client(), receipt)
+    assert "reading club" in html
+    assert "My mother in Hohhot" in html
+    assert "Received, not yet read" in html
+
+
+def test_a_receipt_with_spaces_and_full_width_digits_opens_the_report(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    full_width = " ".join(receipt[i : i + 4] for i in range(0, 20, 4)).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    assert "reading club" in open_mailbox(Client(), full_width)
+
+
+def test_a_wrong_receipt_gets_a_clear_message(client: Client, cast: Cast) -> None:
+    html = open_mailbox(client, "1" * 20)
+    assert "This receipt number does not open a report" in html
+
+
+def test_a_malformed_receipt_is_refused_before_any_lookup(client: Client, cast: Cast) -> None:
+    html = open_mailbox(client, "12345")
+    assert "A receipt number has 20 digits" in html
+
+
+@override_settings(LONGARM_RECEIPT_ATTEMPTS_PER_SESSION=3)
+def test_wrong_receipts_are_rate_limited_per_session(client: Client, cast: Cast) -> None:
+    receipt = submit_report(Client())
+    for attempt in range(3):
+        open_mailbox(client, f"{attempt:020d}")
+    html = open_mailbox(client, receipt)
+    assert "Too many wrong receipt numbers" in html
+    assert "reading club" not in html
+
+
+@override_settings(LONGARM_RECEIPT_FAILURES_SITEWIDE=4)
+def test_wrong_receipts_are_rate_limited_site_wide_without_knowing_who_sent_them(cast: Cast) -> None:
+    receipt = submit_report(Client())
+    for attempt in range(4):
+        open_mailbox(Client(), f"{attempt:020d}")
+    assert "Too many wrong receipt numbers" in open_mailbox(Client(), receipt)
+
+
+def test_an_unknown_receipt_costs_the_same_two_derivations_as_a_real_one(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    with (
+        mock.patch.object(services, "receipt_lookup_hash", wraps=services.receipt_lookup_hash) as lookups,
+        mock.patch.object(services, "reporter_keypair", wraps=services.reporter_keypair) as keypairs,
+    ):
+        open_mailbox(Client(), "9" * 20)
+        open_mailbox(Client(), receipt)
+    assert lookups.call_count == 2
+    assert keypairs.call_count == 2
+
+
+def test_the_reporter_can_add_a_message(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    reporter = Client()
+    open_mailbox(reporter, receipt)
+    response = reporter.post(reverse("intake:mailbox"), {"text": "They called again yesterday."}, follow=True)
+    assert "They called again yesterday." in response.content.decode()
+    assert Message.objects.get().author_kind == "reporter"
+    assert b"called again" not in bytes(Message.objects.get().ciphertext)
+
+
+def test_the_mailbox_without_an_opened_receipt_sends_the_visitor_to_the_receipt_form(cast: Cast) -> None:
+    response = Client().get(reverse("intake:mailbox"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake:mailbox_login")
+
+
+def test_leaving_the_mailbox_forgets_the_keys(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    reporter = Client()
+    open_mailbox(reporter, receipt)
+    reporter.post(reverse("intake:mailbox_leave"))
+    assert reporter.get(reverse("intake:mailbox")).status_code == 302
+
+
+def test_every_reading_by_the_reporter_is_audited_without_content(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    reporter = Client()
+    open_mailbox(reporter, receipt)
+    report = Report.objects.get()
+    actions = list(AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True))
+    assert actions == ["report.submit", "report.open", "report.read"]
