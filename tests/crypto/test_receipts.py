@@ -149,8 +149,9 @@ def test_lookup_hash_matches_its_fixed_vector() -> None:
 
 
 def test_reporter_keypair_matches_its_fixed_vector() -> None:
-    assert reporter_keypair(RECEIPT, salt=bytes(range(16)), cost=MINIMUM).public == bytes.fromhex(
-        "382d6d7f32a8f9b00b16174990dd52f8ff4479291f7973c796f6422eded4ed75"
+    pair = reporter_keypair(RECEIPT, salt=bytes(range(16)), pepper=bytes(range(32)), cost=MINIMUM)
+    assert pair.public == bytes.fromhex(
+        "dc219d5f839f6edf1382b92847cb5b910bfff2997f1b1501d06a22726bc91e43"
     )
 
 
@@ -161,22 +162,28 @@ def test_lookup_hash_refuses_invalid_receipt_and_short_pepper() -> None:
         receipt_lookup_hash(RECEIPT, pepper=b"short", cost=MINIMUM)
 
 
+def test_reporter_keypair_depends_on_the_pepper() -> None:
+    salt = new_salt()
+    with_pepper = reporter_keypair(RECEIPT, salt=salt, pepper=PEPPER, cost=MINIMUM)
+    assert reporter_keypair(RECEIPT, salt=salt, pepper=bytes(32), cost=MINIMUM).public != with_pepper.public
+
+
 def test_reporter_keypair_is_deterministic_per_receipt_and_salt() -> None:
     salt = new_salt()
 
-    pair = reporter_keypair(RECEIPT, salt=salt, cost=MINIMUM)
+    pair = reporter_keypair(RECEIPT, salt=salt, pepper=PEPPER, cost=MINIMUM)
 
     assert isinstance(pair, KeyPair)
-    assert reporter_keypair("1234-5678-9012-3456-7890", salt=salt, cost=MINIMUM) == pair
-    assert reporter_keypair(RECEIPT, salt=new_salt(), cost=MINIMUM).public != pair.public
-    assert reporter_keypair("12345678901234567891", salt=salt, cost=MINIMUM).public != pair.public
+    assert reporter_keypair("1234-5678-9012-3456-7890", salt=salt, pepper=PEPPER, cost=MINIMUM) == pair
+    assert reporter_keypair(RECEIPT, salt=new_salt(), pepper=PEPPER, cost=MINIMUM).public != pair.public
+    assert reporter_keypair("12345678901234567891", salt=salt, pepper=PEPPER, cost=MINIMUM).public != pair.public
 
 
 def test_reporter_keypair_refuses_invalid_receipt_and_salt() -> None:
     with pytest.raises(ValueError, match="20 digits"):
-        reporter_keypair("not a receipt", salt=new_salt(), cost=MINIMUM)
+        reporter_keypair("not a receipt", salt=new_salt(), pepper=PEPPER, cost=MINIMUM)
     with pytest.raises(ValueError, match="salt"):
-        reporter_keypair(RECEIPT, salt=b"short", cost=MINIMUM)
+        reporter_keypair(RECEIPT, salt=b"short", pepper=PEPPER, cost=MINIMUM)
 
 
 def test_a_submission_runs_argon2_as_often_as_documented(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,7 +197,7 @@ def test_a_submission_runs_argon2_as_often_as_documented(monkeypatch: pytest.Mon
     receipt = new_receipt()
 
     receipt_lookup_hash(receipt, pepper=PEPPER, cost=MINIMUM)
-    reporter_keypair(receipt, salt=new_salt(), cost=MINIMUM)
+    reporter_keypair(receipt, salt=new_salt(), pepper=PEPPER, cost=MINIMUM)
 
     assert len(calls) == ARGON2_DERIVATIONS_PER_SUBMISSION == 2
     assert calls[0] != calls[1]

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from longarm.crypto.kdf import Argon2Cost
+
 
 class Role(models.TextChoices):
     OPERATOR = "operator", _("Hotline operator")
@@ -23,6 +25,9 @@ class StaffUser(AbstractUser):
     public_key = models.BinaryField(max_length=32)
     private_key_salt = models.BinaryField(max_length=16)
     private_key_locked = models.BinaryField()
+    # The Argon2id cost the key was locked with, so that raising the cost in settings never locks anyone out.
+    private_key_opslimit = models.PositiveIntegerField()
+    private_key_memlimit = models.PositiveBigIntegerField()
     receives_new_reports = models.BooleanField(
         default=False, help_text=_("New reports are sealed to this person's key when they arrive.")
     )
@@ -36,3 +41,7 @@ class StaffUser(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def private_key_cost(self) -> Argon2Cost:
+        return Argon2Cost(opslimit=self.private_key_opslimit, memlimit=self.private_key_memlimit)

@@ -55,11 +55,14 @@ def staff_create(
     candidate = StaffUser(username=username, role=role)
     validate_password(password, user=candidate)
     keypair = new_keypair()
-    locked = lock_private_key(keypair.private, password, cost=staff_cost())
+    cost = staff_cost()
+    locked = lock_private_key(keypair.private, password, cost=cost)
     with transaction.atomic():
         candidate.public_key = keypair.public
         candidate.private_key_salt = locked.salt
         candidate.private_key_locked = locked.ciphertext
+        candidate.private_key_opslimit = cost.opslimit
+        candidate.private_key_memlimit = cost.memlimit
         candidate.receives_new_reports = receives_new_reports
         candidate.set_password(password)
         candidate.save()
@@ -96,7 +99,7 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         private_key = unlock_private_key(
             LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked)),
             password,
-            cost=staff_cost(),
+            cost=user.private_key_cost,
         )
     except DecryptionError as error:
         raise LoginRefused from error

@@ -71,7 +71,7 @@ def report_submit(
     receipt = new_receipt()
     lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
     salt = new_salt()
-    reporter = reporter_keypair(receipt, salt=salt, cost=cost)
+    reporter = reporter_keypair(receipt, salt=salt, pepper=keyring.receipt_pepper, cost=cost)
     data_key, identity_key = new_data_key(), new_data_key()
     public_id = uuid.uuid4()
     content = {**answers.content(), "language": language}
@@ -142,7 +142,9 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
     cost = receipt_cost()
     lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
     report = Report.objects.filter(receipt_lookup_hash=lookup_hash).first()
-    reporter = reporter_keypair(receipt, salt=bytes(report.reporter_salt) if report else _EMPTY_SALT, cost=cost)
+    reporter = reporter_keypair(
+        receipt, salt=bytes(report.reporter_salt) if report else _EMPTY_SALT, pepper=keyring.receipt_pepper, cost=cost
+    )
     if report is None:
         for limit in limits:
             record_failure(limit)

@@ -1,0 +1,192 @@
+"""Encryption of files of any size in constant memory (libsodium secretstream, XChaCha20-Poly1305).
+
+Stream format: one version byte (0x01) and the 24-byte secretstream header, then the plaintext in
+64 KiB chunks, each encrypted and authenticated (17 bytes longer). Every chunk is bound to its
+position; the last carries the FINAL tag, so truncation, reordering and appended data are detected.
+Each chunk's associated data is the version byte followed by the caller's context.
+
+Decryption yields each chunk as soon as it is authentic, before the end of the stream is verified:
+treat the output as untrusted, and discard it, unless iteration finishes without an exception.
+"""
+
+import hashlib
+from collections.abc import Buffer, Iterable, Iterator
+
+import nacl.exceptions
+from nacl.bindings import (
+    crypto_secretstream_xchacha20poly1305_ABYTES,
+    crypto_secretstream_xchacha20poly1305_HEADERBYTES,
+    crypto_secretstream_xchacha20poly1305_init_pull,
+    crypto_secretstream_xchacha20poly1305_init_push,
+    crypto_secretstream_xchacha20poly1305_pull,
+    crypto_secretstream_xchacha20poly1305_push,
+    crypto_secretstream_xchacha20poly1305_state,
+    crypto_secretstream_xchacha20poly1305_TAG_FINAL,
+    crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
+)
+
+from longarm.crypto._checks import require_context, require_length
+from longarm.crypto.envelopes import KEY_BYTES
+from longarm.crypto.errors import DecryptionError
+
+CHUNK_BYTES = 65536
+VERSION = b"\x01"
+HEADER_BYTES = len(VERSION) + crypto_secretstream_xchacha20poly1305_HEADERBYTES
+ENCRYPTED_CHUNK_BYTES = CHUNK_BYTES + crypto_secretstream_xchacha20poly1305_ABYTES
+
+_FINAL = crypto_secretstream_xchacha20poly1305_TAG_FINAL
+_MESSAGE = crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+
+
+class _Reader:
+    """Reads exact-size blocks from an iterable of arbitrarily sized byte strings."""
+
+    def __init__(self, source: Iterable[Buffer]) -> None:
+        self._pieces = iter(source)
+        self._view = memoryview(b"")
+
+    def exhausted(self) -> bool:
+        while not len(self._view):
+            try:
+                self._view = memoryview(next(self._pieces)).cast("B")
+            except StopIteration:
+                return True
+        return False
+
+    def read(self, size: int) -> bytes:
+        """Return ``size`` bytes, or fewer only when the source ends."""
+        block = bytearray()
+        while len(block) < size and not self.exhausted():
+            take = size - len(block)
+            block += self._view[:take]
+            self._view = self._view[take:]
+        return bytes(block)
+
+
+def encrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> Iterator[bytes]:
+    """Encrypt a stream of plaintext pieces of any sizes, holding at most one chunk in memory.
+
+    Returns:
+        an iterator yielding the 25-byte header, then one encrypted block per 64 KiB of plaintext
+        (the last one shorter, possibly holding no plaintext). Concatenated, they are the ciphertext.
+
+    Raises:
+        ValueError: at once, if ``key`` is not 32 bytes or ``context`` is empty.
+    """
+    require_length(key, KEY_BYTES, "key")
+    require_context(context)
+    return _encrypt_blocks(key, _Reader(source), VERSION + context)
+
+
+def _encrypt_blocks(key: bytes, reader: _Reader, additional_data: bytes) -> Iterator[bytes]:
+    state = crypto_secretstream_xchacha20poly1305_state()
+    yield VERSION + crypto_secretstream_xchacha20poly1305_init_push(state, key)
+    while True:
+        block = reader.read(CHUNK_BYTES)
+        tag = _FINAL if reader.exhausted() else _MESSAGE
+        yield crypto_secretstream_xchacha20poly1305_push(state, block, additional_data, tag)
+        if tag == _FINAL:
+            return
+
+
+def decrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> Iterator[bytes]:
+    """Decrypt a stream made by :func:`encrypt_stream`, given as pieces of any sizes.
+
+    Returns:
+        an iterator yielding the plaintext chunk by chunk. It raises ``DecryptionError`` during
+        iteration if the stream was altered, truncated, reordered or extended, is in an unknown
+        format, or ``key`` or ``context`` is wrong; chunks already yielded must then be discarded.
+
+    Raises:
+        ValueError: at once, if ``context`` is empty.
+    """
+    require_context(context)
+    return _decrypt_blocks(key, _Reader(source), VERSION + context)
+
+
+def _decrypt_blocks(key: bytes, reader: _Reader, additional_data: bytes) -> Iterator[bytes]:
+    if len(key) != KEY_BYTES:
+        raise DecryptionError("cannot decrypt stream: the key has the wrong length")
+    header = reader.read(HEADER_BYTES)
+    if len(header) < HEADER_BYTES:
+        raise DecryptionError("cannot decrypt stream: it is truncated")
+    if header[:1] != VERSION:
+        raise DecryptionError("cannot decrypt stream: unknown format version")
+    state = crypto_secretstream_xchacha20poly1305_state()
+    crypto_secretstream_xchacha20poly1305_init_pull(state, header[1:], key)
+    while True:
+        block = reader.read(ENCRYPTED_CHUNK_BYTES)
+        if len(block) < crypto_secretstream_xchacha20poly1305_ABYTES:
+            raise DecryptionError("cannot decrypt stream: it is truncated")
+        try:
+            plaintext, tag = crypto_secretstream_xchacha20poly1305_pull(state, block, additional_data)
+        except nacl.exceptions.CryptoError:
+            raise DecryptionError(
+                "cannot decrypt stream: tampered or reordered chunk, wrong key or wrong context"
+            ) from None
+        if tag == _FINAL:
+            if not reader.exhausted():
+                raise DecryptionError("cannot decrypt stream: data follows the final chunk")
+            yield plaintext
+            return
+        yield plaintext
+
+
+class HashingSource:
+    """Passes byte strings through unchanged while computing their SHA-256 and total size.
+
+    Wrap the plaintext going into :func:`encrypt_stream` to record the original's hash, or the output
+    of :func:`decrypt_stream` to check it. Iterate it once.
+    """
+
+    def __init__(self, source: Iterable[bytes]) -> None:
+        self._source = source
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._started = False
+        self._complete = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._started:
+            raise RuntimeError("a HashingSource can be iterated only once")
+        self._started = True
+        return self._pass_through()
+
+    def _pass_through(self) -> Iterator[bytes]:
+        for piece in self._source:
+            self._hash.update(piece)
+            self._size += len(piece)
+            yield piece
+        self._complete = True
+
+    def _require_complete(self) -> None:
+        if not self._complete:
+            raise RuntimeError("the source has not been read to its end")
+
+    @property
+    def size(self) -> int:
+        """Total bytes passed through.
+
+        Raises:
+            RuntimeError: if the source has not been read to its end.
+        """
+        self._require_complete()
+        return self._size
+
+    def digest(self) -> bytes:
+        """Return the 32-byte SHA-256 of everything passed through.
+
+        Raises:
+            RuntimeError: if the source has not been read to its end.
+        """
+        self._require_complete()
+        return self._hash.digest()
+
+    def hexdigest(self) -> str:
+        """Return the SHA-256 of everything passed through, as 64 lowercase hex digits.
+
+        Raises:
+            RuntimeError: if the source has not been read to its end.
+        """
+        self._require_complete()
+        return self._hash.hexdigest()
