@@ -5,8 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from longarm.accounts.models import Role, StaffUser
-from longarm.crypto.envelopes import unseal
-from longarm.crypto.envelopes import seal
+from longarm.crypto.envelopes import seal, unseal
 from longarm.crypto.staff_keys import LockedPrivateKey, unlock_private_key
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +25,13 @@ def run(*args: str, stdin: str = "") -> str:
 
 
 def test_credentials_on_standard_input_create_the_account_and_print_the_totp_uri() -> None:
-    output = run("casey", "--credentials-file", "-", "--receives-new-reports",
-                 stdin="role: caseworker\npassword: a long passphrase for tests 7\n")
+    output = run(
+        "casey",
+        "--credentials-file",
+        "-",
+        "--receives-new-reports",
+        stdin="role: caseworker\npassword: a long passphrase for tests 7\n",
+    )
     user = StaffUser.objects.get(username="casey")
     assert user.role == Role.CASEWORKER
     assert user.receives_new_reports
@@ -42,7 +46,12 @@ def test_credentials_from_a_file_work_too(tmp_path: Path) -> None:
 
 
 def test_the_private_key_opens_only_with_the_password() -> None:
-    run("casey", "--credentials-file", "-", stdin="role: caseworker\npassword: a long passphrase for tests 7\n")
+    run(
+        "casey",
+        "--credentials-file",
+        "-",
+        stdin="role: caseworker\npassword: a long passphrase for tests 7\n",
+    )
     user = StaffUser.objects.get(username="casey")
     locked = LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked))
     private_key = unlock_private_key(locked, "a long passphrase for tests 7", cost=user.private_key_cost)
@@ -68,5 +77,10 @@ def test_no_password_and_no_terminal_is_refused_rather_than_defaulted() -> None:
 
 def test_an_analyst_cannot_receive_reports() -> None:
     with pytest.raises(CommandError, match="Only caseworkers and investigators"):
-        run("anna", "--credentials-file", "-", "--receives-new-reports",
-            stdin="role: analyst\npassword: a long passphrase for tests 7\n")
+        run(
+            "anna",
+            "--credentials-file",
+            "-",
+            "--receives-new-reports",
+            stdin="role: analyst\npassword: a long passphrase for tests 7\n",
+        )

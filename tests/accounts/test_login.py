@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def post_login(client: Client, username: str, password: str, token: str) -> str:
-    response = client.post(reverse("accounts:login"), {"username": username, "password": password, "otp_token": token})
+    response = client.post(
+        reverse("accounts:login"), {"username": username, "password": password, "otp_token": token}
+    )
     return response.content.decode()
 
 

@@ -58,7 +58,9 @@ def test_a_reply_reaches_the_reporter(cast: Cast) -> None:
     report = Report.objects.get()
     staff = Client()
     log_in(staff, cast.caseworker)
-    staff.post(reverse("cases:report", args=[report.public_id]), {"text": "We are here to help. Are you safe?"})
+    staff.post(
+        reverse("cases:report", args=[report.public_id]), {"text": "We are here to help. Are you safe?"}
+    )
     html = open_mailbox(Client(), receipt)
     assert "We are here to help. Are you safe?" in html
     assert "A caseworker has replied" in html
@@ -86,7 +88,8 @@ def test_the_admin_chooses_who_receives_new_reports(cast: Cast) -> None:
     assert cast.other_caseworker.receives_new_reports
     submit_report(Client())
     sealed_to = set(
-        Report.objects.get().sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF)
+        Report.objects.get()
+        .sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF)
         .values_list("staff_id", flat=True)
     )
     assert sealed_to == {cast.caseworker.pk, cast.other_caseworker.pk}

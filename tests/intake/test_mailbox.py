@@ -103,5 +103,7 @@ def test_every_reading_by_the_reporter_is_audited_without_content(client: Client
     reporter = Client()
     open_mailbox(reporter, receipt)
     report = Report.objects.get()
-    actions = list(AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True)
+    )
     assert actions == ["report.submit", "report.open", "report.read"]

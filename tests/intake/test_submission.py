@@ -9,7 +9,9 @@ from tests.intake.helpers import receipt_from, report_answers, submit_report
 pytestmark = pytest.mark.django_db
 
 
-def test_a_submitted_report_shows_a_twenty_digit_receipt_in_groups_of_four(client: Client, cast: Cast) -> None:
+def test_a_submitted_report_shows_a_twenty_digit_receipt_in_groups_of_four(
+    client: Client, cast: Cast
+) -> None:
     response = client.post(reverse("intake:report_new"), report_answers())
     html = response.content.decode()
     receipt = receipt_from(html)
@@ -17,7 +19,9 @@ def test_a_submitted_report_shows_a_twenty_digit_receipt_in_groups_of_four(clien
     assert html.count('class="receipt-group"') == 5
 
 
-def test_the_report_is_stored_as_ciphertext_with_only_coded_fields_in_clear(client: Client, cast: Cast) -> None:
+def test_the_report_is_stored_as_ciphertext_with_only_coded_fields_in_clear(
+    client: Client, cast: Cast
+) -> None:
     submit_report(client)
     report = Report.objects.get()
     assert b"reading club" not in bytes(report.answers_ciphertext)
@@ -74,7 +78,9 @@ def test_an_invalid_form_names_the_problem_and_keeps_everything_typed(client: Cl
     assert not Report.objects.exists()
 
 
-def test_a_month_without_a_year_is_refused_with_a_message_next_to_the_year(client: Client, cast: Cast) -> None:
+def test_a_month_without_a_year_is_refused_with_a_message_next_to_the_year(
+    client: Client, cast: Cast
+) -> None:
     response = client.post(reverse("intake:report_new"), report_answers(incident_year="", incident_month="5"))
     assert "If you know the month, please also choose the year." in response.content.decode()
     assert not Report.objects.exists()
@@ -99,7 +105,9 @@ def test_typing_the_receipt_back_confirms_it(client: Client, cast: Cast) -> None
     receipt = receipt_from(html)
     sealed = html.split('name="sealed_receipt" value="')[1].split('"')[0]
     spaced = " ".join(receipt[i : i + 4] for i in range(0, 20, 4))
-    confirmed = client.post(reverse("intake:receipt_confirm"), {"typed_receipt": spaced, "sealed_receipt": sealed})
+    confirmed = client.post(
+        reverse("intake:receipt_confirm"), {"typed_receipt": spaced, "sealed_receipt": sealed}
+    )
     assert "Your report is safe with us" in confirmed.content.decode()
 
 

@@ -1,4 +1,5 @@
-"""The one gate in front of every staff view: logged in, second factor verified, keys unlocked, role allowed."""
+"""The one gate in front of every staff view: logged in, second factor verified, keys unlocked, role
+allowed."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -42,6 +43,6 @@ def staff_view(*roles: Role) -> Callable[[StaffView[P]], StaffView[P]]:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return guarded
+        return guarded  # type: ignore[return-value]  # functools.wraps types lose the ParamSpec
 
     return decorate

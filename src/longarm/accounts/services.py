@@ -107,8 +107,13 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         auth_login(request, user)
         otp_login(request, device)
         vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
-        audit_append(actor=user, actor_kind=ActorKind.STAFF, action="staff.login", object_type="staff",
-                     object_id=str(user.pk))
+        audit_append(
+            actor=user,
+            actor_kind=ActorKind.STAFF,
+            action="staff.login",
+            object_type="staff",
+            object_id=str(user.pk),
+        )
     return user
 
 

@@ -22,7 +22,9 @@ def login(request: HttpRequest) -> HttpResponse:
                 otp_token=form.cleaned_data["otp_token"],
             )
         except LoginRefused:
-            form.add_error(None, _("Those details did not work. Check them and try again, or wait a few minutes."))
+            form.add_error(
+                None, _("Those details did not work. Check them and try again, or wait a few minutes.")
+            )
         else:
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

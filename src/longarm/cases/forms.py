@@ -6,7 +6,8 @@ from longarm.intake.forms import MAX_TEXT
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label=_("Reply to the reporter"), max_length=MAX_TEXT,
+        label=_("Reply to the reporter"),
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
         error_messages={"required": _("The reply is empty.")},
     )

@@ -8,5 +8,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("reports/<uuid:public_id>/", views.report_detail, name="report"),
     path("staff/", views.staff_list, name="staff_list"),
-    path("staff/<int:staff_id>/receives-reports/", views.staff_receives_reports, name="staff_receives_reports"),
+    path(
+        "staff/<int:staff_id>/receives-reports/", views.staff_receives_reports, name="staff_receives_reports"
+    ),
 ]

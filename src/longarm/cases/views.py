@@ -48,15 +48,21 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=user)
-        messages.success(request, _("Your reply was sent. The reporter sees it when they next open their report."))
+        messages.success(
+            request, _("Your reply was sent. The reporter sees it when they next open their report.")
+        )
         return redirect("cases:report", public_id=report.public_id)
     report_record_read(report=report, staff=user)
-    return render(request, "cases/report.html", {
-        "report": report,
-        "content": report_content(report=report, data_key=data_key),
-        "thread": report_thread(report=report, data_key=data_key),
-        "form": form,
-    })
+    return render(
+        request,
+        "cases/report.html",
+        {
+            "report": report,
+            "content": report_content(report=report, data_key=data_key),
+            "thread": report_thread(report=report, data_key=data_key),
+            "form": form,
+        },
+    )
 
 
 @staff_view(Role.ADMIN)
@@ -72,8 +78,9 @@ def staff_receives_reports(request: HttpRequest, staff_id: int) -> HttpResponse:
     form = ReceivesReportsForm(request.POST)
     if form.is_valid():
         try:
-            staff_set_receives_new_reports(actor=acting_staff(request), staff=member,
-                                           receives=form.cleaned_data["receives"])
+            staff_set_receives_new_reports(
+                actor=acting_staff(request), staff=member, receives=form.cleaned_data["receives"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -63,7 +63,7 @@ def vault_load(request: HttpRequest, name: str) -> bytes | None:
 
 
 def vault_clear(request: HttpRequest) -> None:
-    for name in [item for item in request.session.keys() if item.startswith(_SESSION_PREFIX)]:
+    for name in [item for item in list(request.session.keys()) if item.startswith(_SESSION_PREFIX)]:
         del request.session[name]
     setattr(request, _CLEARED_ATTRIBUTE, True)
 

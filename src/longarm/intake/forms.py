@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from longarm.crypto.receipts import normalise_receipt
 from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
@@ -14,37 +15,58 @@ from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
 # Sensitive fields must not be remembered by the browser of a shared or seized device.
 _PRIVATE = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
 _MONTHS = [
-    ("1", _("January")), ("2", _("February")), ("3", _("March")), ("4", _("April")), ("5", _("May")),
-    ("6", _("June")), ("7", _("July")), ("8", _("August")), ("9", _("September")), ("10", _("October")),
-    ("11", _("November")), ("12", _("December")),
+    ("1", _("January")),
+    ("2", _("February")),
+    ("3", _("March")),
+    ("4", _("April")),
+    ("5", _("May")),
+    ("6", _("June")),
+    ("7", _("July")),
+    ("8", _("August")),
+    ("9", _("September")),
+    ("10", _("October")),
+    ("11", _("November")),
+    ("12", _("December")),
 ]
 EARLIEST_YEAR = 1990
 MAX_TEXT = 20_000
 MAX_LINE = 500
 
 
-def _optional_text(label: str, *, rows: int | None = None, help_text: str = "", max_length: int = MAX_LINE) -> Any:
+def _optional_text(
+    label: StrOrPromise, *, rows: int | None = None, help_text: StrOrPromise = "", max_length: int = MAX_LINE
+) -> forms.CharField:
     widget: forms.Widget = (
         forms.Textarea(attrs={**_PRIVATE, "rows": rows}) if rows else forms.TextInput(attrs=_PRIVATE)
     )
-    return forms.CharField(label=label, required=False, max_length=max_length, widget=widget, help_text=help_text)
+    return forms.CharField(
+        label=label, required=False, max_length=max_length, widget=widget, help_text=help_text
+    )
 
 
 class ReportForm(forms.Form):
     what_happened = forms.CharField(
         label=_("What happened?"),
-        help_text=_("In your own words and your own language. Write as much or as little as you are comfortable with."),
+        help_text=_(
+            "In your own words and your own language. Write as much or as little as you are comfortable with."
+        ),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 8}),
         error_messages={"required": _("Please tell us briefly what happened.")},
     )
     incident_year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     incident_month = forms.TypedChoiceField(
-        label=_("Month"), required=False, coerce=int, empty_value=None,
+        label=_("Month"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("I don't know")), *_MONTHS],
     )
     incident_day = forms.TypedChoiceField(
-        label=_("Day"), required=False, coerce=int, empty_value=None,
+        label=_("Day"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("I don't know")), *[(str(day), str(day)) for day in range(1, 32)]],
     )
     date_is_approximate = forms.BooleanField(label=_("This date is approximate"), required=False)
@@ -53,33 +75,44 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Please choose the country you live in.")},
     )
     host_region = forms.ChoiceField(
-        label=_("Region (optional)"), required=False,
+        label=_("Region (optional)"),
+        required=False,
         help_text=_("Only the region, never your town or address."),
     )
     actor_types = forms.MultipleChoiceField(
         label=_("Who contacted you or your family?"), required=False, widget=forms.CheckboxSelectMultiple
     )
     channels = forms.MultipleChoiceField(
-        label=_("How did they contact you or your family?"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("How did they contact you or your family?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     tactics = forms.MultipleChoiceField(
-        label=_("What did they do?"), widget=forms.CheckboxSelectMultiple,
+        label=_("What did they do?"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose everything that applies."),
         error_messages={"required": _("Please choose at least one thing that happened, or “Other”.")},
     )
     tactic_other = _optional_text(_("If “Other”, what?"))
     relatives_at_risk = _optional_text(
-        _("Relatives at risk (optional)"), rows=3,
-        help_text=_("Names and where they live. Kept under a separate lock that caseworkers cannot open without approval."),
+        _("Relatives at risk (optional)"),
+        rows=3,
+        help_text=_(
+            "Names and where they live. Kept under a separate lock that caseworkers cannot open "
+            "without approval."
+        ),
     )
     perpetrator_names = _optional_text(_("Names of officers or other people who contacted you (optional)"))
     perpetrator_phone_numbers = _optional_text(_("Their phone numbers (optional)"))
     perpetrator_wechat_ids = _optional_text(_("Their WeChat IDs (optional)"))
     perpetrator_badge_numbers = _optional_text(_("Police badge or ID numbers (optional)"))
-    perpetrator_other = _optional_text(_("Anything else you know about them (optional)"), rows=3, max_length=MAX_TEXT)
+    perpetrator_other = _optional_text(
+        _("Anything else you know about them (optional)"), rows=3, max_length=MAX_TEXT
+    )
     community = forms.ChoiceField(label=_("Your community (optional)"), required=False)
     contact = _optional_text(
-        _("How can we contact you safely? (optional)"), rows=2,
+        _("How can we contact you safely? (optional)"),
+        rows=2,
         help_text=_("Only if you want us to. You can also just come back with your receipt number."),
     )
     consent = forms.ChoiceField(
@@ -90,7 +123,10 @@ class ReportForm(forms.Form):
     )
     statistics_consent = forms.TypedChoiceField(
         label=_("May we count your answers in anonymous statistics?"),
-        help_text=_("Only coded answers such as the type of pressure, your community, region and month — never your words or any names."),
+        help_text=_(
+            "Only coded answers such as the type of pressure, your community, region and month — "
+            "never your words or any names."
+        ),
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
@@ -101,17 +137,28 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         this_year = timezone.now().year
-        self.fields["incident_year"].choices = [
-            ("", _("I don't know")), *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)]
+        self._choice_field("incident_year").choices = [
+            ("", _("I don't know")),
+            *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)],
         ]
-        self.fields["host_country"].choices = [("", _("Choose…")), *vocabulary("host_countries").choices()]
-        self.fields["host_region"].choices = [("", _("Prefer not to say")), *all_region_choices()]
-        self.fields["actor_types"].choices = vocabulary("actors").choices()
-        self.fields["channels"].choices = vocabulary("channels").choices()
-        self.fields["tactics"].choices = vocabulary("reporter_tactics").choices()
-        self.fields["community"].choices = [("", _("Prefer not to say")), *vocabulary("communities").choices()]
+        countries = vocabulary("host_countries").choices()
+        self._choice_field("host_country").choices = [("", _("Choose…")), *countries]
+        self._choice_field("host_region").choices = [("", _("Prefer not to say")), *all_region_choices()]
+        self._choice_field("actor_types").choices = vocabulary("actors").choices()
+        self._choice_field("channels").choices = vocabulary("channels").choices()
+        self._choice_field("tactics").choices = vocabulary("reporter_tactics").choices()
+        self._choice_field("community").choices = [
+            ("", _("Prefer not to say")),
+            *vocabulary("communities").choices(),
+        ]
         if not self.is_bound:
             self.initial.setdefault("submission_token", secrets.token_urlsafe(32))
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(name)
+        return field
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -129,14 +176,20 @@ class ReportForm(forms.Form):
                 if chosen > timezone.now().date():
                     self.add_error("incident_year", _("The date cannot be in the future."))
         region, country = data.get("host_region") or "", data.get("host_country") or ""
-        if region and country and not region.startswith(country + "-"):
+        if region == country:
+            # Countries without regions appear in the region list as themselves.
+            data["host_region"] = ""
+        elif region and country and not region.startswith(country + "-"):
             self.add_error("host_region", _("That region is not in the country you chose."))
         if "other" in (data.get("tactics") or []) and not data.get("tactic_other"):
             self.add_error("tactic_other", _("Please say briefly what else happened."))
         if data.get("consent") == Consent.STATISTICS_ONLY and data.get("statistics_consent") is False:
             self.add_error(
                 "statistics_consent",
-                _("You chose “statistics only” but said no to statistics. Please change one of the two answers."),
+                _(
+                    "You chose “statistics only” but said no to statistics. "
+                    "Please change one of the two answers."
+                ),
             )
         return data
 
@@ -145,7 +198,9 @@ class ReportForm(forms.Form):
         return ReportAnswers(
             what_happened=data["what_happened"],
             incident_date=IncidentDate(
-                year=data["incident_year"], month=data["incident_month"], day=data["incident_day"],
+                year=data["incident_year"],
+                month=data["incident_month"],
+                day=data["incident_day"],
                 approximate=data["date_is_approximate"],
             ),
             host_country=data["host_country"],
@@ -188,7 +243,8 @@ def _receipt_widget() -> forms.TextInput:
 
 class ReceiptConfirmForm(forms.Form):
     typed_receipt = ReceiptField(
-        label=_("Type your receipt number again to show you have written it down"), widget=_receipt_widget(),
+        label=_("Type your receipt number again to show you have written it down"),
+        widget=_receipt_widget(),
         error_messages={"required": _("Please type your receipt number.")},
     )
     sealed_receipt = forms.CharField(widget=forms.HiddenInput, max_length=200)
@@ -196,13 +252,16 @@ class ReceiptConfirmForm(forms.Form):
 
 class ReceiptLoginForm(forms.Form):
     receipt = ReceiptField(
-        label=_("Your receipt number"), widget=_receipt_widget(),
+        label=_("Your receipt number"),
+        widget=_receipt_widget(),
         error_messages={"required": _("Please type your receipt number.")},
     )
 
 
 class MessageForm(forms.Form):
     text = forms.CharField(
-        label=_("Your message"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
+        label=_("Your message"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
         error_messages={"required": _("The message is empty.")},
     )

@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class Consent(models.TextChoices):
     STATISTICS_ONLY = "statistics_only", _("Count it in anonymous statistics only")
     REVIEW = "review", _("Caseworkers may read it and reply to me")
-    REFERRAL = "referral", _("It may also be passed to the police for a criminal investigation, without my identity")
+    REFERRAL = (
+        "referral",
+        _("It may also be passed to the police for a criminal investigation, without my identity"),
+    )
     IDENTITY = "identity", _("My identity may also be shared with the police")
 
 
@@ -68,7 +71,8 @@ class Report(models.Model):
         indexes = [models.Index(fields=["urgency", "status"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(consent__in=[choice.value for choice in Consent]), name="report_consent_known"
+                condition=models.Q(consent__in=[choice.value for choice in Consent]),
+                name="report_consent_known",
             ),
             models.CheckConstraint(
                 condition=~models.Q(consent=Consent.STATISTICS_ONLY) | models.Q(statistics_consent=True),

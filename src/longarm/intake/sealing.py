@@ -16,17 +16,24 @@ def custodians() -> list[StaffUser]:
     return list(StaffUser.objects.filter(is_active=True, role=Role.CUSTODIAN))
 
 
-def seal_to_staff(*, report: Report, kind: KeyKind, key: bytes, staff: Iterable[StaffUser]) -> list[SealedKey]:
+def seal_to_staff(
+    *, report: Report, kind: KeyKind, key: bytes, staff: Iterable[StaffUser]
+) -> list[SealedKey]:
     return SealedKey.objects.bulk_create(
         SealedKey(
-            report=report, kind=kind, recipient_kind=RecipientKind.STAFF, staff=member,
+            report=report,
+            kind=kind,
+            recipient_kind=RecipientKind.STAFF,
+            staff=member,
             sealed=seal(bytes(member.public_key), key),
         )
         for member in staff
     )
 
 
-def seal_to_holder(*, report: Report, kind: KeyKind, key: bytes, holder: RecipientKind, public_key: bytes) -> SealedKey:
+def seal_to_holder(
+    *, report: Report, kind: KeyKind, key: bytes, holder: RecipientKind, public_key: bytes
+) -> SealedKey:
     return SealedKey.objects.create(
         report=report, kind=kind, recipient_kind=holder, sealed=seal(public_key, key)
     )

@@ -43,7 +43,9 @@ def report_for_staff(*, user: StaffUser, public_id: UUID) -> tuple[Report, Seale
     """The report and the content key sealed to ``user``; 404 when no such key exists."""
     sealed = (
         SealedKey.objects.select_related("report")
-        .filter(report__public_id=public_id, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user)
+        .filter(
+            report__public_id=public_id, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+        )
         .first()
     )
     if sealed is None:
@@ -76,9 +78,10 @@ def report_thread(*, report: Report, data_key: bytes) -> list[ThreadMessage]:
             author_kind=MessageAuthor(message.author_kind),
             created_at=message.created_at,
             text=decrypt(
-                data_key, bytes(message.ciphertext), context=message_context(report.public_id, message.public_id)
+                data_key,
+                bytes(message.ciphertext),
+                context=message_context(report.public_id, message.public_id),
             ).decode(),
         )
         for message in report.messages.all()
     ]
-

@@ -100,31 +100,47 @@ def report_submit(
             reporter_salt=salt,
             reporter_public_key=reporter.public,
             answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
-            identity_ciphertext=encrypt(identity_key, _json(answers.identity()), context=identity_context(public_id)),
+            identity_ciphertext=encrypt(
+                identity_key, _json(answers.identity()), context=identity_context(public_id)
+            ),
             urgency=urgency_for(answers.tactics),
             **coded,
         )
         for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key)):
-            seal_to_holder(report=report, kind=kind, key=key, holder=RecipientKind.REPORTER, public_key=reporter.public)
             seal_to_holder(
-                report=report, kind=kind, key=key, holder=RecipientKind.RECOVERY,
+                report=report, kind=kind, key=key, holder=RecipientKind.REPORTER, public_key=reporter.public
+            )
+            seal_to_holder(
+                report=report,
+                kind=kind,
+                key=key,
+                holder=RecipientKind.RECOVERY,
                 public_key=keyring.recovery_public_key,
             )
         if consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
         seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
-        audit_append(actor=None, actor_kind=ActorKind.REPORTER, action="report.submit", object_type="report",
-                     object_id=str(public_id))
+        audit_append(
+            actor=None,
+            actor_kind=ActorKind.REPORTER,
+            action="report.submit",
+            object_type="report",
+            object_id=str(public_id),
+        )
     return Submission(report=report, receipt=receipt)
 
 
 def _receipt_limits(session_key: str) -> tuple[Limit, Limit]:
     window = timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS)
     per_session = Limit(
-        scope="receipt-session", key=hashed_key("receipt-session", session_key),
-        maximum=settings.LONGARM_RECEIPT_ATTEMPTS_PER_SESSION, window=window,
+        scope="receipt-session",
+        key=hashed_key("receipt-session", session_key),
+        maximum=settings.LONGARM_RECEIPT_ATTEMPTS_PER_SESSION,
+        window=window,
     )
-    sitewide = Limit(scope="receipt-all", key="all", maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE, window=window)
+    sitewide = Limit(
+        scope="receipt-all", key="all", maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE, window=window
+    )
     return per_session, sitewide
 
 
@@ -143,7 +159,10 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
     lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
     report = Report.objects.filter(receipt_lookup_hash=lookup_hash).first()
     reporter = reporter_keypair(
-        receipt, salt=bytes(report.reporter_salt) if report else _EMPTY_SALT, pepper=keyring.receipt_pepper, cost=cost
+        receipt,
+        salt=bytes(report.reporter_salt) if report else _EMPTY_SALT,
+        pepper=keyring.receipt_pepper,
+        cost=cost,
     )
     if report is None:
         for limit in limits:
@@ -161,14 +180,19 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
         )
     except (KeyError, DecryptionError) as error:
         raise ReceiptRefused from error
-    audit_append(actor=None, actor_kind=ActorKind.REPORTER, action="report.open", object_type="report",
-                 object_id=str(report.public_id))
+    audit_append(
+        actor=None,
+        actor_kind=ActorKind.REPORTER,
+        action="report.open",
+        object_type="report",
+        object_id=str(report.public_id),
+    )
     return opened
 
 
 @transaction.atomic
 def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
-    """Add an encrypted message to the report's thread, from its reporter (``author=None``) or a staff member."""
+    """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff."""
     message_id = uuid.uuid4()
     message = Message.objects.create(
         public_id=message_id,
@@ -182,8 +206,11 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
         report.status = ReportStatus.ANSWERED
         report.save(update_fields=["status"])
     audit_append(
-        actor=author, actor_kind=ActorKind.STAFF if author else ActorKind.REPORTER,
-        action="message.create", object_type="report", object_id=str(report.public_id),
+        actor=author,
+        actor_kind=ActorKind.STAFF if author else ActorKind.REPORTER,
+        action="message.create",
+        object_type="report",
+        object_id=str(report.public_id),
     )
     return message
 
@@ -195,5 +222,10 @@ def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
     if staff is not None and report.status == ReportStatus.RECEIVED:
         report.status = ReportStatus.READ
         report.save(update_fields=["status"])
-    audit_append(actor=staff, actor_kind=ActorKind.STAFF if staff else ActorKind.REPORTER, action="report.read",
-                 object_type="report", object_id=str(report.public_id))
+    audit_append(
+        actor=staff,
+        actor_kind=ActorKind.STAFF if staff else ActorKind.REPORTER,
+        action="report.read",
+        object_type="report",
+        object_id=str(report.public_id),
+    )

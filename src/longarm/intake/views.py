@@ -2,7 +2,7 @@ import base64
 import binascii
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -53,12 +53,14 @@ def _receipt_page(request: HttpRequest, receipt: str, form: ReceiptConfirmForm) 
     # the confirmation can show it again without the server ever storing it.
     key = new_data_key()
     request.session[_CONFIRMATION_KEY] = base64.b64encode(key).decode("ascii")
-    sealed = base64.b64encode(encrypt(key, receipt.encode(), context=RECEIPT_CONFIRMATION_CONTEXT)).decode("ascii")
+    sealed = base64.b64encode(encrypt(key, receipt.encode(), context=RECEIPT_CONFIRMATION_CONTEXT)).decode(
+        "ascii"
+    )
     form.initial["sealed_receipt"] = sealed
     if form.is_bound:
-        form.data = form.data.copy()
-        form.data["sealed_receipt"] = sealed
-        form.data["typed_receipt"] = ""
+        data = QueryDict(mutable=True)
+        data.update({"sealed_receipt": sealed, "typed_receipt": ""})
+        form.data = data
     return render(request, "intake/receipt.html", {"groups": group_receipt(receipt), "form": form})
 
 
@@ -99,9 +101,13 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
                 receipt=form.cleaned_data["receipt"], session_key=request.session.session_key or ""
             )
         except TooManyAttempts:
-            form.add_error(None, _("Too many wrong receipt numbers were tried. Please wait 15 minutes and try again."))
+            form.add_error(
+                None, _("Too many wrong receipt numbers were tried. Please wait 15 minutes and try again.")
+            )
         except ReceiptRefused:
-            form.add_error("receipt", _("This receipt number does not open a report. Check each digit and try again."))
+            form.add_error(
+                "receipt", _("This receipt number does not open a report. Check each digit and try again.")
+            )
         else:
             request.session.cycle_key()
             vault_store(request, _DATA_KEY, opened.data_key)
@@ -114,7 +120,8 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mailbox(request: HttpRequest) -> HttpResponse:
     data_key, identity_key = vault_load(request, _DATA_KEY), vault_load(request, _IDENTITY_KEY)
-    report = Report.objects.filter(public_id=request.session.get(_MAILBOX_REPORT)).first()
+    report_id = request.session.get(_MAILBOX_REPORT)
+    report = Report.objects.filter(public_id=report_id).first() if report_id else None
     if report is None or data_key is None or identity_key is None:
         messages.info(request, _("Please enter your receipt number to open your report."))
         return redirect("intake:mailbox_login")
@@ -124,13 +131,17 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your message was sent."))
         return redirect("intake:mailbox")
     report_record_read(report=report, staff=None)
-    return render(request, "intake/mailbox.html", {
-        "report": report,
-        "content": report_content(report=report, data_key=data_key),
-        "identity": report_identity(report=report, identity_key=identity_key),
-        "thread": report_thread(report=report, data_key=data_key),
-        "form": form,
-    })
+    return render(
+        request,
+        "intake/mailbox.html",
+        {
+            "report": report,
+            "content": report_content(report=report, data_key=data_key),
+            "identity": report_identity(report=report, identity_key=identity_key),
+            "thread": report_thread(report=report, data_key=data_key),
+            "form": form,
+        },
+    )
 
 
 @require_POST

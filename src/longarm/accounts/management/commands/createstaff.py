@@ -42,11 +42,17 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", choices=[role.value for role in Role])
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--credentials-file", help="File with `role:` and `password:` lines; - for stdin.")
-        source.add_argument("--generate-password", action="store_true",
-                            help="Generate a password and print it once.")
-        parser.add_argument("--receives-new-reports", action="store_true",
-                            help="Seal new reports to this caseworker or investigator.")
+        source.add_argument(
+            "--credentials-file", help="File with `role:` and `password:` lines; - for stdin."
+        )
+        source.add_argument(
+            "--generate-password", action="store_true", help="Generate a password and print it once."
+        )
+        parser.add_argument(
+            "--receives-new-reports",
+            action="store_true",
+            help="Seal new reports to this caseworker or investigator.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         role_name: str | None = options["role"]
@@ -69,7 +75,9 @@ class Command(BaseCommand):
         if not role_name or role_name not in Role.values:
             raise CommandError(f"Give a role, one of: {', '.join(Role.values)}.")
         if not password:
-            raise CommandError("No password given: use a terminal, --credentials-file or --generate-password.")
+            raise CommandError(
+                "No password given: use a terminal, --credentials-file or --generate-password."
+            )
         try:
             creation = staff_create(
                 username=options["username"],

@@ -3,13 +3,13 @@
 import os
 import secrets
 from argparse import ArgumentParser
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import create_keyring, write_recovery_private_key
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Created key {keys_dir / name}")
         self._ensure_django_secret(keys_dir)
         if creation.recovery_private_key is not None:
-            out = options["recovery_key_out"] or Path.cwd() / f"longarm-recovery-{date.today():%Y%m%d}.key"
+            out = options["recovery_key_out"] or Path.cwd() / f"longarm-recovery-{timezone.now():%Y%m%d}.key"
             try:
                 write_recovery_private_key(
                     out.resolve(),
@@ -44,11 +44,14 @@ class Command(BaseCommand):
                     f"{error} The recovery public key is already in the keyring; remove "
                     f"{keys_dir / 'recovery.pub'} and run init again with --recovery-key-out elsewhere."
                 ) from error
-            self.stdout.write(self.style.WARNING(
-                f"\nRECOVERY KEY written to {out.resolve()}\n"
-                "It can open every report. Move it offline NOW (e.g. onto two encrypted USB sticks kept apart)\n"
-                "and delete it from this machine. It is never written again.\n"
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"\nRECOVERY KEY written to {out.resolve()}\n"
+                    "It can open every report. Move it offline NOW "
+                    "(e.g. onto two encrypted USB sticks kept apart)\n"
+                    "and delete it from this machine. It is never written again.\n"
+                )
+            )
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -48,17 +48,19 @@ class Command(BaseCommand):
         worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603
         self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
         try:
-            _Gunicorn({
-                "bind": options["bind"],
-                "workers": options["workers"],
-                "threads": options["threads"],
-                "worker_class": "gthread",
-                # No access log: it would hold reporters' addresses and user agents (DESIGN §6.1).
-                "accesslog": None,
-                "errorlog": "-",
-                "timeout": 120,
-                "forwarded_allow_ips": os.environ.get("LONGARM_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            }).run()
+            _Gunicorn(
+                {
+                    "bind": options["bind"],
+                    "workers": options["workers"],
+                    "threads": options["threads"],
+                    "worker_class": "gthread",
+                    # No access log: it would hold reporters' addresses and user agents (DESIGN §6.1).
+                    "accesslog": None,
+                    "errorlog": "-",
+                    "timeout": 120,
+                    "forwarded_allow_ips": os.environ.get("LONGARM_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                }
+            ).run()
         finally:
             if worker is not None:
                 worker.terminate()
