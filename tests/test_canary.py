@@ -49,7 +49,9 @@ def stored_bytes() -> bytes:
                 cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names come from introspection
                 for row in cursor.fetchall():
                     for value in row:
-                        chunks.append(bytes(value) if isinstance(value, memoryview | bytes) else str(value).encode())
+                        chunks.append(
+                            bytes(value) if isinstance(value, memoryview | bytes) else str(value).encode()
+                        )
     return b"\n".join(chunks)
 
 

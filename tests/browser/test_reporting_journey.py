@@ -13,7 +13,9 @@ pytestmark = pytest.mark.browser
 
 
 def fill_report(page: Page) -> None:
-    page.get_by_label("What happened?").fill("Police visited my parents and asked me to photograph the reading club.")
+    page.get_by_label("What happened?").fill(
+        "Police visited my parents and asked me to photograph the reading club."
+    )
     page.get_by_label("Police visited, questioned or detained my family members").check()
     page.get_by_label("Year").select_option("2025")
     page.get_by_label("Month").select_option("4")

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def run_init(tmp_path: Path, recovery_out: Path) -> str:
     out = io.StringIO()
-    with override_settings(KEYS_DIR=tmp_path / "keys", DATA_DIR=tmp_path / "data", STORAGE_DIR=tmp_path / "st"):
+    with override_settings(
+        KEYS_DIR=tmp_path / "keys", DATA_DIR=tmp_path / "data", STORAGE_DIR=tmp_path / "st"
+    ):
         call_command("init", "--recovery-key-out", str(recovery_out), stdout=out)
     return out.getvalue()
 
@@ -22,7 +24,9 @@ def test_init_creates_the_keyring_and_writes_the_recovery_key_elsewhere(tmp_path
     keyring = load_keyring(tmp_path / "keys")
     assert len(load_recovery_private_key(tmp_path / "offline.key")) == 32
     assert "Move it offline NOW" in output
-    assert not any("recovery" in path.name and path.suffix != ".pub" for path in (tmp_path / "keys").iterdir())
+    assert not any(
+        "recovery" in path.name and path.suffix != ".pub" for path in (tmp_path / "keys").iterdir()
+    )
     assert len(keyring.receipt_pepper) == 32
 
 

@@ -6,7 +6,9 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("name", ["intake:home", "intake:report_new", "intake:mailbox_login", "accounts:login"])
+@pytest.mark.parametrize(
+    "name", ["intake:home", "intake:report_new", "intake:mailbox_login", "accounts:login"]
+)
 def test_every_page_forbids_framing_referrers_caching_and_foreign_or_inline_code(name: str) -> None:
     response = Client().get(reverse(name))
     csp = response["Content-Security-Policy"]
@@ -36,11 +38,15 @@ def test_debug_is_off_unless_asked() -> None:
 def test_sensitive_fields_are_not_remembered_by_the_browser() -> None:
     html = Client().get(reverse("intake:report_new")).content.decode()
     for name in ("what_happened", "relatives_at_risk", "perpetrator_names", "contact"):
-        tag = html.split(f'name="{name}"')[0].rsplit("<", 1)[1] + html.split(f'name="{name}"')[1].split(">")[0]
+        tag = (
+            html.split(f'name="{name}"')[0].rsplit("<", 1)[1] + html.split(f'name="{name}"')[1].split(">")[0]
+        )
         assert 'autocomplete="off"' in tag, name
 
 
-def test_production_settings_use_secure_cookies_and_hsts_behind_https(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_settings_use_secure_cookies_and_hsts_behind_https(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import importlib
 
     import longarm.settings
