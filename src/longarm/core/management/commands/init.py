@@ -17,6 +17,8 @@ from longarm.crypto.keyring import create_keyring, write_recovery_private_key
 
 class Command(BaseCommand):
     help = "Create the keyring and the recovery key pair, apply migrations and collect static files."
+    # Some system checks read the database, which does not exist before this command has run.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -27,6 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         keys_dir: Path = settings.KEYS_DIR
+        for directory in (settings.DATA_DIR, settings.STORAGE_DIR):
+            Path(directory).mkdir(mode=0o700, parents=True, exist_ok=True)
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
@@ -53,6 +57,7 @@ class Command(BaseCommand):
                 )
             )
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("check")
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Keyring ready in {keys_dir}.")
