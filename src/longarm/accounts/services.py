@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.password_validation import validate_password
@@ -145,3 +145,31 @@ def staff_set_receives_new_reports(*, actor: StaffUser, staff: StaffUser, receiv
         object_id=str(staff.pk),
     )
     return staff
+
+
+@transaction.atomic
+def staff_change_password(*, request: HttpRequest, user: StaffUser, current: str, new: str) -> None:
+    """Re-lock the private key under a new password. Raises ``LoginRefused`` if ``current`` is wrong and
+    ``ValidationError`` if ``new`` is too weak; the session stays logged in either way."""
+    if not user.check_password(current):
+        raise LoginRefused
+    validate_password(new, user=user)
+    private_key = unlock_private_key(
+        LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked)),
+        current,
+        cost=user.private_key_cost,
+    )
+    cost = staff_cost()
+    locked = lock_private_key(private_key, new, cost=cost)
+    user.private_key_salt, user.private_key_locked = locked.salt, locked.ciphertext
+    user.private_key_opslimit, user.private_key_memlimit = cost.opslimit, cost.memlimit
+    user.set_password(new)
+    user.save()
+    update_session_auth_hash(request, user)
+    audit_append(
+        actor=user,
+        actor_kind=ActorKind.STAFF,
+        action="staff.password_change",
+        object_type="staff",
+        object_id=str(user.pk),
+    )

@@ -1,13 +1,16 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.exceptions import LoginRefused
-from longarm.accounts.forms import LoginForm
-from longarm.accounts.services import staff_login, staff_logout
+from longarm.accounts.forms import LoginForm, PasswordChangeForm
+from longarm.accounts.models import Role
+from longarm.accounts.services import staff_change_password, staff_login, staff_logout
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,3 +41,25 @@ def logout(request: HttpRequest) -> HttpResponse:
     staff_logout(request=request)
     messages.info(request, _("You are logged out."))
     return redirect("accounts:login")
+
+
+@staff_view(*Role)
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_change_password(
+                request=request,
+                user=acting_staff(request),
+                current=form.cleaned_data["current"],
+                new=form.cleaned_data["new"],
+            )
+        except LoginRefused:
+            form.add_error("current", _("That is not your current password."))
+        except ValidationError as error:
+            form.add_error("new", error)
+        else:
+            messages.success(request, _("Your password is changed."))
+            return redirect("cases:home")
+    return render(request, "accounts/password_change.html", {"form": form})

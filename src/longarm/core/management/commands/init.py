@@ -18,7 +18,7 @@ from longarm.crypto.keyring import create_keyring, write_recovery_private_key
 class Command(BaseCommand):
     help = "Create the keyring and the recovery key pair, apply migrations and collect static files."
     # Some system checks read the database, which does not exist before this command has run.
-    requires_system_checks: list[str] = []
+    requires_system_checks = ()
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(

@@ -1,0 +1,557 @@
+"""Intake throughput: how close anonymous submissions come to the Argon2id cost they deliberately pay.
+
+Run from the repository root (takes about a minute with the defaults)::
+
+    .venv/bin/python benchmarks/intake.py [--seconds 20] [--concurrency 2xCPUs] [--floor-seconds 10]
+
+What it does, in one run:
+
+1. **The Argon2id floor.** With nothing else running, one process per CPU derives receipt keys with
+   :func:`longarm.crypto.kdf.derive_key` at the production receipt cost for ``--floor-seconds``. The summed
+   derivations per second, divided by :data:`longarm.crypto.receipts.ARGON2_DERIVATIONS_PER_SUBMISSION`
+   (the lookup hash and the reporter key pair), is ``floor_submissions_per_s``: the rate the machine would
+   reach if a submission did nothing but its Argon2id derivations.
+2. **The real server.** In a fresh temporary directory it runs ``longarm init`` (keyring, recovery key,
+   SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
+   port of 127.0.0.1, then waits for ``/`` to answer 200.
+3. **The load.** ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
+   for ``--seconds``: GET ``/report/`` for the CSRF cookie and the form's hidden tokens, then POST a filled
+   report. A cycle succeeds when the POST answers 200 with the receipt on the page. A few cycles per client
+   run first as a warm-up and are not counted.
+4. The server is stopped and the temporary directory (with its recovery key) deleted, whatever happened.
+
+How to read the single JSON object printed on stdout (progress goes to stderr):
+
+- ``submissions_per_s``: successful GET+POST cycles completed inside the measured window, per second.
+- ``latency_ms``: the POST alone (the submission: validation, two Argon2id derivations, encryption,
+  sealing, the database transaction, the receipt page); ``cycle_latency_ms`` and ``get_latency_ms`` too.
+- ``floor_submissions_per_s`` and ``ratio`` = ``submissions_per_s / floor_submissions_per_s``. The target is
+  ``ratio >= target_ratio`` (0.7): everything the system does besides its chosen Argon2id cost — Django,
+  HTTP, the form page, encryption, SQLite, and this load generator, which shares the same CPUs — should
+  cost less than 30% of the throughput. ``meets_target`` says whether this run reached it. The floor is an
+  upper bound, so a ratio near 1 is the best possible; a ratio above 1 would mean the floor was measured
+  on a busier machine than the load.
+- ``errors``: failed cycles in the measured window (``error_kinds`` counts them by cause). Any error makes
+  the numbers suspect; the server's log is then copied to stderr.
+
+The receipt cost is the server's own ``LONGARM_RECEIPT_ARGON2`` setting, read with the same environment
+(``LONGARM_RECEIPT_ARGON2_OPS`` / ``LONGARM_RECEIPT_ARGON2_MEM`` override it for both the floor and the
+server). The database is always a fresh SQLite file: ``DATABASE_URL`` and other settings that would point
+the server elsewhere are removed from its environment.
+
+This is a benchmark, not a test: nothing here asserts on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import html.parser
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from longarm.crypto.kdf import Argon2Cost, derive_key, new_salt
+from longarm.crypto.receipts import ARGON2_DERIVATIONS_PER_SUBMISSION, new_receipt
+
+HOST = "127.0.0.1"
+TARGET_RATIO = 0.7
+SERVER_START_TIMEOUT = 90.0
+REQUEST_TIMEOUT = 120.0
+# Settings that would point the benchmark's server at real data or change how it answers plain HTTP.
+_SCRUBBED_ENV = (
+    "DATABASE_URL",
+    "LONGARM_STORAGE_DIR",
+    "LONGARM_TASKS_URL",
+    "LONGARM_HTTPS",
+    "LONGARM_SSL_REDIRECT",
+    "LONGARM_BEHIND_PROXY",
+    "LONGARM_DEBUG",
+    "LONGARM_ALLOWED_HOSTS",
+    "LONGARM_CSRF_TRUSTED_ORIGINS",
+    "LONGARM_SECRET_KEY",
+)
+_READ_RECEIPT_COST = (
+    "import json; from longarm import settings; print(json.dumps(list(settings.LONGARM_RECEIPT_ARGON2)))"
+)
+
+
+def log(message: str) -> None:
+    print(f"[intake-bench] {message}", file=sys.stderr, flush=True)
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# --- The Argon2id floor -------------------------------------------------------------------------------------
+
+
+def _derive_until(start_at: float, seconds: float, opslimit: int, memlimit: int) -> tuple[int, float]:
+    """In a worker process: derive keys from ``start_at`` for ``seconds``; return (count, elapsed)."""
+    cost = Argon2Cost(opslimit, memlimit)
+    secret = new_receipt().encode()
+    derive_key(secret, new_salt(), cost)  # touch the memory once before the clock starts
+    while (now := time.monotonic()) < start_at:
+        time.sleep(min(0.01, start_at - now))
+    started = time.monotonic()
+    deadline = started + seconds
+    count = 0
+    while True:
+        derive_key(secret, new_salt(), cost)
+        count += 1
+        finished = time.monotonic()
+        if finished >= deadline:
+            return count, finished - started
+
+
+@dataclass(frozen=True)
+class Floor:
+    derivations_per_s: float
+    derivations: int
+    processes: int
+    mean_derivation_ms: float
+
+    @property
+    def submissions_per_s(self) -> float:
+        return self.derivations_per_s / ARGON2_DERIVATIONS_PER_SUBMISSION
+
+
+def measure_floor(cost: Argon2Cost, seconds: float, processes: int) -> Floor:
+    # CLOCK_MONOTONIC is shared by all processes on Linux, so one start time lines them all up.
+    start_at = time.monotonic() + 3.0
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
+        futures = [
+            pool.submit(_derive_until, start_at, seconds, cost.opslimit, cost.memlimit)
+            for _ in range(processes)
+        ]
+        results = [future.result() for future in futures]
+    total = sum(count for count, _ in results)
+    rate = sum(count / elapsed for count, elapsed in results)
+    mean_ms = statistics.fmean(elapsed / count for count, elapsed in results) * 1000
+    return Floor(derivations_per_s=rate, derivations=total, processes=processes, mean_derivation_ms=mean_ms)
+
+
+# --- The server ---------------------------------------------------------------------------------------------
+
+
+def longarm_command() -> list[str]:
+    script = Path(sys.executable).parent / "longarm"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "longarm.cli"]
+
+
+def server_environment(data_dir: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name not in _SCRUBBED_ENV}
+    for name in _SCRUBBED_ENV:
+        env.pop(f"{name}_FILE", None)
+    env["LONGARM_DATA_DIR"] = str(data_dir)
+    env["LONGARM_KEYS_DIR"] = str(data_dir / "keys")
+    env["LONGARM_ALLOWED_HOSTS"] = HOST
+    env["DJANGO_SETTINGS_MODULE"] = "longarm.settings"
+    for name in ("LONGARM_DATA_DIR", "LONGARM_KEYS_DIR"):
+        env.pop(f"{name}_FILE", None)  # a NAME_FILE would win over NAME
+    return env
+
+
+def receipt_cost(env: dict[str, str]) -> Argon2Cost:
+    """The receipt cost exactly as the server will read it from this environment."""
+    output = subprocess.run(  # noqa: S603 - fixed command, our own interpreter
+        [sys.executable, "-c", _READ_RECEIPT_COST], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    opslimit, memlimit = json.loads(output)
+    return Argon2Cost(int(opslimit), int(memlimit))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def init_installation(env: dict[str, str], recovery_key: Path) -> None:
+    recovery_key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    result = subprocess.run(  # noqa: S603 - fixed command
+        [*longarm_command(), "init", "--recovery-key-out", str(recovery_key)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise RuntimeError(f"longarm init failed with exit status {result.returncode}")
+
+
+def start_server(
+    env: dict[str, str], port: int, workers: int | None, log_file: Path
+) -> subprocess.Popen[bytes]:
+    command = [*longarm_command(), "serve", "--bind", f"{HOST}:{port}", "--no-worker"]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    with log_file.open("wb") as output:
+        # Its own session (process group), so that stopping it reaches gunicorn's workers as well.
+        return subprocess.Popen(  # noqa: S603 - fixed command
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def wait_until_ready(server: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode} before answering")
+        try:
+            status, _ = Client(port).request("GET", "/")
+        except OSError:
+            status = 0
+        if status == 200:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer 200 on / within {SERVER_START_TIMEOUT:.0f} s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.terminate()  # gunicorn's master stops its workers gracefully on SIGTERM
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    # Anything left in the server's own process group (a straggling gunicorn worker) goes too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+# --- The load -----------------------------------------------------------------------------------------------
+
+
+class _HiddenInputs(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "input":
+            return
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if attributes.get("type") == "hidden" and name and name not in self.values:
+            self.values[name] = attributes.get("value") or ""
+
+
+def hidden_inputs(page: bytes) -> dict[str, str]:
+    parser = _HiddenInputs()
+    parser.feed(page.decode("utf-8", errors="replace"))
+    parser.close()
+    return parser.values
+
+
+class Client:
+    """One reporter's browser: its own cookies (hence its own session), one connection per request."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, bytes]:
+        headers = {"Connection": "close", "Accept-Language": "en", "User-Agent": "longarm-intake-benchmark"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                self._remember(header)
+            return response.status, data
+        finally:
+            connection.close()
+
+    def _remember(self, header: str) -> None:
+        pair, _, attributes = header.partition(";")
+        name, _, value = pair.strip().partition("=")
+        expired = any(
+            part.strip().lower().replace(" ", "") in ("max-age=0", "max-age=-1")
+            for part in attributes.split(";")
+        )
+        if expired:
+            self.cookies.pop(name, None)
+        else:
+            self.cookies[name] = value.strip().strip('"')
+
+
+def report_form(tokens: dict[str, str]) -> list[tuple[str, str]]:
+    return [
+        ("csrfmiddlewaretoken", tokens.get("csrfmiddlewaretoken", "")),
+        ("submission_token", tokens.get("submission_token", "")),
+        (
+            "what_happened",
+            "Two officers of the local public security bureau called my mother and said my work for the "
+            "community association in Tokyo must stop, or my brother would lose his job.",
+        ),
+        ("incident_year", "2025"),
+        ("incident_month", "3"),
+        ("incident_day", ""),
+        ("host_country", "JP"),
+        ("host_region", "JP-13"),
+        ("actor_types", "psb_local"),
+        ("channels", "wechat"),
+        ("channels", "via_relative"),
+        ("tactics", "relatives_threatened"),
+        ("tactics", "asked_to_stop_activity"),
+        ("tactic_other", ""),
+        ("relatives_at_risk", "My mother and my brother, in Hohhot."),
+        ("perpetrator_names", "Officer Wang"),
+        ("perpetrator_phone_numbers", "+86 471 000 0000"),
+        ("perpetrator_wechat_ids", "wxid_example"),
+        ("perpetrator_badge_numbers", "150123"),
+        ("perpetrator_other", "He said he worked for the county bureau."),
+        ("community", "southern_mongolian"),
+        ("contact", ""),
+        ("consent", "review"),
+        ("statistics_consent", "yes"),
+    ]
+
+
+@dataclass(frozen=True)
+class Cycle:
+    started: float
+    finished: float
+    get_seconds: float
+    post_seconds: float
+    error: str | None  # None when the receipt page came back
+
+
+def submit_once(client: Client) -> Cycle:
+    started = time.perf_counter()
+    post_started = started
+    try:
+        status, page = client.request("GET", "/report/")
+        post_started = time.perf_counter()
+        if status != 200:
+            return Cycle(started, post_started, post_started - started, 0.0, f"GET {status}")
+        tokens = hidden_inputs(page)
+        if "submission_token" not in tokens or "csrfmiddlewaretoken" not in tokens:
+            return Cycle(started, post_started, post_started - started, 0.0, "GET without form tokens")
+        status, page = client.request("POST", "/report/", report_form(tokens))
+        finished = time.perf_counter()
+        error = None
+        if status != 200:
+            error = f"POST {status}"
+        elif b'class="receipt"' not in page:
+            error = "POST 200 without receipt (form refused?)"
+        return Cycle(started, finished, post_started - started, finished - post_started, error)
+    except (OSError, http.client.HTTPException) as exception:
+        finished = time.perf_counter()
+        return Cycle(started, finished, post_started - started, 0.0, f"{type(exception).__name__}")
+
+
+@dataclass
+class LoadResult:
+    window_start: float
+    deadline: float
+    cycles: list[Cycle] = field(default_factory=list)
+
+
+def run_load(port: int, concurrency: int, seconds: float, warmup_per_client: int) -> tuple[LoadResult, int]:
+    clients = [Client(port) for _ in range(concurrency)]
+    warmup_errors: list[int] = [0]
+    lock = threading.Lock()
+    ready = threading.Barrier(concurrency + 1)
+    go = threading.Event()
+    result = LoadResult(window_start=0.0, deadline=0.0)
+
+    def work(client: Client) -> None:
+        for _ in range(warmup_per_client):
+            warm = submit_once(client)
+            if warm.error is not None:
+                with lock:
+                    warmup_errors[0] += 1
+        ready.wait()
+        go.wait()
+        mine: list[Cycle] = []
+        while time.perf_counter() < result.deadline:
+            mine.append(submit_once(client))
+        with lock:
+            result.cycles.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(client,), daemon=True) for client in clients]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    result.window_start = time.perf_counter()
+    result.deadline = result.window_start + seconds
+    go.set()
+    for thread in threads:
+        thread.join()
+    return result, warmup_errors[0]
+
+
+def percentiles_ms(samples: list[float]) -> dict[str, float | None]:
+    if not samples:
+        return {"p50": None, "p95": None, "mean": None, "max": None}
+    if len(samples) == 1:
+        only = round(samples[0] * 1000, 1)
+        return {"p50": only, "p95": only, "mean": only, "max": only}
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {
+        "p50": round(cuts[49] * 1000, 1),
+        "p95": round(cuts[94] * 1000, 1),
+        "mean": round(statistics.fmean(samples) * 1000, 1),
+        "max": round(max(samples) * 1000, 1),
+    }
+
+
+# --- Putting it together ------------------------------------------------------------------------------------
+
+
+def parse_arguments() -> argparse.Namespace:
+    cpus = cpu_count()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured load time (default 20)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=2 * cpus,
+        help=f"concurrent clients (default 2 x CPUs = {2 * cpus})",
+    )
+    parser.add_argument(
+        "--floor-seconds", type=float, default=10.0, help="time for the Argon2id-only floor (default 10)"
+    )
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
+    arguments = parser.parse_args()
+    if arguments.seconds <= 0 or arguments.floor_seconds <= 0 or arguments.concurrency < 1:
+        parser.error("--seconds and --floor-seconds must be positive and --concurrency at least 1")
+    return arguments
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    cpus = cpu_count()
+    temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
+    server: subprocess.Popen[bytes] | None = None
+    log_file = temporary / "server.log"
+    try:
+        data_dir = temporary / "data"
+        # `longarm init` runs Django's system checks, which open the SQLite file, before it creates anything.
+        data_dir.mkdir(mode=0o700)
+        env = server_environment(data_dir)
+        cost = receipt_cost(env)
+        # Hand the server exactly the cost the floor is measured with.
+        env["LONGARM_RECEIPT_ARGON2_OPS"] = str(cost.opslimit)
+        env["LONGARM_RECEIPT_ARGON2_MEM"] = str(cost.memlimit)
+        for name in ("LONGARM_RECEIPT_ARGON2_OPS", "LONGARM_RECEIPT_ARGON2_MEM"):
+            env.pop(f"{name}_FILE", None)
+
+        log(
+            f"Argon2id floor: {cpus} processes, opslimit={cost.opslimit} memlimit={cost.memlimit}, "
+            f"{arguments.floor_seconds:g} s"
+        )
+        floor = measure_floor(cost, arguments.floor_seconds, cpus)
+        log(
+            f"  {floor.derivations_per_s:.2f} derivations/s = {floor.submissions_per_s:.2f} submissions/s "
+            f"({floor.mean_derivation_ms:.0f} ms per derivation per process)"
+        )
+
+        log(f"longarm init in {temporary}")
+        init_installation(env, temporary / "offline" / "recovery.key")
+        port = free_port()
+        log(f"starting the server on {HOST}:{port}")
+        server = start_server(env, port, arguments.workers, log_file)
+        wait_until_ready(server, port)
+
+        log(
+            f"load: {arguments.concurrency} clients, {arguments.warmup} warm-up submissions each, "
+            f"then {arguments.seconds:g} s"
+        )
+        load, warmup_errors = run_load(port, arguments.concurrency, arguments.seconds, arguments.warmup)
+    finally:
+        if server is not None:
+            log("stopping the server")
+            stop_server(server)
+        server_log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+        shutil.rmtree(temporary, ignore_errors=True)
+
+    measured = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
+    succeeded = [cycle for cycle in measured if cycle.error is None]
+    failed = [cycle for cycle in measured if cycle.error is not None]
+    all_succeeded = [cycle for cycle in load.cycles if cycle.error is None]
+    submissions_per_s = len(succeeded) / arguments.seconds
+    ratio = submissions_per_s / floor.submissions_per_s
+    if failed or warmup_errors:
+        log(f"{len(failed)} errors in the window, {warmup_errors} in the warm-up; the server's log follows")
+        sys.stderr.write(server_log[-8000:])
+
+    report: dict[str, Any] = {
+        "benchmark": "intake",
+        "submissions_per_s": round(submissions_per_s, 3),
+        "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
+        "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),
+        "get_latency_ms": percentiles_ms([cycle.get_seconds for cycle in all_succeeded]),
+        "floor_submissions_per_s": round(floor.submissions_per_s, 3),
+        "floor_derivations_per_s": round(floor.derivations_per_s, 3),
+        "ratio": round(ratio, 3),
+        "target_ratio": TARGET_RATIO,
+        "meets_target": ratio >= TARGET_RATIO,
+        "submissions": len(succeeded),
+        "errors": len(failed),
+        "error_kinds": dict(Counter(cycle.error for cycle in failed if cycle.error is not None)),
+        "finished_after_window": len(load.cycles) - len(measured),
+        "warmup_submissions": arguments.warmup * arguments.concurrency,
+        "warmup_errors": warmup_errors,
+        "duration_s": arguments.seconds,
+        "concurrency": arguments.concurrency,
+        "cpu_count": cpus,
+        "argon2": {
+            "algorithm": "argon2id",
+            "opslimit": cost.opslimit,
+            "memlimit": cost.memlimit,
+            "derivations_per_submission": ARGON2_DERIVATIONS_PER_SUBMISSION,
+        },
+        "floor": {
+            "seconds": arguments.floor_seconds,
+            "processes": floor.processes,
+            "derivations": floor.derivations,
+            "mean_derivation_ms": round(floor.mean_derivation_ms, 1),
+        },
+        "server": {
+            "command": "longarm serve --no-worker",
+            # `longarm serve` defaults to os.cpu_count() + 1 gthread workers with 2 threads each.
+            "workers": arguments.workers if arguments.workers is not None else (os.cpu_count() or 1) + 1,
+            "threads": 2,
+            "database": "sqlite",
+        },
+        "python": platform.python_version(),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
