@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "longarm.core.middleware.NoStoreMiddleware",
+    "longarm.core.middleware.IntegrityErrorMiddleware",
     "longarm.core.session_vault.SessionVaultMiddleware",
 ]
 

@@ -110,3 +110,16 @@ def test_the_offline_recovery_key_opens_every_report(cast: Cast, settings: objec
     sealed = report.sealed_keys.get(kind=KeyKind.DATA, recipient_kind=RecipientKind.RECOVERY)
     data_key = unseal(recovery_private, bytes(sealed.sealed))
     assert "reading club" in report_content(report=report, data_key=data_key)["what_happened"]
+
+
+def test_a_tampered_report_shows_an_integrity_error_not_garbage(cast: Cast) -> None:
+    submit_report(Client())
+    report = Report.objects.get()
+    damaged = bytearray(bytes(report.answers_ciphertext))
+    damaged[40] ^= 1
+    Report.objects.filter(pk=report.pk).update(answers_ciphertext=bytes(damaged))
+    staff = Client(raise_request_exception=False)
+    log_in(staff, cast.caseworker)
+    response = staff.get(reverse("cases:report", args=[report.public_id]))
+    assert response.status_code == 500
+    assert "failed its integrity check" in response.content.decode()
