@@ -77,6 +77,17 @@ def staff_create(
     return StaffCreation(user=candidate, totp_uri=device.config_url)
 
 
+def _audit_staff(*, actor: StaffUser, action: str, staff: StaffUser) -> None:
+    audit_append(
+        actor=actor, actor_kind=ActorKind.STAFF, action=action, object_type="staff", object_id=str(staff.pk)
+    )
+
+
+def _unlock(user: StaffUser, password: str) -> bytes:
+    locked = LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked))
+    return unlock_private_key(locked, password, cost=user.private_key_cost)
+
+
 def staff_login(*, request: HttpRequest, username: str, password: str, otp_token: str) -> StaffUser:
     """Check password and one-time code, log in, and keep the unlocked private key in the session vault.
 
@@ -96,24 +107,14 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         record_failure(limit)
         raise LoginRefused
     try:
-        private_key = unlock_private_key(
-            LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked)),
-            password,
-            cost=user.private_key_cost,
-        )
+        private_key = _unlock(user, password)
     except DecryptionError as error:
         raise LoginRefused from error
     with transaction.atomic():
         auth_login(request, user)
         otp_login(request, device)
         vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
-        audit_append(
-            actor=user,
-            actor_kind=ActorKind.STAFF,
-            action="staff.login",
-            object_type="staff",
-            object_id=str(user.pk),
-        )
+        _audit_staff(actor=user, action="staff.login", staff=user)
     return user
 
 
@@ -137,12 +138,8 @@ def staff_set_receives_new_reports(*, actor: StaffUser, staff: StaffUser, receiv
         raise ValidationError(_("Only caseworkers and investigators can receive new reports."))
     staff.receives_new_reports = receives
     staff.save(update_fields=["receives_new_reports"])
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action="staff.receives_new_reports." + ("on" if receives else "off"),
-        object_type="staff",
-        object_id=str(staff.pk),
+    _audit_staff(
+        actor=actor, action="staff.receives_new_reports." + ("on" if receives else "off"), staff=staff
     )
     return staff
 
@@ -154,11 +151,7 @@ def staff_change_password(*, request: HttpRequest, user: StaffUser, current: str
     if not user.check_password(current):
         raise LoginRefused
     validate_password(new, user=user)
-    private_key = unlock_private_key(
-        LockedPrivateKey(salt=bytes(user.private_key_salt), ciphertext=bytes(user.private_key_locked)),
-        current,
-        cost=user.private_key_cost,
-    )
+    private_key = _unlock(user, current)
     cost = staff_cost()
     locked = lock_private_key(private_key, new, cost=cost)
     user.private_key_salt, user.private_key_locked = locked.salt, locked.ciphertext
@@ -166,10 +159,4 @@ def staff_change_password(*, request: HttpRequest, user: StaffUser, current: str
     user.set_password(new)
     user.save()
     update_session_auth_hash(request, user)
-    audit_append(
-        actor=user,
-        actor_kind=ActorKind.STAFF,
-        action="staff.password_change",
-        object_type="staff",
-        object_id=str(user.pk),
-    )
+    _audit_staff(actor=user, action="staff.password_change", staff=user)
