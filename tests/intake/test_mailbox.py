@@ -107,3 +107,8 @@ def test_every_reading_by_the_reporter_is_audited_without_content(client: Client
         AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True)
     )
     assert actions == ["report.submit", "report.open", "report.read"]
+
+
+def test_a_statistics_only_reporter_is_told_nobody_reads_their_messages(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client, consent="statistics_only")
+    assert "no caseworker can read your report" in open_mailbox(Client(), receipt)
