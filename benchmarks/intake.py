@@ -15,15 +15,18 @@ What it does, in one run:
    SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
    port of 127.0.0.1, then waits for ``/`` to answer 200.
 3. **The load.** ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
-   for ``--seconds``: GET ``/report/`` for the CSRF cookie and the form's hidden tokens, then POST a filled
-   report. A cycle succeeds when the POST answers 200 with the receipt on the page. A few cycles per client
-   run first as a warm-up and are not counted.
+   for ``--seconds``: POST a filled report. Each client fetches ``/report/`` once for the CSRF cookie and
+   the form's hidden fields and then uses a fresh one-time submission token per post;
+   ``--fetch-form-each-time`` fetches the page before every post instead (a reporter's whole visit). A
+   submission succeeds when the POST answers 200 with the receipt on the page. A few per client run first
+   as a warm-up and are not counted.
 4. The server is stopped and the temporary directory (with its recovery key) deleted, whatever happened.
 5. The floor is measured again; ``floor_submissions_per_s`` is the higher of the two runs.
 
 How to read the single JSON object printed on stdout (progress goes to stderr):
 
-- ``submissions_per_s``: successful GET+POST cycles completed inside the measured window, per second.
+- ``submissions_per_s``: successful submissions (with their GET, in ``--fetch-form-each-time`` mode)
+  completed inside the measured window, per second.
 - ``latency_ms``: the POST alone (the submission: validation, two Argon2id derivations, encryption,
   sealing, the database transaction, the receipt page); ``cycle_latency_ms`` and ``get_latency_ms`` too.
 - ``floor_submissions_per_s`` and ``ratio`` = ``submissions_per_s / floor_submissions_per_s``. The target is
@@ -32,8 +35,14 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
   cost less than 30% of the throughput. ``meets_target`` says whether this run reached it. The floor is an
   upper bound, so a ratio near 1 is the best possible; a ratio above 1 would mean the floor was measured
   on a busier machine than the load.
-- ``floor.spread``: how far the two floor runs differ. Above 0.1 something else was using the CPUs (a test
-  suite, a build) and the ratio should not be trusted; ``load_average_1m`` gives the same hint.
+- ``floor.spread``: how far the two floor runs differ. Up to about 0.1 is ordinary noise on a virtual
+  machine; well above it something else was using the CPUs (a test suite, a build) and the ratio is
+  uncertain; ``load_average_1m`` and ``cpu_seconds_in_window.other_processes`` give the same hint.
+- ``cpu_seconds_in_window`` (Linux): where the CPU time of the measured window went — the server's
+  processes, this load generator, anything else on the machine, idle, and time the hypervisor took.
+  ``server_ms_per_submission`` against ``argon2.derivations_per_submission`` x ``floor.*.mean_derivation_ms``
+  shows how much the server spends besides Argon2id; ``other_processes`` well above zero means the run
+  was disturbed.
 - ``errors``: failed cycles in the measured window (``error_kinds`` counts them by cause). Any error makes
   the numbers suspect; the server's log is then copied to stderr.
 
@@ -55,6 +64,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -226,7 +236,7 @@ def wait_until_ready(server: subprocess.Popen[bytes], port: int) -> None:
             raise RuntimeError(f"the server exited with status {server.returncode} before answering")
         try:
             status, _ = Client(port).request("GET", "/")
-        except OSError:
+        except (OSError, http.client.HTTPException):
             status = 0
         if status == 200:
             return
@@ -278,6 +288,7 @@ class Client:
     """One reporter's browser: its own cookies (hence its own session), one connection per request."""
 
     def __init__(self, port: int) -> None:
+        self.form_tokens: dict[str, str] | None = None
         self.port = port
         self.cookies: dict[str, str] = {}
 
@@ -355,17 +366,25 @@ class Cycle:
     error: str | None  # None when the receipt page came back
 
 
-def submit_once(client: Client) -> Cycle:
+def submit_once(client: Client, *, reuse_form: bool) -> Cycle:
+    """One submission. With ``reuse_form`` the client fetches the form page once and then posts it again and
+    again with a fresh one-time submission token, as a reporter filing several reports in one session would;
+    otherwise every submission fetches the page first (a reporter's whole visit)."""
     started = time.perf_counter()
     post_started = started
     try:
-        status, page = client.request("GET", "/report/")
-        post_started = time.perf_counter()
-        if status != 200:
-            return Cycle(started, post_started, post_started - started, 0.0, f"GET {status}")
-        tokens = hidden_inputs(page)
-        if "submission_token" not in tokens or "csrfmiddlewaretoken" not in tokens:
-            return Cycle(started, post_started, post_started - started, 0.0, "GET without form tokens")
+        tokens = dict(client.form_tokens) if reuse_form and client.form_tokens else {}
+        if not tokens:
+            status, page = client.request("GET", "/report/")
+            post_started = time.perf_counter()
+            if status != 200:
+                return Cycle(started, post_started, post_started - started, 0.0, f"GET {status}")
+            tokens = hidden_inputs(page)
+            if "submission_token" not in tokens or "csrfmiddlewaretoken" not in tokens:
+                return Cycle(started, post_started, post_started - started, 0.0, "GET without form tokens")
+            client.form_tokens = dict(tokens)
+        else:
+            tokens["submission_token"] = secrets.token_urlsafe(32)
         status, page = client.request("POST", "/report/", report_form(tokens))
         finished = time.perf_counter()
         error = None
@@ -379,14 +398,82 @@ def submit_once(client: Client) -> Cycle:
         return Cycle(started, finished, post_started - started, 0.0, f"{type(exception).__name__}")
 
 
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far: by the whole machine, by the server's processes, by this process."""
+
+    machine_busy: float
+    machine_steal: float
+    server: float
+    load_generator: float
+
+
+def _clock_ticks() -> float:
+    return float(os.sysconf("SC_CLK_TCK"))
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """Busy and stolen CPU seconds of the whole machine since boot, from /proc/stat (Linux)."""
+    fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq) / _clock_ticks(), steal / _clock_ticks()
+
+
+def _process_group_cpu(group: int) -> float:
+    """CPU seconds used by the live processes of one process group (the server and its workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _clock_ticks()
+
+
+def cpu_snapshot(server_group: int) -> CpuSnapshot | None:
+    try:
+        busy, steal = _machine_cpu()
+        return CpuSnapshot(busy, steal, _process_group_cpu(server_group), time.process_time())
+    except (OSError, ValueError, IndexError):
+        return None  # not Linux: the breakdown is left out
+
+
+def cpu_breakdown(
+    start: CpuSnapshot | None, end: CpuSnapshot | None, seconds: float, cpus: int, submissions: int
+) -> dict[str, Any] | None:
+    if start is None or end is None:
+        return None
+    server = end.server - start.server
+    load_generator = end.load_generator - start.load_generator
+    busy = end.machine_busy - start.machine_busy
+    return {
+        "available": round(seconds * cpus, 2),
+        "server": round(server, 2),
+        "load_generator": round(load_generator, 2),
+        "other_processes": round(max(0.0, busy - server - load_generator), 2),
+        "idle": round(max(0.0, seconds * cpus - busy), 2),
+        "stolen_by_hypervisor": round(end.machine_steal - start.machine_steal, 2),
+        "server_ms_per_submission": round(server / submissions * 1000, 1) if submissions else None,
+    }
+
+
 @dataclass
 class LoadResult:
     window_start: float
     deadline: float
     cycles: list[Cycle] = field(default_factory=list)
+    cpu_at_start: CpuSnapshot | None = None
+    cpu_at_deadline: CpuSnapshot | None = None
 
 
-def run_load(port: int, concurrency: int, seconds: float, warmup_per_client: int) -> tuple[LoadResult, int]:
+def run_load(
+    port: int, server_group: int, concurrency: int, seconds: float, warmup_per_client: int, reuse_form: bool
+) -> tuple[LoadResult, int]:
     clients = [Client(port) for _ in range(concurrency)]
     warmup_errors: list[int] = [0]
     lock = threading.Lock()
@@ -396,7 +483,7 @@ def run_load(port: int, concurrency: int, seconds: float, warmup_per_client: int
 
     def work(client: Client) -> None:
         for _ in range(warmup_per_client):
-            warm = submit_once(client)
+            warm = submit_once(client, reuse_form=reuse_form)
             if warm.error is not None:
                 with lock:
                     warmup_errors[0] += 1
@@ -404,7 +491,7 @@ def run_load(port: int, concurrency: int, seconds: float, warmup_per_client: int
         go.wait()
         mine: list[Cycle] = []
         while time.perf_counter() < result.deadline:
-            mine.append(submit_once(client))
+            mine.append(submit_once(client, reuse_form=reuse_form))
         with lock:
             result.cycles.extend(mine)
 
@@ -412,9 +499,12 @@ def run_load(port: int, concurrency: int, seconds: float, warmup_per_client: int
     for thread in threads:
         thread.start()
     ready.wait()
+    result.cpu_at_start = cpu_snapshot(server_group)
     result.window_start = time.perf_counter()
     result.deadline = result.window_start + seconds
     go.set()
+    time.sleep(max(0.0, result.deadline - time.perf_counter()))
+    result.cpu_at_deadline = cpu_snapshot(server_group)
     for thread in threads:
         thread.join()
     return result, warmup_errors[0]
@@ -454,6 +544,11 @@ def parse_arguments() -> argparse.Namespace:
         default=10.0,
         help="time for each of the two Argon2id-only floor runs (default 10)",
     )
+    parser.add_argument(
+        "--fetch-form-each-time",
+        action="store_true",
+        help="GET the form page before every submission (a reporter's whole visit), not once per client",
+    )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
     arguments = parser.parse_args()
@@ -491,8 +586,13 @@ def load_average() -> float | None:
         return None
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # so that `finally` stops the server and removes the directory
+
+
 def main() -> None:
     arguments = parse_arguments()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cpus = cpu_count()
     load_average_at_start = load_average()
     temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
@@ -523,7 +623,14 @@ def main() -> None:
             f"load: {arguments.concurrency} clients, {arguments.warmup} warm-up submissions each, "
             f"then {arguments.seconds:g} s"
         )
-        load, warmup_errors = run_load(port, arguments.concurrency, arguments.seconds, arguments.warmup)
+        load, warmup_errors = run_load(
+            port,
+            server.pid,
+            arguments.concurrency,
+            arguments.seconds,
+            arguments.warmup,
+            reuse_form=not arguments.fetch_form_each_time,
+        )
     finally:
         if server is not None:
             log("stopping the server")
@@ -537,10 +644,10 @@ def main() -> None:
     floor_spread = (
         abs(floor_before.submissions_per_s - floor_after.submissions_per_s) / floor.submissions_per_s
     )
-    if floor_spread > 0.1:
+    if floor_spread > 0.15:
         log(
-            f"the floor moved by {floor_spread:.0%} between before and after: something else is using the "
-            "CPUs, so the ratio is unreliable"
+            f"the floor moved by {floor_spread:.0%} between its two runs: something else was probably using "
+            "the CPUs, so the ratio is uncertain"
         )
 
     measured = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
@@ -555,6 +662,9 @@ def main() -> None:
 
     report: dict[str, Any] = {
         "benchmark": "intake",
+        "mode": "form page fetched before every submission"
+        if arguments.fetch_form_each_time
+        else "form page fetched once per client, then submissions",
         "submissions_per_s": round(submissions_per_s, 3),
         "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
         "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),
@@ -573,6 +683,10 @@ def main() -> None:
         "duration_s": arguments.seconds,
         "concurrency": arguments.concurrency,
         "cpu_count": cpus,
+        # CPU seconds spent during the measured window, by whom (Linux only; null elsewhere).
+        "cpu_seconds_in_window": cpu_breakdown(
+            load.cpu_at_start, load.cpu_at_deadline, arguments.seconds, cpus, len(succeeded)
+        ),
         "argon2": {
             "algorithm": "argon2id",
             "opslimit": cost.opslimit,
