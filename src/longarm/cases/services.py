@@ -1,0 +1,178 @@
+"""Writes on cases. Every service runs in one transaction with its audit event; keys are opened with the
+acting staff member's private key and sealed to colleagues' public keys (DESIGN §3)."""
+
+import secrets
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from longarm.accounts.models import CONTENT_ROLES, StaffUser
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.exceptions import InvalidTransition, NotAllowed
+from longarm.cases.keys import (
+    case_context,
+    custodians,
+    encrypt_json,
+    has_case_key,
+    open_case_key,
+    open_report_key,
+    seal_case_key,
+    seal_report_key,
+)
+from longarm.cases.models import (
+    ALLOWED_TRANSITIONS,
+    Assignment,
+    Case,
+    CaseKey,
+    CaseKeyKind,
+    CaseReport,
+    CaseStatus,
+    Note,
+)
+from longarm.crypto.envelopes import new_data_key
+from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
+
+
+def _audit(actor: StaffUser, action: str, case: Case) -> None:
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=action,
+        object_type="case",
+        object_id=str(case.public_id),
+    )
+
+
+def _new_reference(today: date) -> str:
+    while True:
+        reference = f"LA-{today:%Y}-{secrets.randbelow(10**6):06d}"
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _identity_holders(report: Report) -> list[StaffUser]:
+    return list(
+        StaffUser.objects.filter(
+            sealedkey__report=report,
+            sealedkey__kind=KeyKind.IDENTITY,
+            sealedkey__recipient_kind=RecipientKind.STAFF,
+        )
+    )
+
+
+@transaction.atomic
+def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: str = "") -> Case:
+    """Open a case for ``report``, which ``actor`` can read. Returns the case; raises ``NoAccess`` when the
+    report's key is not sealed to ``actor`` and ``NotAllowed`` when the report is already in a case."""
+    if CaseReport.objects.filter(report=report).exists():
+        raise NotAllowed
+    open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
+    today = timezone.now().date()
+    case = Case(
+        reference=_new_reference(today), urgency=report.urgency, opened_on=today, status_changed_on=today
+    )
+    data_key, identity_key = new_data_key(), new_data_key()
+    case.summary_ciphertext = encrypt_json(
+        data_key, {"summary": summary}, context=case_context(case.public_id, "summary")
+    )
+    case.save()
+    CaseReport.objects.create(case=case, report=report)
+    for holder in (actor, None):
+        seal_case_key(case=case, kind=CaseKeyKind.DATA, key=data_key, staff=holder)
+    for holder in [*custodians(), *_identity_holders(report), None]:
+        seal_case_key(case=case, kind=CaseKeyKind.IDENTITY, key=identity_key, staff=holder)
+    Assignment.objects.create(case=case, staff=actor, assigned_by=actor, assigned_on=today)
+    _audit(actor, "case.open", case)
+    return case
+
+
+@transaction.atomic
+def case_grant(*, actor: StaffUser, private_key: bytes, case: Case, grantee: StaffUser) -> Assignment:
+    """Give ``grantee`` the case: its data key and every grouped report's key are re-sealed to them.
+
+    Raises ``NotAllowed`` for a grantee whose role reads no content, ``NoAccess`` if ``actor`` lacks a key.
+    """
+    if grantee.role not in CONTENT_ROLES or not grantee.is_active:
+        raise NotAllowed
+    data_key = open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    seal_case_key(case=case, kind=CaseKeyKind.DATA, key=data_key, staff=grantee)
+    for link in case.case_reports.select_related("report"):
+        report_key = open_report_key(
+            report=link.report, kind=KeyKind.DATA, staff=actor, private_key=private_key
+        )
+        seal_report_key(report=link.report, kind=KeyKind.DATA, key=report_key, staff=grantee)
+    assignment, _ = Assignment.objects.get_or_create(
+        case=case, staff=grantee, defaults={"assigned_by": actor, "assigned_on": timezone.now().date()}
+    )
+    _audit(actor, f"case.grant:{grantee.pk}", case)
+    return assignment
+
+
+@transaction.atomic
+def case_revoke(*, actor: StaffUser, case: Case, staff: StaffUser) -> None:
+    """Remove ``staff``'s seals of the case and of its reports, and their assignment."""
+    if staff == actor:
+        raise NotAllowed
+    CaseKey.objects.filter(case=case, staff=staff).delete()
+    SealedKey.objects.filter(
+        report__case_link__case=case, recipient_kind=RecipientKind.STAFF, staff=staff
+    ).delete()
+    Assignment.objects.filter(case=case, staff=staff).delete()
+    _audit(actor, f"case.revoke:{staff.pk}", case)
+
+
+@transaction.atomic
+def case_change_status(*, actor: StaffUser, case: Case, status: CaseStatus) -> Case:
+    """Move the case along the workflow; raises ``InvalidTransition`` for an edge the workflow lacks."""
+    if status not in ALLOWED_TRANSITIONS[CaseStatus(case.status)]:
+        raise InvalidTransition
+    case.status = status
+    case.status_changed_on = timezone.now().date()
+    case.save(update_fields=["status", "status_changed_on"])
+    _audit(actor, f"case.status:{status}", case)
+    return case
+
+
+@transaction.atomic
+def case_triage(
+    *, actor: StaffUser, case: Case, urgency: str, due_on: date | None, do_not_remove: bool
+) -> Case:
+    case.urgency, case.due_on, case.do_not_remove = urgency, due_on, do_not_remove
+    case.save(update_fields=["urgency", "due_on", "do_not_remove"])
+    _audit(actor, "case.triage", case)
+    return case
+
+
+@transaction.atomic
+def note_add(*, actor: StaffUser, private_key: bytes, case: Case, text: str) -> Note:
+    data_key = open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    note = Note(case=case, author=actor, created_at=timezone.now().replace(second=0, microsecond=0))
+    note.ciphertext = encrypt_json(
+        data_key, {"text": text}, context=case_context(case.public_id, f"note {note.public_id}")
+    )
+    note.save()
+    _audit(actor, "case.note", case)
+    return note
+
+
+def case_members(case: Case) -> list[StaffUser]:
+    return list(StaffUser.objects.filter(casekey__case=case, casekey__kind=CaseKeyKind.DATA).distinct())
+
+
+@transaction.atomic
+def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report: Report) -> None:
+    """Group one more report into ``case``: its key is sealed to every member of the case."""
+    if CaseReport.objects.filter(report=report).exists():
+        raise NotAllowed
+    report_key = open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
+    open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    CaseReport.objects.create(case=case, report=report)
+    for member in case_members(case):
+        seal_report_key(report=report, kind=KeyKind.DATA, key=report_key, staff=member)
+    _audit(actor, f"case.add_report:{report.public_id}", case)
+
+
+def is_member(*, case: Case, staff: StaffUser) -> bool:
+    return has_case_key(case=case, kind=CaseKeyKind.DATA, staff=staff)
