@@ -13,7 +13,7 @@ os.environ.setdefault("LONGARM_KEYS_DIR", str(_ROOT / "keys"))
 
 from longarm.crypto.keyring import create_keyring, write_recovery_private_key  # noqa: E402
 from longarm.settings import *  # noqa: E402, F403
-from longarm.settings import DATA_DIR, DATABASES, KEYS_DIR, STORAGES  # noqa: E402
+from longarm.settings import DATA_DIR, DATABASES, KEYS_DIR, STORAGES, TASKS_URL  # noqa: E402
 
 TEST_ROOT = _ROOT
 RECOVERY_KEY_PATH = _ROOT / "offline" / "recovery.key"
@@ -31,4 +31,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGARM_RECEIPT_ARGON2 = (1, 8192)
 LONGARM_STAFF_ARGON2 = (1, 8192)
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+if not TASKS_URL.startswith("redis://"):
+    # LONGARM_TASKS_URL=redis://… keeps the Redis backend, for the evidence tests' run against a real queue.
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

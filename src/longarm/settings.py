@@ -43,7 +43,11 @@ INSTALLED_APPS = [
     "longarm.audit",
     "longarm.accounts",
     "longarm.intake",
+    "longarm.guidance",
     "longarm.cases",
+    "longarm.api",
+    "longarm.retention",
+    "longarm.evidence",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +127,9 @@ CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_FAILURE_VIEW = "longarm.core.views.csrf_failure"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# The language cookie holds only a language code, and lasts until the browser closes: on a shared device the
+# next person should not find the page in, say, Uyghur without having chosen it.
+LANGUAGE_COOKIE_AGE = None
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Strict"
@@ -152,8 +159,18 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en"
+# Each language is named in its own script (an autonym), so that a reporter who reads none of the others can
+# still find theirs in the switcher. Uyghur is written in Arabic script, right to left (Django's
+# LANGUAGES_BIDI lists "ug"); Mongolian in Cyrillic; Tibetan has no catalogue in Django itself, only ours.
 LANGUAGES = [
     ("en", "English"),
+    ("ja", "日本語"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+    ("ug", "ئۇيغۇرچە"),
+    ("bo", "བོད་ཡིག"),
+    ("mn", "Монгол"),
+    ("tr", "Türkçe"),
 ]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_I18N = True
@@ -178,6 +195,23 @@ if TASKS_URL.startswith("redis://"):
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Evidence (issue 3). Uploads are encrypted as they stream in; no view but the evidence upload views may
+# receive files at all, so Django's default handlers never write a plaintext upload to a temporary file.
+FILE_UPLOAD_HANDLERS = ["longarm.evidence.uploads.DiscardingUploadHandler"]
+LONGARM_MAX_UPLOAD_BYTES = env_int("LONGARM_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1)
+LONGARM_MAX_FILES_PER_REPORT = env_int("LONGARM_MAX_FILES_PER_REPORT", 50, minimum=1)
+DATA_UPLOAD_MAX_NUMBER_FILES = LONGARM_MAX_FILES_PER_REPORT
+# Plaintext during processing lives in anonymous memory (memfd); a directory here must be memory-backed.
+LONGARM_WORKSPACE_DIR = env_str("LONGARM_WORKSPACE_DIR", "")
+LONGARM_FFMPEG = env_str("LONGARM_FFMPEG", "")
+LONGARM_EVIDENCE_MAX_PIXELS = env_int("LONGARM_EVIDENCE_MAX_PIXELS", 120_000_000, minimum=1)
+LONGARM_EVIDENCE_ZIP_MAX_BYTES = env_int("LONGARM_EVIDENCE_ZIP_MAX_BYTES", 2 * 1024**3, minimum=1)
+LONGARM_EVIDENCE_ZIP_MAX_ENTRIES = env_int("LONGARM_EVIDENCE_ZIP_MAX_ENTRIES", 10_000, minimum=1)
+LONGARM_EVIDENCE_ZIP_MAX_RATIO = env_int("LONGARM_EVIDENCE_ZIP_MAX_RATIO", 200, minimum=1)
+LONGARM_EVIDENCE_MEDIA_SECONDS = env_int("LONGARM_EVIDENCE_MEDIA_SECONDS", 1800, minimum=1)
+# A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
+LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
 
 # Argon2id costs (libsodium opslimit, memlimit). Receipts are derived twice per submission and per mailbox
 # login; staff keys once per login.
@@ -206,5 +240,24 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.security": {"level": "ERROR"},
         "django.server": {"handlers": [], "propagate": False},
+        # Pillow logs EXIF values (camera, owner, GPS) at DEBUG while parsing evidence: never let it.
+        "PIL": {"level": "WARNING"},
+    },
+}
+
+# Staff API tokens (issue 4): days until a token expires; a new one is made in the console.
+LONGARM_API_TOKEN_DAYS = env_int("LONGARM_API_TOKEN_DAYS", 90, minimum=1)
+# The audit chain gets a signed checkpoint about every this many events (and on `longarm audit checkpoint`).
+LONGARM_AUDIT_CHECKPOINT_EVERY = env_int("LONGARM_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1)
+# Retention: days a report (counted from its arrival) or a case (from its last status change) may stay in a
+# status before `longarm retention apply` crypto-shreds it. 0, the default, keeps it for ever.
+LONGARM_RETENTION_DAYS = {
+    "report": {
+        status: env_int(f"LONGARM_RETENTION_DAYS_REPORT_{status.upper()}", 0)
+        for status in ("received", "read", "answered", "closed")
+    },
+    "case": {
+        status: env_int(f"LONGARM_RETENTION_DAYS_CASE_{status.upper()}", 0)
+        for status in ("new", "triage", "active", "referred", "monitoring", "closed")
     },
 }

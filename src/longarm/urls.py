@@ -1,7 +1,19 @@
 from django.urls import include, path
+from django.views.i18n import set_language
+
+from longarm.accounts.access import public_view
+from longarm.api.routes import api_urls
 
 urlpatterns = [
     path("console/", include("longarm.cases.urls")),
+    path("console/evidence/", include("longarm.evidence.urls")),
     path("console/", include("longarm.accounts.urls")),
+    path("console/audit/", include("longarm.audit.urls")),
+    path("console/tokens/", include("longarm.api.urls")),
+    path("api/", api_urls()),
+    # Django's set_language: a POST from the switcher on every page sets the language cookie, nothing else.
+    path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("", include("longarm.guidance.urls")),
+    path("", include("longarm.cases.attestations.public_urls")),
     path("", include("longarm.intake.urls")),
 ]

@@ -1,20 +1,26 @@
 """The one gate in front of every staff view: logged in, second factor verified, keys unlocked, role
-allowed."""
+allowed (DESIGN §5).
+
+Every view the project routes carries its rule: ``staff_view`` records the roles it admits as
+``longarm_roles`` and ``public_view`` marks reporter-facing and login pages with ``longarm_public``. The
+access-matrix test reads both from every URL pattern and fails on a view that has neither.
+"""
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from longarm.accounts.exceptions import KeysLocked
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 
 P = ParamSpec("P")
-StaffView = Callable[Concatenate[HttpRequest, P], HttpResponse]
+StaffView = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 
 def acting_staff(request: HttpRequest) -> StaffUser:
@@ -30,7 +36,7 @@ def staff_view(*roles: Role) -> Callable[[StaffView[P]], StaffView[P]]:
 
     def decorate(view: StaffView[P]) -> StaffView[P]:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             user = request.user
             verified = getattr(user, "is_verified", lambda: False)()
             if not isinstance(user, StaffUser) or not user.is_active or not verified:
@@ -43,6 +49,22 @@ def staff_view(*roles: Role) -> Callable[[StaffView[P]], StaffView[P]]:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        guarded.longarm_roles = allowed  # type: ignore[attr-defined]  # the rule, read by the access matrix
         return guarded  # type: ignore[return-value]  # functools.wraps types lose the ParamSpec
 
     return decorate
+
+
+def public_view[V: Callable[..., Any]](view: V) -> V:
+    """Mark a view as open to anyone (reporters, the login page, language switching).
+
+    It changes nothing at run time; it states that no role rule was forgotten. Django's own views are wrapped
+    rather than marked, so that the mark never leaks onto the function Django shares with other URLs.
+    """
+
+    @wraps(view)
+    def public(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    public.longarm_public = True  # type: ignore[attr-defined]  # read by the access matrix
+    return public  # type: ignore[return-value]  # same signature as ``view``

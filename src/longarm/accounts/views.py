@@ -6,13 +6,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from longarm.accounts.access import acting_staff, staff_view
+from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.exceptions import LoginRefused
 from longarm.accounts.forms import LoginForm, PasswordChangeForm
 from longarm.accounts.models import Role
 from longarm.accounts.services import staff_change_password, staff_login, staff_logout
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
@@ -36,6 +37,7 @@ def login(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form})
 
 
+@public_view
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     staff_logout(request=request)

@@ -37,3 +37,22 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement (Ed25519, the keyring's signing key) that the chain held ``event_count`` events
+    ending in event ``last_event_id`` with hash ``last_hash``. Rewriting the chain consistently — every hash
+    and the head recomputed — still contradicts a checkpoint, which cannot be re-signed without the key."""
+
+    # Not a foreign key: the checkpoint must outlive a deleted event, so that verification can name it.
+    last_event_id = models.BigIntegerField(unique=True)
+    last_hash = models.CharField(max_length=64)
+    event_count = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    signature = models.BinaryField(max_length=64)
+
+    class Meta:
+        ordering = ["last_event_id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at event {self.last_event_id}"

@@ -22,7 +22,7 @@ def encrypt_json(key: bytes, value: Any, *, context: bytes) -> bytes:
     )
 
 
-def decrypt_json(key: bytes, ciphertext: bytes, *, context: bytes) -> Any:
+def decrypt_json(key: bytes, ciphertext: bytes | memoryview, *, context: bytes) -> Any:
     return json.loads(decrypt(key, bytes(ciphertext), context=context))
 
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from longarm.accounts.models import CONTENT_ROLES, StaffUser
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.contexts import note_context, summary_context
 from longarm.cases.exceptions import InvalidTransition, NotAllowed
 from longarm.cases.keys import (
-    case_context,
     custodians,
     encrypt_json,
     has_case_key,
@@ -32,6 +32,7 @@ from longarm.cases.models import (
     Note,
 )
 from longarm.crypto.envelopes import new_data_key
+from longarm.evidence.keys import evidence_keys_revoke, evidence_keys_share
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 
 
@@ -75,7 +76,7 @@ def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: 
     )
     data_key, identity_key = new_data_key(), new_data_key()
     case.summary_ciphertext = encrypt_json(
-        data_key, {"summary": summary}, context=case_context(case.public_id, "summary")
+        data_key, {"summary": summary}, context=summary_context(case.public_id)
     )
     case.save()
     CaseReport.objects.create(case=case, report=report)
@@ -103,6 +104,7 @@ def case_grant(*, actor: StaffUser, private_key: bytes, case: Case, grantee: Sta
             report=link.report, kind=KeyKind.DATA, staff=actor, private_key=private_key
         )
         seal_report_key(report=link.report, kind=KeyKind.DATA, key=report_key, staff=grantee)
+        evidence_keys_share(report=link.report, holder=actor, private_key=private_key, grantee=grantee)
     assignment, _ = Assignment.objects.get_or_create(
         case=case, staff=grantee, defaults={"assigned_by": actor, "assigned_on": timezone.now().date()}
     )
@@ -119,6 +121,7 @@ def case_revoke(*, actor: StaffUser, case: Case, staff: StaffUser) -> None:
     SealedKey.objects.filter(
         report__case_link__case=case, recipient_kind=RecipientKind.STAFF, staff=staff
     ).delete()
+    evidence_keys_revoke(reports=Report.objects.filter(case_link__case=case), staff=staff)
     Assignment.objects.filter(case=case, staff=staff).delete()
     _audit(actor, f"case.revoke:{staff.pk}", case)
 
@@ -150,7 +153,7 @@ def note_add(*, actor: StaffUser, private_key: bytes, case: Case, text: str) -> 
     data_key = open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
     note = Note(case=case, author=actor, created_at=timezone.now().replace(second=0, microsecond=0))
     note.ciphertext = encrypt_json(
-        data_key, {"text": text}, context=case_context(case.public_id, f"note {note.public_id}")
+        data_key, {"text": text}, context=note_context(case.public_id, note.public_id)
     )
     note.save()
     _audit(actor, "case.note", case)
@@ -171,8 +174,49 @@ def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report:
     CaseReport.objects.create(case=case, report=report)
     for member in case_members(case):
         seal_report_key(report=report, kind=KeyKind.DATA, key=report_key, staff=member)
+        evidence_keys_share(report=report, holder=actor, private_key=private_key, grantee=member)
     _audit(actor, f"case.add_report:{report.public_id}", case)
 
 
 def is_member(*, case: Case, staff: StaffUser) -> bool:
     return has_case_key(case=case, kind=CaseKeyKind.DATA, staff=staff)
+
+
+@transaction.atomic
+def case_edit_summary(*, actor: StaffUser, private_key: bytes, case: Case, summary: str) -> Case:
+    """Replace the case's summary; raises ``NoAccess`` without the case data key."""
+    data_key = open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    case.summary_ciphertext = encrypt_json(
+        data_key, {"summary": summary}, context=summary_context(case.public_id)
+    )
+    case.save(update_fields=["summary_ciphertext"])
+    _audit(actor, "case.summary", case)
+    return case
+
+
+@transaction.atomic
+def case_record_read(*, actor: StaffUser, case: Case, reports: list[Report]) -> None:
+    """Audit that ``actor`` read the case file and the grouped reports shown in it."""
+    _audit(actor, "case.read", case)
+    for report in reports:
+        audit_append(
+            actor=actor,
+            actor_kind=ActorKind.STAFF,
+            action="report.read:case",
+            object_type="report",
+            object_id=str(report.public_id),
+        )
+
+
+@transaction.atomic
+def case_record_search(*, actor: StaffUser, searched: int, hits: list[Case]) -> None:
+    """Audit a full-text search: it decrypted ``searched`` cases in memory and showed ``hits``."""
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=f"case.search:{searched}",
+        object_type="staff",
+        object_id=str(actor.pk),
+    )
+    for case in hits:
+        _audit(actor, "case.read:search", case)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from longarm.cases import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path(
         "staff/<int:staff_id>/receives-reports/", views.staff_receives_reports, name="staff_receives_reports"
     ),
+    path("", include("longarm.cases.referrals.urls")),
+    path("", include("longarm.cases.casework.urls")),
 ]

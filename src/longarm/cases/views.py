@@ -10,7 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
 from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
+from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
+from longarm.cases.selectors import report_case_for_user
+from longarm.core.keyring import current_keyring
+from longarm.evidence.package import public_key_of
+from longarm.evidence.views import staff_panel_context
 from longarm.intake.selectors import (
     inbox_for_staff,
     report_content,
@@ -61,6 +66,9 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "content": report_content(report=report, data_key=data_key),
             "thread": report_thread(report=report, data_key=data_key),
             "form": form,
+            "disclosure": report_identity_panel(request, report),
+            "in_case": report_case_for_user(user=user, report_id=report.pk),
+            **staff_panel_context(request=request, user=user, report=report, data_key=data_key),
         },
     )
 
@@ -68,7 +76,15 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @staff_view(Role.ADMIN)
 def staff_list(request: HttpRequest) -> HttpResponse:
     staff = StaffUser.objects.order_by("role", "username")
-    return render(request, "cases/staff_list.html", {"staff": staff, "content_roles": CONTENT_ROLES})
+    return render(
+        request,
+        "cases/staff_list.html",
+        {
+            "staff": staff,
+            "content_roles": CONTENT_ROLES,
+            "signing_public_key": public_key_of(current_keyring().signing_seed),
+        },
+    )
 
 
 @staff_view(Role.ADMIN)

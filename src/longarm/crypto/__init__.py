@@ -9,6 +9,7 @@ nothing of Django. Import from the submodules:
 - ``receipts``: the reporter's 20-digit receipt, its lookup hash and key pair.
 - ``staff_keys``: staff private keys locked under their password.
 - ``blind_index``: keyed hashes for matching identifiers without decrypting them.
+- ``api_tokens``: API tokens, their lookup hash and the private key they unlock.
 - ``signing``: Ed25519 signatures for manifests, attestations and audit checkpoints.
 - ``keyring``: the on-disk keyring directory and the offline recovery key.
 - ``errors``: the exceptions all of the above raise.

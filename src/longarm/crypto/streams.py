@@ -89,6 +89,65 @@ def _encrypt_blocks(key: bytes, reader: _Reader, additional_data: bytes) -> Iter
             return
 
 
+class StreamEncryptor:
+    """Push-style twin of :func:`encrypt_stream`, for data that arrives piece by piece (an upload).
+
+    ``header`` must be written first; then the output of every :meth:`write` and finally of
+    :meth:`finish`. Together they are byte for byte what :func:`encrypt_stream` makes of the same
+    plaintext, so :func:`decrypt_stream` reads either. At most one chunk of plaintext is held.
+    """
+
+    def __init__(self, key: bytes, *, context: bytes) -> None:
+        require_length(key, KEY_BYTES, "key")
+        require_context(context)
+        self._additional_data = VERSION + context
+        self._state = crypto_secretstream_xchacha20poly1305_state()
+        self.header = VERSION + crypto_secretstream_xchacha20poly1305_init_push(self._state, key)
+        self._pending = bytearray()
+        self._finished = False
+
+    def write(self, piece: Buffer) -> bytes:
+        """Take more plaintext; return the ciphertext of the chunks it completed (often empty).
+
+        A full chunk is held back until more data arrives, because the last chunk, full or not,
+        must carry the FINAL tag.
+
+        Raises:
+            RuntimeError: after :meth:`finish`.
+        """
+        if self._finished:
+            raise RuntimeError("the stream is already finished")
+        self._pending += piece
+        if len(self._pending) <= CHUNK_BYTES:
+            return b""
+        whole = (len(self._pending) - 1) // CHUNK_BYTES * CHUNK_BYTES
+        view = memoryview(self._pending)
+        try:
+            out = b"".join(
+                crypto_secretstream_xchacha20poly1305_push(
+                    self._state, bytes(view[start : start + CHUNK_BYTES]), self._additional_data, _MESSAGE
+                )
+                for start in range(0, whole, CHUNK_BYTES)
+            )
+        finally:
+            view.release()
+        del self._pending[:whole]
+        return out
+
+    def finish(self) -> bytes:
+        """Return the final chunk (the rest of the plaintext, possibly empty) with the FINAL tag.
+
+        Raises:
+            RuntimeError: if called twice.
+        """
+        if self._finished:
+            raise RuntimeError("the stream is already finished")
+        self._finished = True
+        last = bytes(self._pending)
+        self._pending = bytearray()
+        return crypto_secretstream_xchacha20poly1305_push(self._state, last, self._additional_data, _FINAL)
+
+
 def decrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> Iterator[bytes]:
     """Decrypt a stream made by :func:`encrypt_stream`, given as pieces of any sizes.
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from longarm.crypto.receipts import normalise_receipt
+from longarm.evidence.forms import evidence_files_field
 from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
 from longarm.intake.models import Consent
 from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
@@ -132,6 +133,7 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Please answer yes or no.")},
     )
+    attachments = evidence_files_field()
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -248,6 +250,9 @@ class ReceiptConfirmForm(forms.Form):
         error_messages={"required": _("Please type your receipt number.")},
     )
     sealed_receipt = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    # Which rights page to offer next (a country code or ""). It only travels through the page: nothing about
+    # the reporter is kept in the session to remember it.
+    rights_country = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8)
 
 
 class ReceiptLoginForm(forms.Form):

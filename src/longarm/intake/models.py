@@ -46,6 +46,10 @@ class Report(models.Model):
     received_on = models.DateField()
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
     intake_channel = models.CharField(max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.WEB)
+    # A hotline report: the operator who read the consent text out to the caller and recorded their answer.
+    consent_read_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     consent = models.CharField(max_length=20, choices=Consent.choices)
     statistics_consent = models.BooleanField()
     receipt_lookup_hash = models.BinaryField(max_length=32, unique=True)
@@ -68,7 +72,11 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["urgency", "status"])]
+        indexes = [
+            models.Index(fields=["urgency", "status"]),
+            # The inbox order (``inbox_for_staff``).
+            models.Index(fields=["urgency", "-id"], name="report_inbox_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(consent__in=[choice.value for choice in Consent]),

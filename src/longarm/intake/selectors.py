@@ -4,13 +4,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
 from longarm.crypto.envelopes import decrypt, unseal
 from longarm.intake.contexts import answers_context, identity_context, message_context
-from longarm.intake.models import KeyKind, MessageAuthor, RecipientKind, Report, SealedKey, Urgency
+from longarm.intake.models import KeyKind, MessageAuthor, RecipientKind, Report, SealedKey
 
 
 @dataclass(frozen=True)
@@ -22,21 +22,14 @@ class ThreadMessage:
 
 def inbox_for_staff(*, user: StaffUser) -> QuerySet[Report]:
     """Reports whose content key is sealed to ``user``, most urgent and newest first."""
-    return (
-        Report.objects.filter(
-            sealed_keys__kind=KeyKind.DATA,
-            sealed_keys__recipient_kind=RecipientKind.STAFF,
-            sealed_keys__staff=user,
-        )
-        .annotate(
-            urgency_rank=Case(
-                When(urgency=Urgency.CRITICAL, then=Value(3)),
-                When(urgency=Urgency.HIGH, then=Value(2)),
-                default=Value(1),
-            )
-        )
-        .order_by("-urgency_rank", "-id")
+    sealed = SealedKey.objects.filter(
+        report=OuterRef("pk"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
     )
+    # The urgency codes sort alphabetically in priority order (critical, high, normal; a test keeps it so).
+    # Ordering by the stored code lets the database walk the (urgency, -id) index and stop after the first
+    # page, checking the seal of each report it passes; ranking urgencies with a CASE expression made it
+    # sort every report sealed to the user (a third of a second at 100k reports).
+    return Report.objects.filter(Exists(sealed)).order_by("urgency", "-id")
 
 
 def report_for_staff(*, user: StaffUser, public_id: UUID) -> tuple[Report, SealedKey]:

@@ -1,5 +1,6 @@
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from longarm.crypto.envelopes import encrypt, new_data_key, unseal
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.kdf import new_salt
 from longarm.crypto.receipts import new_receipt, receipt_lookup_hash, reporter_keypair
+from longarm.evidence.services import evidence_attach
+from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
 from longarm.intake.contexts import answers_context, identity_context, message_context
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
@@ -60,11 +63,15 @@ def report_submit(
     statistics_consent: bool,
     language: str,
     intake_channel: IntakeChannel = IntakeChannel.WEB,
+    operator: StaffUser | None = None,
+    evidence: Sequence[EncryptedUpload] = (),
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
     The report key is sealed to the reporter, the recovery key and — if the consent allows review — to the
     staff chosen to receive new reports; the identity key to the reporter, the recovery key and custodians.
+    A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
+    recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter).
     """
     keyring = current_keyring()
     cost = receipt_cost()
@@ -94,6 +101,7 @@ def report_submit(
             public_id=public_id,
             received_on=timezone.now().date(),
             intake_channel=intake_channel,
+            consent_read_out_by=operator,
             consent=consent,
             statistics_consent=statistics_consent,
             receipt_lookup_hash=lookup_hash,
@@ -120,9 +128,13 @@ def report_submit(
         if consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
         seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
+        if operator is not None:
+            seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
+        if evidence:
+            evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
         audit_append(
-            actor=None,
-            actor_kind=ActorKind.REPORTER,
+            actor=operator,
+            actor_kind=ActorKind.STAFF if operator else ActorKind.REPORTER,
             action="report.submit",
             object_type="report",
             object_id=str(public_id),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("report/receipt/", views.receipt_confirm, name="receipt_confirm"),
     path("mailbox/", views.mailbox_login, name="mailbox_login"),
     path("mailbox/report/", views.mailbox, name="mailbox"),
+    path("mailbox/files/", views.mailbox_files, name="mailbox_files"),
     path("mailbox/leave/", views.mailbox_leave, name="mailbox_leave"),
 ]

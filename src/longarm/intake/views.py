@@ -5,18 +5,27 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from longarm.accounts.access import public_view
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.receipts import group_receipt, receipts_equal
+from longarm.evidence.exceptions import TooManyFiles
+from longarm.evidence.forms import EvidenceUploadForm
+from longarm.evidence.selectors import evidence_listing
+from longarm.evidence.services import evidence_attach
+from longarm.evidence.views import accepts_evidence
+from longarm.guidance.rights import rights_country_for
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
 from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
 from longarm.intake.models import Consent, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import message_post, report_open_with_receipt, report_record_read, report_submit
+from longarm.taxonomy.vocabularies import vocabulary
 
 _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
@@ -25,13 +34,22 @@ _CONFIRMATION_KEY = "receipt_confirmation_key"
 _USED_TOKENS = "used_submission_tokens"
 
 
+@public_view
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/home.html")
 
 
+@csrf_exempt  # checked inside accepts_evidence, once the encrypting upload handler is installed
+@public_view
 @require_http_methods(["GET", "POST"])
+@accepts_evidence
 def report_new(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and not form.is_valid() and request.FILES:
+        form.add_error(
+            "attachments",
+            _("Your files were not kept because of the problems above. Please choose them again."),
+        )
     if request.method == "POST" and form.is_valid():
         used = list(request.session.get(_USED_TOKENS, []))
         token = form.cleaned_data["submission_token"]
@@ -42,13 +60,17 @@ def report_new(request: HttpRequest) -> HttpResponse:
             consent=Consent(form.cleaned_data["consent"]),
             statistics_consent=form.cleaned_data["statistics_consent"],
             language=request.LANGUAGE_CODE,
+            evidence=form.cleaned_data["attachments"],
         )
         request.session[_USED_TOKENS] = [*used[-9:], token]
-        return _receipt_page(request, submission.receipt, ReceiptConfirmForm())
+        rights_country = rights_country_for(form.cleaned_data["host_country"])
+        return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
     return render(request, "intake/report_form.html", {"form": form})
 
 
-def _receipt_page(request: HttpRequest, receipt: str, form: ReceiptConfirmForm) -> HttpResponse:
+def _receipt_page(
+    request: HttpRequest, receipt: str, form: ReceiptConfirmForm, rights_country: str
+) -> HttpResponse:
     # The receipt travels only inside this page, encrypted under a key the session holds, so that a typo in
     # the confirmation can show it again without the server ever storing it.
     key = new_data_key()
@@ -56,10 +78,10 @@ def _receipt_page(request: HttpRequest, receipt: str, form: ReceiptConfirmForm) 
     sealed = base64.b64encode(encrypt(key, receipt.encode(), context=RECEIPT_CONFIRMATION_CONTEXT)).decode(
         "ascii"
     )
-    form.initial["sealed_receipt"] = sealed
+    form.initial.update({"sealed_receipt": sealed, "rights_country": rights_country})
     if form.is_bound:
         data = QueryDict(mutable=True)
-        data.update({"sealed_receipt": sealed, "typed_receipt": ""})
+        data.update({"sealed_receipt": sealed, "typed_receipt": "", "rights_country": rights_country})
         form.data = data
     return render(request, "intake/receipt.html", {"groups": group_receipt(receipt), "form": form})
 
@@ -76,20 +98,32 @@ def _unsealed_receipt(request: HttpRequest, sealed: str) -> str | None:
         return None
 
 
+@public_view
 @require_POST
 def receipt_confirm(request: HttpRequest) -> HttpResponse:
     form = ReceiptConfirmForm(request.POST)
     receipt = _unsealed_receipt(request, request.POST.get("sealed_receipt", ""))
+    rights_country = rights_country_for(request.POST.get("rights_country", ""))
     if receipt is None:
         return render(request, "intake/receipt_expired.html", status=400)
     if form.is_valid() and receipts_equal(form.cleaned_data["typed_receipt"], receipt):
         del request.session[_CONFIRMATION_KEY]
-        return render(request, "intake/receipt_saved.html")
+        return render(
+            request,
+            "intake/receipt_saved.html",
+            {
+                "rights_country": rights_country.lower(),
+                "rights_country_name": vocabulary("host_countries").label(rights_country)
+                if rights_country
+                else "",
+            },
+        )
     if form.is_valid():
         form.add_error("typed_receipt", _("That is not the same number. Compare each group of four digits."))
-    return _receipt_page(request, receipt, form)
+    return _receipt_page(request, receipt, form, rights_country)
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def mailbox_login(request: HttpRequest) -> HttpResponse:
     form = ReceiptLoginForm(request.POST or None)
@@ -117,6 +151,7 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/mailbox_login.html", {"form": form})
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def mailbox(request: HttpRequest) -> HttpResponse:
     data_key, identity_key = vault_load(request, _DATA_KEY), vault_load(request, _IDENTITY_KEY)
@@ -140,10 +175,40 @@ def mailbox(request: HttpRequest) -> HttpResponse:
             "identity": report_identity(report=report, identity_key=identity_key),
             "thread": report_thread(report=report, data_key=data_key),
             "form": form,
+            "files": evidence_listing(report=report, data_key=data_key),
+            "file_form": EvidenceUploadForm(),
         },
     )
 
 
+@csrf_exempt  # checked inside accepts_evidence, once the encrypting upload handler is installed
+@public_view
+@require_POST
+@accepts_evidence
+def mailbox_files(request: HttpRequest) -> HttpResponse:
+    data_key = vault_load(request, _DATA_KEY)
+    report_id = request.session.get(_MAILBOX_REPORT)
+    report = Report.objects.filter(public_id=report_id).first() if report_id else None
+    if report is None or data_key is None:
+        messages.info(request, _("Please enter your receipt number to open your report."))
+        return redirect("intake:mailbox_login")
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            evidence_attach(
+                report=report, data_key=data_key, uploads=form.cleaned_data["attachments"], actor=None
+            )
+        except TooManyFiles:
+            messages.error(request, _("Your report already holds as many files as it may."))
+        else:
+            messages.success(request, _("Thank you. Your files were received."))
+    else:
+        for error in form.errors.get("attachments", []):
+            messages.error(request, str(error))
+    return redirect("intake:mailbox")
+
+
+@public_view
 @require_POST
 def mailbox_leave(request: HttpRequest) -> HttpResponse:
     vault_clear(request)

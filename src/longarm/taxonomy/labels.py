@@ -565,6 +565,80 @@ LABELS = (
     gettext_noop("Another country"),
     # Translators: host_countries.toml, other (help)
     gettext_noop("Countries not in this list. You can tell us more in your own words, if it is safe."),
+    # Translators: legal_provisions_gb.toml, nsa_2023_s13 (label)
+    gettext_noop("Foreign interference"),
+    # Translators: legal_provisions_gb.toml, nsa_2023_s13 (help)
+    gettext_noop("Prohibited conduct, the foreign power condition and an interference effect; section 14(1)(a) counts interfering with a person's Convention rights. Maximum 14 years."),
+    # Translators: legal_provisions_gb.toml, nsa_2023_s3 (label)
+    gettext_noop("Assisting a foreign intelligence service"),
+    # Translators: legal_provisions_gb.toml, nsa_2023_s3 (help)
+    gettext_noop("Caution: it may also catch coerced informants. Seek legal advice before referring."),
+    # Translators: legal_provisions_gb.toml, nsa_2023_s19 (label)
+    gettext_noop("Foreign power condition (aggravates any offence)"),
+    # Translators: legal_provisions_gb.toml, pha_1997_s2_s2a (label)
+    gettext_noop("Harassment and stalking"),
+    # Translators: legal_provisions_gb.toml, pha_1997_s4_s4a (label)
+    gettext_noop("Fear of violence; stalking causing fear or serious distress"),
+    # Translators: legal_provisions_gb.toml, cma_1990_s1_3 (label)
+    gettext_noop("Computer misuse"),
+    # Translators: legal_provisions_gb.toml, mca_1988_s1 (label)
+    gettext_noop("Malicious communications"),
+    # Translators: legal_provisions_gb.toml, osa_2023_threatening_communications (label)
+    gettext_noop("Threatening communications"),
+    # Translators: legal_provisions_jp.toml, penal_code_222 (label)
+    gettext_noop("Intimidation"),
+    # Translators: legal_provisions_jp.toml, penal_code_222 (help)
+    gettext_noop("A threat to life, body, liberty, reputation or property; paragraph 2 covers threats made through relatives."),
+    # Translators: legal_provisions_jp.toml, penal_code_223 (label)
+    gettext_noop("Coercion"),
+    # Translators: legal_provisions_jp.toml, penal_code_223 (help)
+    gettext_noop("Forcing someone by threat to act, such as to spy, return or stop an activity; attempts are punishable."),
+    # Translators: legal_provisions_jp.toml, penal_code_249 (label)
+    gettext_noop("Extortion"),
+    # Translators: legal_provisions_jp.toml, penal_code_249 (help)
+    gettext_noop("Money or property demanded by threat."),
+    # Translators: legal_provisions_jp.toml, penal_code_204_208 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_jp.toml, penal_code_220_224_226 (label)
+    gettext_noop("Confinement and kidnapping"),
+    # Translators: legal_provisions_jp.toml, penal_code_220_224_226 (help)
+    gettext_noop("Article 226 covers transport out of Japan, that is rendition."),
+    # Translators: legal_provisions_jp.toml, penal_code_105_2 (label)
+    gettext_noop("Intimidation of witnesses or their relatives"),
+    # Translators: legal_provisions_jp.toml, penal_code_230_231 (label)
+    gettext_noop("Defamation and insult"),
+    # Translators: legal_provisions_jp.toml, penal_code_233_234 (label)
+    gettext_noop("Obstruction of business"),
+    # Translators: legal_provisions_jp.toml, penal_code_233_234 (help)
+    gettext_noop("For example events that were disrupted."),
+    # Translators: legal_provisions_jp.toml, unauthorized_computer_access (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_jp.toml, penal_code_168_2 (label)
+    gettext_noop("Making or supplying malware"),
+    # Translators: legal_provisions_jp.toml, stalker_regulation_act (label)
+    gettext_noop("Stalking (usually does not apply)"),
+    # Translators: legal_provisions_jp.toml, stalker_regulation_act (help)
+    gettext_noop("The Stalker Regulation Act requires a romantic motive, so it usually does not cover surveillance by a state."),
+    # Translators: legal_provisions_us.toml, usc_18_951 (label)
+    gettext_noop("Acting as an unregistered agent of a foreign government"),
+    # Translators: legal_provisions_us.toml, usc_18_951 (help)
+    gettext_noop("With 18 USC 2261A, the basis of the Fox Hunt convictions of June 2023. Caution: broad enough to reach coerced informants."),
+    # Translators: legal_provisions_us.toml, usc_18_2261a (label)
+    gettext_noop("Stalking and cyberstalking"),
+    # Translators: legal_provisions_us.toml, usc_18_2261a (help)
+    gettext_noop("Includes causing fear for immediate family."),
+    # Translators: legal_provisions_us.toml, usc_18_875 (label)
+    gettext_noop("Interstate threats and extortion"),
+    # Translators: legal_provisions_us.toml, usc_18_241 (label)
+    gettext_noop("Conspiracy against rights"),
+    # Translators: legal_provisions_us.toml, usc_18_1201 (label)
+    gettext_noop("Kidnapping"),
+    # Translators: legal_provisions_us.toml, usc_18_1512 (label)
+    gettext_noop("Witness tampering"),
+    # Translators: legal_provisions_us.toml, usc_18_1030 (label)
+    gettext_noop("Computer fraud and abuse"),
+    # Translators: legal_provisions_us.toml, fara (label)
+    gettext_noop("Foreign Agents Registration Act"),
     # Translators: origin_regions.toml, xinjiang (label)
     gettext_noop("Xinjiang (East Turkistan)"),
     # Translators: origin_regions.toml, tibet_ar (label)

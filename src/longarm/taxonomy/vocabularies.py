@@ -58,8 +58,13 @@ REQUIRED_VOCABULARIES: Final = frozenset(
     }
 )
 # (vocabulary, attribute) -> the vocabulary whose codes the attribute's list refers to.
+# Criminal provisions per jurisdiction (ISO 3166-1 code, lower case) for criminal referrals.
+LEGAL_PROVISION_JURISDICTIONS: Final = ("jp", "gb", "us")
 REFERENCES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
-    {("reporter_tactics", "tactics"): "tactics"}
+    {
+        ("reporter_tactics", "tactics"): "tactics",
+        **{(f"legal_provisions_{code}", "tactics"): "tactics" for code in LEGAL_PROVISION_JURISDICTIONS},
+    }
 )
 CODE_FORMATS: Final = frozenset({"snake_case", "iso_3166"})
 CHILDREN_KEY: Final = "region"
@@ -378,8 +383,26 @@ def _check_harm(term: Term, file: str) -> None:
     _choice_attribute(term, "subject", sorted(HARM_SUBJECTS), file=file)
 
 
+def _check_legal_provision(term: Term, file: str) -> None:
+    citation = term.attributes.get("citation")
+    if not isinstance(citation, str):
+        raise TaxonomyError("citation is missing or not a string", file=file, code=term.code)
+    _check_text(citation, key="citation", file=file, code=term.code)
+    for code in _strings_attribute(term, "tactics", file=file):
+        if not _SNAKE_CASE.fullmatch(code):
+            raise TaxonomyError(f"tactics value {code!r} is not snake_case", file=file, code=term.code)
+    for flag in ("unverified", "caution"):
+        if not isinstance(term.attributes.get(flag, False), bool):
+            raise TaxonomyError(f"{flag} must be true or false", file=file, code=term.code)
+
+
 _RULES: Final[Mapping[str, Callable[[Term, str], None]]] = MappingProxyType(
-    {"tactics": _check_tactic, "reporter_tactics": _check_reporter_tactic, "harms": _check_harm}
+    {
+        "tactics": _check_tactic,
+        "reporter_tactics": _check_reporter_tactic,
+        "harms": _check_harm,
+        **{f"legal_provisions_{code}": _check_legal_provision for code in LEGAL_PROVISION_JURISDICTIONS},
+    }
 )
 
 

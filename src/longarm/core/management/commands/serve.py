@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from longarm.crypto.keyring import load_keyring
+from longarm.evidence.services import evidence_requeue_unfinished
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -45,6 +46,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         load_keyring(settings.KEYS_DIR)  # fail before binding if `longarm init` has not run
+        # A worker killed mid-task (or a crash before queueing) leaves evidence unprocessed: queue it again.
+        evidence_requeue_unfinished()
         worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603
         self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
         try:

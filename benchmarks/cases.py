@@ -1,0 +1,453 @@
+"""Case management at scale: the inbox and the case list with filters over 100k reports, and
+`longarm audit verify` over a million audit events.
+
+Run from the repository root (a few minutes; most of it is generating the data)::
+
+    .venv/bin/python benchmarks/cases.py [--reports 100000] [--cases 60000] [--events 1000000] [--requests 40]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/cases.py
+
+What it does, in one run:
+
+1. **A fresh database.** With the test settings (throw-away data and keys directories, a keyring, cheap
+   Argon2 for the one log-in; everything else is the production configuration, middleware included) it
+   creates a new database the way the test runner does — a SQLite file, or ``test_<name>`` on the
+   PostgreSQL server of ``DATABASE_URL`` — migrates it, and destroys it at the end whatever happened.
+2. **Synthetic data** with ``bulk_create``: ``--reports`` reports with realistic coded fields (community,
+   host country and region, month, tactic, actor and channel codes, urgency, status, consent) and fake
+   ciphertext of realistic size (answers about 1.5 KiB, identity about 300 bytes, 80-byte sealed keys);
+   each report's data key sealed to the caseworker, and data and identity keys to the recovery key and the
+   reporter (four sealed keys per report). ``--cases`` cases each group one report, with a data key sealed
+   to the caseworker and to the recovery key, an incident with coded tactics and places, and an assignment
+   for a third of them. It is a benchmark of queries: nothing is really encrypted.
+3. **Pages, end to end.** The caseworker logs in through the real log-in form (password and TOTP); then the
+   Django test client (in-process: URL resolution, every middleware, the view, its selectors, template
+   rendering; no network or web server) requests the inbox and the case list with each filter, plus a
+   deep page. Each URL is requested ``--requests`` times after two warm-up requests; ``pages`` gives the
+   p50, p95 and maximum in milliseconds. Target: every p95 ≤ 150 ms.
+4. **The audit chain.** ``--events`` events are appended to the chain with valid hashes (bulk, computing
+   the hashes in Python) and a signed checkpoint every 100k events; then `longarm audit verify` runs as an
+   operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: ≤ 30 s.
+
+The single JSON object on stdout holds the database vendor, the data sizes, the page timings, the audit
+verification time, and ``meets_targets``. Progress goes to stderr. This is a benchmark, not a test: nothing
+here asserts on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from longarm.accounts.models import Role, StaffUser  # noqa: E402
+from longarm.accounts.services import staff_create  # noqa: E402
+from longarm.audit.chain import GENESIS_HASH, checkpoint_message, link_hash  # noqa: E402
+from longarm.audit.models import AuditCheckpoint, AuditEvent, AuditHead  # noqa: E402
+from longarm.cases.models import (  # noqa: E402
+    Assignment,
+    Case,
+    CaseKey,
+    CaseKeyKind,
+    CaseReport,
+    CaseStatus,
+    DatePrecision,
+    Incident,
+)
+from longarm.core.keyring import current_keyring  # noqa: E402
+from longarm.crypto.signing import sign  # noqa: E402
+from longarm.intake.models import (  # noqa: E402
+    Consent,
+    KeyKind,
+    RecipientKind,
+    Report,
+    ReportStatus,
+    SealedKey,
+    Urgency,
+)
+from longarm.taxonomy.vocabularies import vocabulary  # noqa: E402
+
+PASSWORD = "a long benchmark passphrase 7"  # noqa: S105 - a throw-away account in a throw-away database
+TARGET_PAGE_P95_MS = 150.0
+TARGET_VERIFY_S = 30.0
+BATCH = 2000
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def codes(name: str) -> list[str]:
+    return [code for code, _ in vocabulary(name).choices()]
+
+
+def batched[T](items: Iterator[T], size: int = BATCH) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def blob(size: int) -> bytes:
+    return secrets.token_bytes(size)
+
+
+def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> None:
+    communities, countries = codes("communities"), codes("host_countries")[:12]
+    tactics, actors, channels = codes("reporter_tactics"), codes("actors"), codes("channels")
+    urgencies = [Urgency.CRITICAL] * 3 + [Urgency.HIGH] * 17 + [Urgency.NORMAL] * 80
+    statuses = (
+        [ReportStatus.RECEIVED] * 2
+        + [ReportStatus.READ] * 3
+        + [ReportStatus.ANSWERED] * 4
+        + [ReportStatus.CLOSED]
+    )
+    today = datetime.now(UTC).date()
+
+    def report(number: int) -> Report:
+        statistics_consent = rng.random() < 0.8
+        coded: dict[str, Any] = {}
+        if statistics_consent:
+            country = rng.choice(countries)
+            coded = {
+                "community": rng.choice(communities),
+                "host_country": country,
+                "host_region": f"{country}-{rng.randint(1, 40):02d}",
+                "incident_year": rng.randint(2019, 2026),
+                "incident_month": rng.randint(1, 12),
+                "tactic_codes": sorted(rng.sample(tactics, rng.randint(1, 3))),
+                "actor_codes": sorted(rng.sample(actors, rng.randint(1, 2))),
+                "channel_codes": sorted(rng.sample(channels, rng.randint(1, 2))),
+                "language": rng.choice(["en", "ja", "zh-hans", "ug", "bo", "mn"]),
+            }
+        return Report(
+            public_id=uuid.uuid4(),
+            received_on=today - timedelta(days=rng.randint(0, 1500)),
+            status=rng.choice(statuses),
+            consent=rng.choice([Consent.REVIEW, Consent.REFERRAL, Consent.IDENTITY]),
+            statistics_consent=statistics_consent,
+            receipt_lookup_hash=blob(32),
+            reporter_salt=blob(16),
+            reporter_public_key=blob(32),
+            answers_ciphertext=blob(rng.randint(900, 2200)),
+            identity_ciphertext=blob(rng.randint(150, 450)),
+            urgency=rng.choice(urgencies),
+            **coded,
+        )
+
+    done = 0
+    for batch in batched(report(number) for number in range(count)):
+        with transaction.atomic():
+            created = Report.objects.bulk_create(batch)
+            if connection.vendor == "sqlite" or created[0].pk is None:
+                ids = dict(
+                    Report.objects.filter(public_id__in=[item.public_id for item in batch]).values_list(
+                        "public_id", "pk"
+                    )
+                )
+                for item in created:
+                    item.pk = ids[item.public_id]
+            keys = []
+            for item in created:
+                keys += [
+                    SealedKey(
+                        report=item,
+                        kind=KeyKind.DATA,
+                        recipient_kind=RecipientKind.STAFF,
+                        staff=caseworker,
+                        sealed=blob(80),
+                    ),
+                    SealedKey(
+                        report=item, kind=KeyKind.DATA, recipient_kind=RecipientKind.RECOVERY, sealed=blob(80)
+                    ),
+                    SealedKey(
+                        report=item,
+                        kind=KeyKind.IDENTITY,
+                        recipient_kind=RecipientKind.RECOVERY,
+                        sealed=blob(80),
+                    ),
+                    SealedKey(
+                        report=item, kind=KeyKind.DATA, recipient_kind=RecipientKind.REPORTER, sealed=blob(80)
+                    ),
+                ]
+            SealedKey.objects.bulk_create(keys)
+        done += len(batch)
+        if done % 20000 == 0:
+            log(f"  {done} reports")
+
+
+def make_cases(count: int, caseworker: StaffUser, rng: random.Random) -> None:
+    tactics, channels, harms = codes("tactics"), codes("channels"), codes("harms")
+    countries = codes("host_countries")[:12]
+    weights = [
+        (CaseStatus.NEW, 10),
+        (CaseStatus.TRIAGE, 15),
+        (CaseStatus.ACTIVE, 35),
+        (CaseStatus.REFERRED, 10),
+        (CaseStatus.MONITORING, 10),
+        (CaseStatus.CLOSED, 20),
+    ]
+    statuses = [status for status, weight in weights for _ in range(weight)]
+    report_ids = iter(Report.objects.order_by("id").values_list("id", flat=True)[:count].iterator())
+    today = datetime.now(UTC).date()
+    done = 0
+    for numbers in batched(iter(range(count))):
+        with transaction.atomic():
+            batch = []
+            for number in numbers:
+                opened = today - timedelta(days=rng.randint(0, 1500))
+                batch.append(
+                    Case(
+                        public_id=uuid.uuid4(),
+                        reference=f"LA-B-{number:07d}",
+                        status=rng.choice(statuses),
+                        urgency=rng.choice(
+                            [Urgency.CRITICAL] * 3 + [Urgency.HIGH] * 17 + [Urgency.NORMAL] * 80
+                        ),
+                        opened_on=opened,
+                        status_changed_on=opened + timedelta(days=rng.randint(0, 30)),
+                        due_on=today + timedelta(days=rng.randint(-30, 90)) if rng.random() < 0.4 else None,
+                        do_not_remove=rng.random() < 0.05,
+                        summary_ciphertext=blob(rng.randint(200, 600)),
+                    )
+                )
+            created = Case.objects.bulk_create(batch)
+            if created[0].pk is None:
+                ids = dict(
+                    Case.objects.filter(reference__in=[c.reference for c in batch]).values_list(
+                        "reference", "pk"
+                    )
+                )
+                for item in created:
+                    item.pk = ids[item.reference]
+            CaseReport.objects.bulk_create(
+                CaseReport(case=item, report_id=next(report_ids)) for item in created
+            )
+            CaseKey.objects.bulk_create(
+                key
+                for item in created
+                for key in (
+                    CaseKey(case=item, kind=CaseKeyKind.DATA, staff=caseworker, sealed=blob(80)),
+                    CaseKey(case=item, kind=CaseKeyKind.DATA, staff=None, sealed=blob(80)),
+                    CaseKey(case=item, kind=CaseKeyKind.IDENTITY, staff=None, sealed=blob(80)),
+                )
+            )
+            Assignment.objects.bulk_create(
+                Assignment(case=item, staff=caseworker, assigned_by=caseworker, assigned_on=item.opened_on)
+                for item in created
+                if rng.random() < 0.33
+            )
+            Incident.objects.bulk_create(
+                Incident(
+                    public_id=uuid.uuid4(),
+                    case=item,
+                    year=rng.randint(2019, 2026),
+                    month=rng.randint(1, 12),
+                    precision=DatePrecision.MONTH,
+                    tactics=sorted(rng.sample(tactics, rng.randint(1, 3))),
+                    channels=sorted(rng.sample(channels, 1)),
+                    harms=sorted(rng.sample(harms, rng.randint(0, 2))),
+                    host_country=rng.choice(countries),
+                    description_ciphertext=blob(rng.randint(300, 1200)),
+                )
+                for item in created
+            )
+        done += len(numbers)
+        if done % 20000 == 0:
+            log(f"  {done} cases")
+
+
+def make_events(count: int, rng: random.Random) -> None:
+    head = AuditHead.objects.get(pk=1)
+    previous = head.last_hash
+    existing = AuditEvent.objects.count()
+    actions = ["report.read", "report.submit", "case.read", "message.create", "case.grant:7", "staff.login"]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    seed = current_keyring().signing_seed
+    checked = existing
+
+    def events() -> Iterator[AuditEvent]:
+        nonlocal previous
+        for number in range(count):
+            created_at = start + timedelta(seconds=number * 30)
+            action = rng.choice(actions)
+            object_id = str(uuid.uuid4())
+            digest = link_hash(previous, created_at, "system", None, action, "report", object_id)
+            yield AuditEvent(
+                created_at=created_at,
+                actor_kind="system",
+                actor=None,
+                action=action,
+                object_type="report",
+                object_id=object_id,
+                previous_hash=previous,
+                event_hash=digest,
+            )
+            previous = digest
+
+    for batch in batched(events(), 10000):
+        with transaction.atomic():
+            AuditEvent.objects.bulk_create(batch)
+            checked += len(batch)
+            if checked % 100_000 < len(batch):
+                last = AuditEvent.objects.order_by("-id").values_list("id", "event_hash").first()
+                assert last is not None
+                now = datetime.now(UTC).replace(microsecond=0)
+                message = checkpoint_message(
+                    last_event_id=last[0], last_hash=last[1], event_count=checked, created_at=now
+                )
+                AuditCheckpoint.objects.create(
+                    last_event_id=last[0],
+                    last_hash=last[1],
+                    event_count=checked,
+                    created_at=now,
+                    signature=sign(seed, message),
+                )
+        if checked % 200_000 < 10000:
+            log(f"  {checked} events")
+    AuditHead.objects.filter(pk=1).update(last_hash=previous or GENESIS_HASH)
+
+
+def log_in(client: Client, user: StaffUser) -> None:
+    device = TOTPDevice.objects.get(user=user)
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": user.username, "password": PASSWORD, "otp_token": f"{token:0{device.digits}d}"},
+    )
+    assert response.status_code == 302, response.status_code
+
+
+def measure(client: Client, url: str, requests: int) -> dict[str, float]:
+    for _ in range(2):
+        assert client.get(url).status_code == 200, url
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, url
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+        "max_ms": round(timings[-1], 1),
+    }
+
+
+def timed(label: str, work: Callable[[], None]) -> float:
+    log(f"{label}…")
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    log(f"{label}: {seconds:.1f} s")
+    return round(seconds, 1)
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(options.seed)
+    caseworker = staff_create(
+        username="bench-casey", password=PASSWORD, role=Role.CASEWORKER, receives_new_reports=True
+    ).user
+    generation = {
+        "reports_s": timed("reports", lambda: make_reports(options.reports, caseworker, rng)),
+        "cases_s": timed("cases", lambda: make_cases(options.cases, caseworker, rng)),
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    client = Client(SERVER_NAME="localhost")
+    log_in(client, caseworker)
+    cases = reverse("cases:case_list")
+    urls = {
+        "inbox": reverse("cases:inbox"),
+        "cases": cases,
+        "cases?status=active": f"{cases}?status=active",
+        "cases?urgency=critical": f"{cases}?urgency=critical",
+        "cases?community=uyghur": f"{cases}?community=uyghur",
+        "cases?host_country=JP": f"{cases}?host_country=JP",
+        "cases?tactic=proxy_coercion_family": f"{cases}?tactic=proxy_coercion_family",
+        "cases?mine=on": f"{cases}?mine=on",
+        "cases?due_soon=on": f"{cases}?due_soon=on",
+        "cases?status=closed&urgency=high&host_country=GB": (
+            f"{cases}?status=closed&urgency=high&host_country=GB"
+        ),
+        "cases?page=200": f"{cases}?page=200",
+    }
+    pages = {}
+    for name, url in urls.items():
+        pages[name] = measure(client, url, options.requests)
+        log(f"{name}: {pages[name]}")
+    generation["events_s"] = timed("audit events", lambda: make_events(options.events, rng))
+    out = StringIO()
+    verify_s = timed("longarm audit verify", lambda: call_command("audit", "verify", stdout=out))
+    worst = max(page["p95_ms"] for page in pages.values())
+    return {
+        "database": connection.vendor,
+        "reports": Report.objects.count(),
+        "cases": Case.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+        "measured_through": "Django test client in-process (middleware, view, selectors, templates)",
+        "requests_per_url": options.requests,
+        "pages": pages,
+        "worst_page_p95_ms": worst,
+        "audit_verify_s": verify_s,
+        "audit_verify_output": out.getvalue().strip(),
+        "generation_s": generation,
+        "targets": {"page_p95_ms": TARGET_PAGE_P95_MS, "audit_verify_s": TARGET_VERIFY_S},
+        "meets_targets": worst <= TARGET_PAGE_P95_MS and verify_s <= TARGET_VERIFY_S,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--cases", type=int, default=60_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=4)
+    options = parser.parse_args()
+    if options.cases > options.reports:
+        parser.error("--cases must not exceed --reports: each case groups one report")
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        result = run(options)
+    finally:
+        creation.destroy_test_db(old_name, verbosity=0)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Reports sealed to the caller: list, content and messages. Every read of content is audited."""
+
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.params.functions import Query
+from ninja.responses import Status
+
+from longarm.accounts.models import CONTENT_ROLES
+from longarm.api.auth import TokenAuth, principal_of
+from longarm.api.schemas import ERRORS, ErrorOut, MessageIn, MessageOut, ReportDetail, ReportSummary
+from longarm.intake.models import Report, ReportStatus, Urgency
+from longarm.intake.selectors import (
+    inbox_for_staff,
+    report_content,
+    report_for_staff,
+    report_thread,
+    staff_data_key,
+)
+from longarm.intake.services import message_post, report_record_read
+
+router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["reports"])
+
+
+def _summary(report: Report) -> ReportSummary:
+    return ReportSummary(
+        public_id=report.public_id,
+        reference=report.reference,
+        received_on=report.received_on,
+        status=report.status,
+        urgency=report.urgency,
+        consent=report.consent,
+        intake_channel=report.intake_channel,
+        community=report.community,
+        host_country=report.host_country,
+        tactic_codes=list(report.tactic_codes),
+    )
+
+
+@router.get("", response={200: list[ReportSummary], **ERRORS})
+def report_list(
+    request: HttpRequest,
+    urgency: Urgency | None = None,
+    status: ReportStatus | None = None,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> list[ReportSummary]:
+    """Reports whose content key is sealed to you, most urgent and newest first. Coded fields only."""
+    reports = inbox_for_staff(user=principal_of(request).user)
+    if urgency is not None:
+        reports = reports.filter(urgency=urgency)
+    if status is not None:
+        reports = reports.filter(status=status)
+    return [_summary(report) for report in reports[offset : offset + limit]]
+
+
+@router.get("/{public_id}", response={200: ReportDetail, **ERRORS})
+def report_detail(request: HttpRequest, public_id: UUID) -> ReportDetail:
+    """The report with its decrypted answers (never the reporter's identity fields). Audited."""
+    principal = principal_of(request)
+    report, sealed = report_for_staff(user=principal.user, public_id=public_id)
+    answers = report_content(
+        report=report, data_key=staff_data_key(sealed=sealed, private_key=principal.private_key)
+    )
+    report_record_read(report=report, staff=principal.user)
+    return ReportDetail(**_summary(report).dict(), answers=answers)
+
+
+@router.get("/{public_id}/messages", response={200: list[MessageOut], **ERRORS})
+def message_list(request: HttpRequest, public_id: UUID) -> list[MessageOut]:
+    """The thread with the reporter, decrypted. Audited as a read of the report."""
+    principal = principal_of(request)
+    report, sealed = report_for_staff(user=principal.user, public_id=public_id)
+    thread = report_thread(
+        report=report, data_key=staff_data_key(sealed=sealed, private_key=principal.private_key)
+    )
+    report_record_read(report=report, staff=principal.user)
+    return [
+        MessageOut(author_kind=item.author_kind, created_at=item.created_at, text=item.text)
+        for item in thread
+    ]
+
+
+@router.post("/{public_id}/messages", response={201: MessageOut, 400: ErrorOut, **ERRORS})
+def message_create(request: HttpRequest, public_id: UUID, payload: MessageIn) -> Status[MessageOut]:
+    """Reply to the reporter; they see it when they next open their report."""
+    principal = principal_of(request)
+    report, sealed = report_for_staff(user=principal.user, public_id=public_id)
+    message = message_post(
+        report=report,
+        data_key=staff_data_key(sealed=sealed, private_key=principal.private_key),
+        text=payload.text,
+        author=principal.user,
+    )
+    return Status(
+        201, MessageOut(author_kind=message.author_kind, created_at=message.created_at, text=payload.text)
+    )

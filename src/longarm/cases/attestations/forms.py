@@ -1,0 +1,17 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class VerifyForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=40,
+        help_text=_("As printed on the letter, for example LA-A-2026-01234567."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=40,
+        help_text=_("The 20 letters and digits printed on the letter; dashes and spaces do not matter."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -1,0 +1,158 @@
+"""Protection attestations: a signed statement that a credible report was filed on a date under a reference,
+and its verification by anyone who holds the reference and the code printed on the letter."""
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from longarm.accounts.models import StaffUser
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.attestations.codes import (
+    code_hash,
+    new_code,
+    new_reference,
+    normalise_reference,
+    signed_message,
+)
+from longarm.cases.attestations.exceptions import TooManyAttempts
+from longarm.cases.exceptions import NotAllowed
+from longarm.cases.keys import open_case_key
+from longarm.cases.models import Attestation, Case, CaseKeyKind
+from longarm.core.keyring import current_keyring
+from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
+from longarm.crypto.errors import SignatureError
+from longarm.crypto.signing import sign, verify_signature
+
+
+class Verdict(models.TextChoices):
+    VALID = "valid", _("Valid: this attestation was issued by us and has not been revoked.")
+    INVALID = "invalid", _("Invalid: no attestation matches this reference and code.")
+    REVOKED = "revoked", _("Revoked: this attestation was issued by us but has since been withdrawn.")
+
+
+@dataclass(frozen=True)
+class IssuedAttestation:
+    attestation: Attestation
+    # Shown once on the letter; only its keyed hash is stored.
+    code: str
+
+
+def _audit(actor: StaffUser, action: str, case: Case) -> None:
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=action,
+        object_type="case",
+        object_id=str(case.public_id),
+    )
+
+
+def attestation_message(attestation: Attestation) -> bytes:
+    return signed_message(
+        reference=attestation.reference,
+        report_filed_on=attestation.report_filed_on,
+        issued_on=attestation.issued_on,
+    )
+
+
+@transaction.atomic
+def attestation_issue(*, actor: StaffUser, private_key: bytes, case: Case) -> IssuedAttestation:
+    """Sign an attestation for ``case`` dated by its earliest report; returns it with its code.
+
+    Raises ``NoAccess`` when ``actor`` holds no data key of the case and ``NotAllowed`` when the case groups
+    no report.
+    """
+    open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    filed_on = case.case_reports.aggregate(first=Min("report__received_on"))["first"]
+    if filed_on is None:
+        raise NotAllowed
+    today = timezone.now().date()
+    reference = new_reference(today)
+    while Attestation.objects.filter(reference=reference).exists():
+        reference = new_reference(today)
+    code = new_code()
+    attestation = Attestation(
+        reference=reference,
+        case=case,
+        report_filed_on=filed_on,
+        issued_on=today,
+        issued_by=actor,
+        code_hash=code_hash(reference, code),
+    )
+    attestation.signature = sign(current_keyring().signing_seed, attestation_message(attestation))
+    attestation.save()
+    _audit(actor, f"attestation.issue:{reference}", case)
+    return IssuedAttestation(attestation=attestation, code=code)
+
+
+@transaction.atomic
+def attestation_revoke(*, actor: StaffUser, attestation: Attestation) -> Attestation:
+    """Withdraw an attestation, after which verification answers "revoked".
+
+    Raises ``NotAllowed`` if it already is revoked.
+    """
+    if attestation.revoked_on is not None:
+        raise NotAllowed
+    attestation.revoked_on = timezone.now().date()
+    attestation.save(update_fields=["revoked_on"])
+    _audit(actor, f"attestation.revoke:{attestation.reference}", attestation.case)
+    return attestation
+
+
+def _limits(session_key: str | None) -> list[Limit]:
+    # The same budget as wrong receipts: both guard a secret typed by a person.
+    window = timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS)
+    limits = [
+        Limit(
+            scope="attestation-all",
+            key="all",
+            maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE,
+            window=window,
+        )
+    ]
+    if session_key is not None:
+        limits.append(
+            Limit(
+                scope="attestation-session",
+                key=hashed_key("attestation-session", session_key),
+                maximum=settings.LONGARM_RECEIPT_ATTEMPTS_PER_SESSION,
+                window=window,
+            )
+        )
+    return limits
+
+
+def attestation_verify(*, reference: str, code: str, session_key: str | None) -> Verdict:
+    """Answer valid, invalid or revoked, and nothing else: a wrong code for a revoked or a real reference
+    is as invalid as an unknown reference. ``session_key`` is None for the command line.
+
+    Raises ``TooManyAttempts`` when the session or the site has had too many wrong codes.
+    """
+    limits = _limits(session_key)
+    if any(is_exceeded(limit) for limit in limits):
+        raise TooManyAttempts
+    reference = normalise_reference(reference)
+    attestation = Attestation.objects.filter(reference=reference).first()
+    supplied = code_hash(reference, code)
+    # Compared even for an unknown reference, so timing does not tell whether a reference exists.
+    expected = bytes(attestation.code_hash) if attestation else bytes(len(supplied))
+    if not hmac.compare_digest(supplied, expected) or attestation is None:
+        for limit in limits:
+            record_failure(limit)
+        return Verdict.INVALID
+    try:
+        verify_signature(
+            current_keyring().signing_public_key,
+            attestation_message(attestation),
+            bytes(attestation.signature),
+        )
+    except SignatureError:
+        return Verdict.INVALID
+    return Verdict.REVOKED if attestation.revoked_on else Verdict.VALID

@@ -1,0 +1,91 @@
+import base64
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from longarm.accounts.access import acting_staff, public_view, staff_view
+from longarm.accounts.models import Role
+from longarm.accounts.services import staff_private_key
+from longarm.cases.attestations.codes import group_code
+from longarm.cases.attestations.exceptions import TooManyAttempts
+from longarm.cases.attestations.forms import VerifyForm
+from longarm.cases.attestations.selectors import attestation_for_member
+from longarm.cases.attestations.services import attestation_issue, attestation_revoke, attestation_verify
+from longarm.cases.exceptions import NotAllowed
+from longarm.cases.selectors import case_for_user
+from longarm.core.keyring import current_keyring
+from longarm.core.session_vault import vault_load, vault_store
+
+MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
+
+
+def _vault_name(reference: str) -> str:
+    return f"attestation-code:{reference}"
+
+
+@staff_view(*MEMBERS)
+@require_POST
+def attestation_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    case = case_for_user(user=user, public_id=case_id)
+    try:
+        issued = attestation_issue(actor=user, private_key=staff_private_key(request), case=case)
+    except NotAllowed:
+        messages.error(request, _("This case groups no report, so there is nothing to attest."))
+        return redirect("cases:referrals", case_id=case.public_id)
+    # The code is stored nowhere but this session's vault, so the letter can be printed again until log-out.
+    vault_store(request, _vault_name(issued.attestation.reference), issued.code.encode())
+    return redirect("cases:attestation", case_id=case.public_id, reference=issued.attestation.reference)
+
+
+@staff_view(*MEMBERS)
+def attestation_letter(request: HttpRequest, case_id: UUID, reference: str) -> HttpResponse:
+    attestation = attestation_for_member(user=acting_staff(request), case_id=case_id, reference=reference)
+    code = vault_load(request, _vault_name(reference))
+    context = {
+        "attestation": attestation,
+        "code": group_code(code.decode()) if code else None,
+        "signature": base64.b64encode(bytes(attestation.signature)).decode(),
+        "public_key": base64.b64encode(current_keyring().signing_public_key).decode(),
+        "verify_url": request.build_absolute_uri(reverse("attestations:verify")),
+    }
+    return render(request, "cases/attestations/letter.html", context)
+
+
+@staff_view(*MEMBERS)
+@require_POST
+def attestation_revoke_view(request: HttpRequest, case_id: UUID, reference: str) -> HttpResponse:
+    user = acting_staff(request)
+    attestation = attestation_for_member(user=user, case_id=case_id, reference=reference)
+    try:
+        attestation_revoke(actor=user, attestation=attestation)
+    except NotAllowed:
+        messages.error(request, _("This attestation was already revoked."))
+    else:
+        messages.success(request, _("The attestation was revoked. Verification now answers “revoked”."))
+    return redirect("cases:referrals", case_id=attestation.case.public_id)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: no log-in. Answers valid, invalid or revoked for a reference and code, and nothing else."""
+    form = VerifyForm(request.POST or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        if request.session.session_key is None:
+            request.session.save()
+        try:
+            verdict = attestation_verify(
+                reference=form.cleaned_data["reference"],
+                code=form.cleaned_data["code"],
+                session_key=request.session.session_key or "",
+            )
+        except TooManyAttempts:
+            form.add_error(None, _("Too many wrong codes were tried. Please wait 15 minutes and try again."))
+    return render(request, "cases/attestations/verify.html", {"form": form, "verdict": verdict})

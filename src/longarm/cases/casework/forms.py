@@ -1,0 +1,142 @@
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from longarm.accounts.models import StaffUser
+from longarm.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
+from longarm.cases.selectors import CaseFilters
+from longarm.intake.forms import MAX_TEXT
+from longarm.intake.models import Urgency
+from longarm.taxonomy.vocabularies import vocabulary
+
+_PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
+
+
+def typed_field[F: forms.Field](form: forms.Form, name: str, kind: type[F]) -> F:
+    """A declared field as its own class, for setting choices or a queryset at run time."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(name)
+    return field
+
+
+def _any(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *choices]
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search the text of cases you can read"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs=_PRIVATE),
+        help_text=_("Words in summaries, notes, incidents, people and the reports sealed to you."),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(CaseStatus.choices))
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=_any(Urgency.choices))
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    host_country = forms.ChoiceField(label=_("Host country"), required=False)
+    tactic = forms.ChoiceField(label=_("Tactic"), required=False)
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    due_soon = forms.BooleanField(label=_("Due within a week"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, vocabulary_name in (
+            ("community", "communities"),
+            ("host_country", "host_countries"),
+            ("tactic", "tactics"),
+        ):
+            typed_field(self, name, forms.ChoiceField).choices = _any(vocabulary(vocabulary_name).choices())
+
+    def filters(self) -> CaseFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return CaseFilters(
+            status=data.get("status", ""),
+            urgency=data.get("urgency", ""),
+            community=data.get("community", ""),
+            host_country=data.get("host_country", ""),
+            tactic=data.get("tactic", ""),
+            mine=data.get("mine", False),
+            due_soon=data.get("due_soon", False),
+        )
+
+    def text(self) -> str:
+        return str(self.cleaned_data.get("q", "")) if self.is_valid() else ""
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CaseStatus.choices)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = ALLOWED_TRANSITIONS[CaseStatus(case.status)]
+        typed_field(self, "status", forms.ChoiceField).choices = [
+            (value, label) for value, label in CaseStatus.choices if value in allowed
+        ]
+
+
+class TriageForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    due_on = forms.DateField(
+        label=_("Due on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    do_not_remove = forms.BooleanField(label=_("Do not remove: flag for immigration liaison"), required=False)
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 4}),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("New note"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 4}),
+        error_messages={"required": _("The note is empty.")},
+    )
+
+
+class _ColleagueField(forms.ModelChoiceField[StaffUser]):
+    def label_from_instance(self, obj: StaffUser) -> str:
+        return f"{obj.username} ({obj.get_role_display()})"
+
+
+class GrantForm(forms.Form):
+    grantee = _ColleagueField(
+        label=_("Give access to"), queryset=StaffUser.objects.none(), empty_label=_("Choose a colleague…")
+    )
+
+    def __init__(self, *args: Any, colleagues: QuerySet[StaffUser], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        typed_field(self, "grantee", _ColleagueField).queryset = colleagues
+
+
+class MergeForm(forms.Form):
+    source = forms.ModelChoiceField(
+        label=_("Case to merge into this one"),
+        queryset=Case.objects.none(),
+        to_field_name="public_id",
+        empty_label=_("Choose a case…"),
+        help_text=_(
+            "Its reports, incidents, people, identifiers, notes and referrals move here; "
+            "then that case is deleted."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have checked that both cases are about the same person or campaign."),
+        error_messages={"required": _("Please confirm before merging.")},
+    )
+
+    def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        typed_field(self, "source", forms.ModelChoiceField).queryset = cases

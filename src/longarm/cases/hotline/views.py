@@ -1,0 +1,60 @@
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from longarm.accounts.access import acting_staff, staff_view
+from longarm.accounts.models import Role
+from longarm.accounts.services import staff_private_key
+from longarm.cases.hotline.forms import HotlineReportForm
+from longarm.cases.hotline.selectors import entered_report_for_operator, reports_entered_by
+from longarm.cases.hotline.services import hotline_record_read
+from longarm.crypto.receipts import group_receipt
+from longarm.intake.models import Consent, IntakeChannel
+from longarm.intake.selectors import report_content, staff_data_key
+from longarm.intake.services import report_submit
+
+_USED_TOKENS = "hotline_used_submission_tokens"
+
+
+@staff_view(Role.OPERATOR)
+def hotline(request: HttpRequest) -> HttpResponse:
+    reports = reports_entered_by(operator=acting_staff(request))[:200]
+    return render(request, "cases/hotline/list.html", {"reports": reports})
+
+
+@staff_view(Role.OPERATOR)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def hotline_new(request: HttpRequest) -> HttpResponse:
+    form = HotlineReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        used = list(request.session.get(_USED_TOKENS, []))
+        token = form.cleaned_data["submission_token"]
+        if token in used:
+            return render(request, "cases/hotline/already_entered.html", status=409)
+        submission = report_submit(
+            answers=form.answers(),
+            consent=Consent(form.cleaned_data["consent"]),
+            statistics_consent=form.cleaned_data["statistics_consent"],
+            language=request.LANGUAGE_CODE,
+            intake_channel=IntakeChannel.HOTLINE,
+            operator=acting_staff(request),
+        )
+        request.session[_USED_TOKENS] = [*used[-9:], token]
+        # The receipt exists only in this response: the operator reads it back and it is gone.
+        context = {"report": submission.report, "groups": group_receipt(submission.receipt)}
+        return render(request, "cases/hotline/receipt.html", context)
+    return render(request, "cases/hotline/form.html", {"form": form})
+
+
+@staff_view(Role.OPERATOR)
+def hotline_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    operator = acting_staff(request)
+    report, sealed = entered_report_for_operator(operator=operator, public_id=public_id)
+    data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+    content = report_content(report=report, data_key=data_key)
+    hotline_record_read(operator=operator, report=report)
+    return render(request, "cases/hotline/report.html", {"report": report, "content": content})

@@ -1,0 +1,40 @@
+from django import template
+
+from longarm.cases.referrals.choices import SupportType
+from longarm.cases.referrals.provisions import JURISDICTION_NAMES, Provision, provision
+
+register = template.Library()
+
+
+@register.filter
+def provision_of(value: str) -> Provision | None:
+    """The provision a stored value names, or None for one no longer in the data files."""
+    try:
+        return provision(value)
+    except KeyError:
+        return None
+
+
+@register.filter
+def jurisdiction_name(code: str) -> str:
+    return str(JURISDICTION_NAMES.get(code, code))
+
+
+@register.filter
+def support_type_label(code: str) -> str:
+    return str(SupportType(code).label) if code in SupportType.values else code
+
+
+def _in(char: str, *ranges: tuple[int, int]) -> bool:
+    return any(start <= ord(char) <= end for start, end in ranges)
+
+
+@register.filter
+def script_lang(text: str) -> str:
+    """A language tag for free text whose script tells it, so that the PDF picks the right font: kana mean
+    Japanese (whose Han characters are drawn differently from Chinese), Arabic script here means Uyghur."""
+    if any(_in(char, (0x3040, 0x30FF), (0x31F0, 0x31FF)) for char in text):
+        return "ja"
+    if any(_in(char, (0x0600, 0x06FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)) for char in text):
+        return "ug"
+    return ""

@@ -1,0 +1,189 @@
+"""File type detection from content, never from the name or the browser's claim.
+
+An explicit allowlist of signatures for exactly the types Longarm accepts (issue 3). It is not a security
+boundary on its own: every accepted file is parsed again by its sanitiser, in the worker, and anything that
+fails there keeps its encrypted original and a visible failure. Detection only decides, before a byte is
+stored, whether a file is worth keeping at all.
+"""
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from longarm.evidence.models import EvidenceKind
+
+# Enough for every signature below and for a fair judgement of text.
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class DetectedType:
+    kind: EvidenceKind
+    content_type: str
+    extension: str
+
+
+JPEG = DetectedType(EvidenceKind.IMAGE, "image/jpeg", "jpg")
+PNG = DetectedType(EvidenceKind.IMAGE, "image/png", "png")
+WEBP = DetectedType(EvidenceKind.IMAGE, "image/webp", "webp")
+HEIC = DetectedType(EvidenceKind.IMAGE, "image/heic", "heic")
+PDF = DetectedType(EvidenceKind.PDF, "application/pdf", "pdf")
+M4A = DetectedType(EvidenceKind.AUDIO, "audio/mp4", "m4a")
+AAC = DetectedType(EvidenceKind.AUDIO, "audio/aac", "aac")
+MP3 = DetectedType(EvidenceKind.AUDIO, "audio/mpeg", "mp3")
+OGG = DetectedType(EvidenceKind.AUDIO, "audio/ogg", "ogg")
+AMR = DetectedType(EvidenceKind.AUDIO, "audio/amr", "amr")
+WAV = DetectedType(EvidenceKind.AUDIO, "audio/wav", "wav")
+MP4 = DetectedType(EvidenceKind.VIDEO, "video/mp4", "mp4")
+MOV = DetectedType(EvidenceKind.VIDEO, "video/quicktime", "mov")
+WEBM = DetectedType(EvidenceKind.VIDEO, "video/webm", "webm")
+THREE_GP = DetectedType(EvidenceKind.VIDEO, "video/3gpp", "3gp")
+TEXT = DetectedType(EvidenceKind.TEXT, "text/plain", "txt")
+HTML = DetectedType(EvidenceKind.TEXT, "text/html", "html")
+CSV = DetectedType(EvidenceKind.TEXT, "text/csv", "csv")
+ZIP = DetectedType(EvidenceKind.ARCHIVE, "application/zip", "zip")
+
+BY_CONTENT_TYPE = {
+    detected.content_type: detected
+    for detected in (
+        *(JPEG, PNG, WEBP, HEIC, PDF, M4A, AAC, MP3, OGG, AMR, WAV),
+        *(MP4, MOV, WEBM, THREE_GP, TEXT, HTML, CSV, ZIP),
+    )
+}
+
+
+def extension_for(content_type: str) -> str:
+    """The usual file name extension for a detected or derivative content type."""
+    if content_type.startswith("text/plain"):
+        return "txt"
+    detected = BY_CONTENT_TYPE.get(content_type)
+    return detected.extension if detected else "bin"
+
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+_MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"mmp4",
+    b"dash",
+}
+_HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<meta|<body|<table|<div)", re.IGNORECASE)
+# C0 controls other than tab, newline, form feed and carriage return do not occur in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def detect(head: bytes, *, complete: bool) -> DetectedType | None:
+    """Return the accepted type the first bytes of a file show, or None if it is not one we accept.
+
+    ``complete`` says that ``head`` is the whole file, so text must not end in a broken character.
+    """
+    if not head:
+        return None
+    for check in (_signature, _iso_media, _mpeg_audio):
+        detected = check(head)
+        if detected is not None:
+            return detected
+    return _text(head, complete=complete)
+
+
+def _signature(head: bytes) -> DetectedType | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return ZIP
+    if head.startswith((b"#!AMR\n", b"#!AMR-WB\n")):
+        return AMR
+    if head.startswith(b"OggS") and (b"OpusHead" in head[:512] or b"\x01vorbis" in head[:512]):
+        return OGG
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
+        return WEBM
+    return None
+
+
+def _iso_media(head: bytes) -> DetectedType | None:
+    if head[4:8] in {b"moov", b"mdat", b"wide"}:
+        return MOV
+    if head[4:8] != b"ftyp" or len(head) < 16:
+        return None
+    box_size = int.from_bytes(head[:4], "big")
+    major = head[8:12]
+    compatible = {head[i : i + 4] for i in range(16, min(box_size, len(head)) - 3, 4)}
+    brands = {major} | compatible
+    if major in _HEIF_BRANDS or (major in {b"mif1", b"msf1"} and brands & _HEIF_BRANDS):
+        return HEIC
+    if major.startswith((b"3gp", b"3g2")):
+        return THREE_GP
+    if major in {b"M4A ", b"M4B "}:
+        return M4A
+    if major == b"qt  ":
+        return MOV
+    if major in _MP4_BRANDS or brands & _MP4_BRANDS:
+        return MP4
+    return None
+
+
+def _mpeg_audio(head: bytes) -> DetectedType | None:
+    frame = head
+    if head.startswith(b"ID3") and len(head) >= 10:
+        tag_size = 10 + sum((byte & 0x7F) << (7 * (3 - i)) for i, byte in enumerate(head[6:10]))
+        frame = head[tag_size:]
+        if not frame:
+            # The tag fills the whole sniffed head: a tagged MP3 with large cover art.
+            return MP3
+    if len(frame) < 2 or frame[0] != 0xFF:
+        return None
+    if frame[1] & 0xF6 == 0xF0:
+        return AAC
+    # Layer III or II, and a valid bitrate: a UTF-16 byte order mark (FF FE) would otherwise pass as layer I.
+    if frame[1] & 0xE0 == 0xE0 and frame[1] & 0x06 in {0x02, 0x04} and len(frame) > 2 and frame[2] < 0xF0:
+        return MP3
+    return None
+
+
+def decode_text(data: bytes, *, final: bool) -> str | None:
+    """Decode text in the encodings chat exports come in; None if it is not text.
+
+    With ``final=False`` a multi-byte character cut off at the end of ``data`` is tolerated.
+    """
+    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
+        if encoding == "utf-16" and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            continue
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            return None
+        return text
+    return None
+
+
+def _text(head: bytes, *, complete: bool) -> DetectedType | None:
+    text = decode_text(head, final=complete)
+    if text is None or not text.strip():
+        return None
+    if _HTML_START.match(text):
+        return HTML
+    lines = [line for line in text.splitlines()[:6] if line.strip()]
+    if len(lines) >= 2:
+        for separator in (",", ";", "\t"):
+            counts = {line.count(separator) for line in lines[:-1]}
+            if len(counts) == 1 and counts != {0}:
+                return CSV
+    return TEXT

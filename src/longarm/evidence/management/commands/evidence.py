@@ -1,0 +1,62 @@
+"""`longarm evidence verify PACKAGE.zip [--public-key KEY]` and `longarm evidence requeue`."""
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from longarm.evidence.package import parse_public_key, verify_package
+
+
+class Command(BaseCommand):
+    help = "Verify an evidence package offline, or queue unfinished evidence processing again."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True)
+        verify = commands.add_parser("verify", help="Check a package's signature and every file in it.")
+        verify.add_argument("package", type=Path)
+        verify.add_argument(
+            "--public-key",
+            help="The organisation's published Ed25519 key (base64, hex, or a file holding it). Without it "
+            "only integrity is checked, against the key the package names.",
+        )
+        commands.add_parser("requeue", help="Queue every item whose processing never finished.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "requeue":
+            from longarm.evidence.services import evidence_requeue_unfinished
+
+            self.stdout.write(f"queued {evidence_requeue_unfinished()} item(s)")
+            return
+        self._verify(options["package"], options["public_key"])
+
+    def _verify(self, package: Path, public_key_text: str | None) -> None:
+        try:
+            public_key = parse_public_key(public_key_text) if public_key_text else None
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if not package.is_file():
+            raise CommandError(f"{package} is not a file")
+        result = verify_package(package, public_key=public_key)
+        for problem in result.problems:
+            self.stdout.write(f"PROBLEM  {problem}")
+        for label, names in (
+            ("ADDED", result.added),
+            ("REMOVED", result.removed),
+            ("CHANGED", result.changed),
+        ):
+            for name in names:
+                self.stdout.write(f"{label:8} {name}")
+        for name in result.verified:
+            self.stdout.write(f"OK       {name}")
+        if result.signature_valid:
+            self.stdout.write(f"signature valid, key {result.public_key}")
+            if result.key_from_package:
+                self.stdout.write(
+                    "note: checked against the key named inside the package; pass --public-key with the "
+                    "organisation's published key to establish who signed it"
+                )
+        if not result.ok:
+            raise CommandError("the package does NOT verify")
+        self.stdout.write(self.style.SUCCESS(f"package verified: {len(result.verified)} file(s) intact"))

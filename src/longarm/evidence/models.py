@@ -1,0 +1,192 @@
+"""Evidence files (DESIGN §4): each item has an encrypted original and, once processed, a sanitised
+derivative and a preview; every handling step is a custody event. File names and extracted metadata are
+ciphertext; only sizes, hashes, detected types and processing state are in clear."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from longarm.intake.models import Report
+
+
+class EvidenceKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    PDF = "pdf", _("PDF document")
+    AUDIO = "audio", _("Audio recording")
+    VIDEO = "video", _("Video")
+    TEXT = "text", _("Text or chat export")
+    ARCHIVE = "archive", _("ZIP archive")
+
+
+class EvidenceStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, waiting to be processed")
+    PROCESSING = "processing", _("Being processed")
+    READY = "ready", _("Sanitised copy ready")
+    FAILED = "failed", _("Could not be sanitised; the original is kept")
+
+
+class FailureReason(models.TextChoices):
+    DAMAGED = "damaged", _("The file is damaged or incomplete (corrupt or truncated).")
+    POLYGLOT = "polyglot", _("The file is at the same time a file of another type (a polyglot).")
+    ARCHIVE_BOMB = "archive_bomb", _("The archive unpacks to far more than its size (a ZIP bomb).")
+    UNSAFE_ARCHIVE = "unsafe_archive", _("The archive has encrypted entries or unsafe names.")
+    PIXEL_BOMB = "pixel_bomb", _("The image has too many pixels to open safely (a pixel bomb).")
+    TIMEOUT = "timeout", _("Processing took too long.")
+    INTEGRITY = "integrity", _("The stored original no longer matches its hash.")
+    INTERNAL = "internal", _("An unexpected error stopped the processing.")
+
+
+class AddedBy(models.TextChoices):
+    REPORTER = "reporter", _("Reporter")
+    STAFF = "staff", _("Staff member")
+
+
+class EvidenceItem(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_items")
+    added_by_kind = models.CharField(max_length=10, choices=AddedBy.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    received_at = models.DateTimeField()
+    # The name the sender's device gave the file: under the report's data key, since it often says a lot.
+    name_ciphertext = models.BinaryField()
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    content_type = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=EvidenceStatus.choices, default=EvidenceStatus.RECEIVED)
+    failure_reason = models.CharField(max_length=16, choices=FailureReason.choices, blank=True)
+    # Extracted capture metadata, JSON under the original's key; shown to investigators only.
+    metadata_ciphertext = models.BinaryField(blank=True, default=b"")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(added_by_kind="staff", added_by__isnull=False)
+                | models.Q(added_by_kind="reporter", added_by__isnull=True),
+                name="evidence_added_by_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="failed") ^ models.Q(failure_reason=""),
+                name="evidence_failure_reason_iff_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def reference(self) -> str:
+        return self.public_id.hex[:8].upper()
+
+
+class Variant(models.TextChoices):
+    ORIGINAL = "original", _("Original")
+    DERIVATIVE = "derivative", _("Sanitised copy")
+    PREVIEW = "preview", _("Preview")
+
+
+class EvidenceBlob(models.Model):
+    """One encrypted file in storage, with its own random key (sealed in ``EvidenceKey`` rows)."""
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="blobs")
+    variant = models.CharField(max_length=12, choices=Variant.choices)
+    storage_name = models.CharField(max_length=120, unique=True)
+    content_type = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "variant"], name="evidence_blob_once_per_variant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} of {self.item_id}"
+
+
+class KeyHolder(models.TextChoices):
+    STAFF = "staff", _("Staff member")
+    RECOVERY = "recovery", _("Organisation recovery key")
+    REPORTER = "reporter", _("Reporter")
+    PROCESSING = "processing", _("Background processing (until it finishes)")
+
+
+class EvidenceKey(models.Model):
+    """A blob's key sealed (X25519 SealedBox) to one holder's public key."""
+
+    blob = models.ForeignKey(EvidenceBlob, on_delete=models.CASCADE, related_name="keys")
+    holder = models.CharField(max_length=10, choices=KeyHolder.choices)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    sealed = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blob", "staff"],
+                condition=models.Q(holder="staff"),
+                name="evidence_key_once_per_staff",
+            ),
+            models.UniqueConstraint(
+                fields=["blob", "holder"],
+                condition=~models.Q(holder="staff"),
+                name="evidence_key_once_per_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(holder="staff", staff__isnull=False)
+                | (~models.Q(holder="staff") & models.Q(staff__isnull=True)),
+                name="evidence_key_staff_iff_staff_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"key of blob {self.blob_id} for {self.holder}"
+
+
+class CustodyAction(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    HASHED = "hashed", _("Hash verified")
+    SANITISED = "sanitised", _("Sanitised copy made")
+    FAILED = "failed", _("Processing failed")
+    VIEWED = "viewed", _("Viewed")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    EXPORTED = "exported", _("Exported in a package")
+
+
+class CustodyEvent(models.Model):
+    """One step in the chain of custody of an item: who handled which version, when, with which hash."""
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody_events")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=12, choices=CustodyAction.choices)
+    actor_kind = models.CharField(max_length=10, choices=[*AddedBy.choices, ("system", _("System"))])
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    variant = models.CharField(max_length=12, choices=Variant.choices)
+    sha256 = models.CharField(max_length=64)
+    detail = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ExportPackage(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_exports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField()
+    manifest_sha256 = models.CharField(max_length=64)
+    file_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)

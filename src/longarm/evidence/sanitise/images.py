@@ -1,0 +1,175 @@
+"""Images: decoded and re-encoded with Pillow, so nothing but pixels survives (EXIF, GPS, XMP, comments,
+ICC profiles and anything appended are dropped). The orientation is applied to the pixels first."""
+
+import io
+import struct
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from typing import IO, Any
+
+import pillow_heif
+from django.conf import settings
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from longarm.evidence.detection import DetectedType
+from longarm.evidence.exceptions import Unsanitisable
+from longarm.evidence.models import FailureReason
+from longarm.evidence.sanitise import Sanitised
+from longarm.evidence.workspace import Workspace
+
+pillow_heif.register_heif_opener()
+_LOADING = threading.Lock()
+
+_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
+PREVIEW_SIZE = (640, 640)
+_BASE_TAGS = {"Make", "Model", "Software", "DateTime", "Artist", "Copyright", "HostComputer", "Orientation"}
+_EXIF_TAGS = {
+    "DateTimeOriginal",
+    "DateTimeDigitized",
+    "OffsetTime",
+    "OffsetTimeOriginal",
+    "SubsecTimeOriginal",
+    "LensMake",
+    "LensModel",
+    "BodySerialNumber",
+    "CameraOwnerName",
+    "ImageUniqueID",
+    "UserComment",
+}
+_PARSE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, KeyError)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        text = value.rstrip(b"\x00").decode("utf-8", errors="replace")
+        return text if text.isprintable() else value.hex()
+    if isinstance(value, tuple | list):
+        return [_plain(part) for part in value]
+    if isinstance(value, Fraction) or hasattr(value, "numerator"):
+        try:
+            return float(value)
+        except ZeroDivisionError:
+            return None
+    if isinstance(value, str | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def _degrees(dms: Any, ref: Any) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in dms)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if str(ref).upper() in {"S", "W"} else value
+
+
+def image_metadata(image: Image.Image) -> dict[str, Any]:
+    exif = image.getexif()
+    named = {ExifTags.TAGS.get(tag, str(tag)): value for tag, value in exif.items()}
+    metadata: dict[str, Any] = {
+        "width": image.width,
+        "height": image.height,
+        "format": image.format,
+        **{name: _plain(value) for name, value in named.items() if name in _BASE_TAGS},
+    }
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    for tag, value in details.items():
+        name = ExifTags.TAGS.get(tag, str(tag))
+        if name in _EXIF_TAGS:
+            metadata[name] = _plain(value)
+    gps = {
+        ExifTags.GPSTAGS.get(tag, str(tag)): value
+        for tag, value in exif.get_ifd(ExifTags.IFD.GPSInfo).items()
+    }
+    if gps:
+        metadata["GPS"] = {name: _plain(value) for name, value in gps.items()}
+        latitude = _degrees(gps.get("GPSLatitude"), gps.get("GPSLatitudeRef"))
+        longitude = _degrees(gps.get("GPSLongitude"), gps.get("GPSLongitudeRef"))
+        if latitude is not None and longitude is not None:
+            metadata["GPSLatitudeDecimal"] = round(latitude, 7)
+            metadata["GPSLongitudeDecimal"] = round(longitude, 7)
+    for key in ("comment", "xmp", "Description", "Author"):
+        if key in image.info:
+            metadata[key] = _plain(image.info[key])[:65536]
+    return metadata
+
+
+def _clean_copy(image: Image.Image) -> Image.Image:
+    upright = ImageOps.exif_transpose(image)
+    has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
+    clean = upright.convert("RGBA" if has_alpha else "RGB")
+    # A fresh info dict: Pillow's encoders would otherwise carry comments, ICC profiles and DPI over.
+    clean.info = {}
+    return clean
+
+
+def _encode(image: Image.Image, target: IO[bytes]) -> str:
+    if image.mode == "RGBA":
+        image.save(target, format="PNG", optimize=False)
+        return "image/png"
+    image.save(target, format="JPEG", quality=90)
+    return "image/jpeg"
+
+
+@contextmanager
+def _strict_loading() -> Iterator[None]:
+    # Other libraries (WeasyPrint) switch Pillow to accepting truncated images for the whole process; a
+    # truncated original must fail here instead of yielding a half-grey "sanitised" copy.
+    with _LOADING:
+        previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
+    max_pixels = settings.LONGARM_EVIDENCE_MAX_PIXELS
+    # Pillow's own guard, at our limit: it refuses before decoding when a header claims more.
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    with warnings.catch_warnings(), _strict_loading():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            source.file.seek(0)
+            with Image.open(source.file, formats=[_FORMATS[detected.content_type]]) as image:
+                if image.width * image.height > max_pixels:
+                    raise Unsanitisable(FailureReason.PIXEL_BOMB)
+                metadata = image_metadata(image)
+                image.load()
+                clean = _clean_copy(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise Unsanitisable(FailureReason.PIXEL_BOMB) from None
+        except _PARSE_ERRORS:
+            raise Unsanitisable(FailureReason.DAMAGED) from None
+    out.file.seek(0)
+    out.file.truncate(0)
+    content_type = _encode(clean, out.file)
+    out.file.flush()
+    return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(clean))
+
+
+def thumbnail(image: Image.Image) -> bytes:
+    small = image.copy()
+    small.thumbnail(PREVIEW_SIZE)
+    small.info = {}
+    buffer = io.BytesIO()
+    if small.mode == "RGBA":
+        small = small.convert("RGB")
+    small.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def preview_from_frame(frame: bytes) -> bytes | None:
+    """Re-encode a video frame ffmpeg extracted, so the preview too is pixels only."""
+    try:
+        with Image.open(io.BytesIO(frame), formats=["JPEG", "PNG"]) as image:
+            if image.width * image.height > settings.LONGARM_EVIDENCE_MAX_PIXELS:
+                return None
+            image.load()
+            return thumbnail(_clean_copy(image))
+    except _PARSE_ERRORS:
+        return None

@@ -1,0 +1,107 @@
+"""Reads of evidence, always through the report's access check (the data key sealed to the reader)."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from longarm.accounts.models import StaffUser
+from longarm.crypto.envelopes import decrypt
+from longarm.crypto.errors import DecryptionError
+from longarm.crypto.streams import decrypt_stream
+from longarm.evidence.contexts import blob_context, metadata_context, name_context
+from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, Variant
+from longarm.evidence.storage import open_blob
+from longarm.intake.models import KeyKind, RecipientKind, Report
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    item: EvidenceItem
+    name: str
+    blobs: dict[str, EvidenceBlob]
+
+    @property
+    def derivative(self) -> EvidenceBlob | None:
+        return self.blobs.get(Variant.DERIVATIVE)
+
+    @property
+    def preview(self) -> EvidenceBlob | None:
+        return self.blobs.get(Variant.PREVIEW)
+
+
+def evidence_of_report(*, report: Report) -> QuerySet[EvidenceItem]:
+    return (
+        report.evidence_items.select_related("added_by")
+        .prefetch_related(Prefetch("blobs", queryset=EvidenceBlob.objects.order_by("variant")))
+        .order_by("id")
+    )
+
+
+def item_name(*, item: EvidenceItem, report: Report, data_key: bytes) -> str:
+    try:
+        return decrypt(
+            data_key, bytes(item.name_ciphertext), context=name_context(report.public_id, item.public_id)
+        ).decode()
+    except (DecryptionError, UnicodeDecodeError):
+        return "?"
+
+
+def evidence_listing(*, report: Report, data_key: bytes) -> list[ListedItem]:
+    """The report's files with their names decrypted; for the reporter's mailbox and the staff page."""
+    return [
+        ListedItem(
+            item=item,
+            name=item_name(item=item, report=report, data_key=data_key),
+            blobs={blob.variant: blob for blob in item.blobs.all()},
+        )
+        for item in evidence_of_report(report=report)
+    ]
+
+
+def item_for_staff(*, user: StaffUser, item_id: UUID) -> EvidenceItem:
+    """The item if ``user`` holds its report's data key; 404 otherwise, as for the report itself."""
+    item = (
+        EvidenceItem.objects.select_related("report")
+        .filter(
+            public_id=item_id,
+            report__sealed_keys__kind=KeyKind.DATA,
+            report__sealed_keys__recipient_kind=RecipientKind.STAFF,
+            report__sealed_keys__staff=user,
+        )
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def blob_of(*, item: EvidenceItem, variant: str) -> EvidenceBlob:
+    blob = item.blobs.filter(variant=variant).first()
+    if blob is None:
+        raise Http404
+    return blob
+
+
+def blob_plaintext(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes) -> Iterator[bytes]:
+    """The decrypted blob, chunk by chunk; raises ``DecryptionError`` while iterating if it was altered."""
+    return decrypt_stream(
+        key, open_blob(blob.storage_name), context=blob_context(item.public_id, blob.variant)
+    )
+
+
+def item_metadata(*, item: EvidenceItem, original_key: bytes) -> dict[str, Any]:
+    if not item.metadata_ciphertext:
+        return {}
+    metadata: dict[str, Any] = json.loads(
+        decrypt(original_key, bytes(item.metadata_ciphertext), context=metadata_context(item.public_id))
+    )
+    return metadata
+
+
+def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
+    return CustodyEvent.objects.filter(item__in=items).select_related("actor", "item").order_by("id")

@@ -1,0 +1,164 @@
+"""Streaming uploads: every file is type-checked from its first bytes, then encrypted and hashed chunk by
+chunk straight into evidence storage. No upload is held whole in memory or written anywhere in plaintext.
+
+Views that accept files install ``EncryptingUploadHandler`` (see ``evidence.views.accepts_evidence``);
+everywhere else ``DiscardingUploadHandler`` drops file parts unread, so Django's default handlers never
+spool a plaintext upload to a temporary file.
+"""
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from longarm.crypto.envelopes import new_data_key
+from longarm.crypto.streams import CHUNK_BYTES
+from longarm.evidence.contexts import blob_context
+from longarm.evidence.detection import SNIFF_BYTES, DetectedType, detect
+from longarm.evidence.models import Variant
+from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name
+
+
+class Refusal(models.TextChoices):
+    EMPTY = "empty", _("The file is empty.")
+    UNSUPPORTED = (
+        "unsupported",
+        _(
+            "This kind of file is not accepted. We accept photos (JPEG, PNG, WebP, HEIC), PDF "
+            "documents, audio (M4A, AAC, MP3, Ogg, AMR, WAV), video (MP4, MOV, WebM, 3GP), text, "
+            "HTML and CSV chat exports, and ZIP archives of exports."
+        ),
+    )
+    TOO_LARGE = "too_large", _("The file is larger than the limit.")
+    TOO_MANY = "too_many", _("Too many files were sent at once.")
+
+
+class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file object at all
+    """What a form receives for one uploaded file: where its ciphertext is and what it holds, or why it was
+    refused. Only the name is plaintext here, and it is encrypted when the file is attached."""
+
+    def __init__(self, *, name: str, field_name: str) -> None:
+        super().__init__(file=None, name=name, content_type="application/octet-stream", size=0)
+        self.field_name = field_name
+        self.item_id = uuid.uuid4()
+        self.key = new_data_key()
+        self.storage_name = new_storage_name(self.item_id, Variant.ORIGINAL)
+        self.detected: DetectedType | None = None
+        self.sha256 = ""
+        self.refusal: Refusal | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> "EncryptedUpload":
+        raise ValueError("an encrypted upload has no plaintext to open")
+
+    def close(self) -> None:
+        """Nothing to close: the ciphertext was written and closed as it arrived."""
+
+
+class EncryptingUploadHandler(FileUploadHandler):
+    chunk_size = CHUNK_BYTES
+
+    def __init__(self, request: HttpRequest | None = None, *, max_files: int | None = None) -> None:
+        super().__init__(request)
+        self.max_bytes: int = settings.LONGARM_MAX_UPLOAD_BYTES
+        self.max_files: int = max_files if max_files is not None else settings.LONGARM_MAX_FILES_PER_REPORT
+        self.uploads: list[EncryptedUpload] = []
+        self._current: EncryptedUpload | None = None
+        self._head = bytearray()
+        self._hash: Any = None
+        self._writer: BlobWriter | None = None
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        upload = EncryptedUpload(name=file_name, field_name=field_name)
+        self.uploads.append(upload)
+        self._current, self._head, self._writer = upload, bytearray(), None
+        self._hash = hashlib.sha256()
+        if len(self.uploads) > self.max_files:
+            upload.refusal = Refusal.TOO_MANY
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        upload = self._current
+        if upload is None or upload.refusal is not None:
+            return None
+        if start + len(raw_data) > self.max_bytes:
+            self._refuse(Refusal.TOO_LARGE)
+            return None
+        if self._writer is None:
+            self._head += raw_data
+            if len(self._head) >= SNIFF_BYTES:
+                self._start_writing(complete=False)
+            return None
+        self._hash.update(raw_data)
+        self._writer.write(raw_data)
+        return None
+
+    def _start_writing(self, *, complete: bool) -> None:
+        upload = self._current
+        assert upload is not None  # noqa: S101 - called only while a file is open
+        upload.detected = detect(bytes(self._head[:SNIFF_BYTES]), complete=complete)
+        if upload.detected is None:
+            self._refuse(Refusal.UNSUPPORTED)
+            return
+        # Only now, with the type accepted, does anything reach the disk.
+        self._writer = BlobWriter(
+            upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
+        )
+        head, self._head = bytes(self._head), bytearray()
+        self._hash.update(head)
+        self._writer.write(head)
+
+    def _refuse(self, refusal: Refusal) -> None:
+        upload = self._current
+        assert upload is not None  # noqa: S101 - called only while a file is open
+        upload.refusal = refusal
+        self._head = bytearray()
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+    def file_complete(self, file_size: int) -> EncryptedUpload | None:
+        upload = self._current
+        if upload is None:
+            return None
+        if upload.refusal is None and self._writer is None:
+            if file_size == 0:
+                self._refuse(Refusal.EMPTY)
+            else:
+                self._start_writing(complete=True)
+        if upload.refusal is None and self._writer is not None:
+            self._writer.finish()
+            self._writer = None
+            upload.size = file_size
+            upload.sha256 = self._hash.hexdigest()
+            assert upload.detected is not None  # noqa: S101 - set before writing started
+            upload.content_type = upload.detected.content_type
+        self._current = None
+        return upload
+
+    def upload_interrupted(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+    def discard_unclaimed(self, claimed: set[str]) -> None:
+        """Delete every blob this request wrote that no committed item refers to."""
+        self.upload_interrupted()
+        for upload in self.uploads:
+            if upload.storage_name not in claimed:
+                delete_blob(upload.storage_name)
+
+
+class DiscardingUploadHandler(FileUploadHandler):
+    """The default for every other view: file parts are read off the wire and dropped."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        return None
+
+    def file_complete(self, file_size: int) -> None:
+        return None

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from longarm.evidence import views
+
+app_name = "evidence"
+urlpatterns = [
+    path("reports/<uuid:public_id>/files/", views.staff_upload, name="staff_upload"),
+    path("reports/<uuid:public_id>/export/", views.staff_export, name="staff_export"),
+    path("files/<uuid:item_id>/<str:variant>/", views.staff_file, name="staff_file"),
+]

@@ -1,0 +1,196 @@
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, cast
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils.decorators import decorator_from_middleware
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from longarm.accounts.access import acting_staff, staff_view
+from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.services import staff_private_key
+from longarm.core.csrf import NoReferrerCsrfViewMiddleware
+from longarm.core.keyring import current_keyring
+from longarm.evidence.detection import extension_for
+from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
+from longarm.evidence.forms import EvidenceUploadForm, ExportForm
+from longarm.evidence.keys import blob_key_for_staff
+from longarm.evidence.models import CustodyAction, EvidenceBlob, Variant
+from longarm.evidence.package import stream_package
+from longarm.evidence.selectors import (
+    blob_of,
+    blob_plaintext,
+    evidence_listing,
+    item_for_staff,
+    item_metadata,
+)
+from longarm.evidence.services import evidence_attach, evidence_export, evidence_record_access
+from longarm.evidence.uploads import EncryptingUploadHandler
+from longarm.intake.models import Report
+from longarm.intake.selectors import report_for_staff, staff_data_key
+
+UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
+_csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
+_INLINE_KINDS = {"image/", "audio/", "video/", "text/plain"}
+
+
+def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """Let ``view`` receive files: they stream through ``EncryptingUploadHandler`` into storage, and every
+    blob the request wrote that no committed item refers to is deleted when the view returns or fails.
+
+    Django's CSRF middleware reads the body before the view runs, which would parse it with the default
+    handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
+    instead, once the encrypting handler is in place.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        handler = EncryptingUploadHandler(request)
+        request.upload_handlers = [handler]
+        try:
+            return _csrf_protect(view)(request, *args, **kwargs)
+        finally:
+            names = [upload.storage_name for upload in handler.uploads]
+            claimed = set(
+                EvidenceBlob.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+            )
+            handler.discard_unclaimed(claimed)
+
+    return cast(V, wrapper)
+
+
+def staff_panel_context(
+    *, request: HttpRequest, user: StaffUser, report: Report, data_key: bytes
+) -> dict[str, Any]:
+    """What the staff report page shows of the evidence: files, previews, status, and for investigators
+    the extracted metadata and the export form."""
+    listing = evidence_listing(report=report, data_key=data_key)
+    investigator = user.role == Role.INVESTIGATOR
+    metadata: dict[str, dict[str, Any]] = {}
+    if investigator:
+        private_key = staff_private_key(request)
+        for listed in listing:
+            original = listed.blobs.get(Variant.ORIGINAL)
+            if original is None or not listed.item.metadata_ciphertext:
+                continue
+            try:
+                key = blob_key_for_staff(blob=original, staff=user, private_key=private_key)
+            except KeyNotHeld:
+                continue
+            metadata[str(listed.item.public_id)] = item_metadata(item=listed.item, original_key=key)
+    return {
+        "evidence": [
+            {"listed": listed, "metadata": metadata.get(str(listed.item.public_id))} for listed in listing
+        ],
+        "evidence_upload_form": EvidenceUploadForm(),
+        "evidence_export_form": ExportForm(listing=listing) if investigator and listing else None,
+        "may_download_originals": investigator,
+    }
+
+
+@csrf_exempt  # checked inside accepts_evidence, once the encrypting upload handler is installed
+@staff_view(*UPLOADERS)
+@require_POST
+@accepts_evidence
+def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    report, sealed = report_for_staff(user=user, public_id=public_id)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("attachments", []):
+            messages.error(request, str(error))
+        return redirect("cases:report", public_id=report.public_id)
+    data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+    try:
+        items = evidence_attach(
+            report=report, data_key=data_key, uploads=form.cleaned_data["attachments"], actor=user
+        )
+    except TooManyFiles:
+        messages.error(request, _("This report already holds as many files as it may."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d file was added. It is being checked and cleaned.",
+                "%(count)d files were added. They are being checked and cleaned.",
+                len(items),
+            )
+            % {"count": len(items)},
+        )
+    return redirect("cases:report", public_id=report.public_id)
+
+
+def file_response(
+    *, blob: EvidenceBlob, plaintext: Iterable[bytes], filename: str, inline: bool
+) -> StreamingHttpResponse:
+    content_type = blob.content_type
+    response = StreamingHttpResponse(plaintext, content_type=content_type)
+    response["Content-Length"] = str(blob.size)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
+    # A file is shown, never run, even if a browser were to take it for HTML.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+@staff_view(*UPLOADERS)
+@require_GET
+def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpResponseBase:
+    user = acting_staff(request)
+    item = item_for_staff(user=user, item_id=item_id)
+    if variant not in Variant.values:
+        raise Http404
+    if variant == Variant.ORIGINAL and user.role != Role.INVESTIGATOR:
+        raise PermissionDenied
+    blob = blob_of(item=item, variant=variant)
+    try:
+        key = blob_key_for_staff(blob=blob, staff=user, private_key=staff_private_key(request))
+    except KeyNotHeld:
+        raise Http404 from None
+    inline = variant != Variant.ORIGINAL and any(blob.content_type.startswith(kind) for kind in _INLINE_KINDS)
+    evidence_record_access(
+        item=item, blob=blob, staff=user, action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED
+    )
+    filename = f"evidence-{item.reference}-{variant}.{extension_for(blob.content_type)}"
+    return file_response(
+        blob=blob, plaintext=blob_plaintext(blob=blob, item=item, key=key), filename=filename, inline=inline
+    )
+
+
+@staff_view(Role.INVESTIGATOR)
+@require_POST
+def staff_export(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
+    user = acting_staff(request)
+    report, sealed = report_for_staff(user=user, public_id=public_id)
+    private_key = staff_private_key(request)
+    data_key = staff_data_key(sealed=sealed, private_key=private_key)
+    listing = evidence_listing(report=report, data_key=data_key)
+    form = ExportForm(request.POST, listing=listing)
+    if not form.is_valid():
+        messages.error(request, _("Please choose at least one file to export."))
+        return redirect("cases:report", public_id=report.public_id)
+    by_id = {str(listed.item.public_id): listed for listed in listing}
+    choices = [(by_id[item_id].item, by_id[item_id].blobs[variant]) for item_id, variant in form.chosen()]
+    prepared = evidence_export(
+        report=report, staff=user, private_key=private_key, data_key=data_key, choices=choices
+    )
+    response = StreamingHttpResponse(
+        stream_package(
+            files=prepared.files,
+            manifest=prepared.manifest,
+            signing_seed=current_keyring().signing_seed,
+            created=prepared.package.created_at,
+        ),
+        content_type="application/zip",
+    )
+    name = f"evidence-{report.reference}-{prepared.package.public_id.hex[:8]}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response

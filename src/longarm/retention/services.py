@@ -1,0 +1,129 @@
+"""Retention by crypto-shredding (DESIGN §7, host-state overreach): when a report or case has stayed in a
+status longer than configured, every key sealed for it and every ciphertext and file of it is destroyed, in
+one transaction with an audit event that names only its public identifier.
+
+Keys go first: once no sealed copy of a data key exists — not for staff, custodians, the reporter, nor the
+organisation's recovery key — any copy of the ciphertext left in a backup is noise.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.models import Case, CaseKey
+from longarm.evidence.models import EvidenceBlob, EvidenceKey
+from longarm.evidence.storage import delete_blob
+from longarm.intake.models import Report, SealedKey
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    reports: int
+    cases: int
+
+
+def _expired(field: str, days_by_status: dict[str, int], today: date) -> Q | None:
+    rules = [
+        Q(status=status, **{f"{field}__lte": today - timedelta(days=days)})
+        for status, days in days_by_status.items()
+        if days > 0
+    ]
+    if not rules:
+        return None
+    combined = rules[0]
+    for rule in rules[1:]:
+        combined |= rule
+    return combined
+
+
+def expired_reports(*, today: date) -> QuerySet[Report]:
+    """Reports in no case whose status has a retention period that has run out since they arrived."""
+    rule = _expired("received_on", settings.LONGARM_RETENTION_DAYS["report"], today)
+    if rule is None:
+        return Report.objects.none()
+    return Report.objects.filter(rule, case_link__isnull=True)
+
+
+def expired_cases(*, today: date) -> QuerySet[Case]:
+    """Cases whose status has a retention period that has run out since the status last changed. A case
+    flagged "do not remove" is kept: its record may be what protects the person from removal."""
+    rule = _expired("status_changed_on", settings.LONGARM_RETENTION_DAYS["case"], today)
+    if rule is None:
+        return Case.objects.none()
+    return Case.objects.filter(rule, do_not_remove=False)
+
+
+def _shred_evidence(report: Report) -> None:
+    blobs = EvidenceBlob.objects.filter(item__report=report)
+    names = list(blobs.values_list("storage_name", flat=True))
+    EvidenceKey.objects.filter(blob__in=blobs).delete()
+    # Files go once the keys are gone for good; a rolled-back shred must leave them readable.
+    transaction.on_commit(lambda: [delete_blob(name) for name in names])
+
+
+@transaction.atomic
+def report_shred(*, report: Report) -> None:
+    """Destroy a report's keys, ciphertexts, messages and evidence files, leaving one audit event."""
+    public_id = str(report.public_id)
+    _shred_evidence(report)
+    SealedKey.objects.filter(report=report).delete()
+    report.delete()
+    audit_append(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        action="report.shredded",
+        object_type="report",
+        object_id=public_id,
+    )
+
+
+@transaction.atomic
+def case_shred(*, case: Case) -> None:
+    """Destroy a case (keys, notes, incidents, persons, identifiers, referrals) and every report it groups."""
+    public_id = str(case.public_id)
+    for report in Report.objects.filter(case_link__case=case):
+        report_shred(report=report)
+    CaseKey.objects.filter(case=case).delete()
+    case.delete()
+    audit_append(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        action="case.shredded",
+        object_type="case",
+        object_id=public_id,
+    )
+
+
+def _release_freed_pages() -> None:
+    # SQLite overwrites freed pages (secure_delete) but older copies of them can sit in the write-ahead log
+    # until a checkpoint; fold and truncate it now rather than at some later moment.
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def retention_apply(*, today: date | None = None) -> RetentionResult:
+    """Shred every expired case (with its reports), then every expired report outside a case. Each is its
+    own transaction, so one failure leaves the others done. Returns how many of each were shredded."""
+    today = today or timezone.now().date()
+    cases = 0
+    for case in expired_cases(today=today).iterator():
+        case_shred(case=case)
+        cases += 1
+    reports = 0
+    for report in expired_reports(today=today).iterator():
+        report_shred(report=report)
+        reports += 1
+    if cases or reports:
+        _release_freed_pages()
+        logger.info("Retention shredded %d cases and %d reports", cases, reports)
+    return RetentionResult(reports=reports, cases=cases)

@@ -1,0 +1,55 @@
+"""Attaching files in a real browser: plain multipart without JavaScript, a progress bar per file with it;
+the caseworker then sees the sanitised photo inline."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+from pytest_django.live_server_helper import LiveServer
+
+from longarm.evidence.models import EvidenceItem, EvidenceStatus
+from tests.browser.test_reporting_journey import fill_report
+from tests.conftest import STAFF_PASSWORD, Cast, current_totp
+from tests.evidence import files
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
+def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
+    browser: Browser,
+    live_server: LiveServer,
+    transactional_db: None,
+    cast: Cast,
+    tmp_path: Path,
+    javascript: bool,
+) -> None:
+    photo, letter = tmp_path / "police.jpg", tmp_path / "letter.pdf"
+    photo.write_bytes(files.jpeg_with_exif())
+    letter.write_bytes(files.pdf_with_author())
+    reporter = browser.new_context(java_script_enabled=javascript).new_page()
+    reporter.set_default_timeout(20_000)
+    reporter.goto(live_server.url + "/report/")
+    fill_report(reporter)
+    reporter.locator("input[type=file]").set_input_files([str(photo), str(letter)])
+    reporter.get_by_role("button", name="Send my report").click()
+    if javascript:
+        expect(reporter.locator(".upload-progress progress")).to_have_count(2)
+    expect(reporter.get_by_role("heading", name="Your report has been received")).to_be_visible()
+    assert len(re.sub(r"\D", "", reporter.locator(".receipt").inner_text())) == 20
+    assert set(EvidenceItem.objects.values_list("status", flat=True)) == {EvidenceStatus.READY}
+
+    staff = browser.new_context().new_page()
+    staff.set_default_timeout(20_000)
+    staff.goto(live_server.url + "/console/")
+    staff.get_by_label("User name").fill(cast.caseworker.username)
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_label("Code from your authenticator app").fill(current_totp(cast.caseworker))
+    staff.get_by_role("button", name="Log in").click()
+    staff.locator("table.inbox tbody a").first.click()
+    expect(staff.get_by_text("police.jpg")).to_be_visible()
+    preview = staff.locator("img.evidence-preview")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("image => image.naturalWidth") > 0
+    expect(staff.get_by_role("link", name="Download the sanitised PDF")).to_be_visible()

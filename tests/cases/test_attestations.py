@@ -1,0 +1,130 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from longarm.audit.models import AuditEvent
+from longarm.cases.attestations.codes import normalise_code
+from longarm.cases.attestations.services import attestation_message
+from longarm.cases.models import Attestation
+from longarm.core.keyring import current_keyring
+from longarm.crypto.signing import verify_signature
+from longarm.intake.models import Report
+from tests.cases.referral_helpers import open_case
+from tests.conftest import Cast, log_in
+
+pytestmark = pytest.mark.django_db
+
+CODE = re.compile(r'<dd dir="ltr" class="code">([0-9A-Z-]+)</dd>')
+
+
+def _issue(cast: Cast) -> tuple[Client, Attestation, str]:
+    case = open_case(cast)
+    staff = Client()
+    log_in(staff, cast.caseworker)
+    response = staff.post(reverse("cases:attestation_new", args=[case.public_id]))
+    assert response.status_code == 302
+    letter = staff.get(response["Location"]).content.decode()
+    match = CODE.search(letter)
+    assert match, letter
+    return staff, Attestation.objects.get(), match.group(1)
+
+
+def _verify(client: Client, reference: str, code: str) -> str:
+    response = client.post(reverse("attestations:verify"), {"reference": reference, "code": code})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_letter_states_the_filing_date_and_reference_and_is_signed(cast: Cast) -> None:
+    staff, attestation, code = _issue(cast)
+    letter = staff.get(
+        reverse("cases:attestation", args=[attestation.case.public_id, attestation.reference])
+    ).content.decode()
+    assert attestation.report_filed_on == Report.objects.get().received_on
+    assert attestation.reference in letter
+    assert attestation.report_filed_on.isoformat() in letter
+    assert "cases/letter.css" in letter
+    verify_signature(
+        current_keyring().signing_public_key, attestation_message(attestation), bytes(attestation.signature)
+    )
+    assert normalise_code(code).encode() not in bytes(attestation.code_hash)
+    assert len(normalise_code(code)) == 20
+    assert AuditEvent.objects.filter(action=f"attestation.issue:{attestation.reference}").exists()
+
+
+def test_the_public_page_answers_valid_invalid_and_revoked_without_login(cast: Cast) -> None:
+    staff, attestation, code = _issue(cast)
+    public = Client()
+    page = _verify(public, attestation.reference, code.lower().replace("-", " "))
+    assert "Valid:" in page
+    assert attestation.case.reference not in page
+    assert attestation.report_filed_on.isoformat() not in page
+    assert "Invalid:" in _verify(public, attestation.reference, "0" * 20)
+    assert "Invalid:" in _verify(public, "LA-A-2000-00000000", code)
+
+    staff.post(reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]))
+    assert "Revoked:" in _verify(public, attestation.reference, code)
+    # Without the code, a revoked attestation is as unknown as any other reference.
+    assert "Invalid:" in _verify(public, attestation.reference, "1" * 20)
+    assert AuditEvent.objects.filter(action=f"attestation.revoke:{attestation.reference}").exists()
+
+
+def test_a_tampered_attestation_is_invalid(cast: Cast) -> None:
+    _, attestation, code = _issue(cast)
+    Attestation.objects.filter(pk=attestation.pk).update(
+        report_filed_on=attestation.report_filed_on.replace(year=2001)
+    )
+    assert "Invalid:" in _verify(Client(), attestation.reference, code)
+
+
+@override_settings(LONGARM_RECEIPT_ATTEMPTS_PER_SESSION=3)
+def test_wrong_codes_are_rate_limited_even_before_a_right_one(cast: Cast) -> None:
+    _, attestation, code = _issue(cast)
+    public = Client()
+    for _ in range(3):
+        assert "Invalid:" in _verify(public, attestation.reference, "2" * 20)
+    page = _verify(public, attestation.reference, code)
+    assert "Too many wrong codes" in page
+    assert "Valid:" not in page
+    assert "Valid:" in _verify(Client(), attestation.reference, code)
+
+
+def test_the_command_answers_like_the_page(cast: Cast) -> None:
+    staff, attestation, code = _issue(cast)
+    out = StringIO()
+    call_command("attest", "verify", attestation.reference, code, stdout=out)
+    assert out.getvalue().strip() == "valid"
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("attest", "verify", attestation.reference, "3" * 20, stdout=out)
+    assert out.getvalue().strip() == "invalid"
+    staff.post(reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]))
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("attest", "verify", attestation.reference, code, stdout=out)
+    assert out.getvalue().strip() == "revoked"
+
+
+def test_the_code_is_shown_only_in_the_session_that_issued_it(cast: Cast) -> None:
+    _, attestation, _code = _issue(cast)
+    colleague = Client()
+    log_in(colleague, cast.investigator)
+    letter = colleague.get(
+        reverse("cases:attestation", args=[attestation.case.public_id, attestation.reference])
+    ).content.decode()
+    assert not CODE.search(letter)
+    assert attestation.reference in letter
+
+
+@pytest.mark.parametrize("role", ["custodian", "analyst", "operator", "admin", "outsider"])
+def test_others_cannot_issue_or_revoke(cast: Cast, role: str) -> None:
+    case = open_case(cast)
+    staff = Client()
+    log_in(staff, getattr(cast, role))
+    response = staff.post(reverse("cases:attestation_new", args=[case.public_id]))
+    assert response.status_code == (404 if role == "outsider" else 403)
+    assert not Attestation.objects.exists()

@@ -1,0 +1,140 @@
+"""The case list: critical first with an alert, filters on coded fields, full-text search over what the
+reader can decrypt, and pinned query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from longarm.audit.models import AuditEvent
+from longarm.cases.coding.services import IncidentInput, incident_create
+from longarm.cases.models import Case
+from longarm.cases.services import case_grant, note_add
+from tests.cases.helpers import console, opened_case, private_key
+from tests.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def _references(html: str, cases: list[Case]) -> list[str]:
+    """The references of ``cases`` in the order the page shows them."""
+    found = [(html.find(case.reference), case.reference) for case in cases if case.reference in html]
+    return [reference for _, reference in sorted(found)]
+
+
+def test_critical_cases_come_first_with_a_visible_alert(cast: Cast) -> None:
+    normal = opened_case(cast, tactics=["asked_to_stop_activity"])
+    critical = opened_case(cast, tactics=["told_to_return"])
+    assert critical.urgency == "critical"
+    html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
+    assert _references(html, [normal, critical]) == [critical.reference, normal.reference]
+    assert 'role="alert"' in html
+    assert "1 open critical case needs attention now." in html
+
+
+def test_no_alert_without_open_critical_cases(cast: Cast) -> None:
+    opened_case(cast, tactics=["asked_to_stop_activity"])
+    html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
+    assert 'role="alert"' not in html
+
+
+def test_only_cases_whose_key_is_sealed_to_the_reader_are_listed(cast: Cast) -> None:
+    mine = opened_case(cast)
+    html = console(cast.outsider).get(reverse("cases:case_list")).content.decode()
+    assert mine.reference not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "matches"),
+    [
+        ({"status": "triage"}, {"b"}),
+        ({"urgency": "critical"}, {"b"}),
+        ({"community": "uyghur"}, {"b"}),
+        ({"community": "southern_mongolian"}, {"a"}),
+        ({"host_country": "GB"}, {"b"}),
+        ({"host_country": "DE"}, {"a"}),
+        ({"tactic": "coerced_return"}, {"b"}),
+        ({"tactic": "digital_attack"}, {"a"}),
+        ({"mine": "on"}, {"a"}),
+        ({"due_soon": "on"}, {"a"}),
+        ({"status": "triage", "community": "southern_mongolian"}, set()),
+    ],
+)
+def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set[str]) -> None:
+    a = opened_case(cast, tactics=["asked_to_stop_activity"])
+    b = opened_case(cast, tactics=["told_to_return"], community="uyghur", host_country="GB", host_region="")
+    key = private_key(cast.caseworker)
+    incident_create(
+        actor=cast.caseworker,
+        private_key=key,
+        case=a,
+        data=IncidentInput(description="x", tactics=["digital_attack"], host_country="DE"),
+    )
+    case_grant(actor=cast.caseworker, private_key=key, case=b, grantee=cast.other_caseworker)
+    # ``mine``: the other caseworker holds b only by assignment; the caseworker opened both.
+    Case.objects.filter(pk=b.pk).update(status="triage")
+    Case.objects.filter(pk=a.pk).update(due_on=timezone.now().date() + timedelta(days=2))
+    b.assignments.filter(staff=cast.caseworker).delete()
+    html = console(cast.caseworker).get(reverse("cases:case_list"), query).content.decode()
+    shown = {name for name, case in (("a", a), ("b", b)) if case.reference in html}
+    assert shown == matches
+
+
+def test_search_finds_decrypted_text_only_in_cases_the_reader_holds(cast: Cast) -> None:
+    own = opened_case(cast, what_happened="They asked about the Mongolian reading circle.")
+    other = opened_case(cast, what_happened="Nothing relevant here.")
+    note_add(
+        actor=cast.caseworker, private_key=private_key(cast.caseworker), case=other, text="Reading CIRCLE too"
+    )
+    hidden = opened_case(cast, what_happened="Another reading circle.")
+    hidden.keys.filter(staff=cast.caseworker).delete()
+    html = console(cast.caseworker).get(reverse("cases:case_list"), {"q": "reading circle"}).content.decode()
+    assert own.reference in html
+    assert other.reference in html
+    assert hidden.reference not in html
+    assert "2 cases match" in html
+    html = console(cast.caseworker).get(reverse("cases:case_list"), {"q": "pension"}).content.decode()
+    assert "0 cases match" in html
+
+
+def test_search_combines_with_the_filters(cast: Cast) -> None:
+    critical = opened_case(cast, tactics=["told_to_return"], what_happened="Told to come home by May.")
+    normal = opened_case(cast, tactics=["asked_to_stop_activity"], what_happened="Told to stop by May.")
+    html = (
+        console(cast.caseworker).get(reverse("cases:case_list"), {"q": "may", "urgency": "critical"}).content
+    )
+    assert critical.reference in html.decode()
+    assert normal.reference not in html.decode()
+
+
+def test_a_search_is_audited_with_each_case_it_revealed(cast: Cast) -> None:
+    case = opened_case(cast, what_happened="A unique phrase here.")
+    console(cast.caseworker).get(reverse("cases:case_list"), {"q": "unique phrase"})
+    assert AuditEvent.objects.filter(action="case.read:search", object_id=str(case.public_id)).exists()
+    assert AuditEvent.objects.filter(action__startswith="case.search:", actor=cast.caseworker).exists()
+
+
+def test_the_case_list_query_count_does_not_grow_with_the_cases(
+    cast: Cast, django_assert_max_num_queries: pytest.FixtureRequest
+) -> None:
+    for _ in range(6):
+        opened_case(cast)
+    staff = console(cast.caseworker)
+    with django_assert_max_num_queries(8):  # type: ignore[operator]
+        assert (
+            staff.get(reverse("cases:case_list"), {"tactic": "threat_direct", "mine": "on"}).status_code
+            == 200
+        )
+
+
+def test_the_search_query_count_does_not_grow_with_the_cases(
+    cast: Cast, django_assert_max_num_queries: pytest.FixtureRequest
+) -> None:
+    for _ in range(6):
+        case = opened_case(cast)
+        note_add(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, text="club")
+    staff = console(cast.caseworker)
+    # Fixed reads, plus one audit event per case revealed (a savepoint, the chain's locked head, the event).
+    with django_assert_max_num_queries(20 + 6 * 5):  # type: ignore[operator]
+        assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200

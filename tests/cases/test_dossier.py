@@ -1,0 +1,204 @@
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from longarm.audit.models import AuditEvent
+from longarm.cases.dossier import services as dossier_services
+from longarm.cases.dossier.evidence import EvidenceEntry, evidence_for_case
+from longarm.cases.models import Case, PersonRole, Referral
+from longarm.cases.services import case_grant
+from longarm.intake.models import Report
+from tests.cases.referral_helpers import (
+    add_incident,
+    add_person,
+    give_case_identity_key,
+    open_case,
+    private_key,
+)
+from tests.conftest import Cast, log_in
+
+pytestmark = pytest.mark.django_db
+
+JAPANESE = "警察から母に電話がありました"
+CHINESE = "警察给我母亲打电话"
+UYGHUR = "ساقچى ئانامغا تېلېفون قىلدى"
+SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+def _referral(cast: Cast, case: Case) -> Referral:
+    staff = Client()
+    log_in(staff, cast.investigator)
+    staff.post(
+        reverse("cases:referral_new", args=[case.public_id, "criminal"]),
+        {
+            "jurisdiction": "jp",
+            "provisions": ["jp:penal_code_222"],
+            "agency": "Tokyo Metropolitan Police",
+            "reference_number": "REF-555",
+        },
+    )
+    return Referral.objects.get()
+
+
+def _case(cast: Cast) -> Case:
+    case = open_case(cast)
+    add_incident(case, cast.caseworker, description=JAPANESE, tactics=["proxy_coercion_family"])
+    add_incident(case, cast.caseworker, description=CHINESE, tactics=["threat_direct"])
+    add_incident(case, cast.caseworker, description=UYGHUR, tactics=["threat_direct"])
+    add_person(
+        case,
+        cast.caseworker,
+        role=PersonRole.PERPETRATOR,
+        label="Officer 1",
+        details={"name": "王警官", "agency": "公安局"},
+    )
+    give_case_identity_key(case, cast, cast.other_caseworker)
+    case_grant(
+        actor=cast.caseworker,
+        private_key=private_key(cast.caseworker),
+        case=case,
+        grantee=cast.other_caseworker,
+    )
+    add_person(case, cast.other_caseworker, role=PersonRole.RELATIVE, label="Relative A", name="Bayar Ana")
+    return case
+
+
+def _download(cast: Cast, case: Case, referral: Referral, **choice: object) -> bytes:
+    staff = Client()
+    log_in(staff, cast.investigator)
+    url = reverse("cases:dossier", args=[case.public_id, referral.public_id])
+    form = staff.get(url).content.decode()
+    assert "Officer 1" in form
+    data = {
+        "include_referral": "on",
+        "incidents": [str(pk) for pk in case.incidents.values_list("pk", flat=True)],
+        "persons": [str(pk) for pk in case.persons.values_list("pk", flat=True)],
+        **choice,
+    }
+    response = staff.post(url, data)
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    return response.content
+
+
+def _text(pdf: bytes, tmp_path: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils is installed by .ci/run"
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(  # noqa: S603 - a fixed tool on a file the test wrote
+        [pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _fonts(pdf: bytes, tmp_path: Path) -> set[str]:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    names = set()
+    with pikepdf.open(path) as document:
+        for page in document.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                # "ABCDEF+Noto-Sans-CJK-JP": the subset tag, then the font's name.
+                names.add(str(font.BaseFont).lstrip("/").split("+", 1)[-1])
+    return names
+
+
+def test_the_pdf_renders_japanese_chinese_and_uyghur_in_the_intended_fonts(
+    cast: Cast, tmp_path: Path
+) -> None:
+    case = _case(cast)
+    pdf = _download(cast, case, _referral(cast, case))
+    text = _text(pdf, tmp_path)
+    assert JAPANESE in text
+    assert CHINESE in text
+    for word in UYGHUR.split():
+        assert word in text
+    assert "REF-555" in text
+    assert "刑法第222条" in text
+    fonts = _fonts(pdf, tmp_path)
+    assert {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-SC", "Noto-Naskh-Arabic", "Noto-Sans"} <= fonts
+    assert fonts <= {
+        "Noto-Sans-CJK-JP",
+        "Noto-Sans-CJK-SC",
+        "Noto-Naskh-Arabic",
+        "Noto-Sans",
+        "Noto-Sans-Bold",
+    }
+
+
+def test_names_appear_only_for_an_investigator_holding_the_identity_key(cast: Cast, tmp_path: Path) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    without_key = _text(_download(cast, case, referral), tmp_path)
+    assert "Relative A" in without_key
+    assert "王警官" in without_key  # a perpetrator's name is case content, not identity
+    assert "Bayar Ana" not in without_key
+    give_case_identity_key(case, cast, cast.investigator)
+    assert "Bayar Ana" in _text(_download(cast, case, referral), tmp_path)
+
+
+def test_only_what_was_ticked_is_included_and_the_download_is_audited(cast: Cast, tmp_path: Path) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    text = _text(_download(cast, case, referral, incidents=[], persons=[], include_referral=""), tmp_path)
+    assert CHINESE not in text
+    assert "Officer 1" not in text
+    assert "REF-555" not in text
+    assert AuditEvent.objects.filter(
+        action=f"dossier.download:{referral.public_id}", actor=cast.investigator
+    ).exists()
+
+
+def test_evidence_is_listed_with_hashes(cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    entry = EvidenceEntry(
+        public_id="0b5c7f52-8f7a-4c55-9f1e-3f9b0b7a1d2e",
+        sha256=SHA256,
+        size=48213,
+        kind="image/png",
+        received_on="",
+    )
+    monkeypatch.setattr(dossier_services, "evidence_for_case", lambda case: [entry])
+    monkeypatch.setattr("longarm.cases.dossier.views.evidence_for_case", lambda case: [entry])
+    text = _text(_download(cast, case, referral, evidence=[entry.public_id]), tmp_path)
+    assert SHA256[:32] in text.replace("\n", "")
+    assert "48213" in text
+
+
+def test_evidence_items_of_the_case_reports_are_found(cast: Cast) -> None:
+    from longarm.evidence.models import EvidenceItem
+
+    if EvidenceItem._meta.db_table not in connection.introspection.table_names():
+        pytest.skip("the evidence app has no migration yet")
+    case = open_case(cast)
+    EvidenceItem.objects.create(
+        report=Report.objects.get(),
+        added_by_kind="reporter",
+        received_at=timezone.now(),
+        name_ciphertext=b"x",
+        kind="image",
+        content_type="image/png",
+        size=10,
+        sha256=SHA256,
+    )
+    assert [item.sha256 for item in evidence_for_case(case)] == [SHA256]
+
+
+@pytest.mark.parametrize("role", ["caseworker", "custodian", "analyst", "operator", "admin"])
+def test_only_investigators_download_dossiers(cast: Cast, role: str) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    staff = Client()
+    log_in(staff, getattr(cast, role))
+    url = reverse("cases:dossier", args=[case.public_id, referral.public_id])
+    assert staff.get(url).status_code == 403
+    assert staff.post(url, {"include_referral": "on"}).status_code == 403

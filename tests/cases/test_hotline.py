@@ -1,0 +1,113 @@
+"""Hotline intake: an operator enters a report during a call, with the consent read out and recorded."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from longarm.audit.models import AuditEvent
+from longarm.intake.models import IntakeChannel, KeyKind, RecipientKind, Report
+from tests.cases.helpers import console
+from tests.conftest import Cast
+from tests.intake.helpers import report_answers
+from tests.intake.test_mailbox import open_mailbox
+
+pytestmark = pytest.mark.django_db
+
+
+def _receipt(html: str) -> str:
+    match = re.search(r'<p class="receipt"[^>]*>(.*?)</p>', html, re.S)
+    assert match, "no receipt on the page"
+    return re.sub(r"\D", "", match.group(1))
+
+
+def test_an_operator_enters_a_report_and_reads_the_receipt_back(cast: Cast) -> None:
+    operator = console(cast.operator)
+    form = operator.get(reverse("cases:hotline_new"))
+    assert "consent_read_out" in form.content.decode()
+    response = operator.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    html = response.content.decode()
+    assert response.status_code == 200, html[:3000]
+    assert "Read the receipt back to the caller" in html
+    assert len(re.findall(r'<span class="receipt-group">\d{4}</span>', html)) == 5
+    assert "no-store" in response["Cache-Control"]
+    report = Report.objects.get()
+    assert report.intake_channel == IntakeChannel.HOTLINE
+    assert report.consent_read_out_by == cast.operator
+    sealed_to = set(
+        report.sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF).values_list(
+            "staff_id", flat=True
+        )
+    )
+    assert sealed_to == {cast.caseworker.pk, cast.operator.pk}
+    assert AuditEvent.objects.filter(action="report.submit", actor=cast.operator).exists()
+    # The caller opens their report with the receipt read to them.
+    assert "reading club" in open_mailbox(Client(), _receipt(html))
+
+
+def test_the_consent_read_out_must_be_confirmed(cast: Cast) -> None:
+    response = console(cast.operator).post(reverse("cases:hotline_new"), report_answers())
+    assert response.status_code == 200
+    assert "Read the consent text out" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_operator_lists_and_reads_only_reports_they_entered(cast: Cast) -> None:
+    operator = console(cast.operator)
+    operator.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    Client().post(reverse("intake:report_new"), report_answers(what_happened="A web report."))
+    entered = Report.objects.get(intake_channel=IntakeChannel.HOTLINE)
+    web = Report.objects.get(intake_channel=IntakeChannel.WEB)
+    listing = operator.get(reverse("cases:hotline")).content.decode()
+    assert entered.reference in listing
+    assert web.reference not in listing
+    page = operator.get(reverse("cases:hotline_report", args=[entered.public_id]))
+    assert "reading club" in page.content.decode()
+    assert operator.get(reverse("cases:hotline_report", args=[web.public_id])).status_code == 404
+    entered.refresh_from_db()
+    assert entered.status == "received"
+
+
+def test_the_caseworker_receives_the_hotline_report(cast: Cast) -> None:
+    console(cast.operator).post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    report = Report.objects.get()
+    page = console(cast.caseworker).get(reverse("cases:report", args=[report.public_id])).content.decode()
+    assert "reading club" in page
+
+
+def test_a_double_submission_stores_the_report_once(cast: Cast) -> None:
+    operator = console(cast.operator)
+    answers = {**report_answers(), "consent_read_out": "on"}
+    operator.post(reverse("cases:hotline_new"), answers)
+    assert operator.post(reverse("cases:hotline_new"), answers).status_code == 409
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["caseworker", "investigator", "analyst", "custodian", "admin"])
+def test_only_operators_use_the_hotline(cast: Cast, role: str) -> None:
+    staff = console(getattr(cast, role))
+    assert staff.get(reverse("cases:hotline")).status_code == 403
+    assert (
+        staff.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"}).status_code
+        == 403
+    )
+    assert not Report.objects.exists()
+
+
+def test_operators_see_the_hotline_in_the_navigation(cast: Cast) -> None:
+    assert reverse("cases:hotline") in console(cast.operator).get(reverse("cases:hotline")).content.decode()
+
+
+def test_the_hotline_list_query_count_does_not_grow_with_the_reports(
+    cast: Cast, django_assert_max_num_queries: pytest.FixtureRequest
+) -> None:
+    operator = console(cast.operator)
+    for number in range(4):
+        operator.post(
+            reverse("cases:hotline_new"),
+            {**report_answers(submission_token=f"t{number}"), "consent_read_out": "on"},
+        )
+    assert Report.objects.count() == 4
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
+        assert operator.get(reverse("cases:hotline")).status_code == 200

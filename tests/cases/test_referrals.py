@@ -1,0 +1,216 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from longarm.accounts.models import StaffUser
+from longarm.audit.models import AuditEvent
+from longarm.cases.models import Case, PersonRole, Referral, ReferralEvent, ReferralKind, ReferralStatus
+from longarm.cases.referrals.provisions import provision, provisions_for_tactics
+from longarm.taxonomy.vocabularies import LEGAL_PROVISION_JURISDICTIONS, vocabulary
+from tests.cases.referral_helpers import add_person, give_case_identity_key, open_case
+from tests.conftest import Cast, log_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(user: StaffUser) -> Client:
+    client = Client()
+    log_in(client, user)
+    return client
+
+
+def test_every_jurisdiction_has_provisions_that_cover_known_tactics() -> None:
+    tactics = vocabulary("tactics").codes()
+    for jurisdiction in LEGAL_PROVISION_JURISDICTIONS:
+        terms = vocabulary(f"legal_provisions_{jurisdiction}").terms
+        assert terms
+        for term in terms:
+            assert set(term.attributes["tactics"]) <= tactics  # type: ignore[arg-type]
+            assert term.attributes["citation"]
+
+
+def test_uncertain_provisions_are_marked_as_the_domain_file_marks_them() -> None:
+    assert provision("jp:stalker_regulation_act").unverified
+    assert provision("gb:osa_2023_threatening_communications").unverified
+    assert not provision("jp:penal_code_222").unverified
+    assert provision("gb:nsa_2023_s3").caution
+
+
+def test_provisions_are_suggested_by_the_tactics_they_cover() -> None:
+    assert "jp:penal_code_222" in provisions_for_tactics("jp", {"proxy_coercion_family"})
+    assert "us:usc_18_1030" in provisions_for_tactics("us", {"digital_attack"})
+    assert "us:usc_18_1030" not in provisions_for_tactics("us", {"assault"})
+
+
+def test_a_criminal_referral_keeps_its_reference_number_encrypted(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.caseworker)
+    response = staff.post(
+        reverse("cases:referral_new", args=[case.public_id, "criminal"]),
+        {
+            "jurisdiction": "jp",
+            "provisions": ["jp:penal_code_222", "jp:penal_code_223"],
+            "agency": "Tokyo Metropolitan Police, Public Security Bureau",
+            "reference_number": "TMPD-2025-REF-7781",
+            "sent_on": "2025-04-02",
+            "note": "Sent with the call recordings.",
+        },
+    )
+    referral = Referral.objects.get()
+    assert response.status_code == 302
+    assert referral.kind == ReferralKind.CRIMINAL
+    assert referral.status == ReferralStatus.SENT
+    assert referral.provisions == ["jp:penal_code_222", "jp:penal_code_223"]
+    assert b"TMPD-2025-REF-7781" not in bytes(referral.details_ciphertext)
+    page = staff.get(response["Location"]).content.decode()
+    assert "TMPD-2025-REF-7781" in page
+    assert "刑法第222条" in page
+    assert AuditEvent.objects.filter(
+        action="referral.create:criminal", object_id=str(referral.public_id)
+    ).exists()
+    assert AuditEvent.objects.filter(action="referral.read", object_id=str(referral.public_id)).exists()
+
+
+def test_provisions_of_another_jurisdiction_are_refused(cast: Cast) -> None:
+    case = open_case(cast)
+    response = _staff(cast.caseworker).post(
+        reverse("cases:referral_new", args=[case.public_id, "criminal"]),
+        {"jurisdiction": "gb", "provisions": ["jp:penal_code_222"], "agency": "Metropolitan Police"},
+    )
+    assert response.status_code == 200
+    assert "Choose only provisions of the jurisdiction" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_the_status_history_records_responses_and_follow_ups_encrypted(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.investigator)
+    staff.post(
+        reverse("cases:referral_new", args=[case.public_id, "welfare"]),
+        {"agency": "Ministry of Foreign Affairs, China desk"},
+    )
+    referral = Referral.objects.get()
+    assert referral.status == ReferralStatus.DRAFT
+    url = reverse("cases:referral", args=[case.public_id, referral.public_id])
+    staff.post(url, {"status": "sent", "on": "2025-05-01", "note": ""})
+    staff.post(
+        url, {"status": "answered", "on": "2025-06-10", "note": "The embassy says the mother is well."}
+    )
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.ANSWERED
+    assert str(referral.sent_on) == "2025-05-01"
+    assert list(referral.events.values_list("status", flat=True)) == ["draft", "sent", "answered"]
+    assert all(b"mother" not in bytes(event.note_ciphertext) for event in ReferralEvent.objects.all())
+    assert "The embassy says the mother is well." in staff.get(url).content.decode()
+
+
+def test_a_welfare_inquiry_names_relatives_only_under_the_identity_key(cast: Cast) -> None:
+    case = open_case(cast)
+    add_person(case, cast.caseworker, role=PersonRole.RELATIVE, label="Relative A")
+    new = reverse("cases:referral_new", args=[case.public_id, "welfare"])
+    caseworker = _staff(cast.caseworker)
+    form = caseworker.get(new).content.decode()
+    assert "Relative A" in form
+    assert 'name="relatives_names"' not in form
+
+    give_case_identity_key(case, cast, cast.investigator)
+    investigator = _staff(cast.investigator)
+    assert 'name="relatives_names"' in investigator.get(new).content.decode()
+    person = case.persons.get()
+    investigator.post(
+        new,
+        {"agency": "MFA", "relatives": [person.pk], "relatives_names": "Bayar, mother, Hohhot"},
+    )
+    referral = Referral.objects.get()
+    assert b"Bayar" not in bytes(referral.identity_ciphertext)
+    url = reverse("cases:referral", args=[case.public_id, referral.public_id])
+    assert "Bayar, mother, Hohhot" in investigator.get(url).content.decode()
+    without_key = caseworker.get(url).content.decode()
+    assert "Relative A" in without_key
+    assert "Bayar" not in without_key
+
+
+def test_protection_advice_records_date_and_adviser(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.caseworker)
+    staff.post(
+        reverse("cases:referral_new", args=[case.public_id, "protection"]),
+        {
+            "sent_on": "2025-03-20",
+            "advised_by": "Refugee legal clinic",
+            "advice": "Complementary protection.",
+        },
+    )
+    referral = Referral.objects.get()
+    assert (referral.kind, str(referral.sent_on)) == (ReferralKind.PROTECTION, "2025-03-20")
+    page = staff.get(reverse("cases:referral", args=[case.public_id, referral.public_id])).content.decode()
+    assert "Refugee legal clinic" in page
+
+
+def test_a_support_referral_is_listed_on_the_case_panel(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.caseworker)
+    staff.post(
+        reverse("cases:referral_new", args=[case.public_id, "support"]),
+        {"support_type": "mental_health", "agency": "Counselling service"},
+    )
+    panel = staff.get(reverse("cases:referrals", args=[case.public_id])).content.decode()
+    assert "Mental health support" in panel
+    assert "Counselling service" in panel
+
+
+def test_the_do_not_remove_flag_is_set_from_the_panel_and_shown_prominently(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.caseworker)
+    url = reverse("cases:referrals", args=[case.public_id])
+    staff.post(
+        reverse("cases:case_do_not_remove", args=[case.public_id]), {"do_not_remove": "on", "next": url}
+    )
+    case.refresh_from_db()
+    assert case.do_not_remove
+    assert 'role="alert"' in staff.get(url).content.decode()
+    assert AuditEvent.objects.filter(action="case.do_not_remove:on").exists()
+    staff.post(reverse("cases:case_do_not_remove", args=[case.public_id]), {})
+    assert not Case.objects.get(pk=case.pk).do_not_remove
+
+
+def test_someone_not_on_the_case_gets_not_found(cast: Cast) -> None:
+    case = open_case(cast)
+    outsider = _staff(cast.outsider)
+    assert outsider.get(reverse("cases:referrals", args=[case.public_id])).status_code == 404
+    response = outsider.post(
+        reverse("cases:referral_new", args=[case.public_id, "support"]),
+        {"support_type": "legal_aid", "agency": "X"},
+    )
+    assert response.status_code == 404
+    assert outsider.post(reverse("cases:case_do_not_remove", args=[case.public_id]), {}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["custodian", "analyst", "operator", "admin"])
+def test_roles_without_case_content_are_refused_referrals(cast: Cast, role: str) -> None:
+    case = open_case(cast)
+    staff = _staff(getattr(cast, role))
+    assert staff.get(reverse("cases:referrals", args=[case.public_id])).status_code == 403
+    assert staff.get(reverse("cases:referral_new", args=[case.public_id, "criminal"])).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("criminal", "Criminal investigation"),
+        ("protection", "Protection and asylum advice"),
+        ("welfare", "Diplomatic welfare inquiry about relatives"),
+        ("support", "Support services"),
+    ],
+)
+def test_each_kind_of_referral_has_its_form(cast: Cast, kind: str, title: str) -> None:
+    case = open_case(cast)
+    page = _staff(cast.caseworker).get(reverse("cases:referral_new", args=[case.public_id, kind]))
+    assert page.status_code == 200
+    assert f"<h1>{title}</h1>" in page.content.decode()
+
+
+def test_an_unknown_kind_of_referral_is_not_found(cast: Cast) -> None:
+    case = open_case(cast)
+    page = _staff(cast.caseworker).get(reverse("cases:referral_new", args=[case.public_id, "bribery"]))
+    assert page.status_code == 404

@@ -1,0 +1,50 @@
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from longarm.evidence.storage import evidence_root
+
+
+def run_queued_tasks() -> None:
+    """With the Redis backend, run what is queued with a real RQ worker (in this process, so that it sees
+    the test's transaction); the database and immediate backends need nothing."""
+    if not settings.TASKS_URL.startswith("redis://"):
+        return
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    queue = django_rq.get_queue("default", job_class=Job)
+    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+
+
+@pytest.fixture
+def processing(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
+) -> Callable[[], AbstractContextManager[None]]:
+    """``with processing(): client.post(...)`` runs the evidence tasks the request queued, on whichever
+    task backend the settings name."""
+
+    @contextmanager
+    def run() -> Iterator[None]:
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_queued_tasks()
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_store_and_queue() -> Iterator[None]:
+    # The database is rolled back after each test; the files it pointed to must go too.
+    shutil.rmtree(evidence_root(), ignore_errors=True)
+    yield
+    shutil.rmtree(evidence_root(), ignore_errors=True)
+    if settings.TASKS_URL.startswith("redis://"):
+        import django_rq
+
+        django_rq.get_queue("default").empty()

@@ -1,0 +1,152 @@
+"""Real evidence files made in the tests: photos with EXIF GPS, videos and audio with creation time and
+location tags, PDFs with author metadata, and the bad files of every kind."""
+
+import io
+import struct
+import subprocess
+import zipfile
+import zlib
+from fractions import Fraction
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+from longarm.evidence.sanitise.media import ffmpeg
+
+CAPTURED_AT = "2024:05:01 10:15:30"
+LATITUDE = (Fraction(35), Fraction(41), Fraction(2232, 100))
+LONGITUDE = (Fraction(139), Fraction(41), Fraction(3012, 100))
+CREATION_TIME = "2024-05-01T10:15:30.000000Z"
+LOCATION = "+35.6895+139.6917/"
+
+
+def jpeg_with_exif(
+    *, make: str = "Huawei", model: str = "P30 Pro", size: tuple[int, int] = (320, 240)
+) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = make
+    exif[0x0110] = model
+    exif[0x0131] = "EMUI 12"
+    exif[0x0112] = 1
+    exif.get_ifd(0x8769)[0x9003] = CAPTURED_AT
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", LATITUDE, "E", LONGITUDE
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif, comment=b"shot at the police station")
+    return buffer.getvalue()
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (64, 48), (0, 120, 200, 128)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_with_author(*, author: str = "Officer Wang") -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["dc:creator"] = [author]
+    pdf.docinfo["/Author"] = author
+    pdf.docinfo["/Producer"] = "Embassy Letter Writer 3.1"
+    pdf.docinfo["/Creator"] = "Consulate of the PRC"
+    pdf.Root.OpenAction = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+    )
+    attachment = pikepdf.AttachedFileSpec(pdf, b"hidden attachment", filename="secret.txt")
+    pdf.attachments["secret.txt"] = attachment
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def _ffmpeg(arguments: list[str], output: Path) -> bytes:
+    subprocess.run(  # noqa: S603 - test fixture with fixed arguments
+        [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments, str(output)],
+        check=True,
+    )
+    return output.read_bytes()
+
+
+def mp4_with_tags(directory: Path) -> bytes:
+    return _ffmpeg(
+        [
+            "-f", "lavfi", "-i", "testsrc=duration=1:size=160x120:rate=10",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+            "-metadata", f"creation_time={CREATION_TIME}",
+            "-metadata", f"location={LOCATION}",
+            "-metadata", "comment=filmed outside the embassy",
+            "-metadata:s:v", "handler_name=CameraSecretHandler",
+            "-movflags", "+use_metadata_tags",
+        ],
+        directory / "video.mp4",
+    )  # fmt: skip
+
+
+def mp3_with_tags(directory: Path) -> bytes:
+    return _ffmpeg(
+        [
+            "-f", "lavfi", "-i", "sine=frequency=300:duration=1",
+            "-c:a", "libmp3lame", "-metadata", "artist=Recorder of Officer Li",
+            "-metadata", f"creation_time={CREATION_TIME}",
+        ],
+        directory / "call.mp3",
+    )  # fmt: skip
+
+
+def ogg_opus(directory: Path) -> bytes:
+    return _ffmpeg(
+        ["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "libopus", "-metadata", "title=Voice message"],
+        directory / "voice.ogg",
+    )
+
+
+def zip_of(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """Small on the wire, 64 MiB of zeros inside: far past the allowed compression ratio."""
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    with archive, archive.open("chat.txt", "w") as entry:
+        block = bytes(1024 * 1024)
+        for _ in range(64):
+            entry.write(block)
+    return buffer.getvalue()
+
+
+def pixel_bomb() -> bytes:
+    """A valid PNG header claiming 100,000 by 100,000 pixels, with almost no data behind it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def corrupt_jpeg() -> bytes:
+    return b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+
+
+def polyglot_jpeg_zip() -> bytes:
+    """A real JPEG with a ZIP appended: image viewers show the photo, unzip shows the files."""
+    return jpeg_with_exif() + zip_of({"payload.html": b"<script>alert(1)</script>"})
+
+
+EXECUTABLE = b"\x7fELF\x02\x01\x01" + bytes(200)

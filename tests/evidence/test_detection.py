@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+
+from longarm.evidence.detection import detect
+from tests.evidence import files
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (files.jpeg_with_exif(), "image/jpeg"),
+        (files.png(), "image/png"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "image/heic"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "image/heic"),
+        (b"%PDF-1.7\n", "application/pdf"),
+        (b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00M4A isommp42", "audio/mp4"),
+        (b"\xff\xf1\x50\x80\x02\x1f\xfc", "audio/aac"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x05abcde\xff\xfb\x90\x00", "audio/mpeg"),
+        (b"\xff\xfb\x90\x64" + bytes(100), "audio/mpeg"),
+        (b"OggS\x00\x02" + bytes(22) + b"\x01\x13OpusHead", "audio/ogg"),
+        (b"#!AMR\n\x3c", "audio/amr"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt ", "audio/wav"),
+        (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41", "video/mp4"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "video/quicktime"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm", "video/webm"),
+        (b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x00isom", "video/3gpp"),
+        ("聊天记录 2024-05-01\n我: 你好\n".encode(), "text/plain"),
+        ("مرحبا\n".encode("utf-16"), "text/plain"),
+        (b"<!DOCTYPE html><html><body>chat</body></html>", "text/html"),
+        (b"date,sender,message\n2024-05-01,Li,come home\n2024-05-02,Me,no\n", "text/csv"),
+        (files.zip_of({"a.txt": b"a"}), "application/zip"),
+    ],
+)
+def test_accepted_types_are_recognised_from_their_content(content: bytes, expected: str) -> None:
+    detected = detect(content, complete=True)
+    assert detected is not None
+    assert detected.content_type == expected
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        files.EXECUTABLE,
+        b"MZ\x90\x00\x03\x00\x00\x00",
+        b"GIF89a\x01\x00",
+        b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01matroska",
+        b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1",
+        b"OggS\x00\x02" + bytes(22) + b"\x80theora",
+        b"\x00\x01\x02\x03\x04\x05",
+        b"plain text with a NUL \x00 inside",
+        b"\xca\xfe\xba\xbe\x00\x00\x00\x34",
+    ],
+)
+def test_everything_else_is_refused(content: bytes) -> None:
+    assert detect(content, complete=True) is None
+
+
+def test_a_real_video_and_recording_are_recognised(tmp_path: Path) -> None:
+    assert detect(files.mp4_with_tags(tmp_path)[:8192], complete=False).content_type == "video/mp4"  # type: ignore[union-attr]
+    assert detect(files.mp3_with_tags(tmp_path)[:8192], complete=False).content_type == "audio/mpeg"  # type: ignore[union-attr]
+    assert detect(files.ogg_opus(tmp_path)[:8192], complete=False).content_type == "audio/ogg"  # type: ignore[union-attr]

@@ -1,0 +1,96 @@
+"""What the reporter site must show translated, read from the committed catalogues.
+
+A msgid is *reporter-facing* when one of its references (the ``#:`` lines ``longarm messages`` writes) is a
+file the reporter site renders, or when it is a label of a vocabulary the questionnaire offers. Region names
+are proper nouns: they may stay in their conventional romanised form, so an empty translation is allowed for
+them, but a country name must be translated.
+"""
+
+import re
+from functools import cache
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.utils.translation import to_locale
+
+from longarm.taxonomy.vocabularies import vocabulary
+
+PACKAGE_DIR = Path(settings.LOCALE_PATHS[0]).parent
+LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
+TRANSLATED_LANGUAGES = tuple(code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
+# Where the reporter site's strings live (paths relative to src/longarm, as in the catalogues).
+REPORTER_SOURCES = (
+    "intake/",
+    "guidance/",
+    "core/templates/404.html",
+    "core/templates/500.html",
+    "core/templates/core/base.html",
+    "core/templates/core/reporter_base.html",
+    "core/templates/core/language_switcher.html",
+    "core/templates/core/field.html",
+    "core/templates/core/form_errors.html",
+    "core/templates/core/csrf_failure.html",
+    "taxonomy/vocabularies.py",
+    # Evidence uploads: the file fields of the questionnaire and the reporter's list of files.
+    "evidence/forms.py",
+    "evidence/templates/evidence/_reporter",
+)
+QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_tactics", "communities")
+# Translations that may equal the English because they are names or the same word in that language.
+SAME_AS_ENGLISH = {
+    # File sizes come from Django's filesizeformat.
+    "*": {"Longarm", "%s KB", "%s MB", "%s GB"},
+    "ja": {"WeChat ID"},
+    "tr": {"Nepal", "Normal", "Tor Browser", "Kanada"},
+}
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / to_locale(language) / "LC_MESSAGES" / "django.po"
+
+
+@cache
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(po_path(language)))
+
+
+@cache
+def questionnaire_labels() -> frozenset[str]:
+    return frozenset(term.label for name in QUESTIONNAIRE_VOCABULARIES for term in vocabulary(name).terms)
+
+
+@cache
+def region_names() -> frozenset[str]:
+    return frozenset(region.label for term in vocabulary("host_countries").terms for region in term.children)
+
+
+def is_reporter_facing(entry: polib.POEntry) -> bool:
+    if entry.msgid in questionnaire_labels():
+        return True
+    return any(path.startswith(REPORTER_SOURCES) for path, _line in entry.occurrences)
+
+
+def has_letters(text: str) -> bool:
+    return any(character.isalpha() for character in _PLACEHOLDER.sub("", text))
+
+
+def translation_problem(language: str, entry: polib.POEntry) -> str | None:
+    """Why this entry does not count as translated into ``language``, or None if it does."""
+    if entry.obsolete:
+        return None
+    if "fuzzy" in entry.flags:
+        return "fuzzy"
+    forms = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+    if not all(forms):
+        if entry.msgid in region_names() or not has_letters(entry.msgid):
+            return None
+        return "untranslated"
+    expected = set(_PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+    if any(set(_PLACEHOLDER.findall(form)) != expected for form in forms):
+        return "placeholders differ"
+    allowed_same = SAME_AS_ENGLISH["*"] | SAME_AS_ENGLISH.get(language, set()) | region_names()
+    if entry.msgstr == entry.msgid and has_letters(entry.msgid) and entry.msgid not in allowed_same:
+        return "identical to the English"
+    return None

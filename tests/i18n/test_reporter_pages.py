@@ -1,0 +1,112 @@
+"""Every page of the reporter's journey, rendered in every language, asks gettext only for strings that the
+active catalogue translates: a string added to a template or form without a translation fails here even if
+it lives outside the files ``test_catalogues`` reads."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from longarm.guidance.rights import RIGHTS_COUNTRIES
+from tests.conftest import Cast
+from tests.i18n.catalogues import SAME_AS_ENGLISH, TRANSLATED_LANGUAGES, has_letters, region_names
+from tests.intake.helpers import receipt_from, report_answers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def looked_up(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """(language, msgid, translation) for every gettext call while the test runs."""
+    calls: list[tuple[str, str, str]] = []
+    trans = translation._trans  # type: ignore[attr-defined]  # Django's switchboard for the real functions
+    real_gettext: Callable[[str], str] = trans.gettext
+    real_pgettext: Callable[[str, str], str] = trans.pgettext
+
+    def gettext(message: str) -> str:
+        result = real_gettext(message)
+        calls.append((translation.get_language() or "", str(message), result))
+        return result
+
+    def pgettext(context: str, message: str) -> str:
+        result = real_pgettext(context, message)
+        calls.append((translation.get_language() or "", str(message), result))
+        return result
+
+    monkeypatch.setattr(trans, "gettext", gettext)
+    monkeypatch.setattr(trans, "pgettext", pgettext)
+    return calls
+
+
+def walk_the_reporter_site(client: Client) -> list[int]:
+    """Every reporter page, in the order a reporter meets them, with one mistake on each form."""
+    statuses = [client.get(reverse("intake:home")).status_code]
+    statuses.append(client.get(reverse("intake:report_new")).status_code)
+    statuses.append(client.post(reverse("intake:report_new"), {"what_happened": ""}).status_code)
+    response = client.post(reverse("intake:report_new"), report_answers(host_country="TR", host_region=""))
+    statuses.append(response.status_code)
+    html = response.content.decode()
+    receipt = receipt_from(html)
+    sealed = html.split('name="sealed_receipt" value="', 1)[1].split('"', 1)[0]
+    confirm: dict[str, Any] = {"sealed_receipt": sealed, "rights_country": "TR"}
+    statuses.append(
+        client.post(reverse("intake:receipt_confirm"), {**confirm, "typed_receipt": "1"}).status_code
+    )
+    response = client.post(reverse("intake:report_new"), report_answers())
+    html = response.content.decode()
+    receipt = receipt_from(html)
+    sealed = html.split('name="sealed_receipt" value="', 1)[1].split('"', 1)[0]
+    saved = client.post(
+        reverse("intake:receipt_confirm"),
+        {"sealed_receipt": sealed, "rights_country": "JP", "typed_receipt": receipt},
+    )
+    statuses.append(saved.status_code)
+    statuses.append(client.get(reverse("intake:mailbox_login")).status_code)
+    statuses.append(client.post(reverse("intake:mailbox_login"), {"receipt": "1" * 20}).status_code)
+    statuses.append(
+        client.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True).status_code
+    )
+    statuses.append(client.post(reverse("intake:mailbox"), {"text": ""}).status_code)
+    statuses.append(client.post(reverse("intake:mailbox"), {"text": "Thank you."}, follow=True).status_code)
+    statuses.append(client.get(reverse("guidance:rights")).status_code)
+    for country in RIGHTS_COUNTRIES:
+        statuses.append(client.get(reverse("guidance:rights_country", args=[country.lower()])).status_code)
+    statuses.append(client.get(reverse("guidance:safety")).status_code)
+    statuses.append(client.get("/no-such-page/").status_code)
+    return statuses
+
+
+def untranslated(calls: list[tuple[str, str, str]]) -> set[str]:
+    problems = set()
+    for language, msgid, result in calls:
+        if language == settings.LANGUAGE_CODE or not has_letters(msgid):
+            continue
+        allowed = SAME_AS_ENGLISH["*"] | SAME_AS_ENGLISH.get(language, set()) | region_names()
+        if result == msgid and msgid not in allowed:
+            problems.add(f"{language}: {msgid!r}")
+    return problems
+
+
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_every_string_on_the_reporters_journey_is_translated(
+    language: str, cast: Cast, looked_up: list[tuple[str, str, str]]
+) -> None:
+    client = Client(headers={"accept-language": language})
+    statuses = walk_the_reporter_site(client)
+    assert statuses[-1] == 404
+    assert all(status in {200, 400} for status in statuses[:-1]), statuses
+    # Set-up (the cast, background tasks) may look strings up in English; the pages themselves do not.
+    assert len({msgid for shown_in, msgid, _result in looked_up if shown_in == language}) > 150
+    problems = untranslated(looked_up)
+    assert not problems, "shown untranslated:\n" + "\n".join(sorted(problems))
+
+
+def test_the_check_notices_an_untranslated_string(looked_up: list[tuple[str, str, str]]) -> None:
+    with translation.override("ug"):
+        translation.gettext("Quick exit")
+        translation.gettext("A sentence nobody has translated yet.")
+    assert untranslated(looked_up) == {"ug: 'A sentence nobody has translated yet.'"}
