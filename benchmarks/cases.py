@@ -218,7 +218,8 @@ def make_cases(count: int, caseworker: StaffUser, rng: random.Random) -> None:
         (CaseStatus.CLOSED, 20),
     ]
     statuses = [status for status, weight in weights for _ in range(weight)]
-    report_ids = iter(Report.objects.order_by("id").values_list("id", flat=True)[:count].iterator())
+    # A list, not a server-side cursor: PostgreSQL closes those when each batch commits.
+    report_ids = iter(list(Report.objects.order_by("id").values_list("id", flat=True)[:count]))
     today = datetime.now(UTC).date()
     done = 0
     for numbers in batched(iter(range(count))):

@@ -172,15 +172,14 @@ def _store(item: EvidenceItem, variant: Variant, pieces: Iterable[bytes]) -> _St
     key = new_data_key()
     name = new_storage_name(item.public_id, variant)
     writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
-    hashing = HashingSource(pieces)
     try:
-        for piece in hashing:
+        for piece in pieces:
             writer.write(piece)
-        writer.finish()
+        written = writer.finish()
     except BaseException:
         writer.abort()
         raise
-    return _Stored(storage_name=name, key=key, size=hashing.size, sha256=hashing.hexdigest())
+    return _Stored(storage_name=name, key=key, size=written.size, sha256=written.sha256)
 
 
 @dataclass

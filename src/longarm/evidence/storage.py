@@ -5,12 +5,14 @@ Only ciphertext is ever written. A blob is written under a ``.partial`` name and
 a crashed upload never leaves a file that looks whole.
 """
 
+import hashlib
 import os
 import queue
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
@@ -74,12 +76,21 @@ def delete_blob(name: str) -> bool:
     return True
 
 
-class BlobWriter:
-    """Encrypts plaintext pieces as they come and appends the ciphertext to a new blob.
+@dataclass(frozen=True)
+class Written:
+    """What a finished blob holds: the size and SHA-256 of its plaintext."""
 
-    Encryption and disk writes run on a helper thread while the caller goes on (parsing the request,
-    hashing): libsodium and the file system release the GIL, so the two overlap on separate cores. At most
-    ``_QUEUE_DEPTH`` blocks of ``_BLOCK_BYTES`` wait between them, so memory stays bounded for any size.
+    size: int
+    sha256: str
+
+
+class BlobWriter:
+    """Encrypts and hashes plaintext pieces as they come and appends the ciphertext to a new blob.
+
+    Hashing, and encryption with the disk write, each run on a helper thread while the caller goes on
+    (parsing the request): hashlib, libsodium and the file system release the GIL, so the three overlap
+    on separate cores. At most ``_QUEUE_DEPTH`` blocks of ``_BLOCK_BYTES`` wait for either helper, so
+    memory stays bounded for any size.
     """
 
     def __init__(self, name: str, key: bytes, *, context: bytes) -> None:
@@ -91,63 +102,83 @@ class BlobWriter:
         self._file = os.fdopen(fd, "wb", buffering=4 * CHUNK_BYTES)
         self._encryptor = StreamEncryptor(key, context=context)
         self._file.write(self._encryptor.header)
-        self._pending = bytearray()
-        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._drain, name="longarm-blob-writer", daemon=True)
-        self._thread.start()
+        self._queues: list[queue.Queue[bytes | None]] = []
+        self._threads: list[threading.Thread] = []
+        for work in (self._encrypt, self._hash.update):
+            blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+            thread = threading.Thread(target=self._drain, args=(blocks, work), daemon=True)
+            self._queues.append(blocks)
+            self._threads.append(thread)
+            thread.start()
+        self._unflushed = 0
 
-    def _drain(self) -> None:
-        unflushed = 0
-        while (block := self._blocks.get()) is not None:
+    def _drain(self, blocks: "queue.Queue[bytes | None]", work: Callable[[bytes], object]) -> None:
+        while (block := blocks.get()) is not None:
             if self._error is not None:
                 continue
             try:
-                ciphertext = self._encryptor.write(block)
-                self._file.write(ciphertext)
-                unflushed += len(ciphertext)
-                if unflushed >= _WRITEBACK_BYTES:
-                    unflushed = 0
-                    self._start_writeback()
+                work(block)
             except BaseException as error:
                 self._error = error
 
-    def _start_writeback(self) -> None:
-        # Start writing what is cached to disk now, in the background, so that the fsync at the end has
-        # little left to wait for and a large upload does not fill memory with dirty pages.
-        self._file.flush()
-        if hasattr(os, "posix_fadvise"):
-            os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    def _encrypt(self, block: bytes) -> None:
+        ciphertext = self._encryptor.write(block)
+        self._file.write(ciphertext)
+        self._unflushed += len(ciphertext)
+        if self._unflushed >= _WRITEBACK_BYTES:
+            self._unflushed = 0
+            # Start writing what is cached to disk now, in the background, so that the fsync at the end
+            # has little left to wait for and a large upload does not fill memory with dirty pages.
+            self._file.flush()
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(self._file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+    def _hand_over(self) -> None:
+        block = b"".join(self._pending)
+        self._pending, self._pending_bytes = [], 0
+        for blocks in self._queues:
+            blocks.put(block)
 
     def write(self, piece: bytes) -> None:
-        self._pending += piece
-        if len(self._pending) >= _BLOCK_BYTES:
-            self._blocks.put(bytes(self._pending))
-            self._pending = bytearray()
+        self._pending.append(piece)
+        self._pending_bytes += len(piece)
+        self._size += len(piece)
+        if self._pending_bytes >= _BLOCK_BYTES:
+            self._hand_over()
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._blocks.put(None)
-            self._thread.join()
+        for blocks, thread in zip(self._queues, self._threads, strict=True):
+            if thread.is_alive():
+                blocks.put(None)
+                thread.join()
 
-    def finish(self) -> None:
+    def finish(self) -> Written:
         """Write the final chunk, flush it to disk and give the blob its final name.
+
+        Returns:
+            the plaintext's size and SHA-256.
 
         Raises:
             OSError: if writing failed (the disk is full); the blob is then removed.
         """
         if self._pending:
-            self._blocks.put(bytes(self._pending))
-            self._pending = bytearray()
+            self._hand_over()
         self._stop()
         if self._error is not None:
+            error = self._error
             self.abort()
-            raise self._error
+            raise error
         self._file.write(self._encryptor.finish())
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self._partial, self._path)
+        return Written(size=self._size, sha256=self._hash.hexdigest())
 
     def abort(self) -> None:
         self._error = self._error or RuntimeError("aborted")

@@ -6,7 +6,6 @@ everywhere else ``DiscardingUploadHandler`` drops file parts unread, so Django's
 spool a plaintext upload to a temporary file.
 """
 
-import hashlib
 import uuid
 from typing import Any
 
@@ -70,7 +69,6 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.uploads: list[EncryptedUpload] = []
         self._current: EncryptedUpload | None = None
         self._head = bytearray()
-        self._hash: Any = None
         self._writer: BlobWriter | None = None
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
@@ -78,7 +76,6 @@ class EncryptingUploadHandler(FileUploadHandler):
         upload = EncryptedUpload(name=file_name, field_name=field_name)
         self.uploads.append(upload)
         self._current, self._head, self._writer = upload, bytearray(), None
-        self._hash = hashlib.sha256()
         if len(self.uploads) > self.max_files:
             upload.refusal = Refusal.TOO_MANY
 
@@ -94,7 +91,6 @@ class EncryptingUploadHandler(FileUploadHandler):
             if len(self._head) >= SNIFF_BYTES:
                 self._start_writing(complete=False)
             return None
-        self._hash.update(raw_data)
         self._writer.write(raw_data)
         return None
 
@@ -110,7 +106,6 @@ class EncryptingUploadHandler(FileUploadHandler):
             upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
         )
         head, self._head = bytes(self._head), bytearray()
-        self._hash.update(head)
         self._writer.write(head)
 
     def _refuse(self, refusal: Refusal) -> None:
@@ -132,10 +127,10 @@ class EncryptingUploadHandler(FileUploadHandler):
             else:
                 self._start_writing(complete=True)
         if upload.refusal is None and self._writer is not None:
-            self._writer.finish()
+            written = self._writer.finish()
             self._writer = None
-            upload.size = file_size
-            upload.sha256 = self._hash.hexdigest()
+            upload.size = written.size
+            upload.sha256 = written.sha256
             assert upload.detected is not None  # noqa: S101 - set before writing started
             upload.content_type = upload.detected.content_type
         self._current = None
