@@ -23,13 +23,13 @@ from longarm.api.schemas import (
     SearchOut,
 )
 from longarm.api.services import ApiPrincipal
-from longarm.cases.casefile import CaseFile, case_file
+from longarm.cases.casefile import CaseFile, case_file_open
 from longarm.cases.models import Case, CaseStatus
 from longarm.cases.referrals.selectors import referral_view
 from longarm.cases.referrals.services import referral_record_read
 from longarm.cases.search import case_search
 from longarm.cases.selectors import CaseFilters, case_for_user, case_keys, case_list
-from longarm.cases.services import case_record_read, case_record_search
+from longarm.cases.services import case_record_search
 from longarm.intake.models import Urgency
 
 router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["cases"])
@@ -50,19 +50,7 @@ def _summary(case: Case) -> CaseSummary:
 
 def _file(principal: ApiPrincipal, public_id: UUID) -> CaseFile:
     """The decrypted case file, its reading audited as the console audits the case page."""
-    user, private_key = principal.user, principal.private_key
-    case = case_for_user(user=user, public_id=public_id)
-    file = case_file(
-        case=case,
-        user=user,
-        private_key=private_key,
-        keys=case_keys(case=case, user=user, private_key=private_key),
-    )
-    case_record_read(
-        actor=user,
-        case=case,
-        reports=[item.report for item in file.reports if item.what_happened is not None],
-    )
+    _, file = case_file_open(user=principal.user, private_key=principal.private_key, public_id=public_id)
     return file
 
 

@@ -4,6 +4,7 @@ notes and the timeline. Decryption happens here, in memory, with keys the reader
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,8 @@ from longarm.cases.models import (
     Involvement,
     Person,
 )
-from longarm.cases.selectors import CaseKeys
+from longarm.cases.selectors import CaseKeys, case_for_user, case_keys
+from longarm.cases.services import case_record_read
 from longarm.crypto.envelopes import unseal
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
@@ -270,3 +272,23 @@ def case_file(*, case: Case, user: StaffUser, private_key: bytes, keys: CaseKeys
         notes=notes,
         timeline=_timeline(case, incidents, notes),
     )
+
+
+def case_file_open(*, user: StaffUser, private_key: bytes, public_id: UUID) -> tuple[Case, CaseFile]:
+    """The case ``user`` may read and its decrypted file, the reading audited (console and API alike).
+
+    Raises ``Http404`` (through ``case_for_user``) when the case is not sealed to ``user``.
+    """
+    case = case_for_user(user=user, public_id=public_id)
+    file = case_file(
+        case=case,
+        user=user,
+        private_key=private_key,
+        keys=case_keys(case=case, user=user, private_key=private_key),
+    )
+    case_record_read(
+        actor=user,
+        case=case,
+        reports=[item.report for item in file.reports if item.what_happened is not None],
+    )
+    return case, file

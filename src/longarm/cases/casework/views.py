@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
-from longarm.cases.casefile import case_file
+from longarm.cases.casefile import case_file_open
 from longarm.cases.casework.forms import (
     CaseFilterForm,
     GrantForm,
@@ -27,7 +27,6 @@ from longarm.cases.models import CaseReport, CaseStatus
 from longarm.cases.search import case_search
 from longarm.cases.selectors import (
     case_for_user,
-    case_keys,
     case_list,
     cases_for_user,
     colleagues_for_grant,
@@ -38,7 +37,6 @@ from longarm.cases.services import (
     case_edit_summary,
     case_grant,
     case_open,
-    case_record_read,
     case_record_search,
     case_revoke,
     case_triage,
@@ -86,18 +84,7 @@ def case_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @staff_view(*MEMBERS)
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user, private_key = acting_staff(request), staff_private_key(request)
-    case = case_for_user(user=user, public_id=case_id)
-    file = case_file(
-        case=case,
-        user=user,
-        private_key=private_key,
-        keys=case_keys(case=case, user=user, private_key=private_key),
-    )
-    case_record_read(
-        actor=user,
-        case=case,
-        reports=[item.report for item in file.reports if item.what_happened is not None],
-    )
+    case, file = case_file_open(user=user, private_key=private_key, public_id=case_id)
     forms = {
         "status_form": StatusForm(case=case),
         "triage_form": TriageForm(
