@@ -25,13 +25,13 @@ from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginFo
 from longarm.intake.models import Consent, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import message_post, report_open_with_receipt, report_record_read, report_submit
+from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 from longarm.taxonomy.vocabularies import vocabulary
 
 _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
 _IDENTITY_KEY = "reporter-identity-key"
 _CONFIRMATION_KEY = "receipt_confirmation_key"
-_USED_TOKENS = "used_submission_tokens"
 
 
 @public_view
@@ -51,9 +51,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
             _("Your files were not kept because of the problems above. Please choose them again."),
         )
     if request.method == "POST" and form.is_valid():
-        used = list(request.session.get(_USED_TOKENS, []))
         token = form.cleaned_data["submission_token"]
-        if token in used:
+        if submission_token_used(request, token):
             return render(request, "intake/already_submitted.html", status=409)
         submission = report_submit(
             answers=form.answers(),
@@ -62,7 +61,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             language=request.LANGUAGE_CODE,
             evidence=form.cleaned_data["attachments"],
         )
-        request.session[_USED_TOKENS] = [*used[-9:], token]
+        submission_token_remember(request, token)
         rights_country = rights_country_for(form.cleaned_data["host_country"])
         return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
     return render(request, "intake/report_form.html", {"form": form})

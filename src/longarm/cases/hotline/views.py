@@ -15,8 +15,7 @@ from longarm.crypto.receipts import group_receipt
 from longarm.intake.models import Consent, IntakeChannel
 from longarm.intake.selectors import report_content, staff_data_key
 from longarm.intake.services import report_submit
-
-_USED_TOKENS = "hotline_used_submission_tokens"
+from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 
 
 @staff_view(Role.OPERATOR)
@@ -31,9 +30,8 @@ def hotline(request: HttpRequest) -> HttpResponse:
 def hotline_new(request: HttpRequest) -> HttpResponse:
     form = HotlineReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        used = list(request.session.get(_USED_TOKENS, []))
         token = form.cleaned_data["submission_token"]
-        if token in used:
+        if submission_token_used(request, token):
             return render(request, "cases/hotline/already_entered.html", status=409)
         submission = report_submit(
             answers=form.answers(),
@@ -43,7 +41,7 @@ def hotline_new(request: HttpRequest) -> HttpResponse:
             intake_channel=IntakeChannel.HOTLINE,
             operator=acting_staff(request),
         )
-        request.session[_USED_TOKENS] = [*used[-9:], token]
+        submission_token_remember(request, token)
         # The receipt exists only in this response: the operator reads it back and it is gone.
         context = {"report": submission.report, "groups": group_receipt(submission.receipt)}
         return render(request, "cases/hotline/receipt.html", context)
