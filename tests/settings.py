@@ -26,6 +26,10 @@ SECRET_KEY = "test-only-secret-key-" + "x" * 40
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the canary test can read every byte the database wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    # One test database per run, so that two runs on one server (a developer's and a benchmark's) never
+    # drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_longarm_{os.getpid()}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGARM_RECEIPT_ARGON2 = (1, 8192)
