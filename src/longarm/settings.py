@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from longarm.env import env_bool, env_int, env_list, env_path, env_str
+from longarm.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
 KEYS_DIR = env_path("LONGARM_KEYS_DIR", DATA_DIR / "keys")
@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "longarm.api",
     "longarm.retention",
     "longarm.evidence",
+    "longarm.analytics",
+    "longarm.analytics.publication",
+    "longarm.linking",
 ]
 
 MIDDLEWARE = [
@@ -261,3 +264,13 @@ LONGARM_RETENTION_DAYS = {
         for status in ("new", "triage", "active", "referred", "monitoring", "closed")
     },
 }
+
+# Analytics publication (issue 7). Cells counting fewer than this many units (but more than none) are
+# suppressed, with complements, in every table that leaves the analyst role.
+LONGARM_DISCLOSURE_THRESHOLD = env_int("LONGARM_DISCLOSURE_THRESHOLD", 5, minimum=1)
+# The public statistics page shows admin-approved releases; off unless an operator decides to publish.
+LONGARM_PUBLIC_STATISTICS = env_bool("LONGARM_PUBLIC_STATISTICS", False)
+# Differential privacy: total epsilon (and delta, for Gaussian noise) one dataset scope may spend over all
+# its releases; a release that would exceed it is refused.
+LONGARM_DP_EPSILON_BUDGET = env_float("LONGARM_DP_EPSILON_BUDGET", 1.0)
+LONGARM_DP_DELTA_BUDGET = env_float("LONGARM_DP_DELTA_BUDGET", 1e-6)
