@@ -7,6 +7,7 @@ the new ones; nothing is moved as opaque bytes."""
 from django.db import transaction
 
 from longarm.accounts.models import StaffUser
+from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.contexts import (
@@ -199,6 +200,7 @@ def case_merge(*, actor: StaffUser, private_key: bytes, target: Case, source: Ca
     _audit(actor, f"case.merge_into:{target.public_id}", source)
     _audit(actor, f"case.merge_from:{source.public_id}", target)
     source.delete()
+    facts_sync_case(case=target)
     return target
 
 
@@ -216,5 +218,6 @@ def case_split(*, actor: StaffUser, private_key: bytes, case: Case, report: Repo
     open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
     link.delete()
     new_case = case_open(actor=actor, private_key=private_key, report=report)
+    facts_sync_case(case=case)
     _audit(actor, f"case.split:{new_case.public_id}", case)
     return new_case

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from longarm.accounts.models import CONTENT_ROLES, StaffUser
+from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.contexts import note_context, summary_context
@@ -85,6 +86,7 @@ def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: 
     for holder in [*custodians(), *_identity_holders(report), None]:
         seal_case_key(case=case, kind=CaseKeyKind.IDENTITY, key=identity_key, staff=holder)
     Assignment.objects.create(case=case, staff=actor, assigned_by=actor, assigned_on=today)
+    facts_sync_case(case=case)
     _audit(actor, "case.open", case)
     return case
 
@@ -175,6 +177,7 @@ def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report:
     for member in case_members(case):
         seal_report_key(report=report, kind=KeyKind.DATA, key=report_key, staff=member)
         evidence_keys_share(report=report, holder=actor, private_key=private_key, grantee=member)
+    facts_sync_case(case=case)
     _audit(actor, f"case.add_report:{report.public_id}", case)
 
 

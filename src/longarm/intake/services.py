@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
+from longarm.analytics.services import facts_sync_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.core.keyring import current_keyring, receipt_cost
@@ -132,6 +133,7 @@ def report_submit(
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
+        facts_sync_report(report=report)
         audit_append(
             actor=operator,
             actor_kind=ActorKind.STAFF if operator else ActorKind.REPORTER,

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from longarm.analytics.services import facts_forget_case, facts_forget_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Case, CaseKey
@@ -75,6 +76,7 @@ def report_shred(*, report: Report) -> None:
     """Destroy a report's keys, ciphertexts, messages and evidence files, leaving one audit event."""
     public_id = str(report.public_id)
     _shred_evidence(report)
+    facts_forget_report(report=report)
     SealedKey.objects.filter(report=report).delete()
     report.delete()
     audit_append(
@@ -90,6 +92,7 @@ def report_shred(*, report: Report) -> None:
 def case_shred(*, case: Case) -> None:
     """Destroy a case (keys, notes, incidents, persons, identifiers, referrals) and every report it groups."""
     public_id = str(case.public_id)
+    facts_forget_case(case=case)
     for report in Report.objects.filter(case_link__case=case):
         report_shred(report=report)
     CaseKey.objects.filter(case=case).delete()
