@@ -1,0 +1,14 @@
+class BudgetExhausted(Exception):
+    """The release would spend more differential-privacy budget than its dataset scope has left."""
+
+
+class NotPending(Exception):
+    """The release was already decided (or withdrawn) and cannot be decided again."""
+
+
+class EmptyRelease(Exception):
+    """Nothing would be published: the table has no cells, or no record survives the small-cell rules."""
+
+
+class NotAllowed(Exception):
+    """The acting staff member's role does not allow this action."""

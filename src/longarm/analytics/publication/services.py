@@ -1,0 +1,236 @@
+"""Writes of the publication app: proposing, deciding and withdrawing releases, and spending privacy budget.
+
+An analyst proposes; an administrator approves or rejects. A release's content is computed and frozen when
+it is proposed, so what the administrator reviews is exactly what is published.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from longarm.accounts.models import Role, StaffUser
+from longarm.analytics.dimensions import dimension
+from longarm.analytics.publication.disclosure import protect
+from longarm.analytics.publication.exceptions import BudgetExhausted, EmptyRelease, NotAllowed, NotPending
+from longarm.analytics.publication.formats import table_content
+from longarm.analytics.publication.models import (
+    DatasetScope,
+    NoiseMechanism,
+    PrivacyBudget,
+    PrivacySpend,
+    Release,
+    ReleaseKind,
+    ReleaseStatus,
+)
+from longarm.analytics.publication.opendata import FIELDS, SCHEMA, anonymised_records, stored_facts
+from longarm.analytics.publication.privacy import noisy_counts
+from longarm.analytics.queries import AnalyticsFilters, crosstab
+from longarm.analytics.tables import CountTable
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+
+# Floating-point sums of epsilons drift; a spend this close to the budget still fits.
+_TOLERANCE = 1e-9
+
+
+def _audit(actor: StaffUser, action: str, release: Release) -> None:
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=action,
+        object_type="release",
+        object_id=str(release.public_id),
+    )
+
+
+def _require(actor: StaffUser, role: Role) -> None:
+    if actor.role != role:
+        raise NotAllowed
+
+
+def contributions_bound(rows: str, columns: str | None) -> int:
+    """How many cells one unit can count in at most: 1 per single-valued axis, every code of a multi-valued
+    one. A bound from the vocabularies, never from the data, so the noise scale reveals nothing."""
+    bound = 1
+    for name in (rows, columns):
+        if name is not None and dimension(name).multi:
+            bound *= max(1, len(dimension(name).codes()))
+    return bound
+
+
+def privacy_budget(scope: str) -> PrivacyBudget:
+    budget, _ = PrivacyBudget.objects.get_or_create(
+        scope=scope,
+        defaults={
+            "epsilon_total": settings.LONGARM_DP_EPSILON_BUDGET,
+            "delta_total": settings.LONGARM_DP_DELTA_BUDGET,
+        },
+    )
+    return budget
+
+
+@transaction.atomic
+def release_propose_counts(
+    *,
+    actor: StaffUser,
+    table: CountTable,
+    filters: dict[str, str],
+    mechanism: str = NoiseMechanism.NONE,
+    epsilon: float | None = None,
+    delta: float | None = None,
+    contributions: int = 1,
+    scope: str = DatasetScope.INCIDENTS,
+) -> Release:
+    """Propose ``table`` for publication: noise it (if asked), protect it, freeze the result.
+
+    Returns the proposed release. Raises ``NotAllowed`` unless ``actor`` is an analyst, ``EmptyRelease`` for
+    a table without cells, ``BudgetExhausted`` when the noise would overspend the scope's privacy budget
+    (the budget row is locked until this transaction ends, so concurrent proposals cannot both pass), and
+    ``ValueError`` for bad noise parameters. The privacy spend is charged on proposal, not on approval:
+    whoever proposes sees the noisy numbers, and re-drawing noise until it looks right must cost budget.
+    """
+    _require(actor, Role.ANALYST)
+    if not table.rows or not table.columns:
+        raise EmptyRelease
+    threshold = settings.LONGARM_DISCLOSURE_THRESHOLD
+    noise_epsilon: float | None = None
+    noise_delta: float | None = None
+    budget: PrivacyBudget | None = None
+    if mechanism != NoiseMechanism.NONE:
+        if epsilon is None:
+            raise ValueError("Noise needs an epsilon.")
+        gaussian_delta = 0.0
+        if mechanism == NoiseMechanism.GAUSSIAN:
+            if delta is None:
+                raise ValueError("Gaussian noise needs a delta.")
+            gaussian_delta = delta
+        budget = PrivacyBudget.objects.select_for_update().get(pk=privacy_budget(scope).pk)
+        # The planned spend is checked before any noise is drawn; the map's exact figure is charged.
+        if budget.epsilon_spent + epsilon > budget.epsilon_total + _TOLERANCE or (
+            budget.delta_spent + gaussian_delta > budget.delta_total + _TOLERANCE
+        ):
+            raise BudgetExhausted
+        noisy = noisy_counts(
+            table, mechanism=mechanism, epsilon=epsilon, delta=gaussian_delta, contributions=contributions
+        )
+        table, noise_epsilon, noise_delta = noisy.table, noisy.epsilon, noisy.delta
+    protected = protect(table, threshold=threshold)
+    release = Release.objects.create(
+        kind=ReleaseKind.TABLE,
+        scope=scope,
+        row_dimension=table.row_dimension,
+        column_dimension=table.column_dimension or "",
+        filters=filters,
+        threshold=threshold,
+        mechanism=mechanism,
+        epsilon=noise_epsilon,
+        delta=noise_delta,
+        content=table_content(
+            protected, filters=filters, mechanism=mechanism, epsilon=noise_epsilon, delta=noise_delta
+        ),
+        proposed_by=actor,
+        proposed_at=timezone.now(),
+    )
+    if budget is not None and noise_epsilon is not None and noise_delta is not None:
+        PrivacySpend.objects.create(
+            budget=budget,
+            release=release,
+            mechanism=mechanism,
+            epsilon=noise_epsilon,
+            delta=noise_delta,
+            created_at=release.proposed_at,
+        )
+        budget.epsilon_spent = min(budget.epsilon_total, budget.epsilon_spent + noise_epsilon)
+        budget.delta_spent = min(budget.delta_total, budget.delta_spent + noise_delta)
+        budget.save(update_fields=["epsilon_spent", "delta_spent"])
+    _audit(actor, "release.propose", release)
+    return release
+
+
+def release_propose_table(
+    *,
+    actor: StaffUser,
+    rows: str,
+    columns: str | None,
+    filters: AnalyticsFilters,
+    mechanism: str = NoiseMechanism.NONE,
+    epsilon: float | None = None,
+    delta: float | None = None,
+) -> Release:
+    """Count ``rows`` by ``columns`` over the coded facts and propose the table (see
+    ``release_propose_counts`` for what it returns and raises)."""
+    table = crosstab(rows=rows, columns=columns, filters=filters)
+    return release_propose_counts(
+        actor=actor,
+        table=table,
+        filters=filters.as_query(),
+        mechanism=mechanism,
+        epsilon=epsilon,
+        delta=delta,
+        contributions=contributions_bound(rows, columns),
+    )
+
+
+@transaction.atomic
+def release_propose_open_data(*, actor: StaffUser) -> Release:
+    """Propose the coded incident records, anonymised (``opendata``). Raises ``NotAllowed`` unless ``actor``
+    is an analyst and ``EmptyRelease`` when no record survives the small-cell rules."""
+    _require(actor, Role.ANALYST)
+    threshold = settings.LONGARM_DISCLOSURE_THRESHOLD
+    data = anonymised_records(stored_facts(), threshold=threshold)
+    if not data.records:
+        raise EmptyRelease
+    release = Release.objects.create(
+        kind=ReleaseKind.OPEN_DATA,
+        threshold=threshold,
+        content={
+            "schema": SCHEMA,
+            "threshold": threshold,
+            "fields": list(FIELDS),
+            "records": data.records,
+        },
+        proposed_by=actor,
+        proposed_at=timezone.now(),
+    )
+    _audit(actor, "release.propose", release)
+    return release
+
+
+@transaction.atomic
+def release_decide(*, actor: StaffUser, release_id: int, approve: bool) -> Release:
+    """Approve or reject a proposed release. Returns it; raises ``NotAllowed`` unless ``actor`` is an
+    administrator and ``NotPending`` if it was already decided."""
+    _require(actor, Role.ADMIN)
+    release = Release.objects.select_for_update().get(pk=release_id)
+    if release.status != ReleaseStatus.PROPOSED:
+        raise NotPending
+    release.status = ReleaseStatus.APPROVED if approve else ReleaseStatus.REJECTED
+    release.decided_by = actor
+    release.decided_at = timezone.now()
+    release.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit(actor, "release.approve" if approve else "release.reject", release)
+    return release
+
+
+@transaction.atomic
+def release_withdraw(*, actor: StaffUser, release_id: int) -> Release:
+    """Take an approved release off the public page. Raises ``NotAllowed`` unless ``actor`` is an
+    administrator and ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
+    _require(actor, Role.ADMIN)
+    release = Release.objects.select_for_update().get(pk=release_id)
+    if release.status != ReleaseStatus.APPROVED:
+        raise NotPending
+    release.status = ReleaseStatus.WITHDRAWN
+    release.save(update_fields=["status"])
+    _audit(actor, "release.withdraw", release)
+    return release
+
+
+@transaction.atomic
+def release_download_record(*, actor: StaffUser, release: Release, file_format: str) -> None:
+    """Audit a staff member's download of a release's file."""
+    _audit(actor, f"release.download:{file_format}", release)
+
+
+def remaining_epsilon(budget: PrivacyBudget) -> float:
+    return max(0.0, budget.epsilon_total - budget.epsilon_spent)
