@@ -1,0 +1,34 @@
+"""Chinese characters: Traditional to Simplified (OpenCC) and readings in pinyin (pypinyin)."""
+
+import functools
+import re
+
+import opencc
+from pypinyin import Style, lazy_pinyin, pinyin
+
+# CJK Unified Ideographs with extensions A-H (NFKC has already mapped compatibility ideographs).
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U000323af]")
+
+
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as Simplified (張偉 → 张伟, 粵 → 粤); Simplified text is left unchanged.
+    The conversion is many-to-one, so converting both sides to Simplified is what makes them meet."""
+    if not HAN.search(text):
+        return text
+    return str(_t2s().convert(text))
+
+
+def readings(text: str) -> list[str]:
+    """The toneless pinyin of each character in context (``ü`` as ``v``, as pypinyin writes it)."""
+    return [syllable for syllable in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if syllable]
+
+
+def alternative_readings(char: str) -> list[str]:
+    """Every toneless reading pypinyin knows for one character (heteronyms: 乐 le/yue)."""
+    found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return list(dict.fromkeys(found[0])) if found else []

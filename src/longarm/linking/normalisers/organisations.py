@@ -1,0 +1,189 @@
+"""Organisations: the agencies that pressure people (a county public security bureau, its Domestic
+Security Protection unit 国保, a United Front Work Department), named in Chinese or English, in full or
+abbreviated.
+
+A name is read as *place + administrative level + agency*: 疏附县公安局, "Shufu County Public Security
+Bureau" and "Shufu County PSB" all become ``shufu|county|psb``. The agency names and abbreviations, the
+level words and a few English place names that are not the pinyin of the Chinese name (Kashgar = 喀什
+kashi) are data, in ``linking/data/organisations.toml``. The place is the pinyin of the Chinese place name
+(or the English words), so the two languages meet; when several places are named (喀什地区疏附县) the most
+local one counts, and when several agencies are named (公安局国保大队) the most specific unit does.
+
+A name without a level ("Shufu PSB") is expanded to every level, so it meets the county and the city
+bureau of that place, while those two do not meet each other. A name in which no agency is recognised
+keeps its folded text in the scheme ``organisation:text``, so it still matches itself. All keys are weak.
+"""
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from longarm.linking.normalisers.han import HAN, readings, to_simplified
+from longarm.linking.normalisers.text import nfkc
+
+_DATA = Path(__file__).resolve().parent.parent / "data" / "organisations.toml"
+# From the most local to the most general; a name's place is the one with the most local level.
+LEVELS = ("village", "town", "district", "county", "city", "prefecture", "region", "province")
+_ENGLISH_WORD = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    agencies_zh: list[tuple[str, str, int]]  # (name, code, rank), longest name first
+    agencies_en: list[tuple[tuple[str, ...], str, int]]
+    levels_zh: list[tuple[str, str]]
+    levels_en: list[tuple[tuple[str, ...], str]]
+    ethnic_zh: tuple[str, ...]
+    ethnic_en: frozenset[str]
+    ignored_zh: tuple[str, ...]
+    ignored_en: frozenset[str]
+    places: dict[str, str]
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(_ENGLISH_WORD.findall(phrase.replace("-", " ")))
+
+
+@functools.cache
+def _vocabulary() -> _Vocabulary:
+    data: dict[str, Any] = tomllib.loads(_DATA.read_text(encoding="utf-8"))
+    agencies_zh = [
+        (to_simplified(name), agency["code"], agency["rank"])
+        for agency in data["agency"]
+        for name in agency["zh"]
+    ]
+    agencies_en = [
+        (_words(name), agency["code"], agency["rank"]) for agency in data["agency"] for name in agency["en"]
+    ]
+    levels_zh = [(name, level) for level, names in data["levels"].items() for name in names["zh"]]
+    levels_en = [(_words(name), level) for level, names in data["levels"].items() for name in names["en"]]
+    words = data["words"]
+    return _Vocabulary(
+        agencies_zh=sorted(agencies_zh, key=lambda item: -len(item[0])),
+        agencies_en=sorted(agencies_en, key=lambda item: -len(item[0])),
+        levels_zh=sorted(levels_zh, key=lambda item: -len(item[0])),
+        levels_en=sorted(levels_en, key=lambda item: -len(item[0])),
+        ethnic_zh=tuple(sorted(words["ethnic_zh"], key=len, reverse=True)),
+        ethnic_en=frozenset(words["ethnic_en"]),
+        ignored_zh=tuple(sorted(words["ignored_zh"], key=len, reverse=True)),
+        ignored_en=frozenset(words["ignored_en"]),
+        places=dict(data["places"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    place: str
+    level: str | None
+    agency: str
+
+
+def _chinese(text: str) -> _Reading | None:
+    vocabulary = _vocabulary()
+    found: list[tuple[int, str, int]] = []  # (position, code, rank)
+    position = 0
+    while position < len(text):
+        for name, code, rank in vocabulary.agencies_zh:
+            if text.startswith(name, position):
+                found.append((position, code, rank))
+                position += len(name)
+                break
+        else:
+            position += 1
+    if not found:
+        return None
+    agency = max(found, key=lambda item: item[2])[1]
+    prefix = text[: found[0][0]].removesuffix("的")
+    for word in vocabulary.ignored_zh:
+        prefix = prefix.replace(word, "")
+    for word in vocabulary.ethnic_zh:
+        prefix = prefix.replace(word, "")
+    # A place name has at least two characters (疏附县, 杭州市), which keeps 州 in 杭州 part of the name.
+    level_names = "|".join(re.escape(name) for name, _ in vocabulary.levels_zh)
+    segments = re.findall(rf"(.{{2,}}?)({level_names})", prefix)
+    level_of = dict(vocabulary.levels_zh)
+    places: list[tuple[str, str | None]] = [(place, level_of[name]) for place, name in segments]
+    rest = re.sub(rf"(.{{2,}}?)({level_names})", "", prefix)
+    if rest:
+        places.append((rest, None))
+    if not places:
+        return _Reading(place="", level=None, agency=agency)
+    place, level = _most_local(places)
+    return _Reading(place="".join(readings(place)), level=level, agency=agency)
+
+
+def _most_local(places: list[tuple[str, str | None]]) -> tuple[str, str | None]:
+    with_level = [item for item in places if item[1] is not None]
+    if not with_level:
+        return places[-1]
+    return min(with_level, key=lambda item: LEVELS.index(item[1] or ""))
+
+
+def _match_phrase(
+    words: list[str], index: int, phrases: list[tuple[tuple[str, ...], str]]
+) -> tuple[int, str]:
+    for phrase, code in phrases:
+        if tuple(words[index : index + len(phrase)]) == phrase:
+            return len(phrase), code
+    return 0, ""
+
+
+def _english(text: str) -> _Reading | None:
+    vocabulary = _vocabulary()
+    folded = "".join(char for char in unicodedata.normalize("NFKD", text.casefold()) if ord(char) < 128)
+    words = [word.strip("'") for word in _ENGLISH_WORD.findall(folded.replace("-", " "))]
+    agency_phrases = [(phrase, code) for phrase, code, _ in vocabulary.agencies_en]
+    rank_of = {code: rank for _, code, rank in vocabulary.agencies_en}
+    agencies: list[str] = []
+    places: list[tuple[str, str | None]] = []
+    pending: list[str] = []
+    index = 0
+    while index < len(words):
+        length, code = _match_phrase(words, index, agency_phrases)
+        if length:
+            agencies.append(code)
+            index += length
+            continue
+        length, level_code = _match_phrase(words, index, vocabulary.levels_en)
+        if length:
+            if pending:
+                places.append(("".join(pending), level_code))
+                pending = []
+            index += length
+            continue
+        word = words[index]
+        if word not in vocabulary.ignored_en and word not in vocabulary.ethnic_en:
+            pending.append(vocabulary.places.get(word, word))
+        index += 1
+    if not agencies:
+        return None
+    if pending:
+        places.append(("".join(pending), None))
+    agency = max(agencies, key=lambda code: rank_of[code])
+    if not places:
+        return _Reading(place="", level=None, agency=agency)
+    place, level = _most_local(places)
+    return _Reading(place=place, level=level, agency=agency)
+
+
+def _text_form(text: str) -> str:
+    folded = "".join(
+        char for char in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(char)
+    )
+    return "".join(char for char in folded if char.isalnum())
+
+
+def organisation_forms(value: str) -> list[tuple[str, str]]:
+    """The (scheme, form) pairs of an organisation's name; see the module docstring."""
+    text = to_simplified(nfkc(value).strip())
+    reading = _chinese(re.sub(r"\s+", "", text)) if HAN.search(text) else _english(text)
+    if reading is None:
+        form = _text_form(text)
+        return [("organisation:text", form)] if form else []
+    if reading.level is not None or not reading.place:
+        return [("organisation", f"{reading.place}|{reading.level or ''}|{reading.agency}")]
+    return [("organisation", f"{reading.place}|{level}|{reading.agency}") for level in LEVELS]

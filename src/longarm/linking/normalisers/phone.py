@@ -1,0 +1,80 @@
+"""Phone numbers: E.164 (ITU-T E.164, ``+8613800138000``), the one form in which a number is written the
+same way from every country.
+
+What meets: ``+86``, ``0086`` and the host country's own international prefix (``010 86`` in Japan,
+``011 86`` in North America, which ``phonenumbers`` strips for that region); spaces, dashes, dots,
+slashes and parentheses (including ``+44 (0)20``); full-width digits and ``＋``.
+
+Numbers typed without a country code are the hard part. The reporter lives abroad (``region`` is their
+host country, e.g. JP or GB), while the numbers that threaten them are mostly Chinese. Both readings are
+tried:
+
+- the host region's, because a local number (a Japanese ``090-…``) is written without a country code;
+- China's, because a Chinese mobile (``138 0013 8000``) is usually written without ``+86`` by people who
+  only ever dial it from China.
+
+A reading counts only when ``phonenumbers`` says the number is *valid* (a real allocated range), not merely
+possible. If exactly one reading is valid it is the key. If both are valid, both become keys: a Chinese
+mobile such as ``150 1234 5678`` is also a valid North American long-distance number (``1 501 …``), and
+a London number ``020 7946 0000`` is also a valid Guangzhou landline, so neither reading can be ruled
+out; emitting both lets the number link with whichever it really is, and a caseworker confirms the
+link. The price is a possible false link when the *other* reading also occurs in another case, which
+needs the same ten digits in two countries — accepted, because links are reviewed and a missed link
+costs more. Without a region China is the only default. When no reading is valid the number keeps its
+digits (with a leading ``+`` if it had one), so that it still links with itself typed the same way.
+"""
+
+import re
+
+import phonenumbers
+
+from longarm.linking.normalisers.text import fold
+
+# The home country whose numbers diaspora reporters most often write without a country code.
+HOME_REGION = "CN"
+
+_NOT_DIGITS = re.compile(r"[^0-9+]")
+# "(0)" after a country code is the British/European way of showing the trunk prefix not to dial abroad.
+_TRUNK_IN_PARENTHESES = re.compile(r"^(\+\d{1,3})\s*\(0\)")
+# Labels typed in front of a number.
+_LABEL = re.compile(r"^(?:tel|phone|mobile|mob|电话|電話|手机|手機|手机号|手機號|号码|號碼)[.:：\s]*")
+
+
+def _clean(value: str) -> str:
+    text = _LABEL.sub("", fold(value))
+    text = _TRUNK_IN_PARENTHESES.sub(r"\1", text.replace("\uff0b", "+"))
+    text = _NOT_DIGITS.sub("", text)
+    # "00" is the international prefix in most of the world and how people write "+" without a "+" key.
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    return text
+
+
+def _valid_e164(text: str, region: str | None) -> str | None:
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_forms(value: str, *, region: str | None = None) -> list[str]:
+    """The E.164 forms of a phone number: one for a number with its country code, one per valid
+    reading (host region, then China) for a number without, or its bare digits if no reading is valid."""
+    text = _clean(value)
+    if not text.strip("+"):
+        return []
+    if text.startswith("+"):
+        international = _valid_e164(text, None)
+        return [international or text]
+    forms: list[str] = []
+    host = region.upper() if region else None
+    for candidate_region in (host, HOME_REGION):
+        if candidate_region is None:
+            continue
+        e164 = _valid_e164(text, candidate_region)
+        if e164 is not None and e164 not in forms:
+            forms.append(e164)
+    return forms or [text]

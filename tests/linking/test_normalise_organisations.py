@@ -1,0 +1,83 @@
+import pytest
+
+from longarm.linking.keys import match_keys
+from longarm.linking.normalisers.organisations import organisation_forms
+from tests.linking._meet import meet
+
+SHUFU_PSB = [
+    "疏附县公安局",
+    "疏附縣公安局",
+    "喀什地区疏附县公安局",
+    "Shufu County Public Security Bureau",
+    "Shufu County PSB",
+    "Public Security Bureau of Shufu County",
+    "shufu county psb",
+]
+
+
+@pytest.mark.parametrize("a", SHUFU_PSB)
+@pytest.mark.parametrize("b", SHUFU_PSB)
+def test_a_county_psb_meets_in_chinese_english_and_abbreviated(a: str, b: str) -> None:
+    assert meet("organisation", a, b)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "疏附县公安局国保大队",
+        "疏附县国保",
+        "疏附县公安局国内安全保卫大队",
+        "Shufu County PSB Domestic Security Protection Brigade",
+        "Domestic Security Protection, Shufu County Public Security Bureau",
+        "Shufu County Guobao",
+    ],
+)
+def test_the_domestic_security_unit_is_the_organisation_named(typed: str) -> None:
+    assert organisation_forms(typed) == [("organisation", "shufu|county|guobao")]
+
+
+def test_a_name_without_level_meets_each_level_but_levels_do_not_meet_each_other() -> None:
+    assert meet("organisation", "Hotan PSB", "和田县公安局")
+    assert meet("organisation", "Hotan PSB", "和田市公安局")
+    assert not meet("organisation", "和田县公安局", "和田市公安局")
+
+
+def test_english_exonyms_meet_the_pinyin_of_the_chinese_place() -> None:
+    assert meet("organisation", "Kashgar City Public Security Bureau", "喀什市公安局")
+    assert meet("organisation", "Urumqi Municipal PSB", "乌鲁木齐市公安局")
+
+
+def test_ethnic_designations_in_place_names_do_not_count() -> None:
+    assert meet(
+        "organisation",
+        "新疆维吾尔自治区公安厅",
+        "Xinjiang Uyghur Autonomous Region Public Security Department",
+    )
+    assert meet("organisation", "新疆维吾尔自治区公安厅", "Xinjiang Region PSB")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("疏附县公安局", "疏勒县公安局"),
+        ("疏附县公安局", "疏附县国保"),
+        ("疏附县公安局", "疏附县派出所"),
+        ("Shufu County PSB", "Shule County PSB"),
+        ("国保", "疏附县国保"),
+        ("United Front Work Department", "Ministry of State Security"),
+    ],
+)
+def test_other_places_and_other_agencies_stay_apart(a: str, b: str) -> None:
+    assert not meet("organisation", a, b)
+
+
+def test_national_bodies_meet_by_their_abbreviations() -> None:
+    assert meet("organisation", "中央统战部", "UFWD")
+    assert meet("organisation", "公安部", "Ministry of Public Security")
+    assert meet("organisation", "國保", "Domestic Security Protection")
+
+
+def test_an_unrecognised_organisation_still_matches_itself() -> None:
+    assert organisation_forms("Acme Trading Ltd.") == [("organisation:text", "acmetradingltd")]
+    assert meet("organisation", "Acme Trading Ltd.", "ACME trading ltd")
+    assert {key.strength for key in match_keys("organisation", "疏附县公安局")} == {"weak"}

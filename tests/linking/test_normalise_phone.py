@@ -1,0 +1,78 @@
+import pytest
+
+from longarm.linking.keys import match_keys
+from longarm.linking.normalise import normalise
+from longarm.linking.normalisers.phone import phone_forms
+from tests.linking._meet import meet
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+86 138 0013 8000",
+        "+86-138-0013-8000",
+        "0086 138 0013 8000",
+        "＋８６ １３８ ００１３ ８０００",
+        "+86 (138) 0013.8000",
+        "(+86) 13800138000",
+        "tel: +86 138/0013/8000",
+        "手机：+86 138 0013 8000",
+    ],
+)
+def test_phone_numbers_typed_differently_reach_the_same_e164_form(typed: str) -> None:
+    assert phone_forms(typed) == ["+8613800138000"]
+
+
+@pytest.mark.parametrize("region", ["JP", "GB", "DE", "jp", None])
+def test_a_chinese_mobile_without_country_code_is_read_as_chinese_from_abroad(region: str | None) -> None:
+    assert phone_forms("138 0013 8000", region=region) == ["+8613800138000"]
+
+
+def test_the_host_countrys_international_prefix_is_understood() -> None:
+    assert phone_forms("010 86 138 0013 8000", region="JP") == ["+8613800138000"]
+    assert phone_forms("011 86 138 0013 8000", region="US") == ["+8613800138000"]
+
+
+def test_a_local_number_is_read_in_the_host_country() -> None:
+    assert meet("phone", "07911 123456", "+44 7911 123456", region_a="GB")
+    assert meet("phone", "+44 (0)20 7946 0000", "020 7946 0000", region_b="GB")
+
+
+def test_a_number_valid_in_both_the_host_country_and_china_keeps_both_readings() -> None:
+    # 150 1234 5678 is a Chinese mobile and also a US long-distance number (1 501 234 5678).
+    assert phone_forms("150 1234 5678", region="US") == ["+15012345678", "+8615012345678"]
+    assert meet("phone", "150 1234 5678", "+86 150 1234 5678", region_a="US")
+    assert meet("phone", "150 1234 5678", "+1 501 234 5678", region_a="US")
+
+
+def test_a_japanese_mobile_also_reads_as_a_xinjiang_landline() -> None:
+    # 090 is a Japanese mobile prefix and 0901 the area code of Tacheng (塔城), Xinjiang.
+    assert phone_forms("090-1234-5678", region="JP") == ["+819012345678", "+869012345678"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("+86 138 0013 8000", "+86 138 0013 8001"),
+        ("+86 138 0013 8000", "+86 139 0013 8000"),
+        ("+86 138 0013 8000", "+81 138 0013 8000"),
+        ("138 0013 8000", "138 0031 8000"),
+    ],
+)
+def test_numbers_one_digit_or_country_apart_never_meet(a: str, b: str) -> None:
+    assert not meet("phone", a, b)
+
+
+def test_an_invalid_number_still_matches_itself_typed_the_same_way() -> None:
+    assert phone_forms("12-34-5") == ["12345"]
+    assert meet("phone", "12 34 5", "12-34-5")
+
+
+def test_phone_keys_are_strong_and_blank_numbers_give_none() -> None:
+    assert {key.strength for key in match_keys("phone", "+86 138 0013 8000")} == {"strong"}
+    assert match_keys("phone", " - ( ) ") == []
+
+
+def test_normalise_gives_the_first_key_for_single_index_callers() -> None:
+    assert normalise("phone", "0086-138-0013-8000") == "+8613800138000"
+    assert normalise("phone", "138 0013 8000", region="JP") == "+8613800138000"
