@@ -7,6 +7,7 @@ from longarm.api.routes import api_urls
 urlpatterns = [
     path("console/", include("longarm.cases.urls")),
     path("console/evidence/", include("longarm.evidence.urls")),
+    path("console/linking/", include("longarm.linking.urls")),
     path("console/", include("longarm.accounts.urls")),
     path("console/audit/", include("longarm.audit.urls")),
     path("console/tokens/", include("longarm.api.urls")),

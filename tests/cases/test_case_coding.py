@@ -6,8 +6,8 @@ from django.urls import reverse
 from longarm.cases.coding.services import PersonInput, person_create
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.models import Identifier, Incident, Involvement, Person, PersonRole
-from longarm.core.keyring import current_keyring
 from longarm.crypto.blind_index import blind_index
+from longarm.linking.index import current_linking_key
 from tests.cases.helpers import approve_identity, console, opened_case, private_key
 from tests.conftest import Cast
 
@@ -144,7 +144,7 @@ def test_identifiers_are_encrypted_with_a_blind_index_of_their_normal_form(cast:
     identifier = Identifier.objects.get()
     assert b"138" not in bytes(identifier.ciphertext)
     assert bytes(identifier.blind_index) == blind_index(
-        current_keyring().index_key, "phone", "+8613800138000"
+        current_linking_key().key, "phone", "+8613800138000"
     )
     assert "+86 138-0013-8000" in staff.get(reverse("cases:case", args=[case.public_id])).content.decode()
     staff.post(reverse("cases:identifier_delete", args=[case.public_id, identifier.public_id]))

@@ -34,12 +34,15 @@ from longarm.cases.services import case_record_read
 from longarm.crypto.envelopes import unseal
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
+from longarm.linking.selectors import CaseLinking, IdentifierLinks, case_linking, identifier_links
 
 
 @dataclass(frozen=True)
 class IdentifierView:
     identifier: Identifier
     value: str
+    # Other cases sharing a match key with it; None when there are none.
+    links: IdentifierLinks | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class CaseFile:
     unattached_identifiers: list[IdentifierView]
     notes: list[NoteView]
     timeline: list[TimelineEntry]
+    linking: CaseLinking | None = None
 
 
 def incident_date_label(incident: Incident) -> str:
@@ -115,13 +119,17 @@ def _day_key(day: date) -> tuple[int, int, int, int]:
     return (day.year, day.month, day.day, 1)
 
 
-def _persons(case: Case, keys: CaseKeys) -> tuple[list[PersonView], list[IdentifierView]]:
+def _persons(
+    case: Case, keys: CaseKeys, links: dict[int, IdentifierLinks]
+) -> tuple[list[PersonView], list[IdentifierView]]:
     identifiers: dict[int | None, list[IdentifierView]] = {}
     for identifier in case.identifiers.order_by("kind", "id"):
         value = decrypt_json(
             keys.data, identifier.ciphertext, context=identifier_context(case.public_id, identifier.public_id)
         )["value"]
-        identifiers.setdefault(identifier.person_id, []).append(IdentifierView(identifier, value))
+        identifiers.setdefault(identifier.person_id, []).append(
+            IdentifierView(identifier, value, links.get(identifier.pk))
+        )
     persons = []
     for person in case.persons.all():
         identity = None
@@ -256,7 +264,7 @@ def case_file(*, case: Case, user: StaffUser, private_key: bytes, keys: CaseKeys
         )
         for note in case.notes.select_related("author")
     ]
-    persons, unattached = _persons(case, keys)
+    persons, unattached = _persons(case, keys, identifier_links(case=case, user=user))
     incidents = _incidents(case, keys)
     return CaseFile(
         case=case,
@@ -271,6 +279,7 @@ def case_file(*, case: Case, user: StaffUser, private_key: bytes, keys: CaseKeys
         unattached_identifiers=unattached,
         notes=notes,
         timeline=_timeline(case, incidents, notes),
+        linking=case_linking(case=case),
     )
 
 

@@ -32,6 +32,7 @@ from longarm.cases.referrals.contexts import details_context, event_context, ide
 from longarm.cases.services import case_members, case_open
 from longarm.evidence.keys import evidence_keys_share
 from longarm.intake.models import KeyKind, Report
+from longarm.linking.services import case_merged
 from longarm.taxonomy.vocabularies import URGENCIES
 
 # What a case owns besides its content: deleted with the merged case once its content has moved.
@@ -194,6 +195,7 @@ def case_merge(*, actor: StaffUser, private_key: bytes, target: Case, source: Ca
     target.due_on = min(due) if due else None
     target.do_not_remove = target.do_not_remove or source.do_not_remove
     target.save(update_fields=["summary_ciphertext", "urgency", "due_on", "do_not_remove"])
+    case_merged(source=source, target=target)
     if _left_behind(source):
         # Content of a kind this merge does not know how to re-encrypt: refuse rather than destroy it.
         raise NotAllowed

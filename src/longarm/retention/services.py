@@ -22,6 +22,7 @@ from longarm.cases.models import Case, CaseKey
 from longarm.evidence.models import EvidenceBlob, EvidenceKey
 from longarm.evidence.storage import delete_blob
 from longarm.intake.models import Report, SealedKey
+from longarm.linking.services import case_removed, linked_cases
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ def case_shred(*, case: Case) -> None:
     for report in Report.objects.filter(case_link__case=case):
         report_shred(report=report)
     CaseKey.objects.filter(case=case).delete()
+    neighbours = linked_cases({case.pk})
     case.delete()
+    case_removed(neighbours=neighbours)
     audit_append(
         actor=None,
         actor_kind=ActorKind.SYSTEM,

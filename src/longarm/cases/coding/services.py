@@ -30,9 +30,7 @@ from longarm.cases.models import (
     Person,
     PersonRole,
 )
-from longarm.core.keyring import current_keyring
-from longarm.crypto.blind_index import blind_index
-from longarm.linking.normalise import normalise
+from longarm.linking.services import identifier_keys_removed, identifier_keys_store
 
 # Whose names are identity (custodians only) rather than case content.
 IDENTITY_ROLES = frozenset({PersonRole.REPORTER, PersonRole.RELATIVE})
@@ -191,22 +189,18 @@ def identifier_add(
     value: str,
     person: Person | None = None,
 ) -> Identifier:
-    """Store an identifier as ciphertext with the blind index of its normal form (for linking); returns it.
+    """Store an identifier as ciphertext with the blind indexes of its match keys (for linking); returns it.
     Raises ``NoAccess`` without the case data key and ``NotAllowed`` for a person of another case."""
     if person is not None and person.case_id != case.pk:
         raise NotAllowed
-    identifier = Identifier(
-        case=case,
-        person=person,
-        kind=kind,
-        blind_index=blind_index(current_keyring().index_key, kind, normalise(kind, value)),
-    )
+    identifier = Identifier(case=case, person=person, kind=kind)
     identifier.ciphertext = encrypt_json(
         _data_key(actor, private_key, case),
         {"value": value},
         context=identifier_context(case.public_id, identifier.public_id),
     )
     identifier.save()
+    identifier_keys_store(identifier=identifier, value=value)
     _audit(actor, f"identifier.create:{kind}", case)
     return identifier
 
@@ -215,4 +209,5 @@ def identifier_add(
 def identifier_delete(*, actor: StaffUser, identifier: Identifier) -> None:
     case = identifier.case
     identifier.delete()
+    identifier_keys_removed(case=case)
     _audit(actor, "identifier.delete", case)

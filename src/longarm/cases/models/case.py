@@ -196,6 +196,7 @@ class Involvement(models.Model):
 class IdentifierKind(models.TextChoices):
     PHONE = "phone", _("Phone number")
     WECHAT = "wechat", _("WeChat ID")
+    QQ = "qq", _("QQ number")
     BADGE = "badge", _("Badge or police ID number")
     EMAIL = "email", _("E-mail address")
     NAME = "name", _("Name")

@@ -1,0 +1,110 @@
+"""Linking identifiers across cases without plaintext (DESIGN §3): one blind index per match key, the
+clusters they form, the links caseworkers confirmed or rejected, and requests for access to linked cases."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Strength(models.TextChoices):
+    STRONG = "strong", _("Strong")
+    WEAK = "weak", _("Weak (a suggestion only)")
+
+
+class IdentifierKey(models.Model):
+    """One match key of one identifier, as a blind index under the linking key of ``key_version``.
+
+    ``case`` repeats the identifier's case so that "which cases share this index" is one index scan; the
+    merge hook keeps it in step, and both foreign keys cascade so no key outlives its identifier.
+    """
+
+    identifier = models.ForeignKey("cases.Identifier", on_delete=models.CASCADE, related_name="match_keys")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="match_keys")
+    # The match key's scheme ("phone", "name:pinyin"): what kind of value, never the value.
+    scheme = models.CharField(max_length=24)
+    strength = models.CharField(max_length=6, choices=Strength.choices)
+    blind_index = models.BinaryField(max_length=16)
+    key_version = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["blind_index", "case"]),
+            models.Index(fields=["key_version"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} key of {self.identifier_id}"
+
+
+class ClusterMembership(models.Model):
+    """The cluster a case belongs to: the smallest case id of its connected component over strong (and
+    confirmed) shared keys. Cases linked to no other case have no row."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="cluster_membership")
+    cluster = models.PositiveBigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} in {self.cluster}"
+
+
+class Decision(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LinkReview(models.Model):
+    """A caseworker's decision on a suggested link: two cases (``low`` has the smaller id) and the blind
+    index they share. A rejected link is never suggested again and never joins a cluster."""
+
+    low = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="link_reviews_low")
+    high = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="link_reviews_high")
+    blind_index = models.BinaryField(max_length=16)
+    key_version = models.PositiveIntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high", "blind_index"], name="link_review_once"),
+            models.CheckConstraint(condition=models.Q(low__lt=models.F("high")), name="link_review_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.low_id}-{self.high_id}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a holder of the case")
+    GRANTED = "granted", _("Granted")
+    DECLINED = "declined", _("Declined")
+
+
+class AccessRequest(models.Model):
+    """A request to hold a case that shares a key with a case the requester holds."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="access_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The requester's case that links to ``case``: the reason they may ask.
+    because_of = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="access_requests_made"
+    )
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "requester"],
+                condition=models.Q(status="pending"),
+                name="access_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester_id} asks for {self.case_id}: {self.status}"

@@ -1,0 +1,231 @@
+"""Writes of the linking app: match keys stored with every identifier, the hooks that keep them in step with
+identifiers and cases, caseworkers' decisions on suggested links, and requests for access to linked cases.
+Every write runs in one transaction with its audit event; no value is ever logged or stored in clear."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from longarm.accounts.models import CONTENT_ROLES, StaffUser
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.keys import has_case_key
+from longarm.cases.models import Case, CaseKeyKind, Identifier
+from longarm.cases.services import case_grant
+from longarm.linking.clusters import clusters_update
+from longarm.linking.exceptions import AlreadyDecided, NotLinked, RequestNotAllowed
+from longarm.linking.index import (
+    case_region,
+    current_linking_key,
+    indexed_keys,
+    key_rows,
+    primary_index,
+)
+from longarm.linking.models import (
+    AccessRequest,
+    ClusterMembership,
+    Decision,
+    IdentifierKey,
+    LinkReview,
+    RequestStatus,
+)
+
+
+def _audit(actor: StaffUser | None, action: str, case: Case) -> None:
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF if actor else ActorKind.SYSTEM,
+        action=action,
+        object_type="case",
+        object_id=str(case.public_id),
+    )
+
+
+@transaction.atomic
+def identifier_keys_store(*, identifier: Identifier, value: str) -> list[IdentifierKey]:
+    """Index a just-saved identifier: its blind index and one row per match key, under the current linking
+    key; then the clusters of its case are updated. Called in ``identifier_add``'s transaction, which audits.
+    Returns the stored keys."""
+    key = current_linking_key()
+    keys = indexed_keys(kind=identifier.kind, value=value, region=case_region(identifier.case), key=key)
+    identifier.blind_index = primary_index(kind=identifier.kind, keys=keys, key=key)
+    identifier.save(update_fields=["blind_index"])
+    IdentifierKey.objects.filter(identifier=identifier).delete()
+    rows = IdentifierKey.objects.bulk_create(key_rows(identifier=identifier, keys=keys, version=key.version))
+    clusters_update([identifier.case_id])
+    return rows
+
+
+def identifier_keys_removed(*, case: Case) -> None:
+    """After an identifier of ``case`` was deleted (its keys went with it, by cascade): its cluster may
+    have split."""
+    clusters_update([case.pk])
+
+
+def linked_cases(case_ids: set[int]) -> set[int]:
+    """Cases sharing any key with ``case_ids`` (outside them)."""
+    indexes = IdentifierKey.objects.filter(case_id__in=case_ids).values("blind_index")
+    return set(
+        IdentifierKey.objects.filter(blind_index__in=indexes)
+        .exclude(case_id__in=case_ids)
+        .values_list("case_id", flat=True)
+    )
+
+
+def case_merged(*, source: Case, target: Case) -> None:
+    """Move ``source``'s linking records to ``target`` before ``source`` is deleted by a merge (in its
+    transaction): keys follow their identifiers, reviews and requests follow the case, and a review or
+    request that would now be about ``target`` and itself is dropped."""
+    IdentifierKey.objects.filter(case=source).update(case=target)
+    for review in LinkReview.objects.filter(low=source) | LinkReview.objects.filter(high=source):
+        other = review.high_id if review.low_id == source.pk else review.low_id
+        review_exists = LinkReview.objects.filter(
+            low_id=min(other, target.pk), high_id=max(other, target.pk), blind_index=review.blind_index
+        ).exists()
+        if other == target.pk or review_exists:
+            review.delete()
+            continue
+        review.low_id, review.high_id = min(other, target.pk), max(other, target.pk)
+        review.save(update_fields=["low", "high"])
+    AccessRequest.objects.filter(because_of=source).update(because_of=target)
+    for request in AccessRequest.objects.filter(case=source):
+        pending = AccessRequest.objects.filter(
+            case=target, requester_id=request.requester_id, status=RequestStatus.PENDING
+        )
+        if request.status == RequestStatus.PENDING and pending.exists():
+            request.delete()
+        else:
+            request.case = target
+            request.save(update_fields=["case"])
+    AccessRequest.objects.filter(case=target, because_of=target).delete()
+    ClusterMembership.objects.filter(case=source).delete()
+    clusters_update([target.pk])
+
+
+def case_removed(*, neighbours: set[int]) -> None:
+    """After a case was deleted (shredded): the clusters it was in may have split."""
+    if neighbours:
+        clusters_update(neighbours)
+
+
+def _shared_indexes(identifier: Identifier, other: Case) -> list[tuple[bytes, int]]:
+    version = current_linking_key().version
+    mine = IdentifierKey.objects.filter(identifier=identifier, key_version=version).values("blind_index")
+    return [
+        (bytes(index), key_version)
+        for index, key_version in IdentifierKey.objects.filter(
+            case=other, blind_index__in=mine, key_version=version
+        )
+        .values_list("blind_index", "key_version")
+        .distinct()
+    ]
+
+
+@transaction.atomic
+def link_review(
+    *, actor: StaffUser, identifier: Identifier, other: Case, decision: Decision
+) -> list[LinkReview]:
+    """Confirm or reject the link between ``identifier``'s case and ``other`` on the keys they share; the
+    actor holds both cases (the callers' selectors check). Returns the reviews; raises ``NotLinked`` when
+    they share no key. Clusters of both cases are updated: a confirmed weak link joins them, a rejected
+    link never does."""
+    shared = _shared_indexes(identifier, other)
+    if not shared or other.pk == identifier.case_id:
+        raise NotLinked
+    low, high = min(identifier.case_id, other.pk), max(identifier.case_id, other.pk)
+    reviews = []
+    for index, version in shared:
+        review, _ = LinkReview.objects.update_or_create(
+            low_id=low,
+            high_id=high,
+            blind_index=index,
+            defaults={
+                "key_version": version,
+                "decision": decision,
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+            },
+        )
+        reviews.append(review)
+    for case in (identifier.case, other):
+        _audit(actor, f"link.{decision}:{identifier.kind}", case)
+    clusters_update([low, high])
+    return reviews
+
+
+@transaction.atomic
+def access_request_create(*, actor: StaffUser, identifier: Identifier) -> list[AccessRequest]:
+    """Ask for every case linked to ``identifier`` (of a case ``actor`` holds) that ``actor`` does not hold.
+    Returns the new requests (none already pending are repeated); raises ``RequestNotAllowed`` when there
+    is nothing to ask for."""
+    if actor.role not in CONTENT_ROLES:
+        raise RequestNotAllowed
+    version = current_linking_key().version
+    mine = IdentifierKey.objects.filter(identifier=identifier, key_version=version).values("blind_index")
+    rejected = {
+        (review.low_id, review.high_id, bytes(review.blind_index))
+        for review in LinkReview.objects.filter(decision=Decision.REJECTED, key_version=version)
+    }
+    targets: set[int] = set()
+    for index, case_id in (
+        IdentifierKey.objects.filter(blind_index__in=mine, key_version=version)
+        .exclude(case_id=identifier.case_id)
+        .values_list("blind_index", "case_id")
+    ):
+        pair = (min(case_id, identifier.case_id), max(case_id, identifier.case_id), bytes(index))
+        if pair not in rejected:
+            targets.add(case_id)
+    held = set(
+        Case.objects.filter(pk__in=targets, keys__kind=CaseKeyKind.DATA, keys__staff=actor).values_list(
+            "pk", flat=True
+        )
+    )
+    pending = set(
+        AccessRequest.objects.filter(
+            case_id__in=targets, requester=actor, status=RequestStatus.PENDING
+        ).values_list("case_id", flat=True)
+    )
+    wanted = sorted(targets - held - pending)
+    if not wanted and not pending:
+        raise RequestNotAllowed
+    now = timezone.now()
+    created = AccessRequest.objects.bulk_create(
+        AccessRequest(case_id=case_id, requester=actor, because_of=identifier.case, created_at=now)
+        for case_id in wanted
+    )
+    for case in Case.objects.filter(pk__in=wanted):
+        _audit(actor, "access_request.create", case)
+    return created
+
+
+@transaction.atomic
+def access_request_decide(
+    *, actor: StaffUser, private_key: bytes, request: AccessRequest, grant: bool
+) -> AccessRequest:
+    """Grant (re-seal the case to the requester with ``case_grant``) or decline a pending request; the
+    actor holds the case. Raises ``AlreadyDecided``, and what ``case_grant`` raises (``NotAllowed`` for a
+    requester who may no longer read content, ``NoAccess``)."""
+    request = AccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RequestStatus.PENDING:
+        raise AlreadyDecided
+    if not has_case_key(case=request.case, kind=CaseKeyKind.DATA, staff=actor):
+        raise RequestNotAllowed
+    if grant:
+        case_grant(actor=actor, private_key=private_key, case=request.case, grantee=request.requester)
+    request.status = RequestStatus.GRANTED if grant else RequestStatus.DECLINED
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit(actor, f"access_request.{request.status}:{request.requester_id}", request.case)
+    return request
+
+
+@transaction.atomic
+def cluster_record_read(*, actor: StaffUser, case: Case, value_shown: bool) -> None:
+    """Audit that ``actor`` viewed the cluster of ``case`` (and, if ``value_shown``, read the shared
+    identifier's value from a case they hold)."""
+    _audit(actor, "cluster.read:value" if value_shown else "cluster.read", case)
+
+
+@transaction.atomic
+def cluster_record_export(*, actor: StaffUser, case: Case, rows: int) -> None:
+    """Audit that ``actor`` exported the coded fields of the ``rows`` cases of ``case``'s cluster."""
+    _audit(actor, f"cluster.export:{rows}", case)
