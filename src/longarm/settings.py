@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "longarm.evidence",
     "longarm.analytics",
     "longarm.analytics.publication",
+    "longarm.analytics.surveys",
     "longarm.linking",
 ]
 

@@ -35,6 +35,8 @@ REPORTER_SOURCES = (
     # Evidence uploads: the file fields of the questionnaire and the reporter's list of files.
     "evidence/forms.py",
     "evidence/templates/evidence/_reporter",
+    # A survey campaign's public page, which leads into the questionnaire.
+    "analytics/surveys/templates/surveys/intro.html",
 )
 QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_tactics", "communities")
 # Translations that may equal the English because they are names or the same word in that language.

@@ -135,6 +135,8 @@ class ReportForm(forms.Form):
     )
     attachments = evidence_files_field()
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # A survey campaign's public link key (``longarm.analytics.surveys``); a wrong one only means not counted.
+    campaign = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@ import base64
 import binascii
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import public_view
+from longarm.analytics.surveys.selectors import open_campaign_for_link
+from longarm.analytics.surveys.services import survey_response_record
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
 from longarm.crypto.errors import DecryptionError
@@ -44,7 +47,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @accepts_evidence
 def report_new(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST or None, request.FILES or None)
+    form = ReportForm(
+        request.POST or None, request.FILES or None, initial={"campaign": request.GET.get("campaign", "")}
+    )
+    campaign = open_campaign_for_link(str(form["campaign"].value() or ""))
     if request.method == "POST" and not form.is_valid() and request.FILES:
         form.add_error(
             "attachments",
@@ -54,17 +60,20 @@ def report_new(request: HttpRequest) -> HttpResponse:
         token = form.cleaned_data["submission_token"]
         if submission_token_used(request, token):
             return render(request, "intake/already_submitted.html", status=409)
-        submission = report_submit(
-            answers=form.answers(),
-            consent=Consent(form.cleaned_data["consent"]),
-            statistics_consent=form.cleaned_data["statistics_consent"],
-            language=request.LANGUAGE_CODE,
-            evidence=form.cleaned_data["attachments"],
-        )
+        with transaction.atomic():
+            submission = report_submit(
+                answers=form.answers(),
+                consent=Consent(form.cleaned_data["consent"]),
+                statistics_consent=form.cleaned_data["statistics_consent"],
+                language=request.LANGUAGE_CODE,
+                evidence=form.cleaned_data["attachments"],
+            )
+            if campaign is not None:
+                survey_response_record(campaign=campaign, report=submission.report)
         submission_token_remember(request, token)
         rights_country = rights_country_for(form.cleaned_data["host_country"])
         return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
-    return render(request, "intake/report_form.html", {"form": form})
+    return render(request, "intake/report_form.html", {"form": form, "campaign": campaign})
 
 
 def _receipt_page(

@@ -1,0 +1,163 @@
+import csv
+import json
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from longarm.accounts.access import acting_staff, public_view, staff_view
+from longarm.accounts.models import Role
+from longarm.analytics.surveys.forms import CampaignForm
+from longarm.analytics.surveys.selectors import (
+    CampaignResults,
+    campaign_for_link,
+    campaign_for_staff,
+    campaign_results,
+    campaigns_for_staff,
+)
+from longarm.analytics.surveys.services import (
+    campaign_close,
+    campaign_create,
+    campaign_results_record_export,
+)
+from longarm.taxonomy.vocabularies import vocabulary
+
+SURVEY_STAFF = (Role.ANALYST, Role.ADMIN)
+
+
+@staff_view(*SURVEY_STAFF)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = campaigns_for_staff(user=acting_staff(request))
+    return render(request, "surveys/campaign_list.html", {"campaigns": campaigns})
+
+
+@staff_view(*SURVEY_STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campaign = campaign_create(actor=acting_staff(request), **form.cleaned_data)
+        messages.success(
+            request, _("The campaign was created. Share its link only with the community surveyed.")
+        )
+        return redirect("surveys:campaign", campaign_id=campaign.public_id)
+    return render(request, "surveys/campaign_form.html", {"form": form})
+
+
+@staff_view(*SURVEY_STAFF)
+def campaign_detail(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
+    campaign = campaign_for_staff(user=acting_staff(request), public_id=campaign_id)
+    return render(
+        request,
+        "surveys/campaign.html",
+        {
+            "campaign": campaign,
+            "results": campaign_results(campaign=campaign),
+            "is_open": campaign.is_open_on(timezone.now().date()),
+            "link": request.build_absolute_uri(reverse("survey:intro", args=[campaign.slug])),
+        },
+    )
+
+
+@staff_view(*SURVEY_STAFF)
+@require_POST
+def campaign_close_view(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    campaign_close(actor=user, campaign=campaign_for_staff(user=user, public_id=campaign_id))
+    messages.success(request, _("The campaign is closed and takes no more responses."))
+    return redirect("surveys:campaign", campaign_id=campaign_id)
+
+
+def _export(request: HttpRequest, campaign_id: UUID, file_format: str) -> CampaignResults:
+    user = acting_staff(request)
+    campaign = campaign_for_staff(user=user, public_id=campaign_id)
+    campaign_results_record_export(actor=user, campaign=campaign, file_format=file_format)
+    return campaign_results(campaign=campaign)
+
+
+def _filename(results: CampaignResults, extension: str) -> str:
+    return f'attachment; filename="survey-{results.campaign.public_id}-results.{extension}"'
+
+
+@staff_view(*SURVEY_STAFF)
+def campaign_results_csv(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
+    results = _export(request, campaign_id, "csv")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _filename(results, "csv")
+    writer = csv.writer(response)
+    writer.writerow(
+        ["indicator", "respondents", "yes", "prevalence", "ci_low", "ci_high", "confidence", "suppressed"]
+    )
+    for item in results.indicators:
+        writer.writerow(
+            [
+                item.code,
+                item.respondents,
+                "" if item.yes is None else item.yes,
+                *(
+                    "" if value is None else f"{value:.6f}"
+                    for value in (item.prevalence, item.low, item.high)
+                ),
+                results.confidence,
+                "yes" if item.suppressed else "no",
+            ]
+        )
+    return response
+
+
+@staff_view(*SURVEY_STAFF)
+def campaign_results_json(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
+    results = _export(request, campaign_id, "json")
+    campaign = results.campaign
+    document = {
+        "campaign": {
+            "id": str(campaign.public_id),
+            "title": campaign.title,
+            "community": campaign.community,
+            "host_country": campaign.host_country,
+            "opens_on": campaign.opens_on.isoformat(),
+            "closes_on": campaign.closes_on.isoformat(),
+        },
+        "respondents": results.respondents,
+        "disclosure_threshold": results.threshold,
+        "interval": {"method": "wilson", "confidence": results.confidence},
+        "indicators": [
+            {
+                "code": item.code,
+                "respondents": item.respondents,
+                "yes": item.yes,
+                "prevalence": item.prevalence,
+                "ci_low": item.low,
+                "ci_high": item.high,
+                "suppressed": item.suppressed,
+            }
+            for item in results.indicators
+        ],
+    }
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = _filename(results, "json")
+    return response
+
+
+@public_view
+def campaign_intro(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = campaign_for_link(slug)
+    if campaign is None:
+        raise Http404
+    return render(
+        request,
+        "surveys/intro.html",
+        {
+            "campaign": campaign,
+            "is_open": campaign.is_open_on(timezone.now().date()),
+            "community": vocabulary("communities").label(campaign.community),
+            "host_country": vocabulary("host_countries").label(campaign.host_country),
+        },
+    )
