@@ -11,12 +11,14 @@ urlpatterns = [
     path("console/", include("longarm.accounts.urls")),
     path("console/audit/", include("longarm.audit.urls")),
     path("console/tokens/", include("longarm.api.urls")),
+    path("console/releases/", include("longarm.analytics.publication.urls")),
     path("console/surveys/", include("longarm.analytics.surveys.urls")),
     path("api/", api_urls()),
     # Django's set_language: a POST from the switcher on every page sets the language cookie, nothing else.
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("", include("longarm.guidance.urls")),
     path("", include("longarm.cases.attestations.public_urls")),
+    path("", include("longarm.analytics.publication.public_urls")),
     path("", include("longarm.analytics.surveys.public_urls")),
     path("", include("longarm.intake.urls")),
 ]

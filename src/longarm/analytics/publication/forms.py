@@ -1,0 +1,101 @@
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from longarm.analytics.dimensions import DIMENSIONS
+from longarm.analytics.publication.models import NoiseMechanism
+from longarm.analytics.queries import AnalyticsFilters, Month
+from longarm.taxonomy.vocabularies import vocabulary
+
+_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
+
+
+def _any(choices: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *choices]
+
+
+def _month(value: str) -> Month | None:
+    if not value:
+        return None
+    match = _MONTH.fullmatch(value)
+    if match is None:
+        raise forms.ValidationError(_("Enter a month as YYYY-MM, for example 2024-03."), code="month")
+    return Month(int(match["year"]), int(match["month"]))
+
+
+class ReleaseTableForm(forms.Form):
+    rows = forms.ChoiceField(label=_("Rows"))
+    columns = forms.ChoiceField(label=_("Columns"), required=False)
+    start = forms.CharField(label=_("From month (YYYY-MM)"), required=False, max_length=7)
+    end = forms.CharField(label=_("To month (YYYY-MM)"), required=False, max_length=7)
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    host_country = forms.ChoiceField(label=_("Host country"), required=False)
+    tactic = forms.ChoiceField(label=_("Tactic"), required=False)
+    mechanism = forms.ChoiceField(
+        label=_("Differential privacy"),
+        choices=NoiseMechanism.choices,
+        initial=NoiseMechanism.NONE,
+        widget=forms.RadioSelect,
+    )
+    epsilon = forms.FloatField(
+        label=_("Epsilon"),
+        required=False,
+        min_value=0.001,
+        max_value=10,
+        help_text=_("The privacy loss this release spends. Smaller means more noise."),
+    )
+    delta = forms.FloatField(
+        label=_("Delta (Gaussian noise only)"), required=False, min_value=1e-12, max_value=1e-3, initial=1e-7
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dimensions = [(name, str(dimension.label)) for name, dimension in DIMENSIONS.items()]
+        self._choice("rows").choices = dimensions
+        self._choice("columns").choices = [("", _("None (a one-way table)")), *dimensions]
+        for name, vocabulary_name in (
+            ("community", "communities"),
+            ("host_country", "host_countries"),
+            ("tactic", "tactics"),
+        ):
+            self._choice(name).choices = _any(vocabulary(vocabulary_name).choices())
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        return field
+
+    def clean_start(self) -> Month | None:
+        return _month(self.cleaned_data["start"])
+
+    def clean_end(self) -> Month | None:
+        return _month(self.cleaned_data["end"])
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        assert data is not None  # noqa: S101 - Form.clean returns cleaned_data
+        mechanism = data.get("mechanism")
+        if mechanism and mechanism != NoiseMechanism.NONE and data.get("epsilon") is None:
+            self.add_error("epsilon", _("Noise needs an epsilon."))
+        if mechanism == NoiseMechanism.GAUSSIAN and data.get("delta") is None:
+            self.add_error("delta", _("Gaussian noise needs a delta."))
+        rows, columns = data.get("rows"), data.get("columns")
+        if rows and columns and rows == columns and not DIMENSIONS[rows].multi:
+            self.add_error("columns", _("Choose a different dimension for the columns."))
+        return data
+
+    def filters(self) -> AnalyticsFilters:
+        data = self.cleaned_data
+        return AnalyticsFilters(
+            start=data["start"],
+            end=data["end"],
+            community=data["community"],
+            host_country=data["host_country"],
+            tactic=data["tactic"],
+        )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])

@@ -1,0 +1,174 @@
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from longarm.accounts.access import acting_staff, public_view, staff_view
+from longarm.accounts.models import Role
+from longarm.analytics.publication.exceptions import BudgetExhausted, EmptyRelease, NotPending
+from longarm.analytics.publication.formats import as_json, open_data_csv, table_csv
+from longarm.analytics.publication.forms import DecisionForm, ReleaseTableForm
+from longarm.analytics.publication.models import Release, ReleaseKind, ReleaseStatus
+from longarm.analytics.publication.presentation import release_title, shown_table
+from longarm.analytics.publication.selectors import (
+    privacy_budgets,
+    public_release,
+    public_releases,
+    release_for_staff,
+    releases_for_staff,
+)
+from longarm.analytics.publication.services import (
+    release_decide,
+    release_download_record,
+    release_propose_open_data,
+    release_propose_table,
+    release_withdraw,
+)
+
+READERS = (Role.ANALYST, Role.ADMIN)
+
+
+@staff_view(*READERS)
+def release_list(request: HttpRequest) -> HttpResponse:
+    releases = list(releases_for_staff()[:200])
+    return render(
+        request,
+        "publication/release_list.html",
+        {
+            "releases": [(release, release_title(release)) for release in releases],
+            "budgets": privacy_budgets(),
+            "form": ReleaseTableForm() if acting_staff(request).role == Role.ANALYST else None,
+        },
+    )
+
+
+@staff_view(Role.ANALYST)
+def release_new(request: HttpRequest) -> HttpResponse:
+    form = ReleaseTableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            release = release_propose_table(
+                actor=acting_staff(request),
+                rows=data["rows"],
+                columns=data["columns"] or None,
+                filters=form.filters(),
+                mechanism=data["mechanism"],
+                epsilon=data["epsilon"],
+                delta=data["delta"],
+            )
+        except BudgetExhausted:
+            form.add_error(None, _("The privacy budget left is too small for this epsilon."))
+        except EmptyRelease:
+            form.add_error(None, _("No incident matches these filters, so there is nothing to publish."))
+        else:
+            messages.success(request, _("The table is proposed. An administrator must approve it."))
+            return redirect("publication:release", release.public_id)
+    return render(request, "publication/release_new.html", {"form": form})
+
+
+@staff_view(Role.ANALYST)
+@require_POST
+def open_data_new(request: HttpRequest) -> HttpResponse:
+    try:
+        release = release_propose_open_data(actor=acting_staff(request))
+    except EmptyRelease:
+        messages.error(request, _("No record is common enough to publish yet."))
+        return redirect("publication:releases")
+    messages.success(request, _("The records are proposed. An administrator must approve them."))
+    return redirect("publication:release", release.public_id)
+
+
+@staff_view(*READERS)
+def release_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    release = release_for_staff(public_id=public_id)
+    return render(request, "publication/release.html", _release_context(release, staff=True))
+
+
+@staff_view(Role.ADMIN)
+@require_POST
+def release_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    release = release_for_staff(public_id=public_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            release_decide(actor=acting_staff(request), release_id=release.pk, approve=approve)
+        except NotPending:
+            messages.error(request, _("This release was already decided."))
+        else:
+            messages.success(request, _("Approved.") if approve else _("Rejected."))
+    return redirect("publication:release", release.public_id)
+
+
+@staff_view(Role.ADMIN)
+@require_POST
+def release_withdrawal(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    release = release_for_staff(public_id=public_id)
+    try:
+        release_withdraw(actor=acting_staff(request), release_id=release.pk)
+    except NotPending:
+        messages.error(request, _("Only an approved release can be withdrawn."))
+    else:
+        messages.success(request, _("The release is no longer public."))
+    return redirect("publication:release", release.public_id)
+
+
+@staff_view(*READERS)
+def release_csv(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    release = release_for_staff(public_id=public_id)
+    release_download_record(actor=acting_staff(request), release=release, file_format="csv")
+    return _download(release, "csv")
+
+
+@staff_view(*READERS)
+def release_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    release = release_for_staff(public_id=public_id)
+    release_download_record(actor=acting_staff(request), release=release, file_format="json")
+    return _download(release, "json")
+
+
+@public_view
+def statistics(request: HttpRequest) -> HttpResponse:
+    releases = list(public_releases())
+    tables = [(release, shown_table(release)) for release in releases if release.kind == ReleaseKind.TABLE]
+    open_data = [release for release in releases if release.kind == ReleaseKind.OPEN_DATA]
+    return render(request, "publication/statistics.html", {"tables": tables, "open_data": open_data})
+
+
+@public_view
+def statistics_csv(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _download(public_release(public_id=public_id), "csv")
+
+
+@public_view
+def statistics_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _download(public_release(public_id=public_id), "json")
+
+
+def _release_context(release: Release, *, staff: bool) -> dict[str, object]:
+    return {
+        "release": release,
+        "title": release_title(release),
+        "table": shown_table(release) if release.kind == ReleaseKind.TABLE else None,
+        "record_count": len(release.content.get("records", ())),
+        "pending": release.status == ReleaseStatus.PROPOSED,
+        "approved": release.status == ReleaseStatus.APPROVED,
+        "staff": staff,
+    }
+
+
+def _download(release: Release, file_format: str) -> HttpResponse:
+    if file_format == "json":
+        body, content_type = as_json(release.content), "application/json; charset=utf-8"
+    elif release.kind == ReleaseKind.TABLE:
+        body, content_type = table_csv(release.content), "text/csv; charset=utf-8"
+    else:
+        body, content_type = open_data_csv(release.content), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    name = f"longarm-{release.kind.replace('_', '-')}-{release.public_id}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,184 @@
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from longarm.analytics.publication.models import NoiseMechanism, Release, ReleaseKind, ReleaseStatus
+from longarm.analytics.publication.services import release_decide, release_propose_counts
+from longarm.analytics.tables import CountTable
+from longarm.audit.models import AuditEvent
+from tests.analytics.helpers import facts
+from tests.cases.helpers import console
+from tests.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+TABLE = CountTable(
+    title="community by host_country",
+    unit="incidents",
+    row_dimension="community",
+    rows=("uyghur", "tibetan"),
+    column_dimension="host_country",
+    columns=("GB", "JP"),
+    cells=((12, 7), (2, 9)),
+)
+
+
+def approved(cast: Cast, table: CountTable = TABLE) -> Release:
+    release = release_propose_counts(actor=cast.analyst, table=table, filters={})
+    return release_decide(actor=cast.admin, release_id=release.pk, approve=True)
+
+
+def test_the_public_page_is_off_by_default(cast: Cast) -> None:
+    release = approved(cast)
+
+    assert Client().get(reverse("statistics:statistics")).status_code == 404
+    assert Client().get(reverse("statistics:csv", args=[release.public_id])).status_code == 404
+
+
+def test_the_public_page_shows_only_approved_releases_with_withheld_cells_marked(
+    cast: Cast, settings: Any
+) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    shown = approved(cast)
+    pending = release_propose_counts(
+        actor=cast.analyst, table=TABLE, filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.2
+    )
+
+    page = Client().get(reverse("statistics:statistics")).content.decode()
+
+    assert str(shown.public_id) in page
+    assert str(pending.public_id) not in page
+    assert "Uyghur" in page
+    assert "<caption>" in page
+    assert 'class="num suppressed"' in page
+    assert ">12<" not in page  # the Uyghur/GB cell is a complement of the small Tibetan/GB cell
+    assert "<script" not in page.split("</head>")[1]
+    assert Client().get(reverse("statistics:csv", args=[pending.public_id])).status_code == 404
+
+
+def test_the_public_page_is_translated_and_right_to_left_in_uyghur(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    approved(cast)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ug"
+
+    page = client.get(reverse("statistics:statistics")).content.decode()
+
+    assert 'dir="rtl"' in page
+    assert 'lang="ug"' in page
+
+
+def test_public_downloads_hold_the_protected_table(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    release = approved(cast)
+
+    text = Client().get(reverse("statistics:csv", args=[release.public_id])).content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    data = json.loads(Client().get(reverse("statistics:json", args=[release.public_id])).content)
+
+    assert rows[0] == ["community", "GB", "JP", "total"]
+    assert rows[1] == ["uyghur", "", "", "19"]
+    assert rows[2] == ["tibetan", "", "", "11"]
+    assert rows[3] == ["total", "14", "16", "30"]
+    assert data["cells"] == [[None, None], [None, None]]
+    assert data["schema"] == "longarm-table/1"
+
+
+def test_an_analyst_proposes_a_table_and_an_admin_approves_it(cast: Cast) -> None:
+    facts(12, year=2024, month=5, community="uyghur", host_country="GB")
+    facts(9, year=2024, month=5, community="tibetan", host_country="JP")
+    analyst = console(cast.analyst)
+
+    response = analyst.post(
+        reverse("publication:release_new"),
+        {"rows": "community", "columns": "host_country", "mechanism": "none", "start": "2024-01"},
+    )
+
+    release = Release.objects.get()
+    assert response["Location"] == reverse("publication:release", args=[release.public_id])
+    assert release.filters == {"start": "2024-01"}
+    assert release.content["grand_total"] == 21
+    admin = console(cast.admin)
+    page = admin.get(response["Location"]).content.decode()
+    assert reverse("publication:release_decision", args=[release.public_id]) in page
+    admin.post(reverse("publication:release_decision", args=[release.public_id]), {"decision": "approve"})
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.APPROVED
+    assert release.decided_by == cast.admin
+
+
+def test_a_bad_month_is_refused_with_a_message(cast: Cast) -> None:
+    response = console(cast.analyst).post(
+        reverse("publication:release_new"), {"rows": "community", "mechanism": "none", "start": "2024-13"}
+    )
+
+    assert response.status_code == 200
+    assert "YYYY-MM" in response.content.decode()
+    assert not Release.objects.exists()
+
+
+def test_an_overspending_proposal_is_refused_on_the_form(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_DP_EPSILON_BUDGET = 0.5
+    facts(12, year=2024, month=5, community="uyghur", host_country="GB")
+
+    response = console(cast.analyst).post(
+        reverse("publication:release_new"), {"rows": "community", "mechanism": "laplace", "epsilon": "0.6"}
+    )
+
+    assert response.status_code == 200
+    assert "privacy budget" in response.content.decode()
+    assert not Release.objects.exists()
+
+
+def test_staff_downloads_are_audited(cast: Cast) -> None:
+    release = approved(cast)
+
+    response = console(cast.analyst).get(reverse("publication:release_json", args=[release.public_id]))
+
+    assert json.loads(response.content)["grand_total"] == 30
+    assert AuditEvent.objects.filter(action="release.download:json", actor=cast.analyst).exists()
+
+
+def test_an_analyst_proposes_open_data_and_the_public_page_links_it(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    facts(6, year=2024, month=5, community="uyghur", host_country="GB", tactics=("threat_direct",))
+    console(cast.analyst).post(reverse("publication:open_data_new"))
+    release = Release.objects.get(kind=ReleaseKind.OPEN_DATA)
+    release_decide(actor=cast.admin, release_id=release.pk, approve=True)
+
+    page = Client().get(reverse("statistics:statistics")).content.decode()
+    text = Client().get(reverse("statistics:csv", args=[release.public_id])).content.decode()
+
+    assert reverse("statistics:csv", args=[release.public_id]) in page
+    assert text.splitlines()[0].startswith("year,month,community")
+    assert len(text.splitlines()) == 7
+
+
+def test_the_release_list_shows_the_budget_and_the_form_to_analysts_only(cast: Cast) -> None:
+    release_propose_counts(
+        actor=cast.analyst, table=TABLE, filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.25
+    )
+
+    analyst_page = console(cast.analyst).get(reverse("publication:releases")).content.decode()
+    admin_page = console(cast.admin).get(reverse("publication:releases")).content.decode()
+
+    assert "0.250" in analyst_page
+    assert reverse("publication:open_data_new") in analyst_page
+    assert reverse("publication:open_data_new") not in admin_page
+
+
+def test_analysts_cannot_approve(cast: Cast) -> None:
+    release = release_propose_counts(actor=cast.analyst, table=TABLE, filters={})
+
+    response = console(cast.analyst).post(
+        reverse("publication:release_decision", args=[release.public_id]), {"decision": "approve"}
+    )
+
+    assert response.status_code == 403
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PROPOSED
