@@ -10,6 +10,7 @@ from longarm.analytics.surveys.selectors import campaign_results, open_campaign_
 from longarm.analytics.surveys.services import campaign_close
 from longarm.audit.models import AuditEvent
 from longarm.intake.models import Report
+from longarm.taxonomy.exceptions import UnknownCodeError
 from tests.analytics.surveys.helpers import new_campaign, respond
 from tests.conftest import Cast
 
@@ -25,11 +26,15 @@ def test_a_campaign_gets_an_unguessable_link_and_an_audit_event(cast: Cast) -> N
     assert event.actor == cast.analyst
 
 
-def test_a_campaign_needs_known_indicators_and_ordered_dates(cast: Cast) -> None:
+def test_a_campaign_needs_known_codes_and_ordered_dates(cast: Cast) -> None:
     with pytest.raises(UnknownIndicator):
         new_campaign(cast.analyst, indicators=["contacted_by_police", "shoe_size"])
     with pytest.raises(UnknownIndicator):
         new_campaign(cast.analyst, indicators=[])
+    with pytest.raises(UnknownCodeError):
+        new_campaign(cast.analyst, community="martians")
+    with pytest.raises(UnknownCodeError):
+        new_campaign(cast.analyst, host_country="XX")
     today = timezone.now().date()
     with pytest.raises(CampaignDatesInvalid):
         new_campaign(cast.analyst, opens_on=today, closes_on=today - datetime.timedelta(days=1))

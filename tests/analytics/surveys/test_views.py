@@ -76,6 +76,21 @@ def test_the_results_page_shows_prevalence_and_interval(cast: Cast) -> None:
     assert "30.0% – 90.3%" in page
 
 
+def test_admins_manage_campaigns_but_see_no_figures(cast: Cast) -> None:
+    campaign = new_campaign(cast.admin, indicators=["contacted_by_police"])
+    for _ in range(5):
+        respond(campaign, actor_types=("psb_local",))
+    client = console(cast.admin)
+
+    page = client.get(reverse("surveys:campaign", args=[campaign.public_id])).content.decode()
+
+    assert "Only analysts see the results." in page
+    assert "100.0%" not in page
+    for name in ("results_csv", "results_json"):
+        assert client.get(reverse(f"surveys:{name}", args=[campaign.public_id])).status_code == 403
+    assert client.get(reverse("surveys:campaigns")).status_code == 200
+
+
 def test_the_results_page_withholds_small_campaigns(cast: Cast) -> None:
     campaign = new_campaign(cast.analyst, indicators=["contacted_by_police"])
     for _ in range(4):

@@ -12,6 +12,7 @@ from longarm.analytics.surveys.models import SurveyCampaign, SurveyResponse
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.intake.models import Report
+from longarm.taxonomy.vocabularies import vocabulary
 
 _OBJECT_TYPE = "survey_campaign"
 
@@ -35,13 +36,16 @@ def campaign_create(
     """Create a campaign with a fresh public link and return it.
 
     Raises ``UnknownIndicator`` for an indicator not in the catalogue (or none at all) and
-    ``CampaignDatesInvalid`` when it would close before it opens.
+    ``CampaignDatesInvalid`` when it would close before it opens, ``UnknownCodeError`` for a community or
+    host country not in the taxonomy.
     """
     chosen = list(dict.fromkeys(indicators))
     if not chosen or any(code not in INDICATOR_CODES for code in chosen):
         raise UnknownIndicator(chosen)
     if closes_on < opens_on:
         raise CampaignDatesInvalid
+    vocabulary("communities").get(community)
+    vocabulary("host_countries").get(host_country)
     campaign = SurveyCampaign.objects.create(
         slug=_new_slug(),
         title=title,

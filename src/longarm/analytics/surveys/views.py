@@ -27,7 +27,9 @@ from longarm.analytics.surveys.services import (
 )
 from longarm.taxonomy.vocabularies import vocabulary
 
+# Admins set campaigns up and close them; the figures are for analysts (DESIGN §5: need to know).
 SURVEY_STAFF = (Role.ANALYST, Role.ADMIN)
+RESULTS_STAFF = (Role.ANALYST,)
 
 
 @staff_view(*SURVEY_STAFF)
@@ -51,13 +53,14 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 
 @staff_view(*SURVEY_STAFF)
 def campaign_detail(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
-    campaign = campaign_for_staff(user=acting_staff(request), public_id=campaign_id)
+    user = acting_staff(request)
+    campaign = campaign_for_staff(user=user, public_id=campaign_id)
     return render(
         request,
         "surveys/campaign.html",
         {
             "campaign": campaign,
-            "results": campaign_results(campaign=campaign),
+            "results": campaign_results(campaign=campaign) if user.role in RESULTS_STAFF else None,
             "is_open": campaign.is_open_on(timezone.now().date()),
             "link": request.build_absolute_uri(reverse("survey:intro", args=[campaign.slug])),
         },
@@ -84,7 +87,7 @@ def _filename(results: CampaignResults, extension: str) -> str:
     return f'attachment; filename="survey-{results.campaign.public_id}-results.{extension}"'
 
 
-@staff_view(*SURVEY_STAFF)
+@staff_view(*RESULTS_STAFF)
 def campaign_results_csv(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
     results = _export(request, campaign_id, "csv")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -110,7 +113,7 @@ def campaign_results_csv(request: HttpRequest, campaign_id: UUID) -> HttpRespons
     return response
 
 
-@staff_view(*SURVEY_STAFF)
+@staff_view(*RESULTS_STAFF)
 def campaign_results_json(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
     results = _export(request, campaign_id, "json")
     campaign = results.campaign
