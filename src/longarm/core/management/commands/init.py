@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import create_keyring, write_recovery_private_key
+from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
+        if ensure_linking_key(keys_dir):
+            self.stdout.write(f"Created key {keys_dir / LINKING_KEY_FILE}")
         self._ensure_django_secret(keys_dir)
         if creation.recovery_private_key is not None:
             out = options["recovery_key_out"] or Path.cwd() / f"longarm-recovery-{timezone.now():%Y%m%d}.key"

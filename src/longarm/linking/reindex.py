@@ -1,0 +1,189 @@
+"""Rotating the linking key: every identifier's blind indexes rebuilt under a new key.
+
+Blind indexes cannot be re-keyed without the values, so each identifier is decrypted — in memory only —
+with its case data key, which is opened with the organisation's recovery private key (DESIGN §3: every case
+key is sealed to it too), brought in for the run. The new key is staged first; identifiers get rows under
+it in batches, each batch one transaction; then the new key is committed (servers pick it up at once), the
+identifiers added meanwhile are caught up, the old rows are deleted, and caseworkers' link decisions move
+to the new indexes. An interrupted run can be started again: it resumes with the staged key.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.contexts import identifier_context
+from longarm.cases.keys import decrypt_json
+from longarm.cases.models import Case, CaseKey, CaseKeyKind, Identifier
+from longarm.core.keyring import current_keyring
+from longarm.crypto.blind_index import blind_index
+from longarm.crypto.envelopes import keypair_from_private_key, unseal
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.linking_key import LinkingKey, commit_linking_key, stage_next_linking_key
+from longarm.linking.clusters import recluster_all
+from longarm.linking.index import case_region, current_linking_key, indexed_keys, key_rows, primary_index
+from longarm.linking.keys import match_keys
+from longarm.linking.models import IdentifierKey, LinkReview
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class ReindexResult:
+    version: int
+    identifiers: int
+    keys: int
+    reviews: int
+
+
+def _missing(version: int) -> Iterator[list[Identifier]]:
+    """Identifiers without a key row under ``version``, in batches, case by case."""
+    has_rows = IdentifierKey.objects.filter(identifier=OuterRef("pk"), key_version=version)
+    last = 0
+    while True:
+        batch = list(
+            Identifier.objects.filter(pk__gt=last)
+            .filter(~Exists(has_rows))
+            .select_related("case")
+            .order_by("pk")[:BATCH]
+        )
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield batch
+
+
+class _CaseKeys:
+    """Case data keys opened with the recovery key, and the cases' regions, kept for one run."""
+
+    def __init__(self, recovery_private_key: bytes) -> None:
+        self.recovery = recovery_private_key
+        self.keys: dict[int, bytes] = {}
+        self.regions: dict[int, str | None] = {}
+
+    def data_key(self, case: Case) -> bytes:
+        if case.pk not in self.keys:
+            sealed = CaseKey.objects.get(case=case, kind=CaseKeyKind.DATA, staff__isnull=True)
+            self.keys[case.pk] = unseal(self.recovery, bytes(sealed.sealed))
+        return self.keys[case.pk]
+
+    def region(self, case: Case) -> str | None:
+        if case.pk not in self.regions:
+            self.regions[case.pk] = case_region(case)
+        return self.regions[case.pk]
+
+
+def _rebuild(
+    new: LinkingKey,
+    old: LinkingKey | None,
+    keys: _CaseKeys,
+    renamed: dict[bytes, bytes],
+    reviewed: set[bytes],
+) -> tuple[int, int]:
+    """Give every identifier lacking them its rows under ``new``; note in ``renamed`` the new index of every
+    old index a review names. Returns (identifiers, rows) written."""
+    identifiers = rows = 0
+    for batch in _missing(new.version):
+        with transaction.atomic():
+            for identifier in batch:
+                case = identifier.case
+                context = identifier_context(case.public_id, identifier.public_id)
+                value = str(
+                    decrypt_json(keys.data_key(case), identifier.ciphertext, context=context)["value"]
+                )
+                region = keys.region(case)
+                fresh = indexed_keys(kind=identifier.kind, value=value, region=region, key=new)
+                if old is not None and reviewed:
+                    for match in match_keys(identifier.kind, value, region=region):
+                        before = blind_index(old.key, match.scheme, match.value)
+                        if before in reviewed:
+                            renamed[before] = blind_index(new.key, match.scheme, match.value)
+                del value
+                identifier.blind_index = primary_index(kind=identifier.kind, keys=fresh, key=new)
+                identifier.save(update_fields=["blind_index"])
+                IdentifierKey.objects.filter(identifier=identifier, key_version=new.version).delete()
+                IdentifierKey.objects.bulk_create(
+                    key_rows(identifier=identifier, keys=fresh, version=new.version)
+                )
+                identifiers += 1
+                rows += len(fresh)
+    return identifiers, rows
+
+
+def _move_reviews(new: LinkingKey, renamed: dict[bytes, bytes]) -> int:
+    moved = 0
+    with transaction.atomic():
+        for review in LinkReview.objects.exclude(key_version=new.version):
+            index = renamed.get(bytes(review.blind_index))
+            if (
+                index is None
+                or LinkReview.objects.filter(
+                    low=review.low_id, high=review.high_id, blind_index=index
+                ).exists()
+            ):
+                review.delete()
+                continue
+            review.blind_index, review.key_version = index, new.version
+            review.save(update_fields=["blind_index", "key_version"])
+            moved += 1
+    return moved
+
+
+def check_recovery_key(private_key: bytes) -> None:
+    """Raise ``KeyringError`` unless ``private_key`` is the private half of the keyring's recovery key."""
+    if keypair_from_private_key(private_key).public != current_keyring().recovery_public_key:
+        raise KeyringError("this is not the recovery private key of this installation")
+
+
+def linking_reindex(
+    *, recovery_private_key: bytes, progress: Callable[[str], None] | None = None
+) -> ReindexResult:
+    """Rotate the linking key and rebuild every blind index under it (see the module docstring).
+
+    Returns counts only. Raises ``KeyringError`` for a wrong recovery key or a broken keyring, and
+    ``DecryptionError`` for a tampered identifier (the run stops; starting it again resumes).
+    """
+    check_recovery_key(recovery_private_key)
+    directory = Path(settings.KEYS_DIR)
+    say = progress or (lambda _message: None)
+    old = current_linking_key()
+    new = stage_next_linking_key(directory)
+    reviewed = {bytes(index) for index in LinkReview.objects.values_list("blind_index", flat=True)}
+    renamed: dict[bytes, bytes] = {}
+    keys = _CaseKeys(recovery_private_key)
+    identifiers, rows = _rebuild(new, old, keys, renamed, reviewed)
+    say(f"{identifiers} identifiers indexed under linking key version {new.version}")
+    commit_linking_key(directory)
+    caught_up, more = _rebuild(new, None, keys, renamed, set())
+    while stale := list(
+        IdentifierKey.objects.exclude(key_version=new.version).values_list("pk", flat=True)[:5000]
+    ):
+        IdentifierKey.objects.filter(pk__in=stale).delete()
+    # A server that read the old key just before the commit may have written under it since.
+    late, latest = _rebuild(new, None, keys, renamed, set())
+    reviews = _move_reviews(new, renamed)
+    keys.keys.clear()
+    clusters = recluster_all()
+    result = ReindexResult(
+        version=new.version,
+        identifiers=identifiers + caught_up + late,
+        keys=rows + more + latest,
+        reviews=reviews,
+    )
+    with transaction.atomic():
+        audit_append(
+            actor=None,
+            actor_kind=ActorKind.SYSTEM,
+            action=f"linking.reindex:v{result.version}:{result.identifiers}:{result.keys}",
+            object_type="linking",
+            object_id=str(result.version),
+        )
+    say(f"{result.identifiers} identifiers, {result.keys} keys, {reviews} reviews kept")
+    say(f"{clusters['clusters']} clusters")
+    return result

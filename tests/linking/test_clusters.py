@@ -1,0 +1,134 @@
+import csv
+import io
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from longarm.audit.models import AuditEvent
+from longarm.cases.coding.services import identifier_delete
+from longarm.linking.clusters import UnionFind, recluster_all
+from longarm.linking.models import ClusterMembership
+from tests.cases.helpers import console
+from tests.conftest import Cast
+from tests.linking.match_helpers import add, case_held_by
+
+
+def _clusters() -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    for case_id, cluster in ClusterMembership.objects.values_list("case_id", "cluster"):
+        found.setdefault(cluster, set()).add(case_id)
+    return found
+
+
+def test_union_find_joins_components_under_their_smallest_member() -> None:
+    found = UnionFind()
+    found.union(5, 3)
+    found.union(9, 5)
+    found.union(20, 21)
+    assert found.components() == {5: 3, 3: 3, 9: 3, 20: 20, 21: 20}
+
+
+def test_strong_keys_cluster_cases_transitively_as_they_are_saved(cast: Cast) -> None:
+    a, b, c, d = (case_held_by(cast) for _ in range(4))
+    add(a, cast.caseworker, "badge", "123456")
+    add(b, cast.caseworker, "badge", "123 456")
+    add(b, cast.caseworker, "phone", "+86 138 0013 8000")
+    add(c, cast.caseworker, "phone", "008613800138000")
+    add(d, cast.caseworker, "badge", "999999")
+    assert list(_clusters().values()) == [{a.pk, b.pk, c.pk}]
+    assert ClusterMembership.objects.get(case=c).cluster == a.pk
+
+
+def test_weak_keys_only_suggest(cast: Cast) -> None:
+    a, b = case_held_by(cast), case_held_by(cast)
+    add(a, cast.caseworker, "name", "王伟")
+    add(b, cast.caseworker, "name", "王偉")
+    assert _clusters() == {}
+
+
+def test_deleting_the_bridge_splits_the_cluster(cast: Cast) -> None:
+    a, b, c = (case_held_by(cast) for _ in range(3))
+    add(a, cast.caseworker, "qq", "10001")
+    bridge = add(b, cast.caseworker, "qq", "10001")
+    add(b, cast.caseworker, "email", "x@example.org")
+    add(c, cast.caseworker, "email", "X@example.org")
+    assert list(_clusters().values()) == [{a.pk, b.pk, c.pk}]
+    identifier_delete(actor=cast.caseworker, identifier=bridge)
+    assert sorted(_clusters().values(), key=min) == [{b.pk, c.pk}]
+
+
+def test_full_reclustering_agrees_with_the_incremental_updates(cast: Cast) -> None:
+    a, b, c, d = (case_held_by(cast) for _ in range(4))
+    add(a, cast.caseworker, "plate", "粤B 12345")
+    add(b, cast.caseworker, "plate", "粤B12345")
+    add(c, cast.caseworker, "wechat", "wxid_one")
+    add(d, cast.caseworker, "wechat", "WXID_ONE")
+    incremental = _clusters()
+    ClusterMembership.objects.all().delete()
+    counts = recluster_all()
+    assert _clusters() == incremental == {a.pk: {a.pk, b.pk}, c.pk: {c.pk, d.pk}}
+    assert counts == {"clustered_cases": 4, "clusters": 2, "changed": 4}
+    assert recluster_all()["changed"] == 0
+
+
+def test_the_recluster_command_counts(cast: Cast) -> None:
+    a, b = case_held_by(cast), case_held_by(cast)
+    add(a, cast.caseworker, "badge", "1")
+    add(b, cast.caseworker, "badge", "1")
+    out = io.StringIO()
+    call_command("linking", "recluster", stdout=out)
+    assert out.getvalue().strip() == "1 clusters of 2 cases."
+
+
+def test_the_cluster_page_shows_the_value_only_to_holders_of_a_case_containing_it(cast: Cast) -> None:
+    mine, theirs = case_held_by(cast), case_held_by(cast, cast.other_caseworker)
+    add(mine, cast.caseworker, "badge", "123456")
+    add(theirs, cast.other_caseworker, "badge", "123456")
+    nothing = case_held_by(cast, cast.investigator)
+    page = console(cast.caseworker).get(reverse("linking:cluster", args=[mine.public_id])).content.decode()
+    assert "123456" in page
+    assert "2 reports" in page
+    assert "<svg" in page
+    assert "<title" in page
+    assert "<desc" in page
+    assert "<table>" in page
+    assert theirs.reference not in page
+    other = console(cast.other_caseworker)
+    assert "123456" in other.get(reverse("linking:cluster", args=[theirs.public_id])).content.decode()
+    assert AuditEvent.objects.filter(action="cluster.read:value").count() == 2
+    stranger = console(cast.investigator)
+    assert stranger.get(reverse("linking:cluster", args=[mine.public_id])).status_code == 404
+    page = stranger.get(reverse("linking:cluster", args=[nothing.public_id])).content.decode()
+    assert "123456" not in page
+
+
+def test_a_reader_holding_no_case_with_the_shared_value_sees_only_its_kind(cast: Cast) -> None:
+    mine = case_held_by(cast)
+    theirs = [case_held_by(cast, cast.other_caseworker) for _ in range(3)]
+    for case in theirs:
+        add(case, cast.other_caseworker, "badge", "424242")
+    add(theirs[0], cast.other_caseworker, "phone", "+8613900000000")
+    add(mine, cast.caseworker, "phone", "+86 139 0000 0000")
+    page = console(cast.caseworker).get(reverse("linking:cluster", args=[mine.public_id])).content.decode()
+    assert "Badge or police ID number" in page
+    assert "424242" not in page
+    assert "4 reports" in page
+    assert "The shared value is shown only to staff who hold a case containing it." in page
+    assert all(case.reference not in page for case in theirs)
+
+
+def test_the_export_holds_coded_fields_only_and_is_audited(cast: Cast) -> None:
+    mine, theirs = case_held_by(cast), case_held_by(cast, cast.other_caseworker)
+    add(mine, cast.caseworker, "badge", "123456")
+    add(theirs, cast.other_caseworker, "badge", "123456")
+    response = console(cast.caseworker).get(reverse("linking:cluster_export", args=[mine.public_id]))
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["case", "status", "urgency", "reports"]
+    assert len(rows) == 3
+    assert "123456" not in text
+    assert mine.reference not in text
+    assert theirs.reference not in text
+    assert "southern_mongolian" in text
+    assert AuditEvent.objects.filter(action="cluster.export:2").exists()
