@@ -89,12 +89,19 @@ def _encrypt_blocks(key: bytes, reader: _Reader, additional_data: bytes) -> Iter
             return
 
 
+def _joined(views: list[memoryview]) -> bytes:
+    """The bytes the views show, without a copy when a single view shows a whole bytes object."""
+    if len(views) == 1 and isinstance(views[0].obj, bytes) and len(views[0]) == len(views[0].obj):
+        return views[0].obj
+    return b"".join(views)
+
+
 class StreamEncryptor:
     """Push-style twin of :func:`encrypt_stream`, for data that arrives piece by piece (an upload).
 
-    ``header`` must be written first; then the output of every :meth:`write` and finally of
-    :meth:`finish`. Together they are byte for byte what :func:`encrypt_stream` makes of the same
-    plaintext, so :func:`decrypt_stream` reads either. At most one chunk of plaintext is held.
+    ``header`` must be written first; then the output of every :meth:`write` (or :meth:`write_chunks`)
+    and finally of :meth:`finish`. Together they are byte for byte what :func:`encrypt_stream` makes of
+    the same plaintext, so :func:`decrypt_stream` reads either. At most one chunk of plaintext is held.
     """
 
     def __init__(self, key: bytes, *, context: bytes) -> None:
@@ -103,7 +110,10 @@ class StreamEncryptor:
         self._additional_data = VERSION + context
         self._state = crypto_secretstream_xchacha20poly1305_state()
         self.header = VERSION + crypto_secretstream_xchacha20poly1305_init_push(self._state, key)
-        self._pending = bytearray()
+        # Views of the held-back plaintext, CHUNK_BYTES at most in total; they only ever look into
+        # immutable bytes, so holding them copies nothing and nothing can change them.
+        self._held: list[memoryview] = []
+        self._held_bytes = 0
         self._finished = False
 
     def write(self, piece: Buffer) -> bytes:
@@ -115,24 +125,35 @@ class StreamEncryptor:
         Raises:
             RuntimeError: after :meth:`finish`.
         """
+        return b"".join(self.write_chunks(piece))
+
+    def write_chunks(self, piece: Buffer) -> list[bytes]:
+        """Like :meth:`write`, but return the encrypted chunks one by one, sparing the copy that joins
+        them (a writer hands the list to ``os.writev``).
+
+        Raises:
+            RuntimeError: after :meth:`finish`.
+        """
         if self._finished:
             raise RuntimeError("the stream is already finished")
-        self._pending += piece
-        if len(self._pending) <= CHUNK_BYTES:
-            return b""
-        whole = (len(self._pending) - 1) // CHUNK_BYTES * CHUNK_BYTES
-        view = memoryview(self._pending)
-        try:
-            out = b"".join(
-                crypto_secretstream_xchacha20poly1305_push(
-                    self._state, bytes(view[start : start + CHUNK_BYTES]), self._additional_data, _MESSAGE
-                )
-                for start in range(0, whole, CHUNK_BYTES)
-            )
-        finally:
-            view.release()
-        del self._pending[:whole]
+        # A caller may reuse a mutable buffer once we return, so only bytes are held without a copy.
+        view = memoryview(piece if type(piece) is bytes else bytes(piece))
+        out: list[bytes] = []
+        held = self._held
+        while len(view):
+            if self._held_bytes == CHUNK_BYTES:
+                out.append(self._push(_MESSAGE))
+            take = CHUNK_BYTES - self._held_bytes
+            held.append(view[:take])
+            self._held_bytes += min(take, len(view))
+            view = view[take:]
         return out
+
+    def _push(self, tag: int) -> bytes:
+        block = _joined(self._held)
+        self._held.clear()
+        self._held_bytes = 0
+        return crypto_secretstream_xchacha20poly1305_push(self._state, block, self._additional_data, tag)
 
     def finish(self) -> bytes:
         """Return the final chunk (the rest of the plaintext, possibly empty) with the FINAL tag.
@@ -143,9 +164,7 @@ class StreamEncryptor:
         if self._finished:
             raise RuntimeError("the stream is already finished")
         self._finished = True
-        last = bytes(self._pending)
-        self._pending = bytearray()
-        return crypto_secretstream_xchacha20poly1305_push(self._state, last, self._additional_data, _FINAL)
+        return self._push(_FINAL)
 
 
 def decrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> Iterator[bytes]:

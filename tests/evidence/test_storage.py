@@ -1,0 +1,123 @@
+"""BlobWriter: whatever the size of the pieces and however the file system takes the writes, a blob decrypts
+to exactly what was written, its hash and size are right, and a failed write leaves nothing behind."""
+
+import errno
+import hashlib
+import os
+import secrets
+import threading
+import uuid
+
+import pytest
+
+from longarm.crypto.streams import CHUNK_BYTES, decrypt_stream
+from longarm.evidence import storage
+from longarm.evidence.storage import BlobWriter, evidence_root, new_storage_name, open_blob
+
+KEY = bytes(range(32))
+CONTEXT = b"longarm storage test"
+MIB = 1024 * 1024
+SIZES = [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES + 1, 3 * MIB + 5, 4096, 17, 2 * MIB]
+
+
+def write_blob(pieces: list[bytes | bytearray | memoryview]) -> tuple[str, storage.Written]:
+    name = new_storage_name(uuid.uuid4(), "original")
+    writer = BlobWriter(name, KEY, context=CONTEXT)
+    for piece in pieces:
+        writer.write(piece)  # type: ignore[arg-type]  # any buffer is accepted at run time
+    return name, writer.finish()
+
+
+def read_blob(name: str) -> bytes:
+    return b"".join(decrypt_stream(KEY, open_blob(name), context=CONTEXT))
+
+
+def files_in_store() -> list[str]:
+    return [path.name for path in evidence_root().rglob("*") if path.is_file()]
+
+
+@pytest.fixture(params=["direct", "cached"])
+def write_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a blob reaches the disk: bypassing the page cache where the file system allows it, and
+    through the cache (tmpfs and file systems without O_DIRECT)."""
+    if request.param == "cached":
+        monkeypatch.setattr(storage, "_enable_direct", lambda fd: False)
+    return str(request.param)
+
+
+def test_a_blob_decrypts_to_exactly_the_pieces_written(write_mode: str) -> None:
+    pieces = [secrets.token_bytes(size) for size in SIZES]
+    name, written = write_blob(list(pieces))
+    plaintext = b"".join(pieces)
+    assert read_blob(name) == plaintext
+    assert written.size == len(plaintext)
+    assert written.sha256 == hashlib.sha256(plaintext).hexdigest()
+    assert files_in_store() == [name.split("/")[1]]
+
+
+def test_an_empty_blob_is_a_valid_stream(write_mode: str) -> None:
+    name, written = write_blob([])
+    assert read_blob(name) == b""
+    assert written.sha256 == hashlib.sha256(b"").hexdigest()
+
+
+def test_a_buffer_reused_by_the_caller_after_writing_does_not_change_the_blob() -> None:
+    buffer = bytearray(secrets.token_bytes(3 * CHUNK_BYTES + 11))
+    original = bytes(buffer)
+    name = new_storage_name(uuid.uuid4(), "original")
+    writer = BlobWriter(name, KEY, context=CONTEXT)
+    writer.write(buffer)  # type: ignore[arg-type]  # a bytearray, as a socket reader might hand over
+    buffer[:] = bytes(len(buffer))
+    writer.write(memoryview(buffer))  # type: ignore[arg-type]
+    written = writer.finish()
+    assert read_blob(name) == original + bytes(len(buffer))
+    assert written.sha256 == hashlib.sha256(original + bytes(len(buffer))).hexdigest()
+
+
+def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    refused: list[int] = []
+
+    def refusing(fd: int, data: bytes) -> int:
+        if not refused:
+            refused.append(fd)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(storage, "_enable_direct", lambda fd: True)
+    monkeypatch.setattr("longarm.evidence.storage.os.write", refusing)
+    pieces = [secrets.token_bytes(size) for size in SIZES]
+    name, written = write_blob(list(pieces))
+    assert refused
+    assert read_blob(name) == b"".join(pieces)
+    assert written.size == sum(SIZES)
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync"])
+def test_a_full_disk_raises_and_leaves_no_file(
+    write_mode: str, failing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(f"longarm.evidence.storage.os.{failing}", full)
+    name = new_storage_name(uuid.uuid4(), "original")
+    writer = BlobWriter(name, KEY, context=CONTEXT)
+    with pytest.raises(OSError, match="No space left"):
+        for _ in range(8):
+            writer.write(secrets.token_bytes(MIB))
+        writer.finish()
+    writer.abort()
+    assert files_in_store() == []
+
+
+def test_aborting_removes_the_partial_blob_and_stops_the_helper_threads() -> None:
+    threads = threading.active_count()
+    name = new_storage_name(uuid.uuid4(), "original")
+    writer = BlobWriter(name, KEY, context=CONTEXT)
+    assert threading.active_count() > threads
+    writer.write(secrets.token_bytes(3 * MIB))
+    writer.abort()
+    writer.abort()
+    assert files_in_store() == []
+    assert threading.active_count() == threads
