@@ -33,7 +33,15 @@ def test_a_county_psb_meets_in_chinese_english_and_abbreviated(a: str, b: str) -
     ],
 )
 def test_the_domestic_security_unit_is_the_organisation_named(typed: str) -> None:
-    assert organisation_forms(typed) == [("organisation", "shufu|county|guobao")]
+    forms = organisation_forms(typed)
+    assert ("organisation", "shufu|county|guobao") in forms
+    assert all(value.endswith("|county|guobao") for _, value in forms)
+
+
+def test_places_pypinyin_misreads_also_meet_their_real_reading() -> None:
+    assert meet("organisation", "伽师县公安局", "Jiashi County PSB")
+    assert meet("organisation", "策勒县公安局", "Cele County Public Security Bureau")
+    assert not meet("organisation", "伽师县公安局", "Shufu County PSB")
 
 
 def test_a_name_without_level_meets_each_level_but_levels_do_not_meet_each_other() -> None:

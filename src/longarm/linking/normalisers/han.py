@@ -32,3 +32,21 @@ def alternative_readings(char: str) -> list[str]:
     """Every toneless reading pypinyin knows for one character (heteronyms: 乐 le/yue)."""
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return list(dict.fromkeys(found[0])) if found else []
+
+
+def reading_variants(text: str, *, limit: int = 6) -> list[str]:
+    """The in-context pinyin of ``text`` run together, then one variant per other reading of a single
+    character (at most ``limit`` in all): pypinyin's first choice is often wrong for names of people and
+    places (伽师 is Jiashi, not Gashi; 策勒 is Cele), and one character off is the common case."""
+    default = readings(text)
+    if len(default) != len(text):
+        return ["".join(default)] if default else []
+    variants = ["".join(default)]
+    for index, char in enumerate(text):
+        for alternative in alternative_readings(char):
+            if len(variants) >= limit:
+                return variants
+            variant = "".join([*default[:index], alternative, *default[index + 1 :]])
+            if variant not in variants:
+                variants.append(variant)
+    return variants

@@ -13,7 +13,8 @@ several ways, so every key here is weak. A name yields keys in three schemes:
     apostrophes and tone marks go, ü (and passport ``yu`` after l) becomes ``v``. Because the order of
     Latin words says nothing certain (``Zhang Wei``, ``Wei Zhang``, ``ZHANG Wei``), the words are also
     read with the last one or the last two (a two-syllable surname written apart, ``Ou Yang``) moved to
-    the front. The ü of 吕/女 also gives a ``u`` key, as older passports and most people write ``Lu``.
+    the front. Every form with ü (``v``) also gives a ``u`` key, as older passports and most people
+    write 吕 ``Lu``; so 吕 and 卢 meet on that key, like any two homophones.
 ``name:uly``
     Uyghur names: Arabic-script Uyghur (UEY) transliterated to Uyghur Latin (ULY), and Latin text, both
     folded by :func:`longarm.linking.normalisers.uyghur.fold_latin`; words rotated as above, since a
@@ -27,12 +28,7 @@ romanisations of Chinese names (Chang Hsiao-ming, Cheung), and Han-character ren
 import re
 import unicodedata
 
-from longarm.linking.normalisers.han import (
-    HAN,
-    alternative_readings,
-    readings,
-    to_simplified,
-)
+from longarm.linking.normalisers.han import HAN, reading_variants, readings, to_simplified
 from longarm.linking.normalisers.text import MIDDLE_DOTS, nfkc
 from longarm.linking.normalisers.uyghur import fold_latin, has_arabic_script, uey_to_uly
 
@@ -144,22 +140,6 @@ def _surname_split(han: str) -> tuple[list[str], str]:
     return [], han
 
 
-def _given_readings(given: str) -> list[str]:
-    """The in-context reading, then one variant per other reading of a single character."""
-    default = readings(given)
-    if len(default) != len(given):
-        return ["".join(default)]
-    variants = ["".join(default)]
-    for index, char in enumerate(given):
-        for alternative in alternative_readings(char):
-            if len(variants) >= _MAX_READINGS:
-                return variants
-            variant = "".join([*default[:index], alternative, *default[index + 1 :]])
-            if variant not in variants:
-                variants.append(variant)
-    return variants
-
-
 def _han_pinyin(han: str) -> list[str]:
     parts = [part for part in han.split("·") if part]
     if len(parts) > 1:
@@ -167,9 +147,11 @@ def _han_pinyin(han: str) -> list[str]:
         return _rotations(["".join(readings(part)) for part in parts])
     surnames, given = _surname_split(han)
     if not surnames:
-        return [reading for reading in _given_readings(han) if reading]
-    given_forms = _given_readings(given)
-    return [surname + form for surname in surnames for form in given_forms]
+        if len(han) == 1:
+            return reading_variants(han, limit=_MAX_READINGS)
+        # Other readings of a surname character are not surname readings (丁 is never zheng as a name).
+        surnames, given = readings(han[:1]), han[1:]
+    return [surname + form for surname in surnames for form in reading_variants(given, limit=_MAX_READINGS)]
 
 
 def _with_plain_u(forms: list[str]) -> list[str]:
@@ -188,7 +170,8 @@ def name_forms(value: str) -> list[tuple[str, str]]:
     arabic = [uey_to_uly(word) for word in words if has_arabic_script(word)]
     latin = [word for word in words if not has_arabic_script(word)]
     if latin:
-        forms.extend(("name:pinyin", form) for form in _rotations([_pinyin_latin(word) for word in latin]))
+        pinyin_forms = _with_plain_u(_rotations([_pinyin_latin(word) for word in latin]))
+        forms.extend(("name:pinyin", form) for form in pinyin_forms)
         forms.extend(("name:uly", form) for form in _rotations([fold_latin(word) for word in latin]))
     if arabic:
         forms.extend(("name:uly", form) for form in _rotations([fold_latin(word) for word in arabic]))

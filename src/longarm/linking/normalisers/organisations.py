@@ -6,8 +6,10 @@ A name is read as *place + administrative level + agency*: 疏附县公安局, "
 Bureau" and "Shufu County PSB" all become ``shufu|county|psb``. The agency names and abbreviations, the
 level words and a few English place names that are not the pinyin of the Chinese name (Kashgar = 喀什
 kashi) are data, in ``linking/data/organisations.toml``. The place is the pinyin of the Chinese place name
-(or the English words), so the two languages meet; when several places are named (喀什地区疏附县) the most
-local one counts, and when several agencies are named (公安局国保大队) the most specific unit does.
+(or the English words), so the two languages meet; pypinyin misreads many place names (伽师 Jiashi as
+gashi, 策勒 Cele as celei), so the readings with one character read otherwise are keys too. When several
+places are named (喀什地区疏附县) the most local one counts, and when several agencies are named
+(公安局国保大队) the most specific unit does.
 
 A name without a level ("Shufu PSB") is expanded to every level, so it meets the county and the city
 bureau of that place, while those two do not meet each other. A name in which no agency is recognised
@@ -22,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from longarm.linking.normalisers.han import HAN, readings, to_simplified
+from longarm.linking.normalisers.han import HAN, reading_variants, to_simplified
 from longarm.linking.normalisers.text import nfkc
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "organisations.toml"
 # From the most local to the most general; a name's place is the one with the most local level.
 LEVELS = ("village", "town", "district", "county", "city", "prefecture", "region", "province")
 _ENGLISH_WORD = re.compile(r"[a-z0-9']+")
+_PLACE_READINGS = 4
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def _vocabulary() -> _Vocabulary:
 
 @dataclass(frozen=True)
 class _Reading:
-    place: str
+    places: tuple[str, ...]  # the place's possible readings (pypinyin misreads many place names)
     level: str | None
     agency: str
 
@@ -111,9 +114,9 @@ def _chinese(text: str) -> _Reading | None:
     if rest:
         places.append((rest, None))
     if not places:
-        return _Reading(place="", level=None, agency=agency)
+        return _Reading(places=("",), level=None, agency=agency)
     place, level = _most_local(places)
-    return _Reading(place="".join(readings(place)), level=level, agency=agency)
+    return _Reading(places=tuple(reading_variants(place, limit=_PLACE_READINGS)), level=level, agency=agency)
 
 
 def _most_local(places: list[tuple[str, str | None]]) -> tuple[str, str | None]:
@@ -165,9 +168,9 @@ def _english(text: str) -> _Reading | None:
         places.append(("".join(pending), None))
     agency = max(agencies, key=lambda code: rank_of[code])
     if not places:
-        return _Reading(place="", level=None, agency=agency)
+        return _Reading(places=("",), level=None, agency=agency)
     place, level = _most_local(places)
-    return _Reading(place=place, level=level, agency=agency)
+    return _Reading(places=(place,), level=level, agency=agency)
 
 
 def _text_form(text: str) -> str:
@@ -184,6 +187,7 @@ def organisation_forms(value: str) -> list[tuple[str, str]]:
     if reading is None:
         form = _text_form(text)
         return [("organisation:text", form)] if form else []
-    if reading.level is not None or not reading.place:
-        return [("organisation", f"{reading.place}|{reading.level or ''}|{reading.agency}")]
-    return [("organisation", f"{reading.place}|{level}|{reading.agency}") for level in LEVELS]
+    levels = (reading.level or "",) if reading.level is not None or reading.places == ("",) else LEVELS
+    return [
+        ("organisation", f"{place}|{level}|{reading.agency}") for place in reading.places for level in levels
+    ]
