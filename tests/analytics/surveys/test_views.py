@@ -2,6 +2,7 @@ import csv
 import datetime
 import io
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -43,6 +44,23 @@ def test_an_analyst_creates_a_campaign_in_the_console(cast: Cast) -> None:
     assert campaign.indicators == ["contacted_by_police", "told_to_return"]
     page = client.get(response["Location"]).content.decode()
     assert reverse("survey:intro", args=[campaign.slug]) in page
+
+
+def test_the_campaign_list_counts_respondents_in_few_queries(
+    cast: Cast, django_assert_max_num_queries: Any
+) -> None:
+    for title in ("Uyghurs in the UK", "Tibetans in Japan", "Hongkongers in Canada"):
+        campaign = new_campaign(cast.analyst, title=title)
+        for _ in range(2):
+            respond(campaign)
+    client = console(cast.analyst)
+    client.get(reverse("surveys:campaigns"))
+
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("surveys:campaigns")).content.decode()
+
+    assert page.count("<td>2</td>") == 3
+    assert "Tibetans in Japan" in page
 
 
 def test_the_form_refuses_a_campaign_closing_before_it_opens(cast: Cast) -> None:
