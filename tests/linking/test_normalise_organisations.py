@@ -89,3 +89,20 @@ def test_an_unrecognised_organisation_still_matches_itself() -> None:
     assert organisation_forms("Acme Trading Ltd.") == [("organisation:text", "acmetradingltd")]
     assert meet("organisation", "Acme Trading Ltd.", "ACME trading ltd")
     assert {key.strength for key in match_keys("organisation", "疏附县公安局")} == {"weak"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Kona Sheher County PSB",
+        "Konasheher nahiyisi jamaet xewpsizlik idarisi",
+        "قەشقەر ۋىلايىتى كونا شەھەر ناھىيىسى جامائەت خەۋپسىزلىك ئىدارىسى",
+    ],
+)
+def test_uyghur_place_names_and_uyghur_agency_names_meet_the_chinese_name(typed: str) -> None:
+    assert meet("organisation", typed, "疏附县公安局")
+
+
+def test_a_uyghur_police_station_is_not_the_bureau() -> None:
+    assert meet("organisation", "Peyziwat nahiyisi saqchixana", "伽师县派出所")
+    assert not meet("organisation", "Peyziwat nahiyisi saqchixana", "伽师县公安局")

@@ -590,49 +590,58 @@ def _names(rng: random.Random, count: int) -> Iterator[Sample]:
 
 # --- organisations ---------------------------------------------------------------------------------
 
-# (Chinese place, its pinyin as English texts write it, administrative level in Chinese and English).
+# (Chinese place, its pinyin as English texts write it, its Uyghur name in ULY for places in Xinjiang).
 _PLACES = (
-    ("疏附", "Shufu"),
-    ("疏勒", "Shule"),
-    ("伽师", "Jiashi"),
-    ("莎车", "Shache"),
-    ("叶城", "Yecheng"),
-    ("墨玉", "Moyu"),
-    ("洛浦", "Luopu"),
-    ("策勒", "Cele"),
-    ("于田", "Yutian"),
-    ("民丰", "Minfeng"),
-    ("皮山", "Pishan"),
-    ("岳普湖", "Yuepuhu"),
-    ("英吉沙", "Yingjisha"),
-    ("麦盖提", "Maigaiti"),
-    ("巴楚", "Bachu"),
-    ("阿瓦提", "Awati"),
-    ("柯坪", "Keping"),
-    ("温宿", "Wensu"),
-    ("沙雅", "Shaya"),
-    ("拜城", "Baicheng"),
-    ("福清", "Fuqing"),
-    ("长乐", "Changle"),
-    ("温州", "Wenzhou"),
-    ("青田", "Qingtian"),
-    ("莆田", "Putian"),
+    ("疏附", "Shufu", "Kona sheher"),
+    ("疏勒", "Shule", "Yéngisheher"),
+    ("伽师", "Jiashi", "Peyziwat"),
+    ("莎车", "Shache", "Yeken"),
+    ("叶城", "Yecheng", "Qaghiliq"),
+    ("墨玉", "Moyu", "Qaraqash"),
+    ("洛浦", "Luopu", "Lop"),
+    ("策勒", "Cele", "Chira"),
+    ("于田", "Yutian", "Keriye"),
+    ("民丰", "Minfeng", "Niye"),
+    ("皮山", "Pishan", "Guma"),
+    ("岳普湖", "Yuepuhu", "Yopurgha"),
+    ("英吉沙", "Yingjisha", "Yéngisar"),
+    ("麦盖提", "Maigaiti", "Mekit"),
+    ("巴楚", "Bachu", "Maralbéshi"),
+    ("阿瓦提", "Awati", "Awat"),
+    ("柯坪", "Keping", "Kelpin"),
+    ("温宿", "Wensu", "Onsu"),
+    ("沙雅", "Shaya", "Shayar"),
+    ("拜城", "Baicheng", "Bay"),
+    ("福清", "Fuqing", ""),
+    ("长乐", "Changle", ""),
+    ("温州", "Wenzhou", ""),
+    ("青田", "Qingtian", ""),
+    ("莆田", "Putian", ""),
 )
-_LEVELS = (("县", "County"), ("市", "City"), ("区", "District"))
-# (agency code, Chinese full, Chinese abbreviated, English full, English abbreviated)
+# (Chinese, English, Uyghur in ULY)
+_LEVELS = (("县", "County", "nahiyisi"), ("市", "City", "shehiri"), ("区", "District", "rayoni"))
+# (agency code, Chinese full, Chinese abbreviated, English full, English abbreviated, Uyghur in ULY or "")
 _AGENCIES = (
-    ("psb", "公安局", "公安局", "Public Security Bureau", "PSB"),
-    ("guobao", "公安局国内安全保卫大队", "国保", "PSB Domestic Security Protection Brigade", "Guobao"),
-    ("state-security", "国家安全局", "国安局", "State Security Bureau", "State Security"),
-    ("united-front", "委统一战线工作部", "统战部", "United Front Work Department", "UFWD"),
+    ("psb", "公安局", "公安局", "Public Security Bureau", "PSB", "jamaet xewpsizlik idarisi"),
+    ("guobao", "公安局国内安全保卫大队", "国保", "PSB Domestic Security Protection Brigade", "Guobao", ""),
+    (
+        "state-security",
+        "国家安全局",
+        "国安局",
+        "State Security Bureau",
+        "State Security",
+        "dölet bixeterlik idarisi",
+    ),
+    ("united-front", "委统一战线工作部", "统战部", "United Front Work Department", "UFWD", ""),
     (
         "religious-affairs",
         "民族宗教事务局",
         "民宗局",
         "Ethnic and Religious Affairs Bureau",
-        "Religious Affairs Bureau",
+        "Religious Affairs",
+        "",
     ),
-    ("police-station", "公安局城关派出所", "派出所", "Police Station", "Police Station"),
+    ("police-station", "公安局城关派出所", "派出所", "Police Station", "Police Station", "saqchixana"),
 )
 
 
@@ -643,9 +652,18 @@ def _organisation(rng: random.Random) -> tuple[int, int]:
 def _organisation_variants(
     place: int, level: int, agency: int, traditional: opencc.OpenCC
 ) -> list[tuple[str, str]]:
-    place_zh, place_en = _PLACES[place]
-    level_zh, level_en = _LEVELS[level]
-    _, full_zh, short_zh, full_en, short_en = _AGENCIES[agency]
+    place_zh, place_en, place_ug = _PLACES[place]
+    level_zh, level_en, level_ug = _LEVELS[level]
+    _, full_zh, short_zh, full_en, short_en, agency_ug = _AGENCIES[agency]
+    uyghur: list[tuple[str, str]] = []
+    if place_ug:
+        uyghur.append((f"{place_ug} {level_en} {short_en}", "uyghur-place-in-english"))
+        if agency_ug:
+            uly = f"{place_ug} {level_ug} {agency_ug}"
+            uyghur.append((uly.title(), "uyghur-latin"))
+            uyghur.append(
+                (" ".join(_uly_to_uey(word) for word in uly.lower().split()), "uyghur-arabic-script")
+            )
     return [
         (f"{place_zh}{level_zh}{full_zh}", "chinese-full"),
         (traditional.convert(f"{place_zh}{level_zh}{full_zh}"), "chinese-traditional"),
@@ -655,6 +673,7 @@ def _organisation_variants(
         (f"{full_en} of {place_en} {level_en}", "english-of"),
         (f"{place_en.lower()} {level_en.lower()} {short_en.lower()}", "english-lower"),
         (f"{place_en} {short_en}", "english-without-level"),
+        *uyghur,
     ]
 
 

@@ -4,8 +4,10 @@ abbreviated.
 
 A name is read as *place + administrative level + agency*: 疏附县公安局, "Shufu County Public Security
 Bureau" and "Shufu County PSB" all become ``shufu|county|psb``. The agency names and abbreviations, the
-level words and a few English place names that are not the pinyin of the Chinese name (Kashgar = 喀什
-kashi) are data, in ``linking/data/organisations.toml``. The place is the pinyin of the Chinese place name
+level words and the English and Uyghur names of places that are not the pinyin of the Chinese name
+(Kashgar = 喀什 kashi, Peyziwat = 伽师 jiashi) are data, in ``linking/data/organisations.toml``. Names in
+Uyghur (Arabic script, transliterated to ULY, or Latin) are read like English ones, with the Uyghur
+words for the levels and the police. The place is the pinyin of the Chinese place name
 (or the English words), so the two languages meet; pypinyin misreads many place names (伽师 Jiashi as
 gashi, 策勒 Cele as celei), so the readings with one character read otherwise are keys too. When several
 places are named (喀什地区疏附县) the most local one counts, and when several agencies are named
@@ -26,6 +28,7 @@ from typing import Any
 
 from longarm.linking.normalisers.han import HAN, reading_variants, to_simplified
 from longarm.linking.normalisers.text import nfkc
+from longarm.linking.normalisers.uyghur import fold_latin, has_arabic_script, uey_to_uly
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "organisations.toml"
 # From the most local to the most general; a name's place is the one with the most local level.
@@ -74,7 +77,7 @@ def _vocabulary() -> _Vocabulary:
         ethnic_en=frozenset(words["ethnic_en"]),
         ignored_zh=tuple(sorted(words["ignored_zh"], key=len, reverse=True)),
         ignored_en=frozenset(words["ignored_en"]),
-        places=dict(data["places"]),
+        places={fold_latin(name): pinyin for name, pinyin in data["places"].items()},
     )
 
 
@@ -135,10 +138,16 @@ def _match_phrase(
     return 0, ""
 
 
+def _place(words: list[str]) -> str:
+    """The pinyin of a place named in English or Uyghur (Kashgar, Peyziwat), else its words run together."""
+    joined = "".join(words)
+    return _vocabulary().places.get(fold_latin(joined), joined)
+
+
 def _english(text: str) -> _Reading | None:
     vocabulary = _vocabulary()
     folded = "".join(char for char in unicodedata.normalize("NFKD", text.casefold()) if ord(char) < 128)
-    words = [word.strip("'") for word in _ENGLISH_WORD.findall(folded.replace("-", " "))]
+    words = [word.replace("'", "") for word in _ENGLISH_WORD.findall(folded.replace("-", " "))]
     agency_phrases = [(phrase, code) for phrase, code, _ in vocabulary.agencies_en]
     rank_of = {code: rank for _, code, rank in vocabulary.agencies_en}
     agencies: list[str] = []
@@ -154,18 +163,18 @@ def _english(text: str) -> _Reading | None:
         length, level_code = _match_phrase(words, index, vocabulary.levels_en)
         if length:
             if pending:
-                places.append(("".join(pending), level_code))
+                places.append((_place(pending), level_code))
                 pending = []
             index += length
             continue
         word = words[index]
         if word not in vocabulary.ignored_en and word not in vocabulary.ethnic_en:
-            pending.append(vocabulary.places.get(word, word))
+            pending.append(word)
         index += 1
     if not agencies:
         return None
     if pending:
-        places.append(("".join(pending), None))
+        places.append((_place(pending), None))
     agency = max(agencies, key=lambda code: rank_of[code])
     if not places:
         return _Reading(places=("",), level=None, agency=agency)
@@ -183,7 +192,12 @@ def _text_form(text: str) -> str:
 def organisation_forms(value: str) -> list[tuple[str, str]]:
     """The (scheme, form) pairs of an organisation's name; see the module docstring."""
     text = to_simplified(nfkc(value).strip())
-    reading = _chinese(re.sub(r"\s+", "", text)) if HAN.search(text) else _english(text)
+    if HAN.search(text):
+        reading = _chinese(re.sub(r"\s+", "", text))
+    else:
+        if has_arabic_script(text):
+            text = " ".join(uey_to_uly(word) if has_arabic_script(word) else word for word in text.split())
+        reading = _english(text)
     if reading is None:
         form = _text_form(text)
         return [("organisation:text", form)] if form else []
