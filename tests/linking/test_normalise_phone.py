@@ -76,3 +76,25 @@ def test_phone_keys_are_strong_and_blank_numbers_give_none() -> None:
 def test_normalise_gives_the_first_key_for_single_index_callers() -> None:
     assert normalise("phone", "0086-138-0013-8000") == "+8613800138000"
     assert normalise("phone", "138 0013 8000", region="JP") == "+8613800138000"
+
+
+def test_a_north_american_number_is_not_taken_for_a_chinese_landline_without_its_trunk_zero() -> None:
+    assert phone_forms("415-555-2671", region="US") == ["+14155552671"]
+    assert phone_forms("415-555-2671") == ["4155552671"]
+
+
+def test_chinese_landlines_with_trunk_zero_and_86_without_plus_are_chinese() -> None:
+    assert phone_forms("(010) 1234 5678", region="GB") == ["+861012345678"]
+    assert phone_forms("86 138 0013 8000", region="JP") == ["+8613800138000"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["+86 138 0013 8000 ext. 12", "+86 138 0013 8000 x12", "+86 138 0013 8000 转12"]
+)
+def test_an_extension_is_not_part_of_the_number(typed: str) -> None:
+    assert phone_forms(typed) == ["+8613800138000"]
+
+
+def test_several_numbers_in_one_field_each_give_their_key() -> None:
+    assert phone_forms("138 0013 8000 / 139 0013 8000") == ["+8613800138000", "+8613900138000"]
+    assert phone_forms("+86 138 0013 8000; +81 90-1234-5678") == ["+8613800138000", "+819012345678"]

@@ -112,6 +112,9 @@ def _cn_phone_variants(national: str) -> list[tuple[str, str | None, str]]:
         (f"{a} {b} {c}", "US", "national-typed-in-US"),
         (f"010 86 {a} {b} {c}", "JP", "host-idd-JP"),
         (_full_width(f"{a}{b}{c}"), "JP", "national-full-width"),
+        (f"86 {a} {b} {c}", "GB", "86-without-plus"),
+        (f"+86 {a} {b} {c} ext. 12", None, "extension"),
+        (f"手机\uff1a+86 {a}-{b}-{c}", None, "label-zh"),
     ]
 
 

@@ -11,7 +11,9 @@ tried:
 
 - the host region's, because a local number (a Japanese ``090-…``) is written without a country code;
 - China's, because a Chinese mobile (``138 0013 8000``) is usually written without ``+86`` by people who
-  only ever dial it from China.
+  only ever dial it from China. Only the shapes a Chinese number takes without its country code count
+  here: a mobile (11 digits from 1), a landline with its trunk 0 and area code (``010 …``, ``0998 …``),
+  or the digits of ``86`` without its ``+``.
 
 A reading counts only when ``phonenumbers`` says the number is *valid* (a real allocated range), not merely
 possible. If exactly one reading is valid it is the key. If both are valid, both become keys: a Chinese
@@ -38,10 +40,19 @@ _NOT_DIGITS = re.compile(r"[^0-9+]")
 _TRUNK_IN_PARENTHESES = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 # Labels typed in front of a number.
 _LABEL = re.compile(r"^(?:tel|phone|mobile|mob|电话|電話|手机|手機|手机号|手機號|号码|號碼)[.:：\s]*")
+# An extension after the number is not part of it (E.164 has none).
+_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|转|轉|分机|分機)\s*\d{1,6}$")
+# Several numbers pasted into one field, e.g. "138 0013 8000 / 139 0013 8000".
+_LIST_SEPARATOR = re.compile(r"\s*(?:[/,;、|]|\bor\b|或)\s*")
+_MIN_DIGITS_OF_A_NUMBER = 7
+# Read without a country code, a Chinese number is a mobile (11 digits from 1), a number with its trunk
+# prefix 0 and area code, or one that starts with the country code 86. Anything else (a North American
+# 415-555-2671) would only be "valid" in China as a landline missing its 0, which nobody writes.
+_CHINESE_WITHOUT_COUNTRY_CODE = re.compile(r"^(?:1\d{10}|0\d{9,11}|86\d{10,12})$")
 
 
 def _clean(value: str) -> str:
-    text = _LABEL.sub("", fold(value))
+    text = _EXTENSION.sub("", _LABEL.sub("", fold(value)))
     text = _TRUNK_IN_PARENTHESES.sub(r"\1", text.replace("\uff0b", "+"))
     text = _NOT_DIGITS.sub("", text)
     # "00" is the international prefix in most of the world and how people write "+" without a "+" key.
@@ -60,9 +71,7 @@ def _valid_e164(text: str, region: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_forms(value: str, *, region: str | None = None) -> list[str]:
-    """The E.164 forms of a phone number: one for a number with its country code, one per valid
-    reading (host region, then China) for a number without, or its bare digits if no reading is valid."""
+def _one_number(value: str, region: str | None) -> list[str]:
     text = _clean(value)
     if not text.strip("+"):
         return []
@@ -71,10 +80,24 @@ def phone_forms(value: str, *, region: str | None = None) -> list[str]:
         return [international or text]
     forms: list[str] = []
     host = region.upper() if region else None
-    for candidate_region in (host, HOME_REGION):
-        if candidate_region is None:
-            continue
-        e164 = _valid_e164(text, candidate_region)
+    if host is not None and host != HOME_REGION:
+        e164 = _valid_e164(text, host)
+        if e164 is not None:
+            forms.append(e164)
+    if _CHINESE_WITHOUT_COUNTRY_CODE.match(text) or host == HOME_REGION:
+        e164 = _valid_e164(text, HOME_REGION)
         if e164 is not None and e164 not in forms:
             forms.append(e164)
     return forms or [text]
+
+
+def phone_forms(value: str, *, region: str | None = None) -> list[str]:
+    """The E.164 forms of a phone number: one for a number with its country code, one per valid
+    reading (host region, then China) for a number without, or its bare digits if no reading is valid.
+    Several numbers in one field (separated by ``/``, ``,``, ``;``, "or") give the forms of each."""
+    parts = [part for part in _LIST_SEPARATOR.split(fold(value)) if part.strip()]
+    if len(parts) > 1 and all(
+        sum(char.isdigit() for char in part) >= _MIN_DIGITS_OF_A_NUMBER for part in parts
+    ):
+        return list(dict.fromkeys(form for part in parts for form in _one_number(part, region)))
+    return _one_number(value, region)
