@@ -39,7 +39,7 @@ _PLACE_READINGS = 4
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    agencies_zh: list[tuple[str, str, int]]  # (name, code, rank), longest name first
+    agencies_zh: dict[str, tuple[str, int]]  # name -> (code, rank)
     agencies_en: list[tuple[tuple[str, ...], str, int]]
     levels_zh: list[tuple[str, str]]
     levels_en: list[tuple[tuple[str, ...], str]]
@@ -48,6 +48,8 @@ class _Vocabulary:
     ignored_zh: tuple[str, ...]
     ignored_en: frozenset[str]
     places: dict[str, str]
+    agency_pattern_zh: re.Pattern[str]  # any Chinese agency name, the longest where several start
+    level_pattern_zh: re.Pattern[str]  # a place name (two characters at least) and its level
 
 
 def _words(phrase: str) -> tuple[str, ...]:
@@ -68,16 +70,22 @@ def _vocabulary() -> _Vocabulary:
     levels_zh = [(name, level) for level, names in data["levels"].items() for name in names["zh"]]
     levels_en = [(_words(name), level) for level, names in data["levels"].items() for name in names["en"]]
     words = data["words"]
+    agencies_zh.sort(key=lambda item: -len(item[0]))
+    levels_zh.sort(key=lambda item: -len(item[0]))
+    level_names = "|".join(re.escape(name) for name, _ in levels_zh)
     return _Vocabulary(
-        agencies_zh=sorted(agencies_zh, key=lambda item: -len(item[0])),
+        agencies_zh={name: (code, rank) for name, code, rank in agencies_zh},
         agencies_en=sorted(agencies_en, key=lambda item: -len(item[0])),
-        levels_zh=sorted(levels_zh, key=lambda item: -len(item[0])),
+        levels_zh=levels_zh,
         levels_en=sorted(levels_en, key=lambda item: -len(item[0])),
         ethnic_zh=tuple(sorted(words["ethnic_zh"], key=len, reverse=True)),
         ethnic_en=frozenset(words["ethnic_en"]),
         ignored_zh=tuple(sorted(words["ignored_zh"], key=len, reverse=True)),
         ignored_en=frozenset(words["ignored_en"]),
         places={fold_latin(name): pinyin for name, pinyin in data["places"].items()},
+        agency_pattern_zh=re.compile("|".join(re.escape(name) for name, _, _ in agencies_zh)),
+        # A place name has at least two characters (疏附县, 杭州市), which keeps 州 in 杭州 part of the name.
+        level_pattern_zh=re.compile(rf"(.{{2,}}?)({level_names})"),
     )
 
 
@@ -90,30 +98,23 @@ class _Reading:
 
 def _chinese(text: str) -> _Reading | None:
     vocabulary = _vocabulary()
-    found: list[tuple[int, str, int]] = []  # (position, code, rank)
-    position = 0
-    while position < len(text):
-        for name, code, rank in vocabulary.agencies_zh:
-            if text.startswith(name, position):
-                found.append((position, code, rank))
-                position += len(name)
-                break
-        else:
-            position += 1
+    found = [
+        (match.start(), *vocabulary.agencies_zh[match.group()])
+        for match in vocabulary.agency_pattern_zh.finditer(text)
+    ]
     if not found:
         return None
-    agency = max(found, key=lambda item: item[2])[1]
+    agency = str(max(found, key=lambda item: item[2])[1])
     prefix = text[: found[0][0]].removesuffix("的")
     for word in vocabulary.ignored_zh:
         prefix = prefix.replace(word, "")
     for word in vocabulary.ethnic_zh:
         prefix = prefix.replace(word, "")
-    # A place name has at least two characters (疏附县, 杭州市), which keeps 州 in 杭州 part of the name.
-    level_names = "|".join(re.escape(name) for name, _ in vocabulary.levels_zh)
-    segments = re.findall(rf"(.{{2,}}?)({level_names})", prefix)
     level_of = dict(vocabulary.levels_zh)
-    places: list[tuple[str, str | None]] = [(place, level_of[name]) for place, name in segments]
-    rest = re.sub(rf"(.{{2,}}?)({level_names})", "", prefix)
+    places: list[tuple[str, str | None]] = [
+        (place, level_of[name]) for place, name in vocabulary.level_pattern_zh.findall(prefix)
+    ]
+    rest = vocabulary.level_pattern_zh.sub("", prefix)
     if rest:
         places.append((rest, None))
     if not places:
