@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/tokens/", include("longarm.api.urls")),
     path("console/releases/", include("longarm.analytics.publication.urls")),
     path("console/surveys/", include("longarm.analytics.surveys.urls")),
+    path("console/analytics/", include("longarm.analytics.urls")),
     path("api/", api_urls()),
     # Django's set_language: a POST from the switcher on every page sets the language cookie, nothing else.
     path("i18n/setlang/", public_view(set_language), name="set_language"),

@@ -116,7 +116,7 @@ def test_merging_and_splitting_cases_count_each_incident_once(cast: Cast) -> Non
     report = Report.objects.get(community="uyghur")
     case_split(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=target, report=report)
     assert totals() == {"southern_mongolian": 1, "uyghur": 1}
-    assert FactCube.objects.filter(dimension="all", tactic="").values_list("n", flat=True).count() >= 1
+    assert FactCube.objects.filter(dimension="all", kind="").values_list("n", flat=True).count() >= 1
     kept = every_table()
     facts_rebuild()
     assert every_table() == kept

@@ -116,12 +116,17 @@ DIMENSION_PAIRS = [
     ("origin_region", "year"),
     ("relatives_targeted", "host_country"),
     ("intake_channel", "harm"),
+    ("community", "channel"),
+    ("host_country", "community"),
+    ("month", "tactic"),
 ]
 FILTERS = [
     AnalyticsFilters(),
     AnalyticsFilters(tactic="threat_direct"),
     AnalyticsFilters(host_country="JP", host_region="JP-13"),
     AnalyticsFilters(start=Month(2024, 1), end=Month(2024, 2), community="uyghur"),
+    AnalyticsFilters(host_country="JP"),
+    AnalyticsFilters(community="uyghur", tactic="threat_direct"),
 ]
 
 

@@ -81,27 +81,27 @@ class FactCode(models.Model):
 
 
 class FactCube(models.Model):
-    """How many facts fall in a month, community and host country, and have ``dimension == code``.
+    """How many facts of a month have ``dimension == code``, overall or within one slice.
 
-    ``tactic`` is "" for a count over all facts and a tactic code for the count over the facts with that
-    tactic, so the tactic filter, and every table with tactics on one axis, read the cube too. Dimension
-    ``all`` (code "") counts the facts themselves.
+    ``kind`` "" counts over every fact (``slice`` ""); ``kind`` "community", "host_country" or "tactic"
+    counts within the facts having ``slice`` as that value (for a tactic: among theirs). One filter, or one
+    axis among those three, is thus read from the cube; dimension ``all`` (code "") counts facts themselves.
+    Keys for every combination of filters would make the cube larger than the facts (measured); tables
+    that need more than one slice are counted from the facts, where such filters are selective.
     """
 
+    kind = models.CharField(max_length=12)
+    slice = models.CharField(max_length=40)
+    dimension = models.CharField(max_length=20)
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
-    community = models.CharField(max_length=40)
-    host_country = models.CharField(max_length=8)
-    tactic = models.CharField(max_length=40)
-    dimension = models.CharField(max_length=16)
     code = models.CharField(max_length=40)
     n = models.IntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tactic", "dimension", "year", "month", "community", "host_country", "code"],
-                name="cube_cell",
+                fields=["kind", "dimension", "slice", "year", "month", "code"], name="cube_cell"
             ),
         ]
 

@@ -19,20 +19,9 @@ from longarm.cases.models import Referral, ReferralKind, ReferralStatus
 from longarm.intake.models import Report
 
 TOTAL: Final = "total"
-# Dimensions that are columns of the cube itself rather than (dimension, code) entries of it.
-_CUBE_KEYS: Final = frozenset({"year", "month", "community", "host_country"})
-_CUBE_ENTRIES: Final = frozenset(
-    {
-        "tactic",
-        "channel",
-        "actor",
-        "harm",
-        "host_region",
-        "origin_region",
-        "intake_channel",
-        "relatives_targeted",
-    }
-)
+_PERIODS: Final = frozenset({"year", "month"})
+# The kinds of cube slice (``FactCube.kind``), in the order a table with two of them on its axes picks one.
+_SLICE_KINDS: Final = ("tactic", "community", "host_country")
 
 
 class Month(NamedTuple):
@@ -138,48 +127,58 @@ def _key_filters(filters: AnalyticsFilters, alias: str, query: _Query) -> None:
             query.params.append(value)
 
 
-def _cube_plan(rows: str, columns: str | None, filters: AnalyticsFilters) -> tuple[str, str] | None:
-    """(tactic slice, cube dimension) answering this table from the cube, or None if it cannot.
+@dataclass(frozen=True)
+class _Plan:
+    kind: str
+    # The filter's value, or None when the slice is an axis of the table (every value).
+    slice: str | None
+    entry: str
+    slice_axis: str | None
 
-    The slice is a tactic code (the tactic filter), "" (every fact), or "*" (tactics on one axis).
-    """
+
+def _cube_plan(rows: str, columns: str | None, filters: AnalyticsFilters) -> _Plan | None:
+    """How to read this table from the cube, or None if it holds no slice for it."""
     if filters.host_region:
         return None
-    entries = [name for name in (rows, columns) if name and name not in _CUBE_KEYS]
-    if any(name not in _CUBE_ENTRIES for name in entries):
+    keyed = [(kind, getattr(filters, kind)) for kind in _SLICE_KINDS if getattr(filters, kind)]
+    if len(keyed) > 1:
         return None
-    if filters.tactic:
-        return (filters.tactic, entries[0] if entries else "all") if len(entries) <= 1 else None
-    if len(entries) <= 1:
-        return "", entries[0] if entries else "all"
-    if len(entries) == 2 and entries[0] == "tactic":
-        return "*", entries[1]
-    if len(entries) == 2 and entries[1] == "tactic":
-        return "*", entries[0]
+    axes = [name for name in (rows, columns) if name and name not in _PERIODS]
+    if keyed:
+        kind, value = keyed[0]
+        if len(axes) <= 1:
+            return _Plan(kind, value, axes[0] if axes else "all", None)
+        # On its own axis a community or country filter leaves one value; a tactic filter leaves all the
+        # tactics the facts with it have, which no slice holds.
+        if kind in axes and kind != "tactic":
+            return _Plan(kind, value, axes[1] if axes[0] == kind else axes[0], kind)
+        return None
+    if len(axes) <= 1:
+        return _Plan("", "", axes[0] if axes else "all", None)
+    for kind in _SLICE_KINDS:
+        if kind in axes:
+            return _Plan(kind, None, axes[1] if axes[0] == kind else axes[0], kind)
     return None
 
 
 def _cube_sql(
-    rows: str, columns: str | None, filters: AnalyticsFilters, plan: tuple[str, str]
+    rows: str, columns: str | None, filters: AnalyticsFilters, plan: _Plan
 ) -> tuple[str, list[int | str], _Axis, _Axis | None]:
-    tactic_slice, entry = plan
-    query = _Query(joins=[], where=["q.dimension = %s"], params=[entry])
-    if tactic_slice == "*":
-        query.where.append("q.tactic <> ''")
-    else:
-        query.where.append("q.tactic = %s")
-        query.params.append(tactic_slice)
-    _key_filters(filters, "q", query)
-    tactic_used = False
+    query = _Query(joins=[], where=["q.kind = %s", "q.dimension = %s"], params=[plan.kind, plan.entry])
+    if plan.slice is not None:
+        query.where.append("q.slice = %s")
+        query.params.append(plan.slice)
+    _period_filters(filters, "q", query)
+    slice_used = False
 
     def axis(name: str) -> _Axis:
-        nonlocal tactic_used
-        if name in _CUBE_KEYS:
+        nonlocal slice_used
+        if name in _PERIODS:
             return _key_axis(name, "q")
-        if tactic_slice == "*" and name == "tactic" and not tactic_used:
-            # The first tactic axis is the slice; with tactics on both axes the second is the entry.
-            tactic_used = True
-            return _Axis(("q.tactic",), lambda values: _code(values[0]))
+        if name == plan.slice_axis and not slice_used:
+            # With the same dimension on both axes, the first reads the slice and the second the entries.
+            slice_used = True
+            return _Axis(("q.slice",), _entry_code)
         return _Axis(("q.code",), _relatives_code if name == "relatives_targeted" else _entry_code)
 
     row_axis = axis(rows)

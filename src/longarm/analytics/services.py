@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 
+from longarm.accounts.models import StaffUser
 from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms
 from longarm.analytics.models import FactCode, FactCube, FactIncident, FactSource
+from longarm.analytics.queries import AnalyticsFilters
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Case, Incident
@@ -206,29 +208,48 @@ def facts_rebuild() -> RebuildResult:
     return RebuildResult(facts=facts, cube_cells=cells)
 
 
+@transaction.atomic
+def analytics_record_access(*, actor: StaffUser, table: str, filters: AnalyticsFilters, form: str) -> None:
+    """Audit that ``actor`` looked at (``form`` "view") or downloaded ("csv", "json") a table with these
+    filters. Codes and months only: the audit log holds no count."""
+    period = f":{filters.start or ''}..{filters.end or ''}" if filters.start or filters.end else ""
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=f"analytics.{form}{period}",
+        object_type=table[:40],
+        object_id="|".join((filters.community, filters.host_region or filters.host_country, filters.tactic)),
+    )
+
+
 # The cube ---------------------------------------------------------------------------------------------------
 
-_CUBE_COLUMNS = "tactic, dimension, year, month, community, host_country, code"
-# (dimension, SQL for its code, extra join): one INSERT … SELECT per line and per tactic slice.
+_CUBE_COLUMNS = "kind, dimension, slice, year, month, code"
+# (dimension, SQL for its code, extra join): one INSERT … SELECT per line and per kind of slice.
 _CUBE_PARTS: tuple[tuple[str, str, str], ...] = (
     ("'all'", "''", ""),
+    ("'community'", "f.community", ""),
+    ("'host_country'", "f.host_country", ""),
     ("'host_region'", "f.host_region", ""),
     ("'origin_region'", "f.origin_region", ""),
     ("'intake_channel'", "f.intake_channel", ""),
     ("'relatives_targeted'", "CASE WHEN f.relatives_targeted THEN 'yes' ELSE 'no' END", ""),
     ("c.dimension", "c.code", "JOIN analytics_factcode c ON c.fact_id = f.id"),
 )
-_SLICES: tuple[tuple[str, str], ...] = (
-    ("''", ""),
-    ("t.code", "JOIN analytics_factcode t ON t.fact_id = f.id AND t.dimension = 'tactic'"),
+# (kind, SQL for the slice, extra join)
+_SLICES: tuple[tuple[str, str, str], ...] = (
+    ("''", "''", ""),
+    ("'community'", "f.community", ""),
+    ("'host_country'", "f.host_country", ""),
+    ("'tactic'", "t.code", "JOIN analytics_factcode t ON t.fact_id = f.id AND t.dimension = 'tactic'"),
 )
 
 
 def _cube_statements(where: str, sign: int) -> list[str]:
     statements = []
-    for tactic, slice_join in _SLICES:
+    for kind, slice_, slice_join in _SLICES:
         for dimension, code, join in _CUBE_PARTS:
-            expressions = [tactic, dimension, "f.year", "f.month", "f.community", "f.host_country", code]
+            expressions = [kind, dimension, slice_, "f.year", "f.month", code]
             # PostgreSQL refuses a string constant in GROUP BY; constants need no grouping anyway.
             grouped = [expression for expression in expressions if not expression.startswith("'")]
             statements.append(

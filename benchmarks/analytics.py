@@ -1,0 +1,318 @@
+"""The analytics dashboard over a million coded incidents.
+
+Run from the repository root (several minutes; most of it is generating the data)::
+
+    .venv/bin/python benchmarks/analytics.py [--facts 1000000] [--loads 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/analytics.py
+
+What it does, in one run:
+
+1. **A fresh database**, as ``benchmarks/cases.py`` makes it: the test settings (throw-away data and keys
+   directories, cheap Argon2 for the one log-in), a new SQLite file or ``test_<pid>`` database on the
+   PostgreSQL server of ``DATABASE_URL``, migrated, and destroyed at the end whatever happened.
+2. **Synthetic coded facts**, ``--facts`` of them, inserted in bulk (``executemany``) with realistic, skewed
+   distributions: incidents growing year on year since 2015, a few communities and host countries holding
+   most reports (Zipf), coarse regions for the countries that have them, origin regions following the
+   community, one to four tactics, one to three channels, some actors and harms, a few unknown months and
+   places. Then the monthly cube is computed from them (``cube_rebuild``), as ``longarm analytics rebuild``
+   does, and its size reported.
+3. **The dashboard, end to end.** An analyst logs in through the real form (password and TOTP); the Django
+   test client (URL resolution, every middleware, the view, its queries, the SVG charts and templates) loads
+   the full dashboard ``--loads`` times, each with a different filter combination (none, a date range, a
+   community, a host country, a host region, a tactic, combinations, and different cross-tabulations), so
+   no load is a repeat of another. ``dashboard`` gives p50, p95 and maximum in milliseconds. Target:
+   p95 ≤ 1000 ms. The same loads without the cube (every table counted from the facts) are timed as
+   ``dashboard_without_cube`` for comparison, with fewer loads, since each is slow.
+4. **A CSV download** of one cross-tabulation, through disclosure control, timed the same way.
+
+One JSON object on stdout; progress on stderr. A benchmark, not a test: nothing asserts on timing, and the
+machine may be shared, so compare the two dashboard figures of one run rather than absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from longarm.accounts.models import Role, StaffUser  # noqa: E402
+from longarm.accounts.services import staff_create  # noqa: E402
+from longarm.analytics import queries  # noqa: E402
+from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms  # noqa: E402
+from longarm.analytics.models import FactCube  # noqa: E402
+from longarm.analytics.services import cube_rebuild  # noqa: E402
+from longarm.taxonomy.vocabularies import is_fh_physical, oxus_stage, vocabulary  # noqa: E402
+
+PASSWORD = "a long benchmark passphrase 7"  # noqa: S105 - a throw-away account in a throw-away database
+TARGET_P95_MS = 1000.0
+BATCH = 5000
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def codes(name: str) -> list[str]:
+    return [term.code for term in vocabulary(name).terms]
+
+
+def zipf(count: int, exponent: float = 1.1) -> list[float]:
+    return [1 / rank**exponent for rank in range(1, count + 1)]
+
+
+class Synthesis:
+    """Draws facts with skewed, plausible distributions; seeded, so every run draws the same facts."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.years = list(range(2015, 2027))
+        self.year_weights = [1.25**index for index in range(len(self.years))]
+        self.communities = [
+            "uyghur", "hongkonger", "tibetan", "han_dissident", "southern_mongolian",
+            "falun_gong", "kazakh_other_turkic", "christian", "other", "",
+        ]  # fmt: skip
+        self.community_weights = [35, 20, 12, 10, 6, 5, 4, 3, 3, 2]
+        countries = list(vocabulary("host_countries").terms)
+        self.rng.shuffle(countries)
+        # The big diasporas first: they hold most reports.
+        first = ["TR", "US", "GB", "JP", "DE", "CA", "AU", "KZ", "NL", "FR"]
+        ordered = [c for code in first for c in countries if c.code == code]
+        ordered += [c for c in countries if c.code not in first]
+        self.countries = ordered
+        self.country_weights = zipf(len(ordered), 1.3)
+        self.origins = codes("origin_regions")
+        self.by_community = {
+            "uyghur": "xinjiang", "kazakh_other_turkic": "xinjiang", "tibetan": "tibet_ar",
+            "southern_mongolian": "inner_mongolia", "hongkonger": "hong_kong",
+        }  # fmt: skip
+        self.tactics = codes("tactics")
+        self.tactic_weights = zipf(len(self.tactics), 0.9)
+        self.channels = codes("channels")
+        self.channel_weights = zipf(len(self.channels), 1.0)
+        self.actors = codes("actors")
+        self.actor_weights = zipf(len(self.actors), 0.9)
+        self.harms = codes("harms")
+        self.harm_weights = zipf(len(self.harms), 0.8)
+        self.relative_harms = relative_harms()
+
+    def some(self, items: list[str], weights: list[float], low: int, high: int) -> list[str]:
+        count = self.rng.randint(low, high)
+        return sorted(set(self.rng.choices(items, weights, k=count)))
+
+    def fact(self) -> tuple[tuple[Any, ...], dict[str, list[str]]]:
+        rng = self.rng
+        year = 0 if rng.random() < 0.02 else rng.choices(self.years, self.year_weights)[0]
+        month = 0 if not year or rng.random() < 0.05 else rng.randint(1, 12)
+        community = rng.choices(self.communities, self.community_weights)[0]
+        country = rng.choices(self.countries, self.country_weights)[0]
+        region = ""
+        if country.children and rng.random() < 0.8:
+            region = rng.choices(country.children, zipf(len(country.children), 1.2))[0].code
+        origin = ""
+        if rng.random() < 0.7:
+            origin = self.by_community.get(community, "") or rng.choice(self.origins)
+            if origin not in self.origins:
+                origin = rng.choice(self.origins)
+        found = {
+            "tactic": self.some(self.tactics, self.tactic_weights, 1, 4),
+            "channel": self.some(self.channels, self.channel_weights, 1, 3),
+            "actor": self.some(self.actors, self.actor_weights, 0, 2),
+            "harm": self.some(self.harms, self.harm_weights, 0, 3),
+        }
+        relatives = bool(RELATIVE_TACTICS & set(found["tactic"])) or bool(
+            self.relative_harms & set(found["harm"])
+        )
+        row = (
+            "incident", year, month, community, country.code, region, origin,
+            "hotline" if rng.random() < 0.15 else "web", relatives,
+            is_fh_physical(found["tactic"]), oxus_stage(found["tactic"]) or 0,
+        )  # fmt: skip
+        return row, found
+
+
+def make_facts(count: int, rng: random.Random) -> None:
+    synthesis = Synthesis(rng)
+    fact_sql = (
+        "INSERT INTO analytics_factincident (id, source, year, month, community, host_country, host_region, "
+        "origin_region, intake_channel, relatives_targeted, fh_physical, oxus_stage) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    code_sql = "INSERT INTO analytics_factcode (fact_id, dimension, code) VALUES (%s, %s, %s)"
+    made = 0
+    while made < count:
+        size = min(BATCH, count - made)
+        facts: list[tuple[Any, ...]] = []
+        found_codes: list[tuple[int, str, str]] = []
+        for number in range(made + 1, made + size + 1):
+            row, found = synthesis.fact()
+            facts.append((number, *row))
+            found_codes.extend(
+                (number, dimension, code) for dimension, values in found.items() for code in values
+            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(fact_sql, facts)
+            cursor.executemany(code_sql, found_codes)
+        made += size
+        if made % 100_000 == 0:
+            log(f"  {made} facts")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('analytics_factincident', 'id'), %s)", [count + 1]
+            )
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def log_in(client: Client, user: StaffUser) -> None:
+    device = TOTPDevice.objects.get(user=user)
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": user.username, "password": PASSWORD, "otp_token": f"{token:0{device.digits}d}"},
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"log-in failed: {response.status_code}")
+
+
+def dashboard_urls(count: int) -> list[str]:
+    """``count`` different dashboard requests: filters and cross-tabulations vary, none repeats."""
+    base = reverse("analytics:dashboard")
+    variants: list[dict[str, str]] = [
+        {},
+        {"start": "2022-01", "end": "2024-12"},
+        {"community": "uyghur"},
+        {"host": "JP"},
+        {"host": "JP-13"},
+        {"tactic": "proxy_coercion_family"},
+        {"community": "tibetan", "start": "2020-01"},
+        {"host": "GB", "tactic": "digital_attack"},
+        {"rows": "channel", "columns": "community"},
+        {"rows": "tactic", "columns": "host_country", "start": "2023-01", "end": "2023-12"},
+        {"rows": "actor", "columns": "year", "community": "hongkonger"},
+        {"rows": "origin_region", "columns": "tactic"},
+        {"rows": "host_region", "columns": "month", "start": "2025-01"},
+        {"community": "uyghur", "host": "TR", "tactic": "threat_direct"},
+        {"rows": "harm", "columns": "community", "host": "US"},
+        {"rows": "intake_channel", "columns": "relatives_targeted"},
+        {"start": "2018-06", "end": "2019-05", "tactic": "coerced_return"},
+        {"rows": "channel", "columns": "actor"},
+        {"rows": "tactic", "columns": "channel", "community": "southern_mongolian"},
+        {"host": "DE", "start": "2021-01", "end": "2026-12"},
+    ]
+    return [f"{base}?{urlencode(variants[index % len(variants)])}" for index in range(count)]
+
+
+def measure(client: Client, urls: list[str]) -> dict[str, float]:
+    client.get(urls[0])  # warm-up: templates, vocabularies, the database's cache
+    timings = []
+    for url in urls:
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    ordered = sorted(timings)
+    return {
+        "loads": len(timings),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(statistics.quantiles(ordered, n=20, method="inclusive")[18], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def timed(label: str, work: Callable[[], Any]) -> float:
+    log(f"{label} …")
+    start = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - start
+    log(f"{label}: {elapsed:.1f} s")
+    return round(elapsed, 1)
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(7)
+    analyst = staff_create(username="analyst", password=PASSWORD, role=Role.ANALYST).user
+    generate = timed(f"{options.facts} facts", lambda: make_facts(options.facts, rng))
+    cube = timed("cube", cube_rebuild)
+    client = Client()
+    log_in(client, analyst)
+    urls = dashboard_urls(options.loads)
+    log("dashboard …")
+    dashboard = measure(client, urls)
+    log(f"dashboard: {dashboard}")
+    original_plan = queries._cube_plan
+    queries._cube_plan = lambda *args: None  # every table from the facts
+    try:
+        without = measure(client, urls[: options.loads_without_cube])
+    finally:
+        queries._cube_plan = original_plan
+    log(f"without cube: {without}")
+    download_urls = [
+        f"{reverse('analytics:download', args=['crosstab', 'csv'])}?{url.split('?', 1)[1]}" for url in urls
+    ]
+    download = measure(client, download_urls)
+    return {
+        "benchmark": "analytics",
+        "database": connection.vendor,
+        "facts": options.facts,
+        "fact_codes": _count("analytics_factcode"),
+        "cube_cells": FactCube.objects.count(),
+        "generate_s": generate,
+        "cube_rebuild_s": cube,
+        "dashboard": dashboard,
+        "dashboard_without_cube": without,
+        "csv_download": download,
+        "target_p95_ms": TARGET_P95_MS,
+        "meets_target": dashboard["p95_ms"] <= TARGET_P95_MS,
+    }
+
+
+def _count(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - a fixed table name
+        return int(cursor.fetchone()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--loads-without-cube", type=int, default=5)
+    options = parser.parse_args()
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        print(json.dumps(run(options), indent=2))
+    finally:
+        creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
