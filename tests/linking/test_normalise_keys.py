@@ -1,0 +1,35 @@
+from longarm.linking.keys import STRONG_KINDS, MatchKey, match_keys
+from longarm.linking.normalise import normalise
+
+
+def test_every_strong_kind_gives_strong_keys_under_its_own_scheme() -> None:
+    examples = {
+        "phone": "+86 138 0013 8000",
+        "wechat": "wxid_abc123",
+        "qq": "12345678",
+        "email": "wang@163.com",
+        "badge": "012345",
+        "plate": "粤B12345",
+    }
+    assert set(examples) == STRONG_KINDS
+    for kind, value in examples.items():
+        assert match_keys(kind, value) == [
+            MatchKey(scheme=kind, value=match_keys(kind, value)[0].value, strength="strong")
+        ]
+
+
+def test_equal_values_of_different_kinds_never_share_a_key() -> None:
+    badge = {(key.scheme, key.value) for key in match_keys("badge", "12345678")}
+    qq = {(key.scheme, key.value) for key in match_keys("qq", "12345678")}
+    assert not badge & qq
+
+
+def test_an_unknown_kind_still_matches_itself_weakly() -> None:
+    assert match_keys("other", " A-b ") == [MatchKey(scheme="other", value="ab", strength="weak")]
+    assert match_keys("other", " - ") == []
+
+
+def test_normalise_is_the_first_key_or_the_folded_text() -> None:
+    assert normalise("wechat", " WXID_ABC123 ") == "wxid_abc123"
+    assert normalise("name", "張偉") == "张伟"
+    assert normalise("name", "--") == ""
