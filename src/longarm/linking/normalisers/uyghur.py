@@ -6,7 +6,7 @@ the 32 UEY letters and their ULY equivalents (8 vowels, 24 consonants; ULY write
 digraphs: ch, zh, sh, gh, ng). Sources compared: the ULY alphabet table (Wikipedia "Uyghur Latin
 alphabet"), the Library of Congress Uighur romanisation table and the converter tables of
 neouyghur/Uyghur-Multi-Script-Converter; they agree letter for letter (the LC table writes x as kh,
-e as ă and é as e, which :func:`fold_latin` absorbs).
+e as ă, é as e and w as v, which :func:`fold_latin` absorbs).
 
 The hamza carrier ئ (U+0626) is not a sound of its own: before a word-initial vowel it is not written in
 ULY (ئۇيغۇر → uyghur) and between two vowels ULY writes an apostrophe (سائەت → sa'et). Apostrophes do
@@ -72,6 +72,9 @@ _IGNORED = re.compile(r"[\u0640\u064b-\u0652\u0670]")
 # Turkish-based Latin (used by the Uyghur diaspora in Turkey) and English-style spellings of ULY letters,
 # in the order they are applied.
 _SPELLINGS = (
+    # Library romanisations (Library of Congress ă, Staatsbibliothek ä) write ە as a vowel of their own.
+    ("ă", "e"),
+    ("ä", "e"),
     ("ş", "sh"),
     ("ç", "ch"),
     ("ğ", "gh"),
