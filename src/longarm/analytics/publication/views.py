@@ -3,11 +3,13 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.models import Role
+from longarm.analytics.publication.charts import bar_chart
 from longarm.analytics.publication.exceptions import BudgetExhausted, EmptyRelease, NotPending
 from longarm.analytics.publication.formats import as_json, open_data_csv, table_csv
 from longarm.analytics.publication.forms import DecisionForm, ReleaseTableForm
@@ -134,7 +136,13 @@ def release_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @public_view
 def statistics(request: HttpRequest) -> HttpResponse:
     releases = list(public_releases())
-    tables = [(release, shown_table(release)) for release in releases if release.kind == ReleaseKind.TABLE]
+    rtl = get_language_bidi()
+    tables = []
+    for release in releases:
+        if release.kind == ReleaseKind.TABLE:
+            table = shown_table(release)
+            chart = bar_chart(table, chart_id=f"chart-{release.public_id}", rtl=rtl)
+            tables.append((release, table, chart))
     open_data = [release for release in releases if release.kind == ReleaseKind.OPEN_DATA]
     return render(request, "publication/statistics.html", {"tables": tables, "open_data": open_data})
 
@@ -150,10 +158,12 @@ def statistics_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def _release_context(release: Release, *, staff: bool) -> dict[str, object]:
+    table = shown_table(release) if release.kind == ReleaseKind.TABLE else None
     return {
         "release": release,
         "title": release_title(release),
-        "table": shown_table(release) if release.kind == ReleaseKind.TABLE else None,
+        "table": table,
+        "chart": bar_chart(table, chart_id="chart", rtl=get_language_bidi()) if table else None,
         "record_count": len(release.content.get("records", ())),
         "pending": release.status == ReleaseStatus.PROPOSED,
         "approved": release.status == ReleaseStatus.APPROVED,
