@@ -103,10 +103,14 @@ def test_a_full_disk_raises_and_leaves_no_file(
     monkeypatch.setattr(f"longarm.evidence.storage.os.{failing}", full)
     name = new_storage_name(uuid.uuid4(), "original")
     writer = BlobWriter(name, KEY, context=CONTEXT)
-    with pytest.raises(OSError, match="No space left"):
+
+    def write_and_finish() -> None:
         for _ in range(8):
             writer.write(secrets.token_bytes(MIB))
         writer.finish()
+
+    with pytest.raises(OSError, match="No space left"):
+        write_and_finish()
     writer.abort()
     assert files_in_store() == []
 

@@ -23,3 +23,7 @@ class Unsanitisable(EvidenceError):
 
 class PackageInvalid(EvidenceError):
     """An evidence package whose signature, manifest or files do not verify."""
+
+
+class PendingExpired(EvidenceError):
+    """A file kept from an earlier try of the questionnaire expired before the questionnaire was sent."""

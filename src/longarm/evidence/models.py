@@ -190,3 +190,15 @@ class ExportPackage(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class PendingUpload(models.Model):
+    """A file a reporter attached to a questionnaire that was sent back with errors: its ciphertext waits in
+    storage until the questionnaire is sent. Its key, name and type live only in the reporter's session
+    vault, so this row says nothing but where the blob is and when it is deleted unless claimed."""
+
+    storage_name = models.CharField(max_length=120, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.storage_name

@@ -43,13 +43,14 @@ from longarm.evidence.models import (
     ExportPackage,
     FailureReason,
     KeyHolder,
+    PendingUpload,
     Variant,
 )
 from longarm.evidence.package import PackageFile, manifest_bytes, public_key_of
 from longarm.evidence.processing import sanitise
 from longarm.evidence.sanitise import Sanitised
 from longarm.evidence.selectors import blob_plaintext, custody_log, item_name
-from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name, open_blob
+from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name, open_blob, stored_blobs
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.evidence.workspace import Workspace
 from longarm.intake.models import Report
@@ -493,3 +494,57 @@ def evidence_export(
             object_id=str(report.public_id),
         )
     return PreparedExport(package=package, files=files, manifest=manifest)
+
+
+SWEEP_GRACE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Swept:
+    expired_pending: int
+    orphans: int
+
+
+def evidence_sweep(*, grace: timedelta | None = None) -> Swept:
+    """Delete what storage holds that nothing will ever read: files kept for a questionnaire whose time ran
+    out, and blobs no row refers to (an upload or processing step that crashed between writing its blob and
+    committing the row) once they are older than ``grace``, so that no upload or processing still under way
+    is touched. Audited as counts only.
+    """
+    grace = grace if grace is not None else SWEEP_GRACE
+    now = timezone.now()
+    with transaction.atomic():
+        expired = list(
+            PendingUpload.objects.select_for_update()
+            .filter(expires_at__lte=now)
+            .values_list("storage_name", flat=True)
+        )
+        PendingUpload.objects.filter(storage_name__in=expired).delete()
+        if expired:
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.SYSTEM,
+                action="evidence.pending_expired",
+                object_type="evidence",
+                object_id=str(len(expired)),
+            )
+        transaction.on_commit(partial(_delete_blobs, expired))
+    cutoff = (now - grace).timestamp()
+    old = {name for name, written_at in stored_blobs() if written_at < cutoff}
+    # Pending rows first: a questionnaire sent meanwhile turns its pending row into an evidence row in one
+    # transaction, so that whichever moment it commits, one of the two queries sees the blob referred to.
+    referred = set(PendingUpload.objects.filter(storage_name__in=old).values_list("storage_name", flat=True))
+    referred |= set(EvidenceBlob.objects.filter(storage_name__in=old).values_list("storage_name", flat=True))
+    orphans = sorted(old - referred)
+    if orphans:
+        for name in orphans:
+            delete_blob(name)
+        with transaction.atomic():
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.SYSTEM,
+                action="evidence.orphans_deleted",
+                object_type="evidence",
+                object_id=str(len(orphans)),
+            )
+    return Swept(expired_pending=len(expired), orphans=len(orphans))

@@ -70,6 +70,19 @@ def open_blob(name: str) -> Iterator[bytes]:
             yield block
 
 
+def stored_blobs() -> Iterator[tuple[str, float]]:
+    """Every blob in storage, whole or partly written, as its storage name and the time it was last written
+    (seconds since the epoch). Files that do not follow the naming pattern are not blobs and are skipped."""
+    root = evidence_root()
+    for path in root.glob("*/*"):
+        name = path.relative_to(root).as_posix().removesuffix(_PARTIAL)
+        if _NAME.fullmatch(name):
+            try:
+                yield name, path.stat().st_mtime
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+
+
 def delete_blob(name: str) -> bool:
     """Delete a blob (and any partial write of it); return whether there was a whole blob to delete."""
     path = verify(name)

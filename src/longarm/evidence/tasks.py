@@ -2,10 +2,17 @@ from uuid import UUID
 
 from django.tasks import task
 
-from longarm.evidence.services import evidence_process
+from longarm.evidence.services import evidence_process, evidence_sweep
 
 
 @task()
 def process_evidence(item_id: str) -> str:
     """Process one evidence item (see ``evidence_process``); safe to run again for the same item."""
     return evidence_process(item_id=UUID(item_id))
+
+
+@task()
+def sweep_evidence_storage() -> dict[str, int]:
+    """The daily storage sweep, for deployments that schedule tasks rather than `longarm evidence sweep`."""
+    swept = evidence_sweep()
+    return {"expired_pending": swept.expired_pending, "orphans": swept.orphans}

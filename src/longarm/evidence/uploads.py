@@ -52,6 +52,25 @@ class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file 
         self.sha256 = ""
         self.refusal: Refusal | None = None
 
+    @classmethod
+    def restored(
+        cls,
+        *,
+        item_id: uuid.UUID,
+        key: bytes,
+        storage_name: str,
+        name: str,
+        detected: DetectedType,
+        size: int,
+        sha256: str,
+    ) -> "EncryptedUpload":
+        """An upload received by an earlier request and kept since (see ``evidence.pending``)."""
+        upload = cls(name=name, field_name="attachments")
+        upload.item_id, upload.key, upload.storage_name = item_id, key, storage_name
+        upload.detected, upload.content_type = detected, detected.content_type
+        upload.size, upload.sha256 = size, sha256
+        return upload
+
     def open(self, *args: Any, **kwargs: Any) -> "EncryptedUpload":
         raise ValueError("an encrypted upload has no plaintext to open")
 

@@ -24,7 +24,7 @@ from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm, ExportForm
 from longarm.evidence.keys import blob_key_for_staff
-from longarm.evidence.models import CustodyAction, EvidenceBlob, Variant
+from longarm.evidence.models import CustodyAction, EvidenceBlob, PendingUpload, Variant
 from longarm.evidence.package import stream_package
 from longarm.evidence.selectors import (
     blob_of,
@@ -45,7 +45,8 @@ _INLINE_KINDS = {"image/", "audio/", "video/", "text/plain"}
 
 def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """Let ``view`` receive files: they stream through ``EncryptingUploadHandler`` into storage, and every
-    blob the request wrote that no committed item refers to is deleted when the view returns or fails.
+    blob the request wrote that no committed item refers to (nor a file kept for the questionnaire, see
+    ``evidence.pending``) is deleted when the view returns or fails.
 
     Django's CSRF middleware reads the body before the view runs, which would parse it with the default
     handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
@@ -62,6 +63,9 @@ def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
             names = [upload.storage_name for upload in handler.uploads]
             claimed = set(
                 EvidenceBlob.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+            )
+            claimed |= set(
+                PendingUpload.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
             )
             handler.discard_unclaimed(claimed)
 

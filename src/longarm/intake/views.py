@@ -1,11 +1,13 @@
 import base64
 import binascii
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,10 +18,13 @@ from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.receipts import group_receipt, receipts_equal
-from longarm.evidence.exceptions import TooManyFiles
+from longarm.evidence import pending
+from longarm.evidence.exceptions import PendingExpired, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm
+from longarm.evidence.pending import pending_choose, pending_claimed, pending_keep, pending_uploads
 from longarm.evidence.selectors import evidence_listing
 from longarm.evidence.services import evidence_attach
+from longarm.evidence.uploads import Refusal
 from longarm.evidence.views import accepts_evidence
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
@@ -35,6 +40,9 @@ _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
 _IDENTITY_KEY = "reporter-identity-key"
 _CONFIRMATION_KEY = "receipt_confirmation_key"
+_PENDING_EXPIRED = gettext_lazy(
+    "Files you attached earlier were kept too long and have been deleted. Please choose them again."
+)
 
 
 @public_view
@@ -47,33 +55,46 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @accepts_evidence
 def report_new(request: HttpRequest) -> HttpResponse:
+    # Files kept from an earlier try that came back with errors (see evidence.pending).
+    kept = pending_choose(request) if request.method == "POST" else []
     form = ReportForm(
         request.POST or None, request.FILES or None, initial={"campaign": request.GET.get("campaign", "")}
     )
     campaign = open_campaign_for_link(str(form["campaign"].value() or ""))
-    if request.method == "POST" and not form.is_valid() and request.FILES:
-        form.add_error(
-            "attachments",
-            _("Your files were not kept because of the problems above. Please choose them again."),
-        )
+    if len(kept) < len(set(request.POST.getlist(pending.FIELD))):
+        form.add_error(None, _PENDING_EXPIRED)
+    if (
+        form.is_bound
+        and form.is_valid()
+        and len(kept) + len(form.cleaned_data["attachments"]) > settings.LONGARM_MAX_FILES_PER_REPORT
+    ):
+        form.add_error("attachments", Refusal.TOO_MANY.label)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["submission_token"]
         if submission_token_used(request, token):
             return render(request, "intake/already_submitted.html", status=409)
-        with transaction.atomic():
-            submission = report_submit(
-                answers=form.answers(),
-                consent=Consent(form.cleaned_data["consent"]),
-                statistics_consent=form.cleaned_data["statistics_consent"],
-                language=request.LANGUAGE_CODE,
-                evidence=form.cleaned_data["attachments"],
-            )
-            if campaign is not None:
-                survey_response_record(campaign=campaign, report=submission.report)
-        submission_token_remember(request, token)
-        rights_country = rights_country_for(form.cleaned_data["host_country"])
-        return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
-    return render(request, "intake/report_form.html", {"form": form, "campaign": campaign})
+        try:
+            with transaction.atomic():
+                submission = report_submit(
+                    answers=form.answers(),
+                    consent=Consent(form.cleaned_data["consent"]),
+                    statistics_consent=form.cleaned_data["statistics_consent"],
+                    language=request.LANGUAGE_CODE,
+                    evidence=[*kept, *form.cleaned_data["attachments"]],
+                )
+                pending_claimed(request, kept)
+                if campaign is not None:
+                    survey_response_record(campaign=campaign, report=submission.report)
+        except PendingExpired:
+            form.add_error(None, _PENDING_EXPIRED)
+            kept = pending_uploads(request)
+        else:
+            submission_token_remember(request, token)
+            rights_country = rights_country_for(form.cleaned_data["host_country"])
+            return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
+    if request.method == "POST":
+        kept = pending_keep(request, [*kept, *request.FILES.getlist("attachments")])
+    return render(request, "intake/report_form.html", {"form": form, "campaign": campaign, "attached": kept})
 
 
 def _receipt_page(

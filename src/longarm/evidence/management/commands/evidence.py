@@ -1,6 +1,8 @@
-"""`longarm evidence verify PACKAGE.zip [--public-key KEY]` and `longarm evidence requeue`."""
+"""`longarm evidence verify PACKAGE.zip [--public-key KEY]`, `longarm evidence requeue` and
+`longarm evidence sweep [--grace-hours N]`."""
 
 from argparse import ArgumentParser
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,32 @@ class Command(BaseCommand):
             "only integrity is checked, against the key the package names.",
         )
         commands.add_parser("requeue", help="Queue every item whose processing never finished.")
+        sweep = commands.add_parser(
+            "sweep",
+            help="Delete expired files kept for questionnaires, and stored blobs no evidence refers to.",
+        )
+        sweep.add_argument(
+            "--grace-hours",
+            type=float,
+            default=24.0,
+            help="Leave blobs younger than this alone: an upload or processing may still be writing them.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "requeue":
             from longarm.evidence.services import evidence_requeue_unfinished
 
             self.stdout.write(f"queued {evidence_requeue_unfinished()} item(s)")
+            return
+        if options["action"] == "sweep":
+            from longarm.evidence.services import evidence_sweep
+
+            if options["grace_hours"] < 1:
+                raise CommandError("--grace-hours must be at least 1")
+            swept = evidence_sweep(grace=timedelta(hours=options["grace_hours"]))
+            self.stdout.write(
+                f"deleted {swept.expired_pending} expired pending file(s), {swept.orphans} orphaned blob(s)"
+            )
             return
         self._verify(options["package"], options["public_key"])
 

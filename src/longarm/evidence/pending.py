@@ -1,0 +1,162 @@
+"""Files attached to a questionnaire that came back with errors are kept, so the reporter need not choose
+them again (a slow, frightening upload is not repeated over a typo).
+
+The ciphertext stays where the upload wrote it. Its key, name, type, size and hash go into the reporter's
+session vault (``core.session_vault``: encrypted under a key only their cookie holds); the database keeps
+only a ``PendingUpload`` row with the storage name and when it expires. Nothing there is plaintext or names
+anyone, and only the session that sent a file can attach it. Files not claimed in time are deleted by
+``evidence_sweep``.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Collection, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.core.session_vault import vault_load, vault_store
+from longarm.evidence.detection import BY_CONTENT_TYPE
+from longarm.evidence.exceptions import PendingExpired
+from longarm.evidence.models import PendingUpload
+from longarm.evidence.storage import delete_blob
+from longarm.evidence.uploads import EncryptedUpload
+
+FIELD = "attached"
+_VAULT_NAME = "pending-uploads"
+
+
+def lifetime() -> timedelta:
+    # As long as the session that alone can claim them.
+    return timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def _encode(upload: EncryptedUpload) -> dict[str, str | int]:
+    assert upload.detected is not None  # noqa: S101 - only accepted uploads are kept
+    return {
+        "id": upload.item_id.hex,
+        "key": base64.b64encode(upload.key).decode("ascii"),
+        "storage_name": upload.storage_name,
+        "name": upload.name or "",
+        "content_type": upload.detected.content_type,
+        "size": upload.size or 0,
+        "sha256": upload.sha256,
+    }
+
+
+def _decode(entry: dict[str, str | int]) -> EncryptedUpload | None:
+    try:
+        return EncryptedUpload.restored(
+            item_id=UUID(str(entry["id"])),
+            key=base64.b64decode(str(entry["key"]), validate=True),
+            storage_name=str(entry["storage_name"]),
+            name=str(entry["name"]),
+            detected=BY_CONTENT_TYPE[str(entry["content_type"])],
+            size=int(entry["size"]),
+            sha256=str(entry["sha256"]),
+        )
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        return None
+
+
+def _remember(request: HttpRequest, uploads: Sequence[EncryptedUpload]) -> None:
+    vault_store(request, _VAULT_NAME, json.dumps([_encode(upload) for upload in uploads]).encode())
+
+
+def pending_uploads(request: HttpRequest) -> list[EncryptedUpload]:
+    """The files this session keeps from an earlier try that have not expired, oldest first."""
+    stored = vault_load(request, _VAULT_NAME)
+    if not stored:
+        return []
+    try:
+        entries = json.loads(stored)
+    except ValueError:
+        return []
+    uploads = [upload for upload in map(_decode, entries if isinstance(entries, list) else []) if upload]
+    alive = set(
+        PendingUpload.objects.filter(
+            storage_name__in=[upload.storage_name for upload in uploads], expires_at__gt=timezone.now()
+        ).values_list("storage_name", flat=True)
+    )
+    return [upload for upload in uploads if upload.storage_name in alive]
+
+
+def pending_choose(request: HttpRequest) -> list[EncryptedUpload]:
+    """Of the files kept from an earlier try, those the reporter left ticked in the form (``FIELD``); the
+    others are deleted now."""
+    pending = pending_uploads(request)
+    ticked = set(request.POST.getlist(FIELD))
+    chosen = [upload for upload in pending if upload.item_id.hex in ticked]
+    dropped = [upload for upload in pending if upload.item_id.hex not in ticked]
+    if dropped:
+        _discard(dropped)
+    if dropped or vault_load(request, _VAULT_NAME):
+        _remember(request, chosen)
+    return chosen
+
+
+def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> list[EncryptedUpload]:
+    """Keep the accepted ones of ``uploads`` for this session until the questionnaire is sent (or they
+    expire). They may include files kept before; only the new ones get a row. Returns what is kept now.
+    """
+    kept = [
+        upload
+        for upload in uploads
+        if isinstance(upload, EncryptedUpload) and upload.refusal is None and upload.detected is not None
+    ]
+    known = set(
+        PendingUpload.objects.filter(storage_name__in=[upload.storage_name for upload in kept]).values_list(
+            "storage_name", flat=True
+        )
+    )
+    new = [upload for upload in kept if upload.storage_name not in known]
+    expires_at = timezone.now().replace(second=0, microsecond=0) + lifetime()
+    with transaction.atomic():
+        for upload in new:
+            PendingUpload.objects.create(storage_name=upload.storage_name, expires_at=expires_at)
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.REPORTER,
+                action="evidence.pending",
+                object_type="evidence",
+                object_id=str(upload.item_id),
+            )
+    _remember(request, kept)
+    return kept
+
+
+def pending_claimed(request: HttpRequest, uploads: Collection[EncryptedUpload]) -> None:
+    """The kept files are now evidence of a report: call in the transaction that attached them.
+
+    Raises:
+        PendingExpired: if a file expired meanwhile (and may be deleted); roll the transaction back.
+    """
+    names = [upload.storage_name for upload in uploads]
+    deleted, _ = PendingUpload.objects.filter(storage_name__in=names, expires_at__gt=timezone.now()).delete()
+    if deleted != len(names):
+        raise PendingExpired
+    transaction.on_commit(lambda: _remember(request, []))
+
+
+def _discard(uploads: Sequence[EncryptedUpload]) -> None:
+    names = [upload.storage_name for upload in uploads]
+    with transaction.atomic():
+        PendingUpload.objects.filter(storage_name__in=names).delete()
+        for upload in uploads:
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.REPORTER,
+                action="evidence.pending_removed",
+                object_type="evidence",
+                object_id=str(upload.item_id),
+            )
+        transaction.on_commit(lambda: [delete_blob(name) for name in names])
