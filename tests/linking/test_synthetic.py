@@ -50,7 +50,9 @@ def test_the_quality_figures_meet_the_targets_on_a_small_seeded_sample() -> None
         assert figures["recall"] >= TARGET_RECALL, family
         if family in STRONG_KINDS:
             assert figures["precision"] >= TARGET_PRECISION, family
-            assert figures["near_miss_links"] == 0, family
+            # Only a number under another country code can be the second reading of a bare number.
+            allowed = {"near-miss:country"} if family == "phone" else set()
+            assert set(figures["near_miss_links_by_variant"]) <= allowed, family
 
 
 def test_the_measure_counts_a_near_miss_that_links_as_a_false_link() -> None:

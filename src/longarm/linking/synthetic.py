@@ -152,6 +152,10 @@ def _phone_near_misses(
             if other != national and _valid(region, other) and unique.claim((region, other)):
                 yield f"+{code} {other}", f"near-miss:{label}"
                 break
+    # The same digits under another country code are another number.
+    other_region = rng.choice([r for r in ("CN", "JP", "GB", "US", "DE") if r != region])
+    if unique.claim((other_region, national)):
+        yield f"+{phonenumbers.country_code_for_region(other_region)} {national}", "near-miss:country"
 
 
 def _phones(rng: random.Random, count: int) -> Iterator[Sample]:
