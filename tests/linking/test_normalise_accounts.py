@@ -49,6 +49,8 @@ def test_qq_numbers_one_digit_apart_stay_apart() -> None:
         "ＷＡＮＧ．ＬＩ＠１６３．ｃｏｍ",
         "mailto:wang.li@163.com",
         "<wang.li@163.com>",
+        "Wang Li <wang.li@163.com>",
+        "王力 ＜wang.li@163.com＞",
     ],
 )
 def test_email_addresses_meet_across_case_width_and_wrapping(typed: str) -> None:

@@ -1,4 +1,4 @@
-from longarm.linking.keys import STRONG_KINDS, MatchKey, match_keys
+from longarm.linking.keys import MAX_LENGTH, STRONG_KINDS, MatchKey, match_keys
 from longarm.linking.normalise import normalise
 
 
@@ -33,3 +33,11 @@ def test_normalise_is_the_first_key_or_the_folded_text() -> None:
     assert normalise("wechat", " WXID_ABC123 ") == "wxid_abc123"
     assert normalise("name", "張偉") == "张伟"
     assert normalise("name", "--") == ""
+
+
+def test_only_the_first_characters_of_a_pasted_text_are_matched_on() -> None:
+    pasted = "疏附县公安局" + "国保" * 50_000
+    assert match_keys("organisation", pasted) == match_keys("organisation", pasted[:MAX_LENGTH])
+    assert match_keys("wechat", "a" * 10_000) == [
+        MatchKey(scheme="wechat", value="a" * MAX_LENGTH, strength="strong")
+    ]

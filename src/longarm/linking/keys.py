@@ -19,6 +19,8 @@ Strength = Literal["strong", "weak"]
 
 # Kinds whose equal normal form identifies one thing (one phone, one account, one officer's badge).
 STRONG_KINDS = frozenset({"phone", "wechat", "qq", "badge", "email", "plate"})
+# Characters of a value that are matched on; the rest is ignored.
+MAX_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def match_keys(kind: str, value: str, *, region: str | None = None) -> list[Matc
     """The keys an identifier of ``kind`` (an ``IdentifierKind`` value) is matched on; ``region`` is the
     ISO country of the reporter's context (default region for phone numbers without a country code).
     Returns no keys for a value with nothing to match on (blank, only punctuation)."""
+    # No identifier is this long; the cap keeps pasted text from costing quadratic time in the parsers.
+    value = value[:MAX_LENGTH]
     if kind == "phone":
         return _strong("phone", phone_forms(value, region=region))
     if kind == "wechat":

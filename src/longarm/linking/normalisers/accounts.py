@@ -14,6 +14,7 @@ _WECHAT_LABEL = re.compile(
 _QQ_LABEL = re.compile(r"^(?:qq号码|qq號碼|qq号|qq號|qq)\s*[:]?\s*")
 _EMAIL_LABEL = re.compile(r"^(?:mailto|e-?mail|邮箱|郵箱|电邮|電郵)\s*[:]?\s*")
 _DIGITS = re.compile(r"\d+")
+_BRACKETED = re.compile(r"<([^<>]*@[^<>]*)>")
 # Full stops an IME types in a domain: IDNA (RFC 3490 §3.1) treats the ideographic full stop and its
 # half-width form as dots too (NFKC has already turned the full-width one into ".").
 _IDEOGRAPHIC_STOPS = re.compile(r"[\u3002\uff61]")
@@ -56,9 +57,12 @@ def email_form(value: str) -> str:
     case, so it is folded too. Gmail also ignores dots in the local part and everything after a ``+``
     (and googlemail.com is gmail.com): only for those two domains are dots and ``+tags`` removed —
     elsewhere ``a.b`` and ``ab`` are different mailboxes. Full-width ``＠`` and ideographic full stops in
-    the domain become ``@`` and ``.``; IDN domains become their ASCII (punycode) form."""
+    the domain become ``@`` and ``.``; IDN domains become their ASCII (punycode) form; a display name
+    before ``<address>`` is dropped."""
     text = _EMAIL_LABEL.sub("", COLON.sub(":", fold(value)))
-    text = SPACES.sub("", text).strip("<>")
+    # "Wang Li <wang.li@163.com>": the address is what is inside the angle brackets.
+    bracketed = _BRACKETED.search(text)
+    text = SPACES.sub("", bracketed.group(1) if bracketed else text)
     local, at, domain = text.rpartition("@")
     if not at:
         return text
