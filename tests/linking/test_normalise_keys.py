@@ -41,3 +41,19 @@ def test_only_the_first_characters_of_a_pasted_text_are_matched_on() -> None:
     assert match_keys("wechat", "a" * 10_000) == [
         MatchKey(scheme="wechat", value="a" * MAX_LENGTH, strength="strong")
     ]
+
+
+def test_any_text_of_any_script_gives_keys_without_failing() -> None:
+    import random
+
+    rng = random.Random(0)
+    code_points = [*range(32, 127), *range(0x4E00, 0x4E80), *range(0x600, 0x700), *range(0xFF00, 0xFF60)]
+    alphabet = [chr(code) for code in [*code_points, *range(0x300, 0x370), 0x3002, 0xFEFB, 0x200D, 0x1F600]]
+    kinds = ["phone", "wechat", "qq", "email", "badge", "plate", "name", "organisation"]
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for kind in kinds:
+            for key in match_keys(kind, text, region=rng.choice([None, "JP", "GB", "CN", "xx"])):
+                assert key.value
+                assert key.scheme.isascii()
+                key.value.encode("utf-8")
