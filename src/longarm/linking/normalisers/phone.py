@@ -21,7 +21,7 @@ mobile such as ``150 1234 5678`` is also a valid North American long-distance nu
 a London number ``020 7946 0000`` is also a valid Guangzhou landline, so neither reading can be ruled
 out; emitting both lets the number link with whichever it really is, and a caseworker confirms the
 link. This matters in Japan: mobiles there start 090/080/070 and Xinjiang's area codes are 0901-0909
-(Tacheng, Altay, Karamay …), so ``090-1234-5678`` typed in Japan is both +81 90 1234 5678 and
+(Tacheng, Hami, Hotan, Altay …), so ``090-1234-5678`` typed in Japan is both +81 90 1234 5678 and
 +86 901 234 5678. The price is a possible false link when the *other* reading also occurs in another
 case, which needs the same digits in two countries — accepted, because links are reviewed and a missed
 link costs more (``benchmarks/linking.py`` measures it: its country-code near-misses). Both readings are
