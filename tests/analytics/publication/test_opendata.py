@@ -5,12 +5,13 @@ from collections import Counter
 
 import pytest
 
-from longarm.analytics.publication.exceptions import EmptyRelease
+from longarm.analytics.publication.exceptions import EmptyRelease, OpenEndedPeriod
 from longarm.analytics.publication.formats import as_json, open_data_csv
-from longarm.analytics.publication.models import ReleaseKind
+from longarm.analytics.publication.models import NoiseMechanism, ReleaseKind
 from longarm.analytics.publication.opendata import FIELDS, Fact, anonymised_records
 from longarm.analytics.publication.services import release_propose_open_data, release_propose_table
-from longarm.analytics.queries import AnalyticsFilters
+from longarm.analytics.queries import AnalyticsFilters, Month
+from longarm.taxonomy.vocabularies import vocabulary
 from tests.analytics.helpers import facts
 from tests.conftest import Cast
 
@@ -133,3 +134,42 @@ def test_a_table_is_proposed_from_the_dashboard_crosstab(cast: Cast) -> None:
     assert content["cells"][1][content["columns"].index("GB")] is None
     assert content["grand_total"] == 30
     assert release.filters == {}
+
+
+def test_a_noisy_table_lists_every_code_so_that_a_rare_one_is_not_revealed(cast: Cast) -> None:
+    facts(30, year=2024, month=5, community="uyghur", host_country="GB")
+
+    release = release_propose_table(
+        actor=cast.analyst,
+        rows="community",
+        columns=None,
+        filters=AnalyticsFilters(),
+        mechanism=NoiseMechanism.LAPLACE,
+        epsilon=0.5,
+    )
+
+    assert release.content["rows"] == [*(term.code for term in vocabulary("communities").terms), "unknown"]
+
+
+def test_a_noisy_table_by_month_needs_a_closed_period(cast: Cast) -> None:
+    facts(30, year=2024, month=5, community="uyghur", host_country="GB")
+    with pytest.raises(OpenEndedPeriod):
+        release_propose_table(
+            actor=cast.analyst,
+            rows="month",
+            columns=None,
+            filters=AnalyticsFilters(start=Month(2024, 1)),
+            mechanism=NoiseMechanism.LAPLACE,
+            epsilon=0.5,
+        )
+
+    release = release_propose_table(
+        actor=cast.analyst,
+        rows="month",
+        columns=None,
+        filters=AnalyticsFilters(start=Month(2023, 11), end=Month(2024, 2)),
+        mechanism=NoiseMechanism.LAPLACE,
+        epsilon=0.5,
+    )
+
+    assert release.content["rows"] == ["2023-11", "2023-12", "2024-01", "2024-02"]

@@ -12,3 +12,8 @@ class EmptyRelease(Exception):
 
 class NotAllowed(Exception):
     """The acting staff member's role does not allow this action."""
+
+
+class OpenEndedPeriod(Exception):
+    """A noisy table by month or year needs a start and an end month, so that its rows do not depend on
+    the data."""

@@ -9,9 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from longarm.accounts.models import Role, StaffUser
-from longarm.analytics.dimensions import dimension
+from longarm.analytics.dimensions import UNKNOWN, dimension, period_code
 from longarm.analytics.publication.disclosure import protect
-from longarm.analytics.publication.exceptions import BudgetExhausted, EmptyRelease, NotAllowed, NotPending
+from longarm.analytics.publication.exceptions import (
+    BudgetExhausted,
+    EmptyRelease,
+    NotAllowed,
+    NotPending,
+    OpenEndedPeriod,
+)
 from longarm.analytics.publication.formats import table_content
 from longarm.analytics.publication.models import (
     DatasetScope,
@@ -147,6 +153,52 @@ def release_propose_counts(
     return release
 
 
+def _fixed_axis(name: str, filters: AnalyticsFilters) -> tuple[str, ...]:
+    """Every code the axis can have, whatever the data: the vocabulary's, or the months or years between
+    the filters' start and end."""
+    if name in ("month", "year"):
+        if filters.start is None or filters.end is None:
+            raise OpenEndedPeriod
+        if name == "year":
+            return tuple(f"{year:04d}" for year in range(filters.start.year, filters.end.year + 1))
+        months = []
+        year, month = filters.start.year, filters.start.month
+        while (year, month) <= (filters.end.year, filters.end.month):
+            months.append(period_code(year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return tuple(months)
+    codes = dimension(name).codes()
+    # Facts without a value of a single-valued dimension are counted as unknown; multi-valued ones are not.
+    if not dimension(name).multi and name != "relatives_targeted":
+        codes = (*codes, UNKNOWN)
+    return codes
+
+
+def on_fixed_axes(table: CountTable, *, filters: AnalyticsFilters) -> CountTable:
+    """The table over every possible row and column code, zeros included.
+
+    Differential privacy protects the counts, not which codes appear: a table listing only the codes with a
+    count would tell, noise or not, that someone reported a rare tactic. Codes outside the vocabularies
+    are dropped for the same reason.
+    """
+    rows = _fixed_axis(table.row_dimension, filters)
+    columns = _fixed_axis(table.column_dimension, filters) if table.column_dimension else table.columns
+    counts = {
+        (row, column): count
+        for row, cells in zip(table.rows, table.cells, strict=True)
+        for column, count in zip(table.columns, cells, strict=True)
+    }
+    return CountTable(
+        title=table.title,
+        unit=table.unit,
+        row_dimension=table.row_dimension,
+        rows=rows,
+        column_dimension=table.column_dimension,
+        columns=columns,
+        cells=tuple(tuple(counts.get((row, column), 0) for column in columns) for row in rows),
+    )
+
+
 def release_propose_table(
     *,
     actor: StaffUser,
@@ -158,8 +210,11 @@ def release_propose_table(
     delta: float | None = None,
 ) -> Release:
     """Count ``rows`` by ``columns`` over the coded facts and propose the table (see
-    ``release_propose_counts`` for what it returns and raises)."""
+    ``release_propose_counts`` for what it returns and raises). A noisy table lists every possible code;
+    by month or year it raises ``OpenEndedPeriod`` without both a start and an end month."""
     table = crosstab(rows=rows, columns=columns, filters=filters)
+    if mechanism != NoiseMechanism.NONE:
+        table = on_fixed_axes(table, filters=filters)
     return release_propose_counts(
         actor=actor,
         table=table,

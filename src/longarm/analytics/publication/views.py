@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.models import Role
 from longarm.analytics.publication.charts import bar_chart
-from longarm.analytics.publication.exceptions import BudgetExhausted, EmptyRelease, NotPending
+from longarm.analytics.publication.exceptions import (
+    BudgetExhausted,
+    EmptyRelease,
+    NotPending,
+    OpenEndedPeriod,
+)
 from longarm.analytics.publication.formats import as_json, open_data_csv, table_csv
 from longarm.analytics.publication.forms import DecisionForm, ReleaseTableForm
 from longarm.analytics.publication.models import Release, ReleaseKind, ReleaseStatus
@@ -66,6 +71,8 @@ def release_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("The privacy budget left is too small for this epsilon."))
         except EmptyRelease:
             form.add_error(None, _("No incident matches these filters, so there is nothing to publish."))
+        except OpenEndedPeriod:
+            form.add_error(None, _("A noisy table by month or year needs both a start and an end month."))
         else:
             messages.success(request, _("The table is proposed. An administrator must approve it."))
             return redirect("publication:release", release.public_id)
