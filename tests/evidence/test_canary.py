@@ -117,3 +117,31 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
         for where, haystack in haystacks.items():
             assert needle.encode() not in haystack, f"the {name} canary is {where} in clear"
     assert Path(settings.STORAGE_DIR, "evidence").is_dir()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_canary_from_a_file_kept_for_a_failed_questionnaire_appears_on_disk(
+    cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    started = time.time() - 1
+    needles = {name: canary(name) for name in ("text", "filename")}
+    chat = (f"WeChat export {needles['text']}\n" * 5_000).encode()
+    reporter = Client()
+    page = reporter.post(
+        reverse("intake:report_new"),
+        {
+            **report_answers(consent=""),
+            "attachments": [SimpleUploadedFile(f"{needles['filename']}.txt", chat)],
+        },
+    )
+    assert needles["filename"] in page.content.decode()  # shown back to the reporter, and only there
+    haystacks = {
+        "on disk": stored_bytes() + scratch_bytes(started),
+        "in the logs": "\n".join(
+            record.getMessage() + str(record.args) for record in caplog.records
+        ).encode(),
+    }
+    for name, needle in needles.items():
+        for where, haystack in haystacks.items():
+            assert needle.encode() not in haystack, f"the {name} canary is {where} in clear"
