@@ -80,7 +80,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         env = {**os.environ, "DATABASE_URL": args.postgres_url if database == "postgres" else ""}
         if database == "sqlite":
             env.pop("DATABASE_URL")
-        runs = []
+        runs: list[dict[str, Any]] = []
         for size in sizes:
             print(f"linking scale: {database}, {size} reports", file=sys.stderr, flush=True)
             child = subprocess.run(  # noqa: S603  # this very file, with our own arguments

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
@@ -101,12 +102,13 @@ def access_request_new(request: HttpRequest, case_id: UUID, identifier_id: UUID)
     except RequestNotAllowed:
         messages.error(request, _("There is no linked case to ask for."))
     else:
-        messages.success(
-            request,
-            _("Your request was sent to the holders of %(count)d linked cases.") % {"count": len(created)}
-            if created
-            else _("Your request is already waiting for the holders of the linked cases."),
-        )
+        sent = ngettext(
+            "Your request was sent to the holders of %(count)d linked case.",
+            "Your request was sent to the holders of %(count)d linked cases.",
+            len(created),
+        ) % {"count": len(created)}
+        waiting = _("Your request is already waiting for the holders of the linked cases.")
+        messages.success(request, sent if created else waiting)
     return redirect("cases:case", case_id=case_id)
 
 
