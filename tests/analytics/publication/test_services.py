@@ -214,3 +214,21 @@ def test_two_concurrent_releases_cannot_overspend(
     assert sorted(outcomes) == ["refused", "released"]
     assert PrivacyBudget.objects.get().epsilon_spent == pytest.approx(0.7)
     assert PrivacySpend.objects.count() == 1
+
+
+def test_raising_the_configured_budget_allows_more_releases(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_DP_EPSILON_BUDGET = 0.5
+    release_propose_counts(
+        actor=cast.analyst, table=big_table(), filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.5
+    )
+    with pytest.raises(BudgetExhausted):
+        release_propose_counts(
+            actor=cast.analyst, table=big_table(), filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.5
+        )
+
+    settings.LONGARM_DP_EPSILON_BUDGET = 1.0
+    release_propose_counts(
+        actor=cast.analyst, table=big_table(), filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.5
+    )
+
+    assert PrivacyBudget.objects.get().epsilon_spent == pytest.approx(1.0)

@@ -111,6 +111,9 @@ def release_propose_counts(
                 raise ValueError("Gaussian noise needs a delta.")
             gaussian_delta = delta
         budget = PrivacyBudget.objects.select_for_update().get(pk=privacy_budget(scope).pk)
+        # The configured budget applies as it stands now; lowering it below what is spent stops releases.
+        budget.epsilon_total = max(settings.LONGARM_DP_EPSILON_BUDGET, budget.epsilon_spent)
+        budget.delta_total = max(settings.LONGARM_DP_DELTA_BUDGET, budget.delta_spent)
         # The planned spend is checked before any noise is drawn; the map's exact figure is charged.
         if budget.epsilon_spent + epsilon > budget.epsilon_total + _TOLERANCE or (
             budget.delta_spent + gaussian_delta > budget.delta_total + _TOLERANCE
@@ -148,7 +151,7 @@ def release_propose_counts(
         )
         budget.epsilon_spent = min(budget.epsilon_total, budget.epsilon_spent + noise_epsilon)
         budget.delta_spent = min(budget.delta_total, budget.delta_spent + noise_delta)
-        budget.save(update_fields=["epsilon_spent", "delta_spent"])
+        budget.save(update_fields=["epsilon_total", "delta_total", "epsilon_spent", "delta_spent"])
     _audit(actor, "release.propose", release)
     return release
 
