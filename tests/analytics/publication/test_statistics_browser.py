@@ -4,9 +4,9 @@ Uyghur, and readable with JavaScript off."""
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no type hints
 from django.conf import settings as django_settings
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 
 from longarm.analytics.publication.models import NoiseMechanism
@@ -17,7 +17,7 @@ from tests.conftest import Cast
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 @pytest.mark.parametrize("language", ["en", "ug"])
