@@ -130,7 +130,8 @@ def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> 
                 object_type="evidence",
                 object_id=str(upload.item_id),
             )
-    _remember(request, kept)
+    if kept or vault_load(request, _VAULT_NAME):  # no session and cookie just for a form with a typo
+        _remember(request, kept)
     return kept
 
 
