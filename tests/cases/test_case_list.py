@@ -2,6 +2,7 @@
 reader can decrypt, and pinned query counts."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import IncidentInput, incident_create
 from longarm.cases.models import Case
+from longarm.cases.selectors import CaseFilters, case_list
 from longarm.cases.services import case_grant, note_add
 from tests.cases.helpers import console, opened_case, private_key
 from tests.conftest import Cast
@@ -31,6 +33,30 @@ def test_critical_cases_come_first_with_a_visible_alert(cast: Cast) -> None:
     assert _references(html, [normal, critical]) == [critical.reference, normal.reference]
     assert 'role="alert"' in html
     assert "1 open critical case needs attention now." in html
+
+
+def test_the_list_orders_by_urgency_then_due_date_undated_last_then_newest(cast: Cast) -> None:
+    today = timezone.now().date()
+    rows = [
+        ("normal", today),
+        ("high", None),
+        ("critical", None),
+        ("high", today + timedelta(days=3)),
+        ("critical", today + timedelta(days=9)),
+        ("normal", None),
+        ("normal", None),
+        ("high", today + timedelta(days=1)),
+    ]
+    cases = []
+    for urgency, due_on in rows:
+        case = opened_case(cast)
+        Case.objects.filter(pk=case.pk).update(urgency=urgency, due_on=due_on)
+        cases.append(case)
+    expected = [cases[i].reference for i in (4, 2, 7, 3, 1, 0, 6, 5)]
+    html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
+    assert _references(html, cases) == expected
+    listed = case_list(user=cast.caseworker, filters=CaseFilters())
+    assert [case.reference for case in listed] == expected
 
 
 def test_no_alert_without_open_critical_cases(cast: Cast) -> None:
@@ -81,6 +107,22 @@ def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set
     assert shown == matches
 
 
+def test_an_invalid_filter_value_is_reported_and_the_other_filters_still_apply(cast: Cast) -> None:
+    critical = opened_case(cast, tactics=["told_to_return"])
+    normal = opened_case(cast, tactics=["asked_to_stop_activity"])
+    response = console(cast.caseworker).get(
+        reverse("cases:case_list"), {"status": "bogus", "urgency": "critical"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="error-summary" role="alert"' in html
+    assert "This is not one of the choices, so this filter was not applied." in html
+    assert critical.reference in html
+    assert normal.reference not in html
+    html = console(cast.caseworker).get(reverse("cases:case_list"), {"urgency": "critical"}).content.decode()
+    assert "error-summary" not in html
+
+
 def test_search_finds_decrypted_text_only_in_cases_the_reader_holds(cast: Cast) -> None:
     own = opened_case(cast, what_happened="They asked about the Mongolian reading circle.")
     other = opened_case(cast, what_happened="Nothing relevant here.")
@@ -115,17 +157,31 @@ def test_a_search_is_audited_with_each_case_it_revealed(cast: Cast) -> None:
     assert AuditEvent.objects.filter(action__startswith="case.search:", actor=cast.caseworker).exists()
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"tactic": "threat_direct", "mine": "on"},
+        {"host_country": "JP", "community": "southern_mongolian", "status": "new", "due_soon": "on"},
+        {"page": "2"},
+    ],
+)
 def test_the_case_list_query_count_does_not_grow_with_the_cases(
-    cast: Cast, django_assert_max_num_queries: pytest.FixtureRequest
+    cast: Cast, query: dict[str, str], django_assert_max_num_queries: pytest.FixtureRequest
 ) -> None:
     for _ in range(6):
         opened_case(cast)
+    Case.objects.update(due_on=timezone.now().date())
     staff = console(cast.caseworker)
-    with django_assert_max_num_queries(8):  # type: ignore[operator]
-        assert (
-            staff.get(reverse("cases:case_list"), {"tactic": "threat_direct", "mine": "on"}).status_code
-            == 200
-        )
+    # Session, user, device; the critical count; the page's count, its rows, and their report counts.
+    with (
+        patch("longarm.cases.casework.views.PAGE_SIZE", 4),
+        django_assert_max_num_queries(7),  # type: ignore[operator]
+    ):
+        response = staff.get(reverse("cases:case_list"), query)
+    assert response.status_code == 200
+    # Each row shows its number of reports, counted for the page alone.
+    assert response.content.decode().count("<td>1</td>") == (2 if query.get("page") else 4)
 
 
 def test_the_search_query_count_does_not_grow_with_the_cases(

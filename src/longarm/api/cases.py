@@ -28,7 +28,13 @@ from longarm.cases.models import Case, CaseStatus
 from longarm.cases.referrals.selectors import referral_view
 from longarm.cases.referrals.services import referral_record_read
 from longarm.cases.search import case_search
-from longarm.cases.selectors import CaseFilters, case_for_user, case_keys, case_list
+from longarm.cases.selectors import (
+    CaseFilters,
+    case_for_user,
+    case_keys,
+    case_list,
+    with_report_counts,
+)
 from longarm.cases.services import case_record_search
 from longarm.intake.models import Urgency
 
@@ -77,8 +83,10 @@ def case_list_view(
         mine=mine,
         due_soon=due_soon,
     )
-    cases = case_list(user=principal_of(request).user, filters=filters)[offset : offset + limit]
-    return [CaseListItem(**_summary(case).dict(), report_count=case.report_count) for case in cases]  # type: ignore[attr-defined]  # annotated by case_list
+    cases = with_report_counts(
+        case_list(user=principal_of(request).user, filters=filters)[offset : offset + limit]
+    )
+    return [CaseListItem(**_summary(case).dict(), report_count=case.report_count) for case in cases]  # type: ignore[attr-defined]  # set by with_report_counts
 
 
 @router.get("/{public_id}", response={200: CaseDetail, **ERRORS})

@@ -10,6 +10,7 @@ from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import (
     identifier_context,
     incident_context,
@@ -36,7 +37,7 @@ from longarm.linking.services import case_merged
 from longarm.taxonomy.vocabularies import URGENCIES
 
 # What a case owns besides its content: deleted with the merged case once its content has moved.
-_DISPOSABLE = frozenset({"keys", "assignments"})
+_DISPOSABLE = frozenset({"keys", "assignments", "codes"})
 
 
 class _Rekey:
@@ -203,6 +204,7 @@ def case_merge(*, actor: StaffUser, private_key: bytes, target: Case, source: Ca
     _audit(actor, f"case.merge_from:{source.public_id}", target)
     source.delete()
     facts_sync_case(case=target)
+    case_codes_refresh(target)
     return target
 
 
@@ -219,6 +221,7 @@ def case_split(*, actor: StaffUser, private_key: bytes, case: Case, report: Repo
     open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
     open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
     link.delete()
+    case_codes_refresh(case)
     new_case = case_open(actor=actor, private_key=private_key, report=report)
     facts_sync_case(case=case)
     _audit(actor, f"case.split:{new_case.public_id}", case)

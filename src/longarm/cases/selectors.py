@@ -1,20 +1,29 @@
 """Reads of cases. A case is reached only through these selectors: holding its data key is membership
 (DESIGN §3), and anyone else gets 404, as if the case did not exist."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from longarm.accounts.models import CONTENT_ROLES, StaffUser
+from longarm.cases.codes import term
 from longarm.cases.keys import has_case_key, open_case_key
-from longarm.cases.models import Assignment, Case, CaseKeyKind, CaseReport, CaseStatus, Incident
+from longarm.cases.models import (
+    Assignment,
+    Case,
+    CaseCode,
+    CaseKey,
+    CaseKeyKind,
+    CaseReport,
+    CaseStatus,
+    CodeDimension,
+)
 from longarm.intake.models import Urgency
-from longarm.taxonomy.vocabularies import vocabulary
 
 DUE_SOON_DAYS = 7
 
@@ -56,65 +65,58 @@ def case_keys(*, case: Case, user: StaffUser, private_key: bytes) -> CaseKeys:
     return CaseKeys(data=data, identity=identity)
 
 
+# Critical first, then high, then normal (the stored codes sort that way), then by due date with undated
+# cases last, then newest; the index ``case_list_order`` serves it on SQLite and PostgreSQL.
+CASE_ORDER = ("urgency", "due_sort", "-id")
+
+
+def _holds(user: StaffUser) -> Exists:
+    return Exists(CaseKey.objects.filter(case=OuterRef("pk"), kind=CaseKeyKind.DATA, staff=user))
+
+
 def cases_for_user(*, user: StaffUser) -> QuerySet[Case]:
     """Cases whose data key is sealed to ``user``: critical first, then high, then by due date, newest."""
-    return (
-        Case.objects.filter(keys__kind=CaseKeyKind.DATA, keys__staff=user)
-        .annotate(
-            urgency_rank=models.Case(
-                When(urgency=Urgency.CRITICAL, then=Value(3)),
-                When(urgency=Urgency.HIGH, then=Value(2)),
-                default=Value(1),
-                output_field=models.IntegerField(),
-            )
-        )
-        .order_by("-urgency_rank", "due_on", "-id")
-    )
+    return Case.objects.filter(_holds(user)).order_by(*CASE_ORDER)
 
 
-def _json_list_has(field: str, code: str) -> Q:
-    # Codes are snake_case or ISO codes, so the quoted code matches one whole list element and nothing
-    # else; JSON containment (``__contains``) is not available on SQLite.
-    return Q(**{f"{field}__icontains": f'"{code}"'})
-
-
-def _reporter_tactics_for(tactic: str) -> list[str]:
-    """The reporter-facing tactic codes that map onto the analytic ``tactic``."""
-    return [
-        term.code
-        for term in vocabulary("reporter_tactics").terms
-        if tactic in (term.attributes.get("tactics") or ())  # type: ignore[operator]
-    ]
+def _has_code(dimension: CodeDimension, code: str) -> Exists:
+    return Exists(CaseCode.objects.filter(term=term(dimension, code), case=OuterRef("pk")))
 
 
 def case_list(*, user: StaffUser, filters: CaseFilters) -> QuerySet[Case]:
-    """``cases_for_user`` narrowed by ``filters``, with the number of reports each case groups."""
+    """``cases_for_user`` narrowed by ``filters``. Report counts: ``with_report_counts`` on one page."""
     cases = cases_for_user(user=user)
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.urgency:
         cases = cases.filter(urgency=filters.urgency)
-    reports = CaseReport.objects.filter(case=OuterRef("pk"))
-    incidents = Incident.objects.filter(case=OuterRef("pk"))
     if filters.community:
-        cases = cases.filter(Exists(reports.filter(report__community=filters.community)))
+        cases = cases.filter(_has_code(CodeDimension.COMMUNITY, filters.community))
     if filters.host_country:
-        cases = cases.filter(
-            Exists(reports.filter(report__host_country=filters.host_country))
-            | Exists(incidents.filter(host_country=filters.host_country))
-        )
+        cases = cases.filter(_has_code(CodeDimension.HOST_COUNTRY, filters.host_country))
     if filters.tactic:
-        reported = Q()
-        for code in _reporter_tactics_for(filters.tactic):
-            reported |= _json_list_has("report__tactic_codes", code)
-        coded = Exists(incidents.filter(_json_list_has("tactics", filters.tactic)))
-        cases = cases.filter(coded | Exists(reports.filter(reported))) if reported else cases.filter(coded)
+        cases = cases.filter(_has_code(CodeDimension.TACTIC, filters.tactic))
     if filters.mine:
         cases = cases.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), staff=user)))
     if filters.due_soon:
         horizon = timezone.now().date() + timedelta(days=DUE_SOON_DAYS)
-        cases = cases.filter(due_on__lte=horizon).exclude(status=CaseStatus.CLOSED)
-    return cases.annotate(report_count=Count("case_reports", distinct=True))
+        cases = cases.filter(due_sort__lte=horizon).exclude(status=CaseStatus.CLOSED)
+    return cases
+
+
+def with_report_counts(cases: Iterable[Case]) -> list[Case]:
+    """``cases`` as a list, each with ``report_count``: the number of reports it groups (one query)."""
+    listed = list(cases)
+    counts = dict(
+        CaseReport.objects.filter(case__in=listed)
+        .order_by()
+        .values("case")
+        .annotate(number=Count("id"))
+        .values_list("case", "number")
+    )
+    for case in listed:
+        case.report_count = counts.get(case.pk, 0)  # type: ignore[attr-defined]
+    return listed
 
 
 def critical_open_count(*, user: StaffUser) -> int:

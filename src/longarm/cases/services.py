@@ -11,6 +11,7 @@ from longarm.accounts.models import CONTENT_ROLES, StaffUser
 from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import note_context, summary_context
 from longarm.cases.exceptions import InvalidTransition, NotAllowed
 from longarm.cases.keys import (
@@ -81,6 +82,7 @@ def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: 
     )
     case.save()
     CaseReport.objects.create(case=case, report=report)
+    case_codes_refresh(case)
     for holder in (actor, None):
         seal_case_key(case=case, kind=CaseKeyKind.DATA, key=data_key, staff=holder)
     for holder in [*custodians(), *_identity_holders(report), None]:
@@ -174,6 +176,7 @@ def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report:
     report_key = open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
     open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
     CaseReport.objects.create(case=case, report=report)
+    case_codes_refresh(case)
     for member in case_members(case):
         seal_report_key(report=report, kind=KeyKind.DATA, key=report_key, staff=member)
         evidence_keys_share(report=report, holder=actor, private_key=private_key, grantee=member)

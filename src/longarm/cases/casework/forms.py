@@ -22,6 +22,10 @@ def typed_field[F: forms.Field](form: forms.Form, name: str, kind: type[F]) -> F
     return field
 
 
+# A filter value from an edited or out-of-date link.
+_IGNORED = {"invalid_choice": _("This is not one of the choices, so this filter was not applied.")}
+
+
 def _any(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", _("Any")), *choices]
 
@@ -34,11 +38,15 @@ class CaseFilterForm(forms.Form):
         widget=forms.TextInput(attrs=_PRIVATE),
         help_text=_("Words in summaries, notes, incidents, people and the reports sealed to you."),
     )
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(CaseStatus.choices))
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=_any(Urgency.choices))
-    community = forms.ChoiceField(label=_("Community"), required=False)
-    host_country = forms.ChoiceField(label=_("Host country"), required=False)
-    tactic = forms.ChoiceField(label=_("Tactic"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_any(CaseStatus.choices), error_messages=_IGNORED
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=_any(Urgency.choices), error_messages=_IGNORED
+    )
+    community = forms.ChoiceField(label=_("Community"), required=False, error_messages=_IGNORED)
+    host_country = forms.ChoiceField(label=_("Host country"), required=False, error_messages=_IGNORED)
+    tactic = forms.ChoiceField(label=_("Tactic"), required=False, error_messages=_IGNORED)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     due_soon = forms.BooleanField(label=_("Due within a week"), required=False)
 
@@ -51,8 +59,16 @@ class CaseFilterForm(forms.Form):
         ):
             typed_field(self, name, forms.ChoiceField).choices = _any(vocabulary(vocabulary_name).choices())
 
+    def _valid(self) -> dict[str, Any]:
+        """The values of the fields that are valid: a bad value (an edited or stale link) filters nothing
+        and shows its error, and the other filters still apply."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
     def filters(self) -> CaseFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self._valid()
         return CaseFilters(
             status=data.get("status", ""),
             urgency=data.get("urgency", ""),
@@ -64,7 +80,7 @@ class CaseFilterForm(forms.Form):
         )
 
     def text(self) -> str:
-        return str(self.cleaned_data.get("q", "")) if self.is_valid() else ""
+        return str(self._valid().get("q", ""))
 
 
 class StatusForm(forms.Form):

@@ -1,7 +1,6 @@
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +22,8 @@ from longarm.cases.casework.forms import (
 from longarm.cases.coding.forms import IdentifierForm
 from longarm.cases.exceptions import InvalidTransition, NoAccess, NotAllowed
 from longarm.cases.merge import case_merge, case_split
-from longarm.cases.models import CaseReport, CaseStatus
+from longarm.cases.models import Case, CaseReport, CaseStatus
+from longarm.cases.paging import BoundedPaginator
 from longarm.cases.search import case_search
 from longarm.cases.selectors import (
     case_for_user,
@@ -31,6 +31,7 @@ from longarm.cases.selectors import (
     cases_for_user,
     colleagues_for_grant,
     critical_open_count,
+    with_report_counts,
 )
 from longarm.cases.services import (
     case_change_status,
@@ -42,6 +43,7 @@ from longarm.cases.services import (
     case_triage,
     note_add,
 )
+from longarm.intake.models import Urgency
 from longarm.intake.selectors import report_for_staff
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
@@ -50,6 +52,17 @@ PAGE_SIZE = 50
 
 def _back(case_id: UUID) -> HttpResponse:
     return redirect("cases:case", case_id=case_id)
+
+
+def _labelled(cases: list[Case]) -> list[Case]:
+    """Each case with ``status_label`` and ``urgency_label``, translated once per page rather than by
+    ``get_FOO_display``, which translates every choice on every call."""
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    urgencies = {value: str(label) for value, label in Urgency.choices}
+    for case in cases:
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
+        case.urgency_label = urgencies.get(case.urgency, case.urgency)  # type: ignore[attr-defined]
+    return cases
 
 
 @staff_view(*MEMBERS)
@@ -63,7 +76,11 @@ def cases(request: HttpRequest) -> HttpResponse:
         case_record_search(actor=user, searched=result.searched, hits=[hit.case for hit in result.hits])
         context["result"] = result
     else:
-        context["page"] = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        # The list shows no content: the summaries' ciphertext stays in the database.
+        number = request.GET.get("page")
+        page = BoundedPaginator(found.defer("summary_ciphertext"), PAGE_SIZE, number=number).get_page(number)
+        page.object_list = _labelled(with_report_counts(page.object_list))
+        context["page"] = page
     return render(request, "cases/case_list.html", context)
 
 

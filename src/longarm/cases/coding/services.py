@@ -11,6 +11,7 @@ from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import (
     identifier_context,
     incident_context,
@@ -117,6 +118,7 @@ def incident_create(*, actor: StaffUser, private_key: bytes, case: Case, data: I
     _fill_incident(incident, data, _data_key(actor, private_key, case))
     incident.save()
     _set_involvements(incident, data.involvements)
+    case_codes_refresh(case)
     facts_sync_case(case=case)
     _audit(actor, "incident.create", case)
     return incident
@@ -130,6 +132,7 @@ def incident_update(
     _fill_incident(incident, data, _data_key(actor, private_key, incident.case))
     incident.save()
     _set_involvements(incident, data.involvements)
+    case_codes_refresh(incident.case)
     facts_sync_case(case=incident.case)
     _audit(actor, "incident.update", incident.case)
     return incident

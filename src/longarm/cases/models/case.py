@@ -2,9 +2,11 @@
 (tactics, channels, places, dates at their stated precision) stand in clear for triage and statistics."""
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from longarm.intake.models import Urgency
@@ -38,6 +40,14 @@ class Case(models.Model):
     opened_on = models.DateField()
     status_changed_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
+    # The case list sorts cases without a due date after those with one. SQLite sorts NULL first and
+    # PostgreSQL last, and SQLite cannot index NULLS LAST: a stored, never-null copy orders the same on
+    # both and is served by the list's index.
+    due_sort = models.GeneratedField(
+        expression=Coalesce("due_on", models.Value(date(9999, 12, 31))),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
     do_not_remove = models.BooleanField(
         default=False, help_text=_("Immigration liaison: this person must not be removed from the country.")
     )
@@ -46,7 +56,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "urgency"])]
+        indexes = [
+            models.Index(fields=["status", "urgency"]),
+            # The case list's order (selectors.CASE_ORDER): the stored urgency codes sort critical < high
+            # < normal.
+            models.Index(fields=["urgency", "due_sort", "-id"], name="case_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -72,6 +87,8 @@ class CaseKey(models.Model):
                 fields=["case", "kind"], condition=models.Q(staff__isnull=True), name="case_key_one_recovery"
             ),
         ]
+        # A reader's cases, from the holder's side: the case list and its count read only this index.
+        indexes = [models.Index(fields=["staff", "kind", "case"], name="case_key_holder")]
 
     def __str__(self) -> str:
         return f"{self.kind} key of {self.case_id} for {self.staff_id or 'recovery'}"
@@ -98,6 +115,35 @@ class CaseReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} in {self.case_id}"
+
+
+class CodeDimension(models.TextChoices):
+    TACTIC = "tactic", _("Tactic")
+    HOST_COUNTRY = "host_country", _("Host country")
+    COMMUNITY = "community", _("Community")
+
+
+class CaseCode(models.Model):
+    """One coded value of a case, taken from one of its incidents or reports, so that the case list
+    filters with an index instead of searching JSON lists. Derived data: ``cases.codes`` rebuilds it
+    whenever incidents or reports change case or coding; deleting the source deletes its codes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="codes")
+    # "dimension:code" (``codes.term``), one column so that PostgreSQL's statistics know how common
+    # each value is and plan the list from the rarer side.
+    term = models.CharField(max_length=80)
+    incident = models.ForeignKey(
+        "Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    report = models.ForeignKey(
+        "intake.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "case"], name="case_code_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.term} of {self.case_id}"
 
 
 class Note(models.Model):
