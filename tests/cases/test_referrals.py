@@ -1,13 +1,24 @@
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import AuditEvent
-from longarm.cases.models import Case, PersonRole, Referral, ReferralEvent, ReferralKind, ReferralStatus
+from longarm.cases.models import (
+    Case,
+    CaseStatus,
+    PersonRole,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    ReferralStatus,
+)
 from longarm.cases.referrals.provisions import provision, provisions_for_tactics
+from longarm.cases.referrals.services import ReferralInput, referral_change_status, referral_create
 from longarm.taxonomy.vocabularies import LEGAL_PROVISION_JURISDICTIONS, vocabulary
-from tests.cases.referral_helpers import add_person, give_case_identity_key, open_case
+from tests.cases.referral_helpers import add_person, give_case_identity_key, open_case, private_key
 from tests.conftest import Cast, log_in
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +36,9 @@ def test_every_jurisdiction_has_provisions_that_cover_known_tactics() -> None:
         terms = vocabulary(f"legal_provisions_{jurisdiction}").terms
         assert terms
         for term in terms:
-            assert set(term.attributes["tactics"]) <= tactics  # type: ignore[arg-type]
+            covered = term.attributes["tactics"]
+            assert isinstance(covered, tuple)
+            assert set(covered) <= tactics
             assert term.attributes["citation"]
 
 
@@ -122,7 +135,7 @@ def test_a_welfare_inquiry_names_relatives_only_under_the_identity_key(cast: Cas
         {"agency": "MFA", "relatives": [person.pk], "relatives_names": "Bayar, mother, Hohhot"},
     )
     referral = Referral.objects.get()
-    assert b"Bayar" not in bytes(referral.identity_ciphertext)
+    assert b"Bayar" not in bytes(referral.identity_ciphertext or b"")
     url = reverse("cases:referral", args=[case.public_id, referral.public_id])
     assert "Bayar, mother, Hohhot" in investigator.get(url).content.decode()
     without_key = caseworker.get(url).content.decode()
@@ -214,3 +227,68 @@ def test_an_unknown_kind_of_referral_is_not_found(cast: Cast) -> None:
     case = open_case(cast)
     page = _staff(cast.caseworker).get(reverse("cases:referral_new", args=[case.public_id, "bribery"]))
     assert page.status_code == 404
+
+
+def _criminal(case: Case, cast: Cast, *, sent_on: date | None = None) -> Referral:
+    return referral_create(
+        actor=cast.investigator,
+        private_key=private_key(cast.investigator),
+        case=case,
+        data=ReferralInput(
+            kind=ReferralKind.CRIMINAL, jurisdiction="JP", agency="Tokyo MPD", sent_on=sent_on
+        ),
+    )
+
+
+def test_a_criminal_referral_sent_moves_the_case_to_referred_audited(cast: Cast) -> None:
+    case = open_case(cast)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.ACTIVE)
+    case.refresh_from_db()
+    _criminal(case, cast, sent_on=date(2025, 5, 1))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REFERRED
+    assert AuditEvent.objects.filter(action="case.status:referred", object_id=str(case.public_id)).exists()
+
+
+def test_a_draft_referral_leaves_the_case_until_it_is_sent(cast: Cast) -> None:
+    case = open_case(cast)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.ACTIVE)
+    case.refresh_from_db()
+    referral = _criminal(case, cast)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACTIVE
+    referral_change_status(
+        actor=cast.investigator,
+        private_key=private_key(cast.investigator),
+        referral=Referral.objects.select_related("case").get(pk=referral.pk),
+        status=ReferralStatus.SENT,
+        on=date(2025, 5, 1),
+        note="",
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REFERRED
+
+
+@pytest.mark.parametrize("status", [CaseStatus.NEW, CaseStatus.CLOSED])
+def test_a_sent_referral_does_not_force_a_move_the_workflow_forbids(cast: Cast, status: CaseStatus) -> None:
+    case = open_case(cast)
+    Case.objects.filter(pk=case.pk).update(status=status)
+    case.refresh_from_db()
+    _criminal(case, cast, sent_on=date(2025, 5, 1))
+    case.refresh_from_db()
+    assert case.status == status
+    assert not AuditEvent.objects.filter(action="case.status:referred").exists()
+
+
+def test_other_kinds_of_referral_leave_the_case_status(cast: Cast) -> None:
+    case = open_case(cast)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.ACTIVE)
+    case.refresh_from_db()
+    referral_create(
+        actor=cast.investigator,
+        private_key=private_key(cast.investigator),
+        case=case,
+        data=ReferralInput(kind=ReferralKind.SUPPORT, support_type="legal_aid", sent_on=date(2025, 5, 1)),
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACTIVE

@@ -13,8 +13,18 @@ from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.keys import encrypt_json, has_case_key, open_case_key
-from longarm.cases.models import Case, CaseKeyKind, Referral, ReferralEvent, ReferralKind, ReferralStatus
+from longarm.cases.models import (
+    ALLOWED_TRANSITIONS,
+    Case,
+    CaseKeyKind,
+    CaseStatus,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    ReferralStatus,
+)
 from longarm.cases.referrals.contexts import details_context, event_context, identity_context
+from longarm.cases.services import case_change_status
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,16 @@ def _add_event(
     event.note_ciphertext = encrypt_json(data_key, {"note": note}, context=event_context(referral, event.pk))
     event.save(update_fields=["note_ciphertext"])
     return event
+
+
+def _case_referred(actor: StaffUser, referral: Referral) -> None:
+    """A criminal referral that has gone out moves its case to "referred", where the workflow allows that
+    from the case's status (a closed case, say, stays closed)."""
+    if referral.kind != ReferralKind.CRIMINAL or referral.status != ReferralStatus.SENT:
+        return
+    case = referral.case
+    if CaseStatus.REFERRED in ALLOWED_TRANSITIONS[CaseStatus(case.status)]:
+        case_change_status(actor=actor, case=case, status=CaseStatus.REFERRED)
 
 
 @transaction.atomic
@@ -90,6 +110,7 @@ def referral_create(*, actor: StaffUser, private_key: bytes, case: Case, data: R
         note="",
     )
     _audit(actor, f"referral.create:{data.kind}", "referral", str(referral.public_id))
+    _case_referred(actor, referral)
     return referral
 
 
@@ -102,12 +123,15 @@ def referral_change_status(
     Raises ``NoAccess`` when ``actor`` holds no data key of the referral's case.
     """
     data_key = open_case_key(case=referral.case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
+    went_out = status == ReferralStatus.SENT and referral.status != ReferralStatus.SENT
     referral.status = status
     if status == ReferralStatus.SENT and referral.sent_on is None:
         referral.sent_on = on
     referral.save(update_fields=["status", "sent_on"])
     event = _add_event(actor=actor, referral=referral, data_key=data_key, status=status, on=on, note=note)
     _audit(actor, f"referral.status:{status}", "referral", str(referral.public_id))
+    if went_out:
+        _case_referred(actor, referral)
     return event
 
 
