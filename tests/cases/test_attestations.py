@@ -128,3 +128,28 @@ def test_others_cannot_issue_or_revoke(cast: Cast, role: str) -> None:
     response = staff.post(reverse("cases:attestation_new", args=[case.public_id]))
     assert response.status_code == (404 if role == "outsider" else 403)
     assert not Attestation.objects.exists()
+
+
+@override_settings(LONGARM_RECEIPT_ATTEMPTS_PER_SESSION=2)
+def test_each_check_is_audited_with_its_outcome_and_nothing_typed(cast: Cast) -> None:
+    _, attestation, code = _issue(cast)
+    first = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    public = Client()
+    assert "Valid:" in _verify(public, attestation.reference, code)
+    _verify(public, attestation.reference, "4" * 20)
+    _verify(public, "LA-A-2000-00000000", "5" * 20)
+    assert "Too many wrong codes" in _verify(public, attestation.reference, code)
+    call_command("attest", "verify", attestation.reference, code, stdout=StringIO())
+    events = list(AuditEvent.objects.filter(id__gt=first).order_by("id"))
+    assert [event.action for event in events] == [
+        "attestation.verify:valid",
+        "attestation.verify:invalid",
+        "attestation.verify:invalid",
+        "attestation.verify:throttled",
+        "attestation.verify:valid",
+    ]
+    typed = [code, normalise_code(code), "4" * 20, "5" * 20, attestation.reference, "LA-A-2000"]
+    for event in events:
+        assert event.actor is None
+        recorded = f"{event.action} {event.object_type} {event.object_id}"
+        assert not any(value in recorded for value in typed)

@@ -131,13 +131,29 @@ def _limits(session_key: str | None) -> list[Limit]:
 
 def attestation_verify(*, reference: str, code: str, session_key: str | None) -> Verdict:
     """Answer valid, invalid or revoked, and nothing else: a wrong code for a revoked or a real reference
-    is as invalid as an unknown reference. ``session_key`` is None for the command line.
+    is as invalid as an unknown reference. ``session_key`` is None for the command line. Each check is
+    audited with its outcome only: what was typed stays out of the chain.
 
     Raises ``TooManyAttempts`` when the session or the site has had too many wrong codes.
     """
+    with transaction.atomic():
+        verdict = _check(reference=reference, code=code, session_key=session_key)
+        audit_append(
+            actor=None,
+            actor_kind=ActorKind.SYSTEM,
+            action=f"attestation.verify:{verdict.value if verdict else 'throttled'}",
+            object_type="attestation",
+        )
+    if verdict is None:
+        raise TooManyAttempts
+    return verdict
+
+
+def _check(*, reference: str, code: str, session_key: str | None) -> Verdict | None:
+    """The verdict, or None when too many wrong codes were tried."""
     limits = _limits(session_key)
     if any(is_exceeded(limit) for limit in limits):
-        raise TooManyAttempts
+        return None
     reference = normalise_reference(reference)
     attestation = Attestation.objects.filter(reference=reference).first()
     supplied = code_hash(reference, code)
