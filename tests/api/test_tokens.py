@@ -7,7 +7,7 @@ from django.urls import reverse
 from longarm.api.models import ApiToken
 from longarm.audit.models import AuditEvent
 from tests.api.helpers import api_token
-from tests.conftest import Cast, log_in
+from tests.conftest import STAFF_PASSWORD, Cast, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,26 @@ def test_roles_without_content_cannot_open_the_token_page(cast: Cast, role: str)
     console = Client()
     log_in(console, getattr(cast, role))
     assert console.get(reverse("api_tokens:tokens")).status_code == 403
+
+
+def test_a_password_change_revokes_the_users_tokens_audited(cast: Cast) -> None:
+    mine, theirs = api_token(cast.caseworker), api_token(cast.other_caseworker)
+    console = Client()
+    log_in(console, cast.caseworker)
+    response = console.post(
+        reverse("accounts:password_change"),
+        {
+            "current": STAFF_PASSWORD,
+            "new": "an entirely new passphrase 31",
+            "repeat": "an entirely new passphrase 31",
+        },
+    )
+    assert response.status_code == 302
+    assert Client().get("/api/reports", headers={"Authorization": f"Bearer {mine}"}).status_code == 401
+    assert Client().get("/api/reports", headers={"Authorization": f"Bearer {theirs}"}).status_code == 200
+    revoked = ApiToken.objects.get(user=cast.caseworker)
+    assert revoked.revoked_at is not None
+    assert bytes(revoked.wrapped_private_key) == b""
+    assert AuditEvent.objects.filter(
+        action="api_token.revoke", actor=cast.caseworker, object_id=str(revoked.pk)
+    ).exists()

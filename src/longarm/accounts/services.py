@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from longarm.accounts.exceptions import KeysLocked, LoginRefused
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.api.services import api_tokens_revoke_all
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.core.keyring import staff_cost
@@ -160,3 +161,4 @@ def staff_change_password(*, request: HttpRequest, user: StaffUser, current: str
     user.save()
     update_session_auth_hash(request, user)
     _audit_staff(actor=user, action="staff.password_change", staff=user)
+    api_tokens_revoke_all(user=user)

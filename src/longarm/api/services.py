@@ -86,6 +86,16 @@ def api_token_revoke(*, actor: StaffUser, token: ApiToken) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def api_tokens_revoke_all(*, user: StaffUser) -> int:
+    """Revoke every live token of ``user`` (their password changed: a token made under the old one must
+    not outlive it), each audited; returns how many."""
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in live:
+        api_token_revoke(actor=user, token=token)
+    return len(live)
+
+
 def api_token_authenticate(*, secret: str) -> ApiPrincipal:
     """The staff member a token belongs to, with their private key unlocked.
 
