@@ -4,8 +4,9 @@ from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import identifier_delete
 from longarm.cases.merge import case_merge
 from longarm.cases.models import Identifier
+from longarm.linking.clusters import recluster_all
 from longarm.linking.index import current_linking_key
-from longarm.linking.models import IdentifierKey
+from longarm.linking.models import AccessRequest, ClusterMembership, IdentifierKey, LinkReview
 from longarm.linking.selectors import identifier_links
 from longarm.retention.services import case_shred
 from tests.cases.helpers import console, private_key
@@ -95,3 +96,21 @@ def test_adding_an_identifier_is_audited_without_its_value(cast: Cast) -> None:
     event = AuditEvent.objects.filter(action__startswith="identifier.create").latest("id")
     assert event.action == "identifier.create:qq"
     assert "10001" not in f"{event.action} {event.object_id}"
+
+
+def test_no_identifier_value_reaches_the_linking_tables_or_the_audit_log(cast: Cast) -> None:
+    mine, theirs = case_held_by(cast), case_held_by(cast, cast.other_caseworker)
+    planted = "wxid_canary_4711"
+    add(mine, cast.caseworker, "wechat", planted)
+    add(theirs, cast.other_caseworker, "wechat", planted.upper())
+    console(cast.caseworker).post(
+        reverse(
+            "linking:access_request_new", args=[mine.public_id, Identifier.objects.get(case=mine).public_id]
+        )
+    )
+    recluster_all()
+    needles = (planted.encode(), b"canary_4711", b"CANARY_4711")
+    for model in (IdentifierKey, ClusterMembership, AccessRequest, LinkReview, AuditEvent, Identifier):
+        for row in model.objects.values_list():
+            text = repr(row).encode()
+            assert not any(needle in text for needle in needles), model

@@ -1,4 +1,6 @@
+import stat
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +12,13 @@ from longarm.cases.models import Identifier
 from longarm.crypto.envelopes import new_keypair
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
+from longarm.crypto.linking_key import (
+    LINKING_KEY_FILE,
+    commit_linking_key,
+    ensure_linking_key,
+    load_linking_key,
+    stage_next_linking_key,
+)
 from longarm.linking.clusters import recluster_all
 from longarm.linking.index import current_linking_key
 from longarm.linking.models import ClusterMembership, Decision, IdentifierKey, LinkReview
@@ -110,3 +119,27 @@ def test_the_command_audits_the_run_with_counts_only(cast: Cast) -> None:
 def test_the_command_refuses_a_missing_recovery_key(db: None) -> None:
     with pytest.raises(CommandError):
         call_command("linking", "reindex", "--recovery-key", "/nonexistent/recovery.key")
+
+
+def test_the_linking_key_is_created_when_missing_and_rotated_by_staging(tmp_path: Path) -> None:
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir(mode=0o700)
+    first = load_linking_key(keys_dir)
+    assert first.version == 1
+    assert stat.S_IMODE((keys_dir / LINKING_KEY_FILE).stat().st_mode) == 0o600
+    assert not ensure_linking_key(keys_dir)
+    staged = stage_next_linking_key(keys_dir)
+    assert stage_next_linking_key(keys_dir) == staged
+    assert load_linking_key(keys_dir) == first
+    assert commit_linking_key(keys_dir) == staged
+    assert load_linking_key(keys_dir) == staged
+    assert staged.version == 2
+    assert staged.key != first.key
+    assert "key=" not in repr(staged)
+
+
+def test_a_new_linking_key_file_starts_at_version_one(tmp_path: Path) -> None:
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir(mode=0o700)
+    assert ensure_linking_key(keys_dir)
+    assert (keys_dir / LINKING_KEY_FILE).read_text().startswith("1:")
