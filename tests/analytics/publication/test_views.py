@@ -183,3 +183,18 @@ def test_analysts_cannot_approve(cast: Cast) -> None:
     assert response.status_code == 403
     release.refresh_from_db()
     assert release.status == ReleaseStatus.PROPOSED
+
+
+def test_the_pages_listing_releases_make_a_fixed_number_of_queries(
+    cast: Cast, settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    for _ in range(6):
+        approved(cast)
+    analyst = console(cast.analyst)
+    client = Client()
+
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("statistics:statistics")).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert analyst.get(reverse("publication:releases")).status_code == 200

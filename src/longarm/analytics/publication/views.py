@@ -40,7 +40,8 @@ READERS = (Role.ANALYST, Role.ADMIN)
 
 @staff_view(*READERS)
 def release_list(request: HttpRequest) -> HttpResponse:
-    releases = list(releases_for_staff()[:200])
+    # Open-data content can be large; the list needs none of it.
+    releases = list(releases_for_staff().defer("content")[:200])
     return render(
         request,
         "publication/release_list.html",
@@ -142,15 +143,13 @@ def release_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @public_view
 def statistics(request: HttpRequest) -> HttpResponse:
-    releases = list(public_releases())
     rtl = get_language_bidi()
     tables = []
-    for release in releases:
-        if release.kind == ReleaseKind.TABLE:
-            table = shown_table(release)
-            chart = bar_chart(table, chart_id=f"chart-{release.public_id}", rtl=rtl)
-            tables.append((release, table, chart))
-    open_data = [release for release in releases if release.kind == ReleaseKind.OPEN_DATA]
+    for release in public_releases().filter(kind=ReleaseKind.TABLE):
+        table = shown_table(release)
+        chart = bar_chart(table, chart_id=f"chart-{release.public_id}", rtl=rtl)
+        tables.append((release, table, chart))
+    open_data = list(public_releases().filter(kind=ReleaseKind.OPEN_DATA).defer("content"))
     return render(request, "publication/statistics.html", {"tables": tables, "open_data": open_data})
 
 
