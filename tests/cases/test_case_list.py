@@ -173,10 +173,10 @@ def test_the_case_list_query_count_does_not_grow_with_the_cases(
         opened_case(cast)
     Case.objects.update(due_on=timezone.now().date())
     staff = console(cast.caseworker)
-    # Session, user, device; the critical count; the page's count, its rows, and their report counts.
+    # Session, user, device; the critical count; the page's count, its ids, its rows, their report counts.
     with (
         patch("longarm.cases.casework.views.PAGE_SIZE", 4),
-        django_assert_max_num_queries(7),  # type: ignore[operator]
+        django_assert_max_num_queries(8),  # type: ignore[operator]
     ):
         response = staff.get(reverse("cases:case_list"), query)
     assert response.status_code == 200
@@ -194,3 +194,21 @@ def test_the_search_query_count_does_not_grow_with_the_cases(
     # Fixed reads, plus one audit event per case revealed (a savepoint, the chain's locked head, the event).
     with django_assert_max_num_queries(20 + 6 * 5):  # type: ignore[operator]
         assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200
+
+
+def test_pages_follow_the_list_order_and_count_only_a_few_pages_ahead(cast: Cast) -> None:
+    cases = [opened_case(cast) for _ in range(6)]
+    Case.objects.update(urgency="normal")
+    Case.objects.filter(pk=cases[4].pk).update(urgency="critical")
+    expected = [case.reference for case in case_list(user=cast.caseworker, filters=CaseFilters())]
+    assert expected[0] == cases[4].reference
+    staff = console(cast.caseworker)
+    shown, pages = [], []
+    with patch("longarm.cases.casework.views.PAGE_SIZE", 2), patch("longarm.cases.paging.PAGES_AHEAD", 1):
+        for number in (1, 2, 3):
+            html = staff.get(reverse("cases:case_list"), {"page": number}).content.decode()
+            shown += _references(html, cases)
+            pages.append(html)
+    assert shown == expected
+    assert "Page 1 of at least 3" in pages[0]
+    assert "Page 3 of 3" in pages[2]
