@@ -158,6 +158,8 @@ def test_an_analyst_proposes_open_data_and_the_public_page_links_it(cast: Cast, 
     assert reverse("statistics:csv", args=[release.public_id]) in page
     assert text.splitlines()[0].startswith("year,month,community")
     assert len(text.splitlines()) == 7
+    staff_page = console(cast.admin).get(reverse("publication:release", args=[release.public_id]))
+    assert "6 records, anonymised." in staff_page.content.decode()
 
 
 def test_the_release_list_shows_the_budget_and_the_form_to_analysts_only(cast: Cast) -> None:
