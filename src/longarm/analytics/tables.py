@@ -1,6 +1,6 @@
 """Count tables: what every analytics query returns and what disclosure control protects.
 
-A table counts units (incidents or reports) by one dimension (rows) or two (rows × columns). Cells are
+A table counts units (incidents or reports) by one dimension (rows) or two (rows by columns). Cells are
 additive: the row, column and grand totals are the sums of the cells, so that disclosure control can reason
 about what totals reveal. A multi-valued dimension (an incident with two tactics) therefore counts mentions,
 and the table says so in ``unit``.
@@ -19,7 +19,7 @@ class CountTable:
     rows: tuple[str, ...]
     column_dimension: str | None
     columns: tuple[str, ...]
-    # cells[i][j] counts rows[i] × columns[j]; a one-way table has one column, ``columns == ("total",)``.
+    # cells[i][j] counts rows[i] by columns[j]; a one-way table has one column, ``columns == ("total",)``.
     cells: tuple[tuple[int, ...], ...]
 
     def row_totals(self) -> tuple[int, ...]:
