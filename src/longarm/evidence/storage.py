@@ -30,6 +30,7 @@ _FILE_MODE = 0o600
 _WRITEBACK_BYTES = 8 * 1024 * 1024
 _BLOCK_BYTES = 1024 * 1024
 _QUEUE_DEPTH = 4
+_POOL_BUFFERS = 4
 _DIRECT_ALIGN = 4096
 
 
@@ -102,101 +103,152 @@ class Written:
     sha256: str
 
 
-class _Worker:
-    """One helper thread that applies ``work`` to each batch put to it, in order. At most
-    ``_QUEUE_DEPTH`` batches wait, so memory stays bounded however fast the caller produces them."""
+class _Worker[T]:
+    """One helper thread that applies ``work`` to each item put to it, in order. After a failure it only
+    hands items to ``release``; ``error`` holds the failure for the caller to raise."""
 
-    def __init__(self, work: Callable[[list[bytes]], object]) -> None:
+    def __init__(
+        self, work: Callable[[T], object], *, depth: int, release: Callable[[T], object] | None = None
+    ) -> None:
         self._work = work
-        self._batches: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._release = release
+        self._items: queue.Queue[T | None] = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
-        while (batch := self._batches.get()) is not None:
-            if self.error is not None:
-                continue
+        while (item := self._items.get()) is not None:
             try:
-                self._work(batch)
+                if self.error is None:
+                    self._work(item)
             except BaseException as error:
                 self.error = error
+            finally:
+                if self._release is not None:
+                    self._release(item)
 
-    def put(self, batch: list[bytes]) -> None:
-        self._batches.put(batch)
+    def put(self, item: T) -> None:
+        self._items.put(item)
 
     def stop(self) -> None:
         if self._thread.is_alive():
-            self._batches.put(None)
+            self._items.put(None)
             self._thread.join()
 
 
+class _Buffer:
+    """A block of page-aligned memory (as direct writes require) and how much of it is filled."""
+
+    def __init__(self) -> None:
+        self.memory = mmap.mmap(-1, _BLOCK_BYTES)
+        self.view = memoryview(self.memory)
+        self.filled = 0
+
+    def close(self) -> None:
+        self.view.release()
+        # A traceback may still hold a slice of the buffer; the garbage collector frees it then.
+        with contextlib.suppress(BufferError):
+            self.memory.close()
+
+
 class _BlobFile:
-    """The file a blob is written to. Where the file system allows it, writes bypass the page cache
-    (``O_DIRECT``): ciphertext is never read back while an upload is written, and copying it through the
-    cache, then writing it back, costs the kernel about as much CPU as hashing it. Direct writes must
-    come from aligned memory in whole blocks, so the ciphertext is gathered in an aligned buffer first;
-    the tail that does not fill a block is written through the cache at the end."""
+    """The file a blob is written to.
+
+    The caller copies ciphertext into a buffer as it is made, while it is still in the CPU cache; each full
+    buffer goes to a helper thread that writes it with one system call, which releases the GIL, so the
+    caller goes on meanwhile. Buffers go round a pool of ``_POOL_BUFFERS``: memory stays bounded, and the
+    caller waits when the disk is slower than the upload.
+
+    Where the file system allows it, writes bypass the page cache (``O_DIRECT``): ciphertext is not read
+    back while an upload is written, and copying it through the cache, then writing it back, costs the
+    kernel a good part of what hashing it costs. The tail that does not fill a block is written through the
+    cache at the end.
+    """
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _FILE_MODE)
         self._closed = False
         self._direct = _enable_direct(self._fd)
-        self._buffer = mmap.mmap(-1, _BLOCK_BYTES)  # page-aligned, as direct writes require
-        self._view = memoryview(self._buffer)
-        self._filled = 0
         self._unflushed = 0
+        self._buffers = [_Buffer() for _ in range(_POOL_BUFFERS)]
+        self._free: queue.Queue[_Buffer] = queue.Queue()
+        for buffer in self._buffers[1:]:
+            self._free.put(buffer)
+        self._current = self._buffers[0]
+        self._disk = _Worker(self._write_buffer, depth=0, release=self._recycle)
 
-    def write(self, pieces: list[bytes]) -> None:
-        for piece in pieces:
-            view = memoryview(piece)
-            while len(view):
-                take = min(len(view), _BLOCK_BYTES - self._filled)
-                self._view[self._filled : self._filled + take] = view[:take]
-                self._filled += take
-                view = view[take:]
-                if self._filled == _BLOCK_BYTES:
-                    self._write_out(_BLOCK_BYTES)
+    @property
+    def error(self) -> BaseException | None:
+        return self._disk.error
 
-    def _write_out(self, size: int) -> None:
-        written = 0
-        while written < size:
-            try:
-                written += os.write(self._fd, self._view[written:size])
-            except OSError as error:
-                if not (self._direct and error.errno == errno.EINVAL):
-                    raise
-                # The device wants larger blocks than ours: write through the cache after all.
-                _disable_direct(self._fd)
-                self._direct = False
-        self._view[: self._filled - size] = self._view[size : self._filled]
-        self._filled -= size
+    def append(self, piece: bytes) -> None:
+        view = memoryview(piece)
+        while len(view):
+            buffer = self._current
+            take = min(len(view), _BLOCK_BYTES - buffer.filled)
+            buffer.view[buffer.filled : buffer.filled + take] = view[:take]
+            buffer.filled += take
+            view = view[take:]
+            if buffer.filled == _BLOCK_BYTES:
+                self._disk.put(buffer)
+                self._current = self._free.get()
+
+    def _recycle(self, buffer: _Buffer) -> None:
+        buffer.filled = 0
+        self._free.put(buffer)
+
+    def _write_buffer(self, buffer: _Buffer) -> None:
+        self._write_all(buffer.view[: buffer.filled])
         if self._direct:
             return
-        self._unflushed += size
+        self._unflushed += buffer.filled
         if self._unflushed >= _WRITEBACK_BYTES and hasattr(os, "posix_fadvise"):
             self._unflushed = 0
             # Start writing what is cached to disk now, in the background, so that the fsync at the end
             # has little left to wait for and a large upload does not fill memory with dirty pages.
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
+    def _write_all(self, view: memoryview) -> None:
+        written = 0
+        while written < len(view):
+            try:
+                written += os.write(self._fd, view[written:])
+            except OSError as error:
+                if not (self._direct and error.errno == errno.EINVAL):
+                    raise
+                # The device wants larger blocks than ours: write through the cache after all.
+                _disable_direct(self._fd)
+                self._direct = False
+
     def sync(self) -> None:
-        """Write out what is buffered and wait until all of it is on disk."""
+        """Write out everything appended and wait until all of it is on disk.
+
+        Raises:
+            OSError: if any write failed.
+        """
+        self._disk.stop()
+        if self._disk.error is not None:
+            raise self._disk.error
+        buffer = self._current
+        aligned = buffer.filled // _DIRECT_ALIGN * _DIRECT_ALIGN
         if self._direct:
-            self._write_out(self._filled // _DIRECT_ALIGN * _DIRECT_ALIGN)
+            self._write_all(buffer.view[:aligned])
             _disable_direct(self._fd)
             self._direct = False
-        self._write_out(self._filled)
+            self._write_all(buffer.view[aligned : buffer.filled])
+        else:
+            self._write_all(buffer.view[: buffer.filled])
         os.fsync(self._fd)
 
     def close(self) -> None:
+        """Stop writing and close the file. Safe to call more than once."""
+        self._disk.stop()
         if not self._closed:
             self._closed = True
             os.close(self._fd)
-            self._view.release()
-            # A traceback may still hold a slice of the buffer; the garbage collector frees it then.
-            with contextlib.suppress(BufferError):
-                self._buffer.close()
+            for buffer in self._buffers:
+                buffer.close()
 
 
 def _enable_direct(fd: int) -> bool:
@@ -217,11 +269,12 @@ def _disable_direct(fd: int) -> None:
 class BlobWriter:
     """Encrypts and hashes plaintext pieces as they come and appends the ciphertext to a new blob.
 
-    The caller's thread encrypts each piece while it is still in the CPU cache, copying it only to cut
-    it into 64 KiB chunks. Two helper threads take the rest, in batches of about ``_BLOCK_BYTES``: one
-    hashes the plaintext, the other writes the ciphertext. hashlib, libsodium and the file system release
-    the GIL, so the three overlap on separate cores. At most ``_QUEUE_DEPTH`` batches wait for either
-    helper, so memory stays bounded for any size.
+    The caller's thread encrypts each piece while it is still in the CPU cache, copying it only to cut it
+    into 64 KiB chunks, and copies the ciphertext into the blob's write buffer. Two helper threads do the
+    rest: one hashes the plaintext, in batches of about ``_BLOCK_BYTES``, the other writes full buffers to
+    disk (see ``_BlobFile``). hashlib, libsodium and the file system release the GIL, so the three overlap
+    on separate cores. At most ``_QUEUE_DEPTH`` batches wait for the hasher and ``_POOL_BUFFERS`` buffers
+    exist, so memory stays bounded for any size.
     """
 
     def __init__(self, name: str, key: bytes, *, context: bytes) -> None:
@@ -231,14 +284,12 @@ class BlobWriter:
         self._partial = self._path.with_name(self._path.name + _PARTIAL)
         self._file = _BlobFile(self._partial)
         self._encryptor = StreamEncryptor(key, context=context)
+        self._file.append(self._encryptor.header)
         self._hash = hashlib.sha256()
         self._size = 0
         self._plaintext: list[bytes] = []
         self._plaintext_bytes = 0
-        self._ciphertext: list[bytes] = [self._encryptor.header]
-        self._ciphertext_bytes = len(self._encryptor.header)
-        self._hasher = _Worker(self._hash_batch)
-        self._disk = _Worker(self._file.write)
+        self._hasher = _Worker(self._hash_batch, depth=_QUEUE_DEPTH)
 
     def _hash_batch(self, pieces: list[bytes]) -> None:
         for piece in pieces:
@@ -250,10 +301,10 @@ class BlobWriter:
         Raises:
             OSError: if an earlier write failed (the disk is full); call :meth:`abort`.
         """
-        for worker in (self._disk, self._hasher):
-            if worker.error is not None:
-                raise worker.error
-        if type(piece) is not bytes:  # the helpers read it later; the caller may reuse a mutable buffer
+        for error in (self._file.error, self._hasher.error):
+            if error is not None:
+                raise error
+        if type(piece) is not bytes:  # the hasher reads it later; the caller may reuse a mutable buffer
             piece = bytes(piece)
         self._size += len(piece)
         self._plaintext.append(piece)
@@ -261,13 +312,8 @@ class BlobWriter:
         if self._plaintext_bytes >= _BLOCK_BYTES:
             self._hasher.put(self._plaintext)
             self._plaintext, self._plaintext_bytes = [], 0
-        chunks = self._encryptor.write_chunks(piece)
-        if chunks:
-            self._ciphertext += chunks
-            self._ciphertext_bytes += len(chunks) * ENCRYPTED_CHUNK_BYTES
-            if self._ciphertext_bytes >= _BLOCK_BYTES:
-                self._disk.put(self._ciphertext)
-                self._ciphertext, self._ciphertext_bytes = [], 0
+        for chunk in self._encryptor.write_chunks(piece):
+            self._file.append(chunk)
 
     def finish(self) -> Written:
         """Write the final chunk, flush it to disk and give the blob its final name.
@@ -279,12 +325,11 @@ class BlobWriter:
             OSError: if writing failed (the disk is full); the blob is then removed.
         """
         try:
-            self._ciphertext.append(self._encryptor.finish())
-            for worker, batch in ((self._disk, self._ciphertext), (self._hasher, self._plaintext)):
-                worker.put(batch)
-                worker.stop()
-                if worker.error is not None:
-                    raise worker.error
+            self._file.append(self._encryptor.finish())
+            self._hasher.put(self._plaintext)
+            self._hasher.stop()
+            if self._hasher.error is not None:
+                raise self._hasher.error
             self._file.sync()
             self._file.close()
             os.replace(self._partial, self._path)
@@ -295,9 +340,8 @@ class BlobWriter:
 
     def abort(self) -> None:
         """Stop writing and remove whatever was written. Safe to call more than once."""
-        for worker in (self._disk, self._hasher):
-            worker.error = worker.error or RuntimeError("aborted")
-            worker.stop()
+        self._hasher.error = self._hasher.error or RuntimeError("aborted")
+        self._hasher.stop()
         self._file.close()
         self._partial.unlink(missing_ok=True)
         self._path.unlink(missing_ok=True)
