@@ -53,3 +53,30 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
     expect(preview).to_be_visible()
     assert preview.evaluate("image => image.naturalWidth") > 0
     expect(staff.get_by_role("link", name="Download the sanitised PDF")).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
+def test_files_stay_attached_when_the_questionnaire_comes_back_with_a_mistake(
+    browser: Browser,
+    live_server: LiveServer,
+    transactional_db: None,
+    cast: Cast,
+    tmp_path: Path,
+    javascript: bool,
+) -> None:
+    photo = tmp_path / "police.jpg"
+    photo.write_bytes(files.jpeg_with_exif())
+    reporter = browser.new_context(java_script_enabled=javascript).new_page()
+    reporter.set_default_timeout(20_000)
+    reporter.goto(live_server.url + "/report/")
+    reporter.get_by_label("What happened?").fill("They called my mother.")
+    reporter.locator("input[type=file]").set_input_files([str(photo)])
+    reporter.get_by_role("button", name="Send my report").click()
+    expect(reporter.get_by_text("Please choose what we may do with your report.")).to_be_visible()
+    kept = reporter.get_by_role("checkbox", name=re.compile("police.jpg"))
+    expect(kept).to_be_checked()
+
+    fill_report(reporter)
+    reporter.get_by_role("button", name="Send my report").click()
+    expect(reporter.get_by_role("heading", name="Your report has been received")).to_be_visible()
+    assert EvidenceItem.objects.count() == 1
