@@ -11,32 +11,47 @@ PAGES_AHEAD = 10
 
 
 class BoundedPaginator(Paginator[Any]):
-    """Counts rows only up to ``PAGES_AHEAD`` pages past the requested page: an exact count of a long
-    filtered list is a pass over all of it on every view, while a reader pages a few pages at a time.
-    ``exact`` says whether ``num_pages`` is the real total or a lower bound."""
+    """Pages of ``queryset`` that count rows only up to ``PAGES_AHEAD`` pages past the requested page: an
+    exact count of a long filtered list is a pass over all of it on every view, while a reader pages a few
+    pages at a time. One query reads the ids of the requested page and of the pages ahead, from the
+    ordering index alone; a second reads the page's rows. ``exact`` says whether ``num_pages`` is the
+    real total or a lower bound."""
 
-    def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: object) -> None:
-        super().__init__(object_list, per_page)
-        self.queryset = object_list
+    def __init__(self, queryset: QuerySet[Any], per_page: int, *, number: object) -> None:
+        super().__init__(queryset, per_page)
+        self.queryset = queryset
         try:
-            page = max(1, int(str(number or 1)))
+            self.requested = max(1, int(str(number or 1)))
         except ValueError:
-            page = 1
-        self.bound = (page + PAGES_AHEAD) * per_page + 1
+            self.requested = 1
+        self.limit = (PAGES_AHEAD + 1) * per_page + 1
+
+    def _ids(self, bottom: int, limit: int) -> list[int]:
+        return list(self.queryset.values_list("pk", flat=True)[bottom : bottom + limit])
+
+    @cached_property
+    def _window(self) -> tuple[int, list[int], bool]:
+        """The offset of the requested page, the ids from there on, and whether they reach the end."""
+        bottom = (self.requested - 1) * self.per_page
+        ids = self._ids(bottom, self.limit)
+        if not ids and bottom:
+            # Past the end (an old link): the exact count finds the last page.
+            return self.queryset.order_by().count(), [], True
+        return bottom, ids, len(ids) < self.limit
 
     @cached_property
     def count(self) -> int:
-        return self.queryset.order_by()[: self.bound].count()
+        bottom, ids, _ = self._window
+        return bottom + len(ids)
 
     @property
     def exact(self) -> bool:
-        return self.count < self.bound
+        return self._window[2]
 
     def page(self, number: int | str) -> Page[Any]:
-        """The page's ids first, from the ordering index alone, then only those rows: walking the offset
-        over whole rows would read every skipped row."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        start, window, _ = self._window
+        ids = window[: self.per_page] if window and start == bottom else self._ids(bottom, self.per_page)
         rows = self.queryset.order_by().filter(pk__in=ids).in_bulk()
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
