@@ -260,7 +260,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     analyst = staff_create(username="analyst", password=PASSWORD, role=Role.ANALYST).user
     generate = timed(f"{options.facts} facts", lambda: make_facts(options.facts, rng))
     cube = timed("cube", cube_rebuild)
-    client = Client()
+    client = Client(SERVER_NAME="localhost")
     log_in(client, analyst)
     urls = dashboard_urls(options.loads)
     log("dashboard …")
