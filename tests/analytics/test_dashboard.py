@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -135,3 +136,13 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client = console(cast.analyst)
     with django_assert_max_num_queries(40):  # type: ignore[operator]
         client.get(reverse(DASHBOARD))
+
+
+def test_in_a_right_to_left_language_the_charts_are_mirrored(cast: Cast, sample: None) -> None:
+    client = console(cast.analyst)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ug"
+
+    page = client.get(reverse(DASHBOARD)).content.decode()
+
+    assert 'dir="rtl"' in page
+    assert 'direction="rtl"' in page
