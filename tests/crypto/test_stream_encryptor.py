@@ -42,3 +42,24 @@ def test_nothing_may_be_written_after_finishing() -> None:
         encryptor.write(b"late")
     with pytest.raises(RuntimeError):
         encryptor.finish()
+
+
+def test_write_chunks_returns_one_encrypted_chunk_per_completed_64_kib() -> None:
+    plaintext = secrets.token_bytes(CHUNK_BYTES * 3 + 100)
+    encryptor = StreamEncryptor(KEY, context=CONTEXT)
+    first = encryptor.write_chunks(plaintext[:CHUNK_BYTES])
+    rest = encryptor.write_chunks(plaintext[CHUNK_BYTES:])
+    assert first == []  # a full chunk waits: it might be the last
+    assert [len(chunk) for chunk in rest] == [CHUNK_BYTES + 17] * 3
+    ciphertext = encryptor.header + b"".join(rest) + encryptor.finish()
+    assert b"".join(decrypt_stream(KEY, [ciphertext], context=CONTEXT)) == plaintext
+
+
+def test_a_buffer_reused_by_the_caller_does_not_change_what_is_encrypted() -> None:
+    buffer = bytearray(secrets.token_bytes(CHUNK_BYTES + 10))
+    original = bytes(buffer)
+    encryptor = StreamEncryptor(KEY, context=CONTEXT)
+    out = encryptor.write(buffer)
+    buffer[:] = bytes(len(buffer))  # the tail the encryptor holds back must not change with it
+    ciphertext = encryptor.header + out + encryptor.finish()
+    assert b"".join(decrypt_stream(KEY, [ciphertext], context=CONTEXT)) == original
