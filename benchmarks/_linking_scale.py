@@ -33,6 +33,7 @@ import os
 import random
 import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,14 +96,16 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
                     str(args.scale_seed),
                 ],
                 env=env,
-                capture_output=True,
+                stdout=subprocess.PIPE,
                 text=True,
                 check=False,
             )
             if child.returncode != 0:
-                runs.append({"reports": size, "error": child.stderr[-2000:]})
+                runs.append({"reports": size, "error": f"exit status {child.returncode}, see stderr"})
                 continue
             runs.append(json.loads(child.stdout))
+            # Each run's result as soon as it is known, so a long series can be read while it goes on.
+            print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
         good = [run for run in runs if "error" not in run]
         growth = {
             "lookup_p95": _slope([(run["reports"], run["lookup_ms"]["p95"]) for run in good]),
@@ -285,6 +288,8 @@ def _child(size: int, lookups: int, seed: int) -> dict[str, Any]:
     _setup_django()
     from django.db import connection
 
+    # A stopped run still destroys its database: SIGTERM becomes SystemExit, so the finally below runs.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
     creation = connection.creation
     old_name = connection.settings_dict["NAME"]
     creation.create_test_db(verbosity=0, autoclobber=True)
@@ -353,6 +358,7 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     synthetic = _Synthetic(size, rng)
     kinds = ("phone", "wechat", "name")
+    names: dict[str, list[Any]] = {}
     reports = _Inserter(
         Report,
         {
@@ -390,7 +396,13 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
             case_id = number + 1
             for position, (kind, value) in enumerate(zip(kinds, synthetic.values(number), strict=True)):
                 identifier_id = number * 3 + position + 1
-                items = indexed_keys(kind=kind, value=value, region="DE", key=key)
+                if kind == "name":
+                    # Names repeat (about 20 cases each); their keys are computed once.
+                    items = names.get(value) or names.setdefault(
+                        value, indexed_keys(kind=kind, value=value, region="DE", key=key)
+                    )
+                else:
+                    items = indexed_keys(kind=kind, value=value, region="DE", key=key)
                 identifier_rows.append(
                     (identifier_id, uuid.uuid4(), case_id, kind, items[0].blind_index if items else b"")
                 )
