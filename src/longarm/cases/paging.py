@@ -7,7 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 # How many pages past the requested one are counted.
-PAGES_AHEAD = 10
+PAGES_AHEAD = 4
 
 
 class BoundedPaginator(Paginator[Any]):
