@@ -1,9 +1,12 @@
 """Pages of long lists without counting all of them."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 # How many pages past the requested one are counted.
@@ -55,3 +58,17 @@ class BoundedPaginator(Paginator[Any]):
         ids = window[: self.per_page] if window and start == bottom else self._ids(bottom, self.per_page)
         rows = self.queryset.order_by().filter(pk__in=ids).in_bulk()
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+@contextmanager
+def serial_reads() -> Iterator[None]:
+    """Reads of one page without PostgreSQL's parallel workers: starting them takes longer than such a
+    query runs, and far longer on a busy server. A transaction scopes the setting; on SQLite, where a
+    transaction would take the write lock, nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield

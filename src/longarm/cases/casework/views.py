@@ -23,7 +23,7 @@ from longarm.cases.coding.forms import IdentifierForm
 from longarm.cases.exceptions import InvalidTransition, NoAccess, NotAllowed
 from longarm.cases.merge import case_merge, case_split
 from longarm.cases.models import Case, CaseReport, CaseStatus
-from longarm.cases.paging import BoundedPaginator
+from longarm.cases.paging import BoundedPaginator, serial_reads
 from longarm.cases.search import case_search
 from longarm.cases.selectors import (
     case_for_user,
@@ -70,16 +70,20 @@ def cases(request: HttpRequest) -> HttpResponse:
     user = acting_staff(request)
     form = CaseFilterForm(request.GET or None)
     found = case_list(user=user, filters=form.filters())
-    context = {"form": form, "critical": critical_open_count(user=user), "result": None, "page": None}
+    context: dict[str, object] = {"form": form, "result": None, "page": None}
     if text := form.text():
+        context["critical"] = critical_open_count(user=user)
         result = case_search(user=user, private_key=staff_private_key(request), cases=found, text=text)
         case_record_search(actor=user, searched=result.searched, hits=[hit.case for hit in result.hits])
         context["result"] = result
     else:
         # The list shows no content: the summaries' ciphertext stays in the database.
         number = request.GET.get("page")
-        page = BoundedPaginator(found.defer("summary_ciphertext"), PAGE_SIZE, number=number).get_page(number)
-        page.object_list = _labelled(with_report_counts(page.object_list))
+        with serial_reads():
+            context["critical"] = critical_open_count(user=user)
+            paginator = BoundedPaginator(found.defer("summary_ciphertext"), PAGE_SIZE, number=number)
+            page = paginator.get_page(number)
+            page.object_list = _labelled(with_report_counts(page.object_list))
         context["page"] = page
     return render(request, "cases/case_list.html", context)
 
