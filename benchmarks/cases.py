@@ -6,6 +6,10 @@ Run from the repository root (a few minutes; most of it is generating the data):
     .venv/bin/python benchmarks/cases.py [--reports 100000] [--cases 60000] [--events 1000000] [--requests 40]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/cases.py
 
+While working on the queries, ``--keep NAME`` (a SQLite file or a PostgreSQL database name) keeps the
+database and reuses its data on the next run with the same name, migrating it first; numbers to report come
+from a fresh database.
+
 What it does, in one run:
 
 1. **A fresh database.** With the test settings (throw-away data and keys directories, a keyring, cheap
@@ -18,7 +22,9 @@ What it does, in one run:
    each report's data key sealed to the caseworker, and data and identity keys to the recovery key and the
    reporter (four sealed keys per report). ``--cases`` cases each group one report, with a data key sealed
    to the caseworker and to the recovery key, an incident with coded tactics and places, and an assignment
-   for a third of them. It is a benchmark of queries: nothing is really encrypted.
+   for a third of them. The case list's index of coded values (``CaseCode``), which the services keep, is
+   filled as the data migration fills it. On PostgreSQL, ``VACUUM ANALYZE`` then does what autovacuum does
+   to a live database. It is a benchmark of queries: nothing is really encrypted.
 3. **Pages, end to end.** The caseworker logs in through the real log-in form (password and TOTP); then the
    Django test client (in-process: URL resolution, every middleware, the view, its selectors, template
    rendering; no network or web server) requests the inbox and the case list with each filter, plus a
