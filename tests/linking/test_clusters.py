@@ -8,6 +8,7 @@ from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import identifier_delete
 from longarm.linking.clusters import UnionFind, recluster_all
 from longarm.linking.models import ClusterMembership
+from longarm.linking.tasks import recluster_task
 from tests.cases.helpers import console
 from tests.conftest import Cast
 from tests.linking.match_helpers import add, case_held_by
@@ -132,3 +133,12 @@ def test_the_export_holds_coded_fields_only_and_is_audited(cast: Cast) -> None:
     assert theirs.reference not in text
     assert "southern_mongolian" in text
     assert AuditEvent.objects.filter(action="cluster.export:2").exists()
+
+
+def test_the_recluster_task_repairs_stored_clusters(cast: Cast) -> None:
+    a, b = case_held_by(cast), case_held_by(cast)
+    add(a, cast.caseworker, "badge", "31")
+    add(b, cast.caseworker, "badge", "31")
+    ClusterMembership.objects.filter(case=b).delete()
+    assert recluster_task.call() == {"clustered_cases": 2, "clusters": 1, "changed": 1}
+    assert _clusters() == {a.pk: {a.pk, b.pk}}

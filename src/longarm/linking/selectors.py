@@ -5,7 +5,6 @@ anonymous node with its coded fields (DESIGN §5): never its reference, content 
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -15,7 +14,7 @@ from longarm.accounts.models import StaffUser
 from longarm.cases.contexts import identifier_context
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Case, CaseKeyKind, Identifier, IdentifierKind, Incident
-from longarm.cases.selectors import CaseKeys, case_for_user
+from longarm.cases.selectors import CaseKeys
 from longarm.intake.models import Report
 from longarm.linking.clusters import edges_of
 from longarm.linking.index import current_linking_key
@@ -164,10 +163,6 @@ def request_for_holder(*, user: StaffUser, request_id: int) -> AccessRequest:
     if request is None:
         raise Http404
     return request
-
-
-def linked_case_for_user(*, user: StaffUser, public_id: UUID) -> Case:
-    return case_for_user(user=user, public_id=public_id)
 
 
 @dataclass(frozen=True)
