@@ -90,29 +90,27 @@ def _rebuild(
     old index a review names. Returns (identifiers, rows) written."""
     identifiers = rows = 0
     for batch in _missing(new.version):
+        fresh_rows: list[IdentifierKey] = []
+        for identifier in batch:
+            case = identifier.case
+            context = identifier_context(case.public_id, identifier.public_id)
+            value = str(decrypt_json(keys.data_key(case), identifier.ciphertext, context=context)["value"])
+            region = keys.region(case)
+            fresh = indexed_keys(kind=identifier.kind, value=value, region=region, key=new)
+            if old is not None and reviewed:
+                for match in match_keys(identifier.kind, value, region=region):
+                    before = blind_index(old.key, match.scheme, match.value)
+                    if before in reviewed:
+                        renamed[before] = blind_index(new.key, match.scheme, match.value)
+            del value
+            identifier.blind_index = primary_index(kind=identifier.kind, keys=fresh, key=new)
+            fresh_rows += key_rows(identifier=identifier, keys=fresh, version=new.version)
         with transaction.atomic():
-            for identifier in batch:
-                case = identifier.case
-                context = identifier_context(case.public_id, identifier.public_id)
-                value = str(
-                    decrypt_json(keys.data_key(case), identifier.ciphertext, context=context)["value"]
-                )
-                region = keys.region(case)
-                fresh = indexed_keys(kind=identifier.kind, value=value, region=region, key=new)
-                if old is not None and reviewed:
-                    for match in match_keys(identifier.kind, value, region=region):
-                        before = blind_index(old.key, match.scheme, match.value)
-                        if before in reviewed:
-                            renamed[before] = blind_index(new.key, match.scheme, match.value)
-                del value
-                identifier.blind_index = primary_index(kind=identifier.kind, keys=fresh, key=new)
-                identifier.save(update_fields=["blind_index"])
-                IdentifierKey.objects.filter(identifier=identifier, key_version=new.version).delete()
-                IdentifierKey.objects.bulk_create(
-                    key_rows(identifier=identifier, keys=fresh, version=new.version)
-                )
-                identifiers += 1
-                rows += len(fresh)
+            Identifier.objects.bulk_update(batch, ["blind_index"])
+            IdentifierKey.objects.filter(identifier__in=batch, key_version=new.version).delete()
+            IdentifierKey.objects.bulk_create(fresh_rows)
+        identifiers += len(batch)
+        rows += len(fresh_rows)
     return identifiers, rows
 
 
