@@ -53,6 +53,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django_otp.oath import totp  # noqa: E402
@@ -62,7 +63,9 @@ from longarm.accounts.models import Role, StaffUser  # noqa: E402
 from longarm.accounts.services import staff_create  # noqa: E402
 from longarm.analytics import queries  # noqa: E402
 from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms  # noqa: E402
+from longarm.analytics.forms import DashboardForm  # noqa: E402
 from longarm.analytics.models import FactCube  # noqa: E402
+from longarm.analytics.selectors import ONE_WAY  # noqa: E402
 from longarm.analytics.services import cube_rebuild  # noqa: E402
 from longarm.taxonomy.vocabularies import is_fh_physical, oxus_stage, vocabulary  # noqa: E402
 
@@ -228,7 +231,7 @@ def dashboard_urls(count: int) -> list[str]:
     return [f"{base}?{urlencode(variants[index % len(variants)])}" for index in range(count)]
 
 
-def measure(client: Client, urls: list[str]) -> dict[str, float]:
+def measure(client: Client, urls: list[str]) -> dict[str, Any]:
     client.get(urls[0])  # warm-up: templates, vocabularies, the database's cache
     timings = []
     for url in urls:
@@ -238,12 +241,28 @@ def measure(client: Client, urls: list[str]) -> dict[str, float]:
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
     ordered = sorted(timings)
+    slowest = sorted(zip(timings, urls, strict=True), reverse=True)[:5]
     return {
         "loads": len(timings),
         "p50_ms": round(statistics.median(ordered), 1),
         "p95_ms": round(statistics.quantiles(ordered, n=20, method="inclusive")[18], 1),
         "max_ms": round(ordered[-1], 1),
+        # Which loads were slow, and whether the cube could serve every table of them.
+        "slowest": [
+            {"ms": round(ms, 1), "query": url.split("?", 1)[-1], "all_from_cube": from_cube(url)}
+            for ms, url in slowest
+        ],
     }
+
+
+def from_cube(url: str) -> bool:
+    """Whether every table of this dashboard request is read from the cube."""
+    form = DashboardForm(QueryDict(url.split("?", 1)[-1]))
+    form.is_valid()
+    filters = form.filters()
+    rows, columns = form.crosstab()
+    tables = [(name, None) for name in ONE_WAY] + [("month", None), ("relatives_targeted", None)]
+    return all(queries._cube_plan(r, c, filters) is not None for r, c in [*tables, (rows, columns)])
 
 
 def timed(label: str, work: Callable[[], Any]) -> float:

@@ -119,6 +119,7 @@ DIMENSION_PAIRS = [
     ("community", "channel"),
     ("host_country", "community"),
     ("month", "tactic"),
+    ("host_region", "channel"),
 ]
 FILTERS = [
     AnalyticsFilters(),
@@ -126,6 +127,7 @@ FILTERS = [
     AnalyticsFilters(host_country="JP", host_region="JP-13"),
     AnalyticsFilters(start=Month(2024, 1), end=Month(2024, 2), community="uyghur"),
     AnalyticsFilters(host_country="JP"),
+    AnalyticsFilters(host_region="JP-13", tactic="threat_direct"),
     AnalyticsFilters(community="uyghur", tactic="threat_direct"),
 ]
 

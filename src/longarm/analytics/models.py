@@ -83,9 +83,10 @@ class FactCode(models.Model):
 class FactCube(models.Model):
     """How many facts of a month have ``dimension == code``, overall or within one slice.
 
-    ``kind`` "" counts over every fact (``slice`` ""); ``kind`` "community", "host_country" or "tactic"
-    counts within the facts having ``slice`` as that value (for a tactic: among theirs). One filter, or one
-    axis among those three, is thus read from the cube; dimension ``all`` (code "") counts facts themselves.
+    ``kind`` "" counts over every fact (``slice`` ""); ``kind`` "community", "host_country", "host_region"
+    or "tactic" counts within the facts having ``slice`` as that value (for a tactic: among theirs). One
+    filter, or one axis among those four, is thus read from the cube; dimension ``all`` (code "") counts
+    facts themselves.
     Keys for every combination of filters would make the cube larger than the facts (measured); tables
     that need more than one slice are counted from the facts, where such filters are selective.
     """

@@ -21,7 +21,7 @@ from longarm.intake.models import Report
 TOTAL: Final = "total"
 _PERIODS: Final = frozenset({"year", "month"})
 # The kinds of cube slice (``FactCube.kind``), in the order a table with two of them on its axes picks one.
-_SLICE_KINDS: Final = ("tactic", "community", "host_country")
+_SLICE_KINDS: Final = ("tactic", "community", "host_country", "host_region")
 
 
 class Month(NamedTuple):
@@ -138,9 +138,14 @@ class _Plan:
 
 def _cube_plan(rows: str, columns: str | None, filters: AnalyticsFilters) -> _Plan | None:
     """How to read this table from the cube, or None if it holds no slice for it."""
-    if filters.host_region:
-        return None
-    keyed = [(kind, getattr(filters, kind)) for kind in _SLICE_KINDS if getattr(filters, kind)]
+    # A region names its country: the region's slice alone is the filter.
+    values = {
+        "tactic": filters.tactic,
+        "community": filters.community,
+        "host_country": "" if filters.host_region else filters.host_country,
+        "host_region": filters.host_region,
+    }
+    keyed = [(kind, values[kind]) for kind in _SLICE_KINDS if values[kind]]
     if len(keyed) > 1:
         return None
     axes = [name for name in (rows, columns) if name and name not in _PERIODS]

@@ -241,6 +241,7 @@ _SLICES: tuple[tuple[str, str, str], ...] = (
     ("''", "''", ""),
     ("'community'", "f.community", ""),
     ("'host_country'", "f.host_country", ""),
+    ("'host_region'", "f.host_region", ""),
     ("'tactic'", "t.code", "JOIN analytics_factcode t ON t.fact_id = f.id AND t.dimension = 'tactic'"),
 )
 
