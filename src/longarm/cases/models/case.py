@@ -57,7 +57,9 @@ class Case(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["status", "urgency"]),
+            # Cases of one status in the list's order: without it SQLite, which keeps no statistics unless
+            # asked, reads every case of the status and sorts them.
+            models.Index(fields=["status", "urgency", "due_sort", "-id"], name="case_list_by_status"),
             # The case list's order (selectors.CASE_ORDER): the stored urgency codes sort critical < high
             # < normal. With the status it covers the list's page of ids, its count and the count of
             # open critical cases, without reading the rows.
