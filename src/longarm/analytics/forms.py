@@ -11,7 +11,8 @@ from longarm.taxonomy.vocabularies import vocabulary
 
 _MONTH: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
 DEFAULT_ROWS: Final = "tactic"
-DEFAULT_COLUMNS: Final = "community"
+# Tactics by year: the central table of the field, and read from the cube under any one filter.
+DEFAULT_COLUMNS: Final = "year"
 
 
 def _month(value: str) -> Month | None:
