@@ -3,11 +3,12 @@ import io
 
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import identifier_delete
-from longarm.linking.clusters import UnionFind, recluster_all
-from longarm.linking.models import ClusterMembership
+from longarm.linking.clusters import UnionFind, clusters_update, edges_of, recluster_all
+from longarm.linking.models import ClusterMembership, Decision, IdentifierKey, LinkReview, Strength
 from longarm.linking.tasks import recluster_task
 from tests.cases.helpers import console
 from tests.conftest import Cast
@@ -142,3 +143,56 @@ def test_the_recluster_task_repairs_stored_clusters(cast: Cast) -> None:
     ClusterMembership.objects.filter(case=b).delete()
     assert recluster_task.call() == {"clustered_cases": 2, "clusters": 1, "changed": 1}
     assert _clusters() == {a.pk: {a.pk, b.pk}}
+
+
+def _stored_in_order(backwards: bool) -> None:
+    """Store every match key again, in id order or reversed, so that a scan meets them in another order."""
+    rows = list(IdentifierKey.objects.order_by("-id" if backwards else "id"))
+    IdentifierKey.objects.all().delete()
+    for row in rows:
+        row.pk = None
+    IdentifierKey.objects.bulk_create(rows)
+
+
+def test_an_index_held_strongly_and_weakly_joins_only_the_cases_holding_it_strongly(cast: Cast) -> None:
+    a, b, c, d = (case_held_by(cast) for _ in range(4))
+    for case in (a, b, c, d):
+        add(case, cast.caseworker, "badge", "777")
+    # As if some path had stored the same index as a weak key for c and d: a link is strong only when both
+    # cases hold the key strongly, whatever order the rows are read in.
+    IdentifierKey.objects.filter(case__in=[c, d]).update(strength=Strength.WEAK)
+    results = []
+    for backwards in (False, True, False):
+        _stored_in_order(backwards)
+        ClusterMembership.objects.all().delete()
+        recluster_all()
+        full = _clusters()
+        ClusterMembership.objects.all().delete()
+        clusters_update([d.pk, c.pk, b.pk])
+        results.append((full, _clusters(), edges_of({a.pk, b.pk, c.pk, d.pk})))
+    expected = ({a.pk: {a.pk, b.pk}}, {a.pk: {a.pk, b.pk}}, [(a.pk, b.pk, "badge", "strong")])
+    assert results == [expected] * 3
+
+
+def test_a_confirmed_link_joins_a_case_holding_the_index_only_weakly(cast: Cast) -> None:
+    a, b = case_held_by(cast), case_held_by(cast)
+    add(a, cast.caseworker, "badge", "778")
+    add(b, cast.caseworker, "badge", "778")
+    IdentifierKey.objects.filter(case=b).update(strength=Strength.WEAK)
+    recluster_all()
+    assert _clusters() == {}
+    index = bytes(IdentifierKey.objects.filter(case=a).values_list("blind_index", flat=True).get())
+    LinkReview.objects.create(
+        low=a,
+        high=b,
+        blind_index=index,
+        key_version=IdentifierKey.objects.filter(case=a).get().key_version,
+        decision=Decision.CONFIRMED,
+        decided_by=cast.caseworker,
+        decided_at=timezone.now(),
+    )
+    recluster_all()
+    assert _clusters() == {a.pk: {a.pk, b.pk}}
+    IdentifierKey.objects.filter(case=b).delete()
+    recluster_all()
+    assert _clusters() == {}
