@@ -28,12 +28,15 @@ class IdentifierKey(models.Model):
 
     class Meta:
         # With an index on key_version alone, SQLite's planner would scan every row of the version. The
-        # partial index holds only strong keys, in blind-index order: re-clustering reads it alone and never
-        # the far more numerous weak name keys.
+        # lookup index covers every column a lookup reads, so "which cases share these indexes" touches a
+        # few index pages and never the table. The partial index holds only strong keys, in blind-index
+        # order: re-clustering reads it alone and never the far more numerous weak name keys.
         indexes = [
-            models.Index(fields=["blind_index", "case"]),
             models.Index(
-                fields=["key_version", "blind_index", "case"],
+                fields=["blind_index", "key_version", "case", "strength"], name="linking_key_lookup"
+            ),
+            models.Index(
+                fields=["key_version", "blind_index", "case", "strength"],
                 condition=models.Q(strength="strong"),
                 name="linking_key_strong",
             ),
