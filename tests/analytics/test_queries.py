@@ -1,10 +1,13 @@
+import random
+from collections import Counter
 from typing import Any
 
 import pytest
 
-from longarm.analytics import queries
+from longarm.analytics import queries, snapshot
+from longarm.analytics.dimensions import DIMENSIONS, RELATIVE_TACTICS, UNKNOWN, relative_harms
 from longarm.analytics.queries import AnalyticsFilters, Month, crosstab, time_series
-from longarm.analytics.services import cube_rebuild
+from longarm.analytics.services import SyntheticFact, cube_rebuild, facts_insert_synthetic, facts_rebuild
 from longarm.analytics.tables import CountTable
 from tests.analytics.helpers import facts
 
@@ -133,15 +136,12 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("rows", "columns"), DIMENSION_PAIRS)
-def test_cube_and_facts_give_the_same_table(
-    sample: None, rows: str, columns: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_snapshot_cube_and_facts_give_the_same_table(sample: None, rows: str, columns: str | None) -> None:
     for filters in FILTERS:
-        from_cube = crosstab(rows=rows, columns=columns, filters=filters)
-        with monkeypatch.context() as patch:
-            patch.setattr(queries, "_cube_plan", lambda *args: None)
-            from_facts = crosstab(rows=rows, columns=columns, filters=filters)
-        assert from_cube == from_facts, (rows, columns, filters)
+        from_snapshot = crosstab(rows=rows, columns=columns, filters=filters)
+        from_cube = crosstab(rows=rows, columns=columns, filters=filters, source="sql")
+        from_facts = crosstab(rows=rows, columns=columns, filters=filters, source="facts")
+        assert from_snapshot == from_cube == from_facts, (rows, columns, filters)
 
 
 def test_cube_rebuilt_from_facts_equals_the_cube_kept_in_step(sample: None) -> None:
@@ -159,3 +159,141 @@ def test_unknown_dimension_is_refused() -> None:
         crosstab(rows="name", columns=None, filters=AnalyticsFilters())
     with pytest.raises(ValueError, match="itself"):
         crosstab(rows="community", columns="community", filters=AnalyticsFilters())
+
+
+def _random_fact(rng: random.Random) -> SyntheticFact:
+    def some(codes: list[str], most: int) -> tuple[str, ...]:
+        return tuple(rng.sample(codes, rng.randint(0, most)))
+
+    year = rng.choice([0, 2019, 2020, 2021])
+    country, region = rng.choice([("", ""), ("JP", ""), ("JP", "JP-13"), ("TR", ""), ("GB", "GB-SCT")])
+    return SyntheticFact(
+        year=year,
+        month=rng.choice([0, 1, 2, 6, 12]) if year else 0,
+        community=rng.choice(["", "uyghur", "tibetan", "hongkonger"]),
+        host_country=country,
+        host_region=region,
+        origin_region=rng.choice(["", "xinjiang", "tibet_ar"]),
+        intake_channel=rng.choice(["", "web", "hotline"]),
+        tactics=some(
+            ["threat_direct", "proxy_coercion_family", "surveillance_physical", "coerced_return"], 3
+        ),
+        channels=some(["wechat", "in_person_host", "phone_call"], 2),
+        actors=some(["psb_local", "mss"], 2),
+        harms=some(["detention_relative", "job_loss"], 2),
+    )
+
+
+def _values(fact: SyntheticFact, name: str) -> list[str]:
+    """The codes a fact counts under for ``name``: each dimension's plain meaning, independent of SQL."""
+    multi = {"tactic": fact.tactics, "channel": fact.channels, "actor": fact.actors, "harm": fact.harms}
+    if name in multi:
+        return sorted(set(multi[name]))
+    if name == "year":
+        return [f"{fact.year:04d}" if fact.year else UNKNOWN]
+    if name == "month":
+        return [f"{fact.year:04d}-{fact.month:02d}" if fact.year and fact.month else UNKNOWN]
+    if name == "relatives_targeted":
+        targeted = bool(RELATIVE_TACTICS & set(fact.tactics)) or bool(relative_harms() & set(fact.harms))
+        return ["yes" if targeted else "no"]
+    return [getattr(fact, name) or UNKNOWN]
+
+
+def _matches(fact: SyntheticFact, filters: AnalyticsFilters) -> bool:
+    month = fact.year * 100 + fact.month if fact.year and fact.month else None
+    if (filters.start or filters.end) and month is None:
+        return False
+    if filters.start and month is not None and month < filters.start.number:
+        return False
+    if filters.end and month is not None and month > filters.end.number:
+        return False
+    for name in ("community", "host_country", "host_region"):
+        if getattr(filters, name) and getattr(fact, name) != getattr(filters, name):
+            return False
+    return not filters.tactic or filters.tactic in fact.tactics
+
+
+def _straight_count(
+    stored: list[SyntheticFact], rows: str, columns: str | None, filters: AnalyticsFilters
+) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for fact in stored:
+        if _matches(fact, filters):
+            for row in _values(fact, rows):
+                for column in _values(fact, columns) if columns else ["total"]:
+                    counts[row, column] += 1
+    return counts
+
+
+def _random_filters(rng: random.Random) -> AnalyticsFilters:
+    # A region comes with its country, as the dashboard's form gives it.
+    country, region = rng.choice(
+        [("", ""), ("", ""), ("JP", ""), ("GB", ""), ("JP", "JP-13"), ("GB", "GB-SCT")]
+    )
+    return AnalyticsFilters(
+        start=rng.choice([None, Month(2019, 6), Month(2020, 1)]),
+        end=rng.choice([None, Month(2020, 12), Month(2021, 2)]),
+        community=rng.choice(["", "", "uyghur", "tibetan"]),
+        host_country=country,
+        host_region=region,
+        tactic=rng.choice(["", "", "threat_direct", "coerced_return"]),
+    )
+
+
+def _as_counts(table: CountTable) -> Counter[tuple[str, str]]:
+    return Counter(
+        {
+            (row, column): cell
+            for row, cells in zip(table.rows, table.cells, strict=True)
+            for column, cell in zip(table.columns, cells, strict=True)
+            if cell
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_source_equals_a_straightforward_count_of_random_facts(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    # Small chunks, so that the counting's chunked paths are taken.
+    monkeypatch.setattr(snapshot, "_UNPACK", 16)
+    monkeypatch.setattr(snapshot, "_CHUNK", 50)
+    stored = [_random_fact(rng) for _ in range(120)]
+    facts_insert_synthetic(stored[:80])
+    names = list(DIMENSIONS)
+    for round_ in range(60):
+        if round_ == 30:
+            # New facts after the copy was made: appended to it.
+            facts_insert_synthetic(stored[80:])
+        current = stored if round_ >= 30 else stored[:80]
+        rows = rng.choice(names)
+        columns = rng.choice([None, *(name for name in names if name != rows or DIMENSIONS[name].multi)])
+        filters = _random_filters(rng)
+        expected = _straight_count(current, rows, columns, filters)
+        for source in ("snapshot", "sql", "facts"):
+            table = crosstab(rows=rows, columns=columns, filters=filters, source=source)
+            assert _as_counts(table) == expected, (source, rows, columns, filters)
+
+
+def test_the_copy_appends_new_facts_and_reloads_after_a_deletion(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[int] = []
+    fetch = snapshot.Snapshot._fetch_facts
+
+    def recording(new: snapshot.Snapshot, after: int) -> Any:
+        loads.append(after)
+        return fetch(new, after)
+
+    monkeypatch.setattr(snapshot.Snapshot, "_fetch_facts", staticmethod(recording))
+    snapshot.forget()
+    facts(2, community="uyghur", tactics=("threat_direct",))
+    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ((2,),)
+    facts(1, community="tibetan")
+    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ((2,), (1,))
+    crosstab(rows="tactic", columns=None, filters=AnalyticsFilters())
+    facts_rebuild()  # takes the synthetic facts away
+    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ()
+
+    assert loads[0] == 0
+    assert loads[1] > 0, "the second insert is appended, not a reload"
+    assert loads[2:] == [0], "unchanged facts are not fetched again; a deletion reloads them all"

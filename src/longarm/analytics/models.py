@@ -108,3 +108,20 @@ class FactCube(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.code}: {self.n}"
+
+
+class FactVersion(models.Model):
+    """Which state of the fact store a process's in-memory copy (``snapshot``) reflects: one row.
+
+    Every write of facts changes ``token`` in its own transaction (so a rolled-back write leaves no trace);
+    an insert keeps the token it replaced in ``parent``, so that a copy at that token need only append the
+    new facts; a deletion changes ``epoch``, and copies then load again. Random, not counters: after a
+    rollback a counter would repeat a value that stood for other facts.
+    """
+
+    token = models.BigIntegerField()
+    parent = models.BigIntegerField()
+    epoch = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"facts {self.token}"

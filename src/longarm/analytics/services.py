@@ -16,6 +16,7 @@ from longarm.accounts.models import StaffUser
 from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms
 from longarm.analytics.models import FactCode, FactCube, FactIncident, FactSource
 from longarm.analytics.queries import AnalyticsFilters
+from longarm.analytics.snapshot import version_bump
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Case, Incident
@@ -105,6 +106,9 @@ def _incident_fact(incident: Incident, first: Report) -> tuple[FactIncident, dic
 
 
 def _store(facts: list[tuple[FactIncident, dict[str, list[str]]]]) -> list[int]:
+    if not facts:
+        return []
+    version_bump(deletion=False)
     # Both databases return the new primary keys from a bulk insert (RETURNING).
     created = FactIncident.objects.bulk_create([fact for fact, _ in facts])
     FactCode.objects.bulk_create(
@@ -120,6 +124,7 @@ def _drop(facts: Iterable[int]) -> None:
     ids = list(facts)
     if not ids:
         return
+    version_bump(deletion=True)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         cube_add(fact_ids=chunk, sign=-1)
@@ -180,6 +185,7 @@ def facts_rebuild() -> RebuildResult:
     One transaction: dashboards read the old store until the new one is complete.
     """
     with transaction.atomic():
+        version_bump(deletion=True)
         FactCube.objects.all().delete()
         FactIncident.objects.all().delete()
         batch: list[tuple[FactIncident, dict[str, list[str]]]] = []
