@@ -4,8 +4,9 @@ from typing import Any
 
 import pytest
 
-from longarm.analytics import queries, snapshot
+from longarm.analytics import queries, services, snapshot
 from longarm.analytics.dimensions import DIMENSIONS, RELATIVE_TACTICS, UNKNOWN, relative_harms
+from longarm.analytics.models import FactIncident
 from longarm.analytics.queries import AnalyticsFilters, Month, crosstab, time_series
 from longarm.analytics.services import SyntheticFact, cube_rebuild, facts_insert_synthetic, facts_rebuild
 from longarm.analytics.tables import CountTable
@@ -276,24 +277,33 @@ def test_every_source_equals_a_straightforward_count_of_random_facts(
             assert _as_counts(table) == expected, (source, rows, columns, filters)
 
 
-def test_the_copy_appends_new_facts_and_reloads_after_a_deletion(monkeypatch: pytest.MonkeyPatch) -> None:
-    loads: list[int] = []
+def test_the_copy_applies_inserts_and_deletions_and_reloads_after_a_rebuild(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetched: list[list[int] | None] = []
     fetch = snapshot.Snapshot._fetch_facts
 
-    def recording(new: snapshot.Snapshot, after: int) -> Any:
-        loads.append(after)
-        return fetch(new, after)
+    def recording(new: snapshot.Snapshot, wanted: list[int] | None) -> Any:
+        fetched.append(wanted)
+        return fetch(new, wanted)
 
     monkeypatch.setattr(snapshot.Snapshot, "_fetch_facts", staticmethod(recording))
     snapshot.forget()
+    every = AnalyticsFilters()
     facts(2, community="uyghur", tactics=("threat_direct",))
-    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ((2,),)
-    facts(1, community="tibetan")
-    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ((2,), (1,))
-    crosstab(rows="tactic", columns=None, filters=AnalyticsFilters())
+    assert crosstab(rows="community", columns=None, filters=every).cells == ((2,),)
+    facts(1, community="tibetan", tactics=("threat_direct",))
+    assert crosstab(rows="community", columns=None, filters=every).cells == ((2,), (1,))
+    assert crosstab(rows="tactic", columns=None, filters=every).cells == ((3,),)
+    uyghur = list(FactIncident.objects.filter(community="uyghur").values_list("pk", flat=True))
+    services._drop(uyghur[:1])
+    assert crosstab(rows="community", columns=None, filters=every).cells == ((1,), (1,))
+    assert crosstab(rows="tactic", columns=None, filters=every).cells == ((2,),)
     facts_rebuild()  # takes the synthetic facts away
-    assert crosstab(rows="community", columns=None, filters=AnalyticsFilters()).cells == ()
+    assert crosstab(rows="community", columns=None, filters=every).cells == ()
 
-    assert loads[0] == 0
-    assert loads[1] > 0, "the second insert is appended, not a reload"
-    assert loads[2:] == [0], "unchanged facts are not fetched again; a deletion reloads them all"
+    assert fetched[0] is None, "the first count loads every fact"
+    assert fetched[1] is not None, "an insert fetches only its facts"
+    assert len(fetched[1]) == 1
+    assert fetched[2] == [], "a deletion fetches nothing"
+    assert fetched[3:] == [None], "unchanged facts are not fetched again; a rebuild reloads them all"

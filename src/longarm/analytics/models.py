@@ -111,17 +111,19 @@ class FactCube(models.Model):
 
 
 class FactVersion(models.Model):
-    """Which state of the fact store a process's in-memory copy (``snapshot``) reflects: one row.
+    """The log of writes of facts, which keeps each process's in-memory copy of them (``snapshot``) current.
 
-    Every write of facts changes ``token`` in its own transaction (so a rolled-back write leaves no trace);
-    an insert keeps the token it replaced in ``parent``, so that a copy at that token need only append the
-    new facts; a deletion changes ``epoch``, and copies then load again. Random, not counters: after a
-    rollback a counter would repeat a value that stood for other facts.
+    Every write of facts adds a line in its own transaction (a rolled-back write leaves none): the keys of
+    the facts it inserted and deleted, or ``reload`` when it replaced the whole store. A copy remembers the
+    line it reflects and applies the lines after it. ``token`` is random: after a rollback (in tests) a line
+    number can come back for another write, and the token tells them apart. Database keys only, never
+    codes or counts; the oldest lines are pruned.
     """
 
     token = models.BigIntegerField()
-    parent = models.BigIntegerField()
-    epoch = models.BigIntegerField()
+    reload = models.BooleanField(default=False)
+    inserted = models.TextField(blank=True)
+    deleted = models.TextField(blank=True)
 
     def __str__(self) -> str:
-        return f"facts {self.token}"
+        return f"facts change {self.pk}"

@@ -16,7 +16,7 @@ from longarm.accounts.models import StaffUser
 from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms
 from longarm.analytics.models import FactCode, FactCube, FactIncident, FactSource
 from longarm.analytics.queries import AnalyticsFilters
-from longarm.analytics.snapshot import version_bump
+from longarm.analytics.snapshot import version_record
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Case, Incident
@@ -105,10 +105,9 @@ def _incident_fact(incident: Incident, first: Report) -> tuple[FactIncident, dic
     return fact, codes
 
 
-def _store(facts: list[tuple[FactIncident, dict[str, list[str]]]]) -> list[int]:
+def _store(facts: list[tuple[FactIncident, dict[str, list[str]]]], *, log: bool = True) -> list[int]:
     if not facts:
         return []
-    version_bump(deletion=False)
     # Both databases return the new primary keys from a bulk insert (RETURNING).
     created = FactIncident.objects.bulk_create([fact for fact, _ in facts])
     FactCode.objects.bulk_create(
@@ -117,14 +116,17 @@ def _store(facts: list[tuple[FactIncident, dict[str, list[str]]]]) -> list[int]:
         for dimension, values in codes.items()
         for code in values
     )
-    return [fact.pk for fact in created]
+    ids = [fact.pk for fact in created]
+    if log:
+        version_record(inserted=ids)
+    return ids
 
 
 def _drop(facts: Iterable[int]) -> None:
     ids = list(facts)
     if not ids:
         return
-    version_bump(deletion=True)
+    version_record(deleted=ids)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         cube_add(fact_ids=chunk, sign=-1)
@@ -185,7 +187,6 @@ def facts_rebuild() -> RebuildResult:
     One transaction: dashboards read the old store until the new one is complete.
     """
     with transaction.atomic():
-        version_bump(deletion=True)
         FactCube.objects.all().delete()
         FactIncident.objects.all().delete()
         batch: list[tuple[FactIncident, dict[str, list[str]]]] = []
@@ -194,14 +195,15 @@ def facts_rebuild() -> RebuildResult:
         for report in outside.iterator(chunk_size=BATCH):
             batch.append(_report_fact(report))
             if len(batch) >= BATCH:
-                facts += len(_store(batch))
+                facts += len(_store(batch, log=False))
                 batch = []
         for case in Case.objects.order_by("id").iterator(chunk_size=BATCH):
             batch.extend(_case_facts(case))
             if len(batch) >= BATCH:
-                facts += len(_store(batch))
+                facts += len(_store(batch, log=False))
                 batch = []
-        facts += len(_store(batch))
+        facts += len(_store(batch, log=False))
+        version_record(reload=True)
         cells = cube_rebuild()
         audit_append(
             actor=None,

@@ -26,6 +26,10 @@ from longarm.analytics.dimensions import MULTI_VALUED, NO, UNKNOWN, YES, period_
 
 # Facts and codes are fetched this many rows at a time, to bound the memory of the Python rows.
 _CHUNK: Final = 100_000
+# Keys per "IN (…)" when fetching the facts a change inserted.
+_IN: Final = 2000
+# Lines of the change log kept: a copy older than that loads every fact again.
+_KEEP: Final = 1000
 # Rows unpacked to one byte per code at a time when counting a multi-valued dimension.
 _UNPACK: Final = 1 << 17
 SINGLE: Final = (
@@ -47,38 +51,61 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Version:
+    id: int
     token: int
-    parent: int
-    epoch: int
 
 
-def version_bump(*, deletion: bool) -> None:
-    """Mark the fact store changed (call inside the writing transaction, before writing facts: the row
-    lock then orders writers, so facts' keys grow in commit order). ``deletion`` for anything but an
-    insert of new facts."""
-    token = secrets.randbits(62)
+def version_record(
+    *, inserted: Sequence[int] = (), deleted: Sequence[int] = (), reload: bool = False
+) -> None:
+    """Log a write of facts, in its transaction: the keys of the facts it inserted and deleted, or
+    ``reload`` when it replaced more than a log line should carry (copies then load everything again)."""
     with connection.cursor() as cursor:
-        if deletion:
-            cursor.execute(
-                "UPDATE analytics_factversion SET parent = token, token = %s, epoch = %s WHERE id = 1",
-                [token, secrets.randbits(62)],
-            )
-        else:
-            cursor.execute(
-                "UPDATE analytics_factversion SET parent = token, token = %s WHERE id = 1", [token]
-            )
-        if cursor.rowcount == 0:
-            cursor.execute(
-                "INSERT INTO analytics_factversion (id, token, parent, epoch) VALUES (1, %s, 0, %s)",
-                [token, secrets.randbits(62)],
-            )
+        if connection.vendor == "postgresql":
+            # Orders the log by commit: a copy that has read line n never misses a line below n committed
+            # later. Plain reads do not wait for this lock.
+            cursor.execute("LOCK TABLE analytics_factversion IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            "INSERT INTO analytics_factversion (token, reload, inserted, deleted) VALUES (%s, %s, %s, %s)",
+            [secrets.randbits(62), reload, _keys(inserted), _keys(deleted)],
+        )
+        cursor.execute(
+            "DELETE FROM analytics_factversion WHERE id < (SELECT MAX(id) FROM analytics_factversion) - %s",
+            [_KEEP],
+        )
 
 
-def _version() -> Version | None:
+def _keys(ids: Sequence[int]) -> str:
+    return ",".join(str(int(key)) for key in ids)
+
+
+def _parse(text: str) -> list[int]:
+    return [int(key) for key in text.split(",")] if text else []
+
+
+@dataclass(frozen=True)
+class _Line:
+    version: Version
+    reload: bool
+    inserted: str
+    deleted: str
+
+
+def _log_since(version: Version | None) -> list[_Line]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token, parent, epoch FROM analytics_factversion WHERE id = 1")
+        cursor.execute(
+            "SELECT id, token, reload, inserted, deleted FROM analytics_factversion "
+            "WHERE id >= %s ORDER BY id",
+            [version.id if version else 0],
+        )
+        return [_Line(Version(int(r[0]), int(r[1])), bool(r[2]), r[3], r[4]) for r in cursor.fetchall()]
+
+
+def _latest() -> Version | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, token FROM analytics_factversion ORDER BY id DESC LIMIT 1")
         row = cursor.fetchone()
-    return Version(int(row[0]), int(row[1]), int(row[2])) if row else None
+    return Version(int(row[0]), int(row[1])) if row else None
 
 
 class _Codes:
@@ -145,79 +172,123 @@ class Snapshot:
 
     # Loading ------------------------------------------------------------------------------------------------
 
-    def appended(self, version: Version | None) -> "Snapshot":
-        """A copy with the facts whose key is above this copy's largest, and their codes."""
+    @classmethod
+    def load(cls) -> "Snapshot":
+        """Every fact (call in one transaction, for a consistent view)."""
+        return cls().changed(_latest(), deleted=set(), inserted=None)
+
+    def changed(
+        self, version: Version | None, *, deleted: set[int], inserted: list[int] | None
+    ) -> "Snapshot":
+        """A copy without the facts keyed ``deleted`` and with those keyed ``inserted`` (every fact in the
+        database for ``None``)."""
         new = Snapshot()
         new.version = version
         # Extended copies: old indices keep their meaning, and this copy's stay as they are.
         new.codes = {name: codes.copy() for name, codes in self.codes.items()}
-        after = int(self.ids[-1]) if self.size else 0
-        ids, columns = self._fetch_facts(new, after)
-        new.ids = np.concatenate([self.ids, ids])
-        new.period = np.concatenate([self.period, columns.pop("__period")])
+        keep = ~np.isin(self.ids, np.array(sorted(deleted), dtype=np.int64)) if deleted else None
+        kept = self if keep is None else self._rows(keep)
+        wanted = None if inserted is None else sorted(set(inserted) - deleted)
+        ids, period, single = self._fetch_facts(new, wanted)
+        new.ids = np.concatenate([kept.ids, ids])
+        new.period = np.concatenate([kept.period, period])
         for name in SINGLE:
-            new.single[name] = _narrow(np.concatenate([self.single[name].astype(np.int64), columns[name]]))
-        bits = self._fetch_codes(new, after, ids)
+            new.single[name] = _narrow(np.concatenate([kept.single[name].astype(np.int64), single[name]]))
+        bits = self._fetch_codes(new, wanted, ids)
         for name in MULTI_VALUED:
-            new.multi[name] = _packed(self.multi[name], bits[name], len(new.codes[name].labels), len(ids))
+            new.multi[name] = _packed(kept.multi[name], bits[name], len(new.codes[name].labels), len(ids))
         return new
 
+    def _rows(self, keep: npt.NDArray[np.bool_]) -> "Snapshot":
+        part = Snapshot()
+        part.ids, part.period = self.ids[keep], self.period[keep]
+        part.single = {name: values[keep] for name, values in self.single.items()}
+        part.multi = {name: values[keep] for name, values in self.multi.items()}
+        return part
+
     @staticmethod
-    def _fetch_facts(new: "Snapshot", after: int) -> tuple[IntArray, dict[str, IntArray]]:
-        ids: list[int] = []
-        raw: dict[str, list[object]] = {name: [] for name in SINGLE}
-        periods: list[int] = []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_FACT_COLUMNS} FROM analytics_factincident WHERE id > %s ORDER BY id",  # noqa: S608
-                [after],
-            )
-            while rows := cursor.fetchmany(_CHUNK):
-                for row in rows:
-                    ids.append(row[0])
-                    raw["year"].append(row[1])
-                    periods.append(row[1] * 100 + row[2])
-                    raw["month"].append(row[1] * 100 + row[2] if row[1] and row[2] else 0)
-                    raw["community"].append(row[3])
-                    raw["host_country"].append(row[4])
-                    raw["host_region"].append(row[5])
-                    raw["origin_region"].append(row[6])
-                    raw["intake_channel"].append(row[7])
-                    raw["relatives_targeted"].append(bool(row[8]))
-        columns = {name: new.codes[name].encode(raw[name], _Label(name)) for name in SINGLE}
-        columns["__period"] = np.array(periods, dtype=np.int32)
-        return np.array(ids, dtype=np.int64), columns
+    def _where(column: str, wanted: list[int] | None) -> Iterable[tuple[str, list[int]]]:
+        if wanted is None:
+            yield "1 = 1", []
+            return
+        for start in range(0, len(wanted), _IN):
+            chunk = wanted[start : start + _IN]
+            yield f"{column} IN ({', '.join(['%s'] * len(chunk))})", chunk
+
+    @staticmethod
+    def _fetch_facts(
+        new: "Snapshot", wanted: list[int] | None
+    ) -> tuple[IntArray, npt.NDArray[np.int32], dict[str, IntArray]]:
+        ids: list[IntArray] = []
+        periods: list[npt.NDArray[np.int32]] = []
+        columns: dict[str, list[IntArray]] = {name: [] for name in SINGLE}
+        labels = {name: _Label(name) for name in SINGLE}
+        # A server-side cursor on PostgreSQL: its client would hold the whole result otherwise.
+        with connection.chunked_cursor() as cursor:
+            for where, params in Snapshot._where("id", wanted):
+                cursor.execute(
+                    f"SELECT {_FACT_COLUMNS} FROM analytics_factincident WHERE {where} ORDER BY id",  # noqa: S608
+                    params,
+                )
+                # Encoded a chunk at a time: a million rows of Python objects at once would take far more
+                # memory than the arrays.
+                while rows := cursor.fetchmany(_CHUNK):
+                    ids.append(np.array([row[0] for row in rows], dtype=np.int64))
+                    period = np.array([row[1] * 100 + row[2] for row in rows], dtype=np.int32)
+                    periods.append(period)
+                    known = [int(value) if value % 100 and value >= 100 else 0 for value in period.tolist()]
+                    raw: dict[str, Iterable[object]] = {
+                        "year": (row[1] for row in rows),
+                        "month": known,
+                        "community": (row[3] for row in rows),
+                        "host_country": (row[4] for row in rows),
+                        "host_region": (row[5] for row in rows),
+                        "origin_region": (row[6] for row in rows),
+                        "intake_channel": (row[7] for row in rows),
+                        "relatives_targeted": (bool(row[8]) for row in rows),
+                    }
+                    for name in SINGLE:
+                        columns[name].append(new.codes[name].encode(raw[name], labels[name]))
+        return (
+            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
+            np.concatenate(periods) if periods else np.zeros(0, dtype=np.int32),
+            {
+                name: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+                for name, parts in columns.items()
+            },
+        )
 
     @staticmethod
     def _fetch_codes(
-        new: "Snapshot", after: int, ids: IntArray
+        new: "Snapshot", wanted: list[int] | None, ids: IntArray
     ) -> dict[str, list[tuple[IntArray, IntArray]]]:
         """(row positions among ``ids``, code indices) per multi-valued dimension."""
         found: dict[str, list[tuple[IntArray, IntArray]]] = {name: [] for name in MULTI_VALUED}
         if not len(ids):
             return found
-        last = int(ids[-1])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT fact_id, dimension, code FROM analytics_factcode "
-                "WHERE fact_id > %s AND fact_id <= %s",
-                [after, last],
-            )
-            while rows := cursor.fetchmany(_CHUNK):
-                by_dimension: dict[str, tuple[list[int], list[str]]] = {}
-                for fact, name, code in rows:
-                    facts, codes = by_dimension.setdefault(name, ([], []))
-                    facts.append(fact)
-                    codes.append(code)
-                for name, (facts, codes) in by_dimension.items():
-                    if name not in found:
-                        continue
-                    keys = np.array(facts, dtype=np.int64)
-                    positions = np.searchsorted(ids, keys)
-                    positions = np.minimum(positions, len(ids) - 1)
-                    present = ids[positions] == keys
-                    indices = new.codes[name].encode(codes, _Label(name))
-                    found[name].append((positions[present], indices[present]))
+        labels = {name: _Label(name) for name in MULTI_VALUED}
+        # A server-side cursor on PostgreSQL: its client would hold the whole result otherwise.
+        with connection.chunked_cursor() as cursor:
+            for where, params in Snapshot._where("fact_id", wanted):
+                cursor.execute(
+                    f"SELECT fact_id, dimension, code FROM analytics_factcode WHERE {where}",  # noqa: S608
+                    params,
+                )
+                while rows := cursor.fetchmany(_CHUNK):
+                    by_dimension: dict[str, tuple[list[int], list[str]]] = {}
+                    for fact, name, code in rows:
+                        facts, codes = by_dimension.setdefault(name, ([], []))
+                        facts.append(fact)
+                        codes.append(code)
+                    for name, (facts, codes) in by_dimension.items():
+                        if name not in found:
+                            continue
+                        keys = np.array(facts, dtype=np.int64)
+                        positions = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+                        # Codes of a fact written after the facts were read are left for the next change.
+                        present = ids[positions] == keys
+                        indices = new.codes[name].encode(codes, labels[name])
+                        found[name].append((positions[present], indices[present]))
         return found
 
     # Counting -----------------------------------------------------------------------------------------------
@@ -358,23 +429,35 @@ def current() -> Snapshot:
     global _current
     with _lock:
         held = _current
-        version = _version()
-        if held is not None and version is not None and held.version == version:
+        if held is not None and _fresh(held, _log_since(held.version)):
             return held
         with transaction.atomic():
             if connection.vendor == "postgresql" and not _outer_atomic():
-                # Version, facts and codes read in one consistent view of the database.
+                # Log, facts and codes read in one consistent view of the database.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            version = _version()
-            if held is not None and version is not None and held.version is not None:
-                if version == held.version:
-                    return held
-                if version.epoch == held.version.epoch and version.parent == held.version.token:
-                    _current = held.appended(version)
-                    return _current
-            _current = Snapshot().appended(version)
+            _current = _updated(held)
             return _current
+
+
+def _fresh(held: Snapshot, lines: list[_Line]) -> bool:
+    if held.version is None:
+        return not lines
+    return len(lines) == 1 and lines[0].version == held.version
+
+
+def _updated(held: Snapshot | None) -> Snapshot:
+    if held is None or held.version is None:
+        return Snapshot.load()
+    lines = _log_since(held.version)
+    if not lines or lines[0].version != held.version or any(line.reload for line in lines[1:]):
+        # The line this copy was made at is gone (pruned, or rolled back in a test): start again.
+        return Snapshot.load()
+    if len(lines) == 1:
+        return held
+    deleted = {key for line in lines[1:] for key in _parse(line.deleted)}
+    inserted = [key for line in lines[1:] for key in _parse(line.inserted)]
+    return held.changed(lines[-1].version, deleted=deleted, inserted=inserted)
 
 
 def _outer_atomic() -> bool:
