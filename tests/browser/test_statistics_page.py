@@ -12,7 +12,6 @@ from pytest_django.live_server_helper import LiveServer
 from longarm.analytics.publication.models import NoiseMechanism
 from longarm.analytics.publication.services import release_decide, release_propose_counts
 from tests.analytics.publication.test_views import TABLE
-from tests.browser.conftest import browser  # noqa: F401 - the session's Chromium
 from tests.conftest import Cast
 
 pytestmark = pytest.mark.browser
@@ -22,7 +21,7 @@ PHONE: ViewportSize = {"width": 360, "height": 740}
 
 @pytest.mark.parametrize("language", ["en", "ug"])
 def test_the_statistics_page_is_accessible_and_fits_a_phone_without_javascript(
-    browser: Browser,  # noqa: F811 - the fixture imported above
+    browser: Browser,
     live_server: LiveServer,
     transactional_db: None,
     cast: Cast,
