@@ -44,7 +44,7 @@ def test_the_statistics_page_is_accessible_and_fits_a_phone_without_javascript(
 
     assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ug" else "ltr")
     assert page.locator("table.release-table").count() == 2
-    assert page.locator("svg.release-chart").count() == 2
+    assert page.locator("svg.chart").count() == 2
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     context.close()
     axe_context = browser.new_context(bypass_csp=True, viewport=PHONE)

@@ -58,15 +58,16 @@ def bar_chart(
     title: str,
     description: str,
     labels: Sequence[str],
-    values: Sequence[int],
+    values: Sequence[int | None],
     value_axis: str,
     category_axis: str,
     rtl: bool = False,
 ) -> SafeString:
-    """Horizontal bars, one per category, with a labelled value axis underneath."""
+    """Horizontal bars, one per category, with a labelled value axis underneath. A withheld value
+    (``None``, suppressed by disclosure control) has no bar and is marked "—", as in its table."""
     height = TOP + len(values) * (BAR_HEIGHT + GAP) + AXIS_SPACE
     head, tail = _open(chart_id, title, description, height, rtl=rtl)
-    ticks = nice_ticks(max(values, default=0))
+    ticks = nice_ticks(max((value for value in values if value is not None), default=0))
     top = ticks[-1] or 1
     plot = WIDTH - LABEL_WIDTH - 20
     plot_bottom = TOP + len(values) * (BAR_HEIGHT + GAP)
@@ -88,12 +89,18 @@ def bar_chart(
     anchor = "start" if rtl else "end"
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = TOP + index * (BAR_HEIGHT + GAP)
-        width = plot * value / top
+        width = 0.0 if value is None else plot * value / top
         parts.append(
             f'<text x="{label_x:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="{anchor}" fill="{AXIS}">'
             f"{escape(_short(label))}</text>"
             f'<rect x="{x(0, width):.1f}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="{FILL}"/>'
         )
+        if value is None:
+            mark_anchor = "end" if rtl else "start"
+            parts.append(
+                f'<text x="{x(8):.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="{mark_anchor}" '
+                f'fill="{AXIS}">—</text>'
+            )
     axis_x = x(0)
     parts.append(
         f'<line x1="{axis_x:.1f}" y1="{TOP}" x2="{axis_x:.1f}" y2="{plot_bottom}" stroke="{AXIS}"/>'

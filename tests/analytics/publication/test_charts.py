@@ -1,6 +1,7 @@
 import re
 
-from longarm.analytics.publication.charts import bar_chart
+from longarm.analytics.charts import LABEL_WIDTH, WIDTH
+from longarm.analytics.publication.charts import release_chart
 from longarm.analytics.publication.presentation import ShownRow, ShownTable
 
 
@@ -26,18 +27,20 @@ def bars(svg: str) -> list[tuple[float, float]]:
 
 
 def test_the_chart_is_an_image_titled_after_its_table_with_no_bar_for_a_withheld_total() -> None:
-    svg = bar_chart(table(), chart_id="c1", rtl=False)
+    svg = release_chart(table(), chart_id="c1", rtl=False)
 
-    assert 'role="img" aria-labelledby="c1-title"' in svg
-    assert "Community &lt;by&gt; host country" in svg
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="c1-title c1-desc"' in svg
+    assert '<title id="c1-title">Community &lt;by&gt; host country</title>' in svg
     assert bars(svg)[1][1] == 0
     assert ">—<" in svg
 
 
 def test_bars_start_from_the_right_in_right_to_left_languages() -> None:
-    ltr = bars(bar_chart(table(), chart_id="c", rtl=False))[0]
-    rtl = bars(bar_chart(table(), chart_id="c", rtl=True))[0]
+    ltr = bars(release_chart(table(), chart_id="c", rtl=False))[0]
+    rtl = bars(release_chart(table(), chart_id="c", rtl=True))[0]
 
     assert ltr[1] == rtl[1] > 0
-    assert ltr[0] == 190
-    assert rtl[0] + rtl[1] == 530 - 190
+    # The bar starts at the category labels' edge: the left one in English, the right one in Uyghur.
+    assert ltr[0] == LABEL_WIDTH
+    assert rtl[0] + rtl[1] == WIDTH - LABEL_WIDTH

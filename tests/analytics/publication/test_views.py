@@ -55,7 +55,7 @@ def test_the_public_page_shows_only_approved_releases_with_withheld_cells_marked
     assert str(pending.public_id) not in page
     assert "Uyghur" in page
     assert "<caption>" in page
-    assert 'class="release-chart" role="img"' in page
+    assert 'class="chart" role="img"' in page
     assert 'class="num suppressed"' in page
     assert ">12<" not in page  # the Uyghur/GB cell is a complement of the small Tibetan/GB cell
     assert "<script" not in page.split("</head>")[1]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.models import Role
-from longarm.analytics.publication.charts import bar_chart
+from longarm.analytics.publication.charts import release_chart
 from longarm.analytics.publication.exceptions import (
     BudgetExhausted,
     EmptyRelease,
@@ -147,7 +147,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     tables = []
     for release in public_releases().filter(kind=ReleaseKind.TABLE):
         table = shown_table(release)
-        chart = bar_chart(table, chart_id=f"chart-{release.public_id}", rtl=rtl)
+        chart = release_chart(table, chart_id=f"chart-{release.public_id}", rtl=rtl)
         tables.append((release, table, chart))
     open_data = list(public_releases().filter(kind=ReleaseKind.OPEN_DATA).defer("content"))
     return render(request, "publication/statistics.html", {"tables": tables, "open_data": open_data})
@@ -169,7 +169,7 @@ def _release_context(release: Release, *, staff: bool) -> dict[str, object]:
         "release": release,
         "title": release_title(release),
         "table": table,
-        "chart": bar_chart(table, chart_id="chart", rtl=get_language_bidi()) if table else None,
+        "chart": release_chart(table, chart_id="chart", rtl=get_language_bidi()) if table else None,
         "record_count": len(release.content.get("records", ())),
         "pending": release.status == ReleaseStatus.PROPOSED,
         "approved": release.status == ReleaseStatus.APPROVED,
