@@ -40,7 +40,22 @@ def host_choices() -> list[tuple[str, str]]:
     return choices
 
 
-class DashboardForm(forms.Form):
+class PeriodForm(forms.Form):
+    """A form with ``start`` and ``end`` months (``YYYY-MM``) and choice fields filled in ``__init__``."""
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared by the subclass
+        return field
+
+    def clean_start(self) -> Month | None:
+        return _month(self.cleaned_data["start"])
+
+    def clean_end(self) -> Month | None:
+        return _month(self.cleaned_data["end"])
+
+
+class DashboardForm(PeriodForm):
     """The dashboard's filters and cross-tabulation, sent as a plain GET form."""
 
     start = forms.CharField(
@@ -64,17 +79,6 @@ class DashboardForm(forms.Form):
         dimensions = [(name, str(dimension.label)) for name, dimension in DIMENSIONS.items()]
         self._choice("rows").choices = dimensions
         self._choice("columns").choices = dimensions
-
-    def _choice(self, name: str) -> forms.ChoiceField:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-        return field
-
-    def clean_start(self) -> Month | None:
-        return _month(self.cleaned_data["start"])
-
-    def clean_end(self) -> Month | None:
-        return _month(self.cleaned_data["end"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,31 +1,20 @@
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from longarm.analytics.dimensions import DIMENSIONS
+from longarm.analytics.forms import PeriodForm
 from longarm.analytics.publication.models import NoiseMechanism
-from longarm.analytics.queries import AnalyticsFilters, Month
+from longarm.analytics.queries import AnalyticsFilters
 from longarm.taxonomy.vocabularies import vocabulary
-
-_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
 
 
 def _any(choices: list[tuple[str, str]]) -> list[tuple[str, Any]]:
     return [("", _("Any")), *choices]
 
 
-def _month(value: str) -> Month | None:
-    if not value:
-        return None
-    match = _MONTH.fullmatch(value)
-    if match is None:
-        raise forms.ValidationError(_("Enter a month as YYYY-MM, for example 2024-03."), code="month")
-    return Month(int(match["year"]), int(match["month"]))
-
-
-class ReleaseTableForm(forms.Form):
+class ReleaseTableForm(PeriodForm):
     rows = forms.ChoiceField(label=_("Rows"))
     columns = forms.ChoiceField(label=_("Columns"), required=False)
     start = forms.CharField(label=_("From month (YYYY-MM)"), required=False, max_length=7)
@@ -61,17 +50,6 @@ class ReleaseTableForm(forms.Form):
             ("tactic", "tactics"),
         ):
             self._choice(name).choices = _any(vocabulary(vocabulary_name).choices())
-
-    def _choice(self, name: str) -> forms.ChoiceField:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
-        return field
-
-    def clean_start(self) -> Month | None:
-        return _month(self.cleaned_data["start"])
-
-    def clean_end(self) -> Month | None:
-        return _month(self.cleaned_data["end"])
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean()
