@@ -307,3 +307,13 @@ def test_the_copy_applies_inserts_and_deletions_and_reloads_after_a_rebuild(
     assert len(fetched[1]) == 1
     assert fetched[2] == [], "a deletion fetches nothing"
     assert fetched[3:] == [None], "unchanged facts are not fetched again; a rebuild reloads them all"
+
+
+def test_a_change_never_adds_a_fact_the_copy_already_holds() -> None:
+    facts(2, community="uyghur")
+    copy = snapshot.current()
+
+    again = copy.changed(copy.version, deleted=set(), inserted=[int(copy.ids[0])])
+
+    assert again.size == copy.size == 2
+    assert again.count("community", None, None) == {("uyghur", "total"): 2}

@@ -191,7 +191,12 @@ class Snapshot:
         new.codes = {name: codes.copy() for name, codes in self.codes.items()}
         keep = ~np.isin(self.ids, np.array(sorted(deleted), dtype=np.int64)) if deleted else None
         kept = self if keep is None else self._rows(keep)
-        wanted = None if inserted is None else sorted(set(inserted) - deleted)
+        wanted = None
+        if inserted is not None:
+            # Outside a consistent view (inside a caller's transaction) a load may already hold facts of a
+            # line it had not read: never twice.
+            fresh = np.array(sorted(set(inserted) - deleted), dtype=np.int64)
+            wanted = [int(key) for key in fresh[~np.isin(fresh, kept.ids)]]
         ids, period, single = self._fetch_facts(new, wanted)
         new.ids = np.concatenate([kept.ids, ids])
         new.period = np.concatenate([kept.period, period])
