@@ -10,23 +10,29 @@ What it does, in one run:
 1. **A fresh database**, as ``benchmarks/cases.py`` makes it: the test settings (throw-away data and keys
    directories, cheap Argon2 for the one log-in), a new SQLite file or ``test_<pid>`` database on the
    PostgreSQL server of ``DATABASE_URL``, migrated, and destroyed at the end whatever happened.
-2. **Synthetic coded facts**, ``--facts`` of them, inserted in bulk (``executemany``) with realistic, skewed
-   distributions: incidents growing year on year since 2015, a few communities and host countries holding
-   most reports (Zipf), coarse regions for the countries that have them, origin regions following the
-   community, one to four tactics, one to three channels, some actors and harms, a few unknown months and
-   places. Then the monthly cube is computed from them (``cube_rebuild``), as ``longarm analytics rebuild``
-   does, and its size reported.
-3. **The dashboard, end to end.** An analyst logs in through the real form (password and TOTP); the Django
+2. **Synthetic coded facts**, ``--facts`` of them, with realistic, skewed distributions: incidents growing
+   year on year since 2015, a few communities and host countries holding most reports (Zipf), coarse regions
+   for the countries that have them, origin regions following the community, one to four tactics, one to
+   three channels, some actors and harms, a few unknown months and places. Written with COPY on PostgreSQL
+   and 50,000-row ``executemany`` batches on SQLite (journal and syncing off: a throw-away file), then
+   logged as a rebuild so that the app's copy of the facts loads them. The cube is not built: the dashboard
+   no longer reads it.
+3. **The in-process copy** (``analytics.snapshot``) loaded and timed (``snapshot.load_s``), with its arrays'
+   size and the process's RSS before and after.
+4. **The dashboard, end to end.** An analyst logs in through the real form (password and TOTP); the Django
    test client (URL resolution, every middleware, the view, its queries, the SVG charts and templates) loads
-   the full dashboard ``--loads`` times, each with a different filter combination (none, a date range, a
-   community, a host country, a host region, a tactic, combinations, and different cross-tabulations), so
-   no load is a repeat of another. ``dashboard`` gives p50, p95 and maximum in milliseconds. Target:
-   p95 ≤ 1000 ms. The same loads without the cube (every table counted from the facts) are timed as
-   ``dashboard_without_cube`` for comparison, with fewer loads, since each is slow.
-4. **A CSV download** of one cross-tabulation, through disclosure control, timed the same way.
+   the full dashboard: two warm-up loads (``warm_up_loads``), then a fixed set of twenty different filter
+   combinations and cross-tabulations (``VARIANTS``: those slowest before the copy — community, place and
+   tactic at once, channel by actor, harm by community within a country, … — single filters, date ranges, no
+   filter). ``dashboard`` gives p50, p95 and maximum in milliseconds. Target: p95 ≤ 1000 ms. Then one load
+   after the services insert a fact, one after they delete one (the copy applies each change).
+5. **A CSV download** of each load's cross-tabulation, through disclosure control, timed the same way.
+6. **The reference**, in the same run: the first ``--reference-loads`` loads with every table grouped by
+   SQL over the facts, as before the copy (``speed_up_p50`` is the ratio of the medians).
 
 One JSON object on stdout; progress on stderr. A benchmark, not a test: nothing asserts on timing, and the
-machine may be shared, so compare the two dashboard figures of one run rather than absolute numbers.
+machine may be shared (``load_average`` is reported), so compare the dashboard with the reference of the
+same run rather than absolute numbers.
 """
 
 from __future__ import annotations

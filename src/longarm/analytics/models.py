@@ -10,8 +10,8 @@ A fact holds months, never days; codes, never text; and no public identifier. ``
 are database keys kept only to maintain the store (and to let shredding take facts with it); they are never
 shown, counted or exported.
 
-``FactCube`` holds the counts the dashboard reads, pre-aggregated by month and maintained with the facts
-(``services``): counting a million facts on every page load was too slow (``benchmarks/analytics.py``).
+``FactCube`` holds counts pre-aggregated by month, maintained with the facts (``services``); the dashboard
+now counts an in-process copy of the facts instead (``snapshot``), kept current through ``FactVersion``.
 """
 
 from django.db import models
