@@ -321,6 +321,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     rss_before = rss_mb()
     snapshot.forget()
     load = timed("copy of the facts", snapshot.current)
+    rss_loaded = rss_mb()
     copy = snapshot.current()
     urls = dashboard_urls(VARIANTS[: options.loads] if options.loads <= len(VARIANTS) else VARIANTS)
     warm_up = dashboard_urls(WARM_UP)
@@ -365,7 +366,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             "load_s": load,
             "arrays_mb": round(copy.nbytes() / 2**20, 1),
             "process_rss_mb_before": rss_before,
-            "process_rss_mb_after": rss_mb(),
+            "process_rss_mb_after_load": rss_loaded,
+            "process_rss_mb_after_every_load": rss_mb(),
             "dashboard_after_one_insert_ms": after_insert,
             "dashboard_after_one_deletion_ms": after_deletion,
         },

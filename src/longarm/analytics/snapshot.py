@@ -50,6 +50,7 @@ _FACT_COLUMNS: Final = (
 )
 
 IntArray = npt.NDArray[np.int64]
+_Ints = npt.NDArray[np.signedinteger[Any]]
 
 
 @dataclass(frozen=True)
@@ -268,9 +269,9 @@ class Snapshot:
     @staticmethod
     def _fetch_codes(
         new: "Snapshot", wanted: list[int] | None, ids: IntArray
-    ) -> dict[str, list[tuple[IntArray, IntArray]]]:
+    ) -> dict[str, list[tuple[_Ints, _Ints]]]:
         """(row positions among ``ids``, code indices) per multi-valued dimension."""
-        found: dict[str, list[tuple[IntArray, IntArray]]] = {name: [] for name in MULTI_VALUED}
+        found: dict[str, list[tuple[_Ints, _Ints]]] = {name: [] for name in MULTI_VALUED}
         if not len(ids):
             return found
         labels = {name: _Label(name) for name in MULTI_VALUED}
@@ -334,8 +335,8 @@ class Snapshot:
 
     @staticmethod
     def _fetch_every_code(
-        new: "Snapshot", ids: IntArray, found: dict[str, list[tuple[IntArray, IntArray]]]
-    ) -> dict[str, list[tuple[IntArray, IntArray]]]:
+        new: "Snapshot", ids: IntArray, found: dict[str, list[tuple[_Ints, _Ints]]]
+    ) -> dict[str, list[tuple[_Ints, _Ints]]]:
         """Every code's facts, as ``_fetch_every_fact`` fetches facts."""
         with connection.cursor() as cursor:
             cursor.execute(
@@ -348,8 +349,9 @@ class Snapshot:
                 index = int(new.codes[name].encode([code], _Label(name))[0])
                 parsed = _parse_keys(keys)
                 positions = np.minimum(np.searchsorted(ids, parsed), len(ids) - 1)
-                present = positions[ids[positions] == parsed]
-                found[name].append((present, np.full(len(present), index, dtype=np.int64)))
+                # Narrow while the positions of six million codes are held at once.
+                present = positions[ids[positions] == parsed].astype(np.int32)
+                found[name].append((present, np.full(len(present), index, dtype=np.int16)))
         return found
 
     # Counting -----------------------------------------------------------------------------------------------
@@ -469,7 +471,7 @@ def _narrow(values: IntArray) -> npt.NDArray[np.integer]:
 
 
 def _packed(
-    old: npt.NDArray[np.uint8], found: list[tuple[IntArray, IntArray]], width: int, new_rows: int
+    old: npt.NDArray[np.uint8], found: list[tuple[_Ints, _Ints]], width: int, new_rows: int
 ) -> npt.NDArray[np.uint8]:
     """``old`` packed bits, widened to ``width`` codes, followed by ``new_rows`` rows holding ``found``."""
     dense = np.zeros((new_rows, max(width, 1)), dtype=np.uint8)
