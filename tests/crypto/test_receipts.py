@@ -149,9 +149,7 @@ def test_lookup_hash_matches_its_fixed_vector() -> None:
 
 def test_reporter_keypair_matches_its_fixed_vector() -> None:
     pair = reporter_keypair(RECEIPT, salt=bytes(range(16)), pepper=bytes(range(32)), cost=MINIMUM)
-    assert pair.public == bytes.fromhex(
-        "dc219d5f839f6edf1382b92847cb5b910bfff2997f1b1501d06a22726bc91e43"
-    )
+    assert pair.public == bytes.fromhex("dc219d5f839f6edf1382b92847cb5b910bfff2997f1b1501d06a22726bc91e43")
 
 
 def test_lookup_hash_refuses_invalid_receipt_and_short_pepper() -> None:
