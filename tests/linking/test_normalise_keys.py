@@ -1,5 +1,4 @@
 from longarm.linking.keys import MAX_LENGTH, STRONG_KINDS, MatchKey, match_keys
-from longarm.linking.normalise import normalise
 
 
 def test_every_strong_kind_gives_strong_keys_under_its_own_scheme() -> None:
@@ -29,10 +28,10 @@ def test_an_unknown_kind_still_matches_itself_weakly() -> None:
     assert match_keys("other", " - ") == []
 
 
-def test_normalise_is_the_first_key_or_the_folded_text() -> None:
-    assert normalise("wechat", " WXID_ABC123 ") == "wxid_abc123"
-    assert normalise("name", "張偉") == "张伟"
-    assert normalise("name", "--") == ""
+def test_the_first_key_is_the_folded_identifier() -> None:
+    assert match_keys("wechat", " WXID_ABC123 ")[0].value == "wxid_abc123"
+    assert match_keys("name", "張偉")[0].value == "张伟"
+    assert match_keys("name", "--") == []
 
 
 def test_only_the_first_characters_of_a_pasted_text_are_matched_on() -> None:

@@ -1,7 +1,6 @@
 import pytest
 
 from longarm.linking.keys import match_keys
-from longarm.linking.normalise import normalise
 from longarm.linking.normalisers.phone import phone_forms
 from tests.linking._meet import meet
 
@@ -73,9 +72,9 @@ def test_phone_keys_are_strong_and_blank_numbers_give_none() -> None:
     assert match_keys("phone", " - ( ) ") == []
 
 
-def test_normalise_gives_the_first_key_for_single_index_callers() -> None:
-    assert normalise("phone", "0086-138-0013-8000") == "+8613800138000"
-    assert normalise("phone", "138 0013 8000", region="JP") == "+8613800138000"
+def test_the_first_key_of_a_chinese_mobile_is_its_e164_form() -> None:
+    assert match_keys("phone", "0086-138-0013-8000")[0].value == "+8613800138000"
+    assert match_keys("phone", "138 0013 8000", region="JP")[0].value == "+8613800138000"
 
 
 def test_a_north_american_number_is_not_taken_for_a_chinese_landline_without_its_trunk_zero() -> None:
