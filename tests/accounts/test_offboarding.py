@@ -4,6 +4,7 @@ every way in from a staff member who leaves."""
 import io
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import pytest
@@ -27,12 +28,12 @@ from longarm.audit.models import AuditEvent
 from longarm.cases.disclosure.services import disclosure_approve, disclosure_request
 from longarm.cases.keys import open_case_key
 from longarm.cases.models import Assignment, Case, CaseKey, CaseKeyKind, DisclosureRequest, DisclosureStatus
-from longarm.cases.services import case_grant, case_open
+from longarm.cases.services import case_add_report, case_grant, case_open
 from longarm.crypto.envelopes import seal, unseal
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.kdf import Argon2Cost
 from longarm.crypto.staff_keys import LockedPrivateKey, unlock_private_key
-from longarm.evidence.models import EvidenceKey
+from longarm.evidence.models import EvidenceKey, Variant
 from longarm.evidence.storage import evidence_root
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.linking.models import AccessRequest, RequestStatus
@@ -419,3 +420,29 @@ def test_an_inactive_account_cannot_be_chosen_to_receive_new_reports(cast: Cast)
     )
     cast.other_caseworker.refresh_from_db()
     assert not cast.other_caseworker.receives_new_reports
+
+
+def test_an_account_that_cannot_log_in_is_sealed_nothing_new(
+    cast: Cast,
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[list[Callable[[], None]]]],
+) -> None:
+    """However an account came to be inactive, keys derived from the holders of a case or a report (a report
+    added to the case, a file's sanitised copy) go to active holders only."""
+    worker, key, colleague = cast.caseworker, private_key(cast.caseworker), cast.other_caseworker
+    case = case_open(actor=worker, private_key=key, report=new_report())
+    case_grant(actor=worker, private_key=key, case=case, grantee=colleague)
+    with django_capture_on_commit_callbacks(execute=False) as processing:
+        submit_with_files(Client(), {"photo.png": png()})
+    with_file = Report.objects.latest("id")
+    case_add_report(actor=worker, private_key=key, case=case, report=with_file)
+    StaffUser.objects.filter(pk=colleague.pk).update(is_active=False)
+
+    for task in processing:
+        task()
+    later = new_report()
+    case_add_report(actor=worker, private_key=key, case=case, report=later)
+
+    copies = EvidenceKey.objects.filter(blob__item__report=with_file).exclude(blob__variant=Variant.ORIGINAL)
+    assert copies.filter(staff=worker).exists()
+    assert not copies.filter(staff=colleague).exists()
+    assert not SealedKey.objects.filter(report=later, staff=colleague).exists()
