@@ -446,3 +446,17 @@ def test_an_account_that_cannot_log_in_is_sealed_nothing_new(
     assert copies.filter(staff=worker).exists()
     assert not copies.filter(staff=colleague).exists()
     assert not SealedKey.objects.filter(report=later, staff=colleague).exists()
+
+
+def test_a_long_list_is_cut_on_the_page_and_points_to_the_dry_run(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("longarm.accounts.views.LISTED_AT_MOST", 1)
+    report = new_report()
+    case = case_open(actor=cast.caseworker, private_key=private_key(cast.caseworker), report=report)
+    page = console(cast.admin).get(reverse("accounts:staff_offboard", args=[cast.caseworker.pk])).content
+    text = page.decode()
+    assert case.reference in text
+    assert report.reference not in text
+    assert "and 1 more" in text
+    assert "longarm staff offboard casey --dry-run" in text

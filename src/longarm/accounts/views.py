@@ -10,7 +10,7 @@ from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.exceptions import LoginRefused, OffboardingRefused, UnheldAfterOffboarding
 from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
 from longarm.accounts.models import Role, StaffUser
-from longarm.accounts.selectors import offboarding_plan, other_active_admins
+from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
 from longarm.accounts.services import staff_change_password, staff_login, staff_logout, staff_offboard
 
 
@@ -100,5 +100,15 @@ def staff_offboard_view(request: HttpRequest, staff_id: int) -> HttpResponse:
         else:
             messages.success(request, _("%(username)s is offboarded.") % {"username": member.username})
             return redirect("cases:staff_list")
-    context = {"member": member, "plan": plan, "form": form, "refusal": refusal}
+    cases = plan.unheld_cases[:LISTED_AT_MOST] if plan else []
+    reports = plan.unheld_reports[: LISTED_AT_MOST - len(cases)] if plan else []
+    context = {
+        "member": member,
+        "plan": plan,
+        "form": form,
+        "refusal": refusal,
+        "unheld_cases": cases,
+        "unheld_reports": reports,
+        "not_listed": (plan.unheld if plan else 0) - len(cases) - len(reports),
+    }
     return render(request, "accounts/staff_offboard.html", context)
