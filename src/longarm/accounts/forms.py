@@ -49,3 +49,40 @@ class PasswordChangeForm(forms.Form):
         if data.get("new") and data.get("repeat") and data["new"] != data["repeat"]:
             self.add_error("repeat", _("The two new passwords differ."))
         return data
+
+
+class OffboardForm(forms.Form):
+    """Confirms offboarding; a second box is required when cases or reports would be left to the recovery
+    key, and the number the administrator saw must still be the number now."""
+
+    confirm = forms.BooleanField(error_messages={"required": _("Please confirm before offboarding.")})
+    accept_unheld = forms.BooleanField(
+        required=False,
+        label=_(
+            "I accept that the cases and reports listed above can then be opened only with the recovery key."
+        ),
+        error_messages={
+            "required": _("Please accept this, or have their cases granted to a colleague first.")
+        },
+    )
+    unheld_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, username: str, unheld: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unheld = unheld
+        self.fields["confirm"].label = _(
+            "I understand that %(username)s loses every key and can never log in again."
+        ) % {"username": username}
+        self.fields["accept_unheld"].required = unheld > 0
+        self.fields["unheld_seen"].initial = unheld
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("unheld_seen") or 0) != self.unheld:
+            raise forms.ValidationError(
+                _(
+                    "What offboarding would leave to the recovery key changed since the page was opened. "
+                    "Check it again."
+                )
+            )
+        return data

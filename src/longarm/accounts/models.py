@@ -43,5 +43,10 @@ class StaffUser(AbstractUser):
         return self.username
 
     @property
+    def offboarded(self) -> bool:
+        """Inactive and holding no private key (``staff_offboard``): nothing is left to take away."""
+        return not self.is_active and not bytes(self.private_key_locked)
+
+    @property
     def private_key_cost(self) -> Argon2Cost:
         return Argon2Cost(opslimit=self.private_key_opslimit, memlimit=self.private_key_memlimit)

@@ -1,33 +1,56 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth import SESSION_KEY, authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from longarm.accounts.exceptions import KeysLocked, LoginRefused
+from longarm.accounts.exceptions import (
+    AlreadyOffboarded,
+    KeysLocked,
+    LastAdministrator,
+    LoginRefused,
+    OffboardingSelf,
+    UnheldAfterOffboarding,
+)
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.selectors import OffboardingPlan, offboarding_plan, other_active_admins
+from longarm.api.models import ApiToken
 from longarm.api.services import api_tokens_revoke_all
-from longarm.audit.models import ActorKind
+from longarm.audit.models import ActorKind, AuditEvent
 from longarm.audit.services import audit_append
+from longarm.cases.models import (
+    Assignment,
+    CaseKey,
+    DisclosureReasonKey,
+    DisclosureRequest,
+    DisclosureStatus,
+)
+from longarm.core.database import release_freed_pages
 from longarm.core.keyring import staff_cost
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
 from longarm.crypto.envelopes import new_keypair
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.staff_keys import LockedPrivateKey, lock_private_key, unlock_private_key
+from longarm.evidence.models import EvidenceKey, KeyHolder
+from longarm.intake.models import RecipientKind, SealedKey
+from longarm.linking.models import AccessRequest, RequestStatus
 
 _PRIVATE_KEY_VAULT_NAME = "staff-private-key"
 LOGIN_ATTEMPTS_PER_ACCOUNT = 10
 LOGIN_WINDOW = timedelta(minutes=15)
+AUDIT_ACTION_LENGTH = AuditEvent._meta.get_field("action").max_length or 64
 
 
 @dataclass(frozen=True)
@@ -134,9 +157,12 @@ def staff_private_key(request: HttpRequest) -> bytes:
 
 @transaction.atomic
 def staff_set_receives_new_reports(*, actor: StaffUser, staff: StaffUser, receives: bool) -> StaffUser:
-    """Choose whether new reports are sealed to ``staff``. Raises ``ValidationError`` for other roles."""
+    """Choose whether new reports are sealed to ``staff``. Raises ``ValidationError`` for other roles and for
+    an inactive account."""
     if receives and staff.role not in CONTENT_ROLES:
         raise ValidationError(_("Only caseworkers and investigators can receive new reports."))
+    if receives and not staff.is_active:
+        raise ValidationError(_("An inactive account cannot receive new reports."))
     staff.receives_new_reports = receives
     staff.save(update_fields=["receives_new_reports"])
     _audit_staff(
@@ -162,3 +188,94 @@ def staff_change_password(*, request: HttpRequest, user: StaffUser, current: str
     update_session_auth_hash(request, user)
     _audit_staff(actor=user, action="staff.password_change", staff=user)
     api_tokens_revoke_all(user=user)
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """What ``staff_offboard`` did: the plan it carried out and the sessions it ended."""
+
+    plan: OffboardingPlan
+    sessions: int
+
+
+def _end_sessions(staff: StaffUser) -> int:
+    # Django keys sessions by a random id, not by user: every stored session is read to find the person's.
+    # Expired rows are included, since they still hold the private key sealed under the browser's cookie.
+    user_id = str(staff.pk)
+    theirs = [
+        session.pk
+        for session in Session.objects.iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == user_id
+    ]
+    Session.objects.filter(pk__in=theirs).delete()
+    return len(theirs)
+
+
+def _offboard_action(**counts: int) -> str:
+    """Counts only, never references; names are shortened if very large counts overflow the column."""
+    action = "staff.offboard:" + ",".join(f"{name}={count}" for name, count in counts.items())
+    if len(action) > AUDIT_ACTION_LENGTH:
+        action = "staff.offboard:" + ",".join(f"{name[0]}={count}" for name, count in counts.items())
+    return action
+
+
+def _check_offboarding(*, actor: StaffUser | None, staff: StaffUser) -> None:
+    if actor is not None and actor.pk == staff.pk:
+        raise OffboardingSelf
+    if staff.offboarded:
+        raise AlreadyOffboarded
+    # Locked, so that two administrators offboarding each other at once cannot both succeed.
+    if staff.role == Role.ADMIN and not list(other_active_admins(staff).select_for_update()):
+        raise LastAdministrator
+
+
+def staff_offboard(*, actor: StaffUser | None, staff: StaffUser, accept_unheld: bool = False) -> Offboarding:
+    """Take every key and every way in from ``staff`` for good (threat model §6.3).
+
+    Deactivates the account and makes its password unusable; ends its sessions; deletes every key sealed to
+    it (reports, cases, evidence files, disclosure reasons), its wrapped private key and public key, its
+    TOTP devices and its case assignments; revokes its API tokens (destroying their wrapped keys); withdraws
+    its pending access and disclosure requests; stops new reports being sealed to it. One audit event records
+    the counts. ``actor`` is None when run from the command line.
+
+    Returns what was done. Raises ``OffboardingSelf``, ``LastAdministrator``, ``AlreadyOffboarded``, and
+    ``UnheldAfterOffboarding`` (with the plan) when some case or report would be left to the recovery key
+    alone and ``accept_unheld`` is false.
+    """
+    with transaction.atomic():
+        staff = StaffUser.objects.select_for_update().get(pk=staff.pk)
+        _check_offboarding(actor=actor, staff=staff)
+        plan = offboarding_plan(staff=staff)
+        if plan.unheld and not accept_unheld:
+            raise UnheldAfterOffboarding(plan)
+        SealedKey.objects.filter(staff=staff, recipient_kind=RecipientKind.STAFF).delete()
+        CaseKey.objects.filter(staff=staff).delete()
+        EvidenceKey.objects.filter(staff=staff, holder=KeyHolder.STAFF).delete()
+        DisclosureReasonKey.objects.filter(staff=staff).delete()
+        # Withdrawn: a custodian approving one later would seal an identity key to a departed colleague.
+        DisclosureRequest.objects.filter(requester=staff, status=DisclosureStatus.PENDING).delete()
+        AccessRequest.objects.filter(requester=staff, status=RequestStatus.PENDING).delete()
+        Assignment.objects.filter(staff=staff).delete()
+        now = timezone.now()
+        ApiToken.objects.filter(user=staff, revoked_at__isnull=True).update(revoked_at=now)
+        ApiToken.objects.filter(user=staff).update(wrapped_private_key=b"")
+        for device in list(devices_for_user(staff, confirmed=None)):
+            device.delete()
+        sessions = _end_sessions(staff)
+        staff.is_active = False
+        staff.receives_new_reports = False
+        staff.set_unusable_password()
+        # Without the public key nothing can be sealed to the account again by mistake: sealing fails loudly.
+        staff.public_key = staff.private_key_salt = staff.private_key_locked = b""
+        staff.save()
+        audit_append(
+            actor=actor,
+            actor_kind=ActorKind.STAFF if actor else ActorKind.SYSTEM,
+            action=_offboard_action(
+                keys=plan.keys, tokens=plan.live_tokens, sessions=sessions, unheld=plan.unheld
+            ),
+            object_type="staff",
+            object_id=str(staff.pk),
+        )
+    release_freed_pages()
+    return Offboarding(plan=plan, sessions=sessions)

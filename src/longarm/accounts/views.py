@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, public_view, staff_view
-from longarm.accounts.exceptions import LoginRefused
-from longarm.accounts.forms import LoginForm, PasswordChangeForm
-from longarm.accounts.models import Role
-from longarm.accounts.services import staff_change_password, staff_login, staff_logout
+from longarm.accounts.exceptions import LoginRefused, OffboardingRefused, UnheldAfterOffboarding
+from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
+from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
+from longarm.accounts.services import staff_change_password, staff_login, staff_logout, staff_offboard
 
 
 @public_view
@@ -65,3 +66,49 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is changed."))
             return redirect("cases:home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+def _offboarding_refusal(actor: StaffUser, member: StaffUser) -> str:
+    """Why ``member`` cannot be offboarded by ``actor``, shown before any form; empty when they can."""
+    if member.offboarded:
+        return _("This account is already offboarded.")
+    if member.pk == actor.pk:
+        return _("You cannot offboard yourself. Ask another administrator.")
+    if member.role == Role.ADMIN and not other_active_admins(member).exists():
+        return _("This is the last active administrator. Create another administrator first.")
+    return ""
+
+
+@staff_view(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def staff_offboard_view(request: HttpRequest, staff_id: int) -> HttpResponse:
+    actor = acting_staff(request)
+    member = get_object_or_404(StaffUser, pk=staff_id)
+    refusal = _offboarding_refusal(actor, member)
+    plan = None if refusal else offboarding_plan(staff=member)
+    form = OffboardForm(request.POST or None, username=member.username, unheld=plan.unheld if plan else 0)
+    if plan is not None and request.method == "POST" and form.is_valid():
+        try:
+            staff_offboard(actor=actor, staff=member, accept_unheld=form.cleaned_data["accept_unheld"])
+        except UnheldAfterOffboarding:
+            form.add_error(
+                None, _("Some cases or reports would be left to the recovery key. Check the list again.")
+            )
+        except OffboardingRefused:
+            # Another administrator acted between the page and the form: say what stands in the way now.
+            refusal = _offboarding_refusal(actor, member) or _("This account cannot be offboarded now.")
+        else:
+            messages.success(request, _("%(username)s is offboarded.") % {"username": member.username})
+            return redirect("cases:staff_list")
+    cases = plan.unheld_cases[:LISTED_AT_MOST] if plan else []
+    reports = plan.unheld_reports[: LISTED_AT_MOST - len(cases)] if plan else []
+    context = {
+        "member": member,
+        "plan": plan,
+        "form": form,
+        "refusal": refusal,
+        "unheld_cases": cases,
+        "unheld_reports": reports,
+        "not_listed": (plan.unheld if plan else 0) - len(cases) - len(reports),
+    }
+    return render(request, "accounts/staff_offboard.html", context)

@@ -58,6 +58,7 @@ def _new_reference(today: date) -> str:
 def _identity_holders(report: Report) -> list[StaffUser]:
     return list(
         StaffUser.objects.filter(
+            is_active=True,
             sealedkey__report=report,
             sealedkey__kind=KeyKind.IDENTITY,
             sealedkey__recipient_kind=RecipientKind.STAFF,
@@ -165,7 +166,12 @@ def note_add(*, actor: StaffUser, private_key: bytes, case: Case, text: str) -> 
 
 
 def case_members(case: Case) -> list[StaffUser]:
-    return list(StaffUser.objects.filter(casekey__case=case, casekey__kind=CaseKeyKind.DATA).distinct())
+    """Active holders of the case: an account that can no longer log in is never sealed anything new."""
+    return list(
+        StaffUser.objects.filter(
+            is_active=True, casekey__case=case, casekey__kind=CaseKeyKind.DATA
+        ).distinct()
+    )
 
 
 @transaction.atomic

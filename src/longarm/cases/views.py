@@ -9,6 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.selectors import (
+    LISTED_AT_MOST,
+    cases_without_active_holder,
+    reports_without_active_reader,
+)
 from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
 from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
@@ -76,6 +81,7 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @staff_view(Role.ADMIN)
 def staff_list(request: HttpRequest) -> HttpResponse:
     staff = StaffUser.objects.order_by("role", "username")
+    cases, reports = cases_without_active_holder(), reports_without_active_reader()
     return render(
         request,
         "cases/staff_list.html",
@@ -83,6 +89,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "content_roles": CONTENT_ROLES,
             "signing_public_key": public_key_of(current_keyring().signing_seed),
+            "unheld_cases": cases.values_list("reference", flat=True)[:LISTED_AT_MOST],
+            "unheld_case_count": cases.count(),
+            "unheld_reports": [report.reference for report in reports.only("public_id")[:LISTED_AT_MOST]],
+            "unheld_report_count": reports.count(),
         },
     )
 

@@ -21,10 +21,13 @@ class Recipients:
 
 
 def report_recipients(report: Report) -> Recipients:
-    """The holders of the report's data key: a file is readable by exactly those who read the report."""
+    """The holders of the report's data key: a file is readable by exactly those who read the report
+    (active accounts only: one that can no longer log in is never sealed anything new)."""
     staff = tuple(
         sealed.staff
-        for sealed in report.sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF)
+        for sealed in report.sealed_keys.filter(
+            kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff__is_active=True
+        )
         .select_related("staff")
         .order_by("staff_id")
         if sealed.staff is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from longarm.analytics.services import facts_forget_case, facts_forget_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Case, CaseKey
+from longarm.core.database import release_freed_pages
 from longarm.evidence.models import EvidenceBlob, EvidenceKey
 from longarm.evidence.storage import delete_blob
 from longarm.intake.models import Report, SealedKey
@@ -109,14 +110,6 @@ def case_shred(*, case: Case) -> None:
     )
 
 
-def _release_freed_pages() -> None:
-    # SQLite overwrites freed pages (secure_delete) but older copies of them can sit in the write-ahead log
-    # until a checkpoint; fold and truncate it now rather than at some later moment.
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 def retention_apply(*, today: date | None = None) -> RetentionResult:
     """Shred every expired case (with its reports), then every expired report outside a case. Each is its
     own transaction, so one failure leaves the others done. Returns how many of each were shredded."""
@@ -130,6 +123,6 @@ def retention_apply(*, today: date | None = None) -> RetentionResult:
         report_shred(report=report)
         reports += 1
     if cases or reports:
-        _release_freed_pages()
+        release_freed_pages()
         logger.info("Retention shredded %d cases and %d reports", cases, reports)
     return RetentionResult(reports=reports, cases=cases)
