@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
 from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
+from longarm.audit.alerts import ALERT_DAYS
+from longarm.audit.selectors import audit_alerts
 from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
 from longarm.cases.selectors import report_case_for_user
@@ -83,6 +85,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "content_roles": CONTENT_ROLES,
             "signing_public_key": public_key_of(current_keyring().signing_seed),
+            "alerts": audit_alerts(),
+            "alert_days": ALERT_DAYS,
         },
     )
 
