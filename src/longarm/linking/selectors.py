@@ -250,7 +250,7 @@ class Cluster:
     # Cases of the cluster the reader does not hold: a count, nothing more.
     hidden_count: int
     headline_scheme: str
-    # The shared value, only when the reader holds a case containing it.
+    # The value of the headline key, read from the reader's own identifier (None when they hold no key).
     headline_value: str | None
     reports: int
     communities: int
