@@ -249,6 +249,14 @@ LOGGING = {
     },
 }
 
+# Identifiers a staff member may add (issue 11 item 5): adding a value to one's own case tells whether a case
+# one does not hold contains it, so adding is limited per person per hour and per day; beyond this many it is
+# refused and administrators are alerted. An alert is also raised when this many identifiers a day match
+# (strongly, or through a confirmed link) a case the person does not hold: the pattern of probing.
+LONGARM_IDENTIFIERS_PER_HOUR = env_int("LONGARM_IDENTIFIERS_PER_HOUR", 40, minimum=1)
+LONGARM_IDENTIFIERS_PER_DAY = env_int("LONGARM_IDENTIFIERS_PER_DAY", 150, minimum=1)
+LONGARM_LINKING_PROBE_ALERT = env_int("LONGARM_LINKING_PROBE_ALERT", 5, minimum=1)
+
 # Staff API tokens (issue 4): days until a token expires; a new one is made in the console.
 LONGARM_API_TOKEN_DAYS = env_int("LONGARM_API_TOKEN_DAYS", 90, minimum=1)
 # The audit chain gets a signed checkpoint about every this many events (and on `longarm audit checkpoint`).

@@ -17,6 +17,7 @@ class AuditFilterForm(forms.Form):
         required=False,
         help_text=_("The start of an action, for example “report.” or “case.grant”."),
     )
+    alerts = forms.BooleanField(label=_("Alerts only"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from longarm.audit.alerts import ALERT_PREFIX, alert_label
+
 
 class ActorKind(models.TextChoices):
     STAFF = "staff", _("Staff member")
@@ -28,6 +30,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def is_alert(self) -> bool:
+        return self.action.startswith(ALERT_PREFIX)
+
+    @property
+    def alert_label(self) -> str:
+        return alert_label(self.action) if self.is_alert else ""
 
 
 class AuditHead(models.Model):

@@ -2,8 +2,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
+from longarm.audit.alerts import ALERT_DAYS, ALERT_PREFIX
 from longarm.audit.chain import GENESIS_HASH, checkpoint_message, link_hash
 from longarm.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from longarm.crypto.errors import SignatureError
@@ -150,16 +152,26 @@ def audit_events(
     action_prefix: str = "",
     since: date | None = None,
     until: date | None = None,
+    alerts_only: bool = False,
 ) -> QuerySet[AuditEvent]:
-    """Events for the admin viewer, newest first, filtered on who, what and when (days in UTC)."""
+    """Events for the admin viewer, newest first, filtered on who, what and when (days in UTC), and to
+    alerts alone when ``alerts_only``."""
     events = AuditEvent.objects.select_related("actor").order_by("-id")
     if actor is not None:
         events = events.filter(actor=actor)
     if action_prefix:
         events = events.filter(action__startswith=action_prefix)
+    if alerts_only:
+        events = events.filter(action__startswith=ALERT_PREFIX)
     if since is not None:
         events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
     if until is not None:
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         events = events.filter(created_at__lt=end)
     return events
+
+
+def audit_alerts(*, days: int = ALERT_DAYS, limit: int = 100) -> list[AuditEvent]:
+    """Alerts of the last ``days`` days, newest first (at most ``limit``)."""
+    since = timezone.now() - timedelta(days=days)
+    return list(audit_events(alerts_only=True).filter(created_at__gte=since)[:limit])

@@ -20,6 +20,7 @@ def events(request: HttpRequest) -> HttpResponse:
         action_prefix=filters.get("action", ""),
         since=filters.get("since"),
         until=filters.get("until"),
+        alerts_only=bool(filters.get("alerts")),
     )
     page = Paginator(found, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -15,6 +15,8 @@ from longarm.accounts.selectors import (
     reports_without_active_reader,
 )
 from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
+from longarm.audit.alerts import ALERT_DAYS
+from longarm.audit.selectors import audit_alerts
 from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
 from longarm.cases.selectors import report_case_for_user
@@ -93,6 +95,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "unheld_case_count": cases.count(),
             "unheld_reports": [report.reference for report in reports.only("public_id")[:LISTED_AT_MOST]],
             "unheld_report_count": reports.count(),
+            "alerts": audit_alerts(),
+            "alert_days": ALERT_DAYS,
         },
     )
 

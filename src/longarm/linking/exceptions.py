@@ -12,3 +12,15 @@ class AlreadyDecided(LinkingError):
 
 class RequestNotAllowed(LinkingError):
     """The requester already holds the case, or the case shares no key with any case they hold."""
+
+
+class IdentifierLimitReached(LinkingError):
+    """The staff member added as many identifiers as allowed within the hour or the day (threat model
+    §5.3): adding more would let them test values against cases they do not hold faster than anyone
+    could notice."""
+
+    def __init__(self, *, period: str, maximum: int) -> None:
+        super().__init__(period, maximum)
+        # "hour" or "day".
+        self.period = period
+        self.maximum = maximum

@@ -1,5 +1,6 @@
 """The network picture of a cluster: where the nodes (cases) and edges (shared keys) of the server-rendered
-SVG go. Nodes sit on a circle in case order, so the same cluster always looks the same."""
+SVG go. Nodes sit on a circle in case order, so the same cluster always looks the same. Only cases the reader
+holds are drawn (``Cluster`` holds no other), so the picture's size and shape say nothing of the others."""
 
 import math
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ class Node:
     number: int
     x: float
     y: float
-    held: bool
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def cluster_picture(cluster: Cluster, *, labels: dict[str, str]) -> Picture:
             else (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
         )
         positions[row.number] = (round(x, 1), round(y, 1))
-        nodes.append(Node(row.number, *positions[row.number], held=row.held))
+        nodes.append(Node(row.number, *positions[row.number]))
     lines = [
         Line(
             *positions[edge.first],

@@ -1,11 +1,13 @@
 """Reads of the linking app: the links of a case's identifiers (for its case page), pending access
-requests, and what a cluster page shows. A case the reader does not hold appears only as a count or an
-anonymous node with its coded fields (DESIGN §5): never its reference, content or identifiers."""
+requests, and what a cluster page shows. A case the reader does not hold appears only as a count (DESIGN §5,
+threat model §5.3): never its reference, content, identifiers or coded fields (status, urgency, community,
+country, year, tactics), and not even as a count when all that links it is an unconfirmed weak match."""
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -28,7 +30,8 @@ from longarm.linking.models import (
     Strength,
 )
 
-# Past this many cases a cluster page draws no picture (the table and export still list every case).
+# Past this many cases a cluster page draws no picture (the table and export still list every case the
+# reader holds).
 MAX_DRAWN_CASES = 60
 
 
@@ -67,68 +70,116 @@ def scheme_label(scheme: str) -> str:
     return f"{label} ({variant})" if variant else label
 
 
-def identifier_links(*, case: Case, user: StaffUser) -> dict[int, IdentifierLinks]:
-    """For each identifier of ``case`` linked to another case: the cases ``user`` holds (with the scheme,
-    strength and any decision) and the number of cases they do not hold. Rejected links are left out."""
+@dataclass(frozen=True)
+class _Link:
+    """One key an identifier of the case shares with another case."""
+
+    identifier_id: int
+    scheme: str
+    # The strength of the identifier's own key.
+    strength: str
+    other: int
+    decision: str | None
+    # Whether the link joins the two cases, as in clusters: strong in both cases, or confirmed.
+    joins: bool
+
+
+def _links(*, case: Case, identifier: Identifier | None = None) -> list[_Link]:
+    """The keys of ``case`` (of ``identifier`` alone, when given) that other cases share, one entry per
+    identifier, other case and key, rejected links left out."""
     version = current_linking_key().version
-    mine = list(
-        IdentifierKey.objects.filter(case=case, key_version=version).values_list(
-            "identifier_id", "blind_index", "scheme", "strength"
-        )
-    )
-    if not mine:
-        return {}
+    keys = IdentifierKey.objects.filter(case=case, key_version=version)
+    if identifier is not None:
+        keys = keys.filter(identifier=identifier)
     by_index: dict[bytes, list[tuple[int, str, str]]] = defaultdict(list)
-    for identifier_id, index, scheme, strength in mine:
+    for identifier_id, index, scheme, strength in keys.values_list(
+        "identifier_id", "blind_index", "scheme", "strength"
+    ):
         by_index[bytes(index)].append((identifier_id, scheme, strength))
-    others = list(
+    if not by_index:
+        return []
+    # Per shared key and other case: whether that case holds the key strongly (any of its rows).
+    strong_there: dict[tuple[bytes, int], bool] = {}
+    for raw_index, other_id, strength in (
         IdentifierKey.objects.filter(blind_index__in=list(by_index), key_version=version)
         .exclude(case=case)
-        .values_list("blind_index", "case_id")
-        .distinct()
-    )
-    if not others:
-        return {}
-    other_ids = {case_id for _, case_id in others}
-    held = {
-        item.pk: item
-        for item in Case.objects.filter(pk__in=other_ids, keys__kind=CaseKeyKind.DATA, keys__staff=user)
-    }
+        .values_list("blind_index", "case_id", "strength")
+    ):
+        pair = (bytes(raw_index), other_id)
+        strong_there[pair] = strong_there.get(pair, False) or strength == Strength.STRONG
+    if not strong_there:
+        return []
+    involved = {other_id for _, other_id in strong_there} | {case.pk}
     decisions = {
         (review.low_id, review.high_id, bytes(review.blind_index)): review.decision
-        for review in LinkReview.objects.filter(key_version=version, low_id__in=other_ids | {case.pk}).filter(
-            high_id__in=other_ids | {case.pk}
-        )
+        for review in LinkReview.objects.filter(
+            key_version=version, low_id__in=involved, high_id__in=involved
+        ).filter(models.Q(low_id=case.pk) | models.Q(high_id=case.pk))
     }
+    links = []
+    for (index, other_id), other_strong in strong_there.items():
+        decision = decisions.get((min(case.pk, other_id), max(case.pk, other_id), index))
+        if decision == Decision.REJECTED:
+            continue
+        for identifier_id, scheme, strength in by_index[index]:
+            joins = decision == Decision.CONFIRMED or (strength == Strength.STRONG and other_strong)
+            links.append(_Link(identifier_id, scheme, strength, other_id, decision, joins))
+    return links
+
+
+def held_case_ids(*, user: StaffUser, case_ids: set[int]) -> set[int]:
+    """Those of ``case_ids`` whose data key is sealed to ``user``."""
+    return set(
+        Case.objects.filter(pk__in=case_ids, keys__kind=CaseKeyKind.DATA, keys__staff=user).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def hidden_linked_cases(*, identifier: Identifier, user: StaffUser) -> set[int]:
+    """Cases ``user`` does not hold that ``identifier`` is linked to and that may therefore be counted to
+    them: linked strongly in both cases, or by a link a holder of both confirmed. A weak (name or
+    organisation) match nobody confirmed is never counted to a reader who does not hold the other case."""
+    others = {link.other for link in _links(case=identifier.case, identifier=identifier) if link.joins}
+    return others - held_case_ids(user=user, case_ids=others)
+
+
+def identifier_links(*, case: Case, user: StaffUser) -> dict[int, IdentifierLinks]:
+    """For each identifier of ``case`` linked to another case: the cases ``user`` holds (with the scheme,
+    strength and any decision, weak suggestions included) and the number of cases they do not hold, which
+    counts only links that join (see :func:`hidden_linked_cases`). Rejected links are left out, and so is
+    an identifier whose only links are unconfirmed weak matches to cases the reader does not hold."""
+    links = _links(case=case)
+    if not links:
+        return {}
+    held_ids = held_case_ids(user=user, case_ids={link.other for link in links})
+    held = {item.pk: item for item in Case.objects.filter(pk__in=held_ids)}
     pending = set(
         AccessRequest.objects.filter(
             requester=user, status=RequestStatus.PENDING, because_of=case
         ).values_list("case_id", flat=True)
     )
-    links: dict[int, IdentifierLinks] = {}
+    found: dict[int, IdentifierLinks] = {}
     hidden: dict[int, set[int]] = defaultdict(set)
     seen: dict[int, set[int]] = defaultdict(set)
-    for raw_index, other_id in others:
-        index = bytes(raw_index)
-        decision = decisions.get((min(case.pk, other_id), max(case.pk, other_id), index))
-        if decision == Decision.REJECTED:
+    for link in links:
+        if link.other not in held and not link.joins:
             continue
-        for identifier_id, scheme, strength in by_index[index]:
-            entry = links.setdefault(identifier_id, IdentifierLinks())
-            if strength == Strength.STRONG or not entry.strength:
-                entry.strength = strength
-            if scheme not in entry.schemes:
-                entry.schemes.append(scheme)
-            if other_id in held:
-                if other_id not in seen[identifier_id]:
-                    seen[identifier_id].add(other_id)
-                    entry.held.append(LinkedCase(held[other_id], scheme, strength, decision))
-            else:
-                hidden[identifier_id].add(other_id)
+        entry = found.setdefault(link.identifier_id, IdentifierLinks())
+        if link.strength == Strength.STRONG or not entry.strength:
+            entry.strength = link.strength
+        if link.scheme not in entry.schemes:
+            entry.schemes.append(link.scheme)
+        if link.other in held:
+            if link.other not in seen[link.identifier_id]:
+                seen[link.identifier_id].add(link.other)
+                entry.held.append(LinkedCase(held[link.other], link.scheme, link.strength, link.decision))
+        else:
+            hidden[link.identifier_id].add(link.other)
     for identifier_id, cases in hidden.items():
-        links[identifier_id].hidden_count = len(cases)
-        links[identifier_id].request_pending = bool(cases & pending)
-    return links
+        found[identifier_id].hidden_count = len(cases)
+        found[identifier_id].request_pending = bool(cases & pending)
+    return found
 
 
 @dataclass(frozen=True)
@@ -167,9 +218,10 @@ def request_for_holder(*, user: StaffUser, request_id: int) -> AccessRequest:
 
 @dataclass(frozen=True)
 class ClusterCase:
+    """A case of the cluster that the reader holds, numbered among those alone."""
+
     number: int
     case: Case
-    held: bool
     reports: int
     communities: list[str]
     host_countries: list[str]
@@ -189,10 +241,16 @@ class ClusterEdge:
 
 @dataclass(frozen=True)
 class Cluster:
+    """What the reader may see of a cluster: the cases they hold, the links between those, totals over
+    those, and how many other cases the cluster holds. Nothing is computed from a case they do not hold
+    but that count."""
+
     cases: list[ClusterCase]
     edges: list[ClusterEdge]
+    # Cases of the cluster the reader does not hold: a count, nothing more.
+    hidden_count: int
     headline_scheme: str
-    # The shared value, only when the reader holds a case containing it.
+    # The value of the headline key, read from the reader's own identifier (None when they hold no key).
     headline_value: str | None
     reports: int
     communities: int
@@ -247,43 +305,40 @@ def _coded(case_ids: list[int]) -> dict[int, _Coded]:
     return coded
 
 
-def _headline(case_ids: list[int], held: set[int]) -> tuple[str, Identifier | None]:
-    """The strong key most cases of the cluster share, and an identifier holding it in a case the reader
-    holds (None if there is none)."""
+def _headline(case_ids: list[int], held: list[int]) -> tuple[str, Identifier | None]:
+    """Of the keys of the cases the reader holds, the one most cases of the cluster share (strong first),
+    and an identifier holding it in one of those cases."""
     version = current_linking_key().version
-    rows = IdentifierKey.objects.filter(case_id__in=case_ids, key_version=version).values_list(
-        "blind_index", "case_id", "scheme", "strength", "identifier_id"
+    mine = IdentifierKey.objects.filter(case_id__in=held, key_version=version).values_list(
+        "blind_index", "scheme", "strength", "identifier_id"
     )
-    cases: dict[bytes, set[int]] = defaultdict(set)
-    info: dict[bytes, tuple[str, str]] = {}
-    identifiers: dict[bytes, dict[int, int]] = defaultdict(dict)
-    for index, case_id, scheme, strength, identifier_id in rows:
-        cases[bytes(index)].add(case_id)
-        info[bytes(index)] = (scheme, strength)
-        identifiers[bytes(index)].setdefault(case_id, identifier_id)
-    if not cases:
+    info: dict[bytes, tuple[str, str, int]] = {}
+    for index, scheme, strength, identifier_id in mine:
+        info.setdefault(bytes(index), (scheme, strength, identifier_id))
+    if not info:
         return "", None
-    best = max(cases, key=lambda index: (info[index][1] == Strength.STRONG, len(cases[index])))
-    mine = [identifier for case_id, identifier in identifiers[best].items() if case_id in held]
-    return info[best][0], Identifier.objects.filter(pk__in=mine[:1]).select_related("case").first()
+    cases: dict[bytes, set[int]] = defaultdict(set)
+    for index, case_id in IdentifierKey.objects.filter(
+        case_id__in=case_ids, key_version=version, blind_index__in=list(info)
+    ).values_list("blind_index", "case_id"):
+        cases[bytes(index)].add(case_id)
+    best = max(info, key=lambda index: (info[index][1] == Strength.STRONG, len(cases[index])))
+    scheme, _strength, identifier_id = info[best]
+    return scheme, Identifier.objects.filter(pk=identifier_id).select_related("case").first()
 
 
 def cluster_of(*, case: Case, user: StaffUser, keys_for: Callable[[Case], CaseKeys]) -> Cluster:
-    """The cluster ``case`` (held by ``user``) belongs to. ``keys_for`` opens the data key of a held case,
-    used only to show the shared value; the caller audits the reading."""
+    """The cluster ``case`` (held by ``user``) belongs to, as far as ``user`` may see it: the cases they
+    hold (coded fields, links between them) and the number of the others. ``keys_for`` opens the data key
+    of a held case, used only to show the shared value; the caller audits the reading."""
     case_ids = _cluster_case_ids(case)
-    cases = {item.pk: item for item in Case.objects.filter(pk__in=case_ids)}
-    held = set(
-        Case.objects.filter(pk__in=case_ids, keys__kind=CaseKeyKind.DATA, keys__staff=user).values_list(
-            "pk", flat=True
-        )
-    )
-    coded = _coded(case_ids)
+    held = sorted(held_case_ids(user=user, case_ids=set(case_ids)))
+    cases = {item.pk: item for item in Case.objects.filter(pk__in=held)}
+    coded = _coded(held)
     rows = [
         ClusterCase(
             number=number,
             case=cases[pk],
-            held=pk in held,
             reports=coded[pk].reports,
             communities=sorted(coded[pk].communities),
             host_countries=sorted(coded[pk].host_countries),
@@ -292,12 +347,12 @@ def cluster_of(*, case: Case, user: StaffUser, keys_for: Callable[[Case], CaseKe
             status=cases[pk].status,
             urgency=cases[pk].urgency,
         )
-        for number, pk in enumerate(case_ids, start=1)
+        for number, pk in enumerate(held, start=1)
     ]
     numbers = {row.case.pk: row.number for row in rows}
     edges = [
         ClusterEdge(numbers[first], numbers[second], scheme, strength)
-        for first, second, scheme, strength in edges_of(set(case_ids))
+        for first, second, scheme, strength in edges_of(set(held))
     ]
     scheme, identifier = _headline(case_ids, held)
     value = None
@@ -310,6 +365,7 @@ def cluster_of(*, case: Case, user: StaffUser, keys_for: Callable[[Case], CaseKe
     return Cluster(
         cases=rows,
         edges=edges,
+        hidden_count=len(case_ids) - len(held),
         headline_scheme=scheme,
         headline_value=value,
         reports=sum(row.reports for row in rows),

@@ -1,7 +1,12 @@
 """Writes of the linking app: match keys stored with every identifier, the hooks that keep them in step with
-identifiers and cases, caseworkers' decisions on suggested links, and requests for access to linked cases.
-Every write runs in one transaction with its audit event; no value is ever logged or stored in clear."""
+identifiers and cases, caseworkers' decisions on suggested links, requests for access to linked cases, and
+the limits and alerts that stop a staff member probing for values in cases they do not hold. Every write runs
+in one transaction with its audit event; no value is ever logged or stored in clear."""
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,8 +16,14 @@ from longarm.audit.services import audit_append
 from longarm.cases.keys import has_case_key
 from longarm.cases.models import Case, CaseKeyKind, Identifier
 from longarm.cases.services import case_grant
+from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
 from longarm.linking.clusters import clusters_update
-from longarm.linking.exceptions import AlreadyDecided, NotLinked, RequestNotAllowed
+from longarm.linking.exceptions import (
+    AlreadyDecided,
+    IdentifierLimitReached,
+    NotLinked,
+    RequestNotAllowed,
+)
 from longarm.linking.index import (
     case_region,
     current_linking_key,
@@ -28,6 +39,7 @@ from longarm.linking.models import (
     LinkReview,
     RequestStatus,
 )
+from longarm.linking.selectors import hidden_linked_cases
 
 
 def _audit(actor: StaffUser | None, action: str, case: Case) -> None:
@@ -53,6 +65,80 @@ def identifier_keys_store(*, identifier: Identifier, value: str) -> list[Identif
     rows = IdentifierKey.objects.bulk_create(key_rows(identifier=identifier, keys=keys, version=key.version))
     clusters_update([identifier.case_id])
     return rows
+
+
+# What an administrator is shown (audit actions starting with "alert.", see longarm.audit.alerts).
+ALERT_IDENTIFIER_LIMIT = "alert.identifier_limit"
+ALERT_PROBING = "alert.linking_probe"
+
+
+@dataclass(frozen=True)
+class _Period:
+    name: str
+    window: timedelta
+
+
+_HOUR = _Period("hour", timedelta(hours=1))
+_DAY = _Period("day", timedelta(days=1))
+
+
+def _staff_key(actor: StaffUser) -> str:
+    # Keyed by a keyed hash of the staff member's id: the counters name no one, and never hold a value.
+    return hashed_key("linking.staff", str(actor.pk))
+
+
+def _creation_limits(actor: StaffUser) -> list[tuple[_Period, Limit]]:
+    key = _staff_key(actor)
+    return [
+        (_HOUR, Limit("identifier.hour", key, settings.LONGARM_IDENTIFIERS_PER_HOUR, _HOUR.window)),
+        (_DAY, Limit("identifier.day", key, settings.LONGARM_IDENTIFIERS_PER_DAY, _DAY.window)),
+    ]
+
+
+def _first_in_window(scope: str, actor: StaffUser, window: timedelta) -> bool:
+    """Count one occurrence of ``scope`` for ``actor`` in the current window; whether it is the first, so
+    that an alert is written once per window and never once per request."""
+    once = Limit(scope, _staff_key(actor), 1, window)
+    first = not is_exceeded(once)
+    record_failure(once)
+    return first
+
+
+def identifier_quota_take(*, actor: StaffUser, case: Case) -> None:
+    """Count one identifier ``actor`` is about to add to ``case``, against a limit per hour and per day
+    (``LONGARM_IDENTIFIERS_PER_HOUR``/``_PER_DAY``). Raises ``IdentifierLimitReached`` when one is used
+    up; the refusal is counted and, the first time in the window, alerted — in a transaction of its own,
+    so that it stays recorded although the caller's work is abandoned."""
+    refused: tuple[_Period, Limit] | None = None
+    with transaction.atomic():
+        limits = _creation_limits(actor)
+        refused = next(((period, limit) for period, limit in limits if is_exceeded(limit)), None)
+        if refused is None:
+            for _period, limit in limits:
+                record_failure(limit)
+        elif _first_in_window(f"identifier.{refused[0].name}.refused", actor, refused[0].window):
+            _audit(actor, f"{ALERT_IDENTIFIER_LIMIT}:{refused[0].name}", case)
+    if refused is not None:
+        raise IdentifierLimitReached(period=refused[0].name, maximum=refused[1].maximum)
+
+
+def identifier_matches_record(*, actor: StaffUser, identifier: Identifier) -> int:
+    """After ``actor`` added ``identifier`` (in that transaction): if it links to cases they do not hold
+    and will be counted to them, audit it on the identifier's case and count it; on the
+    ``LONGARM_LINKING_PROBE_ALERT``-th such identifier of the day, alert administrators (once a day).
+    Returns how many hidden cases it reached."""
+    hidden = hidden_linked_cases(identifier=identifier, user=actor)
+    if not hidden:
+        return 0
+    _audit(actor, "link.hidden_match", identifier.case)
+    limit = Limit(
+        "linking.hidden_match", _staff_key(actor), settings.LONGARM_LINKING_PROBE_ALERT, _DAY.window
+    )
+    before = is_exceeded(limit)
+    record_failure(limit)
+    if not before and is_exceeded(limit):
+        _audit(actor, ALERT_PROBING, identifier.case)
+    return len(hidden)
 
 
 def identifier_keys_removed(*, case: Case) -> None:
@@ -154,37 +240,19 @@ def link_review(
 
 @transaction.atomic
 def access_request_create(*, actor: StaffUser, identifier: Identifier) -> list[AccessRequest]:
-    """Ask for every case linked to ``identifier`` (of a case ``actor`` holds) that ``actor`` does not hold.
-    Returns the new requests (none already pending are repeated); raises ``RequestNotAllowed`` when there
-    is nothing to ask for."""
+    """Ask for every case linked to ``identifier`` (of a case ``actor`` holds) that ``actor`` does not hold
+    and may be told of (:func:`~longarm.linking.selectors.hidden_linked_cases`: a strong or confirmed link,
+    never an unconfirmed name match). Returns the new requests (none already pending are repeated); raises
+    ``RequestNotAllowed`` when there is nothing to ask for."""
     if actor.role not in CONTENT_ROLES:
         raise RequestNotAllowed
-    version = current_linking_key().version
-    mine = IdentifierKey.objects.filter(identifier=identifier, key_version=version).values("blind_index")
-    rejected = {
-        (review.low_id, review.high_id, bytes(review.blind_index))
-        for review in LinkReview.objects.filter(decision=Decision.REJECTED, key_version=version)
-    }
-    targets: set[int] = set()
-    for index, case_id in (
-        IdentifierKey.objects.filter(blind_index__in=mine, key_version=version)
-        .exclude(case_id=identifier.case_id)
-        .values_list("blind_index", "case_id")
-    ):
-        pair = (min(case_id, identifier.case_id), max(case_id, identifier.case_id), bytes(index))
-        if pair not in rejected:
-            targets.add(case_id)
-    held = set(
-        Case.objects.filter(pk__in=targets, keys__kind=CaseKeyKind.DATA, keys__staff=actor).values_list(
-            "pk", flat=True
-        )
-    )
+    targets = hidden_linked_cases(identifier=identifier, user=actor)
     pending = set(
         AccessRequest.objects.filter(
             case_id__in=targets, requester=actor, status=RequestStatus.PENDING
         ).values_list("case_id", flat=True)
     )
-    wanted = sorted(targets - held - pending)
+    wanted = sorted(targets - pending)
     if not wanted and not pending:
         raise RequestNotAllowed
     now = timezone.now()

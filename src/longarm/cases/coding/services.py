@@ -31,7 +31,12 @@ from longarm.cases.models import (
     Person,
     PersonRole,
 )
-from longarm.linking.services import identifier_keys_removed, identifier_keys_store
+from longarm.linking.services import (
+    identifier_keys_removed,
+    identifier_keys_store,
+    identifier_matches_record,
+    identifier_quota_take,
+)
 
 # Whose names are identity (custodians only) rather than case content.
 IDENTITY_ROLES = frozenset({PersonRole.REPORTER, PersonRole.RELATIVE})
@@ -182,7 +187,6 @@ def person_update(*, actor: StaffUser, private_key: bytes, person: Person, data:
     return person
 
 
-@transaction.atomic
 def identifier_add(
     *,
     actor: StaffUser,
@@ -193,7 +197,25 @@ def identifier_add(
     person: Person | None = None,
 ) -> Identifier:
     """Store an identifier as ciphertext with the blind indexes of its match keys (for linking); returns it.
-    Raises ``NoAccess`` without the case data key and ``NotAllowed`` for a person of another case."""
+    Raises ``IdentifierLimitReached`` when ``actor`` has added as many identifiers as allowed within the
+    hour or the day (that refusal stays counted and alerted), ``NoAccess`` without the case data key and
+    ``NotAllowed`` for a person of another case."""
+    identifier_quota_take(actor=actor, case=case)
+    return _identifier_store(
+        actor=actor, private_key=private_key, case=case, kind=kind, value=value, person=person
+    )
+
+
+@transaction.atomic
+def _identifier_store(
+    *,
+    actor: StaffUser,
+    private_key: bytes,
+    case: Case,
+    kind: IdentifierKind,
+    value: str,
+    person: Person | None,
+) -> Identifier:
     if person is not None and person.case_id != case.pk:
         raise NotAllowed
     identifier = Identifier(case=case, person=person, kind=kind)
@@ -205,6 +227,9 @@ def identifier_add(
     identifier.save()
     identifier_keys_store(identifier=identifier, value=value)
     _audit(actor, f"identifier.create:{kind}", case)
+    # Adding a value to one's own case reveals whether cases one does not hold contain it: counted, and
+    # alerted when it looks like probing (threat model §5.3).
+    identifier_matches_record(actor=actor, identifier=identifier)
     return identifier
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
@@ -34,8 +35,29 @@ from longarm.cases.coding.services import (
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.models import IdentifierKind
 from longarm.cases.selectors import case_for_user, case_keys
+from longarm.linking.exceptions import IdentifierLimitReached
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
+
+
+def _limit_message(limit: IdentifierLimitReached) -> str:
+    if limit.period == "hour":
+        text = ngettext(
+            "You have added %(count)d identifier within this hour, the most allowed. This one was not "
+            "added: try again later, or ask an administrator if your work needs more.",
+            "You have added %(count)d identifiers within this hour, the most allowed. This one was not "
+            "added: try again later, or ask an administrator if your work needs more.",
+            limit.maximum,
+        )
+    else:
+        text = ngettext(
+            "You have added %(count)d identifier today, the most allowed. This one was not added: try again "
+            "tomorrow, or ask an administrator if your work needs more.",
+            "You have added %(count)d identifiers today, the most allowed. This one was not added: try again "
+            "tomorrow, or ask an administrator if your work needs more.",
+            limit.maximum,
+        )
+    return text % {"count": limit.maximum}
 
 
 @staff_view(*MEMBERS)
@@ -114,15 +136,19 @@ def identifier_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = case_for_user(user=user, public_id=case_id)
     form = IdentifierForm(request.POST, case=case)
     if form.is_valid():
-        identifier_add(
-            actor=user,
-            private_key=staff_private_key(request),
-            case=case,
-            kind=IdentifierKind(form.cleaned_data["kind"]),
-            value=form.cleaned_data["value"],
-            person=form.chosen_person(),
-        )
-        messages.success(request, _("The identifier was added."))
+        try:
+            identifier_add(
+                actor=user,
+                private_key=staff_private_key(request),
+                case=case,
+                kind=IdentifierKind(form.cleaned_data["kind"]),
+                value=form.cleaned_data["value"],
+                person=form.chosen_person(),
+            )
+        except IdentifierLimitReached as limit:
+            messages.error(request, _limit_message(limit))
+        else:
+            messages.success(request, _("The identifier was added."))
     else:
         messages.error(request, _("The identifier was not added: choose its kind and type its value."))
     return redirect("cases:case", case_id=case_id)
