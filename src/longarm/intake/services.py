@@ -73,7 +73,8 @@ def report_submit(
     The report key is sealed to the reporter, the recovery key and — if the consent allows review — to the
     staff chosen to receive new reports; the identity key to the reporter, the recovery key and custodians.
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
-    recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter).
+    recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
+    the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
     """
     keyring = current_keyring()
     cost = receipt_cost()
@@ -130,7 +131,7 @@ def report_submit(
         if consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
         seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
-        if operator is not None:
+        if operator is not None and consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
