@@ -61,16 +61,21 @@ def audit_count(*, action: str, outcome: str, times: int = 1) -> None:
 
 def _increment(*, action: str, outcome: str, times: int, window: Window) -> None:
     rows = AuditTally.objects.filter(action=action, outcome=outcome, window_start=window.start)
-    if rows.update(count=F("count") + times):
+    # Another process may create the row between our update and insert, and a flush may delete it between
+    # that insert and our next update: go round until one of the two lands.
+    while not rows.update(count=F("count") + times):
+        try:
+            with transaction.atomic():
+                AuditTally.objects.create(
+                    action=action,
+                    outcome=outcome,
+                    window_start=window.start,
+                    window_end=window.end,
+                    count=times,
+                )
+        except IntegrityError:
+            continue
         return
-    try:
-        with transaction.atomic():
-            AuditTally.objects.create(
-                action=action, outcome=outcome, window_start=window.start, window_end=window.end, count=times
-            )
-    except IntegrityError:
-        # Another process created this window's row between our update and insert.
-        rows.update(count=F("count") + times)
 
 
 @transaction.atomic
