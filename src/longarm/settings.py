@@ -261,6 +261,9 @@ LONGARM_LINKING_PROBE_ALERT = env_int("LONGARM_LINKING_PROBE_ALERT", 5, minimum=
 LONGARM_API_TOKEN_DAYS = env_int("LONGARM_API_TOKEN_DAYS", 90, minimum=1)
 # The audit chain gets a signed checkpoint about every this many events (and on `longarm audit checkpoint`).
 LONGARM_AUDIT_CHECKPOINT_EVERY = env_int("LONGARM_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1)
+# Anonymous attempts (attestation checks, receipt log-ins, mailbox visits, files kept from a form) are counted
+# per window of this many seconds and written to the audit chain as one event per action and window.
+LONGARM_AUDIT_TALLY_SECONDS = env_int("LONGARM_AUDIT_TALLY_SECONDS", 3600, minimum=60)
 # Retention: days a report (counted from its arrival) or a case (from its last status change) may stay in a
 # status before `longarm retention apply` crypto-shreds it. 0, the default, keeps it for ever.
 LONGARM_RETENTION_DAYS = {

@@ -1,8 +1,8 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from longarm.accounts.access import public_view
 from longarm.api.routes import api_urls
+from longarm.core.views import language_switch
 
 urlpatterns = [
     path("console/", include("longarm.cases.urls")),
@@ -15,8 +15,7 @@ urlpatterns = [
     path("console/surveys/", include("longarm.analytics.surveys.urls")),
     path("console/analytics/", include("longarm.analytics.urls")),
     path("api/", api_urls()),
-    # Django's set_language: a POST from the switcher on every page sets the language cookie, nothing else.
-    path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("i18n/setlang/", public_view(language_switch), name="set_language"),
     path("", include("longarm.guidance.urls")),
     path("", include("longarm.cases.attestations.public_urls")),
     path("", include("longarm.analytics.publication.public_urls")),

@@ -7,6 +7,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from longarm.audit.models import AuditEvent
+from longarm.audit.tally import tally_counts
 from longarm.cases.attestations.codes import normalise_code
 from longarm.cases.attestations.services import attestation_message
 from longarm.cases.models import Attestation
@@ -139,15 +140,17 @@ def test_each_check_is_audited_with_its_outcome_and_nothing_typed(cast: Cast) ->
     _verify(public, attestation.reference, "4" * 20)
     _verify(public, "LA-A-2000-00000000", "5" * 20)
     assert "Too many wrong codes" in _verify(public, attestation.reference, code)
+    # The public page's checks are counted per window; the staff command's are chained one by one.
+    assert not AuditEvent.objects.filter(id__gt=first).exists()
     call_command("attest", "verify", attestation.reference, code, stdout=StringIO())
+    call_command("audit", "flush", stdout=StringIO())
     events = list(AuditEvent.objects.filter(id__gt=first).order_by("id"))
-    assert [event.action for event in events] == [
-        "attestation.verify:valid",
-        "attestation.verify:invalid",
-        "attestation.verify:invalid",
-        "attestation.verify:throttled",
-        "attestation.verify:valid",
-    ]
+    assert [event.action for event in events] == ["attestation.verify:valid", "audit.tally"]
+    assert tally_counts(events[1].object_id) == {
+        "attestation.verify:valid": 1,
+        "attestation.verify:invalid": 2,
+        "attestation.verify:throttled": 1,
+    }
     typed = [code, normalise_code(code), "4" * 20, "5" * 20, attestation.reference, "LA-A-2000"]
     for event in events:
         assert event.actor is None

@@ -1,13 +1,19 @@
 """Hotline intake: an operator enters a report during a call, with the consent read out and recorded."""
 
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from longarm.audit.models import AuditEvent
+from longarm.cases.keys import seal_report_key
+from longarm.evidence.models import EvidenceKey
 from longarm.intake.models import IntakeChannel, KeyKind, RecipientKind, Report
+from longarm.intake.sealing import seal_to_staff
 from tests.cases.helpers import console
 from tests.conftest import Cast
 from tests.intake.helpers import report_answers
@@ -111,3 +117,60 @@ def test_the_hotline_list_query_count_does_not_grow_with_the_reports(
     assert Report.objects.count() == 4
     with django_assert_max_num_queries(6):  # type: ignore[operator]
         assert operator.get(reverse("cases:hotline")).status_code == 200
+
+
+def test_a_statistics_only_report_is_not_sealed_to_the_operator_who_entered_it(cast: Cast) -> None:
+    operator = console(cast.operator)
+    response = operator.post(
+        reverse("cases:hotline_new"),
+        {**report_answers(consent="statistics_only"), "consent_read_out": "on"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200, html[:3000]
+    assert "no staff member can read this report, you included" in html
+    report = Report.objects.get()
+    assert report.consent_read_out_by == cast.operator
+    assert not report.sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF).exists()
+    assert report.reference not in operator.get(reverse("cases:hotline")).content.decode()
+    assert operator.get(reverse("cases:hotline_report", args=[report.public_id])).status_code == 404
+    # The caller still opens it with the receipt read to them.
+    assert "reading club" in open_mailbox(Client(), _receipt(html))
+
+
+def test_no_path_seals_a_statistics_only_report_key_to_staff(cast: Cast) -> None:
+    console(cast.operator).post(
+        reverse("cases:hotline_new"),
+        {**report_answers(consent="statistics_only"), "consent_read_out": "on"},
+    )
+    report = Report.objects.get()
+    with pytest.raises(ValueError, match="statistics-only"):
+        seal_report_key(report=report, kind=KeyKind.DATA, key=bytes(32), staff=cast.caseworker)
+    with pytest.raises(ValueError, match="statistics-only"):
+        seal_to_staff(report=report, kind=KeyKind.DATA, key=bytes(32), staff=[cast.operator])
+    assert not report.sealed_keys.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF).exists()
+
+
+def test_the_migration_drops_the_seals_operators_kept_of_statistics_only_reports(cast: Cast) -> None:
+    operator = console(cast.operator)
+    for consent in ("review", "referral"):
+        operator.post(
+            reverse("cases:hotline_new"),
+            {**report_answers(consent=consent, submission_token=consent), "consent_read_out": "on"},
+        )
+        report = Report.objects.get(consent=consent)
+        operator.post(
+            reverse("evidence:staff_upload", args=[report.public_id]),
+            {"attachments": [SimpleUploadedFile("notes.txt", b"Call log from 3 May\n")]},
+        )
+    # What the code before this fix left behind for a statistics-only report: the operator's seals.
+    Report.objects.filter(consent="review").update(consent="statistics_only")
+    kept = Report.objects.get(consent="statistics_only")
+    assert EvidenceKey.objects.filter(blob__item__report=kept, holder="staff", staff=cast.operator).exists()
+    import_module("longarm.intake.migrations.0004_drop_statistics_only_staff_seals").drop_seals(apps, None)
+    import_module("longarm.evidence.migrations.0003_drop_statistics_only_staff_keys").drop_keys(apps, None)
+    assert not kept.sealed_keys.filter(recipient_kind=RecipientKind.STAFF, kind=KeyKind.DATA).exists()
+    assert not EvidenceKey.objects.filter(blob__item__report=kept, holder="staff").exists()
+    assert EvidenceKey.objects.filter(blob__item__report=kept, holder="recovery").exists()
+    other = Report.objects.get(consent="referral")
+    assert other.sealed_keys.filter(recipient_kind=RecipientKind.STAFF, staff=cast.operator).exists()
+    assert EvidenceKey.objects.filter(blob__item__report=other, holder="staff", staff=cast.operator).exists()

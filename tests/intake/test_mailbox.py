@@ -1,10 +1,13 @@
+from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from longarm.audit.models import AuditEvent
+from longarm.audit.tally import tally_counts
 from longarm.intake import services
 from longarm.intake.models import Message, Report
 from tests.conftest import Cast
@@ -98,15 +101,21 @@ def test_leaving_the_mailbox_forgets_the_keys(client: Client, cast: Cast) -> Non
     assert reporter.get(reverse("intake:mailbox")).status_code == 302
 
 
-def test_every_reading_by_the_reporter_is_audited_without_content(client: Client, cast: Cast) -> None:
+def test_every_reading_by_the_reporter_is_counted_without_content_or_report(
+    client: Client, cast: Cast
+) -> None:
     receipt = submit_report(client)
     reporter = Client()
     open_mailbox(reporter, receipt)
+    reporter.get(reverse("intake:mailbox"))
     report = Report.objects.get()
     actions = list(
         AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True)
     )
-    assert actions == ["report.submit", "report.open", "report.read"]
+    assert actions == ["report.submit"]
+    call_command("audit", "flush", stdout=StringIO())
+    [tally] = AuditEvent.objects.filter(action="audit.tally")
+    assert tally_counts(tally.object_id) == {"report.open:opened": 1, "report.read:reporter": 2}
 
 
 def test_a_statistics_only_reporter_is_told_nobody_reads_their_messages(client: Client, cast: Cast) -> None:

@@ -29,6 +29,7 @@ from longarm.api.models import ApiToken
 from longarm.api.services import api_tokens_revoke_all
 from longarm.audit.models import ActorKind, AuditEvent
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.cases.models import (
     Assignment,
     CaseKey,
@@ -115,7 +116,8 @@ def _unlock(user: StaffUser, password: str) -> bytes:
 def staff_login(*, request: HttpRequest, username: str, password: str, otp_token: str) -> StaffUser:
     """Check password and one-time code, log in, and keep the unlocked private key in the session vault.
 
-    Raises ``LoginRefused`` for any failure, without saying which factor was wrong.
+    Raises ``LoginRefused`` for any failure, without saying which factor was wrong. Failures are counted per
+    window (``audit.tally``), naming no account: anyone may send the form.
     """
     limit = Limit(
         scope="staff-login",
@@ -124,15 +126,18 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         window=LOGIN_WINDOW,
     )
     if is_exceeded(limit):
+        audit_count(action="staff.login", outcome="throttled")
         raise LoginRefused
     user = authenticate(request, username=username, password=password)
     device = match_token(user, otp_token) if isinstance(user, StaffUser) else None
     if not isinstance(user, StaffUser) or device is None:
         record_failure(limit)
+        audit_count(action="staff.login", outcome="refused")
         raise LoginRefused
     try:
         private_key = _unlock(user, password)
     except DecryptionError as error:
+        audit_count(action="staff.login", outcome="refused")
         raise LoginRefused from error
     with transaction.atomic():
         auth_login(request, user)

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,6 +12,7 @@ from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
 from longarm.accounts.services import staff_change_password, staff_login, staff_logout, staff_offboard
+from longarm.core.redirects import safe_next_url
 
 
 @public_view
@@ -31,10 +32,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 None, _("Those details did not work. Check them and try again, or wait a few minutes.")
             )
         else:
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = ""
-            return redirect(target or "cases:home")
+            return redirect(safe_next_url(request, request.GET.get("next"), fallback=reverse("cases:home")))
     return render(request, "accounts/login.html", {"form": form})
 
 

@@ -20,7 +20,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
+    # Long enough for the counts of one window of anonymous attempts (``audit.tally``).
+    object_id = models.CharField(max_length=512, blank=True)
     previous_hash = models.CharField(max_length=64)
     event_hash = models.CharField(max_length=64, unique=True)
 
@@ -66,3 +67,23 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at event {self.last_event_id}"
+
+
+class AuditTally(models.Model):
+    """How many anonymous attempts of one kind ended one way in one window (see ``audit.tally``). The rows of
+    closed windows become chained events and are deleted; nothing here names who tried or what was typed:
+    no IP address, no session, no report, no code."""
+
+    action = models.CharField(max_length=48)
+    outcome = models.CharField(max_length=16)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "outcome", "window_start"], name="audit_tally_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}:{self.outcome} x{self.count} from {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -17,15 +19,17 @@ def audit_append(
     action: str,
     object_type: str = "",
     object_id: str = "",
+    at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the caller's transaction and return it.
 
     Callers run this inside the transaction of the write it records, so that a rolled-back write leaves no
     event and an event never exists without its write. About every ``LONGARM_AUDIT_CHECKPOINT_EVERY`` events
-    a signed checkpoint is taken in the same transaction.
+    a signed checkpoint is taken in the same transaction. ``at`` dates an event that summarises a past period
+    (``audit.tally``) by that period's end rather than by the moment it was written.
     """
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
-    created_at = timezone.now().replace(microsecond=0)
+    created_at = (at or timezone.now()).replace(microsecond=0)
     digest = event_hash(
         previous_hash=head.last_hash,
         created_at=created_at,

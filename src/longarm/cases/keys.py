@@ -10,6 +10,7 @@ from longarm.cases.models import Case, CaseKey, CaseKeyKind
 from longarm.core.keyring import current_keyring
 from longarm.crypto.envelopes import decrypt, encrypt, seal, unseal
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
+from longarm.intake.sealing import refuse_statistics_only
 
 
 def case_context(case_id: UUID, item: str) -> bytes:
@@ -56,6 +57,9 @@ def open_report_key(*, report: Report, kind: KeyKind, staff: StaffUser, private_
 
 
 def seal_report_key(*, report: Report, kind: KeyKind, key: bytes, staff: StaffUser) -> None:
+    """Re-seal one of ``report``'s keys to ``staff``; raises ``ValueError`` for the data key of a
+    statistics-only report, which no staff member may hold."""
+    refuse_statistics_only(report=report, kind=kind)
     SealedKey.objects.get_or_create(
         report=report,
         kind=kind,

@@ -22,8 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from longarm.audit.models import ActorKind
-from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.core.session_vault import vault_load, vault_store
 from longarm.evidence.detection import BY_CONTENT_TYPE
 from longarm.evidence.exceptions import PendingExpired
@@ -123,13 +122,9 @@ def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> 
     with transaction.atomic():
         for upload in new:
             PendingUpload.objects.create(storage_name=upload.storage_name, expires_at=expires_at)
-            audit_append(
-                actor=None,
-                actor_kind=ActorKind.REPORTER,
-                action="evidence.pending",
-                object_type="evidence",
-                object_id=str(upload.item_id),
-            )
+        if new:
+            # Anyone may send a form with errors: counted per window, not chained file by file.
+            audit_count(action="evidence.pending", outcome="kept", times=len(new))
     if kept or vault_load(request, _VAULT_NAME):  # no session and cookie just for a form with a typo
         _remember(request, kept)
     return kept
@@ -152,12 +147,5 @@ def _discard(uploads: Sequence[EncryptedUpload]) -> None:
     names = [upload.storage_name for upload in uploads]
     with transaction.atomic():
         PendingUpload.objects.filter(storage_name__in=names).delete()
-        for upload in uploads:
-            audit_append(
-                actor=None,
-                actor_kind=ActorKind.REPORTER,
-                action="evidence.pending_removed",
-                object_type="evidence",
-                object_id=str(upload.item_id),
-            )
+        audit_count(action="evidence.pending", outcome="removed", times=len(uploads))
         transaction.on_commit(lambda: [delete_blob(name) for name in names])

@@ -12,6 +12,7 @@ from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_sync_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring, receipt_cost
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
 from longarm.crypto.envelopes import encrypt, new_data_key, unseal
@@ -72,7 +73,8 @@ def report_submit(
     The report key is sealed to the reporter, the recovery key and — if the consent allows review — to the
     staff chosen to receive new reports; the identity key to the reporter, the recovery key and custodians.
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
-    recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter).
+    recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
+    the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
     """
     keyring = current_keyring()
     cost = receipt_cost()
@@ -129,7 +131,7 @@ def report_submit(
         if consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
         seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
-        if operator is not None:
+        if operator is not None and consent in REVIEWABLE_CONSENTS:
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
@@ -163,10 +165,13 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
 
     Raises ``TooManyAttempts`` when the session or the whole site has had too many wrong receipts, and
     ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id derivations run whether or not the
-    receipt exists, so response time does not tell a guesser that a receipt is real.
+    receipt exists, so response time does not tell a guesser that a receipt is real. Every attempt is
+    counted per window by its outcome (``audit.tally``), never chained one by one: anyone may try, and one
+    receipt may be tried again and again.
     """
     limits = _receipt_limits(session_key)
     if any(is_exceeded(limit) for limit in limits):
+        audit_count(action="report.open", outcome="throttled")
         raise TooManyAttempts
     keyring = current_keyring()
     cost = receipt_cost()
@@ -181,6 +186,7 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
     if report is None:
         for limit in limits:
             record_failure(limit)
+        audit_count(action="report.open", outcome="refused")
         raise ReceiptRefused
     sealed = {
         item.kind: bytes(item.sealed)
@@ -193,20 +199,19 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
             identity_key=unseal(reporter.private, sealed[KeyKind.IDENTITY]),
         )
     except (KeyError, DecryptionError) as error:
+        audit_count(action="report.open", outcome="refused")
         raise ReceiptRefused from error
-    audit_append(
-        actor=None,
-        actor_kind=ActorKind.REPORTER,
-        action="report.open",
-        object_type="report",
-        object_id=str(report.public_id),
-    )
+    audit_count(action="report.open", outcome="opened")
     return opened
 
 
 @transaction.atomic
 def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
-    """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff."""
+    """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff.
+
+    A staff member's message is chained; the reporter's are counted per window (``audit.tally``): a receipt
+    lets its holder post as often as they like, and no paid step bounds it.
+    """
     message_id = uuid.uuid4()
     message = Message.objects.create(
         public_id=message_id,
@@ -219,9 +224,12 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
     if author is not None and report.status in {ReportStatus.RECEIVED, ReportStatus.READ}:
         report.status = ReportStatus.ANSWERED
         report.save(update_fields=["status"])
+    if author is None:
+        audit_count(action="message.create", outcome="reporter")
+        return message
     audit_append(
         actor=author,
-        actor_kind=ActorKind.STAFF if author else ActorKind.REPORTER,
+        actor_kind=ActorKind.STAFF,
         action="message.create",
         object_type="report",
         object_id=str(report.public_id),
@@ -232,13 +240,17 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
 @transaction.atomic
 def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
     """Audit that the reporter (``staff=None``) or a staff member read the report's content; a staff
-    member's first reading marks a new report as read."""
-    if staff is not None and report.status == ReportStatus.RECEIVED:
+    member's first reading marks a new report as read. A staff member's reading is chained; the reporter's
+    are counted per window (``audit.tally``), since reloading the mailbox costs nothing."""
+    if staff is None:
+        audit_count(action="report.read", outcome="reporter")
+        return
+    if report.status == ReportStatus.RECEIVED:
         report.status = ReportStatus.READ
         report.save(update_fields=["status"])
     audit_append(
         actor=staff,
-        actor_kind=ActorKind.STAFF if staff else ActorKind.REPORTER,
+        actor_kind=ActorKind.STAFF,
         action="report.read",
         object_type="report",
         object_id=str(report.public_id),

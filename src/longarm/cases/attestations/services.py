@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.cases.attestations.codes import (
     code_hash,
     new_code,
@@ -131,19 +132,25 @@ def _limits(session_key: str | None) -> list[Limit]:
 
 def attestation_verify(*, reference: str, code: str, session_key: str | None) -> Verdict:
     """Answer valid, invalid or revoked, and nothing else: a wrong code for a revoked or a real reference
-    is as invalid as an unknown reference. ``session_key`` is None for the command line. Each check is
-    audited with its outcome only: what was typed stays out of the chain.
+    is as invalid as an unknown reference. ``session_key`` is None for the command line. Checks are audited
+    with their outcome only, what was typed stays out of the chain: the public page's are counted per window
+    (``audit.tally``), so that a flood of codes, wrong or right, cannot flood the chain; the command line's,
+    run by staff on the server, are chained one by one.
 
     Raises ``TooManyAttempts`` when the session or the site has had too many wrong codes.
     """
     with transaction.atomic():
         verdict = _check(reference=reference, code=code, session_key=session_key)
-        audit_append(
-            actor=None,
-            actor_kind=ActorKind.SYSTEM,
-            action=f"attestation.verify:{verdict.value if verdict else 'throttled'}",
-            object_type="attestation",
-        )
+        outcome = verdict.value if verdict else "throttled"
+        if session_key is None:
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.SYSTEM,
+                action=f"attestation.verify:{outcome}",
+                object_type="attestation",
+            )
+        else:
+            audit_count(action="attestation.verify", outcome=outcome)
     if verdict is None:
         raise TooManyAttempts
     return verdict

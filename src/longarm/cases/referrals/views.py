@@ -3,7 +3,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +21,7 @@ from longarm.cases.referrals.services import (
     referral_record_read,
 )
 from longarm.cases.selectors import case_for_user, case_keys
+from longarm.core.redirects import safe_next_url
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -84,7 +85,5 @@ def case_do_not_remove(request: HttpRequest, case_id: UUID) -> HttpResponse:
     if form.is_valid():
         case_set_do_not_remove(actor=user, case=case, do_not_remove=form.cleaned_data["do_not_remove"])
         messages.success(request, _("The immigration-liaison flag was saved."))
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
-        return redirect(back)
-    return redirect("cases:referrals", case_id=case.public_id)
+    fallback = reverse("cases:referrals", kwargs={"case_id": case.public_id})
+    return redirect(safe_next_url(request, request.POST.get("next"), fallback=fallback))

@@ -1,8 +1,10 @@
-"""`longarm audit verify` and `longarm audit checkpoint`.
+"""`longarm audit verify`, `longarm audit checkpoint` and `longarm audit flush`.
 
 `verify` walks the whole chain and every signed checkpoint, and exits non-zero naming the first event that
-was deleted, altered or reordered, or the checkpoint that was forged or is contradicted. `checkpoint` signs
-the chain as it stands (run it daily, e.g. from cron, besides the automatic ones every N events).
+was deleted, altered or reordered, or the checkpoint that was forged or is contradicted. `checkpoint` writes
+the counts of anonymous attempts from closed windows (see ``audit.tally``) and signs the chain as it stands
+(run it daily, e.g. from cron, besides the automatic ones every N events). `flush` writes every count now,
+the window still open included.
 """
 
 import time
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from longarm.audit.selectors import audit_chain_verify
 from longarm.audit.services import audit_checkpoint_create
+from longarm.audit.tally import audit_tally_flush
 from longarm.core.keyring import current_keyring
 
 
@@ -22,10 +25,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         actions.add_parser("verify", help="Check every event and checkpoint; exit 1 on the first break.")
-        actions.add_parser("checkpoint", help="Sign the chain as it stands now.")
+        actions.add_parser(
+            "checkpoint", help="Write the counts of closed windows, then sign the chain as it stands now."
+        )
+        actions.add_parser(
+            "flush", help="Write the counts of anonymous attempts now, the open window included."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "flush":
+            written = audit_tally_flush(include_open=True)
+            self.stdout.write(f"{written} tally events written.")
+            return
         if options["action"] == "checkpoint":
+            audit_tally_flush()
             checkpoint = audit_checkpoint_create()
             if checkpoint is None:
                 self.stdout.write("No new events since the last checkpoint.")
