@@ -7,7 +7,7 @@ from longarm.evidence.sanitise import Sanitised
 from longarm.evidence.sanitise.archives import sanitise_archive
 from longarm.evidence.sanitise.images import sanitise_image
 from longarm.evidence.sanitise.media import sanitise_media
-from longarm.evidence.sanitise.pdf import sanitise_pdf
+from longarm.evidence.sanitise.pdf import sanitise_document, sanitise_svg
 from longarm.evidence.sanitise.text import sanitise_text
 from longarm.evidence.workspace import Workspace
 
@@ -45,10 +45,12 @@ def sanitise(source: Workspace, detected: DetectedType, out: Workspace) -> Sanit
     """Write a metadata-free derivative of ``source`` to ``out``; raises ``Unsanitisable`` with a reason."""
     check_polyglot(source, detected)
     match detected.kind:
+        case EvidenceKind.IMAGE if detected.content_type == "image/svg+xml":
+            return sanitise_svg(source, out)
         case EvidenceKind.IMAGE:
             return sanitise_image(source, detected, out)
-        case EvidenceKind.PDF:
-            return sanitise_pdf(source, out)
+        case EvidenceKind.PDF | EvidenceKind.DOCUMENT:
+            return sanitise_document(source, detected, out)
         case EvidenceKind.AUDIO | EvidenceKind.VIDEO:
             return sanitise_media(source, detected, out)
         case EvidenceKind.TEXT:
