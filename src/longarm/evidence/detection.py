@@ -80,6 +80,12 @@ BY_CONTENT_TYPE = {
 }
 
 
+# Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
+ZIP_BASED = frozenset(
+    detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB)
+)
+
+
 def extension_for(content_type: str) -> str:
     """The usual file name extension for a detected or derivative content type."""
     if content_type.startswith("text/plain"):
@@ -189,7 +195,8 @@ def _zip_package(head: bytes) -> DetectedType:
             if head[start : start + len(mimetype)] == mimetype:
                 return detected
     names = _local_entry_names(head)
-    if "[Content_Types].xml" in names:
+    # Word writes "[Content_Types].xml" first, LibreOffice last: either it or the package's relations.
+    if {"[Content_Types].xml", "_rels/.rels"} & set(names):
         for folder, detected in _OOXML_FOLDERS.items():
             if any(name.encode().startswith(folder) for name in names):
                 return detected
@@ -197,17 +204,15 @@ def _zip_package(head: bytes) -> DetectedType:
 
 
 def _local_entry_names(head: bytes) -> list[str]:
-    names, offset = [], 0
-    while head[offset : offset + 4] == b"PK\x03\x04" and offset + 30 <= len(head):
-        flags = int.from_bytes(head[offset + 6 : offset + 8], "little")
-        size = int.from_bytes(head[offset + 18 : offset + 22], "little")
-        name_length = int.from_bytes(head[offset + 26 : offset + 28], "little")
-        extra_length = int.from_bytes(head[offset + 28 : offset + 30], "little")
-        names.append(head[offset + 30 : offset + 30 + name_length].decode("utf-8", "replace"))
-        if flags & 0x08:
-            # The size follows the data: the next entry cannot be found from here.
+    # Every local header in the head: entries written with a data descriptor do not say where the next
+    # one starts, so look for their signatures (a false match only adds a name that is not a folder).
+    names = []
+    for match in re.finditer(re.escape(b"PK\x03\x04"), head):
+        offset = match.start()
+        if offset + 30 > len(head):
             break
-        offset += 30 + name_length + extra_length + size
+        name_length = int.from_bytes(head[offset + 26 : offset + 28], "little")
+        names.append(head[offset + 30 : offset + 30 + name_length].decode("utf-8", "replace"))
     return names
 
 

@@ -1,6 +1,6 @@
 """Which sanitiser handles which type, and the checks that apply to every file before it is parsed."""
 
-from longarm.evidence.detection import DetectedType
+from longarm.evidence.detection import ZIP_BASED, DetectedType
 from longarm.evidence.exceptions import Unsanitisable
 from longarm.evidence.models import EvidenceKind, FailureReason
 from longarm.evidence.sanitise import Sanitised
@@ -35,7 +35,7 @@ def check_polyglot(source: Workspace, detected: DetectedType) -> None:
     Such a file is one thing to our sanitiser and another to whoever opens the original later; a ZIP is
     read from its end and a PDF from a header near its start, so both can hide behind any other type.
     """
-    if detected.kind != EvidenceKind.ARCHIVE and _ends_with_zip_directory(source.tail(_EOCD_SEARCH)):
+    if detected.content_type not in ZIP_BASED and _ends_with_zip_directory(source.tail(_EOCD_SEARCH)):
         raise Unsanitisable(FailureReason.POLYGLOT)
     if detected.kind != EvidenceKind.PDF and b"%PDF-" in source.head(_PDF_HEADER_WINDOW):
         raise Unsanitisable(FailureReason.POLYGLOT)

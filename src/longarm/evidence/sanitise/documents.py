@@ -40,7 +40,8 @@ _REASONS = {
 # (Debian's tesseract-ocr-* packages: our reporters write Chinese, Japanese, Uyghur, Turkish, Mongolian,
 # Tibetan and English).
 _LANGUAGES = {
-    "Latin": ("eng", "tur"),
+    "Latin": ("eng",),
+    "Turkish": ("tur",),
     "Han": ("chi_sim", "chi_tra"),
     "HanS": ("chi_sim",),
     "HanT": ("chi_tra",),
@@ -53,6 +54,8 @@ _LANGUAGES = {
 }
 _OSD_SCRIPT = re.compile(rb"^Script: (\w+)", re.MULTILINE)
 _JPEG_QUALITY = 80
+# One thread: Tesseract's OpenMP threads spin, and on a busy machine make it several times slower.
+_TESSERACT_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_THREAD_LIMIT": "1"}
 _MAX_PAGE_PIXELS = 40_000_000
 
 
@@ -201,6 +204,7 @@ def _osd_scripts(jpeg: bytes, dpi: int, deadline: Deadline) -> list[str]:
         input_data=jpeg,
         seconds=min(deadline.left(), 120),
         memory=_memory(),
+        environment=_TESSERACT_ENVIRONMENT,
     )
     found = _OSD_SCRIPT.search(output) if status == 0 else None
     return [found.group(1).decode("ascii")] if found else []
@@ -236,6 +240,7 @@ class PdfBuilder:
             input_data=jpeg,
             seconds=self.deadline.left(),
             memory=_memory(),
+            environment=_TESSERACT_ENVIRONMENT,
         )
         if status != 0 or not output.startswith(b"%PDF"):
             return False

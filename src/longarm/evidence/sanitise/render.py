@@ -49,6 +49,7 @@ _SCRIPTS = {
     "HANGUL": "Hangul",
 }
 _TEXT_SAMPLE = 4000
+_TURKISH = set("ğĞşŞıİ")
 _OFFICE_SECONDS_SHARE = 0.6
 
 
@@ -77,7 +78,10 @@ def scripts_of(text: str) -> list[str]:
         if script:
             counts[script] += 1
     total = sum(counts.values())
-    return [script for script, count in counts.most_common() if count >= 20 or count * 10 >= total > 0]
+    found = [script for script, count in counts.most_common() if count >= 20 or count * 10 >= total > 0]
+    if "Latin" in found and any(char in _TURKISH for char in text[:_TEXT_SAMPLE]):
+        found.insert(found.index("Latin") + 1, "Turkish")
+    return found
 
 
 def _text(value: Any) -> str:
@@ -295,14 +299,14 @@ def svg_metadata(data: bytes) -> dict[str, Any]:
 
 
 def render_svg(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
-    import cairosvg
+    from cairosvg.surface import PNGSurface
     from PIL import Image
 
     with open(options.input, "rb") as file:
         data = file.read()
     metadata = svg_metadata(data)
     try:
-        png = cairosvg.svg2png(bytestring=data, url_fetcher=_refuse_fetch, unsafe=False, output_width=None)
+        png = PNGSurface.convert(bytestring=data, url_fetcher=_refuse_fetch, unsafe=False)
     except Exception:
         raise Failure("damaged") from None
     if not png:

@@ -122,6 +122,7 @@ def run(
     seconds: float,
     memory: int,
     input_data: bytes | None = None,
+    environment: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """Run a sandboxed command to its end; return its exit status and standard output.
 
@@ -136,6 +137,7 @@ def run(
             input=input_data,
             stdin=None if input_data is not None else subprocess.DEVNULL,
             capture_output=True,
+            env=environment,
             timeout=seconds,
             check=False,
             start_new_session=True,
