@@ -81,9 +81,7 @@ BY_CONTENT_TYPE = {
 
 
 # Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
-ZIP_BASED = frozenset(
-    detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB)
-)
+ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB))
 
 
 def extension_for(content_type: str) -> str:
