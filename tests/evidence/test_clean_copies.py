@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,40 @@ def test_a_multi_page_tiff_becomes_a_pdf_of_its_pages(tmp_path: Path) -> None:
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) == 3
     assert result.metadata["Make"] == "Fujitsu"
+
+
+def test_a_zip_with_too_many_entries_says_so_not_zip_bomb(tmp_path: Path, settings: Any) -> None:
+    settings.LONGARM_EVIDENCE_ZIP_MAX_ENTRIES = 5
+    archive = files.zip_of({f"chat/{number}.txt": b"hello" for number in range(6)})
+    with pytest.raises(Unsanitisable) as caught:
+        clean_copy(archive, tmp_path)
+    assert caught.value.reason == FailureReason.TOO_MANY_ENTRIES
+
+
+def test_a_zip_listing_has_names_and_sizes_but_no_entry_times(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("chat/messages.txt", date_time=(2024, 5, 1, 10, 15, 30)), b"hi")
+    result, _, copy = clean_copy(buffer.getvalue(), tmp_path)
+    listing = copy.decode()
+    assert "chat/messages.txt" in listing
+    assert "2024" not in listing
+    assert "10:15" not in listing
+    assert result.metadata["entries"][0]["modified"] == "2024-05-01T10:15:30"
+
+
+def test_xmp_and_comments_in_capture_metadata_are_text_not_hex(tmp_path: Path) -> None:
+    from PIL import Image
+
+    xmp = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Officer Wang</dc:creator></x:xmpmeta>\n'
+        '<?xpacket end="w"?>'
+    )
+    image = Image.new("RGB", (32, 32))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", xmp=xmp.encode(), comment=b"line one\nline two")
+    result, _, copy = clean_copy(out.getvalue(), tmp_path)
+    assert "Officer Wang" in result.metadata["xmp"]
+    assert result.metadata["comment"] == "line one\nline two"
+    assert b"Officer Wang" not in copy
