@@ -219,6 +219,8 @@ LONGARM_EVIDENCE_MEDIA_SECONDS = env_int("LONGARM_EVIDENCE_MEDIA_SECONDS", 1800,
 LONGARM_EVIDENCE_CHILD_MEMORY_MB = env_int("LONGARM_EVIDENCE_CHILD_MEMORY_MB", 2048, minimum=256)
 LONGARM_EVIDENCE_DOCUMENT_DPI = env_int("LONGARM_EVIDENCE_DOCUMENT_DPI", 150, minimum=50)
 LONGARM_EVIDENCE_MAX_PAGES = env_int("LONGARM_EVIDENCE_MAX_PAGES", 1000, minimum=1)
+# A text layer read off each page by Tesseract, so copies of documents stay searchable; off, pages are images.
+LONGARM_EVIDENCE_OCR = env_bool("LONGARM_EVIDENCE_OCR", True)
 # A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
 LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
 

@@ -217,7 +217,7 @@ class PdfBuilder:
         self.pdf = pikepdf.new()
         self.dpi = dpi
         self.deadline = deadline
-        self.ocr = ocr and tesseract() is not None
+        self.ocr = ocr and bool(settings.LONGARM_EVIDENCE_OCR) and tesseract() is not None
         self.languages: set[str] = set()
         self.ocr_pages = 0
         self._keep: list[pikepdf.Pdf] = []
