@@ -4,6 +4,7 @@ reporters send (a PDF with an embedded phone photo and pdfTeX leftovers, an SVG 
 and video with cover art). No GPS, serial, make or model, author, creator, XMP, comment or timestamp may be
 left but what our own writers set (ffmpeg's zero dates and handler names)."""
 
+import csv
 import io
 import json
 import re
@@ -265,3 +266,23 @@ def test_xmp_and_comments_in_capture_metadata_are_text_not_hex(tmp_path: Path) -
     assert "Officer Wang" in result.metadata["xmp"]
     assert result.metadata["comment"] == "line one\nline two"
     assert b"Officer Wang" not in copy
+
+
+def test_a_csv_copy_stays_csv_with_formulas_neutralised(tmp_path: Path) -> None:
+    original = (
+        b"date,sender,message,amount\n"
+        b'2024-05-01,Li,"=HYPERLINK(""http://127.0.0.1/x"")",-5\n'
+        b"2024-05-02,@officer,+86 138 0013 8000,+3.5\n"
+        b"2024-05-03,Me,\"-2+3 then =cmd|' /C calc'!A0\",12\n"
+    )
+    result, _, copy = clean_copy(original, tmp_path)
+    assert result.content_type == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(copy.decode())))
+    assert rows[0] == ["date", "sender", "message", "amount"]
+    assert rows[1][2].startswith("'=HYPERLINK")
+    assert rows[1][3] == "-5"
+    assert rows[2][1] == "'@officer"
+    assert rows[2][2] == "'+86 138 0013 8000"
+    assert rows[2][3] == "+3.5"
+    assert rows[3][2].startswith("'-2+3")
+    assert result.metadata["formula_cells_neutralised"] == 4

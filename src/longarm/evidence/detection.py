@@ -46,7 +46,6 @@ ODT = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.te
 ODS = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.spreadsheet", "ods")
 ODP = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.presentation", "odp")
 ODG = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.graphics", "odg")
-EPUB = DetectedType(EvidenceKind.DOCUMENT, "application/epub+zip", "epub")
 RTF = DetectedType(EvidenceKind.DOCUMENT, "application/rtf", "rtf")
 M4A = DetectedType(EvidenceKind.AUDIO, "audio/mp4", "m4a")
 AAC = DetectedType(EvidenceKind.AUDIO, "audio/aac", "aac")
@@ -73,7 +72,7 @@ BY_CONTENT_TYPE = {
     detected.content_type: detected
     for detected in (
         *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, SVG, PDF),
-        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB, RTF),
+        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
         *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF),
         *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
     )
@@ -81,27 +80,27 @@ BY_CONTENT_TYPE = {
 
 
 # Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
-ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB))
+ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG))
 
 
 def extension_for(content_type: str) -> str:
     """The usual file name extension for a detected or derivative content type."""
     if content_type.startswith("text/plain"):
         return "txt"
-    detected = BY_CONTENT_TYPE.get(content_type)
+    detected = BY_CONTENT_TYPE.get(content_type.split(";")[0].strip())
     return detected.extension if detected else "bin"
 
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
-# ODF and EPUB packages begin with an uncompressed "mimetype" entry naming what they are.
+# ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
+# LibreOffice cannot open them: they stay ZIP archives, listed.)
 _PACKAGE_MIMETYPES = {
     b"application/vnd.oasis.opendocument.text": ODT,
     b"application/vnd.oasis.opendocument.spreadsheet": ODS,
     b"application/vnd.oasis.opendocument.presentation": ODP,
     b"application/vnd.oasis.opendocument.graphics": ODG,
-    b"application/epub+zip": EPUB,
 }
 # Office Open XML: the folder of the main part, among the first entries' names.
 _OOXML_FOLDERS = {b"word/": DOCX, b"xl/": XLSX, b"ppt/": PPTX}

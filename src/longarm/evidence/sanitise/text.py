@@ -1,7 +1,14 @@
 """Text, CSV and HTML chat exports: decoded strictly and written again as plain UTF-8. HTML is reduced to
-its text (scripts, styles, links and embedded objects dropped), so the derivative can never run anything."""
+its text (scripts, styles, links and embedded objects dropped), so the derivative can never run anything.
+A CSV stays CSV, with every cell a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab or
+carriage return first, and not a plain number) prefixed with an apostrophe, so that opening the copy in a
+spreadsheet can run nothing (CSV injection)."""
 
 import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -61,8 +68,60 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
+
+
+def neutralised(cell: str) -> str:
+    """A CSV cell that no spreadsheet will take for a formula."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _lines(source: Workspace, decoder: codecs.IncrementalDecoder) -> Iterator[str]:
+    pending = ""
+    for piece in source.chunks():
+        pending += decoder.decode(piece)
+        lines = pending.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        yield from lines
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _sanitise_csv(source: Workspace, encoding: str, out: Workspace) -> Sanitised:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    sample = source.head(16384).decode(encoding, errors="ignore")
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    out.file.seek(0)
+    out.file.truncate(0)
+    text = io.TextIOWrapper(out.file, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")
+    rows = changed = 0
+    try:
+        for row in csv.reader(_lines(source, decoder), delimiter=delimiter):
+            cells = [neutralised(cell) for cell in row]
+            changed += sum(cell != original for cell, original in zip(cells, row, strict=True))
+            writer.writerow(cells)
+            rows += 1
+    except (UnicodeDecodeError, csv.Error):
+        raise Unsanitisable(FailureReason.DAMAGED) from None
+    finally:
+        text.detach()
+    out.file.flush()
+    metadata = {"encoding": encoding, "rows": rows, "formula_cells_neutralised": changed}
+    return Sanitised(content_type="text/csv; charset=utf-8", metadata=metadata)
+
+
 def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
     encoding = _encoding(source.head(65536))
+    if detected.content_type == "text/csv":
+        return _sanitise_csv(source, encoding, out)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     out.file.seek(0)
     out.file.truncate(0)
