@@ -286,3 +286,21 @@ def test_a_csv_copy_stays_csv_with_formulas_neutralised(tmp_path: Path) -> None:
     assert rows[2][3] == "+3.5"
     assert rows[3][2].startswith("'-2+3")
     assert result.metadata["formula_cells_neutralised"] == 4
+
+
+def test_a_whatsapp_export_offers_the_phone_numbers_and_ids_in_it(tmp_path: Path) -> None:
+    export = (
+        "[01/05/2024, 10:15:30] +86 138 0013 8000: 你在哪里？\n"
+        "[01/05/2024, 10:16:02] Me: Tokyo\n"
+        "[01/05/2024, 10:17:45] +86 138 0013 8000: Call +90 532 123 45 67 tomorrow\n"
+        "WeChat ID: officer_li_2024\n"
+        "forwarded from wxid_abc123def456\n"
+    ).encode()
+    result, _, copy = clean_copy(export, tmp_path)
+    assert result.content_type == "text/plain; charset=utf-8"
+    assert "你在哪里" in copy.decode()
+    offered = {(entry["kind"], entry["value"]) for entry in result.metadata["identifiers"]}
+    assert ("phone", "+8613800138000") in offered
+    assert ("phone", "+905321234567") in offered
+    assert ("wechat", "wxid_abc123def456") in offered
+    assert ("messenger_id", "officer_li_2024") in offered

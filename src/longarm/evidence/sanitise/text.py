@@ -147,4 +147,37 @@ def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> 
     metadata: dict[str, Any] = {"encoding": encoding, "lines": lines}
     if html is not None and html.metadata:
         metadata["html"] = html.metadata
+    if found := identifiers_in(out.head(_IDENTIFIER_SCAN_BYTES).decode("utf-8", errors="ignore")):
+        metadata["identifiers"] = found
     return Sanitised(content_type="text/plain; charset=utf-8", metadata=metadata)
+
+
+_IDENTIFIER_SCAN_BYTES = 4 * 1024 * 1024
+_IDENTIFIER_LIMIT = 200
+# WeChat's internal IDs, and the "ID: name" lines of LINE and WeChat exports.
+_WECHAT_ID = re.compile(r"\bwxid_[A-Za-z0-9_-]{4,40}\b")
+_LABELLED_ID = re.compile(
+    r"(?im)^\s*(?:WeChat ID|微信号|LINE ID|ID)\s*[:\uff1a]\s*([A-Za-z][A-Za-z0-9_.-]{3,39})\s*$"
+)
+
+
+def identifiers_in(text: str) -> list[dict[str, str]]:
+    """Phone numbers in international form and messenger IDs in a chat export's text: candidates a
+    caseworker may choose to add as identifiers of the case (nothing is added by itself)."""
+    import phonenumbers
+
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for phone in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID):
+        number = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
+        found.setdefault(
+            ("phone", number), {"kind": "phone", "value": number, "as_written": phone.raw_string}
+        )
+        if len(found) >= _IDENTIFIER_LIMIT:
+            break
+    for kind, pattern in (("wechat", _WECHAT_ID), ("messenger_id", _LABELLED_ID)):
+        for match in pattern.finditer(text):
+            value = match.group(match.lastindex or 0)
+            found.setdefault(
+                (kind, value), {"kind": kind, "value": value, "as_written": match.group(0).strip()}
+            )
+    return list(found.values())[:_IDENTIFIER_LIMIT]
