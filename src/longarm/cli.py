@@ -1,10 +1,18 @@
-"""The `longarm` console script: Django's management commands with Longarm's settings."""
+"""The `longarm` console script: Django's management commands with Longarm's settings.
+
+`longarm evidence verify PACKAGE.zip --public-key KEY` is the exception: it checks an evidence package on any
+machine, with no Longarm database, settings or data directory, so it runs before Django is set up at all.
+"""
 
 import os
 import sys
 
 
 def main() -> None:
+    if sys.argv[1:3] == ["evidence", "verify"]:
+        from longarm.evidence.verify import run
+
+        sys.exit(run(sys.argv[3:], sys.stdout))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "longarm.settings")
     from django.core.management import execute_from_command_line
 

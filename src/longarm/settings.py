@@ -214,6 +214,13 @@ LONGARM_EVIDENCE_ZIP_MAX_BYTES = env_int("LONGARM_EVIDENCE_ZIP_MAX_BYTES", 2 * 1
 LONGARM_EVIDENCE_ZIP_MAX_ENTRIES = env_int("LONGARM_EVIDENCE_ZIP_MAX_ENTRIES", 10_000, minimum=1)
 LONGARM_EVIDENCE_ZIP_MAX_RATIO = env_int("LONGARM_EVIDENCE_ZIP_MAX_RATIO", 200, minimum=1)
 LONGARM_EVIDENCE_MEDIA_SECONDS = env_int("LONGARM_EVIDENCE_MEDIA_SECONDS", 1800, minimum=1)
+# Every child process that parses a file (ffmpeg, the document renderer, LibreOffice, Tesseract) runs with
+# this much address space at most, and documents are rendered at this resolution.
+LONGARM_EVIDENCE_CHILD_MEMORY_MB = env_int("LONGARM_EVIDENCE_CHILD_MEMORY_MB", 2048, minimum=256)
+LONGARM_EVIDENCE_DOCUMENT_DPI = env_int("LONGARM_EVIDENCE_DOCUMENT_DPI", 150, minimum=50)
+LONGARM_EVIDENCE_MAX_PAGES = env_int("LONGARM_EVIDENCE_MAX_PAGES", 1000, minimum=1)
+# A text layer read off each page by Tesseract, so copies of documents stay searchable; off, pages are images.
+LONGARM_EVIDENCE_OCR = env_bool("LONGARM_EVIDENCE_OCR", True)
 # A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
 LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
 

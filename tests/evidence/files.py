@@ -150,3 +150,107 @@ def polyglot_jpeg_zip() -> bytes:
 
 
 EXECUTABLE = b"\x7fELF\x02\x01\x01" + bytes(200)
+
+
+def pdf_with_photo_and_text(*, text: str = "Consulate summons letter") -> bytes:
+    """A PDF as phones and LaTeX make them: a page of text with an embedded photo that keeps its EXIF (make,
+    model, capture time, GPS), a figure with pdfTeX's /PTEX.FileName and /PTEX.InfoDict, and a document ID."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    photo = jpeg_with_exif(make="NIKON", model="D60", size=(320, 240))
+    image = pikepdf.Stream(
+        pdf,
+        photo,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=320,
+        Height=240,
+        ColorSpace=pikepdf.Name.DeviceRGB,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.DCTDecode,
+    )
+    figure = pikepdf.Stream(
+        pdf,
+        b"0 0 1 rg 0 0 50 50 re f",
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Form,
+        BBox=[0, 0, 50, 50],
+    )
+    figure["/PTEX.FileName"] = pikepdf.String("/home/officerwang/secret/figures/map.pdf")
+    figure["/PTEX.InfoDict"] = pdf.make_indirect(
+        pikepdf.Dictionary(Producer=pikepdf.String("cairo 1.16 Officer Wang"))
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary(Im0=image, Fx0=figure), Font=pikepdf.Dictionary(F1=font)
+    )
+    drawing = f"BT /F1 28 Tf 60 760 Td ({text}) Tj ET q 320 0 0 240 60 400 cm /Im0 Do Q"
+    page.Contents = pdf.make_stream(f"{drawing} q 1 0 0 1 60 300 cm /Fx0 Do Q".encode())
+    pdf.docinfo["/Author"] = "Officer Wang"
+    buffer = io.BytesIO()
+    pdf.save(buffer, static_id=True)
+    return buffer.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buffer = io.BytesIO()
+    pdf.save(buffer, encryption=pikepdf.Encryption(owner="owner", user="secret"))
+    return buffer.getvalue()
+
+
+def svg_with_photo() -> bytes:
+    """An SVG as Inkscape saves it, with a photo inside (base64, with its GPS) and references outside the
+    file that a renderer must never follow."""
+    import base64
+
+    photo = base64.b64encode(jpeg_with_exif(make="Apple", model="iPhone 12", size=(64, 48))).decode()
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+     xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+     width="200" height="120" inkscape:version="1.2 (dc2aedaf03, 2022-05-15)"
+     sodipodi:docname="/home/officerwang/Desktop/plan.svg"
+     inkscape:export-filename="/home/officerwang/plan.png">
+  <title>Plan of the station</title>
+  <rect width="200" height="120" fill="#c00"/>
+  <image x="10" y="10" width="64" height="48" xlink:href="data:image/jpeg;base64,{photo}"/>
+  <image x="100" y="10" width="64" height="48" xlink:href="file:///etc/passwd"/>
+  <image x="100" y="60" width="64" height="48" xlink:href="http://127.0.0.1:9/tracker.png"/>
+</svg>
+""".encode()
+
+
+def _cover_art(directory: Path) -> Path:
+    cover = directory / "cover.jpg"
+    cover.write_bytes(jpeg_with_exif(make="Samsung", model="SM-G991B", size=(96, 96)))
+    return cover
+
+
+def mp3_with_cover_art(directory: Path) -> bytes:
+    """A voice note with cover art: the picture carries the phone's make, model and GPS position."""
+    return _ffmpeg(
+        [
+            "-f", "lavfi", "-i", "sine=frequency=300:duration=1", "-i", str(_cover_art(directory)),
+            "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-c:v", "copy",
+            "-disposition:v", "attached_pic", "-id3v2_version", "3",
+        ],
+        directory / "cover.mp3",
+    )  # fmt: skip
+
+
+def mp4_with_cover_art(directory: Path) -> bytes:
+    """A video with an attached picture (cover art with GPS) besides its real video stream."""
+    return _ffmpeg(
+        [
+            "-f", "lavfi", "-i", "testsrc=duration=1:size=160x120:rate=10",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-i", str(_cover_art(directory)),
+            "-map", "0:v", "-map", "1:a", "-map", "2:v",
+            "-c:v:0", "libx264", "-pix_fmt", "yuv420p", "-c:v:1", "copy", "-c:a", "aac",
+            "-disposition:v:1", "attached_pic",
+        ],
+        directory / "cover.mp4",
+    )  # fmt: skip

@@ -1,3 +1,4 @@
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,40 @@ from tests.evidence import files
         (b"<!DOCTYPE html><html><body>chat</body></html>", "text/html"),
         (b"date,sender,message\n2024-05-01,Li,come home\n2024-05-02,Me,no\n", "text/csv"),
         (files.zip_of({"a.txt": b"a"}), "application/zip"),
+        (b"GIF89a\x01\x00", "image/gif"),
+        (b"II*\x00\x08\x00\x00\x00", "image/tiff"),
+        (b"MM\x00*\x00\x00\x00\x08", "image/tiff"),
+        (b"BM\x00\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00", "image/bmp"),
+        (b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1", "image/avif"),
+        (
+            b'<?xml version="1.0"?>\n<!-- drawn -->\n<svg xmlns="http://www.w3.org/2000/svg"/>',
+            "image/svg+xml",
+        ),
+        (b"{\\rtf1\\ansi hello}", "application/rtf"),
+        (b"fLaC\x00\x00\x00\x22", "audio/flac"),
+        (b"FORM\x00\x00\x00\x00AIFFCOMM", "audio/aiff"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "video/x-msvideo"),
+        (bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c") + bytes(8), "video/x-ms-asf"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01matroska", "video/x-matroska"),
+        (
+            files.zip_of({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            files.zip_of({"_rels/.rels": b"<r/>", "xl/workbook.xml": b"<w/>"}),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            files.zip_of({"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<p/>"}),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+        (
+            files.zip_of(
+                {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<c/>"},
+                compression=zipfile.ZIP_STORED,
+            ),
+            "application/vnd.oasis.opendocument.text",
+        ),
     ],
 )
 def test_accepted_types_are_recognised_from_their_content(content: bytes, expected: str) -> None:
@@ -45,9 +80,9 @@ def test_accepted_types_are_recognised_from_their_content(content: bytes, expect
         b"",
         files.EXECUTABLE,
         b"MZ\x90\x00\x03\x00\x00\x00",
-        b"GIF89a\x01\x00",
-        b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01matroska",
-        b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1",
+        b"8BPS\x00\x01\x00\x00",
+        b"\xff\x0a\xfa\x7f",
+        b"#!SILK_V3\x0c\x00",
         b"OggS\x00\x02" + bytes(22) + b"\x80theora",
         b"\x00\x01\x02\x03\x04\x05",
         b"plain text with a NUL \x00 inside",

@@ -3,6 +3,10 @@
 
 import io
 import json
+import os
+import random
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -18,6 +22,7 @@ from longarm.core.keyring import current_keyring
 from longarm.crypto.signing import new_signing_seed, signing_public_key
 from longarm.evidence.models import CustodyAction, EvidenceItem, ExportPackage
 from longarm.evidence.package import encode_public_key
+from longarm.evidence.verify import run
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
@@ -88,8 +93,84 @@ def test_the_package_holds_the_files_a_manifest_with_hashes_and_custody_and_a_si
 def test_an_untouched_package_verifies_against_the_published_key(package: Path) -> None:
     output = verify(package, "--public-key", published_key())
     assert "package verified: 2 file(s) intact" in output
-    assert "pass --public-key" in verify(package)
     assert "package verified" in verify(package, "--public-key", current_keyring().signing_public_key.hex())
+
+
+def test_without_a_public_key_a_package_never_verifies(package: Path) -> None:
+    # A package re-signed with any key names that key inside: checking against it proves nothing.
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("evidence", "verify", str(package), stdout=out)
+    assert "NOT VERIFIED" in out.getvalue()
+    assert "--public-key" in out.getvalue()
+
+
+def _offline_environment(tmp_path: Path) -> dict[str, str]:
+    """No settings, no database, no data directory: only the package and the key."""
+    keep = {"PATH", "HOME", "LANG", "SYSTEMROOT"}
+    environment = {name: value for name, value in os.environ.items() if name in keep}
+    environment["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+    return environment
+
+
+def _offline(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    program = (
+        "import sys\n"
+        "from longarm import cli\n"
+        "sys.argv = ['longarm', *sys.argv[1:]]\n"
+        "try:\n"
+        "    cli.main()\n"
+        "finally:\n"
+        "    print('django loaded' if 'django.conf' in sys.modules else 'no django', file=sys.stderr)\n"
+    )
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir(exist_ok=True)
+    return subprocess.run(  # noqa: S603 - the test's own interpreter and program
+        [sys.executable, "-c", program, *arguments],
+        cwd=workdir,
+        env=_offline_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_verifier_runs_offline_without_django_settings_database_or_data_directory(
+    package: Path, tmp_path: Path
+) -> None:
+    result = _offline(tmp_path, "evidence", "verify", str(package), "--public-key", published_key())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "package verified: 2 file(s) intact" in result.stdout
+    assert "no django" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # no ./var/longarm.sqlite3, nothing at all
+    unkeyed = _offline(tmp_path, "evidence", "verify", str(package))
+    assert unkeyed.returncode == 1
+    assert "NOT VERIFIED" in unkeyed.stdout
+    stranger = encode_public_key(signing_public_key(new_signing_seed()))
+    assert _offline(tmp_path, "evidence", "verify", str(package), "--public-key", stranger).returncode == 1
+
+
+def test_a_thousand_random_flips_each_end_in_a_named_problem_never_a_traceback(package: Path) -> None:
+    original = package.read_bytes()
+    key = published_key()
+    generator = random.Random(12)
+    for attempt in range(1000):
+        damaged = bytearray(original)
+        offset = generator.randrange(len(damaged))
+        if attempt % 2:
+            damaged[offset] ^= 1 << generator.randrange(8)
+        else:
+            damaged[offset] = (damaged[offset] + generator.randrange(1, 256)) % 256
+        out = io.StringIO()
+        package.write_bytes(bytes(damaged))
+        status = run([str(package), "--public-key", key], out)
+        report = out.getvalue()
+        assert status == 1, (offset, report)
+        assert any(
+            line.startswith(("PROBLEM", "CHANGED", "ADDED", "REMOVED")) for line in report.splitlines()
+        ), (offset, report)
 
 
 def test_a_package_signed_by_another_key_does_not_verify(package: Path) -> None:

@@ -104,8 +104,8 @@ def test_the_type_comes_from_the_content_not_the_name(cast: Cast, processing: Pr
 
 @pytest.mark.parametrize(
     "content",
-    [files.EXECUTABLE, b"MZ\x90\x00\x03" + bytes(100), b"GIF89a" + bytes(100), b"\x00\x01\x02binary"],
-    ids=["elf", "windows-exe", "gif", "binary"],
+    [files.EXECUTABLE, b"MZ\x90\x00\x03" + bytes(100), b"8BPS\x00\x01" + bytes(100), b"\x00\x01\x02binary"],
+    ids=["elf", "windows-exe", "photoshop", "binary"],
 )
 def test_a_file_of_a_refused_type_is_refused_with_a_clear_message_and_nothing_is_stored(
     cast: Cast, content: bytes

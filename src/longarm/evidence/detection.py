@@ -27,17 +27,42 @@ JPEG = DetectedType(EvidenceKind.IMAGE, "image/jpeg", "jpg")
 PNG = DetectedType(EvidenceKind.IMAGE, "image/png", "png")
 WEBP = DetectedType(EvidenceKind.IMAGE, "image/webp", "webp")
 HEIC = DetectedType(EvidenceKind.IMAGE, "image/heic", "heic")
+AVIF = DetectedType(EvidenceKind.IMAGE, "image/avif", "avif")
+TIFF = DetectedType(EvidenceKind.IMAGE, "image/tiff", "tiff")
+GIF = DetectedType(EvidenceKind.IMAGE, "image/gif", "gif")
+BMP = DetectedType(EvidenceKind.IMAGE, "image/bmp", "bmp")
+SVG = DetectedType(EvidenceKind.IMAGE, "image/svg+xml", "svg")
 PDF = DetectedType(EvidenceKind.PDF, "application/pdf", "pdf")
+DOCX = DetectedType(
+    EvidenceKind.DOCUMENT, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"
+)
+XLSX = DetectedType(
+    EvidenceKind.DOCUMENT, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+)
+PPTX = DetectedType(
+    EvidenceKind.DOCUMENT, "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"
+)
+ODT = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.text", "odt")
+ODS = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.spreadsheet", "ods")
+ODP = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.presentation", "odp")
+ODG = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.graphics", "odg")
+RTF = DetectedType(EvidenceKind.DOCUMENT, "application/rtf", "rtf")
 M4A = DetectedType(EvidenceKind.AUDIO, "audio/mp4", "m4a")
 AAC = DetectedType(EvidenceKind.AUDIO, "audio/aac", "aac")
 MP3 = DetectedType(EvidenceKind.AUDIO, "audio/mpeg", "mp3")
 OGG = DetectedType(EvidenceKind.AUDIO, "audio/ogg", "ogg")
 AMR = DetectedType(EvidenceKind.AUDIO, "audio/amr", "amr")
 WAV = DetectedType(EvidenceKind.AUDIO, "audio/wav", "wav")
+FLAC = DetectedType(EvidenceKind.AUDIO, "audio/flac", "flac")
+AIFF = DetectedType(EvidenceKind.AUDIO, "audio/aiff", "aiff")
 MP4 = DetectedType(EvidenceKind.VIDEO, "video/mp4", "mp4")
 MOV = DetectedType(EvidenceKind.VIDEO, "video/quicktime", "mov")
 WEBM = DetectedType(EvidenceKind.VIDEO, "video/webm", "webm")
 THREE_GP = DetectedType(EvidenceKind.VIDEO, "video/3gpp", "3gp")
+MKV = DetectedType(EvidenceKind.VIDEO, "video/x-matroska", "mkv")
+AVI = DetectedType(EvidenceKind.VIDEO, "video/x-msvideo", "avi")
+# Windows Media (WMV, WMA): one container, ASF; its copy is a video, or sound only if it has no picture.
+ASF = DetectedType(EvidenceKind.VIDEO, "video/x-ms-asf", "wmv")
 TEXT = DetectedType(EvidenceKind.TEXT, "text/plain", "txt")
 HTML = DetectedType(EvidenceKind.TEXT, "text/html", "html")
 CSV = DetectedType(EvidenceKind.TEXT, "text/csv", "csv")
@@ -46,21 +71,43 @@ ZIP = DetectedType(EvidenceKind.ARCHIVE, "application/zip", "zip")
 BY_CONTENT_TYPE = {
     detected.content_type: detected
     for detected in (
-        *(JPEG, PNG, WEBP, HEIC, PDF, M4A, AAC, MP3, OGG, AMR, WAV),
-        *(MP4, MOV, WEBM, THREE_GP, TEXT, HTML, CSV, ZIP),
+        *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, SVG, PDF),
+        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
+        *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF),
+        *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
     )
 }
+
+
+# Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
+ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG))
 
 
 def extension_for(content_type: str) -> str:
     """The usual file name extension for a detected or derivative content type."""
     if content_type.startswith("text/plain"):
         return "txt"
-    detected = BY_CONTENT_TYPE.get(content_type)
+    detected = BY_CONTENT_TYPE.get(content_type.split(";")[0].strip())
     return detected.extension if detected else "bin"
 
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+# ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
+# LibreOffice cannot open them: they stay ZIP archives, listed.)
+_PACKAGE_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": ODT,
+    b"application/vnd.oasis.opendocument.spreadsheet": ODS,
+    b"application/vnd.oasis.opendocument.presentation": ODP,
+    b"application/vnd.oasis.opendocument.graphics": ODG,
+}
+# Office Open XML: the folder of the main part, among the first entries' names.
+_OOXML_FOLDERS = {b"word/": DOCX, b"xl/": XLSX, b"ppt/": PPTX}
+_SVG_START = re.compile(
+    r"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+svg[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
 _MP4_BRANDS = {
     b"isom",
     b"iso2",
@@ -105,7 +152,25 @@ def _signature(head: bytes) -> DetectedType | None:
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return ZIP
+        return _zip_package(head)
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return TIFF
+    if head.startswith(b"BM") and len(head) >= 18 and int.from_bytes(head[14:18], "little") in _BMP_HEADERS:
+        return BMP
+    if head.startswith(b"{\\rtf"):
+        return RTF
+    if head.startswith(b"fLaC"):
+        return FLAC
+    if head[:4] == b"FORM" and head[8:12] in {b"AIFF", b"AIFC"}:
+        return AIFF
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return AVI
+    if head.startswith(_ASF_HEADER):
+        return ASF
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"matroska" in head[:64]:
+        return MKV
     if head.startswith((b"#!AMR\n", b"#!AMR-WB\n")):
         return AMR
     if head.startswith(b"OggS") and (b"OpusHead" in head[:512] or b"\x01vorbis" in head[:512]):
@@ -113,6 +178,39 @@ def _signature(head: bytes) -> DetectedType | None:
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
         return WEBM
     return None
+
+
+_BMP_HEADERS = {12, 40, 52, 56, 64, 108, 124}
+
+
+def _zip_package(head: bytes) -> DetectedType:
+    """An office document or an e-book (ZIP packages) by its first entries; any other ZIP is an archive."""
+    if head[26:28] == (8).to_bytes(2, "little") and head[30:38] == b"mimetype":
+        extra = int.from_bytes(head[28:30], "little")
+        start = 38 + extra
+        for mimetype, detected in _PACKAGE_MIMETYPES.items():
+            if head[start : start + len(mimetype)] == mimetype:
+                return detected
+    names = _local_entry_names(head)
+    # Word writes "[Content_Types].xml" first, LibreOffice last: either it or the package's relations.
+    if {"[Content_Types].xml", "_rels/.rels"} & set(names):
+        for folder, detected in _OOXML_FOLDERS.items():
+            if any(name.encode().startswith(folder) for name in names):
+                return detected
+    return ZIP
+
+
+def _local_entry_names(head: bytes) -> list[str]:
+    # Every local header in the head: entries written with a data descriptor do not say where the next
+    # one starts, so look for their signatures (a false match only adds a name that is not a folder).
+    names = []
+    for match in re.finditer(re.escape(b"PK\x03\x04"), head):
+        offset = match.start()
+        if offset + 30 > len(head):
+            break
+        name_length = int.from_bytes(head[offset + 26 : offset + 28], "little")
+        names.append(head[offset + 30 : offset + 30 + name_length].decode("utf-8", "replace"))
+    return names
 
 
 def _iso_media(head: bytes) -> DetectedType | None:
@@ -124,6 +222,8 @@ def _iso_media(head: bytes) -> DetectedType | None:
     major = head[8:12]
     compatible = {head[i : i + 4] for i in range(16, min(box_size, len(head)) - 3, 4)}
     brands = {major} | compatible
+    if major in _AVIF_BRANDS or (major in {b"mif1", b"msf1"} and brands & _AVIF_BRANDS):
+        return AVIF
     if major in _HEIF_BRANDS or (major in {b"mif1", b"msf1"} and brands & _HEIF_BRANDS):
         return HEIC
     if major.startswith((b"3gp", b"3g2")):
@@ -178,6 +278,8 @@ def _text(head: bytes, *, complete: bool) -> DetectedType | None:
     text = decode_text(head, final=complete)
     if text is None or not text.strip():
         return None
+    if _SVG_START.match(text):
+        return SVG
     if _HTML_START.match(text):
         return HTML
     lines = [line for line in text.splitlines()[:6] if line.strip()]

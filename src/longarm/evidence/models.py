@@ -14,6 +14,7 @@ from longarm.intake.models import Report
 class EvidenceKind(models.TextChoices):
     IMAGE = "image", _("Image")
     PDF = "pdf", _("PDF document")
+    DOCUMENT = "document", _("Office document")
     AUDIO = "audio", _("Audio recording")
     VIDEO = "video", _("Video")
     TEXT = "text", _("Text or chat export")
@@ -30,10 +31,14 @@ class EvidenceStatus(models.TextChoices):
 class FailureReason(models.TextChoices):
     DAMAGED = "damaged", _("The file is damaged or incomplete (corrupt or truncated).")
     POLYGLOT = "polyglot", _("The file is at the same time a file of another type (a polyglot).")
+    ENCRYPTED = "encrypted", _("The file is password-protected.")
     ARCHIVE_BOMB = "archive_bomb", _("The archive unpacks to far more than its size (a ZIP bomb).")
+    TOO_MANY_ENTRIES = "too_many_entries", _("The archive holds more files than are accepted.")
     UNSAFE_ARCHIVE = "unsafe_archive", _("The archive has encrypted entries or unsafe names.")
     PIXEL_BOMB = "pixel_bomb", _("The image has too many pixels to open safely (a pixel bomb).")
     TIMEOUT = "timeout", _("Processing took too long.")
+    TOO_MANY_PAGES = "too_many_pages", _("The document has more pages than are rendered.")
+    UNRENDERABLE = "unrenderable", _("The document could not be rendered; the original is kept.")
     INTEGRITY = "integrity", _("The stored original no longer matches its hash.")
     INTERNAL = "internal", _("An unexpected error stopped the processing.")
 

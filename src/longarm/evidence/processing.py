@@ -1,13 +1,13 @@
 """Which sanitiser handles which type, and the checks that apply to every file before it is parsed."""
 
-from longarm.evidence.detection import DetectedType
+from longarm.evidence.detection import ZIP_BASED, DetectedType
 from longarm.evidence.exceptions import Unsanitisable
 from longarm.evidence.models import EvidenceKind, FailureReason
 from longarm.evidence.sanitise import Sanitised
 from longarm.evidence.sanitise.archives import sanitise_archive
 from longarm.evidence.sanitise.images import sanitise_image
 from longarm.evidence.sanitise.media import sanitise_media
-from longarm.evidence.sanitise.pdf import sanitise_pdf
+from longarm.evidence.sanitise.pdf import sanitise_document, sanitise_svg
 from longarm.evidence.sanitise.text import sanitise_text
 from longarm.evidence.workspace import Workspace
 
@@ -35,7 +35,7 @@ def check_polyglot(source: Workspace, detected: DetectedType) -> None:
     Such a file is one thing to our sanitiser and another to whoever opens the original later; a ZIP is
     read from its end and a PDF from a header near its start, so both can hide behind any other type.
     """
-    if detected.kind != EvidenceKind.ARCHIVE and _ends_with_zip_directory(source.tail(_EOCD_SEARCH)):
+    if detected.content_type not in ZIP_BASED and _ends_with_zip_directory(source.tail(_EOCD_SEARCH)):
         raise Unsanitisable(FailureReason.POLYGLOT)
     if detected.kind != EvidenceKind.PDF and b"%PDF-" in source.head(_PDF_HEADER_WINDOW):
         raise Unsanitisable(FailureReason.POLYGLOT)
@@ -45,10 +45,12 @@ def sanitise(source: Workspace, detected: DetectedType, out: Workspace) -> Sanit
     """Write a metadata-free derivative of ``source`` to ``out``; raises ``Unsanitisable`` with a reason."""
     check_polyglot(source, detected)
     match detected.kind:
+        case EvidenceKind.IMAGE if detected.content_type == "image/svg+xml":
+            return sanitise_svg(source, out)
         case EvidenceKind.IMAGE:
             return sanitise_image(source, detected, out)
-        case EvidenceKind.PDF:
-            return sanitise_pdf(source, out)
+        case EvidenceKind.PDF | EvidenceKind.DOCUMENT:
+            return sanitise_document(source, detected, out)
         case EvidenceKind.AUDIO | EvidenceKind.VIDEO:
             return sanitise_media(source, detected, out)
         case EvidenceKind.TEXT:

@@ -1,6 +1,7 @@
 """ZIP archives of exports: checked entry by entry while actually decompressing (declared sizes can lie),
 with limits on entries, total size and compression ratio, so a ZIP bomb is stopped early. The derivative
-is a listing of the contents; the archive itself stays an original, for investigators."""
+is a listing of the contents (sizes and names, no times); the archive itself stays an original, for
+investigators."""
 
 import zipfile
 from datetime import datetime
@@ -43,7 +44,7 @@ def sanitise_archive(source: Workspace, out: Workspace) -> Sanitised:
         with zipfile.ZipFile(source.file) as archive:
             infos = archive.infolist()
             if len(infos) > settings.LONGARM_EVIDENCE_ZIP_MAX_ENTRIES:
-                raise Unsanitisable(FailureReason.ARCHIVE_BOMB)
+                raise Unsanitisable(FailureReason.TOO_MANY_ENTRIES)
             if sum(info.file_size for info in infos) > budget:
                 raise Unsanitisable(FailureReason.ARCHIVE_BOMB)
             for info in infos:
@@ -61,8 +62,10 @@ def sanitise_archive(source: Workspace, out: Workspace) -> Sanitised:
         raise Unsanitisable(FailureReason.DAMAGED) from None
     out.file.seek(0)
     out.file.truncate(0)
+    # Sizes and names only: the entries' times say when and (through their zone) where files were made,
+    # so they stay in the capture metadata, for investigators.
     for entry in entries:
-        out.file.write(f"{entry['size']:>14}  {entry['modified']:19}  {entry['name']}\n".encode())
+        out.file.write(f"{entry['size']:>14}  {entry['name']}\n".encode())
     out.file.flush()
     metadata: dict[str, Any] = {"entries": entries}
     if comment:

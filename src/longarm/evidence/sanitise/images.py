@@ -1,9 +1,14 @@
 """Images: decoded and re-encoded with Pillow, so nothing but pixels survives (EXIF, GPS, XMP, comments,
-ICC profiles and anything appended are dropped). The orientation is applied to the pixels first."""
+ICC profiles and anything appended are dropped). The orientation is applied to the pixels first.
+
+JPEG, PNG, WebP, HEIC, AVIF, BMP and single-page TIFF become a JPEG (or a PNG where they have
+transparency); a GIF its first frame; a TIFF of several pages (a scan, a fax) a PDF of those pages with a
+text layer, like documents."""
 
 import io
 import struct
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +23,22 @@ from longarm.evidence.detection import DetectedType
 from longarm.evidence.exceptions import Unsanitisable
 from longarm.evidence.models import FailureReason
 from longarm.evidence.sanitise import Sanitised
+from longarm.evidence.sanitise.documents import Deadline, Page, PdfBuilder
 from longarm.evidence.workspace import Workspace
 
 pillow_heif.register_heif_opener()
 _LOADING = threading.Lock()
 
-_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
+_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+    "image/avif": "AVIF",
+    "image/tiff": "TIFF",
+    "image/gif": "GIF",
+    "image/bmp": "BMP",
+}
 PREVIEW_SIZE = (640, 640)
 _BASE_TAGS = {"Make", "Model", "Software", "DateTime", "Artist", "Copyright", "HostComputer", "Orientation"}
 _EXIF_TAGS = {
@@ -44,8 +59,7 @@ _PARSE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFEr
 
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
-        text = value.rstrip(b"\x00").decode("utf-8", errors="replace")
-        return text if text.isprintable() else value.hex()
+        return _bytes_as_text(value)
     if isinstance(value, tuple | list):
         return [_plain(part) for part in value]
     if isinstance(value, Fraction) or hasattr(value, "numerator"):
@@ -56,6 +70,31 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float) or value is None:
         return value
     return str(value)
+
+
+# EXIF UserComment starts with 8 bytes naming its character code.
+_CHARACTER_CODES = {
+    b"ASCII\x00\x00\x00": "ascii",
+    b"UNICODE\x00": "utf-16",
+    b"JIS\x00\x00\x00\x00\x00": "shift_jis",
+}
+
+
+def _bytes_as_text(value: bytes) -> str:
+    """Bytes from a tag as readable text (XMP packets, comments, UserComment with its code prefix); hex only
+    for what is not text in any of these encodings."""
+    encoding = "utf-8"
+    if value[:8] in _CHARACTER_CODES:
+        encoding, value = _CHARACTER_CODES[value[:8]], value[8:]
+    elif value.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    try:
+        text = value.decode(encoding).strip("\x00")
+    except (UnicodeDecodeError, LookupError):
+        return value.hex()
+    if all(char in "\t\r\n" or unicodedata.category(char) not in {"Cc", "Cs", "Co", "Cn"} for char in text):
+        return text
+    return value.hex()
 
 
 def _degrees(dms: Any, ref: Any) -> float | None:
@@ -107,7 +146,7 @@ def _clean_copy(image: Image.Image) -> Image.Image:
     return clean
 
 
-def _encode(image: Image.Image, target: IO[bytes]) -> str:
+def encode_clean(image: Image.Image, target: IO[bytes]) -> str:
     if image.mode == "RGBA":
         image.save(target, format="PNG", optimize=False)
         return "image/png"
@@ -131,25 +170,48 @@ def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) ->
     max_pixels = settings.LONGARM_EVIDENCE_MAX_PIXELS
     # Pillow's own guard, at our limit: it refuses before decoding when a header claims more.
     Image.MAX_IMAGE_PIXELS = max_pixels
+    frames: list[Image.Image] = []
+    builder: PdfBuilder | None = None
     with warnings.catch_warnings(), _strict_loading():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             source.file.seek(0)
             with Image.open(source.file, formats=[_FORMATS[detected.content_type]]) as image:
-                if image.width * image.height > max_pixels:
-                    raise Unsanitisable(FailureReason.PIXEL_BOMB)
                 metadata = image_metadata(image)
-                image.load()
-                clean = _clean_copy(image)
+                # A GIF is its first frame; a TIFF every page.
+                count = getattr(image, "n_frames", 1) if detected.content_type == "image/tiff" else 1
+                if count > settings.LONGARM_EVIDENCE_MAX_PAGES:
+                    raise Unsanitisable(FailureReason.TOO_MANY_PAGES)
+                if count > 1:
+                    metadata["pages"] = count
+                    builder = PdfBuilder(
+                        dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI),
+                        deadline=Deadline(float(settings.LONGARM_EVIDENCE_MEDIA_SECONDS)),
+                    )
+                for index in range(count):
+                    image.seek(index)
+                    if image.width * image.height > max_pixels:
+                        raise Unsanitisable(FailureReason.PIXEL_BOMB)
+                    image.load()
+                    frame = _clean_copy(image)
+                    if not frames:
+                        frames.append(frame)
+                    if builder is not None:
+                        # Page by page, so that only one is held in memory.
+                        builder.add(Page(frame))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise Unsanitisable(FailureReason.PIXEL_BOMB) from None
         except _PARSE_ERRORS:
             raise Unsanitisable(FailureReason.DAMAGED) from None
+    if builder is not None:
+        builder.save(out)
+        metadata["copy"] = builder.summary()
+        return Sanitised(content_type="application/pdf", metadata=metadata, preview=thumbnail(frames[0]))
     out.file.seek(0)
     out.file.truncate(0)
-    content_type = _encode(clean, out.file)
+    content_type = encode_clean(frames[0], out.file)
     out.file.flush()
-    return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(clean))
+    return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(frames[0]))
 
 
 def thumbnail(image: Image.Image) -> bytes:

@@ -1,9 +1,10 @@
-"""Audio and video: remuxed by ffmpeg without re-encoding, keeping only the audio and video streams and
-none of the metadata (global, per stream, chapters, data tracks such as GPS logs). The demuxer is forced
-from the detected type and only local file access is allowed, so a hostile file cannot make ffmpeg fetch
-anything or read other files."""
+"""Audio and video: decoded and encoded again by ffmpeg, never remuxed, so no byte of the original's streams
+reaches the copy (nor a browser that plays it): sound becomes AAC in an MP4 (M4A) file, video H.264 with AAC
+sound in an MP4 at most 1280 pixels on its long side and 30 frames a second. Only the first real video stream
+and the first audio stream are kept: attached pictures (cover art, with their own EXIF and GPS), data tracks
+(GPS logs), subtitles, chapters and every tag are dropped. ffmpeg runs in the sandbox (``sandbox.py``), the
+demuxer forced from the detected type and only local file access allowed."""
 
-import subprocess
 from functools import cache
 from typing import Any
 
@@ -13,25 +14,39 @@ from django.conf import settings
 from longarm.evidence.detection import DetectedType
 from longarm.evidence.exceptions import Unsanitisable
 from longarm.evidence.models import EvidenceKind, FailureReason
-from longarm.evidence.sanitise import Sanitised
+from longarm.evidence.sanitise import Sanitised, sandbox
 from longarm.evidence.sanitise.images import preview_from_frame
 from longarm.evidence.workspace import Workspace
 
-# content type: (demuxer, muxer, derivative content type)
-_FORMATS = {
-    "video/mp4": ("mov", "mp4", "video/mp4"),
-    "video/quicktime": ("mov", "mov", "video/quicktime"),
-    "video/3gpp": ("mov", "3gp", "video/3gpp"),
-    "video/webm": ("matroska", "webm", "video/webm"),
-    "audio/mp4": ("mov", "ipod", "audio/mp4"),
-    "audio/aac": ("aac", "adts", "audio/aac"),
-    "audio/mpeg": ("mp3", "mp3", "audio/mpeg"),
-    "audio/ogg": ("ogg", "ogg", "audio/ogg"),
-    "audio/amr": ("amr", "amr", "audio/amr"),
-    "audio/wav": ("wav", "wav", "audio/wav"),
+# content type: demuxer
+_DEMUXERS = {
+    "video/mp4": "mov",
+    "video/quicktime": "mov",
+    "video/3gpp": "mov",
+    "video/webm": "matroska",
+    "video/x-matroska": "matroska",
+    "video/x-msvideo": "avi",
+    "video/x-ms-asf": "asf",
+    "audio/mp4": "mov",
+    "audio/aac": "aac",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/amr": "amr",
+    "audio/wav": "wav",
+    "audio/flac": "flac",
+    "audio/aiff": "aiff",
 }
-_ISO_MUXERS = {"mp4", "mov", "3gp", "ipod"}
 _BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+_NO_METADATA = [
+    "-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1",
+    "-dn", "-sn",
+]  # fmt: skip
+_AUDIO = ["-c:a", "aac", "-b:a", "96k", "-af", "aformat=channel_layouts=mono|stereo"]
+_SCALE = "scale=w='min(1280,iw)':h='min(1280,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"
+_VIDEO = [
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fpsmax", "30",
+    "-vf", _SCALE,
+]  # fmt: skip
 _FRAME_LIMIT = 16 * 1024 * 1024
 
 
@@ -40,19 +55,14 @@ def ffmpeg() -> str:
     return settings.LONGARM_FFMPEG or imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _run(arguments: list[str], *, fds: tuple[int, ...]) -> subprocess.CompletedProcess[bytes]:
-    command = [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", *arguments]
-    try:
-        # The output is never logged: ffmpeg's messages can quote the file's metadata.
-        return subprocess.run(  # noqa: S603 - fixed executable, arguments built here
-            command,
-            pass_fds=fds,
-            capture_output=True,
-            timeout=settings.LONGARM_EVIDENCE_MEDIA_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise Unsanitisable(FailureReason.TIMEOUT) from None
+def _run(arguments: list[str], *, fds: tuple[int, ...]) -> tuple[int, bytes]:
+    # The output is never logged: ffmpeg's messages can quote the file's metadata.
+    return sandbox.run(
+        [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", *arguments],
+        fds=fds,
+        seconds=settings.LONGARM_EVIDENCE_MEDIA_SECONDS,
+        memory=int(settings.LONGARM_EVIDENCE_CHILD_MEMORY_MB) * 1024 * 1024,
+    )
 
 
 def _input(demuxer: str, source: Workspace) -> list[str]:
@@ -72,14 +82,14 @@ def _unescape(value: str) -> str:
 
 def _tags(demuxer: str, source: Workspace, *, stream: str | None) -> dict[str, str] | None:
     selection = ["-map_metadata", f"0:s:{stream}"] if stream else []
-    result = _run(
+    status, output = _run(
         [*_input(demuxer, source), *selection, "-fflags", "+bitexact", "-f", "ffmetadata", "pipe:1"],
         fds=(source.fd,),
     )
-    if result.returncode != 0:
+    if status != 0:
         return None
     tags: dict[str, str] = {}
-    for line in result.stdout.decode("utf-8", errors="replace").splitlines():
+    for line in output.decode("utf-8", errors="replace").splitlines():
         if not line or line.startswith((";", "#", "[")) or "=" not in line:
             continue
         key, _, value = line.partition("=")
@@ -100,38 +110,41 @@ def media_metadata(demuxer: str, source: Workspace) -> dict[str, Any]:
     return metadata
 
 
-def _poster(demuxer: str, source: Workspace) -> bytes | None:
-    result = _run(
+def _poster(copy: Workspace) -> bytes | None:
+    """A frame of the copy (our own encoding), as a JPEG preview."""
+    status, output = _run(
         [
-            *_input(demuxer, source),
-            "-map", "0:v:0", "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
+            "-protocol_whitelist", "file", "-f", "mp4", "-i", str(copy.path),
+            "-map", "0:V:0", "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
             "-map_metadata", "-1", *_BITEXACT, "-c:v", "png", "-f", "image2pipe", "pipe:1",
         ],
-        fds=(source.fd,),
+        fds=(copy.fd,),
     )  # fmt: skip
-    if result.returncode != 0 or not result.stdout or len(result.stdout) > _FRAME_LIMIT:
+    if status != 0 or not output or len(output) > _FRAME_LIMIT:
         return None
-    return preview_from_frame(result.stdout)
+    return preview_from_frame(output)
 
 
 def sanitise_media(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
-    demuxer, muxer, content_type = _FORMATS[detected.content_type]
+    demuxer = _DEMUXERS[detected.content_type]
     metadata = media_metadata(demuxer, source)
     out.file.seek(0)
     out.file.truncate(0)
+    video = detected.kind == EvidenceKind.VIDEO
+    # 0:V is a real video stream, never an attached picture (cover art); a video without one keeps its sound.
+    streams = (
+        ["-map", "0:V:0?", "-map", "0:a:0?", *_VIDEO, *_AUDIO] if video else ["-map", "0:a:0", "-vn", *_AUDIO]
+    )
     arguments = [
         *_input(demuxer, source),
-        "-map", "0:v?", "-map", "0:a?", "-dn", "-sn", "-c", "copy",
-        "-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1",
+        *streams,
+        *_NO_METADATA,
         *_BITEXACT,
+        "-threads", "2", "-movflags", "+faststart",
+        "-f", "mp4" if video else "ipod", "-y", str(out.path),
     ]  # fmt: skip
-    if muxer in _ISO_MUXERS:
-        arguments += ["-movflags", "+faststart"]
-    if muxer == "mp3":
-        arguments += ["-write_id3v1", "0", "-write_xing", "0"]
-    arguments += ["-f", muxer, "-y", str(out.path)]
-    result = _run(arguments, fds=(source.fd, out.fd))
-    if result.returncode != 0 or out.size() == 0:
+    status, _ = _run(arguments, fds=(source.fd, out.fd))
+    if status != 0 or out.size() == 0:
         raise Unsanitisable(FailureReason.DAMAGED)
-    preview = _poster(demuxer, source) if detected.kind == EvidenceKind.VIDEO else None
-    return Sanitised(content_type=content_type, metadata=metadata, preview=preview)
+    preview = _poster(out) if video else None
+    return Sanitised(content_type="video/mp4" if video else "audio/mp4", metadata=metadata, preview=preview)

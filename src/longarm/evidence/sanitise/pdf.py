@@ -1,100 +1,51 @@
-"""PDF documents: cleaned with pikepdf (qpdf). Document information, XMP metadata, JavaScript, automatic
-actions, embedded and attached files are removed; pages, text and images stay as they are."""
+"""PDFs, office documents and SVG drawings: rendered to pixels in the sandbox, and the copy made from those
+pixels alone (``documents.py``). The PDF's copy is a PDF with a text layer read off the pixels; an SVG's is a
+PNG. The capture metadata (document information, XMP, office document properties, SVG titles and editor
+attributes) is read in the sandbox too and kept, encrypted, for investigators."""
 
-from typing import Any, BinaryIO, cast
+from typing import Any
 
-import pikepdf
-from pikepdf import Dictionary, Name, Pdf, Stream
+from django.conf import settings
+from PIL import Image
 
-from longarm.evidence.exceptions import Unsanitisable
-from longarm.evidence.models import FailureReason
+from longarm.evidence.detection import DetectedType
 from longarm.evidence.sanitise import Sanitised
+from longarm.evidence.sanitise.documents import Deadline, Page, PdfBuilder, render_document
+from longarm.evidence.sanitise.images import encode_clean, thumbnail
 from longarm.evidence.workspace import Workspace
 
-_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
-_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/Rendition"}
-_OBJECT_KEYS = ("/Metadata", "/PieceInfo", "/AA", "/JS")
+
+def _deadline() -> Deadline:
+    return Deadline(float(settings.LONGARM_EVIDENCE_MEDIA_SECONDS))
 
 
-def _text(value: Any) -> str:
-    try:
-        return str(value)
-    except (UnicodeDecodeError, ValueError):
-        return repr(value)
+def sanitise_document(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
+    """A PDF or an office document (rendered through LibreOffice first) to a PDF of its pages' pixels."""
+    deadline = _deadline()
+    builder = PdfBuilder(dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI), deadline=deadline)
+    first: list[Image.Image] = []
 
+    def add(page: Page) -> None:
+        if not first:
+            first.append(page.image)
+        builder.add(page)
 
-def pdf_metadata(pdf: Pdf) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"pages": len(pdf.pages)}
-    info = {key.lstrip("/"): _text(value) for key, value in pdf.docinfo.items()}
-    if info:
-        metadata["info"] = info
-    if "/Metadata" in pdf.Root:
-        try:
-            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-                metadata["xmp"] = {key: _text(value) for key, value in xmp.items()}
-        except (ValueError, pikepdf.PdfError):
-            metadata["xmp"] = "unreadable"
-    names = pdf.Root.get("/Names")
-    if isinstance(names, Dictionary):
-        metadata["has_javascript"] = "/JavaScript" in names
-        metadata["has_embedded_files"] = "/EmbeddedFiles" in names
-    metadata["has_open_action"] = "/OpenAction" in pdf.Root
-    return metadata
-
-
-def _clean(pdf: Pdf) -> None:
-    for key in ("/Metadata", "/OpenAction", "/AA", "/PieceInfo"):
-        if key in pdf.Root:
-            del pdf.Root[key]
-    names = pdf.Root.get("/Names")
-    if isinstance(names, Dictionary):
-        for key in ("/JavaScript", "/EmbeddedFiles"):
-            if key in names:
-                del names[key]
-    form = pdf.Root.get("/AcroForm")
-    if isinstance(form, Dictionary) and "/XFA" in form:
-        del form["/XFA"]
-    for page in pdf.pages:
-        annotations = page.obj.get("/Annots")
-        if isinstance(annotations, pikepdf.Array):
-            kept = [annotation for annotation in annotations if not _active(annotation)]
-            page.obj["/Annots"] = pikepdf.Array(kept)
-    for obj in pdf.objects:
-        if isinstance(obj, Dictionary | Stream):
-            for key in _OBJECT_KEYS:
-                if key in obj:
-                    del obj[key]
-            if _name(obj.get("/S")) in _ACTIVE_ACTIONS:
-                obj["/S"] = Name("/GoTo")
-                obj["/D"] = pikepdf.Array([])
-    if "/Info" in pdf.trailer:
-        del pdf.trailer["/Info"]
-
-
-def _active(annotation: Any) -> bool:
-    if not isinstance(annotation, Dictionary):
-        return False
-    action = annotation.get("/A")
-    return _name(annotation.get("/Subtype")) in _ACTIVE_ANNOTATIONS or (
-        isinstance(action, Dictionary) and _name(action.get("/S")) in _ACTIVE_ACTIONS
+    kind = "pdf" if detected.content_type == "application/pdf" else "office"
+    metadata: dict[str, Any] = render_document(
+        source, kind, extension=detected.extension, on_page=add, deadline=deadline
     )
+    builder.save(out)
+    metadata["copy"] = builder.summary()
+    return Sanitised(content_type="application/pdf", metadata=metadata, preview=thumbnail(first[0]))
 
 
-def _name(value: Any) -> str:
-    return str(value) if isinstance(value, Name) else ""
-
-
-def sanitise_pdf(source: Workspace, out: Workspace) -> Sanitised:
-    try:
-        source.file.seek(0)
-        with pikepdf.open(cast(BinaryIO, source.file)) as pdf:
-            metadata = pdf_metadata(pdf)
-            _clean(pdf)
-            pdf.remove_unreferenced_resources()
-            out.file.seek(0)
-            out.file.truncate(0)
-            pdf.save(cast(BinaryIO, out.file), deterministic_id=True, fix_metadata_version=False)
-            out.file.flush()
-    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, KeyError, RecursionError):
-        raise Unsanitisable(FailureReason.DAMAGED) from None
-    return Sanitised(content_type="application/pdf", metadata=metadata)
+def sanitise_svg(source: Workspace, out: Workspace) -> Sanitised:
+    """An SVG to a PNG of what it draws; scripts, links and references outside the file are never followed."""
+    pages: list[Page] = []
+    metadata = render_document(source, "svg", extension="svg", on_page=pages.append, deadline=_deadline())
+    image = pages[0].image
+    out.file.seek(0)
+    out.file.truncate(0)
+    content_type = encode_clean(image, out.file)
+    out.file.flush()
+    return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(image))

@@ -1,7 +1,14 @@
 """Text, CSV and HTML chat exports: decoded strictly and written again as plain UTF-8. HTML is reduced to
-its text (scripts, styles, links and embedded objects dropped), so the derivative can never run anything."""
+its text (scripts, styles, links and embedded objects dropped), so the derivative can never run anything.
+A CSV stays CSV, with every cell a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab or
+carriage return first, and not a plain number) prefixed with an apostrophe, so that opening the copy in a
+spreadsheet can run nothing (CSV injection)."""
 
 import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -61,8 +68,60 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
+
+
+def neutralised(cell: str) -> str:
+    """A CSV cell that no spreadsheet will take for a formula."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _lines(source: Workspace, decoder: codecs.IncrementalDecoder) -> Iterator[str]:
+    pending = ""
+    for piece in source.chunks():
+        pending += decoder.decode(piece)
+        lines = pending.splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        yield from lines
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _sanitise_csv(source: Workspace, encoding: str, out: Workspace) -> Sanitised:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    sample = source.head(16384).decode(encoding, errors="ignore")
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    out.file.seek(0)
+    out.file.truncate(0)
+    text = io.TextIOWrapper(out.file, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")
+    rows = changed = 0
+    try:
+        for row in csv.reader(_lines(source, decoder), delimiter=delimiter):
+            cells = [neutralised(cell) for cell in row]
+            changed += sum(cell != original for cell, original in zip(cells, row, strict=True))
+            writer.writerow(cells)
+            rows += 1
+    except (UnicodeDecodeError, csv.Error):
+        raise Unsanitisable(FailureReason.DAMAGED) from None
+    finally:
+        text.detach()
+    out.file.flush()
+    metadata = {"encoding": encoding, "rows": rows, "formula_cells_neutralised": changed}
+    return Sanitised(content_type="text/csv; charset=utf-8", metadata=metadata)
+
+
 def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
     encoding = _encoding(source.head(65536))
+    if detected.content_type == "text/csv":
+        return _sanitise_csv(source, encoding, out)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     out.file.seek(0)
     out.file.truncate(0)
@@ -88,4 +147,37 @@ def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> 
     metadata: dict[str, Any] = {"encoding": encoding, "lines": lines}
     if html is not None and html.metadata:
         metadata["html"] = html.metadata
+    if found := identifiers_in(out.head(_IDENTIFIER_SCAN_BYTES).decode("utf-8", errors="ignore")):
+        metadata["identifiers"] = found
     return Sanitised(content_type="text/plain; charset=utf-8", metadata=metadata)
+
+
+_IDENTIFIER_SCAN_BYTES = 4 * 1024 * 1024
+_IDENTIFIER_LIMIT = 200
+# WeChat's internal IDs, and the "ID: name" lines of LINE and WeChat exports.
+_WECHAT_ID = re.compile(r"\bwxid_[A-Za-z0-9_-]{4,40}\b")
+_LABELLED_ID = re.compile(
+    r"(?im)^\s*(?:WeChat ID|微信号|LINE ID|ID)\s*[:\uff1a]\s*([A-Za-z][A-Za-z0-9_.-]{3,39})\s*$"
+)
+
+
+def identifiers_in(text: str) -> list[dict[str, str]]:
+    """Phone numbers in international form and messenger IDs in a chat export's text: candidates a
+    caseworker may choose to add as identifiers of the case (nothing is added by itself)."""
+    import phonenumbers
+
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for phone in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID):
+        number = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
+        found.setdefault(
+            ("phone", number), {"kind": "phone", "value": number, "as_written": phone.raw_string}
+        )
+        if len(found) >= _IDENTIFIER_LIMIT:
+            break
+    for kind, pattern in (("wechat", _WECHAT_ID), ("messenger_id", _LABELLED_ID)):
+        for match in pattern.finditer(text):
+            value = match.group(match.lastindex or 0)
+            found.setdefault(
+                (kind, value), {"kind": kind, "value": value, "as_written": match.group(0).strip()}
+            )
+    return list(found.values())[:_IDENTIFIER_LIMIT]
