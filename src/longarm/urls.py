@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", api_urls()),
     # Django's set_language: a POST from the switcher on every page sets the language cookie, nothing else.
     path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("", include("longarm.gate.urls")),
     path("", include("longarm.guidance.urls")),
     path("", include("longarm.cases.attestations.public_urls")),
     path("", include("longarm.analytics.publication.public_urls")),

@@ -1,19 +1,31 @@
 import base64
+from collections.abc import Callable
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from longarm.accounts import services
+from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.services import LOGIN_FAILURES_PER_LEVEL, staff_login_level
 from longarm.crypto.envelopes import decrypt
 from tests.conftest import STAFF_PASSWORD, Cast, current_totp, log_in
+from tests.gate.helpers import gate_fields
 
 pytestmark = pytest.mark.django_db
 
 
 def post_login(client: Client, username: str, password: str, token: str) -> str:
     response = client.post(
-        reverse("accounts:login"), {"username": username, "password": password, "otp_token": token}
+        reverse("accounts:login"),
+        {
+            "username": username,
+            "password": password,
+            "otp_token": token,
+            **gate_fields("login", level=staff_login_level(username=username)),
+        },
     )
     return response.content.decode()
 
@@ -42,11 +54,52 @@ def test_a_missing_code_is_asked_for_next_to_the_field(cast: Cast) -> None:
     assert "This field is required." in html
 
 
-def test_too_many_failures_lock_the_account_for_a_while(cast: Cast) -> None:
-    for _ in range(10):
+def test_failures_under_a_case_variant_never_lock_out_the_real_account(
+    make_staff: Callable[..., StaffUser],
+) -> None:
+    ana = make_staff("ana", Role.CASEWORKER)
+    for _ in range(12):
+        assert "Those details did not work" in post_login(Client(), "ANA", "wrong password here", "123456")
+    # The back-off has risen: the right password and code still get through, paying the higher level.
+    assert staff_login_level(username="ana") >= 2
+    client = Client()
+    post_login(client, "ana", STAFF_PASSWORD, current_totp(ana))
+    assert client.get(reverse("cases:inbox")).status_code == 200
+
+
+def test_failures_raise_the_price_of_the_next_attempt_instead_of_locking(cast: Cast) -> None:
+    for _ in range(LOGIN_FAILURES_PER_LEVEL):
         post_login(Client(), "casey", "wrong password here", "123456")
-    html = post_login(Client(), "casey", STAFF_PASSWORD, current_totp(cast.caseworker))
-    assert "Those details did not work" in html
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"),
+        {
+            "username": "CASEY",
+            "password": STAFF_PASSWORD,
+            "otp_token": current_totp(cast.caseworker),
+            **gate_fields("login", level=0),
+        },
+    )
+    html = response.content.decode()
+    assert "this needs a longer check" in html
+    assert 'value="CASEY"' in html
+    # The page offers the level now needed, and a cheap attempt was not counted as another failure.
+    assert "/gate/challenge/login/?level=1" in html
+    assert staff_login_level(username="casey") == 1
+    post_login(client, "casey", STAFF_PASSWORD, current_totp(cast.caseworker))
+    assert client.get(reverse("cases:inbox")).status_code == 200
+
+
+def test_a_log_in_without_the_gate_is_refused_before_the_password_is_checked(cast: Cast) -> None:
+    client = Client()
+    with mock.patch.object(services, "authenticate") as authenticate:
+        response = client.post(
+            reverse("accounts:login"),
+            {"username": "casey", "password": STAFF_PASSWORD, "otp_token": current_totp(cast.caseworker)},
+        )
+    assert authenticate.call_count == 0
+    assert "needs a short anti-abuse check" in response.content.decode()
+    assert client.get(reverse("cases:inbox")).status_code == 302
 
 
 def test_the_session_row_holds_only_a_wrapped_private_key(cast: Cast) -> None:
