@@ -13,7 +13,14 @@ from django.utils.translation import ngettext
 from longarm.gate.exceptions import GateRefused, Refusal
 from longarm.gate.pressure import pressure_level
 from longarm.gate.selectors import ticket_is_spent
-from longarm.gate.tokens import TIMELOCK_FIELD, Purpose, clamp_level, timelock_issue, timelock_read
+from longarm.gate.tokens import (
+    TIMELOCK_FIELD,
+    Purpose,
+    clamp_level,
+    delay_for,
+    timelock_issue,
+    timelock_read,
+)
 
 
 @dataclass(frozen=True)
@@ -73,15 +80,15 @@ def gate_widget(request: HttpRequest, purpose: Purpose, *, level: int = 0) -> Ga
     level = clamp_level(max(level, pressure_level(purpose)))
     kept = _kept_timelock(request, purpose, level)
     if kept is None:
-        issued = timelock_issue(purpose=purpose, level=level)
-        kept = issued.token, issued.not_before
-    token, not_before = kept
+        token, wait = timelock_issue(purpose=purpose, level=level).token, delay_for(level)
+    else:
+        token, wait = kept[0], max(0, math.ceil(kept[1] - time.time()))
     url = reverse("gate:challenge", args=[purpose.value])
     return GateWidget(
         purpose=purpose,
         level=level,
         timelock=token,
-        wait_seconds=max(0, math.ceil(not_before - time.time())),
+        wait_seconds=wait,
         challenge_url=f"{url}?level={level}" if level else url,
     )
 
