@@ -174,8 +174,10 @@ def test_a_forged_solution_is_refused(purpose: str, cast: Cast) -> None:
 def test_refusals_are_translated(cast: Cast) -> None:
     client = Client(headers={"accept-language": "ug"})
     html = client.post(reverse("intake:mailbox_login"), {"receipt": "1234" * 5}).content.decode()
-    assert "anti-abuse" not in html
     assert 'lang="ug"' in html
+    assert "anti-abuse" not in html
+    # "This form needs a short anti-abuse check …", in Uyghur.
+    assert "قىسقا بىر قېتىملىق قالايمىقان ئىشلىتىشنىڭ ئالدىنى ئېلىش تەكشۈرۈشى" in html
 
 
 # Without JavaScript -----------------------------------------------------------------------------------------
