@@ -8,7 +8,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from longarm.accounts.models import Role, StaffUser
-from longarm.accounts.services import staff_create
+from longarm.accounts.services import staff_create, staff_login_level
+from tests.gate.helpers import gate_fields
 
 STAFF_PASSWORD = "a long passphrase for tests 7"
 
@@ -27,7 +28,12 @@ def current_totp(user: StaffUser) -> str:
 def log_in(client: Client, user: StaffUser, *, password: str = STAFF_PASSWORD) -> None:
     response = client.post(
         reverse("accounts:login"),
-        {"username": user.username, "password": password, "otp_token": current_totp(user)},
+        {
+            "username": user.username,
+            "password": password,
+            "otp_token": current_totp(user),
+            **gate_fields("login", level=staff_login_level(username=user.username)),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
 

@@ -34,6 +34,12 @@ else:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGARM_RECEIPT_ARGON2 = (1, 8192)
 LONGARM_STAFF_ARGON2 = (1, 8192)
+# The gate's proof of work is solved in the tests by the library's solver: a few derivations, not thousands.
+# Time-lock tokens are valid at once at level 0, so that journeys without JavaScript need not wait; the tests
+# of the wait set a delay themselves.
+LONGARM_GATE_WORK = 8
+LONGARM_GATE_WORK_MAX = 64
+LONGARM_GATE_DELAY_SECONDS = 0
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 if not TASKS_URL.startswith("redis://"):
     # LONGARM_TASKS_URL=redis://… keeps the Redis backend, for the evidence tests' run against a real queue.

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from longarm.intake.models import Report
 from tests.conftest import Cast, log_in
+from tests.gate.helpers import gate_fields
 from tests.intake.helpers import receipt_from, report_answers
 
 TEXT_FIELDS = [
@@ -67,7 +68,9 @@ def test_no_canary_appears_in_database_files_or_logs(cast: Cast, caplog: pytest.
     receipt = receipt_from(page.content.decode())
     reporter_message, staff_reply = canary("reportermessage"), canary("staffreply")
 
-    opened = reporter.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
+    opened = reporter.post(
+        reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields("receipt")}, follow=True
+    )
     assert canaries["what_happened"] in opened.content.decode()
     reporter.post(reverse("intake:mailbox"), {"text": reporter_message})
 

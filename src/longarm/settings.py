@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks_db",
     "longarm.core",
+    "longarm.gate",
     "longarm.taxonomy",
     "longarm.audit",
     "longarm.accounts",
@@ -234,10 +235,23 @@ LONGARM_STAFF_ARGON2 = (
     env_int("LONGARM_STAFF_ARGON2_OPS", 3, minimum=1),
     env_int("LONGARM_STAFF_ARGON2_MEM", 256 * 1024 * 1024, minimum=8192),
 )
-# Wrong receipts: per browser session, and site-wide since no IP is kept to tell visitors apart.
+# Wrong receipts per browser session: a nuisance limit only (a new session starts afresh). There is no
+# site-wide lock-out: every anonymous attempt pays the gate instead (``longarm.gate``).
 LONGARM_RECEIPT_ATTEMPTS_PER_SESSION = env_int("LONGARM_RECEIPT_ATTEMPTS_PER_SESSION", 5, minimum=1)
-LONGARM_RECEIPT_FAILURES_SITEWIDE = env_int("LONGARM_RECEIPT_FAILURES_SITEWIDE", 60, minimum=1)
 LONGARM_RECEIPT_WINDOW_SECONDS = env_int("LONGARM_RECEIPT_WINDOW_SECONDS", 15 * 60, minimum=1)
+# The gate (``longarm.gate``): each anonymous receipt, questionnaire, attestation check and staff log-in costs
+# the client a proof of work (JavaScript on: the secret counter of an ALTCHA challenge lies below WORK, so a
+# solver tries WORK/2 PBKDF2 derivations on average) or a wait (JavaScript off: a signed time-lock token valid
+# DELAY seconds after the page was served). Both double for every PRESSURE_STEP attempts of that kind made
+# site-wide in the current WINDOW, up to WORK_MAX and DELAY_MAX_SECONDS; they are counted, never refused.
+LONGARM_GATE_WORK = env_int("LONGARM_GATE_WORK", 4000, minimum=1)
+LONGARM_GATE_WORK_MAX = env_int("LONGARM_GATE_WORK_MAX", 64000, minimum=1)
+LONGARM_GATE_DELAY_SECONDS = env_int("LONGARM_GATE_DELAY_SECONDS", 10)
+LONGARM_GATE_DELAY_MAX_SECONDS = env_int("LONGARM_GATE_DELAY_MAX_SECONDS", 120)
+LONGARM_GATE_PRESSURE_STEP = env_int("LONGARM_GATE_PRESSURE_STEP", 100, minimum=1)
+LONGARM_GATE_WINDOW_SECONDS = env_int("LONGARM_GATE_WINDOW_SECONDS", 10 * 60, minimum=1)
+# How long a challenge or a time-lock token stays usable: long enough to fill in the questionnaire.
+LONGARM_GATE_TTL_SECONDS = env_int("LONGARM_GATE_TTL_SECONDS", 4 * 60 * 60, minimum=60)
 LONGARM_QUICK_EXIT_URL = env_str("LONGARM_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 
 # Logs carry no request details: no IP, no user agent, no query strings, no bodies.

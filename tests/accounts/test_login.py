@@ -1,19 +1,34 @@
 import base64
+from collections.abc import Callable
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from longarm.accounts import services
+from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.services import LOGIN_FAILURES_PER_LEVEL, staff_login_level
+from longarm.core.throttle import Limit, hashed_key, record_failure
 from longarm.crypto.envelopes import decrypt
+from longarm.gate.tokens import MAX_LEVEL
 from tests.conftest import STAFF_PASSWORD, Cast, current_totp, log_in
+from tests.gate.helpers import gate_fields
 
 pytestmark = pytest.mark.django_db
 
 
 def post_login(client: Client, username: str, password: str, token: str) -> str:
     response = client.post(
-        reverse("accounts:login"), {"username": username, "password": password, "otp_token": token}
+        reverse("accounts:login"),
+        {
+            "username": username,
+            "password": password,
+            "otp_token": token,
+            **gate_fields("login", level=staff_login_level(username=username)),
+        },
     )
     return response.content.decode()
 
@@ -42,11 +57,68 @@ def test_a_missing_code_is_asked_for_next_to_the_field(cast: Cast) -> None:
     assert "This field is required." in html
 
 
-def test_too_many_failures_lock_the_account_for_a_while(cast: Cast) -> None:
-    for _ in range(10):
+def test_failures_under_a_case_variant_never_lock_out_the_real_account(
+    make_staff: Callable[..., StaffUser],
+) -> None:
+    ana = make_staff("ana", Role.CASEWORKER)
+    for _ in range(12):
+        assert "Those details did not work" in post_login(Client(), "ANA", "wrong password here", "123456")
+    # The back-off has risen: the right password and code still get through, paying the higher level.
+    assert staff_login_level(username="ana") >= 2
+    client = Client()
+    post_login(client, "ana", STAFF_PASSWORD, current_totp(ana))
+    assert client.get(reverse("cases:inbox")).status_code == 200
+
+
+def test_the_price_stops_at_the_highest_level_so_a_flood_of_failures_never_locks_the_account(
+    make_staff: Callable[..., StaffUser],
+) -> None:
+    ana = make_staff("ana", Role.CASEWORKER)
+    limit = Limit(
+        scope="staff-login", key=hashed_key("staff-login", "ana"), maximum=0, window=timedelta(minutes=15)
+    )
+    for _ in range(LOGIN_FAILURES_PER_LEVEL * (MAX_LEVEL + 5)):
+        record_failure(limit)
+    # Far more failures than the highest level counts: the demand stays one that can be paid.
+    assert staff_login_level(username="ana") == MAX_LEVEL
+    client = Client()
+    post_login(client, "ana", STAFF_PASSWORD, current_totp(ana))
+    assert client.get(reverse("cases:inbox")).status_code == 200
+
+
+def test_failures_raise_the_price_of_the_next_attempt_instead_of_locking(cast: Cast) -> None:
+    for _ in range(LOGIN_FAILURES_PER_LEVEL):
         post_login(Client(), "casey", "wrong password here", "123456")
-    html = post_login(Client(), "casey", STAFF_PASSWORD, current_totp(cast.caseworker))
-    assert "Those details did not work" in html
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"),
+        {
+            "username": "CASEY",
+            "password": STAFF_PASSWORD,
+            "otp_token": current_totp(cast.caseworker),
+            **gate_fields("login", level=0),
+        },
+    )
+    html = response.content.decode()
+    assert "this needs a longer check" in html
+    assert 'value="CASEY"' in html
+    # The page offers the level now needed, and a cheap attempt was not counted as another failure.
+    assert "/gate/challenge/login/?level=1" in html
+    assert staff_login_level(username="casey") == 1
+    post_login(client, "casey", STAFF_PASSWORD, current_totp(cast.caseworker))
+    assert client.get(reverse("cases:inbox")).status_code == 200
+
+
+def test_a_log_in_without_the_gate_is_refused_before_the_password_is_checked(cast: Cast) -> None:
+    client = Client()
+    with mock.patch.object(services, "authenticate") as authenticate:
+        response = client.post(
+            reverse("accounts:login"),
+            {"username": "casey", "password": STAFF_PASSWORD, "otp_token": current_totp(cast.caseworker)},
+        )
+    assert authenticate.call_count == 0
+    assert "needs a short anti-abuse check" in response.content.decode()
+    assert client.get(reverse("cases:inbox")).status_code == 302
 
 
 def test_the_session_row_holds_only_a_wrapped_private_key(cast: Cast) -> None:

@@ -16,6 +16,7 @@ from longarm.crypto.signing import verify_signature
 from longarm.intake.models import Report
 from tests.cases.referral_helpers import open_case
 from tests.conftest import Cast, log_in
+from tests.gate.helpers import gate_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,9 @@ def _issue(cast: Cast) -> tuple[Client, Attestation, str]:
 
 
 def _verify(client: Client, reference: str, code: str) -> str:
-    response = client.post(reverse("attestations:verify"), {"reference": reference, "code": code})
+    response = client.post(
+        reverse("attestations:verify"), {"reference": reference, "code": code, **gate_fields("attestation")}
+    )
     assert response.status_code == 200
     return response.content.decode()
 

@@ -13,8 +13,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from longarm.core.redirects import safe_next_url
+from longarm.gate.tokens import Purpose
 from tests.cases.referral_helpers import open_case
 from tests.conftest import STAFF_PASSWORD, Cast, current_totp, log_in
+from tests.gate.helpers import gate_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +87,7 @@ def test_the_console_log_in_ignores_an_odd_next_after_logging_in(cast: Cast, tar
             "username": cast.caseworker.username,
             "password": STAFF_PASSWORD,
             "otp_token": current_totp(cast.caseworker),
+            **gate_fields(Purpose.LOGIN),
         },
     )
     _assert_on_site(response, reverse("cases:home"))

@@ -23,6 +23,8 @@ TRANSLATED_LANGUAGES = tuple(code for code, _name in settings.LANGUAGES if code 
 REPORTER_SOURCES = (
     "intake/",
     "guidance/",
+    # The gate on every anonymous form: its messages, the wait and the widget's texts.
+    "gate/",
     "core/templates/404.html",
     "core/templates/500.html",
     "core/templates/core/base.html",

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from longarm.guidance.rights import RIGHTS_COUNTRIES, rights_country_for
 from tests.conftest import Cast
+from tests.gate.helpers import gate_fields
 from tests.intake.helpers import receipt_from, report_answers
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_the_reporter_site_sets_no_cookie_but_session_csrf_and_language(cast: Ca
     client.get("/")
     response = client.post(reverse("intake:report_new"), report_answers())
     receipt = receipt_from(response.content.decode())
-    client.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
+    client.post(reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields("receipt")}, follow=True)
     # longarm_vault holds the key that unlocks the opened report's keys in the session: part of the session.
     allowed = {
         settings.SESSION_COOKIE_NAME,

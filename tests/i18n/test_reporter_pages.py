@@ -13,6 +13,7 @@ from django.utils import translation
 
 from longarm.guidance.rights import RIGHTS_COUNTRIES
 from tests.conftest import Cast
+from tests.gate.helpers import gate_fields
 from tests.i18n.catalogues import SAME_AS_ENGLISH, TRANSLATED_LANGUAGES, has_letters, region_names
 from tests.intake.helpers import receipt_from, report_answers
 
@@ -66,9 +67,15 @@ def walk_the_reporter_site(client: Client) -> list[int]:
     )
     statuses.append(saved.status_code)
     statuses.append(client.get(reverse("intake:mailbox_login")).status_code)
-    statuses.append(client.post(reverse("intake:mailbox_login"), {"receipt": "1" * 20}).status_code)
     statuses.append(
-        client.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True).status_code
+        client.post(
+            reverse("intake:mailbox_login"), {"receipt": "1" * 20, **gate_fields("receipt")}
+        ).status_code
+    )
+    statuses.append(
+        client.post(
+            reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields("receipt")}, follow=True
+        ).status_code
     )
     statuses.append(client.post(reverse("intake:mailbox"), {"text": ""}).status_code)
     statuses.append(client.post(reverse("intake:mailbox"), {"text": "Thank you."}, follow=True).status_code)

@@ -4,6 +4,8 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
+from tests.gate.helpers import gate_fields
+
 RECEIPT_PATTERN = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 
 
@@ -31,6 +33,7 @@ def report_answers(**overrides: Any) -> dict[str, Any]:
         "consent": "review",
         "statistics_consent": "yes",
         "submission_token": "token-" + str(id(overrides)),
+        **gate_fields("report"),
     }
     answers.update(overrides)
     return answers

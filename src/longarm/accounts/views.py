@@ -11,8 +11,18 @@ from longarm.accounts.exceptions import LoginRefused, OffboardingRefused, Unheld
 from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
-from longarm.accounts.services import staff_change_password, staff_login, staff_logout, staff_offboard
+from longarm.accounts.services import (
+    staff_change_password,
+    staff_login,
+    staff_login_level,
+    staff_logout,
+    staff_offboard,
+)
 from longarm.core.redirects import safe_next_url
+from longarm.gate.exceptions import GateRefused
+from longarm.gate.services import gate_pass
+from longarm.gate.tokens import Purpose
+from longarm.gate.widget import gate_widget, refusal_message
 
 
 @public_view
@@ -21,19 +31,30 @@ def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            level = staff_login_level(username=form.cleaned_data["username"])
+            gate_pass(purpose=Purpose.LOGIN, data=request.POST, minimum_level=level)
             staff_login(
                 request=request,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data["otp_token"],
             )
+        except GateRefused as error:
+            form.add_error(None, refusal_message(error))
         except LoginRefused:
             form.add_error(
                 None, _("Those details did not work. Check them and try again, or wait a few minutes.")
             )
         else:
             return redirect(safe_next_url(request, request.GET.get("next"), fallback=reverse("cases:home")))
-    return render(request, "accounts/login.html", {"form": form})
+    # After failures under the name just tried, the next attempt is offered (and must pay) a higher level.
+    username = str(form["username"].value() or "") if form.is_bound else ""
+    level = staff_login_level(username=username) if username else 0
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "gate": gate_widget(request, Purpose.LOGIN, level=level)},
+    )
 
 
 @public_view
@@ -56,6 +77,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 current=form.cleaned_data["current"],
                 new=form.cleaned_data["new"],
             )
+        except GateRefused as error:
+            form.add_error(None, refusal_message(error))
         except LoginRefused:
             form.add_error("current", _("That is not your current password."))
         except ValidationError as error:

@@ -32,10 +32,15 @@ def _window_start(now: datetime, window: timedelta) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
-def is_exceeded(limit: Limit) -> bool:
+def current_count(limit: Limit) -> int:
+    """How many failures (or, for a pure counter, events) the current window has recorded."""
     start = _window_start(timezone.now(), limit.window)
     counter = ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).first()
-    return counter is not None and counter.count >= limit.maximum
+    return counter.count if counter is not None else 0
+
+
+def is_exceeded(limit: Limit) -> bool:
+    return current_count(limit) >= limit.maximum
 
 
 def record_failure(limit: Limit) -> None:

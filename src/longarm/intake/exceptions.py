@@ -3,4 +3,4 @@ class ReceiptRefused(Exception):
 
 
 class TooManyAttempts(ReceiptRefused):
-    """Too many wrong receipts in this session or site-wide; try again later."""
+    """Too many wrong receipts in this browser session; try again later."""

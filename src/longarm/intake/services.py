@@ -146,31 +146,28 @@ def report_submit(
     return Submission(report=report, receipt=receipt)
 
 
-def _receipt_limits(session_key: str) -> tuple[Limit, Limit]:
-    window = timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS)
-    per_session = Limit(
+def _session_limit(session_key: str) -> Limit:
+    # A nuisance for one browser session, nothing more: there is deliberately no site-wide limit, which would
+    # let anyone close every mailbox (issue 11). Each attempt pays the gate instead, before it gets here.
+    return Limit(
         scope="receipt-session",
         key=hashed_key("receipt-session", session_key),
         maximum=settings.LONGARM_RECEIPT_ATTEMPTS_PER_SESSION,
-        window=window,
+        window=timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS),
     )
-    sitewide = Limit(
-        scope="receipt-all", key="all", maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE, window=window
-    )
-    return per_session, sitewide
 
 
 def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
     """Find the report a receipt belongs to and open its keys with the reporter's derived key pair.
 
-    Raises ``TooManyAttempts`` when the session or the whole site has had too many wrong receipts, and
-    ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id derivations run whether or not the
-    receipt exists, so response time does not tell a guesser that a receipt is real. Every attempt is
-    counted per window by its outcome (``audit.tally``), never chained one by one: anyone may try, and one
-    receipt may be tried again and again.
+    Raises ``TooManyAttempts`` when this browser session has had too many wrong receipts (other sessions are
+    not affected), and ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id derivations run
+    whether or not the receipt exists, so response time does not tell a guesser that a receipt is real. Every
+    attempt is counted per window by its outcome (``audit.tally``), never chained one by one: anyone may try,
+    and one receipt may be tried again and again.
     """
-    limits = _receipt_limits(session_key)
-    if any(is_exceeded(limit) for limit in limits):
+    limit = _session_limit(session_key)
+    if is_exceeded(limit):
         audit_count(action="report.open", outcome="throttled")
         raise TooManyAttempts
     keyring = current_keyring()
@@ -184,8 +181,7 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
         cost=cost,
     )
     if report is None:
-        for limit in limits:
-            record_failure(limit)
+        record_failure(limit)
         audit_count(action="report.open", outcome="refused")
         raise ReceiptRefused
     sealed = {

@@ -26,6 +26,10 @@ from longarm.evidence.selectors import evidence_listing
 from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import Refusal
 from longarm.evidence.views import accepts_evidence
+from longarm.gate.exceptions import GateRefused
+from longarm.gate.services import gate_pass
+from longarm.gate.tokens import Purpose
+from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
@@ -74,6 +78,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         if submission_token_used(request, token):
             return render(request, "intake/already_submitted.html", status=409)
         try:
+            # The client pays for the two Argon2id derivations a submission costs before they are made.
+            gate_pass(purpose=Purpose.REPORT, data=request.POST)
             with transaction.atomic():
                 submission = report_submit(
                     answers=form.answers(),
@@ -85,6 +91,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 pending_claimed(request, kept)
                 if campaign is not None:
                     survey_response_record(campaign=campaign, report=submission.report)
+        except GateRefused as error:
+            form.add_error(None, refusal_message(error))
         except PendingExpired:
             form.add_error(None, _PENDING_EXPIRED)
             kept = pending_uploads(request)
@@ -94,7 +102,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
             return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
     if request.method == "POST":
         kept = pending_keep(request, [*kept, *request.FILES.getlist("attachments")])
-    return render(request, "intake/report_form.html", {"form": form, "campaign": campaign, "attached": kept})
+    return render(
+        request,
+        "intake/report_form.html",
+        {"form": form, "campaign": campaign, "attached": kept, "gate": gate_widget(request, Purpose.REPORT)},
+    )
 
 
 def _receipt_page(
@@ -160,9 +172,12 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
         if request.session.session_key is None:
             request.session.save()
         try:
+            gate_pass(purpose=Purpose.RECEIPT, data=request.POST)
             opened = report_open_with_receipt(
                 receipt=form.cleaned_data["receipt"], session_key=request.session.session_key or ""
             )
+        except GateRefused as error:
+            form.add_error(None, refusal_message(error))
         except TooManyAttempts:
             form.add_error(
                 None, _("Too many wrong receipt numbers were tried. Please wait 15 minutes and try again.")
@@ -177,7 +192,9 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
             vault_store(request, _IDENTITY_KEY, opened.identity_key)
             request.session[_MAILBOX_REPORT] = str(opened.report.public_id)
             return redirect("intake:mailbox")
-    return render(request, "intake/mailbox_login.html", {"form": form})
+    return render(
+        request, "intake/mailbox_login.html", {"form": form, "gate": gate_widget(request, Purpose.RECEIPT)}
+    )
 
 
 @public_view

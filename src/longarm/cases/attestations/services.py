@@ -108,16 +108,11 @@ def attestation_revoke(*, actor: StaffUser, attestation: Attestation) -> Attesta
 
 
 def _limits(session_key: str | None) -> list[Limit]:
-    # The same budget as wrong receipts: both guard a secret typed by a person.
+    # A nuisance limit per browser session, as for wrong receipts. There is no site-wide limit (anonymous
+    # traffic could then lock everyone out, the staff command included): public checks pay the gate in the
+    # view instead, and the staff command on the server (``session_key`` None) is never limited.
     window = timedelta(seconds=settings.LONGARM_RECEIPT_WINDOW_SECONDS)
-    limits = [
-        Limit(
-            scope="attestation-all",
-            key="all",
-            maximum=settings.LONGARM_RECEIPT_FAILURES_SITEWIDE,
-            window=window,
-        )
-    ]
+    limits: list[Limit] = []
     if session_key is not None:
         limits.append(
             Limit(
@@ -137,7 +132,7 @@ def attestation_verify(*, reference: str, code: str, session_key: str | None) ->
     (``audit.tally``), so that a flood of codes, wrong or right, cannot flood the chain; the command line's,
     run by staff on the server, are chained one by one.
 
-    Raises ``TooManyAttempts`` when the session or the site has had too many wrong codes.
+    Raises ``TooManyAttempts`` when the browser session has had too many wrong codes.
     """
     with transaction.atomic():
         verdict = _check(reference=reference, code=code, session_key=session_key)

@@ -20,6 +20,10 @@ from longarm.cases.exceptions import NotAllowed
 from longarm.cases.selectors import case_for_user
 from longarm.core.keyring import current_keyring
 from longarm.core.session_vault import vault_load, vault_store
+from longarm.gate.exceptions import GateRefused
+from longarm.gate.services import gate_pass
+from longarm.gate.tokens import Purpose
+from longarm.gate.widget import gate_widget, refusal_message
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -81,11 +85,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         if request.session.session_key is None:
             request.session.save()
         try:
+            gate_pass(purpose=Purpose.ATTESTATION, data=request.POST)
             verdict = attestation_verify(
                 reference=form.cleaned_data["reference"],
                 code=form.cleaned_data["code"],
                 session_key=request.session.session_key or "",
             )
+        except GateRefused as error:
+            form.add_error(None, refusal_message(error))
         except TooManyAttempts:
             form.add_error(None, _("Too many wrong codes were tried. Please wait 15 minutes and try again."))
-    return render(request, "cases/attestations/verify.html", {"form": form, "verdict": verdict})
+    gate = gate_widget(request, Purpose.ATTESTATION)
+    return render(request, "cases/attestations/verify.html", {"form": form, "verdict": verdict, "gate": gate})

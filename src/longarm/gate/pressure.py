@@ -1,0 +1,32 @@
+"""Site-wide pressure: attempts of each kind counted per window, to raise the price of the next ones.
+
+Counting is all this does. Nothing here refuses an attempt: a flood makes every attempt dearer (for the
+flooder first of all, who makes most of them), never impossible.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from longarm.core.throttle import Limit, current_count, record_failure
+from longarm.gate.tokens import Purpose, clamp_level
+
+
+def _counter(purpose: Purpose) -> Limit:
+    # ``maximum`` is never consulted: the counter is read, not enforced.
+    return Limit(
+        scope=f"gate-{purpose.value}",
+        key="all",
+        maximum=0,
+        window=timedelta(seconds=settings.LONGARM_GATE_WINDOW_SECONDS),
+    )
+
+
+def pressure_level(purpose: Purpose) -> int:
+    """The level new challenges and time-lock tokens for ``purpose`` are issued at: one more for every
+    ``LONGARM_GATE_PRESSURE_STEP`` attempts made site-wide in the current window."""
+    return clamp_level(current_count(_counter(purpose)) // settings.LONGARM_GATE_PRESSURE_STEP)
+
+
+def pressure_record(purpose: Purpose) -> None:
+    record_failure(_counter(purpose))
