@@ -187,7 +187,7 @@ def test_wrong_receipts_are_counted_and_not_chained(cast: Cast) -> None:
     call_command("audit", "flush", stdout=StringIO())
     assert AuditEvent.objects.filter(id__gt=before).count() <= math.ceil(requests / 100)
     counts = _written_counts(before)["report.open"]
-    # Fresh sessions: no site-wide lock-out any more (the gate makes each attempt pay), so every one is checked.
+    # Fresh sessions: no site-wide lock-out (the gate makes each attempt pay); every one is checked.
     assert counts["refused"] == requests
 
 
