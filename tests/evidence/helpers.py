@@ -51,7 +51,7 @@ def item_named(report: Report, index: int = 0) -> EvidenceItem:
     return report.evidence_items.order_by("id")[index]
 
 
-def _recovery() -> bytes:
+def recovery_private_key() -> bytes:
     return load_recovery_private_key(settings.RECOVERY_KEY_PATH)
 
 
@@ -59,7 +59,7 @@ def version_key(item: EvidenceItem, variant: str) -> bytes:
     """The key of one version of ``item``, opened with the recovery key (as only tests and
     ``longarm evidence seal-records`` do)."""
     blob = item.blobs.get(variant=variant)
-    return unseal(_recovery(), bytes(blob.keys.get(holder=KeyHolder.RECOVERY).sealed))
+    return unseal(recovery_private_key(), bytes(blob.keys.get(holder=KeyHolder.RECOVERY).sealed))
 
 
 def record_of(item: EvidenceItem, variant: str = "original") -> FileRecord:
@@ -71,7 +71,9 @@ def record_of(item: EvidenceItem, variant: str = "original") -> FileRecord:
 def item_record_of(item: EvidenceItem) -> FileRecord:
     """What the item's record under the report's data key says of the original."""
     sealed = item.report.sealed_keys.get(kind=KeyKind.DATA, recipient_kind=RecipientKind.RECOVERY)
-    record = item_record(item=item, report=item.report, data_key=unseal(_recovery(), bytes(sealed.sealed)))
+    record = item_record(
+        item=item, report=item.report, data_key=unseal(recovery_private_key(), bytes(sealed.sealed))
+    )
     assert record is not None
     return record
 
