@@ -9,6 +9,7 @@ reporter's mailbox, the package manifest and `longarm evidence verify` still sho
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -193,3 +194,34 @@ def test_a_record_moved_to_another_item_does_not_open(handled: dict[str, Any]) -
     assert item_record(item=photo_item, report=report, data_key=data_key) is not None
     page = handled["investigator"].get(reverse("cases:report", args=[report.public_id]))
     assert "record of its hash does not open" in page.content.decode()
+
+
+def test_the_task_queue_forgets_when_each_upload_was_queued_once_it_is_processed(
+    cast: Cast, processing: Processing
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from longarm.evidence.services import evidence_process
+
+    def queued(status: str, task_path: str = "longarm.evidence.tasks.process_evidence") -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [str(uuid.uuid4())], "kwargs": {}},
+            task_path=task_path,
+            backend_name="default",
+            run_after=timezone.now(),
+            exception_class_path="",
+            traceback="",
+        )
+
+    done, failed = queued("SUCCESSFUL"), queued("FAILED")
+    waiting, running = queued("READY"), queued("RUNNING")
+    other = queued("SUCCESSFUL", task_path="longarm.evidence.tasks.sweep_evidence_storage")
+    with processing():
+        submit_with_files(Client(), {"a.jpg": files.jpeg_with_exif()})
+    item = EvidenceItem.objects.get()
+    assert evidence_process(item_id=item.public_id) == EvidenceStatus.READY
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {waiting.pk, running.pk, other.pk}
+    assert done.pk not in left
+    assert failed.pk not in left

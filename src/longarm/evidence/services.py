@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -328,7 +329,27 @@ def evidence_process(*, item_id: UUID) -> str:
         for stored in outcome.new_blobs():
             delete_blob(stored.storage_name)
         outcome.derivative = outcome.preview = None
-    return _finish(item_id, outcome)
+    status = _finish(item_id, outcome)
+    evidence_task_results_forget()
+    return status
+
+
+def evidence_task_results_forget() -> int:
+    """Delete the rows the database task queue keeps of finished evidence tasks; returns how many.
+
+    Each names an item and says, to the microsecond, when it was queued, which is the moment its upload
+    committed: the day-dated item would be undone by it. A task still waiting or running keeps its row
+    (the queue needs it); once done, nothing needs it. Other backends keep no rows in the database.
+    """
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from longarm.evidence.tasks import process_evidence
+
+    deleted: int
+    deleted, _ = DBTaskResult.objects.finished().filter(task_path=process_evidence.module_path).delete()
+    return deleted
 
 
 def _finish(item_id: UUID, outcome: _Outcome) -> str:
@@ -618,6 +639,7 @@ def evidence_sweep(*, grace: timedelta | None = None) -> Swept:
     """
     grace = grace if grace is not None else SWEEP_GRACE
     now = timezone.now()
+    evidence_task_results_forget()
     with transaction.atomic():
         expired = list(
             PendingUpload.objects.select_for_update()

@@ -206,14 +206,22 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
 
 @transaction.atomic
 def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
-    """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff."""
+    """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff.
+
+    A staff message is dated to the minute; the reporter's to the day (UTC), since the time a reporter
+    wrote could be matched against a watched connection."""
     message_id = uuid.uuid4()
+    now = timezone.now()
     message = Message.objects.create(
         public_id=message_id,
         report=report,
         author_kind=MessageAuthor.STAFF if author else MessageAuthor.REPORTER,
         author=author,
-        created_at=timezone.now().replace(second=0, microsecond=0),
+        created_at=(
+            now.replace(second=0, microsecond=0)
+            if author
+            else now.replace(hour=0, minute=0, second=0, microsecond=0)
+        ),
         ciphertext=encrypt(data_key, text.encode(), context=message_context(report.public_id, message_id)),
     )
     if author is not None and report.status in {ReportStatus.RECEIVED, ReportStatus.READ}:
