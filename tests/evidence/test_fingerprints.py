@@ -225,3 +225,14 @@ def test_the_task_queue_forgets_when_each_upload_was_queued_once_it_is_processed
     assert left == {waiting.pk, running.pk, other.pk}
     assert done.pk not in left
     assert failed.pk not in left
+
+
+def test_a_version_whose_record_was_moved_is_not_served(handled: dict[str, Any]) -> None:
+    photo_item, chat_item = handled["items"]
+    photo_copy = photo_item.blobs.get(variant="derivative")
+    chat_item.blobs.filter(variant="derivative").update(record_ciphertext=photo_copy.record_ciphertext)
+    response = handled["investigator"].get(
+        reverse("evidence:staff_file", args=[chat_item.public_id, "derivative"]), follow=True
+    )
+    assert "record of its hash does not open" in response.content.decode()
+    assert fetch(handled["investigator"], photo_item, "derivative") == handled["files"]["photo copy"]

@@ -20,6 +20,7 @@ from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
 from longarm.core.keyring import current_keyring
+from longarm.crypto.errors import DecryptionError
 from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm, ExportForm
@@ -160,7 +161,11 @@ def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpRespons
         key = blob_key_for_staff(blob=blob, staff=user, private_key=staff_private_key(request))
     except KeyNotHeld:
         raise Http404 from None
-    record = blob_record(blob=blob, item=item, key=key)
+    try:
+        record = blob_record(blob=blob, item=item, key=key)
+    except DecryptionError:
+        messages.error(request, _("This file's record of its hash does not open: it was altered."))
+        return redirect("cases:report", public_id=item.report.public_id)
     inline = variant != Variant.ORIGINAL and record.content_type.startswith(tuple(_INLINE_KINDS))
     evidence_record_access(
         item=item,
