@@ -24,9 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from longarm.crypto.envelopes import unseal
+from longarm.crypto.streams import CHUNK_BYTES, ENCRYPTED_CHUNK_BYTES, HEADER_BYTES
 from longarm.evidence.models import AddedBy, CustodyAction, CustodyEvent, EvidenceItem, EvidenceStatus
 from longarm.evidence.package import verify_package
 from longarm.evidence.selectors import item_record
+from longarm.evidence.storage import evidence_root, padded_size
 from longarm.intake.models import KeyKind, RecipientKind, Report
 from tests.conftest import Cast
 from tests.evidence import files
@@ -34,6 +36,7 @@ from tests.evidence.helpers import (
     custody_sha256,
     fetch,
     readers_receive_reports,
+    record_of,
     recovery_private_key,
     staff_client,
     submit_with_files,
@@ -236,3 +239,15 @@ def test_a_version_whose_record_was_moved_is_not_served(handled: dict[str, Any])
     )
     assert "record of its hash does not open" in response.content.decode()
     assert fetch(handled["investigator"], photo_item, "derivative") == handled["files"]["photo copy"]
+
+
+def test_a_stored_blob_has_the_length_of_its_padded_size_not_of_its_file(handled: dict[str, Any]) -> None:
+    """The file store must not give a file's exact size either: blobs are padded (Padmé) before sealing."""
+    chat = handled["files"]["chat"]
+    assert padded_size(len(chat)) != len(chat)
+    for item in handled["items"]:
+        for blob in item.blobs.all():
+            padded = padded_size(record_of(item, blob.variant).size)
+            chunks = max(1, -(-padded // CHUNK_BYTES))
+            stored = (evidence_root() / blob.storage_name).stat().st_size
+            assert stored == HEADER_BYTES + padded + chunks * (ENCRYPTED_CHUNK_BYTES - CHUNK_BYTES)

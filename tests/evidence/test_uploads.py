@@ -69,7 +69,10 @@ def test_a_file_sent_with_the_report_is_stored_encrypted_hashed_and_sealed_to_th
     key = unseal(recovery, bytes(original.keys.get(holder=KeyHolder.RECOVERY).sealed))
     plaintext = b"".join(
         decrypt_stream(
-            key, open_blob(original.storage_name), context=blob_context(item.public_id, "original")
+            key,
+            open_blob(original.storage_name),
+            context=blob_context(item.public_id, "original"),
+            length=len(photo),
         )
     )
     assert plaintext == photo

@@ -116,10 +116,14 @@ def blob_of(*, item: EvidenceItem, variant: str) -> EvidenceBlob:
     return blob
 
 
-def blob_plaintext(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes) -> Iterator[bytes]:
-    """The decrypted blob, chunk by chunk; raises ``DecryptionError`` while iterating if it was altered."""
+def blob_plaintext(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes, size: int) -> Iterator[bytes]:
+    """The decrypted blob, chunk by chunk, without its padding (``size`` is the plaintext's, from its
+    record); raises ``DecryptionError`` while iterating if it was altered."""
     return decrypt_stream(
-        key, open_blob(blob.storage_name), context=blob_context(item.public_id, blob.variant)
+        key,
+        open_blob(blob.storage_name),
+        context=blob_context(item.public_id, blob.variant),
+        length=size,
     )
 
 

@@ -274,7 +274,10 @@ def _work(item: EvidenceItem, outcome: _Outcome) -> None:
     with Workspace() as source, Workspace() as out:
         plaintext = HashingSource(
             decrypt_stream(
-                key, open_blob(original.storage_name), context=blob_context(item.public_id, "original")
+                key,
+                open_blob(original.storage_name),
+                context=blob_context(item.public_id, "original"),
+                length=record.size,
             )
         )
         source.fill(plaintext)
@@ -568,7 +571,7 @@ def evidence_export(
                     path=path,
                     sha256=record.sha256,
                     size=record.size,
-                    content=partial(blob_plaintext, blob=blob, item=item, key=key),
+                    content=partial(blob_plaintext, blob=blob, item=item, key=key, size=record.size),
                 )
             )
             described.append(

@@ -175,7 +175,7 @@ def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpRespons
         action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED,
     )
     filename = f"evidence-{item.reference}-{variant}.{extension_for(record.content_type)}"
-    plaintext = blob_plaintext(blob=blob, item=item, key=key)
+    plaintext = blob_plaintext(blob=blob, item=item, key=key, size=record.size)
     return file_response(record=record, plaintext=plaintext, filename=filename, inline=inline)
 
 
