@@ -9,8 +9,7 @@ from longarm.crypto.envelopes import unseal
 from longarm.crypto.keyring import load_recovery_private_key
 from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, KeyHolder
 from longarm.evidence.records import FileRecord
-from longarm.evidence.selectors import blob_record, item_record
-from longarm.evidence.services import custody_hash
+from longarm.evidence.selectors import blob_record, custody_hash, item_record
 from longarm.intake.models import KeyKind, RecipientKind, Report
 from tests.conftest import Cast, log_in
 from tests.intake.helpers import receipt_from, report_answers

@@ -15,7 +15,14 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence.contexts import blob_context, metadata_context, name_context
 from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, Variant
-from longarm.evidence.records import FileRecord, blob_record_context, item_record_context, open_record
+from longarm.evidence.records import (
+    FileRecord,
+    blob_record_context,
+    custody_context,
+    item_record_context,
+    open_hash,
+    open_record,
+)
 from longarm.evidence.storage import open_blob
 from longarm.intake.models import KeyKind, RecipientKind, Report
 
@@ -138,3 +145,18 @@ def item_metadata(*, item: EvidenceItem, original_key: bytes) -> dict[str, Any]:
 
 def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
     return CustodyEvent.objects.filter(item__in=items).select_related("actor", "item").order_by("id")
+
+
+def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:
+    """The hash a custody step recorded, opened with the key of its version; "" if it holds none.
+
+    Raises:
+        DecryptionError: if it was altered or moved from another step, or ``key`` is not its version's.
+    """
+    if key is None or not event.sha256_ciphertext:
+        return ""
+    return open_hash(
+        key,
+        bytes(event.sha256_ciphertext),
+        context=custody_context(event.item.public_id, event.variant, event.action),
+    )

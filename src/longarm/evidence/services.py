@@ -55,7 +55,6 @@ from longarm.evidence.records import (
     custody_context,
     item_record_context,
     manifest_context,
-    open_hash,
     open_record,
     seal_hash,
     seal_record,
@@ -64,6 +63,7 @@ from longarm.evidence.sanitise import Sanitised
 from longarm.evidence.selectors import (
     blob_plaintext,
     blob_record,
+    custody_hash,
     custody_log,
     item_name,
     item_record,
@@ -114,21 +114,6 @@ def custody_append(
         variant=variant,
         sha256_ciphertext=sealed,
         detail=detail,
-    )
-
-
-def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:
-    """The hash a custody step recorded, opened with the key of its version; "" if it holds none.
-
-    Raises:
-        DecryptionError: if it was altered or moved from another step, or ``key`` is not its version's.
-    """
-    if key is None or not event.sha256_ciphertext:
-        return ""
-    return open_hash(
-        key,
-        bytes(event.sha256_ciphertext),
-        context=custody_context(event.item.public_id, event.variant, event.action),
     )
 
 
