@@ -1,5 +1,6 @@
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pikepdf
@@ -15,6 +16,7 @@ from longarm.cases.dossier.evidence import EvidenceEntry, evidence_for_case
 from longarm.cases.models import Case, PersonRole, Referral
 from longarm.cases.services import case_grant
 from longarm.intake.models import Report
+from longarm.intake.selectors import report_for_staff, staff_data_key
 from tests.cases.referral_helpers import (
     add_incident,
     add_person,
@@ -167,30 +169,43 @@ def test_evidence_is_listed_with_hashes(cast: Cast, tmp_path: Path, monkeypatch:
         kind="image/png",
         received_on="",
     )
-    monkeypatch.setattr(dossier_services, "evidence_for_case", lambda case: [entry])
-    monkeypatch.setattr("longarm.cases.dossier.views.evidence_for_case", lambda case: [entry])
+    monkeypatch.setattr(dossier_services, "evidence_for_case", lambda case, **keys: [entry])
+    monkeypatch.setattr("longarm.cases.dossier.views.evidence_for_case", lambda case, **keys: [entry])
     text = _text(_download(cast, case, referral, evidence=[entry.public_id]), tmp_path)
     assert SHA256[:32] in text.replace("\n", "")
     assert "48213" in text
 
 
-def test_evidence_items_of_the_case_reports_are_found(cast: Cast) -> None:
+def test_evidence_items_of_the_case_reports_are_found_with_the_hash_from_their_records(cast: Cast) -> None:
     from longarm.evidence.models import EvidenceItem
+    from longarm.evidence.records import FileRecord, item_record_context, seal_record
 
     if EvidenceItem._meta.db_table not in connection.introspection.table_names():
         pytest.skip("the evidence app has no migration yet")
     case = open_case(cast)
+    report = Report.objects.get()
+    investigator_key = private_key(cast.investigator)
+    _, sealed = report_for_staff(user=cast.investigator, public_id=report.public_id)
+    data_key = staff_data_key(sealed=sealed, private_key=investigator_key)
+    item_id = uuid.uuid4()
     EvidenceItem.objects.create(
-        report=Report.objects.get(),
+        public_id=item_id,
+        report=report,
         added_by_kind="reporter",
-        received_at=timezone.now(),
+        received_on=timezone.now().date(),
         name_ciphertext=b"x",
+        record_ciphertext=seal_record(
+            data_key,
+            FileRecord(sha256=SHA256, size=10, content_type="image/png"),
+            context=item_record_context(report.public_id, item_id),
+        ),
         kind="image",
-        content_type="image/png",
-        size=10,
-        sha256=SHA256,
     )
-    assert [item.sha256 for item in evidence_for_case(case)] == [SHA256]
+    found = evidence_for_case(case, user=cast.investigator, private_key=investigator_key)
+    assert [(entry.sha256, entry.size, entry.kind) for entry in found] == [(SHA256, 10, "image/png")]
+    # Nothing of it shows to someone who does not hold the report's key.
+    outsider = cast.other_caseworker
+    assert evidence_for_case(case, user=outsider, private_key=private_key(outsider)) == []
 
 
 @pytest.mark.parametrize("role", ["caseworker", "custodian", "analyst", "operator", "admin"])

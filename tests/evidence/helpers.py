@@ -1,11 +1,16 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from longarm.evidence.models import EvidenceItem
-from longarm.intake.models import Report
+from longarm.crypto.envelopes import unseal
+from longarm.crypto.keyring import load_recovery_private_key
+from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, KeyHolder
+from longarm.evidence.records import FileRecord
+from longarm.evidence.selectors import blob_record, custody_hash, item_record
+from longarm.intake.models import KeyKind, RecipientKind, Report
 from tests.conftest import Cast, log_in
 from tests.intake.helpers import receipt_from, report_answers
 
@@ -43,3 +48,35 @@ def fetch(client: Client, item: EvidenceItem, variant: str) -> bytes:
 
 def item_named(report: Report, index: int = 0) -> EvidenceItem:
     return report.evidence_items.order_by("id")[index]
+
+
+def recovery_private_key() -> bytes:
+    return load_recovery_private_key(settings.RECOVERY_KEY_PATH)
+
+
+def version_key(item: EvidenceItem, variant: str) -> bytes:
+    """The key of one version of ``item``, opened with the recovery key (as only tests and
+    ``longarm evidence seal-records`` do)."""
+    blob = item.blobs.get(variant=variant)
+    return unseal(recovery_private_key(), bytes(blob.keys.get(holder=KeyHolder.RECOVERY).sealed))
+
+
+def record_of(item: EvidenceItem, variant: str = "original") -> FileRecord:
+    """What the encrypted record of one version of ``item`` says (hash, size, type)."""
+    blob: EvidenceBlob = item.blobs.get(variant=variant)
+    return blob_record(blob=blob, item=item, key=version_key(item, variant))
+
+
+def item_record_of(item: EvidenceItem) -> FileRecord:
+    """What the item's record under the report's data key says of the original."""
+    sealed = item.report.sealed_keys.get(kind=KeyKind.DATA, recipient_kind=RecipientKind.RECOVERY)
+    record = item_record(
+        item=item, report=item.report, data_key=unseal(recovery_private_key(), bytes(sealed.sealed))
+    )
+    assert record is not None
+    return record
+
+
+def custody_sha256(event: CustodyEvent) -> str:
+    """The hash a custody step recorded, opened with the key of its version."""
+    return custody_hash(event=event, key=version_key(event.item, event.variant))

@@ -30,7 +30,7 @@ from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.conftest import run_queued_tasks
-from tests.evidence.helpers import staff_client, submit_with_files
+from tests.evidence.helpers import item_record_of, record_of, staff_client, submit_with_files
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -69,7 +69,7 @@ def test_a_bad_file_fails_visibly_and_keeps_its_original_and_hash(
         submit_with_files(Client(), {f"{kind}.bin": content})
     item = EvidenceItem.objects.get()
     assert (item.status, item.failure_reason) == (EvidenceStatus.FAILED, reason)
-    assert item.sha256 == hashlib.sha256(content).hexdigest()
+    assert item_record_of(item).sha256 == record_of(item).sha256 == hashlib.sha256(content).hexdigest()
     assert set(item.blobs.values_list("variant", flat=True)) == {"original"}
     assert (evidence_root() / item.blobs.get().storage_name).is_file()
     assert not EvidenceKey.objects.filter(holder=KeyHolder.PROCESSING).exists()
@@ -101,10 +101,10 @@ def test_processing_twice_changes_nothing(cast: Cast, processing: Processing) ->
     with processing():
         submit_with_files(Client(), {"a.jpg": files.jpeg_with_exif()})
     item = EvidenceItem.objects.get()
-    blobs = list(EvidenceBlob.objects.order_by("id").values_list("storage_name", "sha256"))
+    blobs = list(EvidenceBlob.objects.order_by("id").values_list("storage_name", "record_ciphertext"))
     events = item.custody_events.count()
     assert evidence_process(item_id=item.public_id) == EvidenceStatus.READY
-    assert list(EvidenceBlob.objects.order_by("id").values_list("storage_name", "sha256")) == blobs
+    assert list(EvidenceBlob.objects.order_by("id").values_list("storage_name", "record_ciphertext")) == blobs
     assert item.custody_events.count() == events
 
 
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_task_is_retried_and_the_retry_gives_the_same_result
         source.fill([photo])
         sanitise(source, BY_CONTENT_TYPE["image/jpeg"], out)
         expected = hashlib.sha256(out.read_all()).hexdigest()
-    assert item.blobs.get(variant="derivative").sha256 == expected
+    assert record_of(item, "derivative").sha256 == expected
 
 
 def test_a_file_that_keeps_killing_the_worker_is_given_up_after_three_attempts(cast: Cast) -> None:

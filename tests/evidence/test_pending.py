@@ -21,7 +21,7 @@ from longarm.evidence.storage import evidence_root
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
-from tests.evidence.helpers import uploads
+from tests.evidence.helpers import record_of, uploads
 from tests.intake.helpers import receipt_from, report_answers
 
 pytestmark = pytest.mark.django_db
@@ -82,9 +82,9 @@ def test_sending_the_corrected_questionnaire_attaches_the_kept_files(
     report = Report.objects.get()
     items = list(report.evidence_items.all())
     assert len(items) == 2
-    kept = next(item for item in items if item.sha256 == hashlib.sha256(photo).hexdigest())
+    kept = next(item for item in items if record_of(item).sha256 == hashlib.sha256(photo).hexdigest())
     assert kept.public_id.hex == ids[0]
-    assert kept.size == len(photo)
+    assert record_of(kept).size == len(photo)
     assert kept.status == EvidenceStatus.READY  # the worker could decrypt the kept ciphertext
     assert not PendingUpload.objects.exists()
     # Kept files are counted per window, not chained one by one (anyone may send a form with errors).

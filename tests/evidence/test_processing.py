@@ -23,7 +23,7 @@ from longarm.evidence.selectors import item_metadata
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
-from tests.evidence.helpers import fetch, readers_receive_reports, staff_client, submit_with_files
+from tests.evidence.helpers import fetch, readers_receive_reports, record_of, staff_client, submit_with_files
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -144,7 +144,7 @@ def test_an_html_chat_export_becomes_plain_text_without_scripts(cast: Cast, proc
         b"<script>steal()</script></head><body><div>Officer Li: come home</div><p>Me: no</p></body></html>"
     )
     item = processed(processing, "chat.html", html)
-    assert item.content_type == "text/html"
+    assert record_of(item).content_type == "text/html"
     text = fetch(staff_client(cast.caseworker), item, "derivative").decode()
     assert "Officer Li: come home" in text
     assert "steal()" not in text

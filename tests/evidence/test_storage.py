@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import CHUNK_BYTES, decrypt_stream
 from longarm.evidence import storage
 from longarm.evidence.storage import BlobWriter, evidence_root, new_storage_name, open_blob
@@ -28,8 +29,8 @@ def write_blob(pieces: list[bytes | bytearray | memoryview]) -> tuple[str, stora
     return name, writer.finish()
 
 
-def read_blob(name: str) -> bytes:
-    return b"".join(decrypt_stream(KEY, open_blob(name), context=CONTEXT))
+def read_blob(name: str, length: int) -> bytes:
+    return b"".join(decrypt_stream(KEY, open_blob(name), context=CONTEXT, length=length))
 
 
 def files_in_store() -> list[str]:
@@ -49,7 +50,7 @@ def test_a_blob_decrypts_to_exactly_the_pieces_written(write_mode: str) -> None:
     pieces = [secrets.token_bytes(size) for size in SIZES]
     name, written = write_blob(list(pieces))
     plaintext = b"".join(pieces)
-    assert read_blob(name) == plaintext
+    assert read_blob(name, written.size) == plaintext
     assert written.size == len(plaintext)
     assert written.sha256 == hashlib.sha256(plaintext).hexdigest()
     assert files_in_store() == [name.split("/")[1]]
@@ -57,7 +58,7 @@ def test_a_blob_decrypts_to_exactly_the_pieces_written(write_mode: str) -> None:
 
 def test_an_empty_blob_is_a_valid_stream(write_mode: str) -> None:
     name, written = write_blob([])
-    assert read_blob(name) == b""
+    assert read_blob(name, 0) == b""
     assert written.sha256 == hashlib.sha256(b"").hexdigest()
 
 
@@ -70,7 +71,7 @@ def test_a_buffer_reused_by_the_caller_after_writing_does_not_change_the_blob() 
     buffer[:] = bytes(len(buffer))
     writer.write(memoryview(buffer))  # type: ignore[arg-type]
     written = writer.finish()
-    assert read_blob(name) == original + bytes(len(buffer))
+    assert read_blob(name, written.size) == original + bytes(len(buffer))
     assert written.sha256 == hashlib.sha256(original + bytes(len(buffer))).hexdigest()
 
 
@@ -89,7 +90,7 @@ def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch
     pieces = [secrets.token_bytes(size) for size in SIZES]
     name, written = write_blob(list(pieces))
     assert refused
-    assert read_blob(name) == b"".join(pieces)
+    assert read_blob(name, written.size) == b"".join(pieces)
     assert written.size == sum(SIZES)
 
 
@@ -125,3 +126,28 @@ def test_aborting_removes_the_partial_blob_and_stops_the_helper_threads() -> Non
     writer.abort()
     assert files_in_store() == []
     assert threading.active_count() == threads
+
+
+def test_padded_sizes_grow_by_at_most_twelve_percent_and_gather_sizes_into_few_lengths() -> None:
+    for size in [*range(5000), *range(CHUNK_BYTES - 300, CHUNK_BYTES + 300), 3 * MIB + 5, 2 * 1024**3 - 1]:
+        padded = storage.padded_size(size)
+        assert size <= padded <= size * 1.12 + 1
+    assert len({storage.padded_size(size) for size in range(MIB, 2 * MIB)}) <= 512
+    assert storage.padded_size(1_234_567) == storage.padded_size(1_230_000)
+
+
+def test_files_of_different_sizes_in_one_bucket_are_stored_as_blobs_of_one_length() -> None:
+    """Issue 11: the length of a stored blob must not give the exact size of a picture a thief holds."""
+    first, second = secrets.token_bytes(1_230_000), secrets.token_bytes(1_234_567)
+    lengths = []
+    for content in (first, second):
+        name, written = write_blob([content])
+        assert read_blob(name, written.size) == content
+        lengths.append((evidence_root() / name).stat().st_size)
+    assert lengths[0] == lengths[1]
+
+
+def test_a_reader_expecting_more_than_the_blob_holds_fails() -> None:
+    name, written = write_blob([b"short"])
+    with pytest.raises(DecryptionError, match="shorter"):
+        read_blob(name, storage.padded_size(written.size) + 1)

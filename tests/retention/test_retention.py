@@ -55,15 +55,13 @@ def attach_file(report: Report) -> tuple[str, bytes]:
         public_id=item_id,
         report=report,
         added_by_kind="reporter",
-        received_at=timezone.now(),
+        received_on=timezone.now().date(),
         name_ciphertext=b"x" * 60,
+        record_ciphertext=b"r" * 60,
         kind="image",
-        content_type="image/png",
-        size=3000,
-        sha256="0" * 64,
     )
     blob = EvidenceBlob.objects.create(
-        item=item, variant="original", storage_name=name, content_type="image/png", size=3000, sha256="0" * 64
+        item=item, variant="original", storage_name=name, record_ciphertext=b"r" * 60
     )
     EvidenceKey.objects.create(
         blob=blob, holder=KeyHolder.RECOVERY, sealed=seal(current_keyring().recovery_public_key, key)

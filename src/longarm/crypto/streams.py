@@ -7,6 +7,10 @@ Each chunk's associated data is the version byte followed by the caller's contex
 
 Decryption yields each chunk as soon as it is authentic, before the end of the stream is verified:
 treat the output as untrusted, and discard it, unless iteration finishes without an exception.
+
+A writer may pad a stream by encrypting filler after the plaintext, so that the ciphertext's length
+says less about the plaintext's; the reader then passes the plaintext's length (kept elsewhere under
+the same key) and gets only that many bytes, the filler being authenticated and dropped.
 """
 
 import hashlib
@@ -167,8 +171,13 @@ class StreamEncryptor:
         return self._push(_FINAL)
 
 
-def decrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> Iterator[bytes]:
+def decrypt_stream(
+    key: bytes, source: Iterable[Buffer], *, context: bytes, length: int | None = None
+) -> Iterator[bytes]:
     """Decrypt a stream made by :func:`encrypt_stream`, given as pieces of any sizes.
+
+    With ``length``, only the first ``length`` bytes of plaintext are yielded and the rest (padding) is
+    authenticated and dropped; a stream holding fewer bytes counts as truncated.
 
     Returns:
         an iterator yielding the plaintext chunk by chunk. It raises ``DecryptionError`` during
@@ -176,10 +185,26 @@ def decrypt_stream(key: bytes, source: Iterable[Buffer], *, context: bytes) -> I
         format, or ``key`` or ``context`` is wrong; chunks already yielded must then be discarded.
 
     Raises:
-        ValueError: at once, if ``context`` is empty.
+        ValueError: at once, if ``context`` is empty or ``length`` is negative.
     """
     require_context(context)
-    return _decrypt_blocks(key, _Reader(source), VERSION + context)
+    if length is not None and length < 0:
+        raise ValueError("length must not be negative")
+    blocks = _decrypt_blocks(key, _Reader(source), VERSION + context)
+    return blocks if length is None else _first(blocks, length)
+
+
+def _first(blocks: Iterator[bytes], length: int) -> Iterator[bytes]:
+    remaining = length
+    for block in blocks:
+        if remaining >= len(block):
+            remaining -= len(block)
+            yield block
+        elif remaining:
+            yield block[:remaining]
+            remaining = 0
+    if remaining:
+        raise DecryptionError("cannot decrypt stream: it is shorter than its recorded length")
 
 
 def _decrypt_blocks(key: bytes, reader: _Reader, additional_data: bytes) -> Iterator[bytes]:

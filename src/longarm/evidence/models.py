@@ -1,6 +1,7 @@
 """Evidence files (DESIGN §4): each item has an encrypted original and, once processed, a sanitised
-derivative and a preview; every handling step is a custody event. File names and extracted metadata are
-ciphertext; only sizes, hashes, detected types and processing state are in clear."""
+derivative and a preview; every handling step is a custody event. File names, extracted metadata, hashes,
+exact sizes and exact types are ciphertext (see ``evidence.records``); only the coarse kind of file, the day
+it came and the processing state are in clear."""
 
 import uuid
 
@@ -53,13 +54,13 @@ class EvidenceItem(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_items")
     added_by_kind = models.CharField(max_length=10, choices=AddedBy.choices)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    received_at = models.DateTimeField()
+    # The day only: the exact time of an upload could be matched against a watched connection.
+    received_on = models.DateField()
     # The name the sender's device gave the file: under the report's data key, since it often says a lot.
     name_ciphertext = models.BinaryField()
+    # The original's SHA-256, exact size and exact type, under the report's data key (``records``).
+    record_ciphertext = models.BinaryField()
     kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
-    content_type = models.CharField(max_length=64)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=EvidenceStatus.choices, default=EvidenceStatus.RECEIVED)
     failure_reason = models.CharField(max_length=16, choices=FailureReason.choices, blank=True)
     # Extracted capture metadata, JSON under the original's key; shown to investigators only.
@@ -102,9 +103,8 @@ class EvidenceBlob(models.Model):
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="blobs")
     variant = models.CharField(max_length=12, choices=Variant.choices)
     storage_name = models.CharField(max_length=120, unique=True)
-    content_type = models.CharField(max_length=64)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    # This file's SHA-256, exact size and type, under its own key (``records``).
+    record_ciphertext = models.BinaryField()
 
     class Meta:
         constraints = [
@@ -164,7 +164,11 @@ class CustodyAction(models.TextChoices):
 
 
 class CustodyEvent(models.Model):
-    """One step in the chain of custody of an item: who handled which version, when, with which hash."""
+    """One step in the chain of custody of an item: who handled which version, when, with which hash.
+
+    Steps of the reporter and of the background worker (which follows an upload within moments) are dated
+    to the day; staff steps to the minute. The hash is under the key of the version concerned, and empty
+    when whoever recorded the step could not open that key (processing that never got to the file)."""
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody_events")
     at = models.DateTimeField()
@@ -172,7 +176,7 @@ class CustodyEvent(models.Model):
     actor_kind = models.CharField(max_length=10, choices=[*AddedBy.choices, ("system", _("System"))])
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     variant = models.CharField(max_length=12, choices=Variant.choices)
-    sha256 = models.CharField(max_length=64)
+    sha256_ciphertext = models.BinaryField(blank=True, default=b"")
     detail = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -187,7 +191,8 @@ class ExportPackage(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_exports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField()
-    manifest_sha256 = models.CharField(max_length=64)
+    # The SHA-256 of the signed manifest, under the report's data key: the manifest names the files.
+    manifest_sha256_ciphertext = models.BinaryField()
     file_count = models.PositiveIntegerField()
 
     class Meta:

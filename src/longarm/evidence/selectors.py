@@ -15,6 +15,14 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence.contexts import blob_context, metadata_context, name_context
 from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, Variant
+from longarm.evidence.records import (
+    FileRecord,
+    blob_record_context,
+    custody_context,
+    item_record_context,
+    open_hash,
+    open_record,
+)
 from longarm.evidence.storage import open_blob
 from longarm.intake.models import KeyKind, RecipientKind, Report
 
@@ -24,6 +32,8 @@ class ListedItem:
     item: EvidenceItem
     name: str
     blobs: dict[str, EvidenceBlob]
+    # The original's hash, size and type; None if its record does not open (it was altered).
+    record: FileRecord | None
 
     @property
     def derivative(self) -> EvidenceBlob | None:
@@ -51,13 +61,39 @@ def item_name(*, item: EvidenceItem, report: Report, data_key: bytes) -> str:
         return "?"
 
 
+def item_record(*, item: EvidenceItem, report: Report, data_key: bytes) -> FileRecord | None:
+    """The original's SHA-256, size and type, from the record under the report's data key; None if the
+    record does not open (altered, or moved from another item)."""
+    try:
+        return open_record(
+            data_key,
+            bytes(item.record_ciphertext),
+            context=item_record_context(report.public_id, item.public_id),
+        )
+    except DecryptionError:
+        return None
+
+
+def blob_record(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes) -> FileRecord:
+    """One version's SHA-256, size and type, from the record under its own key.
+
+    Raises:
+        DecryptionError: if the record was altered or moved, or ``key`` is not this version's.
+    """
+    return open_record(
+        key, bytes(blob.record_ciphertext), context=blob_record_context(item.public_id, blob.variant)
+    )
+
+
 def evidence_listing(*, report: Report, data_key: bytes) -> list[ListedItem]:
-    """The report's files with their names decrypted; for the reporter's mailbox and the staff page."""
+    """The report's files with their names and records decrypted; for the reporter's mailbox and the staff
+    page."""
     return [
         ListedItem(
             item=item,
             name=item_name(item=item, report=report, data_key=data_key),
             blobs={blob.variant: blob for blob in item.blobs.all()},
+            record=item_record(item=item, report=report, data_key=data_key),
         )
         for item in evidence_of_report(report=report)
     ]
@@ -87,10 +123,14 @@ def blob_of(*, item: EvidenceItem, variant: str) -> EvidenceBlob:
     return blob
 
 
-def blob_plaintext(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes) -> Iterator[bytes]:
-    """The decrypted blob, chunk by chunk; raises ``DecryptionError`` while iterating if it was altered."""
+def blob_plaintext(*, blob: EvidenceBlob, item: EvidenceItem, key: bytes, size: int) -> Iterator[bytes]:
+    """The decrypted blob, chunk by chunk, without its padding (``size`` is the plaintext's, from its
+    record); raises ``DecryptionError`` while iterating if it was altered."""
     return decrypt_stream(
-        key, open_blob(blob.storage_name), context=blob_context(item.public_id, blob.variant)
+        key,
+        open_blob(blob.storage_name),
+        context=blob_context(item.public_id, blob.variant),
+        length=size,
     )
 
 
@@ -105,3 +145,18 @@ def item_metadata(*, item: EvidenceItem, original_key: bytes) -> dict[str, Any]:
 
 def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
     return CustodyEvent.objects.filter(item__in=items).select_related("actor", "item").order_by("id")
+
+
+def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:
+    """The hash a custody step recorded, opened with the key of its version; "" if it holds none.
+
+    Raises:
+        DecryptionError: if it was altered or moved from another step, or ``key`` is not its version's.
+    """
+    if key is None or not event.sha256_ciphertext:
+        return ""
+    return open_hash(
+        key,
+        bytes(event.sha256_ciphertext),
+        context=custody_context(event.item.public_id, event.variant, event.action),
+    )

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -48,8 +49,25 @@ from longarm.evidence.models import (
 )
 from longarm.evidence.package import PackageFile, manifest_bytes, public_key_of
 from longarm.evidence.processing import sanitise
+from longarm.evidence.records import (
+    FileRecord,
+    blob_record_context,
+    custody_context,
+    item_record_context,
+    manifest_context,
+    open_record,
+    seal_hash,
+    seal_record,
+)
 from longarm.evidence.sanitise import Sanitised
-from longarm.evidence.selectors import blob_plaintext, custody_log, item_name
+from longarm.evidence.selectors import (
+    blob_plaintext,
+    blob_record,
+    custody_hash,
+    custody_log,
+    item_name,
+    item_record,
+)
 from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name, open_blob, stored_blobs
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.evidence.workspace import Workspace
@@ -59,9 +77,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def _now() -> datetime:
-    # Minutes, as for messages: a to-the-second time could be matched against a watched connection.
-    return timezone.now().replace(second=0, microsecond=0)
+def _custody_time(actor_kind: str) -> datetime:
+    """When a custody step happened, as precisely as may be kept: a staff member's step to the minute; the
+    reporter's, and the worker's that follow an upload within moments, to the day (UTC), since their time
+    could be matched against a watched connection."""
+    now = timezone.now()
+    if actor_kind == AddedBy.STAFF:
+        return now.replace(second=0, microsecond=0)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def custody_append(
@@ -70,18 +93,26 @@ def custody_append(
     action: CustodyAction,
     variant: Variant,
     sha256: str,
+    key: bytes | None,
     actor: StaffUser | None,
     actor_kind: str,
     detail: str = "",
 ) -> CustodyEvent:
+    """Record one custody step. The version's hash is kept under ``key``, the key of that version; without
+    a key (a worker that never opened the file) the step is recorded without its hash."""
+    sealed = (
+        seal_hash(key, sha256, context=custody_context(item.public_id, variant, action))
+        if key is not None and sha256
+        else b""
+    )
     return CustodyEvent.objects.create(
         item=item,
-        at=_now(),
+        at=_custody_time(actor_kind),
         action=action,
         actor_kind=actor_kind,
         actor=actor,
         variant=variant,
-        sha256=sha256,
+        sha256_ciphertext=sealed,
         detail=detail,
     )
 
@@ -115,29 +146,32 @@ def evidence_attach(
         items = []
         for upload in uploads:
             assert upload.detected is not None  # noqa: S101 - checked above
+            record = FileRecord(
+                sha256=upload.sha256, size=upload.size or 0, content_type=upload.detected.content_type
+            )
             item = EvidenceItem.objects.create(
                 public_id=upload.item_id,
                 report=report,
                 added_by_kind=AddedBy.STAFF if actor else AddedBy.REPORTER,
                 added_by=actor,
-                received_at=_now(),
+                received_on=timezone.now().date(),
                 name_ciphertext=encrypt(
                     data_key,
                     (upload.name or "").encode(),
                     context=name_context(report.public_id, upload.item_id),
                 ),
+                record_ciphertext=seal_record(
+                    data_key, record, context=item_record_context(report.public_id, upload.item_id)
+                ),
                 kind=upload.detected.kind,
-                content_type=upload.detected.content_type,
-                size=upload.size or 0,
-                sha256=upload.sha256,
             )
             blob = EvidenceBlob.objects.create(
                 item=item,
                 variant=Variant.ORIGINAL,
                 storage_name=upload.storage_name,
-                content_type=upload.detected.content_type,
-                size=upload.size or 0,
-                sha256=upload.sha256,
+                record_ciphertext=seal_record(
+                    upload.key, record, context=blob_record_context(upload.item_id, Variant.ORIGINAL)
+                ),
             )
             seal_blob_key(blob=blob, key=upload.key, recipients=recipients, for_processing=True)
             custody_append(
@@ -145,6 +179,7 @@ def evidence_attach(
                 action=CustodyAction.RECEIVED,
                 variant=Variant.ORIGINAL,
                 sha256=upload.sha256,
+                key=upload.key,
                 actor=actor,
                 actor_kind=AddedBy.STAFF if actor else AddedBy.REPORTER,
             )
@@ -186,6 +221,9 @@ def _store(item: EvidenceItem, variant: Variant, pieces: Iterable[bytes]) -> _St
 @dataclass
 class _Outcome:
     hash_verified: bool = False
+    # The original's key and record, once the worker has opened them.
+    original_key: bytes | None = None
+    original: FileRecord | None = None
     failure: str = ""
     result: Sanitised | None = None
     metadata_ciphertext: bytes = b""
@@ -211,15 +249,24 @@ def _claim(item_id: UUID) -> EvidenceItem | None:
 def _work(item: EvidenceItem, outcome: _Outcome) -> None:
     original = item.blobs.get(variant=Variant.ORIGINAL)
     key = blob_key_for_processing(original)
-    detected = BY_CONTENT_TYPE[item.content_type]
+    record = open_record(
+        key,
+        bytes(original.record_ciphertext),
+        context=blob_record_context(item.public_id, Variant.ORIGINAL),
+    )
+    outcome.original_key, outcome.original = key, record
+    detected = BY_CONTENT_TYPE[record.content_type]
     with Workspace() as source, Workspace() as out:
         plaintext = HashingSource(
             decrypt_stream(
-                key, open_blob(original.storage_name), context=blob_context(item.public_id, "original")
+                key,
+                open_blob(original.storage_name),
+                context=blob_context(item.public_id, "original"),
+                length=record.size,
             )
         )
         source.fill(plaintext)
-        if plaintext.hexdigest() != item.sha256:
+        if plaintext.hexdigest() != record.sha256:
             raise Unsanitisable(FailureReason.INTEGRITY)
         outcome.hash_verified = True
         outcome.result = sanitise(source, detected, out)
@@ -270,7 +317,27 @@ def evidence_process(*, item_id: UUID) -> str:
         for stored in outcome.new_blobs():
             delete_blob(stored.storage_name)
         outcome.derivative = outcome.preview = None
-    return _finish(item_id, outcome)
+    status = _finish(item_id, outcome)
+    evidence_task_results_forget()
+    return status
+
+
+def evidence_task_results_forget() -> int:
+    """Delete the rows the database task queue keeps of finished evidence tasks; returns how many.
+
+    Each names an item and says, to the microsecond, when it was queued, which is the moment its upload
+    committed: the day-dated item would be undone by it. A task still waiting or running keeps its row
+    (the queue needs it); once done, nothing needs it. Other backends keep no rows in the database.
+    """
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from longarm.evidence.tasks import process_evidence
+
+    deleted: int
+    deleted, _ = DBTaskResult.objects.finished().filter(task_path=process_evidence.module_path).delete()
+    return deleted
 
 
 def _finish(item_id: UUID, outcome: _Outcome) -> str:
@@ -283,12 +350,14 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
             transaction.on_commit(lambda: _delete_blobs(leftovers))
             return str(item.status)
         original = item.blobs.get(variant=Variant.ORIGINAL)
+        original_sha256 = outcome.original.sha256 if outcome.original else ""
         if outcome.hash_verified:
             custody_append(
                 item=item,
                 action=CustodyAction.HASHED,
                 variant=Variant.ORIGINAL,
-                sha256=item.sha256,
+                sha256=original_sha256,
+                key=outcome.original_key,
                 actor=None,
                 actor_kind="system",
             )
@@ -302,7 +371,8 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
                 item=item,
                 action=CustodyAction.FAILED,
                 variant=Variant.ORIGINAL,
-                sha256=item.sha256,
+                sha256=original_sha256,
+                key=outcome.original_key,
                 actor=None,
                 actor_kind="system",
                 detail=outcome.failure,
@@ -317,13 +387,14 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
             ):
                 if stored is None:
                     continue
+                record = FileRecord(sha256=stored.sha256, size=stored.size, content_type=content_type)
                 blob = EvidenceBlob.objects.create(
                     item=item,
                     variant=variant,
                     storage_name=stored.storage_name,
-                    content_type=content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
+                    record_ciphertext=seal_record(
+                        stored.key, record, context=blob_record_context(item.public_id, variant)
+                    ),
                 )
                 seal_blob_key(blob=blob, key=stored.key, recipients=recipients, for_processing=False)
             item.status, item.failure_reason = EvidenceStatus.READY, ""
@@ -333,6 +404,7 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
                 action=CustodyAction.SANITISED,
                 variant=Variant.DERIVATIVE,
                 sha256=outcome.derivative.sha256,
+                key=outcome.derivative.key,
                 actor=None,
                 actor_kind="system",
             )
@@ -372,14 +444,25 @@ def evidence_requeue_unfinished() -> int:
 
 @transaction.atomic
 def evidence_record_access(
-    *, item: EvidenceItem, blob: EvidenceBlob, staff: StaffUser | None, action: CustodyAction
+    *,
+    item: EvidenceItem,
+    blob: EvidenceBlob,
+    key: bytes,
+    staff: StaffUser | None,
+    action: CustodyAction,
 ) -> None:
-    """Append the custody and audit events for someone viewing or downloading one version of an item."""
+    """Append the custody and audit events for someone viewing or downloading one version of an item;
+    ``key`` is that version's key, which they hold.
+
+    Raises:
+        DecryptionError: if the version's record was altered.
+    """
     custody_append(
         item=item,
         action=action,
         variant=Variant(blob.variant),
-        sha256=blob.sha256,
+        sha256=blob_record(blob=blob, item=item, key=key).sha256,
+        key=key,
         actor=staff,
         actor_kind=AddedBy.STAFF if staff else AddedBy.REPORTER,
     )
@@ -399,16 +482,31 @@ class PreparedExport:
     manifest: bytes
 
 
-def _custody_entry(event: CustodyEvent) -> dict[str, Any]:
+def _custody_entry(event: CustodyEvent, keys: dict[tuple[int, str], bytes]) -> dict[str, Any]:
     return {
         "item": str(event.item.public_id),
         "action": event.action,
         "at": event.at.isoformat(),
         "actor": event.actor.username if event.actor else event.actor_kind,
         "version": event.variant,
-        "sha256": event.sha256,
+        "sha256": custody_hash(event=event, key=keys.get((event.item_id, event.variant))),
         **({"detail": event.detail} if event.detail else {}),
     }
+
+
+def _version_keys(
+    *, items: Sequence[EvidenceItem], staff: StaffUser, private_key: bytes
+) -> dict[tuple[int, str], bytes]:
+    """The keys ``staff`` holds to every version of ``items``, by (item, version)."""
+    keys: dict[tuple[int, str], bytes] = {}
+    for blob in EvidenceBlob.objects.filter(item__in=items):
+        try:
+            keys[(blob.item_id, blob.variant)] = blob_key_for_staff(
+                blob=blob, staff=staff, private_key=private_key
+            )
+        except KeyNotHeld:
+            continue
+    return keys
 
 
 def evidence_export(
@@ -422,31 +520,43 @@ def evidence_export(
     """Record an export of the chosen versions of items and prepare its manifest and file streams.
 
     Appends an ``exported`` custody event per file and an audit event, in one transaction, before the
-    manifest is made, so the manifest's custody log includes the export itself.
+    manifest is made, so the manifest's custody log includes the export itself. Hashes, sizes and types
+    come from the encrypted records: the chosen files' under their keys, the originals' under ``data_key``.
 
     Raises:
         KeyNotHeld: if a chosen file's key is not sealed to ``staff``.
+        DecryptionError: if a record or custody hash was altered.
     """
     created = timezone.now().replace(microsecond=0)
     keys = {
         blob.pk: blob_key_for_staff(blob=blob, staff=staff, private_key=private_key) for _, blob in choices
     }
+    items = list(dict.fromkeys(item for item, _ in choices))
+    version_keys = _version_keys(items=items, staff=staff, private_key=private_key)
     with transaction.atomic():
         package = ExportPackage.objects.create(
-            report=report, created_by=staff, created_at=created, manifest_sha256="", file_count=len(choices)
+            report=report,
+            created_by=staff,
+            created_at=created,
+            manifest_sha256_ciphertext=b"",
+            file_count=len(choices),
         )
         files: list[PackageFile] = []
         described: list[dict[str, Any]] = []
         for number, (item, blob) in enumerate(choices, start=1):
-            extension = extension_for(blob.content_type)
-            path = f"files/{number:03d}-{item.reference}-{blob.variant}.{extension}"
             key = keys[blob.pk]
+            record = blob_record(blob=blob, item=item, key=key)
+            original = item_record(item=item, report=report, data_key=data_key)
+            if original is None:
+                raise DecryptionError("the item's record does not open with the report's data key")
+            extension = extension_for(record.content_type)
+            path = f"files/{number:03d}-{item.reference}-{blob.variant}.{extension}"
             files.append(
                 PackageFile(
                     path=path,
-                    sha256=blob.sha256,
-                    size=blob.size,
-                    content=partial(blob_plaintext, blob=blob, item=item, key=key),
+                    sha256=record.sha256,
+                    size=record.size,
+                    content=partial(blob_plaintext, blob=blob, item=item, key=key, size=record.size),
                 )
             )
             described.append(
@@ -454,10 +564,10 @@ def evidence_export(
                     "path": path,
                     "item": str(item.public_id),
                     "version": blob.variant,
-                    "content_type": blob.content_type,
+                    "content_type": record.content_type,
                     "original_name": item_name(item=item, report=report, data_key=data_key),
-                    "original_sha256": item.sha256,
-                    "original_size": item.size,
+                    "original_sha256": original.sha256,
+                    "original_size": original.size,
                     "status": item.status,
                     **({"failure_reason": item.failure_reason} if item.failure_reason else {}),
                 }
@@ -466,12 +576,12 @@ def evidence_export(
                 item=item,
                 action=CustodyAction.EXPORTED,
                 variant=Variant(blob.variant),
-                sha256=blob.sha256,
+                sha256=record.sha256,
+                key=key,
                 actor=staff,
                 actor_kind=AddedBy.STAFF,
                 detail=f"package {package.public_id.hex[:12]}",
             )
-        items = list(dict.fromkeys(item for item, _ in choices))
         manifest = manifest_bytes(
             header={
                 "package": str(package.public_id),
@@ -482,10 +592,14 @@ def evidence_export(
                 "items": described,
             },
             files=files,
-            custody=[_custody_entry(event) for event in custody_log(items=items)],
+            custody=[_custody_entry(event, version_keys) for event in custody_log(items=items)],
         )
-        package.manifest_sha256 = hashlib.sha256(manifest).hexdigest()
-        package.save(update_fields=["manifest_sha256"])
+        package.manifest_sha256_ciphertext = seal_hash(
+            data_key,
+            hashlib.sha256(manifest).hexdigest(),
+            context=manifest_context(report.public_id, package.public_id),
+        )
+        package.save(update_fields=["manifest_sha256_ciphertext"])
         audit_append(
             actor=staff,
             actor_kind=ActorKind.STAFF,
@@ -513,6 +627,7 @@ def evidence_sweep(*, grace: timedelta | None = None) -> Swept:
     """
     grace = grace if grace is not None else SWEEP_GRACE
     now = timezone.now()
+    evidence_task_results_forget()
     with transaction.atomic():
         expired = list(
             PendingUpload.objects.select_for_update()

@@ -95,9 +95,22 @@ def delete_blob(name: str) -> bool:
     return True
 
 
+def padded_size(size: int) -> int:
+    """The length a plaintext of ``size`` bytes is padded to before it is stored: Padmé (Nikitin et al.,
+    "Reducing Metadata Leakage from Encrypted Files and Communication with PURBs", PETS 2019). At most
+    12 % larger, and of a length that leaks O(log log size) bits: a stored blob no longer gives its file's
+    exact size, which would find a known picture in a stolen file store."""
+    if size < 2:
+        return size
+    exponent = size.bit_length() - 1
+    low_bits = exponent - exponent.bit_length()
+    mask = (1 << low_bits) - 1
+    return (size + mask) & ~mask
+
+
 @dataclass(frozen=True)
 class Written:
-    """What a finished blob holds: the size and SHA-256 of its plaintext."""
+    """What a finished blob holds: the size and SHA-256 of its plaintext (without the padding)."""
 
     size: int
     sha256: str
@@ -316,15 +329,22 @@ class BlobWriter:
             self._file.append(chunk)
 
     def finish(self) -> Written:
-        """Write the final chunk, flush it to disk and give the blob its final name.
+        """Pad the plaintext with zeros to :func:`padded_size`, write the final chunk, flush it to disk and
+        give the blob its final name. Readers pass the returned size to ``decrypt_stream``.
 
         Returns:
-            the plaintext's size and SHA-256.
+            the plaintext's size and SHA-256 (of the plaintext alone, not the padding).
 
         Raises:
             OSError: if writing failed (the disk is full); the blob is then removed.
         """
         try:
+            padding = padded_size(self._size) - self._size
+            filler = bytes(min(padding, _BLOCK_BYTES))
+            while padding:
+                for chunk in self._encryptor.write_chunks(filler[: min(padding, len(filler))]):
+                    self._file.append(chunk)
+                padding -= min(padding, len(filler))
             self._file.append(self._encryptor.finish())
             self._hasher.put(self._plaintext)
             self._hasher.stop()

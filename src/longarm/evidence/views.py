@@ -20,15 +20,18 @@ from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
 from longarm.core.keyring import current_keyring
+from longarm.crypto.errors import DecryptionError
 from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm, ExportForm
 from longarm.evidence.keys import blob_key_for_staff
 from longarm.evidence.models import CustodyAction, EvidenceBlob, PendingUpload, Variant
 from longarm.evidence.package import stream_package
+from longarm.evidence.records import FileRecord
 from longarm.evidence.selectors import (
     blob_of,
     blob_plaintext,
+    blob_record,
     evidence_listing,
     item_for_staff,
     item_metadata,
@@ -134,11 +137,10 @@ def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def file_response(
-    *, blob: EvidenceBlob, plaintext: Iterable[bytes], filename: str, inline: bool
+    *, record: FileRecord, plaintext: Iterable[bytes], filename: str, inline: bool
 ) -> StreamingHttpResponse:
-    content_type = blob.content_type
-    response = StreamingHttpResponse(plaintext, content_type=content_type)
-    response["Content-Length"] = str(blob.size)
+    response = StreamingHttpResponse(plaintext, content_type=record.content_type)
+    response["Content-Length"] = str(record.size)
     response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
     # A file is shown, never run, even if a browser were to take it for HTML.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
@@ -159,14 +161,22 @@ def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpRespons
         key = blob_key_for_staff(blob=blob, staff=user, private_key=staff_private_key(request))
     except KeyNotHeld:
         raise Http404 from None
-    inline = variant != Variant.ORIGINAL and any(blob.content_type.startswith(kind) for kind in _INLINE_KINDS)
+    try:
+        record = blob_record(blob=blob, item=item, key=key)
+    except DecryptionError:
+        messages.error(request, _("This file's record of its hash does not open: it was altered."))
+        return redirect("cases:report", public_id=item.report.public_id)
+    inline = variant != Variant.ORIGINAL and record.content_type.startswith(tuple(_INLINE_KINDS))
     evidence_record_access(
-        item=item, blob=blob, staff=user, action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED
+        item=item,
+        blob=blob,
+        key=key,
+        staff=user,
+        action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED,
     )
-    filename = f"evidence-{item.reference}-{variant}.{extension_for(blob.content_type)}"
-    return file_response(
-        blob=blob, plaintext=blob_plaintext(blob=blob, item=item, key=key), filename=filename, inline=inline
-    )
+    filename = f"evidence-{item.reference}-{variant}.{extension_for(record.content_type)}"
+    plaintext = blob_plaintext(blob=blob, item=item, key=key, size=record.size)
+    return file_response(record=record, plaintext=plaintext, filename=filename, inline=inline)
 
 
 @staff_view(Role.INVESTIGATOR)

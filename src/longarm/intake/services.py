@@ -205,16 +205,22 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
 def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
     """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff.
 
-    A staff member's message is chained; the reporter's are counted per window (``audit.tally``): a receipt
-    lets its holder post as often as they like, and no paid step bounds it.
+    A staff member's message is chained and dated to the minute; the reporter's are counted per window
+    (``audit.tally``), since a receipt lets its holder post as often as they like, and dated to the day (UTC),
+    since the time a reporter wrote could be matched against a watched connection.
     """
     message_id = uuid.uuid4()
+    now = timezone.now()
     message = Message.objects.create(
         public_id=message_id,
         report=report,
         author_kind=MessageAuthor.STAFF if author else MessageAuthor.REPORTER,
         author=author,
-        created_at=timezone.now().replace(second=0, microsecond=0),
+        created_at=(
+            now.replace(second=0, microsecond=0)
+            if author
+            else now.replace(hour=0, minute=0, second=0, microsecond=0)
+        ),
         ciphertext=encrypt(data_key, text.encode(), context=message_context(report.public_id, message_id)),
     )
     if author is not None and report.status in {ReportStatus.RECEIVED, ReportStatus.READ}:

@@ -72,7 +72,9 @@ def dossier_generate(
         for person in Person.objects.filter(case=case, pk__in=choice.person_ids).select_related("case")
     ]
     evidence: list[EvidenceEntry] = [
-        entry for entry in evidence_for_case(case) if entry.public_id in set(choice.evidence_ids)
+        entry
+        for entry in evidence_for_case(case, user=actor, private_key=private_key)
+        if entry.public_id in set(choice.evidence_ids)
     ]
     view = referral_view(referral=referral, data_key=data_key, identity_key=identity_key)
     now = timezone.now()

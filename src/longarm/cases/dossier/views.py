@@ -18,11 +18,11 @@ from longarm.cases.referrals.selectors import referral_for_member
 def dossier(request: HttpRequest, case_id: UUID, referral_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     referral = referral_for_member(user=user, case_id=case_id, public_id=referral_id)
-    form = DossierForm(request.POST or None, case=referral.case, evidence=evidence_for_case(referral.case))
+    private_key = staff_private_key(request)
+    evidence = evidence_for_case(referral.case, user=user, private_key=private_key)
+    form = DossierForm(request.POST or None, case=referral.case, evidence=evidence)
     if request.method == "POST" and form.is_valid():
-        file = dossier_generate(
-            actor=user, private_key=staff_private_key(request), referral=referral, choice=form.choice()
-        )
+        file = dossier_generate(actor=user, private_key=private_key, referral=referral, choice=form.choice())
         response = HttpResponse(file.content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         return response

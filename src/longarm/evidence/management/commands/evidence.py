@@ -1,5 +1,5 @@
-"""`longarm evidence verify PACKAGE.zip [--public-key KEY]`, `longarm evidence requeue` and
-`longarm evidence sweep [--grace-hours N]`."""
+"""`longarm evidence verify PACKAGE.zip [--public-key KEY]`, `longarm evidence requeue`,
+`longarm evidence sweep [--grace-hours N]` and `longarm evidence seal-records --recovery-key PATH`."""
 
 from argparse import ArgumentParser
 from datetime import timedelta
@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import load_recovery_private_key
 from longarm.evidence.verify import run
 
 
@@ -34,6 +36,14 @@ class Command(BaseCommand):
             default=24.0,
             help="Leave blobs younger than this alone: an upload or processing may still be writing them.",
         )
+        seal = commands.add_parser(
+            "seal-records",
+            help="Move the clear hashes, sizes and types of evidence stored before this release into their "
+            "encrypted records (between migrations evidence 0003 and 0004).",
+        )
+        seal.add_argument(
+            "--recovery-key", type=Path, required=True, help="The offline recovery private key file."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "requeue":
@@ -51,7 +61,27 @@ class Command(BaseCommand):
                 f"deleted {swept.expired_pending} expired pending file(s), {swept.orphans} orphaned blob(s)"
             )
             return
+        if options["action"] == "seal-records":
+            self._seal_records(options["recovery_key"])
+            return
         self._verify(options["package"], options["public_key"])
+
+    def _seal_records(self, path: Path) -> None:
+        from longarm.evidence.legacy import NotBetweenSteps, evidence_seal_legacy_records
+
+        try:
+            sealed = evidence_seal_legacy_records(recovery_private_key=load_recovery_private_key(path))
+        except (KeyringError, NotBetweenSteps) as error:
+            raise CommandError(str(error)) from error
+        if sealed is None:
+            self.stdout.write("nothing to do: the clear columns are gone already")
+            return
+        self.stdout.write(
+            f"sealed {sealed.items} item record(s), {sealed.blobs} file record(s), "
+            f"{sealed.custody_events} custody hash(es), {sealed.packages} manifest hash(es); "
+            f"{sealed.hashes_dropped} custody hash(es) of files no longer stored dropped. "
+            "Now run `longarm migrate`."
+        )
 
     def _verify(self, package: Path, public_key_text: str | None) -> None:
         # The same code as `longarm evidence verify`, which runs it without Django (longarm.evidence.verify).

@@ -1,0 +1,579 @@
+"""Every database column, classified by what it may reveal at rest (DESIGN §3: "Every column is classified").
+
+A thief of the database sees every column that is not ciphertext. A reporter-derived value (a hash of their
+file, its size, the time they wrote, a phone number they gave) must therefore be ciphertext, a keyed index,
+a coded value that DESIGN §3 keeps in clear, or a coarse date. ``tests/test_column_classification.py`` walks
+every concrete field of every installed app and fails on any column missing here, so a new column is
+classified before it lands; ``docs/threat-model.md`` ("Columns at rest") is generated from this table by
+:func:`markdown` and checked against it.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from django.db import models
+
+
+class ColumnClass(StrEnum):
+    CIPHERTEXT = "ciphertext"
+    KEYED_INDEX = "keyed index"
+    CODED = "coded value in clear by design"
+    COARSE_TIME = "coarse timestamp"
+    KEY = "foreign key/primary key"
+    METADATA = "staff/system metadata"
+
+
+DESCRIPTIONS: dict[ColumnClass, str] = {
+    ColumnClass.CIPHERTEXT: (
+        "XChaCha20-Poly1305 under a per-report, per-case or per-file key, or a key sealed (X25519) to one "
+        "holder; the associated data names the row and field. Reveals its length only (evidence records "
+        "and hashes are padded to one length)."
+    ),
+    ColumnClass.KEYED_INDEX: (
+        "A keyed hash, or a value derived under a key from the keyring (pepper, linking key, index key): "
+        "without the keyring it cannot be tested against a guess; it still shows which rows are equal."
+    ),
+    ColumnClass.CODED: (
+        "A value from a closed vocabulary (tactic, community, region, month, channel, language, urgency, "
+        "consent) that DESIGN §3 keeps in clear, coarsened, for triage and statistics; for a reporter who "
+        "declined statistics the report's own coded fields stay empty and everything is in ciphertext."
+    ),
+    ColumnClass.COARSE_TIME: (
+        "A date without a time (a day), or a time of which the code keeps only the day for reporter-"
+        "originated rows; the note says which."
+    ),
+    ColumnClass.KEY: (
+        "A primary key, a foreign key or a random public identifier (UUID 4): it links rows, and says "
+        "nothing of what a reporter sent."
+    ),
+    ColumnClass.METADATA: (
+        "Written by staff or by the system about its own work: accounts, roles, workflow states, staff "
+        "acts and their times, random storage names and salts, the audit chain, task and throttle state."
+    ),
+}
+
+_CIPHER, _INDEX, _CODED, _DAY, _KEY, _META = (
+    ColumnClass.CIPHERTEXT,
+    ColumnClass.KEYED_INDEX,
+    ColumnClass.CODED,
+    ColumnClass.COARSE_TIME,
+    ColumnClass.KEY,
+    ColumnClass.METADATA,
+)
+
+_BY_MODEL: dict[str, dict[str, ColumnClass]] = {
+    # Django and third-party apps.
+    "auth.Permission": {"id": _KEY, "name": _META, "content_type": _KEY, "codename": _META},
+    "auth.Group": {"id": _KEY, "name": _META},
+    "auth.Group_permissions": {"id": _KEY, "group": _KEY, "permission": _KEY},
+    "contenttypes.ContentType": {"id": _KEY, "app_label": _META, "model": _META},
+    "sessions.Session": {"session_key": _KEY, "session_data": _META, "expire_date": _META},
+    "otp_totp.TOTPDevice": {
+        "id": _KEY,
+        "user": _KEY,
+        "name": _META,
+        "confirmed": _META,
+        "throttling_failure_timestamp": _META,
+        "throttling_failure_count": _META,
+        "created_at": _META,
+        "last_used_at": _META,
+        "key": _META,
+        "step": _META,
+        "t0": _META,
+        "digits": _META,
+        "tolerance": _META,
+        "drift": _META,
+        "last_t": _META,
+    },
+    "django_tasks_database.DBTaskResult": {
+        "id": _KEY,
+        "status": _META,
+        "enqueued_at": _META,
+        "started_at": _META,
+        "finished_at": _META,
+        "args_kwargs": _META,
+        "priority": _META,
+        "task_path": _META,
+        "worker_ids": _META,
+        "queue_name": _META,
+        "backend_name": _META,
+        "run_after": _META,
+        "return_value": _META,
+        "exception_class_path": _META,
+        "traceback": _META,
+    },
+    # Longarm.
+    "core.ThrottleCounter": {
+        "id": _KEY,
+        "scope": _META,
+        "key": _INDEX,
+        "window_start": _META,
+        "count": _META,
+    },
+    "audit.AuditEvent": {
+        "id": _KEY,
+        "created_at": _META,
+        "actor_kind": _META,
+        "actor": _KEY,
+        "action": _META,
+        "object_type": _META,
+        "object_id": _KEY,
+        "previous_hash": _META,
+        "event_hash": _META,
+    },
+    "audit.AuditHead": {"id": _KEY, "last_hash": _META},
+    "audit.AuditTally": {
+        "id": _KEY,
+        "action": _META,
+        "outcome": _META,
+        "window_start": _DAY,
+        "window_end": _DAY,
+        "count": _META,
+    },
+    "gate.SpentToken": {"id": _KEY, "digest": _INDEX, "expires_at": _DAY},
+    "audit.AuditCheckpoint": {
+        "id": _KEY,
+        "last_event_id": _KEY,
+        "last_hash": _META,
+        "event_count": _META,
+        "created_at": _META,
+        "signature": _META,
+    },
+    "accounts.StaffUser": {
+        "id": _KEY,
+        "password": _META,
+        "last_login": _META,
+        "is_superuser": _META,
+        "username": _META,
+        "first_name": _META,
+        "last_name": _META,
+        "email": _META,
+        "is_staff": _META,
+        "is_active": _META,
+        "date_joined": _META,
+        "role": _META,
+        "public_key": _META,
+        "private_key_salt": _META,
+        "private_key_locked": _CIPHER,
+        "private_key_opslimit": _META,
+        "private_key_memlimit": _META,
+        "receives_new_reports": _META,
+    },
+    "accounts.StaffUser_groups": {"id": _KEY, "staffuser": _KEY, "group": _KEY},
+    "accounts.StaffUser_user_permissions": {"id": _KEY, "staffuser": _KEY, "permission": _KEY},
+    "intake.Report": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "received_on": _DAY,
+        "status": _META,
+        "intake_channel": _CODED,
+        "consent_read_out_by": _KEY,
+        "consent": _CODED,
+        "statistics_consent": _CODED,
+        "receipt_lookup_hash": _INDEX,
+        "reporter_salt": _META,
+        "reporter_public_key": _INDEX,
+        "answers_ciphertext": _CIPHER,
+        "identity_ciphertext": _CIPHER,
+        "urgency": _CODED,
+        "community": _CODED,
+        "host_country": _CODED,
+        "host_region": _CODED,
+        "incident_year": _CODED,
+        "incident_month": _CODED,
+        "tactic_codes": _CODED,
+        "actor_codes": _CODED,
+        "channel_codes": _CODED,
+        "language": _CODED,
+    },
+    "intake.SealedKey": {
+        "id": _KEY,
+        "report": _KEY,
+        "kind": _META,
+        "recipient_kind": _META,
+        "staff": _KEY,
+        "sealed": _CIPHER,
+    },
+    "intake.Message": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "author_kind": _META,
+        "author": _KEY,
+        "created_at": _DAY,
+        "ciphertext": _CIPHER,
+    },
+    "cases.Case": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "reference": _META,
+        "status": _META,
+        "urgency": _CODED,
+        "opened_on": _DAY,
+        "status_changed_on": _DAY,
+        "due_on": _DAY,
+        "due_sort": _DAY,
+        "do_not_remove": _META,
+        "summary_ciphertext": _CIPHER,
+    },
+    "cases.CaseKey": {"id": _KEY, "case": _KEY, "kind": _META, "staff": _KEY, "sealed": _CIPHER},
+    "cases.Assignment": {"id": _KEY, "case": _KEY, "staff": _KEY, "assigned_by": _KEY, "assigned_on": _DAY},
+    "cases.CaseReport": {"id": _KEY, "case": _KEY, "report": _KEY},
+    "cases.CaseCode": {"id": _KEY, "case": _KEY, "term": _CODED, "incident": _KEY, "report": _KEY},
+    "cases.Note": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "case": _KEY,
+        "author": _KEY,
+        "created_at": _META,
+        "ciphertext": _CIPHER,
+    },
+    "cases.Incident": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "case": _KEY,
+        "year": _CODED,
+        "month": _CODED,
+        "day": _CODED,
+        "precision": _CODED,
+        "approximate": _CODED,
+        "tactics": _CODED,
+        "channels": _CODED,
+        "actors": _CODED,
+        "harms": _CODED,
+        "host_country": _CODED,
+        "host_region": _CODED,
+        "origin_region": _CODED,
+        "description_ciphertext": _CIPHER,
+    },
+    "cases.Person": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "case": _KEY,
+        "role": _CODED,
+        "label": _META,
+        "details_ciphertext": _CIPHER,
+        "identity_ciphertext": _CIPHER,
+    },
+    "cases.Involvement": {"id": _KEY, "incident": _KEY, "person": _KEY, "kind": _CODED},
+    "cases.Identifier": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "case": _KEY,
+        "person": _KEY,
+        "kind": _CODED,
+        "ciphertext": _CIPHER,
+        "blind_index": _INDEX,
+    },
+    "cases.Referral": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "case": _KEY,
+        "kind": _CODED,
+        "status": _META,
+        "jurisdiction": _CODED,
+        "provisions": _CODED,
+        "agency": _META,
+        "support_type": _CODED,
+        "sent_on": _DAY,
+        "created_by": _KEY,
+        "created_on": _DAY,
+        "details_ciphertext": _CIPHER,
+        "identity_ciphertext": _CIPHER,
+    },
+    "cases.ReferralEvent": {
+        "id": _KEY,
+        "referral": _KEY,
+        "status": _META,
+        "on": _DAY,
+        "by": _KEY,
+        "note_ciphertext": _CIPHER,
+    },
+    "cases.DisclosureRequest": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "requester": _KEY,
+        "requested_on": _DAY,
+        "status": _META,
+        "decided_by": _KEY,
+        "decided_on": _DAY,
+        "reason_ciphertext": _CIPHER,
+    },
+    "cases.DisclosureReasonKey": {"id": _KEY, "request": _KEY, "staff": _KEY, "sealed": _CIPHER},
+    "cases.Attestation": {
+        "id": _KEY,
+        "reference": _META,
+        "case": _KEY,
+        "report_filed_on": _DAY,
+        "issued_on": _DAY,
+        "issued_by": _KEY,
+        "code_hash": _INDEX,
+        "signature": _META,
+        "revoked_on": _DAY,
+    },
+    "api.ApiToken": {
+        "id": _KEY,
+        "user": _KEY,
+        "label": _META,
+        "lookup_hash": _INDEX,
+        "wrapped_private_key": _CIPHER,
+        "created_at": _META,
+        "expires_at": _META,
+        "last_used_on": _DAY,
+        "revoked_at": _META,
+    },
+    "evidence.EvidenceItem": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "added_by_kind": _META,
+        "added_by": _KEY,
+        "received_on": _DAY,
+        "name_ciphertext": _CIPHER,
+        "record_ciphertext": _CIPHER,
+        "kind": _CODED,
+        "status": _META,
+        "failure_reason": _META,
+        "metadata_ciphertext": _CIPHER,
+        "attempts": _META,
+        "processing_started_at": _META,
+    },
+    "evidence.EvidenceBlob": {
+        "id": _KEY,
+        "item": _KEY,
+        "variant": _META,
+        "storage_name": _META,
+        "record_ciphertext": _CIPHER,
+    },
+    "evidence.EvidenceKey": {"id": _KEY, "blob": _KEY, "holder": _META, "staff": _KEY, "sealed": _CIPHER},
+    "evidence.CustodyEvent": {
+        "id": _KEY,
+        "item": _KEY,
+        "at": _DAY,
+        "action": _META,
+        "actor_kind": _META,
+        "actor": _KEY,
+        "variant": _META,
+        "sha256_ciphertext": _CIPHER,
+        "detail": _META,
+    },
+    "evidence.ExportPackage": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "created_by": _KEY,
+        "created_at": _META,
+        "manifest_sha256_ciphertext": _CIPHER,
+        "file_count": _META,
+    },
+    "evidence.PendingUpload": {"id": _KEY, "storage_name": _META, "expires_at": _META},
+    "analytics.FactIncident": {
+        "id": _KEY,
+        "source": _CODED,
+        "report": _KEY,
+        "incident": _KEY,
+        "year": _CODED,
+        "month": _CODED,
+        "community": _CODED,
+        "host_country": _CODED,
+        "host_region": _CODED,
+        "origin_region": _CODED,
+        "intake_channel": _CODED,
+        "relatives_targeted": _CODED,
+        "fh_physical": _CODED,
+        "oxus_stage": _CODED,
+    },
+    "analytics.FactCode": {"id": _KEY, "fact": _KEY, "dimension": _CODED, "code": _CODED},
+    "analytics.FactCube": {
+        "id": _KEY,
+        "kind": _CODED,
+        "slice": _CODED,
+        "dimension": _CODED,
+        "year": _CODED,
+        "month": _CODED,
+        "code": _CODED,
+        "n": _CODED,
+    },
+    "analytics.FactVersion": {
+        "id": _KEY,
+        "token": _META,
+        "reload": _META,
+        "inserted": _META,
+        "deleted": _META,
+    },
+    "publication.Release": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "kind": _META,
+        "status": _META,
+        "scope": _META,
+        "row_dimension": _META,
+        "column_dimension": _META,
+        "filters": _META,
+        "threshold": _META,
+        "mechanism": _META,
+        "epsilon": _META,
+        "delta": _META,
+        "content": _META,
+        "proposed_by": _KEY,
+        "proposed_at": _META,
+        "decided_by": _KEY,
+        "decided_at": _META,
+    },
+    "publication.PrivacyBudget": {
+        "id": _KEY,
+        "scope": _META,
+        "epsilon_total": _META,
+        "delta_total": _META,
+        "epsilon_spent": _META,
+        "delta_spent": _META,
+    },
+    "publication.PrivacySpend": {
+        "id": _KEY,
+        "budget": _KEY,
+        "release": _KEY,
+        "mechanism": _META,
+        "epsilon": _META,
+        "delta": _META,
+        "created_at": _META,
+    },
+    "surveys.SurveyCampaign": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "slug": _META,
+        "title": _META,
+        "community": _CODED,
+        "host_country": _CODED,
+        "opens_on": _DAY,
+        "closes_on": _DAY,
+        "indicators": _META,
+        "created_by": _KEY,
+        "created_on": _DAY,
+    },
+    "surveys.SurveyResponse": {"id": _KEY, "campaign": _KEY, "answers": _CODED},
+    "linking.IdentifierKey": {
+        "id": _KEY,
+        "identifier": _KEY,
+        "case": _KEY,
+        "scheme": _CODED,
+        "strength": _CODED,
+        "blind_index": _INDEX,
+        "key_version": _META,
+    },
+    "linking.ClusterMembership": {"id": _KEY, "case": _KEY, "cluster": _INDEX},
+    "linking.LinkReview": {
+        "id": _KEY,
+        "low": _KEY,
+        "high": _KEY,
+        "blind_index": _INDEX,
+        "key_version": _META,
+        "decision": _META,
+        "decided_by": _KEY,
+        "decided_at": _META,
+    },
+    "linking.AccessRequest": {
+        "id": _KEY,
+        "case": _KEY,
+        "requester": _KEY,
+        "because_of": _KEY,
+        "status": _META,
+        "created_at": _META,
+        "decided_by": _KEY,
+        "decided_at": _META,
+    },
+}
+
+COLUMNS: dict[str, ColumnClass] = {
+    f"{model}.{field}": column_class
+    for model, fields in _BY_MODEL.items()
+    for field, column_class in fields.items()
+}
+
+# What a class alone does not say, for the columns where it matters; shown in the threat model.
+NOTES: dict[str, str] = {
+    "sessions.Session.session_data": (
+        "signed, not encrypted: staff and reporter vault entries in it are ciphertext, but a reporter's "
+        "session names the report it opened until it expires"
+    ),
+    "sessions.Session.expire_date": "exact; it is the moment of the last request plus the session's age",
+    "otp_totp.TOTPDevice.key": "the TOTP secret, in clear as django-otp keeps it (§4.3)",
+    "django_tasks_database.DBTaskResult.enqueued_at": (
+        "exact; an evidence task names its item and is queued when the upload commits, so finished "
+        "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
+    ),
+    "core.ThrottleCounter.key": "keyed hash of the session or name being limited, never in clear",
+    "audit.AuditTally.window_start": "the start of a counting window (an hour by default), not of any attempt",
+    "audit.AuditTally.window_end": "the end of a counting window; the chained summary event is dated by it",
+    "gate.SpentToken.digest": "keyed hash of a spent gate token's random nonce and purpose, never the nonce",
+    "gate.SpentToken.expires_at": "when the spent token would have expired anyway, rounded up to the hour",
+    "audit.AuditEvent.created_at": "the time of each audited act, including reporters' acts (see §4.3)",
+    "audit.AuditEvent.object_id": "the public identifier of the object acted on, e.g. a report",
+    "audit.AuditEvent.event_hash": "the hash chain over audit rows, not over anything a reporter sent",
+    "audit.AuditCheckpoint.last_event_id": "the id of the last audit event a checkpoint covers",
+    "intake.Report.reporter_salt": "random, per report",
+    "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
+    "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",
+    "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
+    "cases.Incident.day": (
+        "the day of an incident where the caseworker coded it to the day; in clear like the other coded "
+        "fields of a case, which DESIGN §3 wants to the month"
+    ),
+    "cases.Person.label": "a pseudonym staff choose (“Relative A”); names are ciphertext",
+    "cases.Referral.agency": "the police force or organisation staff referred the case to",
+    "cases.Case.due_sort": "a stored copy of due_on",
+    "linking.ClusterMembership.cluster": "the smallest case id of a connected group: the link graph (§4.3)",
+    "evidence.EvidenceItem.kind": "image, PDF, audio, video, text or archive; the exact type is ciphertext",
+    "evidence.EvidenceItem.received_on": "the day the file came",
+    "evidence.EvidenceItem.processing_started_at": (
+        "exact, while the worker processes the file (moments after an upload); cleared when it finishes"
+    ),
+    "evidence.EvidenceItem.record_ciphertext": (
+        "the original's SHA-256, exact size and exact type, under the report's data key"
+    ),
+    "evidence.EvidenceBlob.record_ciphertext": "this version's SHA-256, exact size and type, under its key",
+    "evidence.EvidenceBlob.storage_name": "random name of the ciphertext file; it contains the item's id",
+    "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
+    "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",
+    "evidence.ExportPackage.manifest_sha256_ciphertext": "under the report's data key",
+    "evidence.PendingUpload.expires_at": (
+        "to the minute: when a file kept from a questionnaire sent back with errors is deleted, which is "
+        "the session's age after it was sent; the row lives no longer than that"
+    ),
+    "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
+    "surveys.SurveyResponse.answers": "indicator code to yes or no",
+    "analytics.FactCube.n": "counts of coded facts, for reports with statistics consent",
+}
+
+
+def concrete_models(models_: Iterable[type[models.Model]]) -> list[type[models.Model]]:
+    """The models that have a table of their own (automatic many-to-many tables included)."""
+    return [model for model in models_ if model._meta.managed and not model._meta.proxy]
+
+
+def column_labels(model: type[models.Model]) -> list[str]:
+    """``app_label.Model.field`` of every column ``model`` stores."""
+    return [f"{model._meta.label}.{field.name}" for field in model._meta.concrete_fields]
+
+
+def unclassified(models_: Iterable[type[models.Model]]) -> list[str]:
+    """Every column of ``models_`` that is missing from :data:`COLUMNS`."""
+    return [
+        label for model in concrete_models(models_) for label in column_labels(model) if label not in COLUMNS
+    ]
+
+
+def markdown() -> str:
+    """The threat model's "Columns at rest" table: every class, what it means, and its columns."""
+    lines = ["| Class | What it means | Columns |", "|---|---|---|"]
+    for column_class in ColumnClass:
+        grouped: dict[str, list[str]] = {}
+        for label, found in COLUMNS.items():
+            if found is column_class:
+                model, field = label.rsplit(".", 1)
+                grouped.setdefault(model, []).append(f"`{field}`")
+        columns = "; ".join(f"`{model}`: {', '.join(fields)}" for model, fields in grouped.items())
+        lines.append(f"| **{column_class}** | {DESCRIPTIONS[column_class]} | {columns} |")
+    lines += ["", "Notes on single columns:", ""]
+    lines += [f"- `{label}` ({COLUMNS[label]}): {note}." for label, note in NOTES.items()]
+    return "\n".join(lines) + "\n"

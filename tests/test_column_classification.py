@@ -1,0 +1,135 @@
+"""Every column of every installed app is classified (DESIGN §3, issue 11), and the threat model's table is
+the one the code holds. A new column fails here until someone decides what it may reveal at rest."""
+
+import re
+from pathlib import Path
+
+from django.apps import apps
+from django.db import models
+from django.test.utils import isolate_apps
+
+from longarm.core.columns import (
+    COLUMNS,
+    NOTES,
+    ColumnClass,
+    column_labels,
+    concrete_models,
+    markdown,
+    unclassified,
+)
+
+THREAT_MODEL = Path(__file__).resolve().parents[1] / "docs" / "threat-model.md"
+# Only these may be named like a fingerprint without being ciphertext or a keyed index: the audit hash chain,
+# which hashes audit rows, not anything a reporter sent.
+FINGERPRINT_NAME = re.compile(r"sha|hash|digest|size|content_type|length|bytes")
+CHAIN = {
+    "audit.AuditEvent.previous_hash",
+    "audit.AuditEvent.event_hash",
+    "audit.AuditHead.last_hash",
+    "audit.AuditCheckpoint.last_hash",
+}
+
+
+def installed_columns() -> dict[str, models.Field[object, object]]:
+    return {
+        f"{model._meta.label}.{field.name}": field
+        for model in concrete_models(apps.get_models(include_auto_created=True))
+        for field in model._meta.concrete_fields
+    }
+
+
+def test_every_column_of_every_installed_app_is_classified() -> None:
+    missing = unclassified(apps.get_models(include_auto_created=True))
+    assert not missing, f"classify these columns in longarm/core/columns.py: {missing}"
+
+
+def test_third_party_apps_are_walked_too() -> None:
+    labels = installed_columns()
+    for expected in (
+        "sessions.Session.session_data",
+        "otp_totp.TOTPDevice.key",
+        "django_tasks_database.DBTaskResult.enqueued_at",
+        "auth.Group_permissions.permission",
+    ):
+        assert expected in labels
+
+
+def test_the_table_names_no_column_that_does_not_exist() -> None:
+    stale = sorted(set(COLUMNS) - set(installed_columns()))
+    assert not stale, f"remove these from longarm/core/columns.py: {stale}"
+    assert set(NOTES) <= set(COLUMNS)
+
+
+def test_a_new_unclassified_field_fails_the_check() -> None:
+    with isolate_apps("longarm.evidence"):
+
+        class Planted(models.Model):  # noqa: DJ008 - never shown
+            sha256 = models.CharField(max_length=64)
+
+            class Meta:
+                app_label = "evidence"
+
+        assert unclassified([Planted]) == ["evidence.Planted.id", "evidence.Planted.sha256"]
+        assert column_labels(Planted) == ["evidence.Planted.id", "evidence.Planted.sha256"]
+
+
+def test_a_field_added_to_a_classified_model_fails_the_check() -> None:
+    from longarm.evidence.models import EvidenceItem
+
+    with isolate_apps("longarm.evidence"):
+
+        class EvidenceItemWithSize(EvidenceItem):
+            size = models.BigIntegerField()
+
+            class Meta:
+                app_label = "evidence"
+
+        missing = unclassified([EvidenceItemWithSize])
+    assert "evidence.EvidenceItemWithSize.size" in missing
+
+
+def test_ciphertext_columns_hold_bytes() -> None:
+    fields = installed_columns()
+    for label, column_class in COLUMNS.items():
+        if column_class is ColumnClass.CIPHERTEXT:
+            assert isinstance(fields[label], models.BinaryField), label
+
+
+def test_key_columns_are_keys_relations_or_random_ids() -> None:
+    fields = installed_columns()
+    for label, column_class in COLUMNS.items():
+        field = fields[label]
+        if column_class is ColumnClass.KEY:
+            is_key = field.primary_key or field.is_relation or isinstance(field, models.UUIDField)
+            assert is_key or label in NOTES, f"{label} is not a key; say why it is one in NOTES"
+
+
+def test_coarse_timestamps_are_dates_or_say_how_they_are_coarsened() -> None:
+    fields = installed_columns()
+    for label, column_class in COLUMNS.items():
+        field = fields[label]
+        if column_class is ColumnClass.COARSE_TIME:
+            output = field.output_field if isinstance(field, models.GeneratedField) else field
+            is_date = isinstance(output, models.DateField) and not isinstance(output, models.DateTimeField)
+            assert is_date or label in NOTES, f"{label} holds a time; say in NOTES what keeps it coarse"
+
+
+def test_nothing_named_like_a_fingerprint_is_in_clear() -> None:
+    fields = installed_columns()
+    for label, column_class in COLUMNS.items():
+        field_name = label.rsplit(".", 1)[1]
+        if fields[label].is_relation or label in CHAIN:
+            continue
+        if FINGERPRINT_NAME.search(field_name):
+            assert column_class in {ColumnClass.CIPHERTEXT, ColumnClass.KEYED_INDEX}, label
+
+
+def test_the_threat_model_mirrors_the_table() -> None:
+    text = THREAT_MODEL.read_text(encoding="utf-8")
+    start = text.index("<!-- columns:start -->\n") + len("<!-- columns:start -->\n")
+    end = text.index("<!-- columns:end -->")
+    assert text[start:end] == markdown(), (
+        "docs/threat-model.md is out of date: paste the output of "
+        "`python -c 'from longarm.core.columns import markdown; print(markdown(), end=\"\")'` between the "
+        "columns markers"
+    )
