@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.decorators import decorator_from_middleware
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +18,7 @@ from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
+from longarm.core.downloads import as_attachment
 from longarm.core.keyring import current_keyring
 from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
@@ -40,7 +40,6 @@ from longarm.intake.selectors import report_for_staff, staff_data_key
 
 UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
 _csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
-_INLINE_KINDS = {"image/", "audio/", "video/", "text/plain"}
 
 
 def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
@@ -133,16 +132,11 @@ def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("cases:report", public_id=report.public_id)
 
 
-def file_response(
-    *, blob: EvidenceBlob, plaintext: Iterable[bytes], filename: str, inline: bool
-) -> StreamingHttpResponse:
-    content_type = blob.content_type
-    response = StreamingHttpResponse(plaintext, content_type=content_type)
+def file_response(*, blob: EvidenceBlob, plaintext: Iterable[bytes], filename: str) -> StreamingHttpResponse:
+    """Every version of every item, the preview included, is a download (threat model §4.10)."""
+    response = StreamingHttpResponse(plaintext, content_type=blob.content_type)
     response["Content-Length"] = str(blob.size)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
-    # A file is shown, never run, even if a browser were to take it for HTML.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
-    return response
+    return as_attachment(response, filename)
 
 
 @staff_view(*UPLOADERS)
@@ -159,13 +153,14 @@ def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpRespons
         key = blob_key_for_staff(blob=blob, staff=user, private_key=staff_private_key(request))
     except KeyNotHeld:
         raise Http404 from None
-    inline = variant != Variant.ORIGINAL and any(blob.content_type.startswith(kind) for kind in _INLINE_KINDS)
+    # The preview is the one version a console page shows (as an <img>): that is viewing, the rest saving.
+    shown = variant == Variant.PREVIEW
     evidence_record_access(
-        item=item, blob=blob, staff=user, action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED
+        item=item, blob=blob, staff=user, action=CustodyAction.VIEWED if shown else CustodyAction.DOWNLOADED
     )
     filename = f"evidence-{item.reference}-{variant}.{extension_for(blob.content_type)}"
     return file_response(
-        blob=blob, plaintext=blob_plaintext(blob=blob, item=item, key=key), filename=filename, inline=inline
+        blob=blob, plaintext=blob_plaintext(blob=blob, item=item, key=key), filename=filename
     )
 
 
@@ -196,5 +191,4 @@ def staff_export(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
         content_type="application/zip",
     )
     name = f"evidence-{report.reference}-{prepared.package.public_id.hex[:8]}.zip"
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    return response
+    return as_attachment(response, name)
