@@ -20,6 +20,7 @@ from longarm.accounts.services import staff_private_key
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
 from longarm.core.downloads import as_attachment
 from longarm.core.keyring import current_keyring
+from longarm.evidence.budget import Reservation, upload_budget
 from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm, ExportForm
@@ -42,19 +43,10 @@ UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
 _csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
 
 
-def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
-    """Let ``view`` receive files: they stream through ``EncryptingUploadHandler`` into storage, and every
-    blob the request wrote that no committed item refers to (nor a file kept for the questionnaire, see
-    ``evidence.pending``) is deleted when the view returns or fails.
-
-    Django's CSRF middleware reads the body before the view runs, which would parse it with the default
-    handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
-    instead, once the encrypting handler is in place.
-    """
-
+def _accepting[V: Callable[..., HttpResponseBase]](view: V, *, budgeted: bool) -> V:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        handler = EncryptingUploadHandler(request)
+        handler = EncryptingUploadHandler(request, budget=Reservation(upload_budget()) if budgeted else None)
         request.upload_handlers = [handler]
         try:
             return _csrf_protect(view)(request, *args, **kwargs)
@@ -69,6 +61,25 @@ def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
             handler.discard_unclaimed(claimed)
 
     return cast(V, wrapper)
+
+
+def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """Let ``view`` receive files from reporters: they stream through ``EncryptingUploadHandler`` into
+    storage, drawing on the site-wide upload budget (``evidence.budget``), and every blob the request wrote
+    that no committed item refers to (nor a file kept for the questionnaire, see ``evidence.pending``) is
+    deleted, and its share of the budget given back, when the view returns or fails.
+
+    Django's CSRF middleware reads the body before the view runs, which would parse it with the default
+    handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
+    instead, once the encrypting handler is in place.
+    """
+    return _accepting(view, budgeted=True)
+
+
+def accepts_staff_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """As ``accepts_evidence``, for a view only logged-in staff reach: their uploads do not draw on the
+    reporters' budget (the per-file and per-request limits still apply)."""
+    return _accepting(view, budgeted=False)
 
 
 def staff_panel_context(
@@ -100,10 +111,10 @@ def staff_panel_context(
     }
 
 
-@csrf_exempt  # checked inside accepts_evidence, once the encrypting upload handler is installed
+@csrf_exempt  # checked inside accepts_staff_evidence, once the encrypting upload handler is installed
 @staff_view(*UPLOADERS)
 @require_POST
-@accepts_evidence
+@accepts_staff_evidence
 def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     report, sealed = report_for_staff(user=user, public_id=public_id)
