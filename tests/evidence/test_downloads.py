@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
+import longarm
 from longarm.analytics.publication.services import release_decide, release_propose_counts
 from longarm.cases.models import Case, Referral
 from longarm.evidence.models import EvidenceItem
@@ -28,7 +29,7 @@ from tests.linking.match_helpers import add, case_held_by
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
-SOURCE = Path(__file__).resolve().parents[2] / "src" / "longarm"
+SOURCE = Path(longarm.__file__).resolve().parent
 
 
 def _evidence(cast: Cast, processing: Processing, name: str, content: bytes) -> EvidenceItem:
