@@ -133,6 +133,7 @@ def child(size: int) -> dict[str, Any]:
     os.environ["LONGARM_DATA_DIR"] = str(directory / "data")
     os.environ["LONGARM_KEYS_DIR"] = str(directory / "keys")
     os.environ["LONGARM_MAX_UPLOAD_BYTES"] = str(size + 1)
+    os.environ["LONGARM_MAX_REQUEST_UPLOAD_BYTES"] = str(size + 1)
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     sys.path.insert(0, str(ROOT))
     import django

@@ -204,9 +204,21 @@ else:
 # Evidence (issue 3). Uploads are encrypted as they stream in; no view but the evidence upload views may
 # receive files at all, so Django's default handlers never write a plaintext upload to a temporary file.
 FILE_UPLOAD_HANDLERS = ["longarm.evidence.uploads.DiscardingUploadHandler"]
-LONGARM_MAX_UPLOAD_BYTES = env_int("LONGARM_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1)
+LONGARM_MAX_UPLOAD_BYTES = env_int("LONGARM_MAX_UPLOAD_BYTES", 1024**3, minimum=1)
 LONGARM_MAX_FILES_PER_REPORT = env_int("LONGARM_MAX_FILES_PER_REPORT", 50, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = LONGARM_MAX_FILES_PER_REPORT
+# All the files of one request together; nothing past it is written (issue 11 item 4).
+LONGARM_MAX_REQUEST_UPLOAD_BYTES = env_int("LONGARM_MAX_REQUEST_UPLOAD_BYTES", 1024**3, minimum=1)
+# What reporters' uploads may keep on disk, site-wide, per window: no IP tells one visitor from another, so
+# the budget is shared (evidence.budget). Staff uploads do not count.
+LONGARM_UPLOAD_BUDGET_BYTES = env_int("LONGARM_UPLOAD_BUDGET_BYTES", 4 * 1024**3, minimum=1024**2)
+LONGARM_UPLOAD_BUDGET_WINDOW_SECONDS = env_int("LONGARM_UPLOAD_BUDGET_WINDOW_SECONDS", 3600, minimum=60)
+# Files kept from a questionnaire sent back with errors (evidence.pending): how long, how many and how much
+# per browser session, and how much for all sessions together per budget window.
+LONGARM_PENDING_UPLOAD_SECONDS = env_int("LONGARM_PENDING_UPLOAD_SECONDS", 3600, minimum=60)
+LONGARM_PENDING_FILES_PER_SESSION = env_int("LONGARM_PENDING_FILES_PER_SESSION", 10, minimum=0)
+LONGARM_PENDING_BYTES_PER_SESSION = env_int("LONGARM_PENDING_BYTES_PER_SESSION", 256 * 1024**2, minimum=0)
+LONGARM_PENDING_BYTES_PER_WINDOW = env_int("LONGARM_PENDING_BYTES_PER_WINDOW", 1024**3, minimum=0)
 # Plaintext during processing lives in anonymous memory (memfd); a directory here must be memory-backed.
 LONGARM_WORKSPACE_DIR = env_str("LONGARM_WORKSPACE_DIR", "")
 LONGARM_FFMPEG = env_str("LONGARM_FFMPEG", "")
@@ -214,7 +226,7 @@ LONGARM_EVIDENCE_MAX_PIXELS = env_int("LONGARM_EVIDENCE_MAX_PIXELS", 120_000_000
 LONGARM_EVIDENCE_ZIP_MAX_BYTES = env_int("LONGARM_EVIDENCE_ZIP_MAX_BYTES", 2 * 1024**3, minimum=1)
 LONGARM_EVIDENCE_ZIP_MAX_ENTRIES = env_int("LONGARM_EVIDENCE_ZIP_MAX_ENTRIES", 10_000, minimum=1)
 LONGARM_EVIDENCE_ZIP_MAX_RATIO = env_int("LONGARM_EVIDENCE_ZIP_MAX_RATIO", 200, minimum=1)
-LONGARM_EVIDENCE_MEDIA_SECONDS = env_int("LONGARM_EVIDENCE_MEDIA_SECONDS", 1800, minimum=1)
+LONGARM_EVIDENCE_MEDIA_SECONDS = env_int("LONGARM_EVIDENCE_MEDIA_SECONDS", 600, minimum=1)
 # Every child process that parses a file (ffmpeg, the document renderer, LibreOffice, Tesseract) runs with
 # this much address space at most, and documents are rendered at this resolution.
 LONGARM_EVIDENCE_CHILD_MEMORY_MB = env_int("LONGARM_EVIDENCE_CHILD_MEMORY_MB", 2048, minimum=256)
@@ -222,6 +234,9 @@ LONGARM_EVIDENCE_DOCUMENT_DPI = env_int("LONGARM_EVIDENCE_DOCUMENT_DPI", 150, mi
 LONGARM_EVIDENCE_MAX_PAGES = env_int("LONGARM_EVIDENCE_MAX_PAGES", 1000, minimum=1)
 # A text layer read off each page by Tesseract, so copies of documents stay searchable; off, pages are images.
 LONGARM_EVIDENCE_OCR = env_bool("LONGARM_EVIDENCE_OCR", True)
+# Fair share of the evidence queue: at most this many items of one report are queued or being processed at
+# a time; the next is queued when one finishes, so fifty files from one report cannot starve the others.
+LONGARM_EVIDENCE_QUEUED_PER_REPORT = env_int("LONGARM_EVIDENCE_QUEUED_PER_REPORT", 2, minimum=1)
 # A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
 LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
 

@@ -1,5 +1,5 @@
 """Attaching files in a real browser: plain multipart without JavaScript, a progress bar per file with it;
-the caseworker then sees the sanitised photo inline."""
+the caseworker then sees a preview of the sanitised photo (served as an attachment all the same)."""
 
 import re
 from pathlib import Path

@@ -11,15 +11,20 @@ from longarm.evidence.storage import evidence_root
 
 def run_queued_tasks() -> None:
     """With the Redis backend, run what is queued with a real RQ worker (in this process, so that it sees
-    the test's transaction); the database and immediate backends need nothing."""
+    the test's transaction) until the queue is empty: a finished item queues its report's next one (fair
+    share) in an on-commit callback, which the test's transaction would otherwise hold back. The database
+    and immediate backends need nothing."""
     if not settings.TASKS_URL.startswith("redis://"):
         return
     import django_rq
+    from django.test import TestCase
     from django_tasks_rq.backend import Job
     from rq import SimpleWorker
 
     queue = django_rq.get_queue("default", job_class=Job)
-    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+    while queue.count:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
 
 
 @pytest.fixture

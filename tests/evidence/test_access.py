@@ -1,5 +1,6 @@
-"""Caseworkers see sanitised copies inline; only investigators download originals; every view and download
-appends a custody event and an audit event; people without the report's key get 404, other roles 403."""
+"""Caseworkers download sanitised copies and see previews; only investigators download originals; every
+view and download appends a custody event and an audit event; people without the report's key get 404,
+other roles 403."""
 
 import hashlib
 from collections.abc import Callable
@@ -42,11 +43,13 @@ def url(item: EvidenceItem, variant: str) -> str:
     return reverse("evidence:staff_file", args=[item.public_id, variant])
 
 
-def test_a_caseworker_sees_the_sanitised_copy_inline(cast: Cast, item: EvidenceItem) -> None:
+def test_a_caseworker_downloads_the_sanitised_copy_and_sees_its_preview(
+    cast: Cast, item: EvidenceItem
+) -> None:
     response = staff_client(cast.caseworker).get(url(item, "derivative"))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Disposition"].startswith("attachment;")
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
     page = staff_client(cast.caseworker).get(reverse("cases:report", args=[item.report.public_id]))
@@ -80,9 +83,11 @@ def test_every_view_appends_custody_and_audit_events(cast: Cast, item: EvidenceI
     fetch(client, item, "preview")
     after = (CustodyEvent.objects.count(), AuditEvent.objects.filter(action__startswith="evidence.").count())
     assert after == (before[0] + 2, before[1] + 2)
-    assert set(CustodyEvent.objects.order_by("-id")[:2].values_list("action", flat=True)) == {
-        CustodyAction.VIEWED
-    }
+    # The copy is saved; the preview is shown in the page.
+    assert list(CustodyEvent.objects.order_by("-id")[:2].values_list("variant", "action")) == [
+        ("preview", CustodyAction.VIEWED),
+        ("derivative", CustodyAction.DOWNLOADED),
+    ]
 
 
 @pytest.mark.parametrize("variant", ["original", "derivative", "preview"])

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -145,3 +146,67 @@ def test_kept_and_new_files_together_respect_the_limit(cast: Cast, settings: pyt
     )
     assert "Too many files" in response.content.decode()
     assert not Report.objects.exists()
+
+
+def test_kept_files_expire_within_the_hour_by_default(cast: Cast) -> None:
+    before = timezone.now()
+    fail_with_file(Client(), files.jpeg_with_exif())
+    expires_at = PendingUpload.objects.get().expires_at
+    # Formerly the session's four hours: long enough to fill a disk with files no report will claim.
+    assert expires_at <= before + timedelta(hours=1)
+
+
+def test_the_expiry_is_configurable(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_PENDING_UPLOAD_SECONDS = 600
+    before = timezone.now()
+    fail_with_file(Client(), files.jpeg_with_exif())
+    assert PendingUpload.objects.get().expires_at <= before + timedelta(minutes=10)
+
+
+def many(count: int, size: int = 1000) -> dict[str, bytes]:
+    return {f"note-{number}.txt": b"a line of a chat export\n" * (size // 24) for number in range(count)}
+
+
+def test_a_session_keeps_no_more_files_than_its_quota_and_is_told_which_to_choose_again(
+    cast: Cast, settings: Any
+) -> None:
+    settings.LONGARM_PENDING_FILES_PER_SESSION = 2
+    client = Client()
+    response = client.post(
+        reverse("intake:report_new"), {**report_answers(consent=""), "attachments": uploads(many(4))}
+    )
+    html = response.content.decode()
+    assert len(attached_ids(html)) == 2
+    assert "“note-2.txt” could not be kept while you correct the form. Please choose it again." in html
+    assert "“note-3.txt” could not be kept" in html
+    assert "reading club" in html
+    assert PendingUpload.objects.count() == 2
+    assert len(stored_files()) == 2
+    # A second try adds nothing to a full quota.
+    html = fail_with_file(client, files.png(), name="more.png", attached=attached_ids(html))
+    assert len(attached_ids(html)) == 2
+    assert "“more.png” could not be kept" in html
+    assert len(stored_files()) == 2
+
+
+def test_a_session_keeps_no_more_bytes_than_its_quota(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_PENDING_BYTES_PER_SESSION = 2500
+    html = (
+        Client()
+        .post(reverse("intake:report_new"), {**report_answers(consent=""), "attachments": uploads(many(3))})
+        .content.decode()
+    )
+    assert len(attached_ids(html)) == 2
+    assert "“note-2.txt” could not be kept" in html
+
+
+def test_all_sessions_together_keep_no_more_than_the_quota_per_window(cast: Cast, settings: Any) -> None:
+    # Dropping the cookie gives a fresh session, not a fresh quota.
+    settings.LONGARM_PENDING_BYTES_PER_WINDOW = 2 * 1024 * 1024
+    for _ in range(2):
+        assert len(attached_ids(fail_with_file(Client(), files.jpeg_with_exif()))) == 1
+    html = fail_with_file(Client(), files.jpeg_with_exif())
+    assert attached_ids(html) == []
+    assert f"“{NAME}” could not be kept" in html
+    assert PendingUpload.objects.count() == 2
+    assert len(stored_files()) == 2

@@ -36,6 +36,7 @@ REPORTER_SOURCES = (
     "taxonomy/vocabularies.py",
     # Evidence uploads: the file fields of the questionnaire and the reporter's list of files.
     "evidence/forms.py",
+    "evidence/pending.py",
     "evidence/templates/evidence/_reporter",
     # A survey campaign's public page, which leads into the questionnaire.
     "analytics/surveys/templates/surveys/intro.html",

@@ -12,6 +12,7 @@ from longarm.analytics.publication.disclosure import protect
 from longarm.analytics.publication.formats import table_content, table_csv
 from longarm.analytics.selectors import TABLE_KEYS, dashboard, dashboard_table
 from longarm.analytics.services import analytics_record_access
+from longarm.core.downloads import as_attachment
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -50,5 +51,4 @@ def download(request: HttpRequest, table: str, form: str) -> HttpResponse:
     analytics_record_access(actor=acting_staff(request), table=name, filters=filters, form=form)
     body = table_csv(content) if form == "csv" else json.dumps(content, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type=FORMATS[form])
-    response["Content-Disposition"] = f'attachment; filename="longarm-{name}.{form}"'
-    return response
+    return as_attachment(response, f"longarm-{name}.{form}")

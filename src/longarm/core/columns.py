@@ -503,7 +503,7 @@ NOTES: dict[str, str] = {
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
     ),
     "core.ThrottleCounter.key": "keyed hash of the session or name being limited, never in clear",
-    "audit.AuditTally.window_start": "the start of a counting window (an hour by default), not of any attempt",
+    "audit.AuditTally.window_start": "start of a counting window (an hour by default), not of an attempt",
     "audit.AuditTally.window_end": "the end of a counting window; the chained summary event is dated by it",
     "gate.SpentToken.digest": "keyed hash of a spent gate token's random nonce and purpose, never the nonce",
     "gate.SpentToken.expires_at": "when the spent token would have expired anyway, rounded up to the hour",

@@ -22,10 +22,12 @@ class EvidenceFilesField(forms.FileField):
 
     widget = MultipleFileInput
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, busy_message: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.update({"multiple": True, "class": "evidence-files"})
+        # Why a file was refused when the site-wide upload budget is spent, and what to do instead.
+        self.busy_message = busy_message or Refusal.BUSY.label
 
     def to_python(self, data: Any) -> list[EncryptedUpload]:  # type: ignore[override]  # many files
         uploads = data if isinstance(data, list) else ([data] if data else [])
@@ -39,6 +41,12 @@ class EvidenceFilesField(forms.FileField):
                     reason = _("The file is larger than the limit of %(limit)s.") % {
                         "limit": filesizeformat(settings.LONGARM_MAX_UPLOAD_BYTES)
                     }
+                elif upload.refusal == Refusal.REQUEST_TOO_LARGE:
+                    reason = _("The files sent together are larger than the limit of %(limit)s.") % {
+                        "limit": filesizeformat(settings.LONGARM_MAX_REQUEST_UPLOAD_BYTES)
+                    }
+                elif upload.refusal == Refusal.BUSY:
+                    reason = self.busy_message
                 errors.append(
                     forms.ValidationError(
                         _("“%(name)s” was not accepted: %(reason)s"),
@@ -65,7 +73,16 @@ def _upload_limit() -> str:
 
 
 def evidence_files_field(**kwargs: Any) -> EvidenceFilesField:
+    """The questionnaire's files: when the upload budget is spent, the reporter is told that the report can
+    go without them, and the files follow from the mailbox (threat model §4.6)."""
     return EvidenceFilesField(
+        busy_message=kwargs.pop(
+            "busy_message",
+            _(
+                "We are receiving more files than we can take just now. You can send your report without "
+                "them and add them later in your mailbox, with your receipt number."
+            ),
+        ),
         label=kwargs.pop("label", _("Files (optional)")),
         help_text=kwargs.pop(
             "help_text",

@@ -23,7 +23,10 @@ class EvidenceKind(models.TextChoices):
 
 
 class EvidenceStatus(models.TextChoices):
+    # Waiting for its report's turn in the queue (fair share, see ``evidence.services.evidence_schedule``);
+    # then queued. Both read the same to people.
     RECEIVED = "received", _("Received, waiting to be processed")
+    QUEUED = "queued", _("Received, waiting to be processed")
     PROCESSING = "processing", _("Being processed")
     READY = "ready", _("Sanitised copy ready")
     FAILED = "failed", _("Could not be sanitised; the original is kept")

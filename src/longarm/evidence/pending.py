@@ -13,17 +13,20 @@ import binascii
 import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from longarm.audit.tally import audit_count
 from longarm.core.session_vault import vault_load, vault_store
+from longarm.evidence.budget import budget_take, pending_budget, units_for
 from longarm.evidence.detection import BY_CONTENT_TYPE
 from longarm.evidence.exceptions import PendingExpired
 from longarm.evidence.models import PendingUpload
@@ -35,8 +38,9 @@ _VAULT_NAME = "pending-uploads"
 
 
 def lifetime() -> timedelta:
-    # As long as the session that alone can claim them.
-    return timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    # Short: these files belong to no report yet, and anyone can make them by sending a form with a mistake.
+    # Never longer than the session that alone can claim them.
+    return timedelta(seconds=min(settings.LONGARM_PENDING_UPLOAD_SECONDS, settings.SESSION_COOKIE_AGE))
 
 
 def _encode(upload: EncryptedUpload) -> dict[str, str | int]:
@@ -103,21 +107,66 @@ def pending_choose(request: HttpRequest) -> list[EncryptedUpload]:
     return chosen
 
 
-def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> list[EncryptedUpload]:
+def not_kept_error(upload: EncryptedUpload) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s” could not be kept while you correct the form. Please choose it again."),
+        code="not_kept",
+        params={"name": upload.name},
+    )
+
+
+class Kept(NamedTuple):
+    kept: list[EncryptedUpload]
+    """What this session keeps now, earlier files included."""
+    dropped: list[EncryptedUpload]
+    """New files over the quota: deleted when the request ends; the reporter chooses them again."""
+
+
+def _within_quota(known: Sequence[EncryptedUpload], new: Sequence[EncryptedUpload]) -> list[EncryptedUpload]:
+    """Of ``new``, in order, those that fit this session's quota besides the ``known`` ones, and then the
+    quota of all sessions together (``evidence.budget.pending_budget``): all of them or none."""
+    files, size = len(known), sum(upload.size or 0 for upload in known)
+    fitting = []
+    for upload in new:
+        if (
+            files + 1 > settings.LONGARM_PENDING_FILES_PER_SESSION
+            or size + (upload.size or 0) > settings.LONGARM_PENDING_BYTES_PER_SESSION
+        ):
+            continue
+        fitting.append(upload)
+        files, size = files + 1, size + (upload.size or 0)
+    if (
+        fitting
+        and budget_take(pending_budget(), units_for(sum(upload.size or 0 for upload in fitting))) is None
+    ):
+        return []
+    return fitting
+
+
+def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> Kept:
     """Keep the accepted ones of ``uploads`` for this session until the questionnaire is sent (or they
-    expire). They may include files kept before; only the new ones get a row. Returns what is kept now.
+    expire), as far as the quotas allow: files and bytes per session, bytes of all sessions per window
+    (``LONGARM_PENDING_*``). They may include files kept before; only the new ones get a row.
+
+    Returns:
+        what is kept now, and the new files that were not (over the quota).
     """
-    kept = [
+    accepted = [
         upload
         for upload in uploads
         if isinstance(upload, EncryptedUpload) and upload.refusal is None and upload.detected is not None
     ]
-    known = set(
-        PendingUpload.objects.filter(storage_name__in=[upload.storage_name for upload in kept]).values_list(
-            "storage_name", flat=True
-        )
+    known_names = set(
+        PendingUpload.objects.filter(
+            storage_name__in=[upload.storage_name for upload in accepted]
+        ).values_list("storage_name", flat=True)
     )
-    new = [upload for upload in kept if upload.storage_name not in known]
+    known = [upload for upload in accepted if upload.storage_name in known_names]
+    candidates = [upload for upload in accepted if upload.storage_name not in known_names]
+    new = _within_quota(known, candidates)
+    keeping = known_names | {upload.storage_name for upload in new}
+    kept = [upload for upload in accepted if upload.storage_name in keeping]
+    dropped = [upload for upload in candidates if upload.storage_name not in keeping]
     expires_at = timezone.now().replace(second=0, microsecond=0) + lifetime()
     with transaction.atomic():
         for upload in new:
@@ -127,7 +176,7 @@ def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> 
             audit_count(action="evidence.pending", outcome="kept", times=len(new))
     if kept or vault_load(request, _VAULT_NAME):  # no session and cookie just for a form with a typo
         _remember(request, kept)
-    return kept
+    return Kept(kept=kept, dropped=dropped)
 
 
 def pending_claimed(request: HttpRequest, uploads: Collection[EncryptedUpload]) -> None:

@@ -124,6 +124,42 @@ def _enqueue(item_ids: Iterable[UUID]) -> None:
         process_evidence.enqueue(str(item_id))
 
 
+# Items holding one of their report's places in the queue.
+_IN_FLIGHT = (EvidenceStatus.QUEUED, EvidenceStatus.PROCESSING)
+
+
+def _schedule_locked(report_id: int) -> list[UUID]:
+    """Mark the next waiting items of a report queued, up to its fair share, and queue them on commit.
+    The caller holds the report's row lock, so two workers finishing at once never exceed the share."""
+    share = settings.LONGARM_EVIDENCE_QUEUED_PER_REPORT
+    items = EvidenceItem.objects.filter(report_id=report_id)
+    free = share - items.filter(status__in=_IN_FLIGHT).count()
+    if free <= 0:
+        return []
+    ids = list(
+        items.filter(status=EvidenceStatus.RECEIVED).order_by("id").values_list("public_id", flat=True)[:free]
+    )
+    if ids:
+        EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
+        transaction.on_commit(partial(_enqueue, ids))
+    return ids
+
+
+def evidence_schedule(*, report_id: int) -> list[UUID]:
+    """Queue the next items of a report waiting for processing, so that at most
+    ``LONGARM_EVIDENCE_QUEUED_PER_REPORT`` of them are queued or being processed at a time: one report's
+    fifty files then take turns with every other report's instead of filling the queue ahead of them. Called
+    when files are attached and whenever one of the report's items finishes.
+
+    Returns:
+        the ids queued now.
+    """
+    with transaction.atomic():
+        if not Report.objects.select_for_update().filter(pk=report_id).exists():
+            return []
+        return _schedule_locked(report_id)
+
+
 def evidence_attach(
     *, report: Report, data_key: bytes, uploads: Sequence[EncryptedUpload], actor: StaffUser | None
 ) -> list[EvidenceItem]:
@@ -191,8 +227,7 @@ def evidence_attach(
                 object_id=str(item.public_id),
             )
             items.append(item)
-        ids = [item.public_id for item in items]
-        transaction.on_commit(lambda: _enqueue(ids))
+        _schedule_locked(report.pk)
     return items
 
 
@@ -291,8 +326,12 @@ def evidence_process(*, item_id: UUID) -> str:
     """
     item = _claim(item_id)
     if item is None:
-        current = EvidenceItem.objects.filter(public_id=item_id).values_list("status", flat=True).first()
-        return current or "missing"
+        current = EvidenceItem.objects.filter(public_id=item_id).values("status", "report_id").first()
+        if current is None:
+            return "missing"
+        # A duplicate run (after a requeue): make sure the report's turn passes on all the same.
+        evidence_schedule(report_id=current["report_id"])
+        return str(current["status"])
     outcome = _Outcome()
     if item.attempts > MAX_ATTEMPTS:
         # The file killed the worker each time it was tried (out of memory, a crash in a parser).
@@ -318,6 +357,8 @@ def evidence_process(*, item_id: UUID) -> str:
             delete_blob(stored.storage_name)
         outcome.derivative = outcome.preview = None
     status = _finish(item_id, outcome)
+    # This item's place in the queue passes to the report's next file.
+    evidence_schedule(report_id=item.report_id)
     evidence_task_results_forget()
     return status
 
@@ -429,17 +470,25 @@ def _delete_blobs(names: list[str]) -> None:
 
 
 def evidence_requeue_unfinished() -> int:
-    """Queue again every item whose processing never finished: queued before a worker crash, or started
-    by a worker that died (its lease has run out). Returns how many were queued."""
+    """Queue again every item whose processing never finished: queued before a worker crash (or a lost
+    queue), or started by a worker that died (its lease has run out); then give every report with files
+    still waiting its fair share of the queue (``evidence_schedule``). A task that was not lost after all
+    runs twice, harmlessly: processing is idempotent. Returns how many were queued."""
     stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
     ids = list(
         EvidenceItem.objects.filter(
-            Q(status=EvidenceStatus.RECEIVED)
+            Q(status=EvidenceStatus.QUEUED)
             | Q(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
         ).values_list("public_id", flat=True)
     )
     _enqueue(ids)
-    return len(ids)
+    waiting = (
+        EvidenceItem.objects.filter(status=EvidenceStatus.RECEIVED)
+        .values_list("report_id", flat=True)
+        .distinct()
+    )
+    scheduled = [item_id for report_id in list(waiting) for item_id in evidence_schedule(report_id=report_id)]
+    return len(ids) + len(scheduled)
 
 
 @transaction.atomic

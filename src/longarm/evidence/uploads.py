@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from longarm.crypto.envelopes import new_data_key
 from longarm.crypto.streams import CHUNK_BYTES
+from longarm.evidence.budget import Reservation
 from longarm.evidence.contexts import blob_context
 from longarm.evidence.detection import SNIFF_BYTES, DetectedType, detect
 from longarm.evidence.models import Variant
@@ -38,6 +39,8 @@ class Refusal(models.TextChoices):
     )
     TOO_LARGE = "too_large", _("The file is larger than the limit.")
     TOO_MANY = "too_many", _("Too many files were sent at once.")
+    REQUEST_TOO_LARGE = "request_too_large", _("The files sent together are larger than the limit.")
+    BUSY = "busy", _("We are receiving more files than we can take just now. Please try again later.")
 
 
 class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file object at all
@@ -81,22 +84,40 @@ class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file 
 
 
 class EncryptingUploadHandler(FileUploadHandler):
+    """Checks every file against the limits as its bytes arrive, before anything is written: its own size,
+    the request's total (``LONGARM_MAX_REQUEST_UPLOAD_BYTES``), the number of files and, for reporters'
+    requests, the site-wide upload budget (``budget``, see ``evidence.budget``). A file over any of them is
+    refused, what was written of it deleted, and the rest of it read off the wire unwritten, so the rest of
+    the form still arrives."""
+
     chunk_size = CHUNK_BYTES
 
-    def __init__(self, request: HttpRequest | None = None, *, max_files: int | None = None) -> None:
+    def __init__(
+        self,
+        request: HttpRequest | None = None,
+        *,
+        max_files: int | None = None,
+        budget: Reservation | None = None,
+    ) -> None:
         super().__init__(request)
         self.max_bytes: int = settings.LONGARM_MAX_UPLOAD_BYTES
+        self.max_request_bytes: int = settings.LONGARM_MAX_REQUEST_UPLOAD_BYTES
         self.max_files: int = max_files if max_files is not None else settings.LONGARM_MAX_FILES_PER_REPORT
+        self.budget = budget
         self.uploads: list[EncryptedUpload] = []
         self._current: EncryptedUpload | None = None
         self._head = bytearray()
         self._writer: BlobWriter | None = None
+        # Bytes of this request's files not refused so far, and how many of them are the current file's.
+        self._accepted = 0
+        self._current_bytes = 0
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
         upload = EncryptedUpload(name=file_name, field_name=field_name)
         self.uploads.append(upload)
         self._current, self._head, self._writer = upload, bytearray(), None
+        self._current_bytes = 0
         if len(self.uploads) > self.max_files:
             upload.refusal = Refusal.TOO_MANY
 
@@ -107,6 +128,14 @@ class EncryptingUploadHandler(FileUploadHandler):
         if start + len(raw_data) > self.max_bytes:
             self._refuse(Refusal.TOO_LARGE)
             return None
+        accepted = self._accepted + len(raw_data)
+        if accepted > self.max_request_bytes:
+            self._refuse(Refusal.REQUEST_TOO_LARGE)
+            return None
+        if self.budget is not None and not self.budget.cover(accepted):
+            self._refuse(Refusal.BUSY)
+            return None
+        self._accepted, self._current_bytes = accepted, self._current_bytes + len(raw_data)
         if self._writer is None:
             self._head += raw_data
             if len(self._head) >= SNIFF_BYTES:
@@ -134,6 +163,8 @@ class EncryptingUploadHandler(FileUploadHandler):
         assert upload is not None  # noqa: S101 - called only while a file is open
         upload.refusal = refusal
         self._head = bytearray()
+        self._accepted -= self._current_bytes
+        self._current_bytes = 0
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
@@ -163,11 +194,17 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._writer = None
 
     def discard_unclaimed(self, claimed: set[str]) -> None:
-        """Delete every blob this request wrote that no committed item refers to."""
+        """Delete every blob this request wrote that no committed item (nor kept file) refers to, and give
+        back to the budget what it took for them."""
         self.upload_interrupted()
+        kept = 0
         for upload in self.uploads:
             if upload.storage_name not in claimed:
                 delete_blob(upload.storage_name)
+            elif upload.refusal is None:
+                kept += upload.size or 0
+        if self.budget is not None:
+            self.budget.settle(kept)
 
 
 class DiscardingUploadHandler(FileUploadHandler):

@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.decorators import decorator_from_middleware
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -19,8 +18,10 @@ from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
+from longarm.core.downloads import as_attachment
 from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import DecryptionError
+from longarm.evidence.budget import Reservation, upload_budget
 from longarm.evidence.detection import extension_for
 from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm, ExportForm
@@ -43,22 +44,12 @@ from longarm.intake.selectors import report_for_staff, staff_data_key
 
 UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
 _csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
-_INLINE_KINDS = {"image/", "audio/", "video/", "text/plain"}
 
 
-def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
-    """Let ``view`` receive files: they stream through ``EncryptingUploadHandler`` into storage, and every
-    blob the request wrote that no committed item refers to (nor a file kept for the questionnaire, see
-    ``evidence.pending``) is deleted when the view returns or fails.
-
-    Django's CSRF middleware reads the body before the view runs, which would parse it with the default
-    handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
-    instead, once the encrypting handler is in place.
-    """
-
+def _accepting[V: Callable[..., HttpResponseBase]](view: V, *, budgeted: bool) -> V:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        handler = EncryptingUploadHandler(request)
+        handler = EncryptingUploadHandler(request, budget=Reservation(upload_budget()) if budgeted else None)
         request.upload_handlers = [handler]
         try:
             return _csrf_protect(view)(request, *args, **kwargs)
@@ -73,6 +64,25 @@ def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
             handler.discard_unclaimed(claimed)
 
     return cast(V, wrapper)
+
+
+def accepts_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """Let ``view`` receive files from reporters: they stream through ``EncryptingUploadHandler`` into
+    storage, drawing on the site-wide upload budget (``evidence.budget``), and every blob the request wrote
+    that no committed item refers to (nor a file kept for the questionnaire, see ``evidence.pending``) is
+    deleted, and its share of the budget given back, when the view returns or fails.
+
+    Django's CSRF middleware reads the body before the view runs, which would parse it with the default
+    handler; so the view must be marked ``@csrf_exempt`` outermost, and the same CSRF check runs here
+    instead, once the encrypting handler is in place.
+    """
+    return _accepting(view, budgeted=True)
+
+
+def accepts_staff_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """As ``accepts_evidence``, for a view only logged-in staff reach: their uploads do not draw on the
+    reporters' budget (the per-file and per-request limits still apply)."""
+    return _accepting(view, budgeted=False)
 
 
 def staff_panel_context(
@@ -104,10 +114,10 @@ def staff_panel_context(
     }
 
 
-@csrf_exempt  # checked inside accepts_evidence, once the encrypting upload handler is installed
+@csrf_exempt  # checked inside accepts_staff_evidence, once the encrypting upload handler is installed
 @staff_view(*UPLOADERS)
 @require_POST
-@accepts_evidence
+@accepts_staff_evidence
 def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     report, sealed = report_for_staff(user=user, public_id=public_id)
@@ -136,15 +146,11 @@ def staff_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("cases:report", public_id=report.public_id)
 
 
-def file_response(
-    *, record: FileRecord, plaintext: Iterable[bytes], filename: str, inline: bool
-) -> StreamingHttpResponse:
+def file_response(*, record: FileRecord, plaintext: Iterable[bytes], filename: str) -> StreamingHttpResponse:
+    """Every version of every item, the preview included, is a download (threat model §4.10)."""
     response = StreamingHttpResponse(plaintext, content_type=record.content_type)
     response["Content-Length"] = str(record.size)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
-    # A file is shown, never run, even if a browser were to take it for HTML.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
-    return response
+    return as_attachment(response, filename)
 
 
 @staff_view(*UPLOADERS)
@@ -166,17 +172,18 @@ def staff_file(request: HttpRequest, item_id: UUID, variant: str) -> HttpRespons
     except DecryptionError:
         messages.error(request, _("This file's record of its hash does not open: it was altered."))
         return redirect("cases:report", public_id=item.report.public_id)
-    inline = variant != Variant.ORIGINAL and record.content_type.startswith(tuple(_INLINE_KINDS))
+    # The preview is the one version a console page shows (as an <img>): that is viewing, the rest saving.
+    shown = variant == Variant.PREVIEW
     evidence_record_access(
         item=item,
         blob=blob,
         key=key,
         staff=user,
-        action=CustodyAction.VIEWED if inline else CustodyAction.DOWNLOADED,
+        action=CustodyAction.VIEWED if shown else CustodyAction.DOWNLOADED,
     )
     filename = f"evidence-{item.reference}-{variant}.{extension_for(record.content_type)}"
     plaintext = blob_plaintext(blob=blob, item=item, key=key, size=record.size)
-    return file_response(record=record, plaintext=plaintext, filename=filename, inline=inline)
+    return file_response(record=record, plaintext=plaintext, filename=filename)
 
 
 @staff_view(Role.INVESTIGATOR)
@@ -206,5 +213,4 @@ def staff_export(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
         content_type="application/zip",
     )
     name = f"evidence-{report.reference}-{prepared.package.public_id.hex[:8]}.zip"
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    return response
+    return as_attachment(response, name)

@@ -101,7 +101,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             rights_country = rights_country_for(form.cleaned_data["host_country"])
             return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
     if request.method == "POST":
-        kept = pending_keep(request, [*kept, *request.FILES.getlist("attachments")])
+        kept, dropped = pending_keep(request, [*kept, *request.FILES.getlist("attachments")])
+        for upload in dropped:
+            form.add_error("attachments", pending.not_kept_error(upload))
     return render(
         request,
         "intake/report_form.html",

@@ -18,6 +18,7 @@ from longarm.cases.coding.selectors import identifier_for_user
 from longarm.cases.exceptions import NoAccess, NotAllowed
 from longarm.cases.models import Case
 from longarm.cases.selectors import case_for_user, case_keys
+from longarm.core.downloads import as_attachment
 from longarm.linking.exceptions import AlreadyDecided, NotLinked, RequestNotAllowed
 from longarm.linking.models import Decision
 from longarm.linking.picture import cluster_picture
@@ -71,7 +72,7 @@ def cluster_export(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user, case, found = _cluster(request, case_id)
     cluster_record_export(actor=user, case=case, rows=len(found.cases))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cluster.csv"'
+    as_attachment(response, "cluster.csv")
     writer = csv.writer(response)
     writer.writerow(
         ["case", "status", "urgency", "reports", "communities", "host_countries", "years", "tactics"]

@@ -34,6 +34,7 @@ from longarm.analytics.publication.services import (
     release_propose_table,
     release_withdraw,
 )
+from longarm.core.downloads import as_attachment
 
 READERS = (Role.ANALYST, Role.ADMIN)
 
@@ -186,5 +187,4 @@ def _download(release: Release, file_format: str) -> HttpResponse:
         body, content_type = open_data_csv(release.content), "text/csv; charset=utf-8"
     response = HttpResponse(body, content_type=content_type)
     name = f"longarm-{release.kind.replace('_', '-')}-{release.public_id}.{file_format}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return as_attachment(response, name)

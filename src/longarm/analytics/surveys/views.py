@@ -25,6 +25,7 @@ from longarm.analytics.surveys.services import (
     campaign_create,
     campaign_results_record_export,
 )
+from longarm.core.downloads import as_attachment
 from longarm.taxonomy.vocabularies import vocabulary
 
 # Admins set campaigns up and close them; the figures are for analysts (DESIGN §5: need to know).
@@ -84,14 +85,14 @@ def _export(request: HttpRequest, campaign_id: UUID, file_format: str) -> Campai
 
 
 def _filename(results: CampaignResults, extension: str) -> str:
-    return f'attachment; filename="survey-{results.campaign.public_id}-results.{extension}"'
+    return f"survey-{results.campaign.public_id}-results.{extension}"
 
 
 @staff_view(*RESULTS_STAFF)
 def campaign_results_csv(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
     results = _export(request, campaign_id, "csv")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _filename(results, "csv")
+    as_attachment(response, _filename(results, "csv"))
     writer = csv.writer(response)
     writer.writerow(
         ["indicator", "respondents", "yes", "prevalence", "ci_low", "ci_high", "confidence", "suppressed"]
@@ -145,8 +146,7 @@ def campaign_results_json(request: HttpRequest, campaign_id: UUID) -> HttpRespon
     response = HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
-    response["Content-Disposition"] = _filename(results, "json")
-    return response
+    return as_attachment(response, _filename(results, "json"))
 
 
 @public_view

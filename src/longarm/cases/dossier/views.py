@@ -11,6 +11,7 @@ from longarm.cases.dossier.evidence import evidence_for_case
 from longarm.cases.dossier.forms import DossierForm
 from longarm.cases.dossier.services import dossier_generate
 from longarm.cases.referrals.selectors import referral_for_member
+from longarm.core.downloads import as_attachment
 
 
 @staff_view(Role.INVESTIGATOR)
@@ -24,8 +25,7 @@ def dossier(request: HttpRequest, case_id: UUID, referral_id: UUID) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         file = dossier_generate(actor=user, private_key=private_key, referral=referral, choice=form.choice())
         response = HttpResponse(file.content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-        return response
+        return as_attachment(response, file.filename)
     return render(
         request, "cases/dossier/choose.html", {"referral": referral, "case": referral.case, "form": form}
     )
