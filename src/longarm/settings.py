@@ -120,7 +120,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cases:home"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions that mint a new vault key on every key change and keep a coarse reporter expiry.
+SESSION_ENGINE = "longarm.core.sessions"
+# Under HTTPS every cookie carries the __Host- prefix: browsers then refuse one set by a sibling host name or
+# over plain HTTP, so nobody can plant a session, CSRF, language or vault cookie in a visitor's browser.
+_COOKIE_PREFIX = "__Host-" if HTTPS else ""
+SESSION_COOKIE_NAME = _COOKIE_PREFIX + "sessionid"
+CSRF_COOKIE_NAME = _COOKIE_PREFIX + "csrftoken"
+LANGUAGE_COOKIE_NAME = _COOKIE_PREFIX + "django_language"
+LONGARM_VAULT_COOKIE_NAME = _COOKIE_PREFIX + "longarm_vault"
 SESSION_COOKIE_AGE = env_int("LONGARM_SESSION_SECONDS", 60 * 60 * 4, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
