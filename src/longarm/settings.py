@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from longarm.core.static_headers import static_file_headers
 from longarm.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "longarm.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +136,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = HTTPS
+# Until the browser closes, like the session (Django's default is a year): a shared device keeps nothing.
+CSRF_COOKIE_AGE = None
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = HTTPS
@@ -199,6 +203,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Cache-Control: no-store on every static file, instead of WhiteNoise's ten years (see the function).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
+# No other site needs to read our assets.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 TASKS_URL = env_str("LONGARM_TASKS_URL", "")
 if TASKS_URL.startswith("redis://"):
