@@ -28,6 +28,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("LONGARM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# `longarm serve`: the address gunicorn listens on, and the proxies whose X-Forwarded-* headers it believes.
+LONGARM_BIND = env_str("LONGARM_BIND", "127.0.0.1:8000")
+LONGARM_FORWARDED_ALLOW_IPS = env_list("LONGARM_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("LONGARM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

@@ -51,7 +51,7 @@ class Command(BaseCommand):
     help = "Serve Longarm with gunicorn and run the background worker beside it."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--bind", default=os.environ.get("LONGARM_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--bind", default=settings.LONGARM_BIND)
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="Run only the web server.")
@@ -73,7 +73,7 @@ class Command(BaseCommand):
                     "accesslog": None,
                     "errorlog": "-",
                     "timeout": 120,
-                    "forwarded_allow_ips": os.environ.get("LONGARM_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                    "forwarded_allow_ips": ",".join(settings.LONGARM_FORWARDED_ALLOW_IPS),
                     # gunicorn's run-time control socket (in $HOME, shared by every instance of this user): no
                     # one operates Longarm through it.
                     "control_socket_disable": True,
