@@ -19,7 +19,7 @@ from longarm.evidence.models import EvidenceItem, EvidenceStatus, PendingUpload
 from longarm.evidence.services import evidence_sweep
 from longarm.evidence.storage import evidence_root
 from longarm.intake.models import Report
-from tests.conftest import Cast
+from tests.conftest import Cast, chain_reporter_events
 from tests.evidence import files
 from tests.evidence.helpers import uploads
 from tests.intake.helpers import receipt_from, report_answers
@@ -87,6 +87,7 @@ def test_sending_the_corrected_questionnaire_attaches_the_kept_files(
     assert kept.size == len(photo)
     assert kept.status == EvidenceStatus.READY  # the worker could decrypt the kept ciphertext
     assert not PendingUpload.objects.exists()
+    chain_reporter_events()
     assert AuditEvent.objects.filter(action="evidence.pending").count() == 1
 
 

@@ -56,3 +56,25 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at event {self.last_event_id}"
+
+
+class ReporterEvent(models.Model):
+    """A reporter's act (or the system's act on a reporter's file) waiting to join the chain.
+
+    Report arrival is kept to the day (``Report.received_on``); a chained event dated to the second, or
+    placed between two staff events that are, would undo that. So the act is kept here with its day only,
+    and joins the chain after the day has ended, dated to that day, in random order among the day's others
+    (issue 11, item 11). Until then it is outside the chain's tamper evidence: at most a day.
+    """
+
+    day = models.DateField()
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.action} {self.object_type}:{self.object_id}"
