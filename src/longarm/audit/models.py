@@ -34,6 +34,9 @@ class AuditHead(models.Model):
     """A single row locked while appending, so that concurrent writers extend the chain one at a time."""
 
     last_hash = models.CharField(max_length=64)
+    # The oldest day that may have reporter events waiting (``ReporterEvent``), so that appending an event
+    # needs no extra query to know whether a past day's are still to be chained.
+    reporter_events_since = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.last_hash

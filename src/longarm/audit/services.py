@@ -34,12 +34,14 @@ def audit_append(
     """
     now = timezone.now()
     if actor_kind == ActorKind.REPORTER or reporter_path:
+        _mark_reporter_events_waiting(now.date())
         ReporterEvent.objects.create(
             day=now.date(), actor_kind=actor_kind, action=action, object_type=object_type, object_id=object_id
         )
         return None
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
-    _release_reporter_events(head, before=now.date())
+    if head.reporter_events_since is not None and head.reporter_events_since < now.date():
+        _release_reporter_events(head, before=now.date())
     return _chain(
         head,
         created_at=now.replace(microsecond=0),
@@ -88,9 +90,24 @@ def _chain(
     return event
 
 
+def _mark_reporter_events_waiting(day: date) -> None:
+    # Usually an update that changes nothing (the day is marked already) and so locks no row; the head is
+    # locked only by the first reporter event after a release.
+    if not AuditHead.objects.filter(pk=1, reporter_events_since__isnull=True).update(
+        reporter_events_since=day
+    ):
+        AuditHead.objects.get_or_create(
+            pk=1, defaults={"last_hash": GENESIS_HASH, "reporter_events_since": day}
+        )
+
+
 def _release_reporter_events(head: AuditHead, *, before: date) -> int:
     """Chain the reporter events of the days before ``before``, dated to their day, shuffled within it."""
     waiting = list(ReporterEvent.objects.select_for_update().filter(day__lt=before).order_by("day", "id"))
+    # Events of ``before`` itself may be waiting (or be written by a transaction that began the day before and
+    # has yet to commit): look again on a later day.
+    head.reporter_events_since = before
+    head.save(update_fields=["reporter_events_since"])
     if not waiting:
         return 0
     days = sorted({event.day for event in waiting})
