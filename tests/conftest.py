@@ -1,14 +1,17 @@
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_create, staff_login_level
+from longarm.audit.services import audit_release_reporter_events
 from tests.gate.helpers import gate_fields
 
 STAFF_PASSWORD = "a long passphrase for tests 7"
@@ -23,6 +26,12 @@ def current_totp(user: StaffUser) -> str:
     device.save()
     token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
     return f"{token:0{device.digits}d}"
+
+
+def chain_reporter_events() -> None:
+    """Chain today's reporter events now, as the first chained event after midnight does: until the day ends
+    they wait outside the chain, dated to the day only (``audit.models.ReporterEvent``)."""
+    audit_release_reporter_events(before=timezone.now().date() + timedelta(days=1))
 
 
 def log_in(client: Client, user: StaffUser, *, password: str = STAFF_PASSWORD) -> None:

@@ -9,6 +9,9 @@ import sys
 
 
 def main() -> None:
+    # Whatever a command writes (the database, evidence ciphertext, exported packages, keys) is its owner's
+    # alone, whatever umask the shell or service manager passed on; the worker `serve` starts inherits it.
+    os.umask(0o077)
     if sys.argv[1:3] == ["evidence", "verify"]:
         from longarm.evidence.verify import run
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from longarm.core.static_headers import static_file_headers
 from longarm.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
@@ -27,6 +28,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("LONGARM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# `longarm serve`: the address gunicorn listens on, and the proxies whose X-Forwarded-* headers it believes.
+LONGARM_BIND = env_str("LONGARM_BIND", "127.0.0.1:8000")
+LONGARM_FORWARDED_ALLOW_IPS = env_list("LONGARM_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("LONGARM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "longarm.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,8 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.StaffUser"
 
+# Argon2id at the staff private-key lock's cost (LONGARM_STAFF_ARGON2_OPS / _MEM): see the class.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "longarm.accounts.hashers.StaffArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,12 +127,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cases:home"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions that mint a new vault key on every key change and keep a coarse reporter expiry.
+SESSION_ENGINE = "longarm.core.sessions"
+# Under HTTPS every cookie carries the __Host- prefix: browsers then refuse one set by a sibling host name or
+# over plain HTTP, so nobody can plant a session, CSRF, language or vault cookie in a visitor's browser.
+_COOKIE_PREFIX = "__Host-" if HTTPS else ""
+SESSION_COOKIE_NAME = _COOKIE_PREFIX + "sessionid"
+CSRF_COOKIE_NAME = _COOKIE_PREFIX + "csrftoken"
+LANGUAGE_COOKIE_NAME = _COOKIE_PREFIX + "django_language"
+LONGARM_VAULT_COOKIE_NAME = _COOKIE_PREFIX + "longarm_vault"
 SESSION_COOKIE_AGE = env_int("LONGARM_SESSION_SECONDS", 60 * 60 * 4, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = HTTPS
+# Until the browser closes, like the session (Django's default is a year): a shared device keeps nothing.
+CSRF_COOKIE_AGE = None
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = HTTPS
@@ -192,6 +208,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Cache-Control: no-store on every static file, instead of WhiteNoise's ten years (see the function).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
+# No other site needs to read our assets.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 TASKS_URL = env_str("LONGARM_TASKS_URL", "")
 if TASKS_URL.startswith("redis://"):

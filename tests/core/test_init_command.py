@@ -1,8 +1,13 @@
 import io
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
 
 from longarm.crypto.keyring import load_keyring, load_recovery_private_key
@@ -43,3 +48,64 @@ def test_running_init_again_overwrites_no_key(tmp_path: Path) -> None:
 def test_init_refuses_to_leave_the_recovery_key_beside_the_keys(tmp_path: Path) -> None:
     with pytest.raises(CommandError):
         run_init(tmp_path, tmp_path / "keys" / "recovery.key")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_init_keeps_the_data_directory_and_the_database_to_their_owner(tmp_path: Path) -> None:
+    # As an earlier run, a package or a shell with umask 022 would have left them: readable by everyone.
+    for directory in ("data", "st"):
+        (tmp_path / directory).mkdir(mode=0o755)
+        (tmp_path / directory).chmod(0o755)
+    database = Path(str(connection.settings_dict["NAME"]))
+    if connection.vendor == "sqlite":
+        database.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        with override_settings(STATIC_ROOT=tmp_path / "data" / "static"):
+            run_init(tmp_path, tmp_path / "offline.key")
+    finally:
+        os.umask(previous)
+    assert mode(tmp_path / "data") == 0o700
+    assert mode(tmp_path / "st") == 0o700
+    assert mode(tmp_path / "data" / "static") == 0o700
+    assert mode(tmp_path / "keys") == 0o700
+    if connection.vendor == "sqlite":
+        assert mode(database) == 0o600
+        assert all(
+            mode(journal) == 0o600
+            for journal in database.parent.glob(database.name + "-*")
+            if journal.name.endswith(("-wal", "-shm", "-journal"))
+        )
+
+
+def test_init_creates_missing_directories_for_their_owner_only(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with override_settings(STATIC_ROOT=tmp_path / "data" / "static"):
+            run_init(tmp_path, tmp_path / "offline.key")
+    finally:
+        os.umask(previous)
+    assert mode(tmp_path / "data") == 0o700
+    assert mode(tmp_path / "st") == 0o700
+    # And the umask is the caller's again afterwards.
+    assert os.umask(0o022) == 0o022
+
+
+def test_every_longarm_command_writes_files_for_their_owner_only(tmp_path: Path) -> None:
+    # Evidence ciphertext, packages and an SQLite database created later by `longarm serve` or its worker.
+    result = subprocess.run(
+        [sys.executable, "-m", "longarm.cli", "shell", "-c", "import os; print(oct(os.umask(0)))"],
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "LONGARM_DATA_DIR": str(tmp_path / "data"),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "0o77"

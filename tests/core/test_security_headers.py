@@ -2,7 +2,7 @@ import re
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,27 @@ def test_production_settings_use_secure_cookies_and_hsts_behind_https(
         monkeypatch.delenv("LONGARM_HTTPS")
         importlib.reload(longarm.settings)
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+@pytest.mark.parametrize("path", ["/", "/report/", "/mailbox/", "/console/login/", "/no-such-page/"])
+def test_every_response_turns_camera_microphone_and_location_off(path: str) -> None:
+    policy = Client().get(path)["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in policy
+
+
+def test_the_csrf_cookie_lasts_until_the_browser_closes() -> None:
+    cookie = Client().get(reverse("intake:report_new")).cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["max-age"] == ""
+    assert cookie["expires"] == ""
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
+@pytest.mark.parametrize(
+    "path", ["/static/longarm/site.css", "/static/longarm/fonts/noto-sans-cyrillic-400-normal.woff2"]
+)
+def test_static_files_are_not_kept_by_a_shared_phone(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert "Permissions-Policy" in response

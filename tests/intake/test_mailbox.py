@@ -10,7 +10,7 @@ from longarm.audit.models import AuditEvent
 from longarm.audit.tally import tally_counts
 from longarm.intake import services
 from longarm.intake.models import Message, Report
-from tests.conftest import Cast
+from tests.conftest import Cast, chain_reporter_events
 from tests.gate.helpers import gate_fields
 from tests.intake.helpers import submit_report
 
@@ -104,6 +104,7 @@ def test_every_reading_by_the_reporter_is_counted_without_content_or_report(
     open_mailbox(reporter, receipt)
     reporter.get(reverse("intake:mailbox"))
     report = Report.objects.get()
+    chain_reporter_events()
     actions = list(
         AuditEvent.objects.filter(object_id=str(report.public_id)).values_list("action", flat=True)
     )

@@ -39,7 +39,7 @@ from longarm.cases.models import (
 )
 from longarm.core.database import release_freed_pages
 from longarm.core.keyring import staff_cost
-from longarm.core.session_vault import vault_clear, vault_load, vault_store
+from longarm.core.session_vault import vault_clear, vault_load, vault_rotate, vault_store
 from longarm.core.throttle import Limit, current_count, hashed_key, record_failure
 from longarm.crypto.envelopes import new_keypair
 from longarm.crypto.errors import DecryptionError
@@ -154,6 +154,9 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
     with transaction.atomic():
         auth_login(request, user)
         otp_login(request, device)
+        # Django keeps the session key when the same person logs in again; the vault key changes anyway, so a
+        # vault cookie planted in this browser never wraps the private key.
+        vault_rotate(request)
         vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
         _audit_staff(actor=user, action="staff.login", staff=user)
     return user

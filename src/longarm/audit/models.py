@@ -45,6 +45,9 @@ class AuditHead(models.Model):
     """A single row locked while appending, so that concurrent writers extend the chain one at a time."""
 
     last_hash = models.CharField(max_length=64)
+    # The oldest day that may have reporter events waiting (``ReporterEvent``), so that appending an event
+    # needs no extra query to know whether a past day's are still to be chained.
+    reporter_events_since = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.last_hash
@@ -87,3 +90,25 @@ class AuditTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}:{self.outcome} x{self.count} from {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class ReporterEvent(models.Model):
+    """A reporter's act (or the system's act on a reporter's file) waiting to join the chain.
+
+    Report arrival is kept to the day (``Report.received_on``); a chained event dated to the second, or
+    placed between two staff events that are, would undo that. So the act is kept here with its day only,
+    and joins the chain after the day has ended, dated to that day, in random order among the day's others
+    (issue 11, item 11). Until then it is outside the chain's tamper evidence: at most a day.
+    """
+
+    day = models.DateField()
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.action} {self.object_type}:{self.object_id}"

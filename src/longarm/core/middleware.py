@@ -10,8 +10,56 @@ from longarm.crypto.errors import DecryptionError
 logger = logging.getLogger(__name__)
 
 
+# Every powerful browser feature off, for every response (pages, static files, errors): no page of ours needs
+# them, and a script injected into one must not reach the camera, the microphone or the reporter's location.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class PermissionsPolicyMiddleware:
+    """First in the stack, so that it covers static files too (WhiteNoise answers before later middleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Permissions-Policy"] = PERMISSIONS_POLICY
+        return response
+
+
 class NoStoreMiddleware:
-    """Nothing Longarm serves, other than static assets, may be kept by a browser or proxy cache.
+    """Nothing Longarm serves may be kept by a browser or proxy cache (static files: ``core.static_headers``).
 
     A shared family device or a seized phone must not hold a copy of a report page.
     """

@@ -459,6 +459,8 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
             action="evidence.process." + ("failed" if outcome.failure else "ready"),
             object_type="evidence",
             object_id=str(item.public_id),
+            # Processing follows the upload within moments: dated like the reporter's own act.
+            reporter_path=item.added_by_kind == AddedBy.REPORTER,
         )
         transaction.on_commit(lambda: _delete_blobs(replaced))
         return str(item.status)

@@ -1,5 +1,6 @@
 import base64
 import binascii
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
@@ -97,6 +98,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _PENDING_EXPIRED)
             kept = pending_uploads(request)
         else:
+            # A new session key, and so a new vault key (core.sessions): a session or vault cookie planted in
+            # this browser before the submission holds nothing of what the session keeps from now on.
+            request.session.cycle_key()
             submission_token_remember(request, token)
             rights_country = rights_country_for(form.cleaned_data["host_country"])
             return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
@@ -189,22 +193,34 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
                 "receipt", _("This receipt number does not open a report. Check each digit and try again.")
             )
         else:
+            # A new session key mints a new vault key (core.sessions): nothing planted in the browser before
+            # this log-in can open what follows.
             request.session.cycle_key()
             vault_store(request, _DATA_KEY, opened.data_key)
             vault_store(request, _IDENTITY_KEY, opened.identity_key)
-            request.session[_MAILBOX_REPORT] = str(opened.report.public_id)
+            # In the vault, not in clear: the session row must not say which report this browser opened.
+            vault_store(request, _MAILBOX_REPORT, str(opened.report.public_id).encode())
             return redirect("intake:mailbox")
     return render(
         request, "intake/mailbox_login.html", {"form": form, "gate": gate_widget(request, Purpose.RECEIPT)}
     )
 
 
+def _mailbox_report(request: HttpRequest) -> Report | None:
+    report_id = vault_load(request, _MAILBOX_REPORT)
+    if report_id is None:
+        return None
+    try:
+        return Report.objects.filter(public_id=UUID(report_id.decode("ascii"))).first()
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 @public_view
 @require_http_methods(["GET", "POST"])
 def mailbox(request: HttpRequest) -> HttpResponse:
     data_key, identity_key = vault_load(request, _DATA_KEY), vault_load(request, _IDENTITY_KEY)
-    report_id = request.session.get(_MAILBOX_REPORT)
-    report = Report.objects.filter(public_id=report_id).first() if report_id else None
+    report = _mailbox_report(request)
     if report is None or data_key is None or identity_key is None:
         messages.info(request, _("Please enter your receipt number to open your report."))
         return redirect("intake:mailbox_login")
@@ -235,8 +251,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 @accepts_evidence
 def mailbox_files(request: HttpRequest) -> HttpResponse:
     data_key = vault_load(request, _DATA_KEY)
-    report_id = request.session.get(_MAILBOX_REPORT)
-    report = Report.objects.filter(public_id=report_id).first() if report_id else None
+    report = _mailbox_report(request)
     if report is None or data_key is None:
         messages.info(request, _("Please enter your receipt number to open your report."))
         return redirect("intake:mailbox_login")

@@ -12,7 +12,7 @@ from longarm.audit.models import AuditEvent
 from longarm.intake.models import Report
 from longarm.taxonomy.exceptions import UnknownCodeError
 from tests.analytics.surveys.helpers import new_campaign, respond
-from tests.conftest import Cast
+from tests.conftest import Cast, chain_reporter_events
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def test_a_response_keeps_only_the_derived_answers(cast: Cast) -> None:
         "told_to_return": True,
     }
     assert {field.name for field in SurveyResponse._meta.get_fields()} == {"id", "campaign", "answers"}
+    chain_reporter_events()
     assert AuditEvent.objects.filter(action="survey.respond", object_id=str(campaign.public_id)).count() == 1
 
 

@@ -9,11 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import create_keyring, write_recovery_private_key
 from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
+
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class Command(BaseCommand):
@@ -29,9 +33,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Everything init creates (database, journal, static files, directories) is its owner's alone,
+        # whatever the shell's umask; what an earlier run or another tool made wider is narrowed.
+        previous_umask = os.umask(0o077)
+        try:
+            self._initialise(options)
+        finally:
+            os.umask(previous_umask)
+
+    def _initialise(self, options: dict[str, Any]) -> None:
         keys_dir: Path = settings.KEYS_DIR
         for directory in (settings.DATA_DIR, settings.STORAGE_DIR):
-            Path(directory).mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_directory(Path(directory))
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
@@ -61,8 +74,10 @@ class Command(BaseCommand):
             )
         call_command("migrate", interactive=False, verbosity=0)
         call_command("check")
+        _private_database_files()
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
+        _private_directory(Path(settings.STATIC_ROOT))
         self.stdout.write(f"Keyring ready in {keys_dir}.")
 
     def _ensure_django_secret(self, keys_dir: Path) -> None:
@@ -77,3 +92,23 @@ class Command(BaseCommand):
             handle.write(secrets.token_urlsafe(64))
         settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
         self.stdout.write(f"Created key {path}")
+
+
+def _private_directory(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) for its owner only, or narrow an existing one to 0700."""
+    directory.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+    directory.chmod(PRIVATE_DIRECTORY_MODE)
+
+
+def _private_database_files() -> None:
+    """An SQLite database holds every ciphertext, seal and audit event: 0600, with its journal files.
+
+    SQLite gives the journal and WAL files it creates later the database file's mode.
+    """
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.vendor != "sqlite":
+        return
+    name = Path(str(database.settings_dict["NAME"]))
+    for path in (name, *(name.with_name(name.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        if path.exists():
+            path.chmod(PRIVATE_FILE_MODE)

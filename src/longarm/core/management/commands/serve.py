@@ -9,14 +9,26 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi as gunicorn_wsgi
 
 from longarm.crypto.keyring import load_keyring
 from longarm.evidence.services import evidence_requeue_unfinished
 
 
+class _AnonymousResponse(gunicorn_wsgi.Response):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn's response without its ``Server: gunicorn`` line, which gunicorn offers no setting to drop:
+    nothing should tell a visitor, or a scanner matching known flaws, what software answers."""
+
+    def default_headers(self) -> list[str]:
+        lines: list[str] = super().default_headers()
+        return [line for line in lines if not line.lower().startswith("server:")]
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
+        # Set before the workers fork; gunicorn builds every HTTP/1 response from this module attribute.
+        gunicorn_wsgi.Response = _AnonymousResponse
         super().__init__()
 
     def load_config(self) -> None:
@@ -39,7 +51,7 @@ class Command(BaseCommand):
     help = "Serve Longarm with gunicorn and run the background worker beside it."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--bind", default=os.environ.get("LONGARM_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--bind", default=settings.LONGARM_BIND)
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="Run only the web server.")
@@ -61,7 +73,10 @@ class Command(BaseCommand):
                     "accesslog": None,
                     "errorlog": "-",
                     "timeout": 120,
-                    "forwarded_allow_ips": os.environ.get("LONGARM_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                    "forwarded_allow_ips": ",".join(settings.LONGARM_FORWARDED_ALLOW_IPS),
+                    # gunicorn's run-time control socket (in $HOME, shared by every instance of this user): no
+                    # one operates Longarm through it.
+                    "control_socket_disable": True,
                 }
             ).run()
         finally:
