@@ -49,7 +49,7 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
     staff.get_by_role("button", name="Log in").click()
     staff.locator("table.inbox tbody a").first.click()
     expect(staff.get_by_text("police.jpg")).to_be_visible()
-    preview = staff.locator("img.evidence-preview")
+    preview = staff.get_by_role("listitem").filter(has_text="police.jpg").locator("img.evidence-preview")
     expect(preview).to_be_visible()
     assert preview.evaluate("image => image.naturalWidth") > 0
     expect(staff.get_by_role("link", name="Download the sanitised PDF")).to_be_visible()

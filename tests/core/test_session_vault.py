@@ -13,10 +13,12 @@ from django.urls import reverse
 
 from longarm.crypto.envelopes import decrypt
 from longarm.crypto.errors import DecryptionError
+from longarm.gate.tokens import Purpose
 from longarm.intake.models import Report
 from tests.accounts.test_password_change import NEW_PASSWORD, change
 from tests.conftest import STAFF_PASSWORD, Cast, log_in
 from tests.core.production import production_settings
+from tests.gate.helpers import gate_fields
 from tests.intake.helpers import report_answers, submit_report
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +87,9 @@ def test_a_planted_cookie_cannot_unwrap_the_report_keys_stored_at_receipt_log_in
     receipt = submit_report(Client())
     reporter = Client()
     plant(reporter)
-    response = reporter.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
+    response = reporter.post(
+        reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields(Purpose.RECEIPT)}, follow=True
+    )
     assert "reading club" in response.content.decode()
     entries = vault_entries(reporter)
     assert {"reporter-data-key", "reporter-identity-key"} <= set(entries)
@@ -151,7 +155,9 @@ def test_a_cookie_minted_for_another_session_opens_nothing_here(cast: Cast) -> N
 def test_the_session_row_does_not_say_which_report_the_browser_opened(cast: Cast) -> None:
     receipt = submit_report(Client())
     reporter = Client()
-    reporter.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
+    reporter.post(
+        reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields(Purpose.RECEIPT)}, follow=True
+    )
     report = Report.objects.get()
     key = reporter.cookies[settings.SESSION_COOKIE_NAME].value
     row = Session.objects.get(session_key=key)

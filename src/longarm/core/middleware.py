@@ -16,9 +16,7 @@ PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",
@@ -40,7 +38,6 @@ PERMISSIONS_POLICY = ", ".join(
         "screen-wake-lock",
         "serial",
         "usb",
-        "web-share",
         "xr-spatial-tracking",
     )
 )

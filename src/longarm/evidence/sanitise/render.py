@@ -231,8 +231,8 @@ def render_office(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]
         source = folder / f"document.{options.extension}"
         with open(options.input, "rb") as original, open(source, "wb") as copy:
             shutil.copyfileobj(original, copy)
-        path = os.environ.get("PATH", "/usr/bin:/bin")
-        environment = {"HOME": str(folder), "PATH": path, "LANG": "C.UTF-8"}
+        # A fixed search path, not the worker's: LibreOffice's own helpers live in the system's directories.
+        environment = {"HOME": str(folder), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         try:
             subprocess.run(  # noqa: S603 - fixed program, our own arguments
                 [
