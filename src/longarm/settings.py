@@ -302,8 +302,19 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
         # Pillow logs EXIF values (camera, owner, GPS) at DEBUG while parsing evidence: never let it.
         "PIL": {"level": "WARNING"},
+        # Task runners log each task's start and end at INFO, with its arguments (an evidence item's id) and
+        # the time to the second: that would date a reporter's upload, which is kept to the day.
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+        "django_tasks_rq": {"level": "WARNING"},
+        "rq.worker": {"level": "WARNING"},
     },
 }
+
+# Messages a reporter may write to one report per day (UTC): a receipt, paid for once, must not buy unbounded
+# storage and a flooded staff inbox.
+LONGARM_REPORTER_MESSAGES_PER_DAY = env_int("LONGARM_REPORTER_MESSAGES_PER_DAY", 30, minimum=1)
 
 # Identifiers a staff member may add (issue 11 item 5): adding a value to one's own case tells whether a case
 # one does not hold contains it, so adding is limited per person per hour and per day; beyond this many it is

@@ -14,6 +14,7 @@ from django.utils import timezone
 from longarm.evidence import services
 from longarm.evidence.models import EvidenceItem, EvidenceStatus
 from longarm.evidence.services import evidence_process, evidence_requeue_unfinished
+from longarm.evidence.tasks import sweep_evidence_storage
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence.helpers import submit_with_files
@@ -139,3 +140,21 @@ def test_with_the_configured_backend_every_file_of_a_big_report_is_processed(
     with processing():
         submit_with_files(Client(), notes(5))
     assert set(EvidenceItem.objects.values_list("status", flat=True)) == {EvidenceStatus.READY}
+
+
+def test_the_daily_sweep_gives_a_dead_workers_places_back_without_a_restart(
+    cast: Cast, queue: list[str], settings: Any, django_capture_on_commit_callbacks: Capture
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_with_files(Client(), notes(3))
+    report = Report.objects.get()
+    dead = list(report.evidence_items.filter(status="queued"))
+    EvidenceItem.objects.filter(pk__in=[item.pk for item in dead]).update(
+        status=EvidenceStatus.PROCESSING,
+        processing_started_at=timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS + 1),
+        attempts=1,
+    )
+    queue.clear()
+    assert sweep_evidence_storage.call()["requeued"] == 2
+    work(queue, django_capture_on_commit_callbacks)
+    assert set(report.evidence_items.values_list("status", flat=True)) == {EvidenceStatus.READY}

@@ -98,6 +98,6 @@ def test_the_command_and_the_task_sweep(cast: Cast) -> None:
     call_command("evidence", "sweep", "--grace-hours", "2", stdout=out)
     assert "1 orphaned blob(s)" in out.getvalue()
     blob(age_seconds=2 * DAY)
-    assert sweep_evidence_storage.call() == {"expired_pending": 0, "orphans": 1}
+    assert sweep_evidence_storage.call() == {"expired_pending": 0, "orphans": 1, "requeued": 0}
     with pytest.raises(CommandError):
         call_command("evidence", "sweep", "--grace-hours", "0")

@@ -117,3 +117,19 @@ def test_every_reading_by_the_reporter_is_counted_without_content_or_report(
 def test_a_statistics_only_reporter_is_told_nobody_reads_their_messages(client: Client, cast: Cast) -> None:
     receipt = submit_report(client, consent="statistics_only")
     assert "no caseworker can read your report" in open_mailbox(Client(), receipt)
+
+
+@override_settings(LONGARM_REPORTER_MESSAGES_PER_DAY=3)
+def test_a_reporter_may_write_only_so_many_messages_a_day_and_keeps_what_was_typed(
+    client: Client, cast: Cast
+) -> None:
+    receipt = submit_report(client)
+    reporter = Client()
+    open_mailbox(reporter, receipt)
+    for number in range(3):
+        reporter.post(reverse("intake:mailbox"), {"text": f"Message number {number}."})
+    refused = reporter.post(reverse("intake:mailbox"), {"text": "One message too many, kept on the page."})
+    page = refused.content.decode()
+    assert "as many messages today as one report can take" in page
+    assert "One message too many, kept on the page." in page
+    assert Message.objects.count() == 3

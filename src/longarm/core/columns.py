@@ -39,8 +39,8 @@ DESCRIPTIONS: dict[ColumnClass, str] = {
         "declined statistics the report's own coded fields stay empty and everything is in ciphertext."
     ),
     ColumnClass.COARSE_TIME: (
-        "A date without a time (a day), or a time of which the code keeps only the day for reporter-"
-        "originated rows; the note says which."
+        "A date without a time (a day), a time of which the code keeps only the day for reporter-"
+        "originated rows, or a time rounded to a whole hour or counting window; the note says which."
     ),
     ColumnClass.KEY: (
         "A primary key, a foreign key or a random public identifier (UUID 4): it links rows, and says "
@@ -501,21 +501,35 @@ COLUMNS: dict[str, ColumnClass] = {
 # What a class alone does not say, for the columns where it matters; shown in the threat model.
 NOTES: dict[str, str] = {
     "sessions.Session.session_data": (
-        "signed, not encrypted: staff and reporter vault entries in it are ciphertext, but a reporter's "
-        "session names the report it opened until it expires"
+        "signed, not encrypted: what a session keeps of value (a staff private key, an opened mailbox's "
+        "report and its keys, kept files) is in the vault, ciphertext under a key only the cookie holds; "
+        "it names no report (§5.2)"
     ),
-    "sessions.Session.expire_date": "exact; it is the moment of the last request plus the session's age",
+    "sessions.Session.expire_date": (
+        "last change plus the session's age: exact for staff; for a reporter rounded up to the next whole "
+        "hour, so it dates their last request to the hour (§5.2). Expired rows are deleted by "
+        "`longarm housekeeping` (hourly)"
+    ),
     "otp_totp.TOTPDevice.key": "the TOTP secret, in clear as django-otp keeps it (§4.3)",
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
     ),
     "core.ThrottleCounter.key": "keyed hash of the session or name being limited, never in clear",
+    "core.ThrottleCounter.window_start": (
+        "start of a counting window (10 minutes to a day), not of an attempt: rows of the gate's site-wide "
+        "pressure, the upload budget and the per-session, log-in and identifier limits say in which window "
+        "attempts were made. The gate's pressure and the upload budget keep only their current window; "
+        "`longarm housekeeping` (hourly) deletes other rows once their window began over a day ago"
+    ),
     "audit.AuditTally.window_start": "start of a counting window (an hour by default), not of an attempt",
     "audit.AuditTally.window_end": "the end of a counting window; the chained summary event is dated by it",
     "gate.SpentToken.digest": "keyed hash of a spent gate token's random nonce and purpose, never the nonce",
     "gate.SpentToken.expires_at": "when the spent token would have expired anyway, rounded up to the hour",
-    "audit.AuditEvent.created_at": "the time of each audited act, including reporters' acts (see §4.3)",
+    "audit.AuditEvent.created_at": (
+        "to the second for staff and system acts; a reporter's acts are dated to their day (00:00 UTC, "
+        "§5.4), and a tally of anonymous attempts and reporters' visits by the end of its window"
+    ),
     "audit.AuditEvent.object_id": "the public identifier of the object acted on, e.g. a report",
     "audit.ReporterEvent.object_id": "public identifier of the report a waiting reporter event is about",
     "audit.ReporterEvent.day": "day of a reporter's act; it is chained once the day ends, in random order",
@@ -547,8 +561,9 @@ NOTES: dict[str, str] = {
     "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",
     "evidence.ExportPackage.manifest_sha256_ciphertext": "under the report's data key",
     "evidence.PendingUpload.expires_at": (
-        "to the minute: when a file kept from a questionnaire sent back with errors is deleted, which is "
-        "the session's age after it was sent; the row lives no longer than that"
+        "to the minute: when a file kept from a questionnaire sent back with errors is deleted, "
+        "`LONGARM_PENDING_UPLOAD_SECONDS` (an hour) after it was sent, never later than the session's age; "
+        "the row lives no longer than that"
     ),
     "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
     "surveys.SurveyResponse.answers": "indicator code to yes or no",

@@ -60,6 +60,16 @@ def record_failure(limit: Limit) -> None:
         )
 
 
+def forget_earlier_windows(limit: Limit) -> int:
+    """Delete this limit's rows of windows before the current one; returns how many. A counter only read in
+    its current window keeps nothing older, so its rows never date past attempts."""
+    start = _window_start(timezone.now(), limit.window)
+    deleted, _ = ThrottleCounter.objects.filter(
+        scope=limit.scope, key=limit.key, window_start__lt=start
+    ).delete()
+    return deleted
+
+
 def purge_expired(*, older_than: timedelta = timedelta(days=1)) -> int:
     deleted, _ = ThrottleCounter.objects.filter(window_start__lt=timezone.now() - older_than).delete()
     return deleted

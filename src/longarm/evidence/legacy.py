@@ -4,7 +4,7 @@ Between migrations ``0005_sealed_records`` and ``0006_drop_clear_fingerprints`` 
 the old clear columns (SHA-256, size, type) and the new record columns. A migration has no keys, so this
 runs as a command with the offline recovery private key, which opens every report's data key and every
 file's key (both are always sealed to it): each clear value is written into its record and the clear column
-is blanked, in one transaction per row. It works on the tables as they stand after 0003 (the historical
+is blanked, in one transaction per row. It works on the tables as they stand after 0005 (the historical
 models), so it runs only there; a run broken off resumes where it stopped.
 """
 
@@ -77,11 +77,11 @@ class _Keys:
 
 def evidence_seal_legacy_records(*, recovery_private_key: bytes) -> Sealed | None:
     """Move every clear evidence fingerprint into its encrypted record; None if there is nothing to move
-    (migration 0004 already ran).
+    (migration 0006 already ran).
 
     Raises:
         KeyringError: if ``recovery_private_key`` is not this installation's recovery key.
-        NotBetweenSteps: if migration 0003 has not been applied yet.
+        NotBetweenSteps: if migration 0005 has not been applied yet.
         DecryptionError: if a sealed key does not open (tampered); rows done so far stay done.
     """
     apps = _historical_apps()

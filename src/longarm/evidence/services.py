@@ -345,9 +345,10 @@ def evidence_process(*, item_id: UUID) -> str:
             outcome.failure = FailureReason.INTEGRITY
         except Exception as error:
             # The traceback's frames, not the message: a parser's message can quote the file.
+            # Nor the item's id: a timestamped line naming it would date the upload, which is kept to the day.
+            # The failure is recorded on the item itself.
             logger.error(
-                "evidence %s: processing failed with %s\n%s",
-                item.public_id,
+                "evidence processing failed with %s\n%s",
                 type(error).__name__,
                 "".join(traceback.format_tb(error.__traceback__)),
             )

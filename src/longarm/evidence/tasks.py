@@ -2,7 +2,7 @@ from uuid import UUID
 
 from django.tasks import task
 
-from longarm.evidence.services import evidence_process, evidence_sweep
+from longarm.evidence.services import evidence_process, evidence_requeue_unfinished, evidence_sweep
 
 
 @task()
@@ -13,6 +13,8 @@ def process_evidence(item_id: str) -> str:
 
 @task()
 def sweep_evidence_storage() -> dict[str, int]:
-    """The daily storage sweep, for deployments that schedule tasks rather than `longarm evidence sweep`."""
+    """The daily storage sweep, for deployments that schedule tasks rather than `longarm evidence sweep`; it
+    also queues again what a dead worker left unfinished, so no report keeps a place in the queue for ever."""
     swept = evidence_sweep()
-    return {"expired_pending": swept.expired_pending, "orphans": swept.orphans}
+    requeued = evidence_requeue_unfinished()
+    return {"expired_pending": swept.expired_pending, "orphans": swept.orphans, "requeued": requeued}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from longarm.core.throttle import Limit, current_count, record_failure
+from longarm.core.throttle import Limit, current_count, forget_earlier_windows, record_failure
 from longarm.gate.tokens import Purpose, clamp_level
 
 
@@ -29,4 +29,7 @@ def pressure_level(purpose: Purpose) -> int:
 
 
 def pressure_record(purpose: Purpose) -> None:
-    record_failure(_counter(purpose))
+    counter = _counter(purpose)
+    record_failure(counter)
+    # Earlier windows' counts would say when anonymous attempts were made, to the window.
+    forget_earlier_windows(counter)

@@ -4,3 +4,7 @@ class ReceiptRefused(Exception):
 
 class TooManyAttempts(ReceiptRefused):
     """Too many wrong receipts in this browser session; try again later."""
+
+
+class TooManyMessages(Exception):
+    """The reporter has written as many messages today as one report may receive in a day."""

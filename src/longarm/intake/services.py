@@ -23,7 +23,7 @@ from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
 from longarm.intake.contexts import answers_context, identity_context, message_context
-from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
+from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
 from longarm.intake.models import (
     REVIEWABLE_CONSENTS,
     Consent,
@@ -207,8 +207,15 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
 
     A staff member's message is chained and dated to the minute; the reporter's are counted per window
     (``audit.tally``), since a receipt lets its holder post as often as they like, and dated to the day (UTC),
-    since the time a reporter wrote could be matched against a watched connection.
+    since the time a reporter wrote could be matched against a watched connection. Raises ``TooManyMessages``
+    when the reporter has already written ``LONGARM_REPORTER_MESSAGES_PER_DAY`` messages today: one paid
+    submission must not buy unbounded storage and a flooded staff inbox.
     """
+    if author is None:
+        daily = _reporter_message_limit(report)
+        if is_exceeded(daily):
+            raise TooManyMessages
+        record_failure(daily)
     message_id = uuid.uuid4()
     now = timezone.now()
     message = Message.objects.create(
@@ -237,6 +244,16 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
         object_id=str(report.public_id),
     )
     return message
+
+
+def _reporter_message_limit(report: Report) -> Limit:
+    # Keyed by a keyed hash of the report, never its id; a day's window, as the messages' dates are.
+    return Limit(
+        scope="reporter-messages",
+        key=hashed_key("reporter-messages", str(report.public_id)),
+        maximum=settings.LONGARM_REPORTER_MESSAGES_PER_DAY,
+        window=timedelta(days=1),
+    )
 
 
 @transaction.atomic

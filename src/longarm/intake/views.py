@@ -33,7 +33,7 @@ from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
-from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts
+from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
 from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
 from longarm.intake.models import Consent, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
@@ -170,15 +170,21 @@ def receipt_confirm(request: HttpRequest) -> HttpResponse:
     return _receipt_page(request, receipt, form, rights_country)
 
 
+_TOO_MANY_MESSAGES = gettext_lazy(
+    "You have sent as many messages today as one report can take. Please write again tomorrow."
+)
+
+
 @public_view
 @require_http_methods(["GET", "POST"])
 def mailbox_login(request: HttpRequest) -> HttpResponse:
     form = ReceiptLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if request.session.session_key is None:
-            request.session.save()
         try:
             gate_pass(purpose=Purpose.RECEIPT, data=request.POST)
+            # Only a paid attempt gets a session row: an unpaid flood writes nothing.
+            if request.session.session_key is None:
+                request.session.save()
             opened = report_open_with_receipt(
                 receipt=form.cleaned_data["receipt"], session_key=request.session.session_key or ""
             )
@@ -226,9 +232,16 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         return redirect("intake:mailbox_login")
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=None)
-        messages.success(request, _("Your message was sent."))
-        return redirect("intake:mailbox")
+        try:
+            message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=None)
+        except TooManyMessages:
+            form.add_error(
+                "text",
+                _TOO_MANY_MESSAGES,
+            )
+        else:
+            messages.success(request, _("Your message was sent."))
+            return redirect("intake:mailbox")
     report_record_read(report=report, staff=None)
     return render(
         request,

@@ -82,10 +82,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     verdict = None
     if request.method == "POST" and form.is_valid():
-        if request.session.session_key is None:
-            request.session.save()
         try:
             gate_pass(purpose=Purpose.ATTESTATION, data=request.POST)
+            # Only a paid attempt gets a session row: an unpaid flood writes nothing.
+            if request.session.session_key is None:
+                request.session.save()
             verdict = attestation_verify(
                 reference=form.cleaned_data["reference"],
                 code=form.cleaned_data["code"],

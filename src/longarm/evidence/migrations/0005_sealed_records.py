@@ -4,7 +4,7 @@ Adds the encrypted records beside the clear columns they replace, dates items to
 times of the reporter's and the worker's custody steps to the day. No key is at hand in a migration, so the
 clear hashes, sizes and types cannot be encrypted here: ``longarm evidence seal-records --recovery-key PATH``
 does that with the offline recovery key (every report's data key and every file's key is sealed to it) and
-blanks the clear columns. Step two (0004) refuses to run while any row still needs it, then drops them.
+blanks the clear columns. Step two (0006) refuses to run while any row still needs it, then drops them.
 """
 
 from typing import Any

@@ -1,7 +1,7 @@
 """Evidence fingerprints move into ciphertext (issue 11, item 1), step two of two: drop the clear columns.
 
 Refuses to run while any row still holds a clear hash, size or type that has not been moved into its
-encrypted record (see 0003): run ``longarm evidence seal-records --recovery-key PATH`` first.
+encrypted record (see 0005): run ``longarm evidence seal-records --recovery-key PATH`` first.
 """
 
 from typing import Any

@@ -52,13 +52,16 @@ class Command(BaseCommand):
             self.stdout.write(f"queued {evidence_requeue_unfinished()} item(s)")
             return
         if options["action"] == "sweep":
-            from longarm.evidence.services import evidence_sweep
+            from longarm.evidence.services import evidence_requeue_unfinished, evidence_sweep
 
             if options["grace_hours"] < 1:
                 raise CommandError("--grace-hours must be at least 1")
             swept = evidence_sweep(grace=timedelta(hours=options["grace_hours"]))
+            # A worker that died mid-item holds one of its report's places in the queue until requeued.
+            requeued = evidence_requeue_unfinished()
             self.stdout.write(
-                f"deleted {swept.expired_pending} expired pending file(s), {swept.orphans} orphaned blob(s)"
+                f"deleted {swept.expired_pending} expired pending file(s), {swept.orphans} orphaned blob(s); "
+                f"queued {requeued} unfinished item(s) again"
             )
             return
         if options["action"] == "seal-records":

@@ -1,0 +1,34 @@
+"""Deleting what has expired but would otherwise stay in the database for good.
+
+Expired sessions (a staff session row keeps that person's wrapped private key; a reporter's dates their last
+visit to the hour), throttle and pressure counters of past windows (each says how many attempts were made in
+a window), and spent gate tokens. None of it is needed once it has expired, and all of it is metadata a thief
+of the database could read.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from longarm.core.throttle import purge_expired
+from longarm.gate.models import SpentToken
+
+
+@dataclass(frozen=True)
+class Swept:
+    sessions: int
+    counters: int
+    spent_tokens: int
+
+
+def housekeeping_run() -> Swept:
+    """Delete expired sessions, counters of windows that ended more than a day ago, and expired spent gate
+    tokens; returns how many of each."""
+    now = timezone.now()
+    with transaction.atomic():
+        sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+        counters = purge_expired()
+        spent, _ = SpentToken.objects.filter(expires_at__lt=now).delete()
+    return Swept(sessions=sessions, counters=counters, spent_tokens=spent)

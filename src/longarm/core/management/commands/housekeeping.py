@@ -1,0 +1,18 @@
+"""`longarm housekeeping`: delete expired sessions, old throttle counters and spent gate tokens (hourly)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from longarm.core.housekeeping import housekeeping_run
+
+
+class Command(BaseCommand):
+    help = "Delete expired sessions, throttle counters of past windows and expired spent gate tokens."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        swept = housekeeping_run()
+        self.stdout.write(
+            f"deleted {swept.sessions} expired session(s), {swept.counters} old counter(s), "
+            f"{swept.spent_tokens} spent token(s)"
+        )
