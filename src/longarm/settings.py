@@ -330,7 +330,9 @@ LONGARM_API_TOKEN_DAYS = env_int("LONGARM_API_TOKEN_DAYS", 90, minimum=1)
 LONGARM_AUDIT_CHECKPOINT_EVERY = env_int("LONGARM_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1)
 # Anonymous attempts (attestation checks, receipt log-ins, mailbox visits, files kept from a form) are counted
 # per window of this many seconds and written to the audit chain as one event per action and window.
-LONGARM_AUDIT_TALLY_SECONDS = env_int("LONGARM_AUDIT_TALLY_SECONDS", 3600, minimum=60)
+# A day by default, like every other date kept of a reporter's acts: a shorter window holding one count (the
+# only mailbox message of a day) would date that act to the window.
+LONGARM_AUDIT_TALLY_SECONDS = env_int("LONGARM_AUDIT_TALLY_SECONDS", 86400, minimum=60)
 # Retention: days a report (counted from its arrival) or a case (from its last status change) may stay in a
 # status before `longarm retention apply` crypto-shreds it. 0, the default, keeps it for ever.
 LONGARM_RETENTION_DAYS = {

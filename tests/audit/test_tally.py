@@ -162,6 +162,7 @@ def test_checkpoint_and_the_task_write_closed_windows_and_flush_writes_the_open_
     assert audit_chain_verify().intact
 
 
+@override_settings(LONGARM_AUDIT_TALLY_SECONDS=3600)
 def test_counts_too_long_for_one_event_are_split() -> None:
     window = current_window(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
     counts = {f"action.number{number}:outcome": 10**12 + number for number in range(20)}
@@ -191,7 +192,7 @@ def test_wrong_receipts_are_counted_and_not_chained(cast: Cast) -> None:
     assert counts["refused"] == requests
 
 
-@override_settings(LONGARM_AUDIT_TALLY_SECONDS=YEAR)
+@override_settings(LONGARM_AUDIT_TALLY_SECONDS=YEAR, LONGARM_REPORTER_MESSAGES_PER_DAY=100)
 def test_one_receipt_used_over_and_over_does_not_flood_the_chain(client: Client, cast: Cast) -> None:
     receipt = submit_report(client)
     before = _last_event_id()
@@ -275,3 +276,10 @@ def test_the_counters_hold_no_session_report_or_typed_value(client: Client, cast
     assert receipt not in stored
     assert "1" * 20 not in stored
     assert timezone.now() < AuditTally.objects.first().window_end  # type: ignore[union-attr]
+
+
+def test_counts_are_dated_to_a_day_by_default_like_every_other_date_of_a_reporters_acts() -> None:
+    from longarm import settings as production
+
+    # An hour's window holding the only mailbox message of a day would date that message to the hour.
+    assert production.LONGARM_AUDIT_TALLY_SECONDS == 24 * 60 * 60

@@ -522,7 +522,7 @@ NOTES: dict[str, str] = {
         "attempts were made. The gate's pressure and the upload budget keep only their current window; "
         "`longarm housekeeping` (hourly) deletes other rows once their window began over a day ago"
     ),
-    "audit.AuditTally.window_start": "start of a counting window (an hour by default), not of an attempt",
+    "audit.AuditTally.window_start": "start of a counting window (a day by default), not of an attempt",
     "audit.AuditTally.window_end": "the end of a counting window; the chained summary event is dated by it",
     "gate.SpentToken.digest": "keyed hash of a spent gate token's random nonce and purpose, never the nonce",
     "gate.SpentToken.expires_at": "when the spent token would have expired anyway, rounded up to the hour",
