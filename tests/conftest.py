@@ -1,6 +1,8 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -83,3 +85,20 @@ def cast(make_staff: Callable[..., StaffUser]) -> Cast:
         admin=make_staff("adam", Role.ADMIN),
         outsider=make_staff("olga", Role.CASEWORKER),
     )
+
+
+@pytest.fixture
+def processing(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
+) -> Callable[[], AbstractContextManager[None]]:
+    """``with processing(): client.post(...)`` runs the evidence tasks the request queued, on whichever
+    task backend the settings name."""
+    from tests.evidence.conftest import run_queued_tasks
+
+    @contextmanager
+    def run() -> Iterator[None]:
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_queued_tasks()
+
+    return run

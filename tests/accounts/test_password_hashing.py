@@ -1,9 +1,6 @@
 """The password hash costs a guesser what the private-key lock costs (issue 11, item 13)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings
@@ -13,6 +10,7 @@ from django.test import Client, override_settings
 from longarm.accounts.hashers import StaffArgon2PasswordHasher
 from longarm.accounts.models import StaffUser
 from tests.conftest import STAFF_PASSWORD, Cast, log_in
+from tests.core.production import run_with_production_settings
 
 _READ_COSTS = """
 import json, sys
@@ -26,18 +24,7 @@ json.dump({"hasher": [params.time_cost, params.memory_cost * 1024, params.parall
 
 
 def production_costs(**environment: str) -> dict[str, list[int] | str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": os.pathsep.join(sys.path),
-        "DJANGO_SETTINGS_MODULE": "longarm.settings",
-        "LONGARM_SECRET_KEY": "only-for-reading-settings-" + "x" * 40,
-        "LONGARM_DATA_DIR": str(settings.TEST_ROOT / "elsewhere"),
-        **environment,
-    }
-    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
-        [sys.executable, "-c", _READ_COSTS], env=env, capture_output=True, text=True, check=True
-    )
-    costs: dict[str, list[int] | str] = json.loads(result.stdout)
+    costs: dict[str, list[int] | str] = json.loads(run_with_production_settings(_READ_COSTS, **environment))
     return costs
 
 

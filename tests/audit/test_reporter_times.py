@@ -2,10 +2,9 @@
 by giving the second, nor by placing the act between two staff events dated to the second (issue 11, item
 11). The same holds for the session table's expiry."""
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -27,28 +26,12 @@ from longarm.intake.models import Report
 from tests.analytics.surveys.helpers import new_campaign
 from tests.conftest import Cast, chain_reporter_events, log_in
 from tests.evidence import files
-from tests.evidence.conftest import run_queued_tasks
 from tests.evidence.helpers import uploads
 from tests.gate.helpers import gate_fields
 from tests.intake.helpers import receipt_from, report_answers
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
-
-
-@pytest.fixture
-def processing(
-    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
-) -> Processing:
-    """Runs the evidence tasks a request queued (as ``tests/evidence/conftest.py`` does)."""
-
-    @contextmanager
-    def run() -> Iterator[None]:
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        run_queued_tasks()
-
-    return run
 
 
 # Every action a reporter's requests chain one by one, the processing of their files included. Mailbox

@@ -16,6 +16,13 @@ def production_settings(**environment: str) -> dict[str, Any]:
         "plain = (str, int, float, bool, list, tuple, dict, type(None))\n"
         "json.dump({k: v for k, v in values.items() if isinstance(v, plain)}, sys.stdout, default=str)\n"
     )
+    loaded: dict[str, Any] = json.loads(run_with_production_settings(script, **environment))
+    return loaded
+
+
+def run_with_production_settings(script: str, **environment: str) -> str:
+    """What ``script`` prints, run by our interpreter with ``longarm.settings`` (not the test settings) and
+    ``environment``, as a server started with it would read them."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join(sys.path),
@@ -27,5 +34,4 @@ def production_settings(**environment: str) -> dict[str, Any]:
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
-    loaded: dict[str, Any] = json.loads(result.stdout)
-    return loaded
+    return result.stdout

@@ -1,7 +1,5 @@
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -25,22 +23,6 @@ def run_queued_tasks() -> None:
     while queue.count:
         with TestCase.captureOnCommitCallbacks(execute=True):
             SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
-
-
-@pytest.fixture
-def processing(
-    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
-) -> Callable[[], AbstractContextManager[None]]:
-    """``with processing(): client.post(...)`` runs the evidence tasks the request queued, on whichever
-    task backend the settings name."""
-
-    @contextmanager
-    def run() -> Iterator[None]:
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        run_queued_tasks()
-
-    return run
 
 
 @pytest.fixture(autouse=True)
