@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from longarm.core.models import ThrottleCounter
 from longarm.gate.models import SpentToken
 from longarm.gate.tokens import POW_FIELD, TIMELOCK_FIELD, Purpose, timelock_issue, work_for
 from longarm.intake import services as intake_services
@@ -254,6 +255,16 @@ def test_spent_tokens_keep_no_nonce_and_no_exact_time_and_are_purged(cast: Cast)
     assert (spent.expires_at.minute, spent.expires_at.second, spent.expires_at.microsecond) == (0, 0, 0)
     SpentToken.objects.update(expires_at=spent.expires_at.replace(year=2000))
     _mailbox(Client(), "2" * 20, gate_fields("receipt"))
+    # Within one pressure window nothing more is written per attempt...
+    assert SpentToken.objects.count() == 2
+    # ...and the first attempt of the next window purges what has expired.
+    ThrottleCounter.objects.filter(scope="gate-receipt").update(
+        window_start=spent.expires_at.replace(year=2000)
+    )
+    SpentToken.objects.filter(expires_at__year__gt=2000).update(
+        expires_at=spent.expires_at.replace(year=2000)
+    )
+    _mailbox(Client(), "3" * 20, gate_fields("receipt"))
     assert SpentToken.objects.count() == 1
 
 

@@ -43,13 +43,14 @@ def is_exceeded(limit: Limit) -> bool:
     return current_count(limit) >= limit.maximum
 
 
-def record_failure(limit: Limit) -> None:
+def record_failure(limit: Limit) -> bool:
+    """Count one more in the current window; returns True when this opened the window's row."""
     start = _window_start(timezone.now(), limit.window)
     updated = ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).update(
         count=F("count") + 1
     )
     if updated:
-        return
+        return False
     try:
         with transaction.atomic():
             ThrottleCounter.objects.create(scope=limit.scope, key=limit.key, window_start=start, count=1)
@@ -58,6 +59,8 @@ def record_failure(limit: Limit) -> None:
         ThrottleCounter.objects.filter(scope=limit.scope, key=limit.key, window_start=start).update(
             count=F("count") + 1
         )
+        return False
+    return True
 
 
 def forget_earlier_windows(limit: Limit) -> int:

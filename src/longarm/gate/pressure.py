@@ -28,8 +28,12 @@ def pressure_level(purpose: Purpose) -> int:
     return clamp_level(current_count(_counter(purpose)) // settings.LONGARM_GATE_PRESSURE_STEP)
 
 
-def pressure_record(purpose: Purpose) -> None:
+def pressure_record(purpose: Purpose) -> bool:
+    """Count one attempt at ``purpose``; returns True for the first attempt of a new window."""
     counter = _counter(purpose)
-    record_failure(counter)
-    # Earlier windows' counts would say when anonymous attempts were made, to the window.
-    forget_earlier_windows(counter)
+    # Earlier windows' counts would say when anonymous attempts were made, to the window. They are deleted
+    # when a window's first attempt opens its row, so the other attempts write nothing more.
+    if record_failure(counter):
+        forget_earlier_windows(counter)
+        return True
+    return False

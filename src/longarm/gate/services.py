@@ -65,5 +65,7 @@ def gate_pass(*, purpose: Purpose, data: QueryDict, minimum_level: int = 0) -> N
             )
     except IntegrityError as error:
         raise GateRefused(Refusal.REUSED) from error
-    SpentToken.objects.filter(expires_at__lt=now).delete()
-    pressure_record(purpose)
+    if pressure_record(purpose):
+        # Once a pressure window (not once an attempt, which would add a write to every submission): expired
+        # tokens go, as `longarm housekeeping` also does.
+        SpentToken.objects.filter(expires_at__lt=now).delete()
