@@ -49,6 +49,11 @@ class Route:
         return bool(getattr(self.callback, "longarm_public", False))
 
     @property
+    def is_monitoring(self) -> bool:
+        """/healthz, /readyz, /metrics: public to the access rule, answered only to monitoring addresses."""
+        return bool(getattr(self.callback, "longarm_monitoring", False))
+
+    @property
     def is_api(self) -> bool:
         return bool(getattr(self.callback, "longarm_api", False))
 
@@ -227,6 +232,10 @@ def test_public_pages_never_refuse_a_visitor(db: None) -> None:
         if not route.is_public:
             continue
         for url in sample_urls(route.route, Objects(uuid.uuid4(), None)):
+            if route.is_monitoring:
+                # A visitor is not the monitor: the page does not exist for them (tests/operations).
+                assert Client(REMOTE_ADDR="203.0.113.7").get(url).status_code == 404, url
+                continue
             status = request(anonymous, url, {})
             if status in {401, 403} or status >= 500:
                 refused.append(f"{url}: {status}")

@@ -4,8 +4,11 @@
 machine, with no Longarm database, settings or data directory, so it runs before Django is set up at all.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 
 def main() -> None:
@@ -16,6 +19,12 @@ def main() -> None:
         from longarm.evidence.verify import run
 
         sys.exit(run(sys.argv[3:], sys.stdout))
+    if sys.argv[1:2] == ["serve"] and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # prometheus-client picks its multiprocess mode when first imported, so the directory that gunicorn's
+        # workers and the task worker share for /metrics is named before Django (and the metrics) load.
+        directory = tempfile.mkdtemp(prefix="longarm-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "longarm.settings")
     from django.core.management import execute_from_command_line
 

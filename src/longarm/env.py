@@ -6,6 +6,7 @@ holds the value (for secrets handed over by an orchestrator).
 """
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -74,6 +75,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated addresses or CIDR networks; a single address is a network of one."""
+    value = _raw(name)
+    items = default if value is None or value.strip() == "" else value.split(",")
+    networks = []
+    for item in (item.strip() for item in items if item.strip()):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {item!r}") from error
+    return networks
 
 
 def env_path(name: str, default: Path) -> Path:

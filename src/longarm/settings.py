@@ -6,7 +6,7 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from longarm.core.static_headers import static_file_headers
-from longarm.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from longarm.env import env_bool, env_float, env_int, env_list, env_networks, env_path, env_str
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
 KEYS_DIR = env_path("LONGARM_KEYS_DIR", DATA_DIR / "keys")
@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "longarm.analytics.publication",
     "longarm.analytics.surveys",
     "longarm.linking",
+    "longarm.operations",
 ]
 
 MIDDLEWARE = [
+    "longarm.operations.middleware.RequestMetricsMiddleware",
     "longarm.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -355,3 +357,10 @@ LONGARM_PUBLIC_STATISTICS = env_bool("LONGARM_PUBLIC_STATISTICS", False)
 # its releases; a release that would exceed it is refused.
 LONGARM_DP_EPSILON_BUDGET = env_float("LONGARM_DP_EPSILON_BUDGET", 1.0)
 LONGARM_DP_DELTA_BUDGET = env_float("LONGARM_DP_DELTA_BUDGET", 1e-6)
+
+# Operations (issue 16): /healthz, /readyz and /metrics answer only these addresses or networks (CIDR); the
+# readiness probe fails when the oldest runnable background task has waited longer than the limit.
+LONGARM_METRICS_ALLOWED = env_networks("LONGARM_METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"])
+LONGARM_QUEUE_LAG_LIMIT = env_int("LONGARM_QUEUE_LAG_LIMIT", 300, minimum=1)
+# Set by the `longarm` script for `longarm serve`: gunicorn's workers and the task worker count into it.
+METRICS_MULTIPROCESS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "") or None

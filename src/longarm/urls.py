@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/analytics/", include("longarm.analytics.urls")),
     path("api/", api_urls()),
     path("i18n/setlang/", public_view(language_switch), name="set_language"),
+    path("", include("longarm.operations.urls")),
     path("", include("longarm.gate.urls")),
     path("", include("longarm.guidance.urls")),
     path("", include("longarm.cases.attestations.public_urls")),

@@ -110,6 +110,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "window_start": _META,
         "count": _META,
     },
+    "operations.WorkerHeartbeat": {"id": _KEY, "worker": _META, "beat_at": _META},
     "audit.AuditEvent": {
         "id": _KEY,
         "created_at": _META,

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from longarm.core.models import ThrottleCounter
+from longarm.operations.metrics import RATE_LIMIT_TRIPS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ def current_count(limit: Limit) -> int:
 
 
 def is_exceeded(limit: Limit) -> bool:
-    return current_count(limit) >= limit.maximum
+    exceeded = current_count(limit) >= limit.maximum
+    if exceeded:
+        RATE_LIMIT_TRIPS.labels(scope=limit.scope).inc()
+    return exceeded
 
 
 def record_failure(limit: Limit) -> bool:

@@ -42,9 +42,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
 
 
 def worker_command() -> list[str]:
-    if settings.TASKS_URL.startswith("redis://"):
-        return [sys.executable, "-m", "longarm.cli", "rqworker", "default"]
-    return [sys.executable, "-m", "longarm.cli", "db_worker", "--interval", "1"]
+    # The database queue or RQ, whichever LONGARM_TASKS_URL chooses, with the heartbeat /readyz reads.
+    return [sys.executable, "-m", "longarm.cli", "worker"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,25 @@
+"""`longarm worker`: the background task worker (the database queue, or RQ when LONGARM_TASKS_URL is Redis),
+with a heartbeat that readiness (/readyz) reads."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from longarm.operations.heartbeat import HeartbeatThread, worker_name
+
+
+class Command(BaseCommand):
+    help = "Run the background task worker, with a heartbeat for the readiness probe."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        heartbeat = HeartbeatThread(worker_name())
+        heartbeat.start()
+        try:
+            if settings.TASKS_URL.startswith("redis://"):
+                call_command("rqworker", "default")
+            else:
+                call_command("db_worker", interval=1)
+        finally:
+            heartbeat.stop()

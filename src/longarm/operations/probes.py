@@ -1,0 +1,101 @@
+"""Readiness: can this process serve reporters and staff right now? Each check says yes or no and a fixed
+reason — never a path, a host name or an error text that could help an intruder."""
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from redis.exceptions import RedisError
+
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import load_keyring
+from longarm.operations.heartbeat import live_workers
+from longarm.operations.queue import queue_state
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+_migrations_seen_applied = False
+
+
+def _database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return Check("database", False, "unreachable")
+    return Check("database", True, "reachable")
+
+
+def _migrations() -> Check:
+    # Reading the migration graph costs tens of milliseconds; once applied, a running process's migrations
+    # cannot become unapplied (a new release restarts the process), so success is remembered.
+    global _migrations_seen_applied  # a per-process memo of a fact that only becomes true
+    if not _migrations_seen_applied:
+        try:
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError:
+            return Check("migrations", False, "unknown: the database is unreachable")
+        if pending:
+            return Check("migrations", False, f"{len(pending)} not applied: run `longarm migrate`")
+        _migrations_seen_applied = True
+    return Check("migrations", True, "applied")
+
+
+def _keyring() -> Check:
+    # Read from disk, not the process's cached copy: an unmounted or loosened key volume is caught now,
+    # not at the next restart.
+    try:
+        load_keyring(settings.KEYS_DIR)
+    except KeyringError:
+        return Check("keyring", False, "cannot be loaded: run `longarm init` or check LONGARM_KEYS_DIR")
+    return Check("keyring", True, "loaded")
+
+
+def _storage() -> Check:
+    try:
+        # The evidence store makes its root on first use, as this does.
+        settings.STORAGE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.STORAGE_DIR, prefix=".ready-") as probe:
+            probe.write(b"\0")
+            probe.flush()
+    except OSError:
+        return Check("storage", False, "not writable")
+    return Check("storage", True, "writable")
+
+
+def _worker() -> Check:
+    try:
+        workers = live_workers()
+    except DatabaseError:
+        return Check("worker", False, "unknown: the database is unreachable")
+    if workers == 0:
+        return Check("worker", False, "no worker has beaten in the last minute: is `longarm worker` running?")
+    return Check("worker", True, f"{workers} alive")
+
+
+def _queue() -> Check:
+    limit = settings.LONGARM_QUEUE_LAG_LIMIT
+    try:
+        state = queue_state()
+    except (DatabaseError, RedisError, OSError):
+        return Check("queue", False, "unknown: the queue is unreachable")
+    if state.lag_seconds > limit:
+        return Check("queue", False, f"{state.waiting} waiting, the oldest longer than {limit} s")
+    return Check("queue", True, f"{state.waiting} waiting")
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (_database, _migrations, _keyring, _storage, _worker, _queue)
+
+
+def readiness() -> list[Check]:
+    return [check() for check in CHECKS]
