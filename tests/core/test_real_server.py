@@ -143,3 +143,19 @@ def test_the_csrf_cookie_ends_with_the_browser_session(server: int) -> None:
 def test_gunicorn_opens_no_control_socket(server: int, server_home: Path) -> None:
     assert get(server, "/").status == 200
     assert not list(server_home.rglob("*.ctl"))
+
+
+def test_the_real_server_counts_requests_for_prometheus(server: int) -> None:
+    # `longarm serve` names a multiprocess directory before the metrics load (cli.py): counts from
+    # gunicorn's workers reach the scrape.
+    for _ in range(3):
+        get(server, "/safety/")
+    client = http.client.HTTPConnection(HOST, server, timeout=30)
+    client.request("GET", "/metrics")
+    response = client.getresponse()
+    text = response.read().decode()
+    client.close()
+    assert response.status == 200
+    counted = r'longarm_http_requests_total\{method="GET",status="2xx",view="[a-z_]+:[a-z_]+"\} [3-9]'
+    assert re.search(counted, text)
+    assert get(server, "/healthz").status == 200
