@@ -26,9 +26,17 @@ def main() -> None:
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "longarm.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from longarm.crypto.errors import KeyringError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except (ImproperlyConfigured, KeyringError) as error:
+        # A bad setting or keyring is the operator's to fix: one line saying how, never a traceback.
+        sys.stderr.write(f"longarm: {error}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

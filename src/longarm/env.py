@@ -15,7 +15,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+# Every name asked of the environment by this process: what `longarm doctor` compares the environment with.
+ASKED: set[str] = set()
+
+
 def _raw(name: str) -> str | None:
+    ASKED.add(name)
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
         try:
@@ -93,3 +98,14 @@ def env_networks(name: str, default: list[str]) -> list[IPv4Network | IPv6Networ
 def env_path(name: str, default: Path) -> Path:
     value = _raw(name)
     return (Path(value) if value else default).expanduser().resolve()
+
+
+def unread_longarm_variables() -> list[str]:
+    """``LONGARM_*`` variables set in the environment that no setting asked for (misspelt, or meant for a
+    configuration not in use), in the order of their names."""
+    unread = []
+    for name in sorted(os.environ):
+        base = name.removesuffix("_FILE")
+        if name.startswith("LONGARM_") and base not in ASKED:
+            unread.append(name)
+    return unread

@@ -364,3 +364,6 @@ LONGARM_METRICS_ALLOWED = env_networks("LONGARM_METRICS_ALLOWED", ["127.0.0.1/32
 LONGARM_QUEUE_LAG_LIMIT = env_int("LONGARM_QUEUE_LAG_LIMIT", 300, minimum=1)
 # Set by the `longarm` script for `longarm serve`: gunicorn's workers and the task worker count into it.
 METRICS_MULTIPROCESS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "") or None
+# `longarm serve` refuses to start with the keyring on the SQLite database's filesystem unless this is true
+# (`dev/serve` sets it for a trial on one disk): one stolen disk or backup would hold both.
+LONGARM_KEYS_ON_DATABASE_DISK = env_bool("LONGARM_KEYS_ON_DATABASE_DISK", False)

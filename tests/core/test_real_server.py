@@ -68,6 +68,8 @@ def server(django_db_setup: None, server_home: Path) -> Iterator[int]:
         "LONGARM_KEYS_DIR": str(settings.KEYS_DIR),
         "LONGARM_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": database_url(),
+        # The test keyring shares the test database's disk.
+        "LONGARM_KEYS_ON_DATABASE_DISK": "true",
     }
     command = [sys.executable, "-m", "longarm.cli"]
     subprocess.run([*command, "collectstatic", "--noinput", "-v", "0"], env=env, check=True)  # noqa: S603

@@ -26,7 +26,7 @@ class Check:
 _migrations_seen_applied = False
 
 
-def _database() -> Check:
+def database_check() -> Check:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -35,7 +35,7 @@ def _database() -> Check:
     return Check("database", True, "reachable")
 
 
-def _migrations() -> Check:
+def migrations_check() -> Check:
     # Reading the migration graph costs tens of milliseconds; once applied, a running process's migrations
     # cannot become unapplied (a new release restarts the process), so success is remembered.
     global _migrations_seen_applied  # a per-process memo of a fact that only becomes true
@@ -61,7 +61,7 @@ def _keyring() -> Check:
     return Check("keyring", True, "loaded")
 
 
-def _storage() -> Check:
+def storage_check() -> Check:
     try:
         # The evidence store makes its root on first use, as this does.
         settings.STORAGE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -94,7 +94,14 @@ def _queue() -> Check:
     return Check("queue", True, f"{state.waiting} waiting")
 
 
-CHECKS: tuple[Callable[[], Check], ...] = (_database, _migrations, _keyring, _storage, _worker, _queue)
+CHECKS: tuple[Callable[[], Check], ...] = (
+    database_check,
+    migrations_check,
+    _keyring,
+    storage_check,
+    _worker,
+    _queue,
+)
 
 
 def readiness() -> list[Check]:

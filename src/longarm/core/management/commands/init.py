@@ -45,6 +45,7 @@ class Command(BaseCommand):
         keys_dir: Path = settings.KEYS_DIR
         for directory in (settings.DATA_DIR, settings.STORAGE_DIR):
             _private_directory(Path(directory))
+        _narrow_new_volume(keys_dir)
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
@@ -92,6 +93,13 @@ class Command(BaseCommand):
             handle.write(secrets.token_urlsafe(64))
         settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
         self.stdout.write(f"Created key {path}")
+
+
+def _narrow_new_volume(directory: Path) -> None:
+    """An empty keyring directory made beforehand with a wider mode (a container volume, say) is narrowed to
+    0700; one that already holds files is left for the operator, as its keys may have been read."""
+    if directory.is_dir() and not any(directory.iterdir()):
+        directory.chmod(PRIVATE_DIRECTORY_MODE)
 
 
 def _private_directory(directory: Path) -> None:

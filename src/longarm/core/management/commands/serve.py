@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 
-from longarm.crypto.keyring import load_keyring
 from longarm.evidence.services import evidence_requeue_unfinished
+from longarm.operations.startup import refuse_to_start_unless_sound
 
 
 class _AnonymousResponse(gunicorn_wsgi.Response):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -48,6 +48,8 @@ def worker_command() -> list[str]:
 
 class Command(BaseCommand):
     help = "Serve Longarm with gunicorn and run the background worker beside it."
+    # Django's checks run after ours, which say in one line what is missing (a database, a keyring).
+    requires_system_checks = ()
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=settings.LONGARM_BIND)
@@ -56,7 +58,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Run only the web server.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        load_keyring(settings.KEYS_DIR)  # fail before binding if `longarm init` has not run
+        refuse_to_start_unless_sound(self.stderr)  # before binding: no keyring, a recovery key nearby, …
+        self.check()
         # A worker killed mid-task (or a crash before queueing) leaves evidence unprocessed: queue it again.
         evidence_requeue_unfinished()
         worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603

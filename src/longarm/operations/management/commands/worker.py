@@ -8,12 +8,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
+from longarm.operations.startup import refuse_to_start_unless_sound
 
 
 class Command(BaseCommand):
     help = "Run the background task worker, with a heartbeat for the readiness probe."
+    requires_system_checks = ()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_to_start_unless_sound(self.stderr)
+        self.check()
         heartbeat = HeartbeatThread(worker_name())
         heartbeat.start()
         try:

@@ -1,0 +1,143 @@
+"""`longarm doctor` and the checks `longarm serve` and `longarm worker` make before they start (threat model
+§9 item 8): each outcome is one line that says what is wrong and how to fix it."""
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import RECOVERY_KEY_HEADER, load_keyring
+from longarm.env import unread_longarm_variables
+from longarm.operations import probes
+
+_SMALL_FILE_BYTES = 4096
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    level: Level
+    message: str
+
+
+def _keyring() -> Iterator[Finding]:
+    try:
+        load_keyring(settings.KEYS_DIR)
+    except KeyringError as error:
+        yield Finding("keyring", Level.ERROR, str(error))
+        return
+    yield Finding("keyring", Level.OK, f"loaded from {settings.KEYS_DIR}")
+
+
+def _is_recovery_private_key(path: Path) -> bool:
+    try:
+        if not path.is_file() or path.stat().st_size > _SMALL_FILE_BYTES:
+            return False
+        with path.open("rb") as file:
+            return file.read(len(RECOVERY_KEY_HEADER)) == RECOVERY_KEY_HEADER.encode("ascii")
+    except OSError:
+        return False
+
+
+def _recovery_key_nearby() -> Iterator[Finding]:
+    places = {Path(settings.KEYS_DIR), Path(settings.DATA_DIR), Path(settings.STORAGE_DIR)}
+    found = [
+        path
+        for place in sorted(places)
+        if place.is_dir()
+        for path in sorted(place.iterdir())
+        if _is_recovery_private_key(path)
+    ]
+    for path in found:
+        yield Finding(
+            "recovery key",
+            Level.ERROR,
+            f"the recovery private key is on this server at {path}: it opens every report; move it offline "
+            "(two encrypted USB sticks kept apart) and delete it here",
+        )
+    if not found:
+        yield Finding("recovery key", Level.OK, "not beside the keyring, the data or the evidence")
+
+
+def _database_file() -> Path | None:
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"])
+    return None if name in {"", ":memory:"} or name.startswith("file:") else Path(name)
+
+
+def _keys_apart_from_database() -> Iterator[Finding]:
+    database = _database_file()
+    if database is None:
+        yield Finding("keyring disk", Level.OK, "the database is not a file on this machine")
+        return
+    try:
+        same = os.stat(settings.KEYS_DIR).st_dev == os.stat(database.parent).st_dev
+    except OSError:
+        return  # the keyring or database check names what is missing
+    if not same:
+        yield Finding("keyring disk", Level.OK, "the keyring and the database are on different filesystems")
+        return
+    message = (
+        f"the keyring ({settings.KEYS_DIR}) is on the database's filesystem: one stolen disk or backup holds "
+        "both; set LONGARM_KEYS_DIR to its own volume"
+    )
+    if settings.LONGARM_KEYS_ON_DATABASE_DISK:
+        yield Finding("keyring disk", Level.WARNING, message + " (allowed by LONGARM_KEYS_ON_DATABASE_DISK)")
+    else:
+        yield Finding(
+            "keyring disk", Level.ERROR, message + ", or accept it with LONGARM_KEYS_ON_DATABASE_DISK=true"
+        )
+
+
+def _environment() -> Iterator[Finding]:
+    unread = unread_longarm_variables()
+    for name in unread:
+        yield Finding(
+            "environment",
+            Level.WARNING,
+            f"{name} is set but Longarm does not read it: misspelt? (see the README)",
+        )
+    if not unread:
+        yield Finding("environment", Level.OK, "every LONGARM_* variable set is one Longarm reads")
+
+
+def _from_probe(probe: Callable[[], probes.Check], fix: str) -> Callable[[], Iterator[Finding]]:
+    def run() -> Iterator[Finding]:
+        check = probe()
+        if check.ok:
+            yield Finding(check.name, Level.OK, check.detail)
+        else:
+            yield Finding(check.name, Level.ERROR, f"{check.detail}; {fix}")
+
+    return run
+
+
+CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
+    _keyring,
+    _recovery_key_nearby,
+    _keys_apart_from_database,
+    _environment,
+    _from_probe(probes.database_check, "check DATABASE_URL and that the database server runs"),
+    _from_probe(probes.migrations_check, "run `longarm init`"),
+    _from_probe(probes.storage_check, "check LONGARM_STORAGE_DIR exists and belongs to this user"),
+)
+
+
+def examine() -> list[Finding]:
+    return [finding for check in CHECKS for finding in check()]
+
+
+def refusals() -> list[Finding]:
+    return [finding for finding in examine() if finding.level is Level.ERROR]
