@@ -1,0 +1,361 @@
+"""`longarm backup create | verify | restore` and `longarm keyring export | import`."""
+
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from longarm.backup.container import ContainerError, ContainerWriter, check_signature, open_plaintext
+from longarm.backup.database import dump_database, restore_database, vendor
+from longarm.core.keyring import current_keyring
+from longarm.crypto.keyring import load_keyring
+from longarm.crypto.signing import signing_public_key
+from longarm.evidence.storage import evidence_root, stored_blobs
+
+BACKUP = "backup"
+KEYRING = "keyring"
+MANIFEST = "manifest.json"
+_DATABASE_PARTS = re.compile(r"^database/database\.(sqlite3|pgdump)$")
+_STORAGE_PART = re.compile(r"^storage/evidence/([0-9a-f]{2}/[0-9a-f]{32}-[a-z]+-[0-9a-f]{16}\.enc)$")
+_KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub))$")
+_BLOCK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class Summary:
+    parts: list[Part] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    database: str = ""
+    created: str = ""
+    bytes_in: int = 0
+
+
+def _hashed_copy(source: BinaryIO, target: BinaryIO) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while block := source.read(_BLOCK):
+        digest.update(block)
+        target.write(block)
+        size += len(block)
+    return digest.hexdigest(), size
+
+
+class _HashingReader(io.RawIOBase):
+    def __init__(self, source: BinaryIO) -> None:
+        super().__init__()
+        self._source = source
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: object) -> int:
+        view = memoryview(buffer)  # type: ignore[arg-type]  # io hands us a writable buffer
+        count = self._source.readinto(view)  # type: ignore[attr-defined]  # a file opened "rb"
+        self.digest.update(view[:count])
+        return int(count)
+
+
+def _member(name: str, size: int) -> tarfile.TarInfo:
+    # No times, owners or modes from the disk: a blob's time says when a reporter sent it.
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o600
+    info.mtime = 0
+    return info
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> Part:
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        reader = _HashingReader(file)
+        tar.addfile(_member(name, size), io.BufferedReader(reader, buffer_size=_BLOCK))
+    return Part(name=name, sha256=reader.digest.hexdigest(), size=size)
+
+
+def _add_bytes(tar: tarfile.TarFile, data: bytes, name: str) -> None:
+    tar.addfile(_member(name, len(data)), io.BytesIO(data))
+
+
+def _counts() -> dict[str, int]:
+    from longarm.audit.models import AuditEvent
+    from longarm.cases.models import Case
+    from longarm.evidence.models import EvidenceItem
+    from longarm.intake.models import Report
+
+    return {
+        "reports": Report.objects.count(),
+        "cases": Case.objects.count(),
+        "evidence_items": EvidenceItem.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+def _whole_blobs() -> Iterator[tuple[str, Path]]:
+    root = evidence_root()
+    for name, _ in sorted(stored_blobs()):
+        path = root / name
+        if path.is_file():
+            yield name, path
+
+
+def backup_create(destination: Path) -> Summary:
+    """Write a backup of the database and the evidence store to ``destination`` (a new file).
+
+    Raises:
+        ContainerError: if the database cannot be dumped.
+        FileExistsError: if ``destination`` exists.
+    """
+    if destination.exists():
+        raise FileExistsError(f"{destination} exists; a backup never overwrites a file")
+    keyring = current_keyring()
+    created = timezone.now().date().isoformat()
+    summary = Summary(database=vendor(), created=created, counts=_counts())
+    # The database copy waits beside the live database (same protection), never in a shared /tmp.
+    with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".backup-") as staging:
+        dump = dump_database(Path(staging))
+        writer = ContainerWriter(destination, kind=BACKUP, keyring=keyring, created=created)
+        try:
+            with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                summary.parts.append(_add_file(tar, dump, f"database/{dump.name}"))
+                for name, path in _whole_blobs():
+                    summary.parts.append(_add_file(tar, path, f"storage/evidence/{name}"))
+                _add_bytes(tar, _manifest(summary), MANIFEST)
+        except BaseException:
+            writer.abandon()
+            raise
+        summary.bytes_in = writer.bytes_written
+        writer.close()
+    return summary
+
+
+def _manifest(summary: Summary) -> bytes:
+    migrations = {
+        app: name
+        for app, name in MigrationRecorder.Migration.objects.order_by("app", "applied", "id").values_list(
+            "app", "name"
+        )
+    }
+    return json.dumps(
+        {
+            "format": 1,
+            "created": summary.created,
+            "database": summary.database,
+            "counts": summary.counts,
+            "migrations": migrations,
+            "parts": [part.__dict__ for part in summary.parts],
+        },
+        indent=1,
+        sort_keys=True,
+    ).encode()
+
+
+def _read_manifest(raw: bytes) -> Summary:
+    try:
+        fields = json.loads(raw)
+        return Summary(
+            parts=[
+                Part(name=str(p["name"]), sha256=str(p["sha256"]), size=int(p["size"]))
+                for p in fields["parts"]
+            ],
+            counts={str(k): int(v) for k, v in fields["counts"].items()},
+            database=str(fields["database"]),
+            created=str(fields["created"]),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ContainerError("the manifest is damaged") from error
+
+
+def _walk(path: Path, recovery_private_key: bytes, *, place: "_Placer | None") -> Summary:
+    """Read every part of a backup, checking each against the manifest; ``place`` stores them."""
+    seen: dict[str, Part] = {}
+    manifest: Summary | None = None
+    with open_plaintext(path, recovery_private_key=recovery_private_key, kind=BACKUP) as plaintext:
+        try:
+            with tarfile.open(fileobj=plaintext, mode="r|") as tar:
+                for member in tar:
+                    if not member.isfile():
+                        raise ContainerError(f"unexpected entry {member.name!r}")
+                    source = tar.extractfile(member)
+                    if source is None:
+                        raise ContainerError(f"unexpected entry {member.name!r}")
+                    if member.name == MANIFEST:
+                        manifest = _read_manifest(source.read())
+                        continue
+                    if not (_DATABASE_PARTS.match(member.name) or _STORAGE_PART.match(member.name)):
+                        raise ContainerError(f"unexpected entry {member.name!r}")
+                    target = place.open(member.name) if place else io.BytesIO()
+                    with target:
+                        digest, size = _hashed_copy(source, target)  # type: ignore[arg-type]
+                    seen[member.name] = Part(name=member.name, sha256=digest, size=size)
+        except tarfile.TarError as error:
+            raise ContainerError("the archive inside is damaged") from error
+    if manifest is None:
+        raise ContainerError("the manifest is missing: the backup is incomplete")
+    expected = {part.name: part for part in manifest.parts}
+    missing = sorted(set(expected) - set(seen))
+    extra = sorted(set(seen) - set(expected))
+    changed = sorted(name for name in set(expected) & set(seen) if expected[name] != seen[name])
+    if missing or extra or changed:
+        raise ContainerError(
+            f"the parts do not match the manifest: {len(missing)} missing, {len(extra)} extra, "
+            f"{len(changed)} changed"
+            + (f" (first: {(missing + extra + changed)[0]})" if missing or extra or changed else "")
+        )
+    return manifest
+
+
+def backup_verify(
+    path: Path, *, public_key: bytes, recovery_private_key: bytes | None = None
+) -> Summary | None:
+    """Check a backup offline: its signature by ``public_key`` and, given the recovery key, every part
+    against its manifest. Returns the manifest when it was read.
+
+    Raises:
+        ContainerError: naming the first problem.
+    """
+    check_signature(path, public_key=public_key, kind=BACKUP)
+    if recovery_private_key is None:
+        return None
+    return _walk(path, recovery_private_key, place=None)
+
+
+class _Placer:
+    """Receives the parts of a backup being restored into a staging area on the target's own disks."""
+
+    def __init__(self, database_staging: Path, storage_staging: Path) -> None:
+        self.database_staging = database_staging
+        self.storage_staging = storage_staging
+
+    def open(self, name: str) -> BinaryIO:
+        if match := _STORAGE_PART.match(name):
+            target = self.storage_staging / match.group(1)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        else:
+            target = self.database_staging / name.removeprefix("database/")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return os.fdopen(fd, "wb")
+
+    def database_dump(self) -> Path:
+        return next(self.database_staging.glob("database.*"))
+
+    def move_storage_into_place(self) -> None:
+        root = evidence_root()
+        for blob in sorted(self.storage_staging.glob("*/*")):
+            target = root / blob.relative_to(self.storage_staging)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            blob.replace(target)
+
+
+def _require_empty_target() -> None:
+    counts = _counts()
+    if any(counts.values()) or any(True for _ in _whole_blobs()):
+        raise ContainerError(
+            "this deployment already holds data; restore only into an empty one (a new `longarm init`)"
+        )
+
+
+def backup_restore(path: Path, *, recovery_private_key: bytes) -> Summary:
+    """Restore a backup into this (empty) deployment, whose keyring must be the one that made it.
+
+    Every part is checked before anything is replaced; the database is replaced at once.
+
+    Raises:
+        ContainerError: naming the problem; nothing was changed.
+    """
+    keyring = current_keyring()
+    public_key = signing_public_key(keyring.signing_seed)
+    try:
+        check_signature(path, public_key=public_key, kind=BACKUP)
+    except ContainerError as error:
+        raise ContainerError(
+            f"{error} — a backup restores only under the keyring that made it: "
+            "`longarm keyring import` that first"
+        ) from error
+    _require_empty_target()
+    with (
+        tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".restore-") as database_staging,
+        tempfile.TemporaryDirectory(dir=evidence_root().parent, prefix=".restore-") as storage_staging,
+    ):
+        placer = _Placer(Path(database_staging), Path(storage_staging))
+        manifest = _walk(path, recovery_private_key, place=placer)
+        if manifest.database != vendor():
+            raise ContainerError(
+                f"this backup holds a {manifest.database} database; this deployment uses {vendor()}"
+            )
+        restore_database(placer.database_dump())
+        placer.move_storage_into_place()
+    return manifest
+
+
+def keyring_export(destination: Path) -> list[str]:
+    """Write every file of the keyring directory, encrypted to the recovery public key and signed, to
+    ``destination``; returns the file names. Keep it apart from the backups."""
+    if destination.exists():
+        raise FileExistsError(f"{destination} exists; an export never overwrites a file")
+    keyring = current_keyring()
+    names = sorted(
+        path.name for path in Path(settings.KEYS_DIR).iterdir() if _KEY_PART.match(f"keys/{path.name}")
+    )
+    writer = ContainerWriter(
+        destination, kind=KEYRING, keyring=keyring, created=timezone.now().date().isoformat()
+    )
+    try:
+        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for name in names:
+                _add_bytes(tar, (Path(settings.KEYS_DIR) / name).read_bytes(), f"keys/{name}")
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
+    return names
+
+
+def keyring_import(path: Path, *, recovery_private_key: bytes, public_key: bytes) -> list[str]:
+    """Write the keyring of an export into this deployment's empty keyring directory; returns the names.
+
+    Raises:
+        ContainerError: naming the problem; nothing was written.
+    """
+    check_signature(path, public_key=public_key, kind=KEYRING)
+    directory = Path(settings.KEYS_DIR)
+    if directory.exists() and any(directory.iterdir()):
+        raise ContainerError(f"{directory} is not empty; a keyring is imported only into an empty directory")
+    files: dict[str, bytes] = {}
+    with open_plaintext(path, recovery_private_key=recovery_private_key, kind=KEYRING) as plaintext:
+        try:
+            with tarfile.open(fileobj=plaintext, mode="r|") as tar:
+                for member in tar:
+                    match = _KEY_PART.match(member.name)
+                    source = tar.extractfile(member) if member.isfile() else None
+                    if match is None or source is None or member.size > 4096:
+                        raise ContainerError(f"unexpected entry {member.name!r}")
+                    files[match.group(1)] = source.read()
+        except tarfile.TarError as error:
+            raise ContainerError("the archive inside is damaged") from error
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    for name, content in files.items():
+        fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+    load_keyring(directory)
+    return sorted(files)

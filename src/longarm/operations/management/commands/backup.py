@@ -1,0 +1,84 @@
+"""`longarm backup create DEST`, `longarm backup verify FILE --public-key KEY [--recovery-key PATH]`,
+`longarm backup restore FILE --recovery-key PATH` (README, Operations: backups)."""
+
+import json
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from longarm.backup.container import ContainerError
+from longarm.backup.services import Summary, backup_create, backup_restore, backup_verify
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import load_recovery_private_key
+from longarm.evidence.verify import parse_public_key
+
+
+def _describe(summary: Summary) -> str:
+    counts = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in sorted(summary.counts.items()))
+    return f"{len(summary.parts)} parts ({summary.database} database, made {summary.created}): {counts}"
+
+
+class Command(BaseCommand):
+    help = "Back up the database and the encrypted evidence into one file; verify or restore one."
+    requires_system_checks = ()
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        create = actions.add_parser("create", help="Write a new backup file.")
+        create.add_argument("destination", type=Path)
+        create.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+        verify = actions.add_parser("verify", help="Check a backup offline.")
+        verify.add_argument("file", type=Path)
+        verify.add_argument(
+            "--public-key", required=True, help="The signing public key (base64, hex or file)."
+        )
+        verify.add_argument("--recovery-key", type=Path, help="Also decrypt and check every part.")
+        restore = actions.add_parser("restore", help="Restore into this empty deployment.")
+        restore.add_argument("file", type=Path)
+        restore.add_argument("--recovery-key", type=Path, required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+            raise CommandError(str(error)) from error
+
+    def _create(self, options: dict[str, Any]) -> None:
+        started = time.monotonic()
+        summary = backup_create(options["destination"])
+        seconds = time.monotonic() - started
+        size = options["destination"].stat().st_size
+        if options["json"]:
+            self.stdout.write(json.dumps({"seconds": round(seconds, 2), "bytes": size, **summary.counts}))
+            return
+        self.stdout.write(
+            f"Backup written to {options['destination']} in {seconds:.1f} s, {size} bytes: "
+            f"{_describe(summary)}"
+        )
+        self.stdout.write(
+            "It is encrypted to the recovery public key; keep the keyring export "
+            "(`longarm keyring export`) apart."
+        )
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        public_key = parse_public_key(options["public_key"])
+        recovery = load_recovery_private_key(options["recovery_key"]) if options["recovery_key"] else None
+        summary = backup_verify(options["file"], public_key=public_key, recovery_private_key=recovery)
+        if summary is None:
+            self.stdout.write("The signature is valid: the file is whole and was made by this key.")
+            self.stdout.write("Give --recovery-key to check every part inside as well.")
+        else:
+            self.stdout.write(f"Valid: signature, and every part matches its manifest: {_describe(summary)}")
+
+    def _restore(self, options: dict[str, Any]) -> None:
+        started = time.monotonic()
+        summary = backup_restore(
+            options["file"], recovery_private_key=load_recovery_private_key(options["recovery_key"])
+        )
+        self.stdout.write(f"Restored in {time.monotonic() - started:.1f} s: {_describe(summary)}")
+        self.stdout.write(
+            "Run `longarm migrate` if this release is newer than the backup, then `longarm audit verify`."
+        )

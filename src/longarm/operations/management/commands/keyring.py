@@ -1,0 +1,48 @@
+"""`longarm keyring export DEST` and `longarm keyring import FILE --recovery-key PATH --public-key KEY`."""
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from longarm.backup.container import ContainerError
+from longarm.backup.services import keyring_export, keyring_import
+from longarm.crypto.errors import KeyringError
+from longarm.crypto.keyring import load_recovery_private_key
+from longarm.evidence.verify import parse_public_key
+
+
+class Command(BaseCommand):
+    help = "Export the keyring encrypted to the recovery public key, or import such an export."
+    requires_system_checks = ()
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        export = actions.add_parser("export", help="Write the keyring, encrypted and signed, to a new file.")
+        export.add_argument("destination", type=Path)
+        imported = actions.add_parser(
+            "import", help="Write an exported keyring into the empty keyring directory."
+        )
+        imported.add_argument("file", type=Path)
+        imported.add_argument("--recovery-key", type=Path, required=True)
+        imported.add_argument("--public-key", required=True, help="The signing public key it was made with.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "export":
+                names = keyring_export(options["destination"])
+                self.stdout.write(
+                    f"Keyring ({len(names)} files) written to {options['destination']}, encrypted to the "
+                    "recovery public key. Keep it apart from the backups."
+                )
+            else:
+                names = keyring_import(
+                    options["file"],
+                    recovery_private_key=load_recovery_private_key(options["recovery_key"]),
+                    public_key=parse_public_key(options["public_key"]),
+                )
+                self.stdout.write(f"Keyring ({len(names)} files) written to {settings.KEYS_DIR}.")
+        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+            raise CommandError(str(error)) from error
