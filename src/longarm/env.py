@@ -37,6 +37,15 @@ def env_str(name: str, default: str) -> str:
     return default if value is None or value == "" else value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.strip().lower()
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None or value == "":

@@ -6,7 +6,7 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from longarm.core.static_headers import static_file_headers
-from longarm.env import env_bool, env_float, env_int, env_list, env_networks, env_path, env_str
+from longarm.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_path, env_str
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
 KEYS_DIR = env_path("LONGARM_KEYS_DIR", DATA_DIR / "keys")
@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "longarm.analytics.surveys",
     "longarm.linking",
     "longarm.operations",
+    "longarm.notifications",
 ]
 
 MIDDLEWARE = [
@@ -367,3 +368,23 @@ METRICS_MULTIPROCESS_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "") or None
 # `longarm serve` refuses to start with the keyring on the SQLite database's filesystem unless this is true
 # (`dev/serve` sets it for a trial on one disk): one stolen disk or backup would hold both.
 LONGARM_KEYS_ON_DATABASE_DISK = env_bool("LONGARM_KEYS_ON_DATABASE_DISK", False)
+
+# Notifications (issue 16): a digest e-mail of counts only, on a fixed schedule (off, hourly or daily), over
+# SMTP with STARTTLS by default (``tls``: TLS from the first byte, ``none``: plain, for a relay on loopback).
+LONGARM_DIGEST = env_choice("LONGARM_DIGEST", "off", ("off", "hourly", "daily"))
+_EMAIL_SECURITY = env_choice("LONGARM_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("LONGARM_EMAIL_HOST", "localhost"),
+            "port": env_int("LONGARM_EMAIL_PORT", 587, minimum=1),
+            "username": env_str("LONGARM_EMAIL_USER", ""),
+            "password": env_str("LONGARM_EMAIL_PASSWORD", ""),
+            "use_tls": _EMAIL_SECURITY == "starttls",
+            "use_ssl": _EMAIL_SECURITY == "tls",
+            "timeout": 30,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("LONGARM_EMAIL_FROM", "longarm@localhost")

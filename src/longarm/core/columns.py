@@ -110,6 +110,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "window_start": _META,
         "count": _META,
     },
+    "notifications.DigestSubscription": {"id": _KEY, "staff": _KEY, "address": _META},
+    "notifications.DigestSent": {"id": _KEY, "staff": _KEY, "window_start": _META},
     "operations.WorkerHeartbeat": {"id": _KEY, "worker": _META, "beat_at": _META},
     "audit.AuditEvent": {
         "id": _KEY,

@@ -1,0 +1,66 @@
+"""Sending the digest: the same words at the same moments whatever happened, so that neither the mail provider
+nor anyone watching the line learns when a report arrived (threat model §9 item 6)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from longarm.accounts.models import StaffUser
+from longarm.audit.tally import audit_count
+from longarm.notifications.models import DigestSent, DigestSubscription
+from longarm.notifications.schedule import window_start
+from longarm.notifications.selectors import waiting_for
+
+logger = logging.getLogger(__name__)
+
+
+def digest_subscribe(*, staff: StaffUser, address: str) -> DigestSubscription:
+    subscription, _ = DigestSubscription.objects.update_or_create(staff=staff, defaults={"address": address})
+    return subscription
+
+
+def digest_unsubscribe(*, staff: StaffUser) -> None:
+    DigestSubscription.objects.filter(staff=staff).delete()
+
+
+def _message(staff: StaffUser, address: str) -> EmailMessage:
+    waiting = waiting_for(staff)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string("notifications/digest.txt", {"waiting": waiting})
+        subject = render_to_string("notifications/digest_subject.txt").strip()
+    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
+
+
+def digests_send() -> int:
+    """Send this window's digest to every active subscriber who has not had it; returns how many were sent.
+
+    A window's digest is recorded before it is sent: a crash between the two loses one digest rather than
+    sending two, and the next window's comes on time.
+    """
+    start = window_start(timezone.now())
+    if start is None:
+        return 0
+    due = DigestSubscription.objects.filter(staff__is_active=True).select_related("staff").order_by("id")
+    sent = 0
+    with mailers.default as connection:
+        for subscription in due:
+            try:
+                with transaction.atomic():
+                    DigestSent.objects.create(staff=subscription.staff, window_start=start)
+            except IntegrityError:
+                continue  # already sent in this window, by an earlier run
+            try:
+                connection.send_messages([_message(subscription.staff, subscription.address)])
+            except OSError:
+                logger.exception("A digest could not be sent")
+                audit_count(action="notification.digest", outcome="failed")
+                continue
+            sent += 1
+    if sent:
+        audit_count(action="notification.digest", outcome="sent", times=sent)
+    DigestSent.objects.filter(window_start__lt=start).delete()
+    return sent
