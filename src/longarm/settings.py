@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "longarm.linking",
     "longarm.operations",
     "longarm.notifications",
+    "longarm.backup",
 ]
 
 MIDDLEWARE = [

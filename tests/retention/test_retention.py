@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from longarm.audit.models import AuditEvent
 from longarm.audit.selectors import audit_chain_verify
+from longarm.backup.services import backup_create
 from longarm.cases.models import Case, CaseKey, CaseStatus
 from longarm.cases.services import case_open
 from longarm.core.keyring import current_keyring
@@ -200,3 +201,25 @@ def test_the_daily_task_applies_retention(cast: Cast) -> None:
         result = retention_apply_task.enqueue()
     assert result.return_value == {"reports": 1, "cases": 0}
     assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_dry_run_lists_what_would_go_and_the_backups_that_hold_it(cast: Cast, tmp_path: Path) -> None:
+    submit_report(Client())
+    report = Report.objects.get()
+    Report.objects.update(status=ReportStatus.CLOSED)
+    age(report, 40)
+    backup_create(tmp_path / "monday.backup")
+    days = {**KEEP_NOTHING_RECEIVED, "report": {**KEEP_NOTHING_RECEIVED["report"], "closed": 30}}
+    with override_settings(LONGARM_RETENTION_DAYS=days):
+        out = StringIO()
+        call_command("retention", "apply", "--dry-run", stdout=out)
+        listed = out.getvalue()
+        assert f"report {report.public_id}: closed, received" in listed
+        assert "1 backups made here" in listed
+        assert "monday.backup" in listed
+        assert Report.objects.count() == 1
+        out = StringIO()
+        call_command("retention", "apply", stdout=out)
+    assert "still hold what was shredded" in out.getvalue()
+    assert Report.objects.count() == 0

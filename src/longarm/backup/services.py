@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from longarm.backup.container import ContainerError, ContainerWriter, check_signature, open_plaintext
 from longarm.backup.database import dump_database, restore_database, vendor
+from longarm.backup.models import BackupRecord
 from longarm.core.keyring import current_keyring
 from longarm.crypto.keyring import load_keyring
 from longarm.crypto.signing import signing_public_key
@@ -144,7 +145,14 @@ def backup_create(destination: Path) -> Summary:
             raise
         summary.bytes_in = writer.bytes_written
         writer.close()
+    BackupRecord.objects.create(created_on=created, file_name=destination.name[:255])
     return summary
+
+
+def backups_holding_shredded() -> list[BackupRecord]:
+    """Backups recorded here, oldest first: each may still hold the seals of anything shredded after it
+    was made, until it is deleted."""
+    return list(BackupRecord.objects.order_by("created_on", "id"))
 
 
 def _manifest(summary: Summary) -> bytes:

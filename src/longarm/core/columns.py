@@ -112,6 +112,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     },
     "notifications.DigestSubscription": {"id": _KEY, "staff": _KEY, "address": _META},
     "notifications.DigestSent": {"id": _KEY, "staff": _KEY, "window_start": _META},
+    "backup.BackupRecord": {"id": _KEY, "created_on": _META, "file_name": _META},
     "operations.WorkerHeartbeat": {"id": _KEY, "worker": _META, "beat_at": _META},
     "audit.AuditEvent": {
         "id": _KEY,
