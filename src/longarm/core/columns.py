@@ -469,6 +469,23 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "blind_index": _INDEX,
         "key_version": _META,
     },
+    "linking.ReportIdentifier": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "kind": _CODED,
+        "ciphertext": _CIPHER,
+        "outcome": _META,
+    },
+    "linking.ReportIdentifierKey": {
+        "id": _KEY,
+        "identifier": _KEY,
+        "report": _KEY,
+        "scheme": _CODED,
+        "strength": _CODED,
+        "blind_index": _INDEX,
+        "key_version": _META,
+    },
     "linking.ClusterMembership": {"id": _KEY, "case": _KEY, "cluster": _INDEX},
     "linking.LinkReview": {
         "id": _KEY,
@@ -546,6 +563,12 @@ NOTES: dict[str, str] = {
     "cases.Person.label": "a pseudonym staff choose (“Relative A”); names are ciphertext",
     "cases.Referral.agency": "the police force or organisation staff referred the case to",
     "cases.Case.due_sort": "a stored copy of due_on",
+    "linking.ReportIdentifier.ciphertext": "a value a reporter typed in a structured field, under the report's data key",
+    "linking.ReportIdentifier.kind": "which structured field it was typed in (phone, WeChat ID…): its presence, not its value",
+    "linking.ReportIdentifierKey.blind_index": (
+        "HMAC under the linking key of one match key of a value a reporter typed: equal rows mean reports "
+        "(and cases) that share a value (threat model §5.3)"
+    ),
     "linking.ClusterMembership.cluster": "the smallest case id of a connected group: the link graph (§4.3)",
     "evidence.EvidenceItem.kind": "image, PDF, audio, video, text or archive; the exact type is ciphertext",
     "evidence.EvidenceItem.received_on": "the day the file came",
