@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from longarm.cases.keys import encrypt_json
 from longarm.cases.models import IdentifierKind
 from longarm.core.outbox import ReportArrival
+from longarm.intake.models import REVIEWABLE_CONSENTS, Report
 from longarm.linking.index import current_linking_key, indexed_keys
 from longarm.linking.keys import MAX_LENGTH
 
@@ -87,6 +88,11 @@ def typed_values(content: Mapping[str, object]) -> list[TypedValue]:
     return list(found.values())
 
 
+def linkable(report_pk: int) -> bool:
+    """Whether the report's consent lets caseworkers read it, and so be told what it links to."""
+    return Report.objects.filter(pk=report_pk, consent__in=REVIEWABLE_CONSENTS).exists()
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -100,9 +106,10 @@ def region_of(content: Mapping[str, object]) -> str | None:
 
 
 def report_identifiers_prepare(arrival: ReportArrival) -> dict[str, object] | None:
-    """The payload of one arriving report: no plaintext, only ciphertexts and blind indexes."""
+    """The payload of one arriving report: no plaintext, only ciphertexts and blind indexes. A report
+    whose reporter chose statistics only is read by no staff member, so it links to nothing either."""
     values = typed_values(arrival.content)
-    if not values:
+    if not values or not linkable(arrival.report_pk):
         return None
     key = current_linking_key()
     region = region_of(arrival.content)

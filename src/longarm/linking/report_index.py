@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from longarm.core.outbox import OutboxDelivery
-from longarm.intake.models import Report
+from longarm.linking.arrival import linkable
 from longarm.linking.models import ReportIdentifier, ReportIdentifierKey
 
 PAYLOAD_NAME = "linking"
@@ -37,8 +37,8 @@ def report_identifiers_store(*, report_pk: int, prepared: Mapping[str, object]) 
     """Store the typed identifiers of one report and their key rows; returns how many identifiers are new.
 
     Idempotent: an identifier is found again by its public id, and its rows of that key version are
-    replaced, so a second delivery writes nothing new. A report deleted before delivery gets nothing."""
-    if not Report.objects.filter(pk=report_pk).exists():
+    replaced, so a second delivery writes nothing new. A report deleted before delivery (or read by no staff member) gets nothing."""
+    if not linkable(report_pk):
         return 0
     version = int(str(prepared.get("key_version")))
     items = prepared.get("identifiers")
