@@ -37,7 +37,8 @@ def report_identifiers_store(*, report_pk: int, prepared: Mapping[str, object]) 
     """Store the typed identifiers of one report and their key rows; returns how many identifiers are new.
 
     Idempotent: an identifier is found again by its public id, and its rows of that key version are
-    replaced, so a second delivery writes nothing new. A report deleted before delivery (or read by no staff member) gets nothing."""
+    replaced, so a second delivery writes nothing new. A report deleted before delivery, or read by no
+    staff member, gets nothing."""
     if not linkable(report_pk):
         return 0
     version = int(str(prepared.get("key_version")))
