@@ -110,6 +110,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "window_start": _META,
         "count": _META,
     },
+    "core.OutboxEvent": {"id": _KEY, "topic": _META, "object_id": _KEY, "payload": _INDEX},
+    "core.OutboxPending": {"id": _KEY, "event": _KEY, "subscriber": _META},
     "audit.AuditEvent": {
         "id": _KEY,
         "created_at": _META,
@@ -531,6 +533,16 @@ NOTES: dict[str, str] = {
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
+    ),
+    "core.OutboxEvent.object_id": (
+        "the row the event is about (a report's database id); the event is deleted as soon as its "
+        "subscribers have run, so only events of the last seconds, or those a dead worker left for the "
+        "sweep, are ever found"
+    ),
+    "core.OutboxEvent.payload": (
+        "what subscribers need, written in the submission's transaction and deleted with the event: coded "
+        "values, a survey campaign's id, keyed match keys and ciphertexts, never text a reporter typed; no "
+        "time is stored (threat model §5.6)"
     ),
     "core.ThrottleCounter.key": "keyed hash of the session or name being limited, never in clear",
     "core.ThrottleCounter.window_start": (

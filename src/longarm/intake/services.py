@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
-from longarm.analytics.services import facts_sync_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring, receipt_cost
+from longarm.core.outbox import REPORT_SUBMITTED, ReportArrival, publish
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
 from longarm.crypto.envelopes import encrypt, new_data_key, unseal
 from longarm.crypto.errors import DecryptionError
@@ -67,6 +67,7 @@ def report_submit(
     intake_channel: IntakeChannel = IntakeChannel.WEB,
     operator: StaffUser | None = None,
     evidence: Sequence[EncryptedUpload] = (),
+    survey_campaign: uuid.UUID | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -75,6 +76,10 @@ def report_submit(
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
+
+    Whatever is derived from a report (statistics, a survey response for the ``survey_campaign`` whose link
+    the reporter followed, blind indexes) is published as ``report.submitted`` and derived after commit by
+    its subscribers (``core.outbox``): this transaction writes the report, its seals, evidence rows and audit.
     """
     keyring = current_keyring()
     cost = receipt_cost()
@@ -135,7 +140,14 @@ def report_submit(
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
-        facts_sync_report(report=report)
+        publish(
+            REPORT_SUBMITTED,
+            object_id=str(report.pk),
+            payload={"survey_campaign": str(survey_campaign)} if survey_campaign else None,
+            arrival=ReportArrival(
+                report_pk=report.pk, public_id=public_id, data_key=data_key, content=content
+            ),
+        )
         audit_append(
             actor=operator,
             actor_kind=ActorKind.STAFF if operator else ActorKind.REPORTER,

@@ -13,8 +13,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import public_view
-from longarm.analytics.surveys.selectors import open_campaign_for_link
-from longarm.analytics.surveys.services import survey_response_record
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
 from longarm.crypto.errors import DecryptionError
@@ -32,6 +30,7 @@ from longarm.gate.services import gate_pass
 from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
+from longarm.intake.campaigns import open_campaign_for_link
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
 from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
@@ -88,10 +87,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     statistics_consent=form.cleaned_data["statistics_consent"],
                     language=request.LANGUAGE_CODE,
                     evidence=[*kept, *form.cleaned_data["attachments"]],
+                    survey_campaign=campaign.public_id if campaign else None,
                 )
                 pending_claimed(request, kept)
-                if campaign is not None:
-                    survey_response_record(campaign=campaign, report=submission.report)
         except GateRefused as error:
             form.add_error(None, refusal_message(error))
         except PendingExpired:
