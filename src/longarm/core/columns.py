@@ -575,8 +575,12 @@ NOTES: dict[str, str] = {
     "cases.Person.label": "a pseudonym staff choose (“Relative A”); names are ciphertext",
     "cases.Referral.agency": "the police force or organisation staff referred the case to",
     "cases.Case.due_sort": "a stored copy of due_on",
-    "linking.ReportIdentifier.ciphertext": "a value a reporter typed in a structured field, under the report's data key",
-    "linking.ReportIdentifier.kind": "which structured field it was typed in (phone, WeChat ID…): its presence, not its value",
+    "linking.ReportIdentifier.ciphertext": (
+        "a value a reporter typed in a structured field, under the report's data key"
+    ),
+    "linking.ReportIdentifier.kind": (
+        "which structured field it was typed in (phone, WeChat ID…): that one was filled in, not its value"
+    ),
     "linking.ReportIdentifierKey.blind_index": (
         "HMAC under the linking key of one match key of a value a reporter typed: equal rows mean reports "
         "(and cases) that share a value (threat model §5.3)"

@@ -1,0 +1,27 @@
+"""Reports submitted through the reporter site with their outbox delivered, as the worker would."""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from django.test import Client
+
+from longarm.intake.models import Report
+from tests.intake.helpers import submit_report
+
+Processing = Callable[[], AbstractContextManager[None]]
+
+NO_IDENTIFIERS = {
+    "perpetrator_names": "",
+    "perpetrator_phone_numbers": "",
+    "perpetrator_wechat_ids": "",
+    "perpetrator_badge_numbers": "",
+}
+
+
+def arrived(processing: Processing, **answers: Any) -> Report:
+    """A report typed by a reporter of its own (a fresh browser), its ``report.submitted`` delivered.
+    Only the identifiers given in ``answers`` are typed."""
+    with processing():
+        submit_report(Client(), **{**NO_IDENTIFIERS, **answers})
+    return Report.objects.latest("id")
