@@ -4,6 +4,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 
 from longarm.intake.models import Report
@@ -19,9 +20,12 @@ NO_IDENTIFIERS = {
 }
 
 
-def arrived(processing: Processing, **answers: Any) -> Report:
-    """A report typed by a reporter of its own (a fresh browser), its ``report.submitted`` delivered.
-    Only the identifiers given in ``answers`` are typed."""
+def arrived(processing: Processing, *, language: str = "", **answers: Any) -> Report:
+    """A report typed by a reporter of its own (a fresh browser, in ``language`` if given), its
+    ``report.submitted`` delivered. Only the identifiers given in ``answers`` are typed."""
+    client = Client()
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     with processing():
-        submit_report(Client(), **{**NO_IDENTIFIERS, **answers})
+        submit_report(client, **{**NO_IDENTIFIERS, **answers})
     return Report.objects.latest("id")
