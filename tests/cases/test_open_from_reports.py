@@ -97,7 +97,7 @@ def test_someone_who_does_not_hold_the_case_cannot_decide_its_suggestions(
 def test_one_case_from_several_ticked_reports_after_a_confirmation(
     cast: Cast, processing: Processing
 ) -> None:
-    reports = [arrived(processing, perpetrator_wechat_ids=f"wxid_same{i % 1}") for i in range(3)]
+    reports = [arrived(processing, perpetrator_wechat_ids="wxid_same0") for _ in range(3)]
     page = _open(cast, *reports, confirm=False)
     assert "Open one case from these reports?" in page
     assert not CaseReport.objects.exists()

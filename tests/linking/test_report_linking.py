@@ -3,7 +3,9 @@ in the inbox and on the report page before anyone opens a case."""
 
 import base64
 import json
+from io import StringIO
 
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +21,7 @@ from tests.conftest import Cast
 from tests.intake.helpers import submit_report
 from tests.linking.match_helpers import add, case_held_by
 from tests.linking.report_helpers import Processing, arrived
+from tests.settings import RECOVERY_KEY_PATH
 
 
 def test_the_same_wechat_id_typed_two_ways_links_two_reports_in_the_inbox(
@@ -116,3 +119,22 @@ def test_each_value_of_a_field_is_its_own_identifier(cast: Cast, processing: Pro
     assert base64.b64encode(b"0013") not in stored
     assert not Identifier.objects.exists()
     assert Report.objects.count() == 1
+
+
+def test_reindex_rebuilds_the_keys_of_reported_identifiers(cast: Cast, processing: Processing) -> None:
+    first = arrived(processing, perpetrator_wechat_ids="wxid_AbC123")
+    second = arrived(processing, perpetrator_wechat_ids=" WXID_abc123 ")
+    before = {bytes(row.blind_index) for row in ReportIdentifierKey.objects.all()}
+
+    out = StringIO()
+    call_command("linking", "reindex", "--recovery-key", str(RECOVERY_KEY_PATH), stdout=out)
+
+    version = current_linking_key().version
+    rows = list(ReportIdentifierKey.objects.all())
+    assert rows
+    assert {row.key_version for row in rows} == {version}
+    assert not before & {bytes(row.blind_index) for row in rows}
+    assert [item.pk for item in reports_sharing(report=first, user=cast.caseworker).held_reports] == [
+        second.pk
+    ]
+    assert "wxid" not in out.getvalue().lower()
