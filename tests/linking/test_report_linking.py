@@ -138,3 +138,15 @@ def test_reindex_rebuilds_the_keys_of_reported_identifiers(cast: Cast, processin
         second.pk
     ]
     assert "wxid" not in out.getvalue().lower()
+
+
+def test_a_shared_name_is_a_weak_link_between_reports_the_reader_holds(
+    cast: Cast, processing: Processing
+) -> None:
+    first = arrived(processing, perpetrator_names="Zhou Wei")
+    second = arrived(processing, perpetrator_names="周伟")
+    found = reports_sharing(report=first, user=cast.caseworker)
+    assert [item.pk for item in found.held_reports] == [second.pk]
+    assert found.strength == Strength.WEAK
+    # Someone who holds neither report is told nothing of a weak link, not even a count.
+    assert reports_sharing(report=first, user=cast.other_caseworker).total == 0

@@ -11,9 +11,12 @@ a report's own case is not "another" case.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from longarm.accounts.models import StaffUser
-from longarm.cases.models import Case, CaseReport
+from longarm.cases.models import Case, CaseKey, CaseKeyKind, CaseReport
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.linking.index import current_linking_key
 from longarm.linking.models import (
@@ -28,6 +31,8 @@ from longarm.linking.selectors import held_case_ids, scheme_label
 # A linked thing: ("case", pk) or ("report", pk) for a report in no case.
 Target = tuple[str, int]
 CASE, REPORT = "case", "report"
+# Blind indexes per query: SQLite allows a limited number of parameters.
+_BATCH = 500
 
 
 @dataclass
@@ -74,7 +79,21 @@ def _rejected(case_ids: set[int], version: int) -> set[tuple[int, int, bytes]]:
     }
 
 
-def _found_links(report_ids: list[int]) -> dict[int, dict[Target, _Found]]:
+def _holders(
+    rows: QuerySet[Any], holder: str, indexes: list[bytes], into: dict[bytes, dict[int, bool]]
+) -> None:
+    """Add to ``into`` every holder (report or case) of one of ``indexes`` among ``rows``, and whether
+    any of its rows is strong."""
+    for start in range(0, len(indexes), _BATCH):
+        batch = indexes[start : start + _BATCH]
+        for raw_index, holder_id, strength in rows.filter(blind_index__in=batch).values_list(
+            "blind_index", holder, "strength"
+        ):
+            held = into[bytes(raw_index)]
+            held[holder_id] = held.get(holder_id, False) or strength == Strength.STRONG
+
+
+def _found_links(report_ids: list[int], user: StaffUser) -> dict[int, dict[Target, _Found]]:
     """Per report of ``report_ids``: every other report (or its case) and case sharing one of its keys,
     with whether the link is strong on both sides and the schemes it is on. Rejected links between two
     cases are left out."""
@@ -86,22 +105,27 @@ def _found_links(report_ids: list[int]) -> dict[int, dict[Target, _Found]]:
         index = bytes(raw_index)
         old_strong, old_scheme = mine[report_id].get(index, (False, scheme))
         mine[report_id][index] = (old_strong or strength == Strength.STRONG, min(old_scheme, scheme))
-    indexes = list({index for keys in mine.values() for index in keys})
-    if not indexes:
+    strong = list({index for keys in mine.values() for index, (is_strong, _s) in keys.items() if is_strong})
+    weak = list({index for keys in mine.values() for index in keys} - set(strong))
+    if not strong and not weak:
         return {}
-    # Per index, the reports and cases holding it, and whether any of their rows is strong.
+    # Per index, the reports and cases holding it, and whether any of their rows is strong. A weak key
+    # (a name: thousands of reports may share a common one) links only to what the reader holds, so only
+    # those rows are read for it.
     reports_by_index: dict[bytes, dict[int, bool]] = defaultdict(dict)
-    for raw_index, report_id, strength in ReportIdentifierKey.objects.filter(
-        blind_index__in=indexes, key_version=version
-    ).values_list("blind_index", "report_id", "strength"):
-        held = reports_by_index[bytes(raw_index)]
-        held[report_id] = held.get(report_id, False) or strength == Strength.STRONG
     cases_by_index: dict[bytes, dict[int, bool]] = defaultdict(dict)
-    for raw_index, case_id, strength in IdentifierKey.objects.filter(
-        blind_index__in=indexes, key_version=version
-    ).values_list("blind_index", "case_id", "strength"):
-        held = cases_by_index[bytes(raw_index)]
-        held[case_id] = held.get(case_id, False) or strength == Strength.STRONG
+    report_rows = ReportIdentifierKey.objects.filter(key_version=version)
+    case_rows = IdentifierKey.objects.filter(key_version=version)
+    sealed = SealedKey.objects.filter(
+        report=OuterRef("report_id"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+    )
+    held_case = CaseKey.objects.filter(case=OuterRef("case_id"), kind=CaseKeyKind.DATA, staff=user)
+    for indexes, reports, cases in (
+        (strong, report_rows, case_rows),
+        (weak, report_rows.filter(Exists(sealed)), case_rows.filter(Exists(held_case))),
+    ):
+        _holders(reports, "report_id", indexes, reports_by_index)
+        _holders(cases, "case_id", indexes, cases_by_index)
     everyone = set(report_ids) | {pk for held in reports_by_index.values() for pk in held}
     case_of = dict(CaseReport.objects.filter(report_id__in=everyone).values_list("report_id", "case_id"))
     involved_cases = set(case_of.values()) | {pk for held in cases_by_index.values() for pk in held}
@@ -134,7 +158,7 @@ def _found_links(report_ids: list[int]) -> dict[int, dict[Target, _Found]]:
 def report_links(*, reports: Iterable[Report], user: StaffUser) -> dict[int, ReportLinks]:
     """For each of ``reports`` linked to anything ``user`` may be told of: the reports and cases they
     hold (named) and the number of the others (counted only when the link is strong on both sides)."""
-    found = _found_links([report.pk for report in reports])
+    found = _found_links([report.pk for report in reports], user)
     report_targets = {pk for targets in found.values() for kind, pk in targets if kind == REPORT}
     case_targets = {pk for targets in found.values() for kind, pk in targets if kind == CASE}
     held_reports = {
