@@ -395,16 +395,6 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "oxus_stage": _CODED,
     },
     "analytics.FactCode": {"id": _KEY, "fact": _KEY, "dimension": _CODED, "code": _CODED},
-    "analytics.FactCube": {
-        "id": _KEY,
-        "kind": _CODED,
-        "slice": _CODED,
-        "dimension": _CODED,
-        "year": _CODED,
-        "month": _CODED,
-        "code": _CODED,
-        "n": _CODED,
-    },
     "analytics.FactVersion": {
         "id": _KEY,
         "token": _META,
@@ -606,7 +596,6 @@ NOTES: dict[str, str] = {
     ),
     "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
     "surveys.SurveyResponse.answers": "indicator code to yes or no",
-    "analytics.FactCube.n": "counts of coded facts, for reports with statistics consent",
 }
 
 

@@ -36,7 +36,13 @@ from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMe
 from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
 from longarm.intake.models import Consent, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
-from longarm.intake.services import message_post, report_open_with_receipt, report_record_read, report_submit
+from longarm.intake.services import (
+    message_post,
+    report_open_with_receipt,
+    report_record_read,
+    report_submit,
+    reporter_credentials_new,
+)
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -80,6 +86,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         try:
             # The client pays for the two Argon2id derivations a submission costs before they are made.
             gate_pass(purpose=Purpose.REPORT, data=request.POST)
+            # Before the transaction: its Argon2id derivations must not hold the database's write lock.
+            credentials = reporter_credentials_new()
             with transaction.atomic():
                 submission = report_submit(
                     answers=form.answers(),
@@ -88,6 +96,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     language=request.LANGUAGE_CODE,
                     evidence=[*kept, *form.cleaned_data["attachments"]],
                     survey_campaign=campaign.public_id if campaign else None,
+                    credentials=credentials,
                 )
                 pending_claimed(request, kept)
         except GateRefused as error:
