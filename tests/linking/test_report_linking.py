@@ -143,6 +143,7 @@ def test_reindex_rebuilds_the_keys_of_reported_identifiers(cast: Cast, processin
     assert [item.pk for item in reports_sharing(report=first, user=cast.caseworker).held_reports] == [
         second.pk
     ]
+    assert "2 identifiers typed by reporters" in out.getvalue()
     assert "wxid" not in out.getvalue().lower()
 
 

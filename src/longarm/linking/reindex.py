@@ -49,6 +49,9 @@ class ReindexResult:
     identifiers: int
     keys: int
     reviews: int
+    # Identifiers reporters typed in the questionnaire (``ReportIdentifier``) and their key rows.
+    typed: int = 0
+    typed_keys: int = 0
 
 
 def _missing(version: int) -> Iterator[list[Identifier]]:
@@ -159,20 +162,6 @@ def _rebuild_typed(new: LinkingKey, keys: _ReportKeys) -> tuple[int, int]:
     return identifiers, rows
 
 
-def _rebuild_all(
-    new: LinkingKey,
-    old: LinkingKey | None,
-    keys: _CaseKeys,
-    report_keys: _ReportKeys,
-    renamed: dict[bytes, bytes],
-    reviewed: set[bytes],
-) -> tuple[int, int]:
-    """Case identifiers, then the identifiers reporters typed (no review names those)."""
-    identifiers, rows = _rebuild(new, old, keys, renamed, reviewed)
-    typed, typed_rows = _rebuild_typed(new, report_keys)
-    return identifiers + typed, rows + typed_rows
-
-
 def _rebuild(
     new: LinkingKey,
     old: LinkingKey | None,
@@ -249,10 +238,16 @@ def linking_reindex(
     reviewed = {bytes(index) for index in LinkReview.objects.values_list("blind_index", flat=True)}
     renamed: dict[bytes, bytes] = {}
     keys, report_keys = _CaseKeys(recovery_private_key), _ReportKeys(recovery_private_key)
-    identifiers, rows = _rebuild_all(new, old, keys, report_keys, renamed, reviewed)
-    say(f"{identifiers} identifiers indexed under linking key version {new.version}")
+    identifiers, rows = _rebuild(new, old, keys, renamed, reviewed)
+    # Identifiers reporters typed: no review names one (reviews are between cases).
+    typed, typed_rows = _rebuild_typed(new, report_keys)
+    say(
+        f"{identifiers} identifiers and {typed} typed by reporters indexed under linking key version "
+        f"{new.version}"
+    )
     commit_linking_key(directory)
-    caught_up, more = _rebuild_all(new, None, keys, report_keys, renamed, set())
+    caught_up, more = _rebuild(new, None, keys, renamed, set())
+    typed_caught_up, typed_more = _rebuild_typed(new, report_keys)
     for model in (IdentifierKey, ReportIdentifierKey):
         while stale := list(
             model.objects.exclude(key_version=new.version).values_list("pk", flat=True)[:5000]
@@ -260,7 +255,8 @@ def linking_reindex(
             model.objects.filter(pk__in=stale).delete()
     # A server that read the old key just before the commit may have written under it since (and a
     # worker may have stored a report's keys prepared under it).
-    late, latest = _rebuild_all(new, None, keys, report_keys, renamed, set())
+    late, latest = _rebuild(new, None, keys, renamed, set())
+    typed_late, typed_latest = _rebuild_typed(new, report_keys)
     reviews = _move_reviews(new, renamed)
     keys.keys.clear()
     report_keys.keys.clear()
@@ -270,15 +266,21 @@ def linking_reindex(
         identifiers=identifiers + caught_up + late,
         keys=rows + more + latest,
         reviews=reviews,
+        typed=typed + typed_caught_up + typed_late,
+        typed_keys=typed_rows + typed_more + typed_latest,
     )
     with transaction.atomic():
         audit_append(
             actor=None,
             actor_kind=ActorKind.SYSTEM,
-            action=f"linking.reindex:v{result.version}:{result.identifiers}:{result.keys}",
+            action=(
+                f"linking.reindex:v{result.version}:{result.identifiers}:{result.keys}"
+                f":{result.typed}:{result.typed_keys}"
+            ),
             object_type="linking",
             object_id=str(result.version),
         )
     say(f"{result.identifiers} identifiers, {result.keys} keys, {reviews} reviews kept")
+    say(f"{result.typed} identifiers typed by reporters, {result.typed_keys} keys")
     say(f"{clusters['clusters']} clusters")
     return result
