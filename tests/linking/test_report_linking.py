@@ -5,11 +5,13 @@ import base64
 import json
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from longarm.cases.models import Identifier, IdentifierKind
+from longarm.core import outbox
 from longarm.core.models import OutboxEvent
 from longarm.intake.models import Report
 from longarm.linking.index import current_linking_key
@@ -18,16 +20,16 @@ from longarm.linking.report_index import report_identifiers_store
 from longarm.linking.report_links import report_links, reports_sharing
 from tests.cases.helpers import console
 from tests.conftest import Cast
-from tests.intake.helpers import report_answers
+from tests.intake.helpers import submit_report
 from tests.linking.match_helpers import add, case_held_by
 from tests.linking.report_helpers import Processing, arrived
 from tests.settings import RECOVERY_KEY_PATH
 
 
-def _post_undelivered(**answers: str) -> None:
-    """Submit without running what is queued on commit: the outbox event stays as the request wrote it."""
-    response = Client().post(reverse("intake:report_new"), report_answers(**answers))
-    assert response.status_code == 200
+def _post_undelivered(monkeypatch: pytest.MonkeyPatch, **answers: str) -> None:
+    """Submit with delivery switched off: the outbox event stays as the request wrote it."""
+    monkeypatch.setattr(outbox, "_queue_delivery", lambda _event_id: None)
+    submit_report(Client(), **answers)
 
 
 def test_the_same_wechat_id_typed_two_ways_links_two_reports_in_the_inbox(
@@ -47,9 +49,10 @@ def test_the_same_wechat_id_typed_two_ways_links_two_reports_in_the_inbox(
     assert "Strong" in page
 
 
-def test_no_plaintext_reaches_the_outbox(cast: Cast) -> None:
-    # Not delivered: the event stays as the request wrote it.
-    _post_undelivered(perpetrator_wechat_ids="wxid_secretvalue", perpetrator_names="Officer Zhou")
+def test_no_plaintext_reaches_the_outbox(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    _post_undelivered(
+        monkeypatch, perpetrator_wechat_ids="wxid_secretvalue", perpetrator_names="Officer Zhou"
+    )
     event = OutboxEvent.objects.latest("id")
     text = json.dumps(event.payload)
     assert "secretvalue" not in text
@@ -59,8 +62,8 @@ def test_no_plaintext_reaches_the_outbox(cast: Cast) -> None:
     assert {item["kind"] for item in prepared["identifiers"]} >= {"wechat", "name"}
 
 
-def test_delivering_twice_stores_each_identifier_once(cast: Cast) -> None:
-    _post_undelivered(perpetrator_wechat_ids="wxid_twice", perpetrator_phone_numbers="")
+def test_delivering_twice_stores_each_identifier_once(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    _post_undelivered(monkeypatch, perpetrator_wechat_ids="wxid_twice", perpetrator_phone_numbers="")
     event = OutboxEvent.objects.latest("id")
     prepared = event.payload["linking"]
     assert isinstance(prepared, dict)
