@@ -160,3 +160,22 @@ def test_a_shared_name_is_a_weak_link_between_reports_the_reader_holds(
     assert found.strength == Strength.WEAK
     # Someone who holds neither report is told nothing of a weak link, not even a count.
     assert reports_sharing(report=first, user=cast.other_caseworker).total == 0
+
+
+def test_a_report_whose_delivery_was_lost_is_linked_by_the_sweep_once(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, processing: Processing
+) -> None:
+    first = arrived(processing, perpetrator_wechat_ids="wxid_AbC123")
+    # The worker died before it ran: nothing was derived.
+    _post_undelivered(monkeypatch, perpetrator_wechat_ids=" WXID_abc123 ", perpetrator_phone_numbers="")
+    second = Report.objects.latest("id")
+    assert not ReportIdentifier.objects.filter(report=second).exists()
+
+    outbox.outbox_sweep()
+    outbox.outbox_sweep()
+
+    kinds = sorted(ReportIdentifier.objects.filter(report=second).values_list("kind", flat=True))
+    assert kinds == ["badge", "name", "wechat"]
+    assert [item.pk for item in reports_sharing(report=first, user=cast.caseworker).held_reports] == [
+        second.pk
+    ]
