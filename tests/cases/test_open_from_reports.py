@@ -1,6 +1,8 @@
 """Opening a case from reports carries them over: an incident from each report's coded answers, the reporter's
 language, and the identifiers they typed as suggestions a caseworker confirms."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -167,3 +169,10 @@ def test_the_incident_date_keeps_the_reporters_precision(
     assert (data.year, data.month, data.day, data.precision, data.approximate) == expected
     assert data.tactics == []
     assert data.channels == []
+
+
+def test_at_most_fifty_reports_are_acted_on_at_once(cast: Cast) -> None:
+    data = {"reports": [str(uuid.uuid4()) for _ in range(51)], "confirm": "on"}
+    response = console(cast.caseworker).post(reverse("cases:reports_open_case"), data, follow=True)
+    assert "Tick at most 50 reports." in response.content.decode()
+    assert not Case.objects.exists()

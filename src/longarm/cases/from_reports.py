@@ -19,7 +19,8 @@ from longarm.intake.models import KeyKind, Report
 from longarm.intake.selectors import report_content
 from longarm.taxonomy.vocabularies import analytic_tactics_for, vocabulary
 
-# Most reports one form opens a case from: a selection on one inbox page.
+# Most reports one case is opened from, or added to a case, at once (a page of the inbox is larger; a
+# case of fifty reports is rare).
 MAX_REPORTS = 50
 
 

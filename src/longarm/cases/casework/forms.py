@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from longarm.accounts.models import StaffUser
+from longarm.cases.from_reports import MAX_REPORTS
 from longarm.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from longarm.cases.selectors import CaseFilters
 from longarm.intake.forms import MAX_TEXT
@@ -13,8 +14,8 @@ from longarm.intake.models import Urgency
 from longarm.taxonomy.vocabularies import vocabulary
 
 _PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
-# Most reports one inbox form acts on (a page of the inbox is larger; a case of fifty reports is rare).
-MAX_SELECTED = 50
+# Most reports one inbox form acts on: what one case is opened from at once.
+MAX_SELECTED = MAX_REPORTS
 
 
 def typed_field[F: forms.Field](form: forms.Form, name: str, kind: type[F]) -> F:
