@@ -332,14 +332,18 @@ class QueueMonitor:
     def latest(self) -> tuple[int, int]:
         return self.samples[-1][1:] if self.samples else (0, 0)
 
-    def finish(self, drain_seconds: float) -> bool:
-        """Wait until every committed report is counted (or ``drain_seconds`` pass); True if drained."""
-        deadline = time.monotonic() + drain_seconds
+    def wait_counted(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             reports, counted = self.latest()
             if reports and counted >= reports:
-                break
+                return True
             time.sleep(0.1)
+        return False
+
+    def finish(self, drain_seconds: float) -> bool:
+        """Wait until every committed report is counted (or ``drain_seconds`` pass); True if drained."""
+        self.wait_counted(drain_seconds)
         self.stop.set()
         if self.thread is not None:
             self.thread.join(timeout=5)
@@ -775,6 +779,12 @@ def main() -> None:
         if database_url:
             monitor = QueueMonitor(database_url)
             monitor.start()
+            # One report counted before the load: the worker has booted, and the lag is the queue's alone.
+            probe = submit_once(Client(port), reuse_form=False)
+            if probe.error is not None:
+                raise RuntimeError(f"the probe submission failed: {probe.error}")
+            if not monitor.wait_counted(SERVER_START_TIMEOUT):
+                raise RuntimeError("the worker did not count the probe report")
 
         log(
             f"load: {arguments.concurrency} clients, {arguments.warmup} warm-up submissions each, "
