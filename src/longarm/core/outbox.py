@@ -124,34 +124,39 @@ def _is_database_backend(backend: object) -> bool:
 
 def outbox_deliver(*, event_id: int) -> int:
     """Run every subscriber of the event that has not yet handled it; return how many handlers ran and
-    finished. A handler that raises is logged and left pending for the sweep; the others still run."""
-    event = OutboxEvent.objects.filter(pk=event_id).first()
-    if event is None:
-        return 0
-    delivery = OutboxDelivery(topic=event.topic, object_id=event.object_id, payload=event.payload)
-    handlers = _subscribers.get(event.topic, {})
-    finished = 0
-    for name in OutboxPending.objects.filter(event_id=event_id).values_list("subscriber", flat=True):
-        handler = handlers.get(name)
-        if handler is None:
-            logger.error(
-                "outbox: no subscriber %r of %r is registered; event %s waits", name, event.topic, event_id
-            )
-            continue
-        try:
-            with transaction.atomic():
-                # Claimed by deleting the pending row: a concurrent delivery of the same event waits on the
-                # row (PostgreSQL) or the write lock (SQLite) and then finds nothing to delete.
-                claimed, _ = OutboxPending.objects.filter(event_id=event_id, subscriber=name).delete()
-                if not claimed:
-                    continue
-                handler(delivery)
-        except Exception:
-            logger.exception("outbox: subscriber %r failed on %r event %s", name, event.topic, event_id)
-            continue
-        finished += 1
+    finished. A handler that raises is logged and left pending for the sweep; the others still run.
+
+    One transaction (a savepoint per subscriber): one commit per event, which on SQLite is one hold of the
+    write lock through its sync rather than one per subscriber.
+    """
     with transaction.atomic():
-        if not OutboxPending.objects.filter(event_id=event_id).exists():
+        event = OutboxEvent.objects.filter(pk=event_id).first()
+        if event is None:
+            return 0
+        delivery = OutboxDelivery(topic=event.topic, object_id=event.object_id, payload=event.payload)
+        handlers = _subscribers.get(event.topic, {})
+        finished = 0
+        waiting = False
+        for name in OutboxPending.objects.filter(event_id=event_id).values_list("subscriber", flat=True):
+            handler = handlers.get(name)
+            if handler is None:
+                logger.error("outbox: no subscriber %r of %r; event %s waits", name, event.topic, event_id)
+                waiting = True
+                continue
+            try:
+                with transaction.atomic():
+                    # Claimed by deleting the pending row: a concurrent delivery of the same event waits on
+                    # the row (PostgreSQL) or the write lock (SQLite) and then finds nothing to delete.
+                    claimed, _ = OutboxPending.objects.filter(event_id=event_id, subscriber=name).delete()
+                    if not claimed:
+                        continue
+                    handler(delivery)
+            except Exception:
+                logger.exception("outbox: subscriber %r failed on %r event %s", name, event.topic, event_id)
+                waiting = True
+                continue
+            finished += 1
+        if not waiting and not OutboxPending.objects.filter(event_id=event_id).exists():
             OutboxEvent.objects.filter(pk=event_id).delete()
     return finished
 
