@@ -3,9 +3,11 @@ inbox and the report page, before anyone opens a case.
 
 The holder-only rules of case pages (:mod:`longarm.linking.selectors`) apply: a report or case the reader
 holds is named, with the scheme and strength of the link; one they do not hold is only counted, and only
-when the link joins (strong on both sides, or confirmed between two cases) — an unconfirmed name match to
-something the reader does not hold is not even counted. A report grouped in a case counts as that case, and
-a report's own case is not "another" case.
+when the key is strong on both sides — a name or organisation match to something the reader does not hold
+is not even counted. (Stricter than a case page, which also counts a weak link a holder of both cases
+confirmed: a report is matched on what its reporter typed, and nobody confirmed that.) A report grouped in a
+case counts as that case, a report's own case is not "another" case, and a link a caseworker rejected
+between its case and another is left out.
 """
 
 from collections import defaultdict
