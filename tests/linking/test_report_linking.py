@@ -11,14 +11,16 @@ from django.test import Client
 from django.urls import reverse
 
 from longarm.cases.models import Identifier, IdentifierKind
+from longarm.cases.services import case_open
 from longarm.core import outbox
 from longarm.core.models import OutboxEvent
 from longarm.intake.models import Report
 from longarm.linking.index import current_linking_key
-from longarm.linking.models import ReportIdentifier, ReportIdentifierKey, Strength
+from longarm.linking.models import Decision, ReportIdentifier, ReportIdentifierKey, Strength
 from longarm.linking.report_index import report_identifiers_store
 from longarm.linking.report_links import report_links, reports_sharing
-from tests.cases.helpers import console
+from longarm.linking.services import link_review
+from tests.cases.helpers import console, private_key
 from tests.conftest import Cast
 from tests.intake.helpers import submit_report
 from tests.linking.match_helpers import add, case_held_by
@@ -179,3 +181,18 @@ def test_a_report_whose_delivery_was_lost_is_linked_by_the_sweep_once(
     assert [item.pk for item in reports_sharing(report=first, user=cast.caseworker).held_reports] == [
         second.pk
     ]
+
+
+def test_a_link_rejected_between_cases_is_not_shown_for_their_reports(
+    cast: Cast, processing: Processing
+) -> None:
+    report = arrived(processing, perpetrator_wechat_ids="wxid_AbC123")
+    own = case_open(actor=cast.caseworker, private_key=private_key(cast.caseworker), report=report)
+    other = case_held_by(cast)
+    add(other, cast.caseworker, "wechat", "wxid_abc123")
+    assert [item.pk for item in reports_sharing(report=report, user=cast.caseworker).held_cases] == [other.pk]
+
+    mine = add(own, cast.caseworker, "wechat", "WXID_ABC123")
+    link_review(actor=cast.caseworker, identifier=mine, other=other, decision=Decision.REJECTED)
+
+    assert reports_sharing(report=report, user=cast.caseworker).total == 0
