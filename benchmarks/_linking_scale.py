@@ -23,7 +23,9 @@ once per distinct name.
 **Measures.** ``lookup_ms``: for ``--lookups`` new reports (half reuse a stored value, half are new), the
 time to compute their match keys and blind indexes and fetch every case sharing one (p50, p95, max).
 ``reference_pk_read_ms``: a primary-key read of one case interleaved with the lookups (same load), and
-``lookup_p95_over_reference_p95``. ``recluster_s``: ``recluster_all()`` from nothing (every membership
+``lookup_p95_over_reference_p95``. ``report_lookup_ms``: the same indexes looked up among the reports'
+own key rows (``ReportIdentifierKey``: every report carries its three identifiers as the reporter typed
+them, as well as its case). ``recluster_s``: ``recluster_all()`` from nothing (every membership
 written) and again (nothing changes). ``peak_rss_mib``: the child's peak resident memory while it looks
 up and re-clusters (the peak is reset after the load, on Linux); ``load_peak_rss_mib``: its peak while
 loading (generation streams in batches; SQLite's page cache is enlarged for the load).
@@ -471,7 +473,7 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
     from longarm.intake.models import Consent, Report
     from longarm.linking.clusters import recluster_all
     from longarm.linking.index import current_linking_key, indexed_keys
-    from longarm.linking.models import IdentifierKey
+    from longarm.linking.models import IdentifierKey, ReportIdentifier, ReportIdentifierKey
 
     rng = random.Random(seed)
     key = current_linking_key()
@@ -509,12 +511,24 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
         {"key_version": key.version},
         ["identifier_id", "case_id", "scheme", "strength", "blind_index"],
     )
+    # The same three identifiers as the reporter typed them (report-level linking, issue 13).
+    typed = _Inserter(
+        ReportIdentifier,
+        {"ciphertext": b"\0" * 72, "outcome": "pending"},
+        ["id", "public_id", "report_id", "kind"],
+    )
+    typed_keys = _Inserter(
+        ReportIdentifierKey,
+        {"key_version": key.version},
+        ["identifier_id", "report_id", "scheme", "strength", "blind_index"],
+    )
     _check_fast_keys(synthetic, key)
-    tables = [model._meta.db_table for model in (Report, Case, CaseReport, Identifier, IdentifierKey)]
+    loaded = (Report, Case, CaseReport, Identifier, IdentifierKey, ReportIdentifier, ReportIdentifierKey)
+    tables = [model._meta.db_table for model in loaded]
     with _BulkLoad(tables):
         for start in range(0, size, LOAD_BATCH):
             numbers = range(start, min(start + LOAD_BATCH, size))
-            identifier_rows, key_rows_ = [], []
+            identifier_rows, key_rows_, typed_rows = [], [], []
             for number in numbers:
                 case_id = number + 1
                 phone, wechat, name = synthetic.values(number)
@@ -537,6 +551,12 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
                 key_rows_ += [
                     (phone_id + 2, case_id, item.scheme, item.strength, item.blind_index) for item in items
                 ]
+                # Report and case share their number; a typed identifier shares its case twin's id.
+                typed_rows += [
+                    (phone_id, _uuid(), case_id, "phone"),
+                    (phone_id + 1, _uuid(), case_id, "wechat"),
+                    (phone_id + 2, _uuid(), case_id, "name"),
+                ]
             with transaction.atomic():
                 reports.insert(
                     [(number + 1, _uuid(), secrets.token_bytes(32), 2019 + number % 6) for number in numbers]
@@ -545,12 +565,15 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
                 links.insert([(number + 1, number + 1, number + 1) for number in numbers])
                 identifiers.insert(identifier_rows)
                 keys.insert(key_rows_)
+                typed.insert(typed_rows)
+                # The report-level key rows are the case-level ones under the report's id.
+                typed_keys.insert(key_rows_)
             if start and start % (LOAD_BATCH * 10) == 0:
                 print(
                     f"  {start} reports, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True
                 )
         print(f"  loaded, indexing, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    _reset_sequences([Report, Case, CaseReport, Identifier, IdentifierKey])
+    _reset_sequences(list(loaded))
     generated = time.perf_counter() - started
     load_peak = _peak_rss_mib()
     connection.close()
@@ -558,6 +581,7 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
     key_rows = IdentifierKey.objects.count()
 
     timings: list[float] = []
+    report_timings: list[float] = []
     reference: list[float] = []
     for number in range(lookups):
         if number % 2 == 0:
@@ -576,12 +600,21 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
             .distinct()
         )
         timings.append((time.perf_counter() - begin) * 1000)
+        # The same lookup among reports (what the inbox and the worker read): every report sharing a key.
+        begin = time.perf_counter()
+        list(
+            ReportIdentifierKey.objects.filter(blind_index__in=indexes, key_version=key.version)
+            .values_list("report_id", "strength")
+            .distinct()
+        )
+        report_timings.append((time.perf_counter() - begin) * 1000)
         # The reference, interleaved: a primary-key read of one case, so load on the shared machine shows
         # in both and the ratio of their p95s is comparable between runs.
         begin = time.perf_counter()
         Case.objects.filter(pk=rng.randrange(1, size + 1)).exists()
         reference.append((time.perf_counter() - begin) * 1000)
     timings.sort()
+    report_timings.sort()
     reference.sort()
 
     begin = time.perf_counter()
@@ -600,6 +633,12 @@ def _measure(size: int, lookups: int, seed: int) -> dict[str, Any]:
             "p50": round(statistics.median(timings), 2),
             "p95": round(timings[int(len(timings) * 0.95) - 1], 2),
             "max": round(timings[-1], 2),
+        },
+        # Index lookup only (the blind indexes are those computed for lookup_ms).
+        "report_lookup_ms": {
+            "p50": round(statistics.median(report_timings), 2),
+            "p95": round(report_timings[int(len(report_timings) * 0.95) - 1], 2),
+            "max": round(report_timings[-1], 2),
         },
         "reference_pk_read_ms": {
             "p50": round(statistics.median(reference), 2),

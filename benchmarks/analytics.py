@@ -15,8 +15,7 @@ What it does, in one run:
    for the countries that have them, origin regions following the community, one to four tactics, one to
    three channels, some actors and harms, a few unknown months and places. Written with COPY on PostgreSQL
    and 50,000-row ``executemany`` batches on SQLite (journal and syncing off: a throw-away file), then
-   logged as a rebuild so that the app's copy of the facts loads them. The cube is not built: the dashboard
-   no longer reads it.
+   logged as a rebuild so that the app's copy of the facts loads them.
 3. **The in-process copy** (``analytics.snapshot``) loaded and timed (``snapshot.load_s``), with its arrays'
    size and the process's RSS before and after.
 4. **The dashboard, end to end.** An analyst logs in through the real form (password and TOTP); the Django
@@ -341,9 +340,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     download = measure(client, download_urls, [])
     # The reference, in the same run: the same first loads with every table grouped by SQL over the facts.
     original = queries._snapshot_counts
-    queries._snapshot_counts = lambda rows, columns, filters: queries._sql_counts(
-        rows, columns, filters, cube=False
-    )
+    queries._snapshot_counts = queries._sql_counts
     try:
         reference = measure(client, urls[: options.reference_loads], [])
     finally:

@@ -59,8 +59,18 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
 
 The receipt cost is the server's own ``LONGARM_RECEIPT_ARGON2`` setting, read with the same environment
 (``LONGARM_RECEIPT_ARGON2_OPS`` / ``LONGARM_RECEIPT_ARGON2_MEM`` override it for both the floor and the
-server). The database is always a fresh SQLite file: ``DATABASE_URL`` and other settings that would point
-the server elsewhere are removed from its environment.
+server). By default the database is a fresh SQLite file and the server runs without its worker (``longarm
+serve --no-worker``): what a report publishes (``core.outbox``) waits in the queue, and the ratio measures
+the reporter's path alone. ``DATABASE_URL`` and other settings that would point the server elsewhere are
+removed from its environment.
+
+**PostgreSQL, worker live.** ``--database postgres://user@host:port/db`` (or ``LONGARM_BENCH_DATABASE_URL``)
+creates a fresh database on that server (named after this process, dropped afterwards) and runs ``longarm
+serve`` with its worker, which derives the facts, survey answers and indexes while the load runs. A monitor
+polls the number of reports and of counted facts every 20 ms; ``queue_lag_ms`` is, for the k-th report, the
+time from its commit being visible to the k-th fact being counted (p50, p95, max), which includes the
+worker's polling interval. ``queue_drained`` says whether every report was counted before the benchmark
+gave up waiting (``--drain-seconds``).
 
 This is a benchmark, not a test: nothing here asserts on timing.
 """
@@ -230,9 +240,9 @@ def init_installation(env: dict[str, str], recovery_key: Path) -> None:
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int | None, log_file: Path
+    env: dict[str, str], port: int, workers: int | None, log_file: Path, *, worker: bool = False
 ) -> subprocess.Popen[bytes]:
-    command = [*longarm_command(), "serve", "--bind", f"{HOST}:{port}", "--no-worker"]
+    command = [*longarm_command(), "serve", "--bind", f"{HOST}:{port}", *([] if worker else ["--no-worker"])]
     if workers is not None:
         command += ["--workers", str(workers)]
     with log_file.open("wb") as output:
@@ -268,6 +278,95 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
     # Anything left in the server's own process group (a straggling gunicorn worker) goes too.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(server.pid, signal.SIGKILL)
+
+
+# --- PostgreSQL with the worker live ------------------------------------------------------------------------
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def create_database(url: str) -> str:
+    """Create a fresh database on the server ``url`` names; return the URL of the new one."""
+    parsed = urllib.parse.urlsplit(url)
+    name = f"longarm_intake_bench_{os.getpid()}"
+    with _connect(url) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urllib.parse.urlunsplit(parsed._replace(path=f"/{name}"))
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    with contextlib.suppress(Exception), _connect(admin_url) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class QueueMonitor:
+    """Polls how many reports are committed and how many are counted, to time the queue's lag."""
+
+    url: str
+    interval: float = 0.02
+    samples: list[tuple[float, int, int]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with _connect(self.url) as connection:
+            while not self.stop.is_set():
+                row = connection.execute(
+                    "SELECT (SELECT count(*) FROM intake_report), "
+                    "(SELECT count(*) FROM analytics_factincident WHERE source = 'report')"
+                ).fetchone()
+                self.samples.append((time.perf_counter(), int(row[0]), int(row[1])))
+                time.sleep(self.interval)
+
+    def latest(self) -> tuple[int, int]:
+        return self.samples[-1][1:] if self.samples else (0, 0)
+
+    def wait_counted(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            reports, counted = self.latest()
+            if reports and counted >= reports:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def finish(self, drain_seconds: float) -> bool:
+        """Wait until every committed report is counted (or ``drain_seconds`` pass); True if drained."""
+        self.wait_counted(drain_seconds)
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        reports, counted = self.latest()
+        return counted >= reports
+
+    def lags(self, since: float) -> list[float]:
+        """For each k whose report was first seen after ``since`` (the measured window's start: warm-up
+        reports wait for the worker to boot), the time from the k-th report being seen to the k-th fact."""
+        first_report: dict[int, float] = {}
+        first_fact: dict[int, float] = {}
+        seen_reports = seen_facts = 0
+        for moment, reports, facts in self.samples:
+            for k in range(seen_reports + 1, reports + 1):
+                first_report[k] = moment
+            for k in range(seen_facts + 1, facts + 1):
+                first_fact[k] = moment
+            seen_reports, seen_facts = max(seen_reports, reports), max(seen_facts, facts)
+        return [
+            first_fact[k] - first_report[k]
+            for k in sorted(first_fact)
+            if k in first_report and first_report[k] >= since
+        ]
 
 
 # --- The load -----------------------------------------------------------------------------------------------
@@ -587,7 +686,20 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("LONGARM_BENCH_DATABASE_URL", ""),
+        help="postgres://… server to run on, with the worker live (default: SQLite, no worker)",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=60.0,
+        help="with --database, how long to wait after the load for the worker to count every report",
+    )
     arguments = parser.parse_args()
+    if arguments.database and not arguments.database.startswith(("postgres://", "postgresql://")):
+        parser.error("--database must be a postgres:// URL")
     if arguments.seconds <= 0 or arguments.floor_seconds <= 0 or arguments.concurrency < 1:
         parser.error("--seconds and --floor-seconds must be positive and --concurrency at least 1")
     return arguments
@@ -634,6 +746,9 @@ def main() -> None:
     temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
     server: subprocess.Popen[bytes] | None = None
     log_file = temporary / "server.log"
+    database_url = ""
+    monitor: QueueMonitor | None = None
+    queue_drained: bool | None = None
     try:
         data_dir = temporary / "data"
         # `longarm init` runs Django's system checks, which open the SQLite file, before it creates anything.
@@ -648,6 +763,10 @@ def main() -> None:
         env["LONGARM_RECEIPT_ARGON2_MEM"] = str(cost.memlimit)
         for name in ("LONGARM_RECEIPT_ARGON2_OPS", "LONGARM_RECEIPT_ARGON2_MEM"):
             env.pop(f"{name}_FILE", None)
+        if arguments.database:
+            database_url = create_database(arguments.database)
+            env["DATABASE_URL"] = database_url
+            log(f"PostgreSQL database {urllib.parse.urlsplit(database_url).path.lstrip('/')}, worker live")
 
         floor_before = timed_floor(cost, arguments.floor_seconds, cpus, "before")
 
@@ -655,8 +774,17 @@ def main() -> None:
         init_installation(env, temporary / "offline" / "recovery.key")
         port = free_port()
         log(f"starting the server on {HOST}:{port}")
-        server = start_server(env, port, arguments.workers, log_file)
+        server = start_server(env, port, arguments.workers, log_file, worker=bool(database_url))
         wait_until_ready(server, port)
+        if database_url:
+            monitor = QueueMonitor(database_url)
+            monitor.start()
+            # One report counted before the load: the worker has booted, and the lag is the queue's alone.
+            probe = submit_once(Client(port), reuse_form=False)
+            if probe.error is not None:
+                raise RuntimeError(f"the probe submission failed: {probe.error}")
+            if not monitor.wait_counted(SERVER_START_TIMEOUT):
+                raise RuntimeError("the worker did not count the probe report")
 
         log(
             f"load: {arguments.concurrency} clients, {arguments.warmup} warm-up submissions each, "
@@ -670,12 +798,19 @@ def main() -> None:
             arguments.warmup,
             reuse_form=not arguments.fetch_form_each_time,
         )
+        if monitor is not None:
+            log("waiting for the worker to count every report")
+            queue_drained = monitor.finish(arguments.drain_seconds)
     finally:
+        if monitor is not None:
+            monitor.stop.set()
         if server is not None:
             log("stopping the server")
             stop_server(server)
         server_log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
         shutil.rmtree(temporary, ignore_errors=True)
+        if database_url:
+            drop_database(arguments.database, database_url)
     load_average_after_load = load_average()
     floor_after = timed_floor(cost, arguments.floor_seconds, cpus, "after")
     # The higher of the two: the more demanding target, and the one least disturbed by other work.
@@ -743,14 +878,19 @@ def main() -> None:
         },
         "load_average_1m": {"start": load_average_at_start, "after_load": load_average_after_load},
         "server": {
-            "command": "longarm serve --no-worker",
+            "command": "longarm serve" if database_url else "longarm serve --no-worker",
             # `longarm serve` defaults to os.cpu_count() + 1 gthread workers with 2 threads each.
             "workers": arguments.workers if arguments.workers is not None else (os.cpu_count() or 1) + 1,
             "threads": 2,
-            "database": "sqlite",
+            "database": "postgresql" if database_url else "sqlite",
         },
         "python": platform.python_version(),
     }
+    if monitor is not None:
+        # Commit → counted by the worker, per report (see the docstring); includes its polling interval.
+        report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.window_start))
+        report["queue_drained"] = queue_drained
+        report["reports_committed_counted"] = list(monitor.latest())
     print(json.dumps(report, indent=2))
 
 

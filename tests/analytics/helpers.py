@@ -6,5 +6,5 @@ from longarm.analytics.services import SyntheticFact, facts_insert_synthetic
 
 
 def facts(count: int = 1, **values: Any) -> None:
-    """Store ``count`` identical facts and count them in the cube."""
+    """Store ``count`` identical facts."""
     facts_insert_synthetic([SyntheticFact(**values)] * count)

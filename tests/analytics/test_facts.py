@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from longarm.analytics.models import FactCode, FactCube, FactIncident, FactSource
+from longarm.analytics.models import FactCode, FactIncident, FactSource
 from longarm.analytics.queries import AnalyticsFilters, crosstab
 from longarm.analytics.services import facts_rebuild
 from longarm.analytics.tables import CountTable
@@ -60,7 +60,6 @@ def test_a_report_without_statistics_consent_is_never_counted(cast: Cast) -> Non
     assert not FactIncident.objects.exists()
     facts_rebuild()
     assert not FactIncident.objects.exists()
-    assert not FactCube.objects.exists()
 
 
 def test_coded_incidents_replace_the_report_they_came_from(cast: Cast) -> None:
@@ -116,7 +115,6 @@ def test_merging_and_splitting_cases_count_each_incident_once(cast: Cast) -> Non
     report = Report.objects.get(community="uyghur")
     case_split(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=target, report=report)
     assert totals() == {"southern_mongolian": 1, "uyghur": 1}
-    assert FactCube.objects.filter(dimension="all", kind="").values_list("n", flat=True).count() >= 1
     kept = every_table()
     facts_rebuild()
     assert every_table() == kept
@@ -133,15 +131,13 @@ def test_shredding_takes_the_facts_and_their_counts_away(cast: Cast) -> None:
 
     assert totals() == {}
     assert not FactIncident.objects.exists()
-    assert not FactCube.objects.exclude(n=0).exists()
 
 
-def test_rebuild_command_recomputes_the_store_and_cube(cast: Cast) -> None:
+def test_rebuild_command_recomputes_the_store(cast: Cast) -> None:
     opened_case(cast)
     new_report(community="uyghur")
     kept = every_table()
     FactIncident.objects.all().delete()
-    FactCube.objects.all().delete()
 
     out = StringIO()
     call_command("analytics", "rebuild", stdout=out)
@@ -153,7 +149,7 @@ def test_rebuild_command_recomputes_the_store_and_cube(cast: Cast) -> None:
 def test_facts_hold_no_free_text_identifier_or_day(cast: Cast) -> None:
     case = opened_case(cast)
     code_incident(cast, case, description="Officer Wang called my mother on +86 138 0013 8000")
-    rows = [*FactIncident.objects.values(), *FactCode.objects.values(), *FactCube.objects.values()]
+    rows = [*FactIncident.objects.values(), *FactCode.objects.values()]
     # The text stored; numbers are keys, counts and months.
     stored = " ".join(value for row in rows for value in row.values() if isinstance(value, str))
 

@@ -8,7 +8,7 @@ from longarm.analytics import queries, services, snapshot
 from longarm.analytics.dimensions import DIMENSIONS, RELATIVE_TACTICS, UNKNOWN, relative_harms
 from longarm.analytics.models import FactIncident
 from longarm.analytics.queries import AnalyticsFilters, Month, crosstab, time_series
-from longarm.analytics.services import SyntheticFact, cube_rebuild, facts_insert_synthetic, facts_rebuild
+from longarm.analytics.services import SyntheticFact, facts_insert_synthetic, facts_rebuild
 from longarm.analytics.tables import CountTable
 from tests.analytics.helpers import facts
 
@@ -137,22 +137,11 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("rows", "columns"), DIMENSION_PAIRS)
-def test_snapshot_cube_and_facts_give_the_same_table(sample: None, rows: str, columns: str | None) -> None:
+def test_snapshot_and_facts_give_the_same_table(sample: None, rows: str, columns: str | None) -> None:
     for filters in FILTERS:
         from_snapshot = crosstab(rows=rows, columns=columns, filters=filters)
-        from_cube = crosstab(rows=rows, columns=columns, filters=filters, source="sql")
         from_facts = crosstab(rows=rows, columns=columns, filters=filters, source="facts")
-        assert from_snapshot == from_cube == from_facts, (rows, columns, filters)
-
-
-def test_cube_rebuilt_from_facts_equals_the_cube_kept_in_step(sample: None) -> None:
-    def every_table() -> list[CountTable]:
-        return [crosstab(rows=r, columns=c, filters=f) for r, c in DIMENSION_PAIRS for f in FILTERS]
-
-    kept = every_table()
-    cube_rebuild()
-
-    assert every_table() == kept
+        assert from_snapshot == from_facts, (rows, columns, filters)
 
 
 def test_unknown_dimension_is_refused() -> None:
@@ -272,7 +261,7 @@ def test_every_source_equals_a_straightforward_count_of_random_facts(
         columns = rng.choice([None, *(name for name in names if name != rows or DIMENSIONS[name].multi)])
         filters = _random_filters(rng)
         expected = _straight_count(current, rows, columns, filters)
-        for source in ("snapshot", "sql", "facts"):
+        for source in ("snapshot", "facts"):
             table = crosstab(rows=rows, columns=columns, filters=filters, source=source)
             assert _as_counts(table) == expected, (source, rows, columns, filters)
 

@@ -54,3 +54,21 @@ def test_an_unpaid_attempt_writes_no_session_row(cast: Cast) -> None:
     Client().post(reverse("intake:mailbox_login"), {"receipt": "1234" * 5})
     Client().post(reverse("attestations:verify"), {"reference": "LA-A-2026-01234567", "code": "A" * 20})
     assert Session.objects.count() == before
+
+
+def test_housekeeping_delivers_what_a_dead_worker_left_in_the_outbox(cast: Cast) -> None:
+    from longarm.analytics.models import FactIncident
+    from longarm.core.models import OutboxEvent
+    from tests.intake.helpers import report_answers
+
+    # Posted without running the on-commit delivery: as if the worker had died before it got to it.
+    Client().post(reverse("intake:report_new"), report_answers())
+    assert OutboxEvent.objects.exists()
+    assert not FactIncident.objects.exists()
+
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+
+    assert "a worker had left" in out.getvalue()
+    assert FactIncident.objects.count() == 1
+    assert not OutboxEvent.objects.exists()

@@ -1,7 +1,7 @@
 import re
 from typing import Any
 
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from tests.gate.helpers import gate_fields
@@ -46,7 +46,9 @@ def receipt_from(html: str) -> str:
 
 
 def submit_report(client: Client, **overrides: Any) -> str:
-    """Post the questionnaire and return the receipt shown."""
-    response = client.post(reverse("intake:report_new"), report_answers(**overrides))
+    """Post the questionnaire and return the receipt shown, once what the report publishes was delivered
+    (``core.outbox``: after commit, which the test's own transaction would otherwise hold back)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("intake:report_new"), report_answers(**overrides))
     assert response.status_code == 200, response.content.decode()[:3000]
     return receipt_from(response.content.decode())

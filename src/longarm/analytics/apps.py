@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AnalyticsConfig(AppConfig):
     name = "longarm.analytics"
     label = "analytics"
+
+    def ready(self) -> None:
+        from longarm.analytics import subscribers
+
+        subscribers.register()

@@ -11,7 +11,7 @@ from longarm.taxonomy.vocabularies import vocabulary
 
 _MONTH: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
 DEFAULT_ROWS: Final = "tactic"
-# Tactics by year: the central table of the field, and read from the cube under any one filter.
+# Tactics by year: the central table of the field.
 DEFAULT_COLUMNS: Final = "year"
 
 

@@ -10,8 +10,7 @@ A fact holds months, never days; codes, never text; and no public identifier. ``
 are database keys kept only to maintain the store (and to let shredding take facts with it); they are never
 shown, counted or exported.
 
-``FactCube`` holds counts pre-aggregated by month, maintained with the facts (``services``); the dashboard
-now counts an in-process copy of the facts instead (``snapshot``), kept current through ``FactVersion``.
+The dashboard counts an in-process copy of the facts (``snapshot``), kept current through ``FactVersion``.
 """
 
 from django.db import models
@@ -30,7 +29,7 @@ class FactIncident(models.Model):
     incident = models.OneToOneField(
         "cases.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # 0 when unknown, so that the month filter and the cube can compare plain integers.
+    # 0 when unknown, so that the month filter can compare plain integers.
     year = models.PositiveSmallIntegerField(default=0)
     month = models.PositiveSmallIntegerField(default=0)
     community = models.CharField(max_length=40, blank=True)
@@ -78,36 +77,6 @@ class FactCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.code}"
-
-
-class FactCube(models.Model):
-    """How many facts of a month have ``dimension == code``, overall or within one slice.
-
-    ``kind`` "" counts over every fact (``slice`` ""); ``kind`` "community", "host_country", "host_region"
-    or "tactic" counts within the facts having ``slice`` as that value (for a tactic: among theirs). One
-    filter, or one axis among those four, is thus read from the cube; dimension ``all`` (code "") counts
-    facts themselves.
-    Keys for every combination of filters would make the cube larger than the facts (measured); tables
-    that need more than one slice are counted from the facts, where such filters are selective.
-    """
-
-    kind = models.CharField(max_length=12)
-    slice = models.CharField(max_length=40)
-    dimension = models.CharField(max_length=20)
-    year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()
-    code = models.CharField(max_length=40)
-    n = models.IntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "dimension", "slice", "year", "month", "code"], name="cube_cell"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dimension}={self.code}: {self.n}"
 
 
 class FactVersion(models.Model):

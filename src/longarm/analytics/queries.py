@@ -1,10 +1,10 @@
 """Counting coded facts: cross-tabulations, time series, the share with relatives targeted, referral outcomes.
 
 Every function returns a ``CountTable`` of the full counts: the analyst role sees them; anything leaving that
-role goes through disclosure control first (``views``; the publication app). A table is read from the cube
-(``models.FactCube``) when the cube holds its cells, and from the facts otherwise; both give the same counts.
-The dashboard counts from neither but from an in-process copy of the facts (``snapshot``), which answers any
-combination of filters in milliseconds; it too gives the same counts (``tests/analytics/test_queries.py``).
+role goes through disclosure control first (``views``; the publication app). Tables are counted from an
+in-process copy of the facts (``snapshot``), which answers any combination of filters in milliseconds;
+grouping the facts in SQL gives the same counts (``tests/analytics/test_queries.py``) and is kept as the
+reference.
 """
 
 from collections import defaultdict
@@ -23,10 +23,8 @@ from longarm.intake.models import Report
 
 TOTAL: Final = "total"
 _PERIODS: Final = frozenset({"year", "month"})
-# The kinds of cube slice (``FactCube.kind``), in the order a table with two of them on its axes picks one.
-_SLICE_KINDS: Final = ("tactic", "community", "host_country", "host_region")
 _EQUAL_FILTERS: Final = ("community", "host_country", "host_region")
-Source = Literal["snapshot", "sql", "facts"]
+Source = Literal["snapshot", "facts"]
 
 
 class Month(NamedTuple):
@@ -132,70 +130,6 @@ def _key_filters(filters: AnalyticsFilters, alias: str, query: _Query) -> None:
             query.params.append(value)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    kind: str
-    # The filter's value, or None when the slice is an axis of the table (every value).
-    slice: str | None
-    entry: str
-    slice_axis: str | None
-
-
-def _cube_plan(rows: str, columns: str | None, filters: AnalyticsFilters) -> _Plan | None:
-    """How to read this table from the cube, or None if it holds no slice for it."""
-    # A region names its country: the region's slice alone is the filter.
-    values = {
-        "tactic": filters.tactic,
-        "community": filters.community,
-        "host_country": "" if filters.host_region else filters.host_country,
-        "host_region": filters.host_region,
-    }
-    keyed = [(kind, values[kind]) for kind in _SLICE_KINDS if values[kind]]
-    if len(keyed) > 1:
-        return None
-    axes = [name for name in (rows, columns) if name and name not in _PERIODS]
-    if keyed:
-        kind, value = keyed[0]
-        if len(axes) <= 1:
-            return _Plan(kind, value, axes[0] if axes else "all", None)
-        # On its own axis a community or country filter leaves one value; a tactic filter leaves all the
-        # tactics the facts with it have, which no slice holds.
-        if kind in axes and kind != "tactic":
-            return _Plan(kind, value, axes[1] if axes[0] == kind else axes[0], kind)
-        return None
-    if len(axes) <= 1:
-        return _Plan("", "", axes[0] if axes else "all", None)
-    for kind in _SLICE_KINDS:
-        if kind in axes:
-            return _Plan(kind, None, axes[1] if axes[0] == kind else axes[0], kind)
-    return None
-
-
-def _cube_sql(
-    rows: str, columns: str | None, filters: AnalyticsFilters, plan: _Plan
-) -> tuple[str, list[int | str], _Axis, _Axis | None]:
-    query = _Query(joins=[], where=["q.kind = %s", "q.dimension = %s"], params=[plan.kind, plan.entry])
-    if plan.slice is not None:
-        query.where.append("q.slice = %s")
-        query.params.append(plan.slice)
-    _period_filters(filters, "q", query)
-    slice_used = False
-
-    def axis(name: str) -> _Axis:
-        nonlocal slice_used
-        if name in _PERIODS:
-            return _key_axis(name, "q")
-        if name == plan.slice_axis and not slice_used:
-            # With the same dimension on both axes, the first reads the slice and the second the entries.
-            slice_used = True
-            return _Axis(("q.slice",), _entry_code)
-        return _Axis(("q.code",), _relatives_code if name == "relatives_targeted" else _entry_code)
-
-    row_axis = axis(rows)
-    column_axis = axis(columns) if columns else None
-    return _select("SUM(q.n)", "analytics_factcube q", query, row_axis, column_axis)
-
-
 def _entry_code(values: tuple[object, ...]) -> str:
     return _code(values[0])
 
@@ -267,8 +201,8 @@ def crosstab(
     mentions (see ``CountTable``). Raises ``ValueError`` for an unknown dimension or the same on both axes
     when it is single-valued.
 
-    ``source`` "snapshot" counts this process's in-memory copy of the facts (``snapshot``), "sql" the cube
-    where it holds the table and the facts otherwise, "facts" the facts in SQL; all give the same table.
+    ``source`` "snapshot" counts this process's in-memory copy of the facts (``snapshot``), "facts" the facts
+    in SQL; both give the same table.
     """
     dimension(rows)
     if columns is not None:
@@ -278,7 +212,7 @@ def crosstab(
     counts = (
         _snapshot_counts(rows, columns, filters)
         if source == "snapshot"
-        else _sql_counts(rows, columns, filters, cube=source == "sql")
+        else _sql_counts(rows, columns, filters)
     )
     nonzero = {key: value for key, value in counts.items() if value}
     row_codes = _order(rows, {row for row, _ in nonzero})
@@ -308,14 +242,8 @@ def _snapshot_counts(rows: str, columns: str | None, filters: AnalyticsFilters) 
     return facts.count(rows, columns, positions)
 
 
-def _sql_counts(
-    rows: str, columns: str | None, filters: AnalyticsFilters, *, cube: bool
-) -> dict[tuple[str, str], int]:
-    plan = _cube_plan(rows, columns, filters) if cube else None
-    if plan is not None:
-        sql, params, row_axis, column_axis = _cube_sql(rows, columns, filters, plan)
-    else:
-        sql, params, row_axis, column_axis = _facts_sql(rows, columns, filters)
+def _sql_counts(rows: str, columns: str | None, filters: AnalyticsFilters) -> dict[tuple[str, str], int]:
+    sql, params, row_axis, column_axis = _facts_sql(rows, columns, filters)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

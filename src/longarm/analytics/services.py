@@ -1,7 +1,8 @@
 """Keeping the coded-fact store in step with reports and cases (see ``models`` for what is counted).
 
-The writes of other apps call these in their own transaction: a report submitted, a case opened, an
-incident coded, cases merged or split, a report or case shredded. Each recomputes the facts of the one report
+A submitted report is counted after its commit, by the outbox's delivery (``subscribers``); the writes of
+other apps call these in their own transaction: a case opened, an incident coded, cases merged or split, a
+report or case shredded. Each recomputes the facts of the one report
 or case it touched, so the store never depends on the order of events; ``facts_rebuild`` recomputes all.
 """
 
@@ -9,12 +10,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from longarm.accounts.models import StaffUser
 from longarm.analytics.dimensions import RELATIVE_TACTICS, relative_harms
-from longarm.analytics.models import FactCode, FactCube, FactIncident, FactSource
+from longarm.analytics.models import FactCode, FactIncident, FactSource
 from longarm.analytics.queries import AnalyticsFilters
 from longarm.analytics.snapshot import version_record
 from longarm.audit.models import ActorKind
@@ -32,7 +33,6 @@ BATCH = 2000
 @dataclass(frozen=True)
 class RebuildResult:
     facts: int
-    cube_cells: int
 
 
 # Facts ------------------------------------------------------------------------------------------------------
@@ -129,7 +129,6 @@ def _drop(facts: Iterable[int]) -> None:
     version_record(deleted=ids)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        cube_add(fact_ids=chunk, sign=-1)
         FactIncident.objects.filter(pk__in=chunk).delete()
 
 
@@ -152,7 +151,7 @@ def facts_sync_case(*, case: Case) -> int:
     """Recompute the facts of ``case`` (its incidents or its consenting reports); returns how many it has."""
     _drop(_existing_case_facts(case))
     facts = _case_facts(case)
-    cube_add(fact_ids=_store(facts), sign=1)
+    _store(facts)
     return len(facts)
 
 
@@ -165,29 +164,28 @@ def facts_sync_report(*, report: Report) -> int:
     _drop(FactIncident.objects.filter(report=report).values_list("pk", flat=True))
     if not report.statistics_consent:
         return 0
-    cube_add(fact_ids=_store([_report_fact(report)]), sign=1)
+    _store([_report_fact(report)])
     return 1
 
 
 @transaction.atomic
 def facts_forget_report(*, report: Report) -> None:
-    """Take a report's fact out of the store and the cube, before the report is destroyed."""
+    """Take a report's fact out of the store, before the report is destroyed."""
     _drop(FactIncident.objects.filter(report=report).values_list("pk", flat=True))
 
 
 @transaction.atomic
 def facts_forget_case(*, case: Case) -> None:
-    """Take every fact of a case out of the store and the cube, before the case is destroyed."""
+    """Take every fact of a case out of the store, before the case is destroyed."""
     _drop(_existing_case_facts(case))
 
 
 def facts_rebuild() -> RebuildResult:
-    """Recompute every fact and the cube from the reports and cases; returns the new sizes.
+    """Recompute every fact from the reports and cases; returns how many there are.
 
     One transaction: dashboards read the old store until the new one is complete.
     """
     with transaction.atomic():
-        FactCube.objects.all().delete()
         FactIncident.objects.all().delete()
         batch: list[tuple[FactIncident, dict[str, list[str]]]] = []
         facts = 0
@@ -204,7 +202,6 @@ def facts_rebuild() -> RebuildResult:
                 batch = []
         facts += len(_store(batch, log=False))
         version_record(reload=True)
-        cells = cube_rebuild()
         audit_append(
             actor=None,
             actor_kind=ActorKind.SYSTEM,
@@ -212,8 +209,8 @@ def facts_rebuild() -> RebuildResult:
             object_type="analytics",
             object_id="facts",
         )
-    logger.info("Analytics rebuilt: %d facts, %d cube cells", facts, cells)
-    return RebuildResult(facts=facts, cube_cells=cells)
+    logger.info("Analytics rebuilt: %d facts", facts)
+    return RebuildResult(facts=facts)
 
 
 @transaction.atomic
@@ -228,67 +225,6 @@ def analytics_record_access(*, actor: StaffUser, table: str, filters: AnalyticsF
         object_type=table[:40],
         object_id="|".join((filters.community, filters.host_region or filters.host_country, filters.tactic)),
     )
-
-
-# The cube ---------------------------------------------------------------------------------------------------
-
-_CUBE_COLUMNS = "kind, dimension, slice, year, month, code"
-# (dimension, SQL for its code, extra join): one INSERT … SELECT per line and per kind of slice.
-_CUBE_PARTS: tuple[tuple[str, str, str], ...] = (
-    ("'all'", "''", ""),
-    ("'community'", "f.community", ""),
-    ("'host_country'", "f.host_country", ""),
-    ("'host_region'", "f.host_region", ""),
-    ("'origin_region'", "f.origin_region", ""),
-    ("'intake_channel'", "f.intake_channel", ""),
-    ("'relatives_targeted'", "CASE WHEN f.relatives_targeted THEN 'yes' ELSE 'no' END", ""),
-    ("c.dimension", "c.code", "JOIN analytics_factcode c ON c.fact_id = f.id"),
-)
-# (kind, SQL for the slice, extra join)
-_SLICES: tuple[tuple[str, str, str], ...] = (
-    ("''", "''", ""),
-    ("'community'", "f.community", ""),
-    ("'host_country'", "f.host_country", ""),
-    ("'host_region'", "f.host_region", ""),
-    ("'tactic'", "t.code", "JOIN analytics_factcode t ON t.fact_id = f.id AND t.dimension = 'tactic'"),
-)
-
-
-def _cube_statements(where: str, sign: int) -> list[str]:
-    statements = []
-    for kind, slice_, slice_join in _SLICES:
-        for dimension, code, join in _CUBE_PARTS:
-            expressions = [kind, dimension, slice_, "f.year", "f.month", code]
-            # PostgreSQL refuses a string constant in GROUP BY; constants need no grouping anyway.
-            grouped = [expression for expression in expressions if not expression.startswith("'")]
-            statements.append(
-                f"INSERT INTO analytics_factcube ({_CUBE_COLUMNS}, n) "  # noqa: S608 - fixed SQL, no input
-                f"SELECT {', '.join(expressions)}, {sign} * COUNT(*) "
-                f"FROM analytics_factincident f {slice_join} {join} WHERE {where} "
-                f"GROUP BY {', '.join(grouped)} "
-                f"ON CONFLICT ({_CUBE_COLUMNS}) DO UPDATE SET n = analytics_factcube.n + excluded.n"
-            )
-    return statements
-
-
-def cube_add(*, fact_ids: Sequence[int], sign: int) -> None:
-    """Add (``sign=1``) or take away (``sign=-1``) these facts' counts in the cube."""
-    if not fact_ids:
-        return
-    placeholders = ", ".join(["%s"] * len(fact_ids))
-    with connection.cursor() as cursor:
-        for statement in _cube_statements(f"f.id IN ({placeholders})", sign):
-            cursor.execute(statement, list(fact_ids))
-
-
-def cube_rebuild() -> int:
-    """Recompute the whole cube from the facts; returns its number of cells."""
-    with transaction.atomic():
-        FactCube.objects.all().delete()
-        with connection.cursor() as cursor:
-            for statement in _cube_statements("1 = 1", 1):
-                cursor.execute(statement)
-    return FactCube.objects.count()
 
 
 @dataclass(frozen=True)
@@ -308,9 +244,8 @@ class SyntheticFact:
     harms: tuple[str, ...] = ()
 
 
-def facts_insert_synthetic(facts: Iterable[SyntheticFact], *, update_cube: bool = True) -> int:
-    """Store synthetic facts (and count them in the cube unless ``update_cube`` is false, for a bulk load
-    followed by ``cube_rebuild``); returns how many were stored."""
+def facts_insert_synthetic(facts: Iterable[SyntheticFact]) -> int:
+    """Store synthetic facts; returns how many were stored."""
     stored = 0
     batch: list[tuple[FactIncident, dict[str, list[str]]]] = []
 
@@ -318,8 +253,6 @@ def facts_insert_synthetic(facts: Iterable[SyntheticFact], *, update_cube: bool 
         nonlocal stored, batch
         with transaction.atomic():
             ids = _store(batch)
-            if update_cube:
-                cube_add(fact_ids=ids, sign=1)
         stored += len(ids)
         batch = []
 

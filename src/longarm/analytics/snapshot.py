@@ -1,18 +1,17 @@
 """An in-process columnar copy of the coded facts, which the dashboard counts from.
 
-Grouping a million facts and their codes in SQL took seconds for any combination of filters the monthly
-cube did not hold (``benchmarks/analytics.py``); counting compact arrays with NumPy takes milliseconds for
-every combination. The copy holds what the fact store holds, coded fields only, dictionary-encoded: one
-small integer per fact and single-valued dimension (its index in that dimension's list of codes), and one bit
-per code of a multi-valued dimension (packed, eight codes a byte). Facts' database keys are kept only to
-apply changes and to place codes.
+Grouping a million facts and their codes in SQL took seconds for most combinations of filters
+(``benchmarks/analytics.py``), and a monthly cube kept beside the facts served only some of them; counting
+compact arrays with NumPy takes milliseconds for every combination. The copy holds what the fact store
+holds, coded fields only, dictionary-encoded: one small integer per fact and single-valued dimension (its
+index in that dimension's list of codes), and one bit per code of a multi-valued dimension (packed, eight
+codes a byte). Facts' database keys are kept only to apply changes and to place codes.
 
 Staleness: every write of facts logs the keys it inserted and deleted in ``models.FactVersion``, in the
 write's transaction. Each count first reads the log from the line its copy reflects (one small query): no
 later line, the copy serves; later lines, their deletions are removed from the copy and their inserts
 fetched; a rebuild, a pruned line or one rolled back (tests), the copy is loaded again (seconds for a
-million facts). Facts deleted behind the services' back (SQL, a cascade nothing synced) are not seen: the
-cube has the same rule.
+million facts). Facts deleted behind the services' back (SQL, a cascade nothing synced) are not seen.
 """
 
 import secrets

@@ -5,6 +5,5 @@ from longarm.analytics.services import facts_rebuild
 
 @task()
 def facts_rebuild_task() -> dict[str, int]:
-    """Recompute the coded facts and the cube, for deployments that schedule tasks."""
-    result = facts_rebuild()
-    return {"facts": result.facts, "cube_cells": result.cube_cells}
+    """Recompute the coded facts, for deployments that schedule tasks."""
+    return {"facts": facts_rebuild().facts}

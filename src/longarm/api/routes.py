@@ -13,13 +13,14 @@ from ninja import NinjaAPI
 from ninja.operation import PathView
 
 from longarm.accounts.access import public_view
-from longarm.api import cases, reports
+from longarm.api import cases, linking, reports
 
 api = NinjaAPI(
     title="Longarm staff API",
     version="1",
     description=(
-        "Reports, cases, incidents, persons, referrals and search for caseworkers and investigators. "
+        "Reports, cases, incidents, persons, referrals, identifiers and their links, clusters and search "
+        "for caseworkers and investigators. "
         "Authenticate with a token made in the console (Authorization: Bearer <token>). Every read of "
         "content is recorded in the audit log."
     ),
@@ -30,7 +31,9 @@ api = NinjaAPI(
     docs_decorator=public_view,
 )
 api.add_router("/reports", reports.router)
+api.add_router("/reports", linking.report_router)
 api.add_router("/cases", cases.router)
+api.add_router("/cases", linking.case_router)
 api.add_router("/search", cases.search_router)
 
 

@@ -119,3 +119,86 @@ class ValidationErrorOut(Schema):
 
 # The refusals every operation may answer with, documented so that clients (and the schema test) expect them.
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+class LinkedCaseOut(Schema):
+    public_id: UUID
+    reference: str
+    scheme: str
+    strength: str
+    # None until a caseworker confirmed or rejected the link.
+    decision: str | None
+
+
+class LinksOut(Schema):
+    """What may be said of an identifier's links: cases the caller holds by name, the others as a count
+    (strong or confirmed links only)."""
+
+    strength: str
+    schemes: list[str]
+    held: list[LinkedCaseOut]
+    hidden_count: int
+
+
+class IdentifierOut(Schema):
+    public_id: UUID
+    kind: str
+    value: str
+    person_id: UUID | None
+    links: LinksOut | None
+
+
+class ClusterCaseOut(Schema):
+    number: int
+    public_id: UUID
+    reference: str
+    reports: int
+    communities: list[str]
+    host_countries: list[str]
+    years: list[int]
+    tactics: list[str]
+    status: str
+    urgency: str
+
+
+class ClusterEdgeOut(Schema):
+    first: int
+    second: int
+    scheme: str
+    strength: str
+
+
+class ClusterOut(Schema):
+    """The cluster as far as the caller may see it: cases they hold, edges between those, a count of the
+    rest."""
+
+    cases: list[ClusterCaseOut]
+    edges: list[ClusterEdgeOut]
+    hidden_count: int
+    headline_scheme: str
+    headline_value: str | None
+
+
+class ReportRefOut(Schema):
+    public_id: UUID
+    reference: str
+
+
+class ReportLinksOut(Schema):
+    """Other reports and cases sharing a key with a report: those the caller holds by name, the others as
+    a count (strong links only)."""
+
+    strength: str
+    schemes: list[str]
+    reports: list[ReportRefOut]
+    cases: list[ReportRefOut]
+    hidden_count: int
+
+
+class TypedIdentifierOut(Schema):
+    """An identifier the reporter typed, and whether it was added to the case or dismissed."""
+
+    public_id: UUID
+    kind: str
+    value: str
+    outcome: str

@@ -102,6 +102,8 @@ class CaseFile:
     notes: list[NoteView]
     timeline: list[TimelineEntry]
     linking: CaseLinking | None = None
+    # The reporter's language, when the case was opened from a report ("" when unknown).
+    language: str = ""
 
 
 def incident_date_label(incident: Incident) -> str:
@@ -266,11 +268,11 @@ def case_file(*, case: Case, user: StaffUser, private_key: bytes, keys: CaseKeys
     ]
     persons, unattached = _persons(case, keys, identifier_links(case=case, user=user))
     incidents = _incidents(case, keys)
+    stored = decrypt_json(keys.data, case.summary_ciphertext, context=summary_context(case.public_id))
     return CaseFile(
         case=case,
-        summary=decrypt_json(keys.data, case.summary_ciphertext, context=summary_context(case.public_id))[
-            "summary"
-        ],
+        summary=stored["summary"],
+        language=stored.get("language", ""),
         identity_holder=keys.identity is not None,
         reports=_reports(case, user, private_key),
         members=list(case.assignments.select_related("staff").order_by("staff__username")),

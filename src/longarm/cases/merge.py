@@ -182,13 +182,18 @@ def case_merge(*, actor: StaffUser, private_key: bytes, target: Case, source: Ca
     identity = _identity_rekey(actor, private_key, source, target)
     _move_reports(actor, private_key, source, target)
     _move_content(source, target, data, identity)
-    summaries = [
-        decrypt_json(key, case.summary_ciphertext, context=summary_context(case.public_id))["summary"]
+    stored = [
+        decrypt_json(key, case.summary_ciphertext, context=summary_context(case.public_id))
         for key, case in ((data.new_key, target), (data.old_key, source))
     ]
+    summaries = [item["summary"] for item in stored]
+    languages = [item.get("language", "") for item in stored]
     target.summary_ciphertext = encrypt_json(
         data.new_key,
-        {"summary": "\n\n".join(text for text in summaries if text)},
+        {
+            "summary": "\n\n".join(text for text in summaries if text),
+            "language": next((code for code in languages if code), ""),
+        },
         context=summary_context(target.public_id),
     )
     target.urgency = max(target.urgency, source.urgency, key=URGENCIES.index)

@@ -16,6 +16,7 @@ from longarm.cases.contexts import note_context, summary_context
 from longarm.cases.exceptions import InvalidTransition, NotAllowed
 from longarm.cases.keys import (
     custodians,
+    decrypt_json,
     encrypt_json,
     has_case_key,
     open_case_key,
@@ -67,9 +68,12 @@ def _identity_holders(report: Report) -> list[StaffUser]:
 
 
 @transaction.atomic
-def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: str = "") -> Case:
+def case_open(
+    *, actor: StaffUser, private_key: bytes, report: Report, summary: str = "", language: str = ""
+) -> Case:
     """Open a case for ``report``, which ``actor`` can read. Returns the case; raises ``NoAccess`` when the
-    report's key is not sealed to ``actor`` and ``NotAllowed`` when the report is already in a case."""
+    report's key is not sealed to ``actor`` and ``NotAllowed`` when the report is already in a case.
+    ``language`` is the reporter's language, kept with the summary under the case data key."""
     if CaseReport.objects.filter(report=report).exists():
         raise NotAllowed
     open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
@@ -79,7 +83,7 @@ def case_open(*, actor: StaffUser, private_key: bytes, report: Report, summary: 
     )
     data_key, identity_key = new_data_key(), new_data_key()
     case.summary_ciphertext = encrypt_json(
-        data_key, {"summary": summary}, context=summary_context(case.public_id)
+        data_key, {"summary": summary, "language": language}, context=summary_context(case.public_id)
     )
     case.save()
     CaseReport.objects.create(case=case, report=report)
@@ -198,9 +202,10 @@ def is_member(*, case: Case, staff: StaffUser) -> bool:
 def case_edit_summary(*, actor: StaffUser, private_key: bytes, case: Case, summary: str) -> Case:
     """Replace the case's summary; raises ``NoAccess`` without the case data key."""
     data_key = open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
-    case.summary_ciphertext = encrypt_json(
-        data_key, {"summary": summary}, context=summary_context(case.public_id)
-    )
+    context = summary_context(case.public_id)
+    # The reporter's language stays with the summary it is stored with.
+    stored = decrypt_json(data_key, case.summary_ciphertext, context=context)
+    case.summary_ciphertext = encrypt_json(data_key, {**stored, "summary": summary}, context=context)
     case.save(update_fields=["summary_ciphertext"])
     _audit(actor, "case.summary", case)
     return case

@@ -17,6 +17,7 @@ from longarm.accounts.selectors import (
 from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
 from longarm.audit.alerts import ALERT_DAYS
 from longarm.audit.selectors import audit_alerts
+from longarm.cases.casework.forms import ReportSelectionForm
 from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
 from longarm.cases.selectors import report_case_for_user
@@ -31,6 +32,7 @@ from longarm.intake.selectors import (
     staff_data_key,
 )
 from longarm.intake.services import message_post, report_record_read
+from longarm.linking.report_links import report_links, reports_sharing
 
 READERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -47,8 +49,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_view(*READERS)
 def inbox(request: HttpRequest) -> HttpResponse:
-    reports = inbox_for_staff(user=acting_staff(request))[:200]
-    return render(request, "cases/inbox.html", {"reports": reports})
+    user = acting_staff(request)
+    reports = list(inbox_for_staff(user=user)[:200])
+    # What each report shares with other reports and cases, before anyone opens a case (holder-only).
+    links = report_links(reports=reports, user=user)
+    for report in reports:
+        report.links = links.get(report.pk)  # type: ignore[attr-defined]
+    return render(request, "cases/inbox.html", {"reports": reports, "selection": ReportSelectionForm()})
 
 
 @staff_view(*READERS)
@@ -75,6 +82,7 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "form": form,
             "disclosure": report_identity_panel(request, report),
             "in_case": report_case_for_user(user=user, report_id=report.pk),
+            "links": reports_sharing(report=report, user=user),
             **staff_panel_context(request=request, user=user, report=report, data_key=data_key),
         },
     )

@@ -114,6 +114,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     "notifications.DigestSent": {"id": _KEY, "staff": _KEY, "window_start": _META},
     "backup.BackupRecord": {"id": _KEY, "created_on": _META, "file_name": _META},
     "operations.WorkerHeartbeat": {"id": _KEY, "worker": _META, "beat_at": _META},
+    "core.OutboxEvent": {"id": _KEY, "topic": _META, "object_id": _KEY, "payload": _INDEX},
+    "core.OutboxPending": {"id": _KEY, "event": _KEY, "subscriber": _META},
     "audit.AuditEvent": {
         "id": _KEY,
         "created_at": _META,
@@ -397,16 +399,6 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "oxus_stage": _CODED,
     },
     "analytics.FactCode": {"id": _KEY, "fact": _KEY, "dimension": _CODED, "code": _CODED},
-    "analytics.FactCube": {
-        "id": _KEY,
-        "kind": _CODED,
-        "slice": _CODED,
-        "dimension": _CODED,
-        "year": _CODED,
-        "month": _CODED,
-        "code": _CODED,
-        "n": _CODED,
-    },
     "analytics.FactVersion": {
         "id": _KEY,
         "token": _META,
@@ -473,6 +465,23 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "blind_index": _INDEX,
         "key_version": _META,
     },
+    "linking.ReportIdentifier": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "report": _KEY,
+        "kind": _CODED,
+        "ciphertext": _CIPHER,
+        "outcome": _META,
+    },
+    "linking.ReportIdentifierKey": {
+        "id": _KEY,
+        "identifier": _KEY,
+        "report": _KEY,
+        "scheme": _CODED,
+        "strength": _CODED,
+        "blind_index": _INDEX,
+        "key_version": _META,
+    },
     "linking.ClusterMembership": {"id": _KEY, "case": _KEY, "cluster": _INDEX},
     "linking.LinkReview": {
         "id": _KEY,
@@ -519,6 +528,16 @@ NOTES: dict[str, str] = {
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
     ),
+    "core.OutboxEvent.object_id": (
+        "the row the event is about (a report's database id); the event is deleted as soon as its "
+        "subscribers have run, so only events of the last seconds, or those a dead worker left for the "
+        "sweep, are ever found"
+    ),
+    "core.OutboxEvent.payload": (
+        "what subscribers need, written in the submission's transaction and deleted with the event: coded "
+        "values, a survey campaign's id, keyed match keys and ciphertexts, never text a reporter typed; no "
+        "time is stored (threat model §5.6)"
+    ),
     "core.ThrottleCounter.key": "keyed hash of the session or name being limited, never in clear",
     "core.ThrottleCounter.window_start": (
         "start of a counting window (10 minutes to a day), not of an attempt: rows of the gate's site-wide "
@@ -550,6 +569,16 @@ NOTES: dict[str, str] = {
     "cases.Person.label": "a pseudonym staff choose (“Relative A”); names are ciphertext",
     "cases.Referral.agency": "the police force or organisation staff referred the case to",
     "cases.Case.due_sort": "a stored copy of due_on",
+    "linking.ReportIdentifier.ciphertext": (
+        "a value a reporter typed in a structured field, under the report's data key"
+    ),
+    "linking.ReportIdentifier.kind": (
+        "which structured field it was typed in (phone, WeChat ID…): that one was filled in, not its value"
+    ),
+    "linking.ReportIdentifierKey.blind_index": (
+        "HMAC under the linking key of one match key of a value a reporter typed: equal rows mean reports "
+        "(and cases) that share a value (threat model §5.3)"
+    ),
     "linking.ClusterMembership.cluster": "the smallest case id of a connected group: the link graph (§4.3)",
     "evidence.EvidenceItem.kind": "image, PDF, audio, video, text or archive; the exact type is ciphertext",
     "evidence.EvidenceItem.received_on": "the day the file came",
@@ -571,7 +600,6 @@ NOTES: dict[str, str] = {
     ),
     "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
     "surveys.SurveyResponse.answers": "indicator code to yes or no",
-    "analytics.FactCube.n": "counts of coded facts, for reports with statistics consent",
 }
 
 

@@ -4,6 +4,9 @@ Expired sessions (a staff session row keeps that person's wrapped private key; a
 visit to the hour), throttle and pressure counters of past windows (each says how many attempts were made in
 a window), and spent gate tokens. None of it is needed once it has expired, and all of it is metadata a thief
 of the database could read.
+
+It also delivers outbox events a dead worker left (``core.outbox``): each holds what a report published
+until its subscribers have derived from it.
 """
 
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from longarm.core.outbox import outbox_sweep
 from longarm.core.throttle import purge_expired
 from longarm.gate.models import SpentToken
 
@@ -21,14 +25,15 @@ class Swept:
     sessions: int
     counters: int
     spent_tokens: int
+    outbox_deliveries: int
 
 
 def housekeeping_run() -> Swept:
     """Delete expired sessions, counters of windows that ended more than a day ago, and expired spent gate
-    tokens; returns how many of each."""
+    tokens, and deliver what the outbox still holds; returns how many of each."""
     now = timezone.now()
     with transaction.atomic():
         sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
         counters = purge_expired()
         spent, _ = SpentToken.objects.filter(expires_at__lt=now).delete()
-    return Swept(sessions=sessions, counters=counters, spent_tokens=spent)
+    return Swept(sessions=sessions, counters=counters, spent_tokens=spent, outbox_deliveries=outbox_sweep())

@@ -19,3 +19,34 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M} {self.count}"
+
+
+class OutboxEvent(models.Model):
+    """Something a service published inside its transaction, waiting for its subscribers (``core.outbox``).
+
+    Deleted as soon as every subscriber has handled it, so a thief of the database finds only the events of
+    the last few seconds (or those a dead worker left for the sweep). No time is stored: the sweep needs none.
+    """
+
+    topic = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    # Coded values, keyed match keys and ciphertexts only, never plaintext a reporter typed (core.outbox).
+    payload = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.object_id}"
+
+
+class OutboxPending(models.Model):
+    """One subscriber that has not yet handled an event: deleted in the transaction its handler writes in."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="pending")
+    subscriber = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscriber"], name="outbox_pending_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.subscriber}"

@@ -58,14 +58,16 @@ def gate_pass(*, purpose: Purpose, data: QueryDict, minimum_level: int = 0) -> N
         raise GateRefused(Refusal.TOO_WEAK, level=required)
     now = timezone.now()
     try:
+        # The spent token and the attempt's count commit together: on SQLite every commit holds the write
+        # lock through its sync, so one commit per attempt, not two.
         with transaction.atomic():
             SpentToken.objects.create(
                 digest=spent_digest(purpose=purpose, ticket=ticket),
                 expires_at=_hour_after(now + timedelta(seconds=settings.LONGARM_GATE_TTL_SECONDS)),
             )
+            if pressure_record(purpose):
+                # Once a pressure window (not once an attempt, which would add a write to every submission):
+                # expired tokens go, as `longarm housekeeping` also does.
+                SpentToken.objects.filter(expires_at__lt=now).delete()
     except IntegrityError as error:
         raise GateRefused(Refusal.REUSED) from error
-    if pressure_record(purpose):
-        # Once a pressure window (not once an attempt, which would add a write to every submission): expired
-        # tokens go, as `longarm housekeeping` also does.
-        SpentToken.objects.filter(expires_at__lt=now).delete()

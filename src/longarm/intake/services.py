@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
-from longarm.analytics.services import facts_sync_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring, receipt_cost
+from longarm.core.outbox import REPORT_SUBMITTED, ReportArrival, publish
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
 from longarm.crypto.envelopes import encrypt, new_data_key, unseal
 from longarm.crypto.errors import DecryptionError
@@ -54,6 +54,35 @@ class OpenedReport:
     identity_key: bytes
 
 
+@dataclass(frozen=True)
+class ReporterCredentials:
+    """A new receipt and what a report keeps of it: lookup hash, key salt, the reporter's public key."""
+
+    receipt: str
+    lookup_hash: bytes
+    salt: bytes
+    public_key: bytes
+
+
+def reporter_credentials_new() -> ReporterCredentials:
+    """Make a receipt and run its two Argon2id derivations (the lookup hash, the reporter's key pair).
+
+    Call it before opening a transaction: SQLite's transactions here are immediate, so derivations inside one
+    would hold the database's write lock for their whole duration and queue every other submission behind
+    them — which is what made intake's throughput fall to a fraction of its Argon2id floor (issue 13).
+    """
+    keyring = current_keyring()
+    cost = receipt_cost()
+    receipt = new_receipt()
+    salt = new_salt()
+    return ReporterCredentials(
+        receipt=receipt,
+        lookup_hash=receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost),
+        salt=salt,
+        public_key=reporter_keypair(receipt, salt=salt, pepper=keyring.receipt_pepper, cost=cost).public,
+    )
+
+
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -67,6 +96,8 @@ def report_submit(
     intake_channel: IntakeChannel = IntakeChannel.WEB,
     operator: StaffUser | None = None,
     evidence: Sequence[EncryptedUpload] = (),
+    survey_campaign: uuid.UUID | None = None,
+    credentials: ReporterCredentials | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -75,13 +106,16 @@ def report_submit(
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
+
+    Whatever is derived from a report (statistics, a survey response for the ``survey_campaign`` whose link
+    the reporter followed, blind indexes) is published as ``report.submitted`` and derived after commit by
+    its subscribers (``core.outbox``): this transaction writes the report, its seals, evidence rows and audit.
+
+    A caller that wraps this in its own transaction passes ``credentials`` made before it
+    (``reporter_credentials_new``), so that no Argon2id derivation runs while the transaction is open.
     """
     keyring = current_keyring()
-    cost = receipt_cost()
-    receipt = new_receipt()
-    lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
-    salt = new_salt()
-    reporter = reporter_keypair(receipt, salt=salt, pepper=keyring.receipt_pepper, cost=cost)
+    credentials = credentials or reporter_credentials_new()
     data_key, identity_key = new_data_key(), new_data_key()
     public_id = uuid.uuid4()
     content = {**answers.content(), "language": language}
@@ -107,9 +141,9 @@ def report_submit(
             consent_read_out_by=operator,
             consent=consent,
             statistics_consent=statistics_consent,
-            receipt_lookup_hash=lookup_hash,
-            reporter_salt=salt,
-            reporter_public_key=reporter.public,
+            receipt_lookup_hash=credentials.lookup_hash,
+            reporter_salt=credentials.salt,
+            reporter_public_key=credentials.public_key,
             answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
             identity_ciphertext=encrypt(
                 identity_key, _json(answers.identity()), context=identity_context(public_id)
@@ -119,7 +153,11 @@ def report_submit(
         )
         for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key)):
             seal_to_holder(
-                report=report, kind=kind, key=key, holder=RecipientKind.REPORTER, public_key=reporter.public
+                report=report,
+                kind=kind,
+                key=key,
+                holder=RecipientKind.REPORTER,
+                public_key=credentials.public_key,
             )
             seal_to_holder(
                 report=report,
@@ -135,7 +173,14 @@ def report_submit(
             seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
-        facts_sync_report(report=report)
+        publish(
+            REPORT_SUBMITTED,
+            object_id=str(report.pk),
+            payload={"survey_campaign": str(survey_campaign)} if survey_campaign else None,
+            arrival=ReportArrival(
+                report_pk=report.pk, public_id=public_id, data_key=data_key, content=content
+            ),
+        )
         audit_append(
             actor=operator,
             actor_kind=ActorKind.STAFF if operator else ActorKind.REPORTER,
@@ -143,7 +188,7 @@ def report_submit(
             object_type="report",
             object_id=str(public_id),
         )
-    return Submission(report=report, receipt=receipt)
+    return Submission(report=report, receipt=credentials.receipt)
 
 
 def _session_limit(session_key: str) -> Limit:

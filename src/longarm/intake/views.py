@@ -13,8 +13,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import public_view
-from longarm.analytics.surveys.selectors import open_campaign_for_link
-from longarm.analytics.surveys.services import survey_response_record
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
 from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
 from longarm.crypto.errors import DecryptionError
@@ -32,12 +30,19 @@ from longarm.gate.services import gate_pass
 from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
+from longarm.intake.campaigns import open_campaign_for_link
 from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
 from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
 from longarm.intake.models import Consent, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
-from longarm.intake.services import message_post, report_open_with_receipt, report_record_read, report_submit
+from longarm.intake.services import (
+    message_post,
+    report_open_with_receipt,
+    report_record_read,
+    report_submit,
+    reporter_credentials_new,
+)
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -81,6 +86,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         try:
             # The client pays for the two Argon2id derivations a submission costs before they are made.
             gate_pass(purpose=Purpose.REPORT, data=request.POST)
+            # Before the transaction: its Argon2id derivations must not hold the database's write lock.
+            credentials = reporter_credentials_new()
             with transaction.atomic():
                 submission = report_submit(
                     answers=form.answers(),
@@ -88,10 +95,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     statistics_consent=form.cleaned_data["statistics_consent"],
                     language=request.LANGUAGE_CODE,
                     evidence=[*kept, *form.cleaned_data["attachments"]],
+                    survey_campaign=campaign.public_id if campaign else None,
+                    credentials=credentials,
                 )
                 pending_claimed(request, kept)
-                if campaign is not None:
-                    survey_response_record(campaign=campaign, report=submission.report)
         except GateRefused as error:
             form.add_error(None, refusal_message(error))
         except PendingExpired:

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from longarm.cases.models import IdentifierKind
+
 
 class Strength(models.TextChoices):
     STRONG = "strong", _("Strong")
@@ -44,6 +46,56 @@ class IdentifierKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme} key of {self.identifier_id}"
+
+
+class Suggestion(models.TextChoices):
+    PENDING = "pending", _("Suggested")
+    ADDED = "added", _("Added to the case")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class ReportIdentifier(models.Model):
+    """An identifier a reporter typed in a structured field of the questionnaire, as ciphertext under the
+    report's data key (``report_identifier_context``), stored by the worker when the report arrives. It
+    links the report before anyone opens a case; once the report is in a case it is offered to the
+    caseworker, who adds it to the case (a case ``Identifier``) or dismisses it (``outcome``)."""
+
+    # Chosen inside the submitting request: the ciphertext's associated data names it.
+    public_id = models.UUIDField(unique=True, editable=False)
+    report = models.ForeignKey("intake.Report", on_delete=models.CASCADE, related_name="typed_identifiers")
+    kind = models.CharField(max_length=14, choices=IdentifierKind.choices)
+    ciphertext = models.BinaryField()
+    outcome = models.CharField(max_length=10, choices=Suggestion.choices, default=Suggestion.PENDING)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} typed in {self.report_id}"
+
+
+class ReportIdentifierKey(models.Model):
+    """One match key of an identifier a reporter typed, as a blind index under the linking key of
+    ``key_version``: the report-level twin of :class:`IdentifierKey`. ``report`` repeats the identifier's
+    report so that "which reports share this index" is one scan of the lookup index, which covers every
+    column a lookup reads (as ``linking_key_lookup`` does for cases)."""
+
+    identifier = models.ForeignKey(ReportIdentifier, on_delete=models.CASCADE, related_name="match_keys")
+    report = models.ForeignKey("intake.Report", on_delete=models.CASCADE, related_name="match_keys")
+    scheme = models.CharField(max_length=24)
+    strength = models.CharField(max_length=6, choices=Strength.choices)
+    blind_index = models.BinaryField(max_length=16)
+    key_version = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["blind_index", "key_version", "report", "strength"], name="linking_report_key_lookup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} key of report identifier {self.identifier_id}"
 
 
 class ClusterMembership(models.Model):

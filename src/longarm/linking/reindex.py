@@ -1,8 +1,9 @@
 """Rotating the linking key: every identifier's blind indexes rebuilt under a new key.
 
 Blind indexes cannot be re-keyed without the values, so each identifier is decrypted — in memory only —
-with its case data key, which is opened with the organisation's recovery private key (DESIGN §3: every case
-key is sealed to it too), brought in for the run. The new key is staged first; identifiers get rows under
+with its case data key (an identifier a reporter typed, with its report's data key), which is opened with
+the organisation's recovery private key (DESIGN §3: every case and report key is sealed to it too), brought
+in for the run. The new key is staged first; identifiers get rows under
 it in batches, each batch one transaction; then the new key is committed (servers pick it up at once), the
 identifiers added meanwhile are caught up, the old rows are deleted, and caseworkers' link decisions move
 to the new indexes. An interrupted run can be started again: it resumes with the staged key.
@@ -26,10 +27,18 @@ from longarm.crypto.blind_index import blind_index
 from longarm.crypto.envelopes import keypair_from_private_key, unseal
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.linking_key import LinkingKey, commit_linking_key, stage_next_linking_key
+from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
+from longarm.intake.selectors import report_content
+from longarm.linking.arrival import region_of, report_identifier_context
 from longarm.linking.clusters import recluster_all
 from longarm.linking.index import case_region, current_linking_key, indexed_keys, key_rows, primary_index
 from longarm.linking.keys import match_keys
-from longarm.linking.models import IdentifierKey, LinkReview
+from longarm.linking.models import (
+    IdentifierKey,
+    LinkReview,
+    ReportIdentifier,
+    ReportIdentifierKey,
+)
 
 BATCH = 500
 
@@ -40,6 +49,9 @@ class ReindexResult:
     identifiers: int
     keys: int
     reviews: int
+    # Identifiers reporters typed in the questionnaire (``ReportIdentifier``) and their key rows.
+    typed: int = 0
+    typed_keys: int = 0
 
 
 def _missing(version: int) -> Iterator[list[Identifier]]:
@@ -77,6 +89,77 @@ class _CaseKeys:
         if case.pk not in self.regions:
             self.regions[case.pk] = case_region(case)
         return self.regions[case.pk]
+
+
+class _ReportKeys:
+    """Report data keys opened with the recovery key, and the reporters' host countries, for one run."""
+
+    def __init__(self, recovery_private_key: bytes) -> None:
+        self.recovery = recovery_private_key
+        self.keys: dict[int, bytes] = {}
+        self.regions: dict[int, str | None] = {}
+
+    def data_key(self, report: Report) -> bytes:
+        if report.pk not in self.keys:
+            sealed = SealedKey.objects.get(
+                report=report, kind=KeyKind.DATA, recipient_kind=RecipientKind.RECOVERY
+            )
+            self.keys[report.pk] = unseal(self.recovery, bytes(sealed.sealed))
+        return self.keys[report.pk]
+
+    def region(self, report: Report) -> str | None:
+        # The region the request used: the host country the reporter chose, which is coded in clear only
+        # with their consent to statistics, so it is read from the answers.
+        if report.pk not in self.regions:
+            self.regions[report.pk] = region_of(report_content(report=report, data_key=self.data_key(report)))
+        return self.regions[report.pk]
+
+
+def _missing_typed(version: int) -> Iterator[list[ReportIdentifier]]:
+    """Identifiers reporters typed without a key row under ``version``, in batches."""
+    has_rows = ReportIdentifierKey.objects.filter(identifier=OuterRef("pk"), key_version=version)
+    last = 0
+    while True:
+        batch = list(
+            ReportIdentifier.objects.filter(pk__gt=last)
+            .filter(~Exists(has_rows))
+            .select_related("report")
+            .order_by("pk")[:BATCH]
+        )
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield batch
+
+
+def _rebuild_typed(new: LinkingKey, keys: _ReportKeys) -> tuple[int, int]:
+    """Give every identifier a reporter typed its rows under ``new``. Returns (identifiers, rows)."""
+    identifiers = rows = 0
+    for batch in _missing_typed(new.version):
+        fresh_rows: list[ReportIdentifierKey] = []
+        for identifier in batch:
+            report = identifier.report
+            context = report_identifier_context(report.public_id, identifier.public_id)
+            value = str(decrypt_json(keys.data_key(report), identifier.ciphertext, context=context)["value"])
+            fresh = indexed_keys(kind=identifier.kind, value=value, region=keys.region(report), key=new)
+            del value
+            fresh_rows += [
+                ReportIdentifierKey(
+                    identifier=identifier,
+                    report_id=identifier.report_id,
+                    scheme=item.scheme[:24],
+                    strength=item.strength,
+                    blind_index=item.blind_index,
+                    key_version=new.version,
+                )
+                for item in fresh
+            ]
+        with transaction.atomic():
+            ReportIdentifierKey.objects.filter(identifier__in=batch, key_version=new.version).delete()
+            ReportIdentifierKey.objects.bulk_create(fresh_rows)
+        identifiers += len(batch)
+        rows += len(fresh_rows)
+    return identifiers, rows
 
 
 def _rebuild(
@@ -154,34 +237,50 @@ def linking_reindex(
     new = stage_next_linking_key(directory)
     reviewed = {bytes(index) for index in LinkReview.objects.values_list("blind_index", flat=True)}
     renamed: dict[bytes, bytes] = {}
-    keys = _CaseKeys(recovery_private_key)
+    keys, report_keys = _CaseKeys(recovery_private_key), _ReportKeys(recovery_private_key)
     identifiers, rows = _rebuild(new, old, keys, renamed, reviewed)
-    say(f"{identifiers} identifiers indexed under linking key version {new.version}")
+    # Identifiers reporters typed: no review names one (reviews are between cases).
+    typed, typed_rows = _rebuild_typed(new, report_keys)
+    say(
+        f"{identifiers} identifiers and {typed} typed by reporters indexed under linking key version "
+        f"{new.version}"
+    )
     commit_linking_key(directory)
     caught_up, more = _rebuild(new, None, keys, renamed, set())
-    while stale := list(
-        IdentifierKey.objects.exclude(key_version=new.version).values_list("pk", flat=True)[:5000]
-    ):
-        IdentifierKey.objects.filter(pk__in=stale).delete()
-    # A server that read the old key just before the commit may have written under it since.
+    typed_caught_up, typed_more = _rebuild_typed(new, report_keys)
+    for model in (IdentifierKey, ReportIdentifierKey):
+        while stale := list(
+            model.objects.exclude(key_version=new.version).values_list("pk", flat=True)[:5000]
+        ):
+            model.objects.filter(pk__in=stale).delete()
+    # A server that read the old key just before the commit may have written under it since (and a
+    # worker may have stored a report's keys prepared under it).
     late, latest = _rebuild(new, None, keys, renamed, set())
+    typed_late, typed_latest = _rebuild_typed(new, report_keys)
     reviews = _move_reviews(new, renamed)
     keys.keys.clear()
+    report_keys.keys.clear()
     clusters = recluster_all()
     result = ReindexResult(
         version=new.version,
         identifiers=identifiers + caught_up + late,
         keys=rows + more + latest,
         reviews=reviews,
+        typed=typed + typed_caught_up + typed_late,
+        typed_keys=typed_rows + typed_more + typed_latest,
     )
     with transaction.atomic():
         audit_append(
             actor=None,
             actor_kind=ActorKind.SYSTEM,
-            action=f"linking.reindex:v{result.version}:{result.identifiers}:{result.keys}",
+            action=(
+                f"linking.reindex:v{result.version}:{result.identifiers}:{result.keys}"
+                f":{result.typed}:{result.typed_keys}"
+            ),
             object_type="linking",
             object_id=str(result.version),
         )
     say(f"{result.identifiers} identifiers, {result.keys} keys, {reviews} reviews kept")
+    say(f"{result.typed} identifiers typed by reporters, {result.typed_keys} keys")
     say(f"{clusters['clusters']} clusters")
     return result

@@ -14,6 +14,11 @@ urlpatterns = [
         name="access_request_new",
     ),
     path(CASE + "identifiers/<uuid:identifier_id>/review/", views.link_review_view, name="link_review"),
+    path(
+        CASE + "suggestions/<uuid:suggestion_id>/",
+        views.suggestion_decide,
+        name="suggestion_decide",
+    ),
     path("access-requests/", views.access_requests, name="requests"),
     path("access-requests/<int:request_id>/", views.access_request_decide_view, name="request_decide"),
 ]

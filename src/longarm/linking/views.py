@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -15,11 +16,17 @@ from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.cases.coding.selectors import identifier_for_user
+from longarm.cases.coding.views import identifier_limit_message
 from longarm.cases.exceptions import NoAccess, NotAllowed
 from longarm.cases.models import Case
 from longarm.cases.selectors import case_for_user, case_keys
 from longarm.core.downloads import as_attachment
-from longarm.linking.exceptions import AlreadyDecided, NotLinked, RequestNotAllowed
+from longarm.linking.exceptions import (
+    AlreadyDecided,
+    IdentifierLimitReached,
+    NotLinked,
+    RequestNotAllowed,
+)
 from longarm.linking.models import Decision
 from longarm.linking.picture import cluster_picture
 from longarm.linking.selectors import (
@@ -37,6 +44,7 @@ from longarm.linking.services import (
     cluster_record_read,
     link_review,
 )
+from longarm.linking.suggestions import suggestion_accept, suggestion_dismiss, suggestion_for
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -158,3 +166,29 @@ def link_review_view(request: HttpRequest, case_id: UUID, identifier_id: UUID) -
             _("The link was confirmed.") if decision == Decision.CONFIRMED else _("The link was rejected."),
         )
     return redirect("cases:case", case_id=case_id)
+
+
+@staff_view(*MEMBERS)
+@require_POST
+def suggestion_decide(request: HttpRequest, case_id: UUID, suggestion_id: UUID) -> HttpResponse:
+    """Add an identifier a reporter typed to the case, or stop suggesting it (``action``)."""
+    user = acting_staff(request)
+    case = case_for_user(user=user, public_id=case_id)
+    suggestion = suggestion_for(case=case, public_id=suggestion_id)
+    action = request.POST.get("action")
+    try:
+        if action == "add":
+            suggestion_accept(
+                actor=user, private_key=staff_private_key(request), case=case, suggestion=suggestion
+            )
+            messages.success(request, _("The identifier was added to the case."))
+        elif action == "dismiss":
+            suggestion_dismiss(actor=user, case=case, suggestion=suggestion)
+            messages.success(request, _("The identifier is no longer suggested."))
+        else:
+            messages.error(request, _("Choose whether to add the identifier or dismiss it."))
+    except NoAccess:
+        messages.error(request, _("That report's key is not sealed to you."))
+    except IdentifierLimitReached as error:
+        messages.error(request, identifier_limit_message(error))
+    return redirect(reverse("cases:case", kwargs={"case_id": case.public_id}) + "#suggestions")

@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django import forms
@@ -5,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from longarm.accounts.models import StaffUser
+from longarm.cases.from_reports import MAX_REPORTS
 from longarm.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from longarm.cases.selectors import CaseFilters
 from longarm.intake.forms import MAX_TEXT
@@ -12,6 +14,8 @@ from longarm.intake.models import Urgency
 from longarm.taxonomy.vocabularies import vocabulary
 
 _PRIVATE = {"autocomplete": "off", "spellcheck": "false"}
+# Most reports one inbox form acts on: what one case is opened from at once.
+MAX_SELECTED = MAX_REPORTS
 
 
 def typed_field[F: forms.Field](form: forms.Form, name: str, kind: type[F]) -> F:
@@ -156,3 +160,28 @@ class MergeForm(forms.Form):
     def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         typed_field(self, "source", forms.ModelChoiceField).queryset = cases
+
+
+class ReportSelectionForm(forms.Form):
+    """Reports ticked in the inbox, for one case to be opened from them or for an existing case (given by
+    its reference) to take them. ``confirm`` is set by the confirmation page."""
+
+    reports = forms.TypedMultipleChoiceField(
+        coerce=uuid.UUID, widget=forms.MultipleHiddenInput, error_messages={"required": _("Tick a report.")}
+    )
+    case = forms.CharField(label=_("Case reference"), max_length=20, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any well-formed id is a choice: whether the reader holds the report is the view's question.
+        ticked = self.data.getlist("reports") if hasattr(self.data, "getlist") else []
+        typed_field(self, "reports", forms.TypedMultipleChoiceField).choices = [
+            (value, value) for value in ticked
+        ]
+
+    def clean_reports(self) -> list[uuid.UUID]:
+        reports: list[uuid.UUID] = self.cleaned_data["reports"]
+        if len(reports) > MAX_SELECTED:
+            raise forms.ValidationError(_("Tick at most %(count)d reports.") % {"count": MAX_SELECTED})
+        return list(dict.fromkeys(reports))

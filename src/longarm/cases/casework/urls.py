@@ -1,6 +1,6 @@
 from django.urls import path
 
-from longarm.cases.casework import views
+from longarm.cases.casework import selection, views
 from longarm.cases.coding import views as coding
 from longarm.cases.hotline import views as hotline
 
@@ -9,6 +9,8 @@ CASE = "cases/<uuid:case_id>/"
 urlpatterns = [
     path("cases/", views.cases, name="case_list"),
     path("reports/<uuid:public_id>/open-case/", views.case_new, name="case_open"),
+    path("reports/open-case/", selection.reports_open_case, name="reports_open_case"),
+    path("reports/add-to-case/", selection.reports_add_to_case_view, name="reports_add_to_case"),
     path(CASE, views.case_detail, name="case"),
     path(CASE + "status/", views.case_status, name="case_status"),
     path(CASE + "triage/", views.case_triage_view, name="case_triage"),

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from longarm.cases.casework.forms import (
 )
 from longarm.cases.coding.forms import IdentifierForm
 from longarm.cases.exceptions import InvalidTransition, NoAccess, NotAllowed
+from longarm.cases.from_reports import case_open_from_reports
 from longarm.cases.merge import case_merge, case_split
 from longarm.cases.models import Case, CaseReport, CaseStatus
 from longarm.cases.paging import BoundedPaginator, serial_reads
@@ -37,7 +39,6 @@ from longarm.cases.services import (
     case_change_status,
     case_edit_summary,
     case_grant,
-    case_open,
     case_record_search,
     case_revoke,
     case_triage,
@@ -45,6 +46,7 @@ from longarm.cases.services import (
 )
 from longarm.intake.models import Urgency
 from longarm.intake.selectors import report_for_staff
+from longarm.linking.suggestions import case_suggestions
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 PAGE_SIZE = 50
@@ -94,7 +96,7 @@ def case_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     report, _sealed = report_for_staff(user=user, public_id=public_id)
     try:
-        case = case_open(actor=user, private_key=staff_private_key(request), report=report)
+        case = case_open_from_reports(actor=user, private_key=staff_private_key(request), reports=[report])
     except NotAllowed:
         messages.error(request, _("This report is already in a case."))
         return redirect("cases:report", public_id=public_id)
@@ -116,7 +118,18 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
         "grant_form": GrantForm(colleagues=colleagues_for_grant(case=case)),
         "identifier_form": IdentifierForm(case=case),
     }
-    return render(request, "cases/case.html", {"case": case, "file": file, **forms})
+    suggestions = case_suggestions(case=case, user=user, private_key=private_key)
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "file": file,
+            "suggestions": suggestions,
+            "reporter_language": dict(settings.LANGUAGES).get(file.language, file.language),
+            **forms,
+        },
+    )
 
 
 @staff_view(*MEMBERS)

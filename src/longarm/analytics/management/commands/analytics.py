@@ -1,4 +1,4 @@
-"""`longarm analytics rebuild`: recompute the coded-fact store and its cube from reports and cases."""
+"""`longarm analytics rebuild`: recompute the coded-fact store from reports and cases."""
 
 from typing import Any
 
@@ -8,12 +8,12 @@ from longarm.analytics.services import facts_rebuild
 
 
 class Command(BaseCommand):
-    help = "Analytics. `rebuild` recomputes every coded fact and the monthly cube."
+    help = "Analytics. `rebuild` recomputes every coded fact."
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="action", required=True)
-        commands.add_parser("rebuild", help="Recompute the facts and the cube from reports and cases.")
+        commands.add_parser("rebuild", help="Recompute the facts from reports and cases.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = facts_rebuild()
-        self.stdout.write(f"{result.facts} facts, {result.cube_cells} cube cells")
+        self.stdout.write(f"{result.facts} facts")

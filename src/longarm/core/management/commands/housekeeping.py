@@ -1,4 +1,5 @@
-"""`longarm housekeeping`: delete expired sessions, old throttle counters and spent gate tokens (hourly)."""
+"""`longarm housekeeping` (hourly): delete expired sessions, old throttle counters and spent gate tokens;
+deliver the outbox events a dead worker left."""
 
 from typing import Any
 
@@ -14,5 +15,6 @@ class Command(BaseCommand):
         swept = housekeeping_run()
         self.stdout.write(
             f"deleted {swept.sessions} expired session(s), {swept.counters} old counter(s), "
-            f"{swept.spent_tokens} spent token(s)"
+            f"{swept.spent_tokens} spent token(s); delivered {swept.outbox_deliveries} outbox event(s) "
+            "a worker had left"
         )

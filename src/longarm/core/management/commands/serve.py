@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 
+from longarm.core.outbox import outbox_sweep
 from longarm.evidence.services import evidence_requeue_unfinished
 from longarm.operations.startup import refuse_to_start_unless_sound
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         self.check()
         # A worker killed mid-task (or a crash before queueing) leaves evidence unprocessed: queue it again.
         evidence_requeue_unfinished()
+        # Likewise what reports published and no worker derived (core.outbox): facts, survey answers, indexes.
+        outbox_sweep()
         worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603
         self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
         try:

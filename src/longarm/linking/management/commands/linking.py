@@ -39,5 +39,6 @@ class Command(BaseCommand):
         except KeyringError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            f"Linking key version {result.version}: {result.identifiers} identifiers, {result.keys} keys."
+            f"Linking key version {result.version}: {result.identifiers} identifiers, {result.keys} keys; "
+            f"{result.typed} identifiers typed by reporters, {result.typed_keys} keys."
         )
