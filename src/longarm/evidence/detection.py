@@ -31,6 +31,7 @@ AVIF = DetectedType(EvidenceKind.IMAGE, "image/avif", "avif")
 TIFF = DetectedType(EvidenceKind.IMAGE, "image/tiff", "tiff")
 GIF = DetectedType(EvidenceKind.IMAGE, "image/gif", "gif")
 BMP = DetectedType(EvidenceKind.IMAGE, "image/bmp", "bmp")
+JXL = DetectedType(EvidenceKind.IMAGE, "image/jxl", "jxl")
 SVG = DetectedType(EvidenceKind.IMAGE, "image/svg+xml", "svg")
 PDF = DetectedType(EvidenceKind.PDF, "application/pdf", "pdf")
 DOCX = DetectedType(
@@ -71,7 +72,7 @@ ZIP = DetectedType(EvidenceKind.ARCHIVE, "application/zip", "zip")
 BY_CONTENT_TYPE = {
     detected.content_type: detected
     for detected in (
-        *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, SVG, PDF),
+        *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, JXL, SVG, PDF),
         *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
         *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF),
         *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
@@ -93,6 +94,9 @@ def extension_for(content_type: str) -> str:
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+# JPEG XL: an ISO media-like container with its own signature box, or a bare code stream.
+_JXL_CONTAINER = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
+_JXL_CODESTREAM = b"\xff\x0a"
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 # ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
 # LibreOffice cannot open them: they stay ZIP archives, listed.)
@@ -143,6 +147,8 @@ def detect(head: bytes, *, complete: bool) -> DetectedType | None:
 def _signature(head: bytes) -> DetectedType | None:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
+    if head.startswith((_JXL_CONTAINER, _JXL_CODESTREAM)):
+        return JXL
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
