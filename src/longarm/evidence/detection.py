@@ -56,6 +56,8 @@ AMR = DetectedType(EvidenceKind.AUDIO, "audio/amr", "amr")
 WAV = DetectedType(EvidenceKind.AUDIO, "audio/wav", "wav")
 FLAC = DetectedType(EvidenceKind.AUDIO, "audio/flac", "flac")
 AIFF = DetectedType(EvidenceKind.AUDIO, "audio/aiff", "aiff")
+# WeChat voice notes: SILK v3, no registered media type.
+SILK = DetectedType(EvidenceKind.AUDIO, "audio/x-silk", "silk")
 MP4 = DetectedType(EvidenceKind.VIDEO, "video/mp4", "mp4")
 MOV = DetectedType(EvidenceKind.VIDEO, "video/quicktime", "mov")
 WEBM = DetectedType(EvidenceKind.VIDEO, "video/webm", "webm")
@@ -74,7 +76,7 @@ BY_CONTENT_TYPE = {
     for detected in (
         *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, JXL, SVG, PDF),
         *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
-        *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF),
+        *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF, SILK),
         *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
     )
 }
@@ -177,6 +179,8 @@ def _signature(head: bytes) -> DetectedType | None:
         return ASF
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"matroska" in head[:64]:
         return MKV
+    if head.startswith((b"#!SILK_V3", b"\x02#!SILK_V3")):
+        return SILK
     if head.startswith((b"#!AMR\n", b"#!AMR-WB\n")):
         return AMR
     if head.startswith(b"OggS") and (b"OpusHead" in head[:512] or b"\x01vorbis" in head[:512]):
