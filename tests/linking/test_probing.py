@@ -14,7 +14,7 @@ from django.utils import translation
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import AuditEvent
-from longarm.cases.coding.views import _limit_message
+from longarm.cases.coding.views import identifier_limit_message
 from longarm.cases.models import Case, Identifier
 from longarm.core.models import ThrottleCounter
 from longarm.core.throttle import hashed_key
@@ -76,7 +76,7 @@ def test_the_refusal_is_translated(cast: Cast, settings: Any) -> None:
     client.cookies["django_language"] = "ja"
     page = _post(client, case, "+86 138 0000 0002")
     with translation.override("ja"):
-        expected = _limit_message(IdentifierLimitReached(period="hour", maximum=1))
+        expected = identifier_limit_message(IdentifierLimitReached(period="hour", maximum=1))
     assert expected in page
     assert "You have added" not in expected
 

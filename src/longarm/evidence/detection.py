@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from longarm.evidence.models import EvidenceKind
+from longarm.evidence.sanitise.chats import recognise as recognise_chat
 
 # Enough for every signature below and for a fair judgement of text.
 SNIFF_BYTES = 8192
@@ -99,6 +100,8 @@ _AVIF_BRANDS = {b"avif", b"avis"}
 # JPEG XL: an ISO media-like container with its own signature box, or a bare code stream.
 _JXL_CONTAINER = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 _JXL_CODESTREAM = b"\xff\x0a"
+# Two bytes are a weak signature: even the smallest real code stream (one pixel) is longer than this.
+_JXL_SMALLEST = 16
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 # ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
 # LibreOffice cannot open them: they stay ZIP archives, listed.)
@@ -149,7 +152,7 @@ def detect(head: bytes, *, complete: bool) -> DetectedType | None:
 def _signature(head: bytes) -> DetectedType | None:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
-    if head.startswith((_JXL_CONTAINER, _JXL_CODESTREAM)):
+    if head.startswith(_JXL_CONTAINER) or (head.startswith(_JXL_CODESTREAM) and len(head) >= _JXL_SMALLEST):
         return JXL
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
@@ -292,6 +295,9 @@ def _text(head: bytes, *, complete: bool) -> DetectedType | None:
         return SVG
     if _HTML_START.match(text):
         return HTML
+    if recognise_chat(text, html=False) is not None:
+        # "[05/01/2024, 10:15:30] Name: text" has a comma on every line, but is a chat, not a table.
+        return TEXT
     lines = [line for line in text.splitlines()[:6] if line.strip()]
     if len(lines) >= 2:
         for separator in (",", ";", "\t"):

@@ -40,7 +40,7 @@ from longarm.linking.exceptions import IdentifierLimitReached
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
 
-def _limit_message(limit: IdentifierLimitReached) -> str:
+def identifier_limit_message(limit: IdentifierLimitReached) -> str:
     if limit.period == "hour":
         text = ngettext(
             "You have added %(count)d identifier within this hour, the most allowed. This one was not "
@@ -146,7 +146,7 @@ def identifier_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 person=form.chosen_person(),
             )
         except IdentifierLimitReached as limit:
-            messages.error(request, _limit_message(limit))
+            messages.error(request, identifier_limit_message(limit))
         else:
             messages.success(request, _("The identifier was added."))
     else:
