@@ -105,6 +105,8 @@ CORPUS_FILES = {
     "dirty.ogg": ("audio/mp4", [b"jvoisin", b"harmfull", b"MAT"]),
     "dirty.gif": ("image/jpeg", [b"test comment"]),
     "dirty.bmp": ("image/jpeg", []),
+    "dirty.jxl": ("image/jpeg", [b"jvoisin", b"be careful", b"Exif"]),
+    "dirty.aiff": ("audio/mp4", [b"I am so", b"Thank you for using MAT"]),
 }
 
 

@@ -4,7 +4,9 @@ by exiftool, carries nothing but pixels or sound."""
 import io
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import pikepdf
 import pytest
 from PIL import Image
 
@@ -163,3 +165,65 @@ def test_a_damaged_silk_file_is_named_damaged(tmp_path: Path) -> None:
     with pytest.raises(Unsanitisable) as caught:
         clean_copy(b"#!SILK_V3" + b"\xff" * 400, tmp_path)
     assert caught.value.reason == FailureReason.DAMAGED
+
+
+@pytest.fixture
+def quick_documents(settings: Any) -> None:
+    # A whole novel at a low resolution and without OCR: this checks what survives, not how it reads.
+    settings.LONGARM_EVIDENCE_DOCUMENT_DPI = 50
+    settings.LONGARM_EVIDENCE_OCR = False
+
+
+@pytest.mark.usefixtures("quick_documents")
+def test_a_real_epub_book_becomes_a_pdf_of_its_pages_with_nothing_of_the_book_inside(tmp_path: Path) -> None:
+    original = (CORPUS / "dirty.epub").read_bytes()
+    assert detect(original[:SNIFF_BYTES], complete=False).content_type == "application/epub+zip"  # type: ignore[union-attr]
+    result, path, copy = clean_copy(original, tmp_path)
+    assert result.content_type == "application/pdf"
+    assert leftovers(path) == {}
+    for trace in (b"Sayers", b"gutenberg", b"Wimsey", b"@public@vhost"):
+        assert trace not in copy, trace
+    assert result.metadata["epub"]["creator"] == "Dorothy L. Sayers"
+    assert result.metadata["chapters"] == 21
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == result.metadata["pages"] > 100
+
+
+@pytest.mark.usefixtures("quick_documents")
+def test_an_epub_s_photo_keeps_no_exif_and_nothing_outside_the_book_is_read(tmp_path: Path) -> None:
+    result, path, copy = clean_copy(files.epub_book(), tmp_path)
+    assert result.content_type == "application/pdf"
+    assert leftovers(path) == {}
+    for trace in (b"Huawei", b"P30", b"Exif", b"Officer Wang", b"root:", b"127.0.0.1"):
+        assert trace not in copy, trace
+    assert result.metadata["epub"]["creator"] == "Officer Wang"
+    assert result.metadata["epub"]["meta:dcterms:modified"] == "2024-05-01T10:15:30Z"
+
+
+def test_the_book_fetcher_serves_the_book_s_own_files_and_nothing_else() -> None:
+    import zipfile
+
+    from longarm.evidence.sanitise import render
+
+    with zipfile.ZipFile(io.BytesIO(files.epub_book())) as archive:
+        fetcher = render._epub_fetcher(archive)
+        response = fetcher.fetch("http://epub.invalid/OEBPS/style.css")
+        assert b"font-family" in response.read()
+        for url in (
+            "http://127.0.0.1:9/tracker.png",
+            "file:///etc/passwd",
+            "http://epub.invalid/../../etc/passwd",
+            "http://epub.invalid/OEBPS/missing.css",
+            "https://epub.invalid.example.org/OEBPS/style.css",
+        ):
+            with pytest.raises(ValueError, match="book"):
+                fetcher.fetch(url)
+
+
+def test_a_drm_protected_epub_is_named_password_protected(tmp_path: Path) -> None:
+    from longarm.evidence.exceptions import Unsanitisable
+    from longarm.evidence.models import FailureReason
+
+    with pytest.raises(Unsanitisable) as caught:
+        clean_copy(files.epub_book(encrypted=True), tmp_path)
+    assert caught.value.reason == FailureReason.ENCRYPTED

@@ -49,6 +49,7 @@ ODS = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.sp
 ODP = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.presentation", "odp")
 ODG = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.graphics", "odg")
 RTF = DetectedType(EvidenceKind.DOCUMENT, "application/rtf", "rtf")
+EPUB = DetectedType(EvidenceKind.DOCUMENT, "application/epub+zip", "epub")
 M4A = DetectedType(EvidenceKind.AUDIO, "audio/mp4", "m4a")
 AAC = DetectedType(EvidenceKind.AUDIO, "audio/aac", "aac")
 MP3 = DetectedType(EvidenceKind.AUDIO, "audio/mpeg", "mp3")
@@ -76,7 +77,7 @@ BY_CONTENT_TYPE = {
     detected.content_type: detected
     for detected in (
         *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, JXL, SVG, PDF),
-        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
+        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF, EPUB),
         *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF, SILK),
         *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
     )
@@ -84,7 +85,7 @@ BY_CONTENT_TYPE = {
 
 
 # Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
-ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG))
+ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB))
 
 
 def extension_for(content_type: str) -> str:
@@ -103,13 +104,13 @@ _JXL_CODESTREAM = b"\xff\x0a"
 # Two bytes are a weak signature: even the smallest real code stream (one pixel) is longer than this.
 _JXL_SMALLEST = 16
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
-# ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
-# LibreOffice cannot open them: they stay ZIP archives, listed.)
+# ODF packages and EPUB books begin with an uncompressed "mimetype" entry naming what they are.
 _PACKAGE_MIMETYPES = {
     b"application/vnd.oasis.opendocument.text": ODT,
     b"application/vnd.oasis.opendocument.spreadsheet": ODS,
     b"application/vnd.oasis.opendocument.presentation": ODP,
     b"application/vnd.oasis.opendocument.graphics": ODG,
+    b"application/epub+zip": EPUB,
 }
 # Office Open XML: the folder of the main part, among the first entries' names.
 _OOXML_FOLDERS = {b"word/": DOCX, b"xl/": XLSX, b"ppt/": PPTX}
