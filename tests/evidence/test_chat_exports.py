@@ -160,3 +160,26 @@ def test_adding_an_offer_needs_csrf_a_real_offer_and_the_item(cast: Cast, chat: 
     assert staff_client(cast.other_caseworker).post(_add(chat, 0)).status_code == 404
     assert session.get(_add(chat, 0)).status_code == 405
     assert not Identifier.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_csv_reaches_caseworkers_and_exports_only_with_its_formulas_neutralised(
+    cast: Cast, processing: Processing
+) -> None:
+    # CSV evidence is read by no export but the evidence package, which carries the stored copies: the
+    # caseworker's copy is the neutralised one; the original stays byte for byte, for investigators only.
+    original = (
+        b'date,from,message\n2024-05-01,Li,"=HYPERLINK(""http://127.0.0.1/x"",""open"")"\n2024-05-02,Me,ok\n'
+    )
+    with processing():
+        submit_with_files(Client(), {"chat.csv": original})
+    item = EvidenceItem.objects.get()
+    copy = fetch(staff_client(cast.caseworker), item, "derivative").decode()
+    assert "'=HYPERLINK" in copy
+    assert record_of(item, "derivative").content_type == "text/csv; charset=utf-8"
+    assert (
+        staff_client(cast.caseworker)
+        .get(reverse("evidence:staff_file", args=[item.public_id, "original"]))
+        .status_code
+        == 403
+    )

@@ -37,6 +37,8 @@ from tests.evidence import files
         ("مرحبا\n".encode("utf-16"), "text/plain"),
         (b"<!DOCTYPE html><html><body>chat</body></html>", "text/html"),
         (b"date,sender,message\n2024-05-01,Li,come home\n2024-05-02,Me,no\n", "text/csv"),
+        # A quoted cell with a comma in it: still a table (and so its formulas are neutralised).
+        (b'date,sender,message\n2024-05-01,Li,"=HYPERLINK(""x"",""open"")"\n2024-05-02,Me,no\n', "text/csv"),
         (files.zip_of({"a.txt": b"a"}), "application/zip"),
         (b"GIF89a\x01\x00", "image/gif"),
         (b"II*\x00\x08\x00\x00\x00", "image/tiff"),

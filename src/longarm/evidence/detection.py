@@ -7,6 +7,9 @@ stored, whether a file is worth keeping at all.
 """
 
 import codecs
+import csv
+import io
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -299,10 +302,25 @@ def _text(head: bytes, *, complete: bool) -> DetectedType | None:
     if recognise_chat(text, html=False) is not None:
         # "[05/01/2024, 10:15:30] Name: text" has a comma on every line, but is a chat, not a table.
         return TEXT
-    lines = [line for line in text.splitlines()[:6] if line.strip()]
-    if len(lines) >= 2:
-        for separator in (",", ";", "\t"):
-            counts = {line.count(separator) for line in lines[:-1]}
-            if len(counts) == 1 and counts != {0}:
-                return CSV
+    if _looks_like_csv(text, complete=complete):
+        return CSV
     return TEXT
+
+
+def _looks_like_csv(text: str, *, complete: bool) -> bool:
+    """Rows with the same number of fields (two or more) for one separator, quoted fields read as the csv
+    module reads them: a quoted cell with a comma in it must not make a table pass for text (its copy would
+    then keep its formulas)."""
+    for separator in (",", ";", "\t"):
+        try:
+            rows = [
+                row for row in itertools.islice(csv.reader(io.StringIO(text), delimiter=separator), 7) if row
+            ]
+        except csv.Error:
+            continue
+        if not complete:
+            # The sniffed head may end inside the last row.
+            rows = rows[:-1]
+        if len(rows) >= 2 and len({len(row) for row in rows}) == 1 and len(rows[0]) > 1:
+            return True
+    return False
