@@ -146,6 +146,9 @@ def test_a_caseworker_sees_the_offers_and_adds_one_to_the_case_with_a_button(
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"identifier.create:phone", "evidence.offer.added"} <= actions
     assert fetch(client, chat, "derivative").startswith(b"[05/01/2024")
+    # A second press adds nothing: the case already holds it (compared by blind index, not in clear).
+    client.post(_add(chat, index))
+    assert Identifier.objects.count() == 1
 
 
 @pytest.mark.django_db

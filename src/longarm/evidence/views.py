@@ -44,6 +44,7 @@ from longarm.evidence.selectors import (
     evidence_listing,
     item_for_staff,
     item_metadata,
+    offer_in_case,
     offers_for_staff,
 )
 from longarm.evidence.services import evidence_attach, evidence_export, evidence_record_access
@@ -267,6 +268,9 @@ def offer_add(request: HttpRequest, item_id: UUID, index: int) -> HttpResponseBa
     if index >= len(record.offers) or record.offers[index][0] not in IdentifierKind.values:
         raise Http404
     kind, value = record.offers[index]
+    if offer_in_case(case=case, kind=kind, value=value):
+        messages.info(request, _("The case already holds this identifier."))
+        return back
     try:
         identifier_add(actor=user, private_key=private_key, case=case, kind=IdentifierKind(kind), value=value)
     except IdentifierLimitReached as limit:
