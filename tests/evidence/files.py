@@ -254,3 +254,59 @@ def mp4_with_cover_art(directory: Path) -> bytes:
         ],
         directory / "cover.mp4",
     )  # fmt: skip
+
+
+def epub_book(*, encrypted: bool = False) -> bytes:
+    """A small EPUB 3 book as e-book tools write it: a Chinese chapter with a phone photo (EXIF and GPS)
+    inside, a script, and pictures that point at the network and at a local file (never to be fetched)."""
+    opf = """<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+  <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+    <dc:identifier id="id">urn:uuid:4f1c2a8e-2b7d-4f0e-9d3a-1c2b3d4e5f60</dc:identifier>
+    <dc:title>派出所的通知</dc:title>
+    <dc:creator>Officer Wang</dc:creator>
+    <dc:language>zh-CN</dc:language>
+    <meta property="dcterms:modified">2024-05-01T10:15:30Z</meta>
+  </metadata>
+  <manifest>
+    <item id="chapter" href="text/chapter.xhtml" media-type="application/xhtml+xml"/>
+    <item id="photo" href="images/photo.jpg" media-type="image/jpeg"/>
+    <item id="style" href="style.css" media-type="text/css"/>
+  </manifest>
+  <spine><itemref idref="chapter"/></spine>
+</package>"""
+    chapter = """<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="zh-CN">
+<head><title>通知</title><link rel="stylesheet" href="../style.css"/>
+<script>fetch("http://127.0.0.1:9/opened")</script></head>
+<body>
+  <h1>通知</h1>
+  <p>你的家人请你回国。Your family asks you to come home.</p>
+  <img src="../images/photo.jpg" alt="photo"/>
+  <img src="http://127.0.0.1:9/tracker.png" alt=""/>
+  <img src="file:///etc/passwd" alt=""/>
+</body>
+</html>"""
+    entries = {
+        "META-INF/container.xml": b"""<?xml version="1.0"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+  <rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>
+</container>""",
+        "OEBPS/content.opf": opf.encode(),
+        "OEBPS/text/chapter.xhtml": chapter.encode(),
+        "OEBPS/images/photo.jpg": jpeg_with_exif(make="Huawei", model="P30 Pro", size=(160, 120)),
+        "OEBPS/style.css": b"body { font-family: serif } h1 { color: #a00 }",
+    }
+    if encrypted:
+        entries["META-INF/encryption.xml"] = b"""<?xml version="1.0"?>
+<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"
+            xmlns:enc="http://www.w3.org/2001/04/xmlenc#">
+  <enc:EncryptedData><enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+    <enc:CipherData><enc:CipherReference URI="OEBPS/text/chapter.xhtml"/></enc:CipherData></enc:EncryptedData>
+</encryption>"""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/epub+zip")
+        for name, content in entries.items():
+            archive.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

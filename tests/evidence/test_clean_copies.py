@@ -105,6 +105,8 @@ CORPUS_FILES = {
     "dirty.ogg": ("audio/mp4", [b"jvoisin", b"harmfull", b"MAT"]),
     "dirty.gif": ("image/jpeg", [b"test comment"]),
     "dirty.bmp": ("image/jpeg", []),
+    "dirty.jxl": ("image/jpeg", [b"jvoisin", b"be careful", b"Exif"]),
+    "dirty.aiff": ("audio/mp4", [b"I am so", b"Thank you for using MAT"]),
 }
 
 
@@ -299,8 +301,8 @@ def test_a_whatsapp_export_offers_the_phone_numbers_and_ids_in_it(tmp_path: Path
     result, _, copy = clean_copy(export, tmp_path)
     assert result.content_type == "text/plain; charset=utf-8"
     assert "你在哪里" in copy.decode()
-    offered = {(entry["kind"], entry["value"]) for entry in result.metadata["identifiers"]}
+    offered = {(entry["kind"], entry["value"]) for entry in result.offers}
     assert ("phone", "+8613800138000") in offered
     assert ("phone", "+905321234567") in offered
     assert ("wechat", "wxid_abc123def456") in offered
-    assert ("messenger_id", "officer_li_2024") in offered
+    assert ("wechat", "officer_li_2024") in offered

@@ -588,7 +588,9 @@ NOTES: dict[str, str] = {
     "evidence.EvidenceItem.record_ciphertext": (
         "the original's SHA-256, exact size and exact type, under the report's data key"
     ),
-    "evidence.EvidenceBlob.record_ciphertext": "this version's SHA-256, exact size and type, under its key",
+    "evidence.EvidenceBlob.record_ciphertext": (
+        "this version's SHA-256, exact size and type, under its key; a copy's also the identifiers it offers"
+    ),
     "evidence.EvidenceBlob.storage_name": "random name of the ciphertext file; it contains the item's id",
     "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
     "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",

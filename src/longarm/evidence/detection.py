@@ -7,10 +7,14 @@ stored, whether a file is worth keeping at all.
 """
 
 import codecs
+import csv
+import io
+import itertools
 import re
 from dataclasses import dataclass
 
 from longarm.evidence.models import EvidenceKind
+from longarm.evidence.sanitise.chats import recognise as recognise_chat
 
 # Enough for every signature below and for a fair judgement of text.
 SNIFF_BYTES = 8192
@@ -31,6 +35,7 @@ AVIF = DetectedType(EvidenceKind.IMAGE, "image/avif", "avif")
 TIFF = DetectedType(EvidenceKind.IMAGE, "image/tiff", "tiff")
 GIF = DetectedType(EvidenceKind.IMAGE, "image/gif", "gif")
 BMP = DetectedType(EvidenceKind.IMAGE, "image/bmp", "bmp")
+JXL = DetectedType(EvidenceKind.IMAGE, "image/jxl", "jxl")
 SVG = DetectedType(EvidenceKind.IMAGE, "image/svg+xml", "svg")
 PDF = DetectedType(EvidenceKind.PDF, "application/pdf", "pdf")
 DOCX = DetectedType(
@@ -47,6 +52,7 @@ ODS = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.sp
 ODP = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.presentation", "odp")
 ODG = DetectedType(EvidenceKind.DOCUMENT, "application/vnd.oasis.opendocument.graphics", "odg")
 RTF = DetectedType(EvidenceKind.DOCUMENT, "application/rtf", "rtf")
+EPUB = DetectedType(EvidenceKind.DOCUMENT, "application/epub+zip", "epub")
 M4A = DetectedType(EvidenceKind.AUDIO, "audio/mp4", "m4a")
 AAC = DetectedType(EvidenceKind.AUDIO, "audio/aac", "aac")
 MP3 = DetectedType(EvidenceKind.AUDIO, "audio/mpeg", "mp3")
@@ -55,6 +61,8 @@ AMR = DetectedType(EvidenceKind.AUDIO, "audio/amr", "amr")
 WAV = DetectedType(EvidenceKind.AUDIO, "audio/wav", "wav")
 FLAC = DetectedType(EvidenceKind.AUDIO, "audio/flac", "flac")
 AIFF = DetectedType(EvidenceKind.AUDIO, "audio/aiff", "aiff")
+# WeChat voice notes: SILK v3, no registered media type.
+SILK = DetectedType(EvidenceKind.AUDIO, "audio/x-silk", "silk")
 MP4 = DetectedType(EvidenceKind.VIDEO, "video/mp4", "mp4")
 MOV = DetectedType(EvidenceKind.VIDEO, "video/quicktime", "mov")
 WEBM = DetectedType(EvidenceKind.VIDEO, "video/webm", "webm")
@@ -71,16 +79,16 @@ ZIP = DetectedType(EvidenceKind.ARCHIVE, "application/zip", "zip")
 BY_CONTENT_TYPE = {
     detected.content_type: detected
     for detected in (
-        *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, SVG, PDF),
-        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF),
-        *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF),
+        *(JPEG, PNG, WEBP, HEIC, AVIF, TIFF, GIF, BMP, JXL, SVG, PDF),
+        *(DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, RTF, EPUB),
+        *(M4A, AAC, MP3, OGG, AMR, WAV, FLAC, AIFF, SILK),
         *(MP4, MOV, WEBM, THREE_GP, MKV, AVI, ASF, TEXT, HTML, CSV, ZIP),
     )
 }
 
 
 # Types that are ZIP files by design: the polyglot check lets their end be a ZIP directory.
-ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG))
+ZIP_BASED = frozenset(detected.content_type for detected in (ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP, ODG, EPUB))
 
 
 def extension_for(content_type: str) -> str:
@@ -93,14 +101,19 @@ def extension_for(content_type: str) -> str:
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+# JPEG XL: an ISO media-like container with its own signature box, or a bare code stream.
+_JXL_CONTAINER = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
+_JXL_CODESTREAM = b"\xff\x0a"
+# Two bytes are a weak signature: even the smallest real code stream (one pixel) is longer than this.
+_JXL_SMALLEST = 16
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
-# ODF packages begin with an uncompressed "mimetype" entry naming what they are. (EPUB books do too, but
-# LibreOffice cannot open them: they stay ZIP archives, listed.)
+# ODF packages and EPUB books begin with an uncompressed "mimetype" entry naming what they are.
 _PACKAGE_MIMETYPES = {
     b"application/vnd.oasis.opendocument.text": ODT,
     b"application/vnd.oasis.opendocument.spreadsheet": ODS,
     b"application/vnd.oasis.opendocument.presentation": ODP,
     b"application/vnd.oasis.opendocument.graphics": ODG,
+    b"application/epub+zip": EPUB,
 }
 # Office Open XML: the folder of the main part, among the first entries' names.
 _OOXML_FOLDERS = {b"word/": DOCX, b"xl/": XLSX, b"ppt/": PPTX}
@@ -143,6 +156,8 @@ def detect(head: bytes, *, complete: bool) -> DetectedType | None:
 def _signature(head: bytes) -> DetectedType | None:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
+    if head.startswith(_JXL_CONTAINER) or (head.startswith(_JXL_CODESTREAM) and len(head) >= _JXL_SMALLEST):
+        return JXL
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
@@ -171,6 +186,8 @@ def _signature(head: bytes) -> DetectedType | None:
         return ASF
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"matroska" in head[:64]:
         return MKV
+    if head.startswith((b"#!SILK_V3", b"\x02#!SILK_V3")):
+        return SILK
     if head.startswith((b"#!AMR\n", b"#!AMR-WB\n")):
         return AMR
     if head.startswith(b"OggS") and (b"OpusHead" in head[:512] or b"\x01vorbis" in head[:512]):
@@ -282,10 +299,28 @@ def _text(head: bytes, *, complete: bool) -> DetectedType | None:
         return SVG
     if _HTML_START.match(text):
         return HTML
-    lines = [line for line in text.splitlines()[:6] if line.strip()]
-    if len(lines) >= 2:
-        for separator in (",", ";", "\t"):
-            counts = {line.count(separator) for line in lines[:-1]}
-            if len(counts) == 1 and counts != {0}:
-                return CSV
+    if recognise_chat(text, html=False) is not None:
+        # "[05/01/2024, 10:15:30] Name: text" has a comma on every line, but is a chat, not a table.
+        return TEXT
+    if _looks_like_csv(text, complete=complete):
+        return CSV
     return TEXT
+
+
+def _looks_like_csv(text: str, *, complete: bool) -> bool:
+    """Rows with the same number of fields (two or more) for one separator, quoted fields read as the csv
+    module reads them: a quoted cell with a comma in it must not make a table pass for text (its copy would
+    then keep its formulas)."""
+    for separator in (",", ";", "\t"):
+        try:
+            rows = [
+                row for row in itertools.islice(csv.reader(io.StringIO(text), delimiter=separator), 7) if row
+            ]
+        except csv.Error:
+            continue
+        if not complete:
+            # The sniffed head may end inside the last row.
+            rows = rows[:-1]
+        if len(rows) >= 2 and len({len(row) for row in rows}) == 1 and len(rows[0]) > 1:
+            return True
+    return False

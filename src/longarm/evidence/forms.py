@@ -89,10 +89,11 @@ def evidence_files_field(**kwargs: Any) -> EvidenceFilesField:
             format_lazy(
                 _(
                     "Photos, screenshots, recordings, videos, documents or chat exports, up to {limit} each: "
-                    "photos (JPEG, PNG, WebP, HEIC, AVIF, TIFF, GIF, BMP, SVG), PDF and office documents "
-                    "(Word, Excel, PowerPoint, OpenDocument, RTF), audio (M4A, AAC, MP3, Ogg, Opus, AMR, "
-                    "WAV, FLAC, AIFF), video (MP4, MOV, WebM, MKV, 3GP, AVI, WMV), text, HTML and CSV chat "
-                    "exports, ZIP archives. Caseworkers see copies made again from the picture, pages or "
+                    "photos (JPEG, PNG, WebP, HEIC, AVIF, JPEG XL, TIFF, GIF, BMP, SVG), PDF, office "
+                    "documents (Word, Excel, PowerPoint, OpenDocument, RTF) and e-books (EPUB), audio (M4A, "
+                    "AAC, MP3, Ogg, Opus, AMR, WAV, FLAC, AIFF, WeChat voice messages), video (MP4, MOV, "
+                    "WebM, MKV, 3GP, AVI, WMV), chat exports from WhatsApp, LINE or WeChat (text, HTML) and "
+                    "CSV files, ZIP archives. Caseworkers see copies made again from the picture, pages or "
                     "sound alone, without the hidden details stored in the file, such as location and "
                     "device; what the file itself shows or says is not changed."
                 ),

@@ -9,7 +9,7 @@ from longarm.core.keyring import current_keyring
 from longarm.crypto.envelopes import seal, unseal
 from longarm.crypto.errors import DecryptionError
 from longarm.evidence.exceptions import KeyNotHeld
-from longarm.evidence.models import EvidenceBlob, EvidenceKey, KeyHolder
+from longarm.evidence.models import EvidenceBlob, EvidenceKey, EvidenceKind, KeyHolder, Variant
 from longarm.intake.models import KeyKind, RecipientKind, Report
 
 
@@ -114,3 +114,21 @@ def evidence_keys_revoke(*, reports: Iterable[Report], staff: StaffUser) -> None
     EvidenceKey.objects.filter(
         blob__item__report__in=list(reports), holder=KeyHolder.STAFF, staff=staff
     ).delete()
+
+
+def text_copy_keys_for_staff(*, report: Report, staff: StaffUser, private_key: bytes) -> dict[int, bytes]:
+    """The keys of the report's text copies that ``staff`` holds, by blob id, in one query: their records
+    hold the identifiers a chat export offers (``records``). A key that does not open is left out."""
+    keys: dict[int, bytes] = {}
+    for sealed in EvidenceKey.objects.filter(
+        blob__item__report=report,
+        blob__item__kind=EvidenceKind.TEXT,
+        blob__variant=Variant.DERIVATIVE,
+        holder=KeyHolder.STAFF,
+        staff=staff,
+    ):
+        try:
+            keys[sealed.blob_id] = _open(sealed, private_key)
+        except KeyNotHeld:
+            continue
+    return keys

@@ -8,6 +8,7 @@ from longarm.evidence.sanitise.archives import sanitise_archive
 from longarm.evidence.sanitise.images import sanitise_image
 from longarm.evidence.sanitise.media import sanitise_media
 from longarm.evidence.sanitise.pdf import sanitise_document, sanitise_svg
+from longarm.evidence.sanitise.silk import sanitise_silk
 from longarm.evidence.sanitise.text import sanitise_text
 from longarm.evidence.workspace import Workspace
 
@@ -51,6 +52,8 @@ def sanitise(source: Workspace, detected: DetectedType, out: Workspace) -> Sanit
             return sanitise_image(source, detected, out)
         case EvidenceKind.PDF | EvidenceKind.DOCUMENT:
             return sanitise_document(source, detected, out)
+        case EvidenceKind.AUDIO if detected.content_type == "audio/x-silk":
+            return sanitise_silk(source, out)
         case EvidenceKind.AUDIO | EvidenceKind.VIDEO:
             return sanitise_media(source, detected, out)
         case EvidenceKind.TEXT:

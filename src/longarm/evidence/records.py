@@ -14,6 +14,11 @@ down too. So each of these lives only inside an AEAD record:
 
 The associated data names the report, item, version and field, so no record can be moved to another row.
 Records are padded to one length, so the ciphertext's length says nothing about the size or type either.
+
+A sanitised copy's record also holds the identifiers found in it (phone numbers and messenger IDs of a chat
+export, ``sanitise.chats``), offered to its readers to add to the case: they are as sensitive as the copy,
+so they live under its key and nowhere else. Every copy's record is padded to ``DERIVATIVE_RECORD_BYTES``,
+with identifiers or without.
 """
 
 import json
@@ -24,6 +29,8 @@ from longarm.crypto.envelopes import decrypt, encrypt
 from longarm.crypto.errors import DecryptionError
 
 RECORD_BYTES = 256
+# Room for the identifiers a copy offers (at most ``OFFER_LIMIT`` of ``chats``, each a short value).
+DERIVATIVE_RECORD_BYTES = 4096
 HASH_BYTES = 32
 
 
@@ -34,6 +41,8 @@ class FileRecord:
     sha256: str
     size: int
     content_type: str
+    # (kind, value) pairs: identifiers a sanitised copy offers to be added to the case.
+    offers: tuple[tuple[str, str], ...] = ()
 
 
 def item_record_context(report_id: UUID, item_id: UUID) -> bytes:
@@ -52,15 +61,25 @@ def manifest_context(report_id: UUID, package_id: UUID) -> bytes:
     return f"longarm report {report_id} export {package_id} manifest".encode()
 
 
-def seal_record(key: bytes, record: FileRecord, *, context: bytes) -> bytes:
-    """Encrypt ``record`` under ``key``, padded so that every record has the same length."""
-    body = json.dumps(
-        {"sha256": record.sha256, "size": record.size, "content_type": record.content_type},
-        separators=(",", ":"),
-    ).encode()
-    if len(body) > RECORD_BYTES:
+def seal_record(key: bytes, record: FileRecord, *, context: bytes, length: int = RECORD_BYTES) -> bytes:
+    """Encrypt ``record`` under ``key``, padded to ``length`` so that every record of its kind has the same
+    length. Offers that do not fit are left out (the last first)."""
+    fields: dict[str, object] = {
+        "sha256": record.sha256,
+        "size": record.size,
+        "content_type": record.content_type,
+    }
+    offers = [list(offer) for offer in record.offers]
+    while True:
+        if offers:
+            fields["offers"] = offers
+        body = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+        if len(body) <= length or not offers:
+            break
+        offers.pop()
+    if len(body) > length:
         raise ValueError("an evidence record is longer than its padded length")
-    return encrypt(key, body.ljust(RECORD_BYTES), context=context)
+    return encrypt(key, body.ljust(length), context=context)
 
 
 def open_record(key: bytes, ciphertext: bytes, *, context: bytes) -> FileRecord:
@@ -73,7 +92,10 @@ def open_record(key: bytes, ciphertext: bytes, *, context: bytes) -> FileRecord:
     try:
         fields = json.loads(body)
         return FileRecord(
-            sha256=str(fields["sha256"]), size=int(fields["size"]), content_type=str(fields["content_type"])
+            sha256=str(fields["sha256"]),
+            size=int(fields["size"]),
+            content_type=str(fields["content_type"]),
+            offers=tuple((str(kind), str(value)) for kind, value in fields.get("offers", [])),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise DecryptionError("not an evidence record") from error

@@ -10,10 +10,12 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
+from longarm.cases.models import Case
 from longarm.crypto.envelopes import decrypt
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence.contexts import blob_context, metadata_context, name_context
+from longarm.evidence.keys import text_copy_keys_for_staff
 from longarm.evidence.models import CustodyEvent, EvidenceBlob, EvidenceItem, Variant
 from longarm.evidence.records import (
     FileRecord,
@@ -25,6 +27,7 @@ from longarm.evidence.records import (
 )
 from longarm.evidence.storage import open_blob
 from longarm.intake.models import KeyKind, RecipientKind, Report
+from longarm.linking.index import case_region, current_linking_key, indexed_keys, primary_index
 
 
 @dataclass(frozen=True)
@@ -160,3 +163,43 @@ def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:
         bytes(event.sha256_ciphertext),
         context=custody_context(event.item.public_id, event.variant, event.action),
     )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An identifier found in a sanitised copy, offered to be added to the case; ``index`` names it in the
+    copy's record."""
+
+    index: int
+    kind: str
+    value: str
+
+
+def offers_for_staff(
+    *, report: Report, listing: list[ListedItem], staff: StaffUser, private_key: bytes
+) -> dict[UUID, list[Offer]]:
+    """The identifiers each of the report's text copies offers, for a reader who holds the copy's key."""
+    keys = text_copy_keys_for_staff(report=report, staff=staff, private_key=private_key)
+    offers: dict[UUID, list[Offer]] = {}
+    for listed in listing:
+        blob = listed.derivative
+        if blob is None or blob.pk not in keys:
+            continue
+        try:
+            record = blob_record(blob=blob, item=listed.item, key=keys[blob.pk])
+        except DecryptionError:
+            continue
+        if record.offers:
+            offers[listed.item.public_id] = [
+                Offer(index, kind, value) for index, (kind, value) in enumerate(record.offers)
+            ]
+    return offers
+
+
+def offer_in_case(*, case: Case, kind: str, value: str) -> bool:
+    """Whether ``case`` already holds this identifier: the blind index it would be stored under, compared
+    with the case's own (the value itself is never compared in clear)."""
+    key = current_linking_key()
+    keys = indexed_keys(kind=kind, value=value, region=case_region(case), key=key)
+    index = primary_index(kind=kind, keys=keys, key=key)
+    return case.identifiers.filter(kind=kind, blind_index=index).exists()

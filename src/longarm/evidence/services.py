@@ -50,6 +50,8 @@ from longarm.evidence.models import (
 from longarm.evidence.package import PackageFile, manifest_bytes, public_key_of
 from longarm.evidence.processing import sanitise
 from longarm.evidence.records import (
+    DERIVATIVE_RECORD_BYTES,
+    RECORD_BYTES,
     FileRecord,
     blob_record_context,
     custody_context,
@@ -429,13 +431,23 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
             ):
                 if stored is None:
                     continue
-                record = FileRecord(sha256=stored.sha256, size=stored.size, content_type=content_type)
+                derivative = variant == Variant.DERIVATIVE
+                offers = tuple((offer["kind"], offer["value"]) for offer in outcome.result.offers)
+                record = FileRecord(
+                    sha256=stored.sha256,
+                    size=stored.size,
+                    content_type=content_type,
+                    offers=offers if derivative else (),
+                )
                 blob = EvidenceBlob.objects.create(
                     item=item,
                     variant=variant,
                     storage_name=stored.storage_name,
                     record_ciphertext=seal_record(
-                        stored.key, record, context=blob_record_context(item.public_id, variant)
+                        stored.key,
+                        record,
+                        context=blob_record_context(item.public_id, variant),
+                        length=DERIVATIVE_RECORD_BYTES if derivative else RECORD_BYTES,
                     ),
                 )
                 seal_blob_key(blob=blob, key=stored.key, recipients=recipients, for_processing=False)

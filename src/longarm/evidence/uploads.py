@@ -30,11 +30,11 @@ class Refusal(models.TextChoices):
     UNSUPPORTED = (
         "unsupported",
         _(
-            "This kind of file is not accepted. We accept photos (JPEG, PNG, WebP, HEIC, AVIF, TIFF, GIF, "
-            "BMP, SVG), PDF and office documents (Word, Excel, PowerPoint, OpenDocument, RTF), audio (M4A, "
-            "AAC, MP3, Ogg, Opus, AMR, WAV, FLAC, AIFF), video (MP4, MOV, WebM, MKV, 3GP, AVI, WMV), text, "
-            "HTML and CSV chat exports, and ZIP archives of exports. WeChat voice notes (SILK) and JPEG XL "
-            "images are not accepted yet."
+            "This kind of file is not accepted. We accept photos (JPEG, PNG, WebP, HEIC, AVIF, JPEG XL, "
+            "TIFF, GIF, BMP, SVG), PDF, office documents (Word, Excel, PowerPoint, OpenDocument, RTF) and "
+            "e-books (EPUB), audio (M4A, AAC, MP3, Ogg, Opus, AMR, WAV, FLAC, AIFF, WeChat voice messages), "
+            "video (MP4, MOV, WebM, MKV, 3GP, AVI, WMV), chat exports from WhatsApp, LINE or WeChat (text, "
+            "HTML) and CSV files, and ZIP archives of exports."
         ),
     )
     TOO_LARGE = "too_large", _("The file is larger than the limit.")

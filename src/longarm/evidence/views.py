@@ -5,9 +5,11 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.coding.services import identifier_add
+from longarm.cases.coding.views import identifier_limit_message
+from longarm.cases.models import IdentifierKind
+from longarm.cases.selectors import report_case_for_user
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware
 from longarm.core.downloads import as_attachment
 from longarm.core.keyring import current_keyring
@@ -36,11 +44,14 @@ from longarm.evidence.selectors import (
     evidence_listing,
     item_for_staff,
     item_metadata,
+    offer_in_case,
+    offers_for_staff,
 )
 from longarm.evidence.services import evidence_attach, evidence_export, evidence_record_access
 from longarm.evidence.uploads import EncryptingUploadHandler
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_for_staff, staff_data_key
+from longarm.linking.exceptions import IdentifierLimitReached
 
 UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
 _csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
@@ -88,13 +99,15 @@ def accepts_staff_evidence[V: Callable[..., HttpResponseBase]](view: V) -> V:
 def staff_panel_context(
     *, request: HttpRequest, user: StaffUser, report: Report, data_key: bytes
 ) -> dict[str, Any]:
-    """What the staff report page shows of the evidence: files, previews, status, and for investigators
-    the extracted metadata and the export form."""
+    """What the staff report page shows of the evidence: files, previews, status, the identifiers a chat
+    export offers to be added to the case, and for investigators the extracted metadata and the export
+    form."""
     listing = evidence_listing(report=report, data_key=data_key)
     investigator = user.role == Role.INVESTIGATOR
     metadata: dict[str, dict[str, Any]] = {}
+    private_key = staff_private_key(request)
+    offers = offers_for_staff(report=report, listing=listing, staff=user, private_key=private_key)
     if investigator:
-        private_key = staff_private_key(request)
         for listed in listing:
             original = listed.blobs.get(Variant.ORIGINAL)
             if original is None or not listed.item.metadata_ciphertext:
@@ -106,7 +119,15 @@ def staff_panel_context(
             metadata[str(listed.item.public_id)] = item_metadata(item=listed.item, original_key=key)
     return {
         "evidence": [
-            {"listed": listed, "metadata": metadata.get(str(listed.item.public_id))} for listed in listing
+            {
+                "listed": listed,
+                "metadata": metadata.get(str(listed.item.public_id)),
+                "offers": [
+                    {"offer": offer, "label": _kind_label(offer.kind)}
+                    for offer in offers.get(listed.item.public_id, [])
+                ],
+            }
+            for listed in listing
         ],
         "evidence_upload_form": EvidenceUploadForm(),
         "evidence_export_form": ExportForm(listing=listing) if investigator and listing else None,
@@ -214,3 +235,54 @@ def staff_export(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
     )
     name = f"evidence-{report.reference}-{prepared.package.public_id.hex[:8]}.zip"
     return as_attachment(response, name)
+
+
+def _kind_label(kind: str) -> str:
+    return str(IdentifierKind(kind).label) if kind in IdentifierKind.values else kind
+
+
+@staff_view(Role.CASEWORKER, Role.INVESTIGATOR)
+@require_POST
+def offer_add(request: HttpRequest, item_id: UUID, index: int) -> HttpResponseBase:
+    """Add one identifier a sanitised copy offers (by its place in the copy's record, never a value sent by
+    the browser) to the case that holds the report, through the cases' own service (quota, linking keys,
+    audit); the evidence item it came from is recorded in the audit trail too."""
+    user = acting_staff(request)
+    item = item_for_staff(user=user, item_id=item_id)
+    back = redirect(reverse("cases:report", args=[item.report.public_id]) + f"#evidence-{item.public_id}")
+    case = report_case_for_user(user=user, report_id=item.report_id).case
+    if case is None:
+        messages.error(request, _("Group this report into a case first: identifiers belong to a case."))
+        return back
+    blob = blob_of(item=item, variant=Variant.DERIVATIVE)
+    private_key = staff_private_key(request)
+    try:
+        key = blob_key_for_staff(blob=blob, staff=user, private_key=private_key)
+    except KeyNotHeld:
+        raise Http404 from None
+    try:
+        record = blob_record(blob=blob, item=item, key=key)
+    except DecryptionError:
+        messages.error(request, _("This file's record of its hash does not open: it was altered."))
+        return back
+    if index >= len(record.offers) or record.offers[index][0] not in IdentifierKind.values:
+        raise Http404
+    kind, value = record.offers[index]
+    if offer_in_case(case=case, kind=kind, value=value):
+        messages.info(request, _("The case already holds this identifier."))
+        return back
+    try:
+        identifier_add(actor=user, private_key=private_key, case=case, kind=IdentifierKind(kind), value=value)
+    except IdentifierLimitReached as limit:
+        messages.error(request, identifier_limit_message(limit))
+        return back
+    with transaction.atomic():
+        audit_append(
+            actor=user,
+            actor_kind=ActorKind.STAFF,
+            action="evidence.offer.added",
+            object_type="evidence",
+            object_id=str(item.public_id),
+        )
+    messages.success(request, _("The identifier was added to the case."))
+    return back

@@ -14,3 +14,6 @@ class Sanitised:
     metadata: dict[str, Any] = field(default_factory=dict)
     preview: bytes | None = None
     preview_type: str = "image/jpeg"
+    # Identifiers found in a text (phone numbers, messenger IDs: ``chats.offers_in``), each a dict with
+    # ``kind`` and ``value``; kept only in the copy's encrypted record, offered to its readers to add.
+    offers: list[dict[str, str]] = field(default_factory=list)

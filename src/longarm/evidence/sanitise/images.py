@@ -1,7 +1,7 @@
 """Images: decoded and re-encoded with Pillow, so nothing but pixels survives (EXIF, GPS, XMP, comments,
 ICC profiles and anything appended are dropped). The orientation is applied to the pixels first.
 
-JPEG, PNG, WebP, HEIC, AVIF, BMP and single-page TIFF become a JPEG (or a PNG where they have
+JPEG, PNG, WebP, HEIC, AVIF, JPEG XL, BMP and single-page TIFF become a JPEG (or a PNG where they have
 transparency); a GIF its first frame; a TIFF of several pages (a scan, a fax) a PDF of those pages with a
 text layer, like documents."""
 
@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import IO, Any
 
 import pillow_heif
+import pillow_jxl  # noqa: F401 - registers Pillow's "JXL" format on import
 from django.conf import settings
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -38,6 +39,7 @@ _FORMATS = {
     "image/tiff": "TIFF",
     "image/gif": "GIF",
     "image/bmp": "BMP",
+    "image/jxl": "JXL",
 }
 PREVIEW_SIZE = (640, 640)
 _BASE_TAGS = {"Make", "Model", "Software", "DateTime", "Artist", "Copyright", "HostComputer", "Orientation"}

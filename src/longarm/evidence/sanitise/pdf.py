@@ -1,7 +1,7 @@
-"""PDFs, office documents and SVG drawings: rendered to pixels in the sandbox, and the copy made from those
-pixels alone (``documents.py``). The PDF's copy is a PDF with a text layer read off the pixels; an SVG's is a
-PNG. The capture metadata (document information, XMP, office document properties, SVG titles and editor
-attributes) is read in the sandbox too and kept, encrypted, for investigators."""
+"""PDFs, office documents, EPUB books and SVG drawings: rendered to pixels in the sandbox, and the copy made
+from those pixels alone (``documents.py``). The PDF's copy is a PDF with a text layer read off the pixels; an
+SVG's is a PNG. The capture metadata (document information, XMP, office document properties, EPUB metadata,
+SVG titles and editor attributes) is read in the sandbox too and kept, encrypted, for investigators."""
 
 from typing import Any
 
@@ -20,7 +20,8 @@ def _deadline() -> Deadline:
 
 
 def sanitise_document(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
-    """A PDF or an office document (rendered through LibreOffice first) to a PDF of its pages' pixels."""
+    """A PDF, an office document (rendered through LibreOffice first) or an EPUB book (laid out by WeasyPrint
+    first) to a PDF of its pages' pixels."""
     deadline = _deadline()
     builder = PdfBuilder(dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI), deadline=deadline)
     first: list[Image.Image] = []
@@ -30,7 +31,7 @@ def sanitise_document(source: Workspace, detected: DetectedType, out: Workspace)
             first.append(page.image)
         builder.add(page)
 
-    kind = "pdf" if detected.content_type == "application/pdf" else "office"
+    kind = {"application/pdf": "pdf", "application/epub+zip": "epub"}.get(detected.content_type, "office")
     metadata: dict[str, Any] = render_document(
         source, kind, extension=detected.extension, on_page=add, deadline=deadline
     )

@@ -1,9 +1,9 @@
 """The document renderer: the one program that parses a hostile document, run as a child process in the
 sandbox (``sandbox.py``: time and memory limits, no network). It turns a PDF, an office document (through
-LibreOffice headless) or an SVG into pages of raw pixels, and nothing else leaves it: the method of
-Dangerzone (freedomofpress/dangerzone, "doc to pixels"). The parent builds the clean copy from those pixels
-alone (``documents.py``), so no object, font program, script, form, embedded file or metadata of the original
-can reach it, even from a renderer the file has taken over.
+LibreOffice headless), an EPUB book (laid out by WeasyPrint) or an SVG into pages of raw pixels, and nothing
+else leaves it: the method of Dangerzone (freedomofpress/dangerzone, "doc to pixels"). The parent builds the
+clean copy from those pixels alone (``documents.py``), so no object, font program, script, form, embedded
+file or metadata of the original can reach it, even from a renderer the file has taken over.
 
 It imports neither Django nor anything of Longarm but the standard library and the renderers, and speaks a
 small protocol on standard output, one record after the other:
@@ -329,7 +329,170 @@ def render_svg(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
     return metadata
 
 
-_RENDERERS = {"pdf": render_pdf, "office": render_office, "svg": render_svg}
+# EPUB books: a ZIP of XHTML chapters, style sheets and pictures, listed by a package document (OPF).
+_EPUB_MAX_ENTRIES = 10_000
+_EPUB_MAX_BYTES = 512 * 1024 * 1024
+_EPUB_MAX_ENTRY_BYTES = 64 * 1024 * 1024
+# Resources are fetched from inside the book under this origin; ".invalid" names no host anywhere.
+_EPUB_ORIGIN = "http://epub.invalid/"
+# encryption.xml also lists fonts merely obfuscated (IDPF, Adobe) in books anyone can read.
+_FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
+_EPUB_FIELDS = {
+    *("title", "creator", "contributor", "date", "publisher", "identifier", "language"),
+    *("rights", "source", "description", "subject"),
+}
+
+
+def _epub_archive(path: str) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise Failure("damaged") from None
+    infos = archive.infolist()
+    if len(infos) > _EPUB_MAX_ENTRIES or sum(info.file_size for info in infos) > _EPUB_MAX_BYTES:
+        raise Failure("unrenderable")
+    if any(info.flag_bits & 0x1 for info in infos) or "META-INF/rights.xml" in archive.namelist():
+        raise Failure("encrypted")
+    return archive
+
+
+def _epub_read(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > _EPUB_MAX_ENTRY_BYTES:
+        raise Failure("unrenderable")
+    with archive.open(info) as entry:
+        data = entry.read(_EPUB_MAX_ENTRY_BYTES + 1)
+    if len(data) > _EPUB_MAX_ENTRY_BYTES:
+        raise Failure("unrenderable")
+    return data
+
+
+def _epub_protected(archive: zipfile.ZipFile) -> bool:
+    """Whether the book's content (not only its fonts) is encrypted: DRM, which nothing here can read."""
+    from defusedxml import ElementTree
+
+    if "META-INF/encryption.xml" not in archive.namelist():
+        return False
+    root = ElementTree.fromstring(_epub_read(archive, "META-INF/encryption.xml"))
+    methods = [
+        element.attrib.get("Algorithm", "")
+        for element in root.iter()
+        if _local(str(element.tag)) == "EncryptionMethod"
+    ]
+    return any(method not in _FONT_OBFUSCATION for method in methods)
+
+
+def epub_package(archive: zipfile.ZipFile) -> tuple[str, dict[str, Any], list[str]]:
+    """The package document's path, the book's metadata and its reading order (the spine's documents)."""
+    import posixpath
+
+    from defusedxml import ElementTree
+
+    container = ElementTree.fromstring(_epub_read(archive, "META-INF/container.xml"))
+    rootfile = next(
+        (
+            element.attrib.get("full-path", "")
+            for element in container.iter()
+            if _local(str(element.tag)) == "rootfile"
+        ),
+        "",
+    )
+    if not rootfile:
+        raise Failure("damaged")
+    package = ElementTree.fromstring(_epub_read(archive, rootfile))
+    folder = posixpath.dirname(rootfile)
+    metadata: dict[str, Any] = {}
+    manifest: dict[str, tuple[str, str]] = {}
+    spine: list[str] = []
+    for element in package.iter():
+        name = _local(str(element.tag))
+        if name in _EPUB_FIELDS and element.text and element.text.strip():
+            metadata.setdefault(name, []).append(element.text.strip()[:2000])
+        elif name == "meta" and element.attrib.get("property") and element.text:
+            metadata.setdefault(f"meta:{element.attrib['property']}", []).append(element.text.strip()[:2000])
+        elif name == "item":
+            href = posixpath.normpath(posixpath.join(folder, element.attrib.get("href", "")))
+            manifest[element.attrib.get("id", "")] = (href, element.attrib.get("media-type", ""))
+        elif name == "itemref" and element.attrib.get("linear", "yes") != "no":
+            spine.append(element.attrib.get("idref", ""))
+    documents = [
+        manifest[idref][0]
+        for idref in spine
+        if idref in manifest and manifest[idref][1] in {"application/xhtml+xml", "text/html"}
+    ]
+    if not documents:
+        raise Failure("damaged")
+    return (
+        rootfile,
+        {key: values[0] if len(values) == 1 else values for key, values in metadata.items()},
+        documents,
+    )
+
+
+def _epub_fetcher(archive: zipfile.ZipFile) -> Any:
+    """A WeasyPrint URL fetcher that serves the book's own files and nothing else: every other URL (the
+    network, local files) fails, and the renderer draws without it."""
+    import mimetypes
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    names = set(archive.namelist())
+
+    class BookFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:") and len(url) < 32 * 1024 * 1024:
+                return super().fetch(url, headers)
+            if not url.startswith(_EPUB_ORIGIN):
+                raise ValueError("outside the book")
+            name = unquote(urlsplit(url).path).lstrip("/")
+            if name not in names:
+                raise ValueError("not in the book")
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            if name.endswith((".xhtml", ".html", ".htm")):
+                kind = "application/xhtml+xml" if name.endswith(".xhtml") else "text/html"
+            return URLFetcherResponse(url, body=_epub_read(archive, name), headers={"Content-Type": kind})
+
+    return BookFetcher()
+
+
+def render_epub(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
+    """An EPUB book's chapters laid out by WeasyPrint (which runs no script) into one PDF in the private
+    scratch directory, then rendered like any other PDF. Only the book's own files are read."""
+    from urllib.parse import quote
+
+    import weasyprint
+
+    archive = _epub_archive(options.input)
+    with contextlib.closing(archive):
+        try:
+            if _epub_protected(archive):
+                raise Failure("encrypted")
+            _, book, documents = epub_package(archive)
+        except (KeyError, SyntaxError, ValueError, zipfile.BadZipFile, EOFError):
+            raise Failure("damaged") from None
+        fetcher = _epub_fetcher(archive)
+        pages: list[Any] = []
+        first: Any = None
+        for document in documents:
+            rendered = weasyprint.HTML(
+                url=_EPUB_ORIGIN + quote(document), url_fetcher=fetcher, media_type="print"
+            ).render()
+            first = first or rendered
+            pages.extend(rendered.pages)
+            if len(pages) > options.max_pages:
+                raise Failure("too_many_pages")
+        if first is None or not pages:
+            raise Failure("damaged")
+        with tempfile.TemporaryDirectory(prefix="longarm-epub-", dir=options.scratch or None) as scratch:
+            laid_out = Path(scratch) / "book.pdf"
+            first.copy(pages).write_pdf(laid_out)
+            metadata: dict[str, Any] = {"epub": book, "chapters": len(documents)}
+            metadata["pages"] = _pdfium_pages(str(laid_out), options, out)
+    return metadata
+
+
+_RENDERERS = {"pdf": render_pdf, "office": render_office, "svg": render_svg, "epub": render_epub}
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

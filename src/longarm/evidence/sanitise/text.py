@@ -15,27 +15,43 @@ from typing import Any
 from longarm.evidence.detection import DetectedType
 from longarm.evidence.exceptions import Unsanitisable
 from longarm.evidence.models import FailureReason
-from longarm.evidence.sanitise import Sanitised
+from longarm.evidence.sanitise import Sanitised, chats
 from longarm.evidence.workspace import Workspace
 
-_BLOCKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article"}
+_BLOCKS = {
+    *("br", "p", "div", "tr", "td", "th", "li", "ul", "ol", "dl", "dt", "dd", "table", "section", "article"),
+    *("h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "main", "aside", "blockquote", "pre", "hr"),
+}
+# A block longer than this is cut into lines, so a page without any holds no more than this in memory.
+_LONGEST_LINE = 64 * 1024
 _SILENT = {"script", "style", "template", "noscript", "object", "iframe", "svg"}
 _META = {"author", "generator", "description", "date", "created", "application-name"}
 
 
 class _TextOfHtml(HTMLParser):
+    """The text of an HTML page, a line per block, runs of white space made one space (chat exports are
+    indented markup; their text should read like the chat)."""
+
     def __init__(self, out: Workspace) -> None:
         super().__init__(convert_charrefs=True)
         self._out = out
         self._silent = 0
         self._in_title = False
+        self._line: list[str] = []
+        self._pending = 0
         self.metadata: dict[str, Any] = {}
+
+    def _break(self) -> None:
+        line = " ".join("".join(self._line).split())
+        if line:
+            self._out.file.write(line.encode("utf-8") + b"\n")
+        self._line, self._pending = [], 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SILENT:
             self._silent += 1
         elif tag in _BLOCKS:
-            self._out.file.write(b"\n")
+            self._break()
         elif tag == "title":
             self._in_title = True
         elif tag == "meta":
@@ -47,15 +63,25 @@ class _TextOfHtml(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SILENT and self._silent:
             self._silent -= 1
+        elif tag in _BLOCKS:
+            self._break()
         elif tag == "title":
             self._in_title = False
+            self._break()
 
     def handle_data(self, data: str) -> None:
         if self._silent:
             return
         if self._in_title:
             self.metadata["title"] = data.strip()
-        self._out.file.write(data.encode("utf-8"))
+        self._line.append(data)
+        self._pending += len(data)
+        if self._pending > _LONGEST_LINE:
+            self._break()
+
+    def close(self) -> None:
+        super().close()
+        self._break()
 
 
 def _encoding(head: bytes) -> str:
@@ -147,37 +173,12 @@ def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> 
     metadata: dict[str, Any] = {"encoding": encoding, "lines": lines}
     if html is not None and html.metadata:
         metadata["html"] = html.metadata
-    if found := identifiers_in(out.head(_IDENTIFIER_SCAN_BYTES).decode("utf-8", errors="ignore")):
-        metadata["identifiers"] = found
-    return Sanitised(content_type="text/plain; charset=utf-8", metadata=metadata)
+    sample = out.head(_IDENTIFIER_SCAN_BYTES).decode("utf-8", errors="ignore")
+    export = chats.recognise(sample, html=html is not None)
+    if export is not None:
+        metadata["chat_export"] = export.app
+    offers = chats.offers_in(sample, region=export.region if export else None)
+    return Sanitised(content_type="text/plain; charset=utf-8", metadata=metadata, offers=offers)
 
 
 _IDENTIFIER_SCAN_BYTES = 4 * 1024 * 1024
-_IDENTIFIER_LIMIT = 200
-# WeChat's internal IDs, and the "ID: name" lines of LINE and WeChat exports.
-_WECHAT_ID = re.compile(r"\bwxid_[A-Za-z0-9_-]{4,40}\b")
-_LABELLED_ID = re.compile(
-    r"(?im)^\s*(?:WeChat ID|微信号|LINE ID|ID)\s*[:\uff1a]\s*([A-Za-z][A-Za-z0-9_.-]{3,39})\s*$"
-)
-
-
-def identifiers_in(text: str) -> list[dict[str, str]]:
-    """Phone numbers in international form and messenger IDs in a chat export's text: candidates a
-    caseworker may choose to add as identifiers of the case (nothing is added by itself)."""
-    import phonenumbers
-
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for phone in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID):
-        number = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
-        found.setdefault(
-            ("phone", number), {"kind": "phone", "value": number, "as_written": phone.raw_string}
-        )
-        if len(found) >= _IDENTIFIER_LIMIT:
-            break
-    for kind, pattern in (("wechat", _WECHAT_ID), ("messenger_id", _LABELLED_ID)):
-        for match in pattern.finditer(text):
-            value = match.group(match.lastindex or 0)
-            found.setdefault(
-                (kind, value), {"kind": kind, "value": value, "as_written": match.group(0).strip()}
-            )
-    return list(found.values())[:_IDENTIFIER_LIMIT]
