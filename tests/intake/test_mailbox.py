@@ -56,7 +56,11 @@ def test_wrong_receipts_are_rate_limited_per_session(client: Client, cast: Cast)
     for attempt in range(3):
         open_mailbox(client, f"{attempt:020d}")
     html = open_mailbox(client, receipt)
-    assert "Too many wrong receipt numbers" in html
+    assert "Too many tries from this browser" in html
+    assert "may not try another receipt number for 15 minutes" in html
+    # A limit, not a mistake: nothing tells the reporter to check what they typed.
+    assert "Please check your answers" not in html
+    assert "does not open a report" not in html
     assert "reading club" not in html
 
 
