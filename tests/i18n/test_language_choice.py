@@ -47,7 +47,7 @@ def test_every_reporter_page_has_a_switcher_that_needs_no_javascript() -> None:
     client = Client(headers={"accept-language": "ug"})
     for path in ("/", reverse("intake:report_new"), reverse("intake:mailbox_login"), "/rights/", "/safety/"):
         html = client.get(path).content.decode()
-        form = html.split('<form class="language-switcher"', 1)[1].split("</form>", 1)[0]
+        form = html.split('<details class="language-switcher"', 1)[1].split("</details>", 1)[0]
         assert f'action="{reverse("set_language")}"' in form
         assert 'method="post"' in form
         assert 'name="csrfmiddlewaretoken"' in form
