@@ -106,6 +106,24 @@ def test_escape_twice_leaves_the_same_way(context_for: MakeContext, live_server:
     assert page.url == NEUTRAL + "before"
 
 
+def test_quick_exit_from_the_mailbox_logs_the_report_out(
+    context_for: MakeContext, live_server: LiveServer, transactional_db: None, cast: Cast
+) -> None:
+    receipt = submit_report(Client())
+    context = context_for("en")
+    page = context.new_page()
+    page.goto(live_server.url + reverse("intake:mailbox_login"))
+    page.locator("input[name=receipt]").fill(receipt)
+    page.get_by_role("button", name="Open", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Your report")
+    page.locator("a.quick-exit").click()
+    page.wait_for_url(NEUTRAL)
+    # Someone else on this device, in the same browser, finds the report closed.
+    other = context.new_page()
+    other.goto(live_server.url + reverse("intake:mailbox"))
+    expect(other.locator("h1")).to_have_text("Open your report")
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("language", PHONE_LANGUAGES)
 def test_the_exit_stays_in_view_and_thumb_sized_at_every_scroll_position(

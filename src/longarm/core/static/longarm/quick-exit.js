@@ -1,6 +1,6 @@
 // Quick exit, enhanced. Without JavaScript the "Quick exit" link is a plain link (the safety page says what Back
 // does then). With it, leaving takes every page of this site in the tab's history with it, as far as a browser
-// lets a page do that, and pressing Escape twice within a second leaves too.
+// lets a page do that, logs an open report out, and pressing Escape twice within a second leaves too.
 //
 // location.replace() swaps only the current entry: Back would still reach the pages visited before. Where the
 // Navigation API lists this site's entries in the tab (Chromium), the exit first goes back to the earliest of
@@ -39,8 +39,18 @@
     }
   };
 
+  // A page with an open report (the mailbox) names its log-out form: it is sent as the page goes, so that
+  // Forward, or someone reopening the site on this device, does not find the report still open.
+  var logOut = function () {
+    var form = document.querySelector("form[data-quick-exit-logout]");
+    if (form && navigator.sendBeacon) {
+      navigator.sendBeacon(form.action, new FormData(form));
+    }
+  };
+
   var leave = function (target) {
     hide();
+    logOut();
     clearStorage();
     var navigation = window.navigation;
     if (store && navigation && navigation.entries && navigation.currentEntry && navigation.traverseTo) {
