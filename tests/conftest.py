@@ -102,3 +102,14 @@ def processing(
         run_queued_tasks()
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _source_language_after_each_test() -> Iterator[None]:
+    # A request in Turkish leaves Turkish active in this thread (LocaleMiddleware never deactivates): the next
+    # test, comparing labels with the source language, would see translations that depend on test order.
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

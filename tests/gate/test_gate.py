@@ -59,7 +59,7 @@ def test_the_per_session_nuisance_limit_does_not_touch_a_new_session(cast: Cast)
     noisy = Client()
     for attempt in range(3):
         _mailbox(noisy, f"{attempt:020d}", gate_fields("receipt"))
-    assert "Too many wrong receipt numbers" in _mailbox(noisy, receipt, gate_fields("receipt"))
+    assert "Too many tries from this browser" in _mailbox(noisy, receipt, gate_fields("receipt"))
     assert "reading club" in _mailbox(Client(), receipt, gate_fields("receipt"))
 
 

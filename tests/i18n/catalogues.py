@@ -2,8 +2,9 @@
 
 A msgid is *reporter-facing* when one of its references (the ``#:`` lines ``longarm messages`` writes) is a
 file the reporter site renders, or when it is a label of a vocabulary the questionnaire offers. Region names
-are proper nouns: they may stay in their conventional romanised form, so an empty translation is allowed for
-them, but a country name must be translated.
+are proper nouns: in a language written in Latin script they may stay in their conventional romanised form, so
+an empty translation is allowed there; in every other script (a Uyghur or Tibetan reader may not read Latin
+letters at all) they must be translated, like country names.
 """
 
 import re
@@ -49,6 +50,8 @@ SAME_AS_ENGLISH = {
     "ja": {"WeChat ID"},
     "tr": {"Nepal", "Normal", "Tor Browser", "Kanada"},
 }
+# Languages written in Latin script, where a region may keep its romanised name ("Tokyo", "Ohio").
+LATIN_SCRIPT_LANGUAGES = frozenset({"en", "tr"})
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
@@ -63,7 +66,13 @@ def catalogue(language: str) -> polib.POFile:
 
 @cache
 def questionnaire_labels() -> frozenset[str]:
-    return frozenset(term.label for name in QUESTIONNAIRE_VOCABULARIES for term in vocabulary(name).terms)
+    """Every label the questionnaire offers, the host countries' regions included."""
+    return frozenset(
+        label
+        for name in QUESTIONNAIRE_VOCABULARIES
+        for term in vocabulary(name).terms
+        for label in (term.label, *(child.label for child in term.children))
+    )
 
 
 @cache
@@ -89,7 +98,9 @@ def translation_problem(language: str, entry: polib.POEntry) -> str | None:
         return "fuzzy"
     forms = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
     if not all(forms):
-        if entry.msgid in region_names() or not has_letters(entry.msgid):
+        if not has_letters(entry.msgid):
+            return None
+        if entry.msgid in region_names() and language in LATIN_SCRIPT_LANGUAGES:
             return None
         return "untranslated"
     expected = set(_PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))

@@ -82,6 +82,12 @@ def test_the_checks_catch_a_missing_or_copied_translation() -> None:
     assert translation_problem("ug", entry) == "fuzzy"
     placeholder = polib.POEntry(msgid="Call %(number)s.", msgstr="Call.", occurrences=[("guidance/x", "")])
     assert translation_problem("ug", placeholder) == "placeholders differ"
+    # A region may keep its romanised name in Turkish, but not in Uyghur or Tibetan script.
+    region = polib.POEntry(msgid="Tokyo", msgstr="", occurrences=[("taxonomy/labels.py", "")])
+    assert is_reporter_facing(region)
+    assert translation_problem("tr", region) is None
+    assert translation_problem("ug", region) == "untranslated"
+    assert translation_problem("bo", region) == "untranslated"
     staff = polib.POEntry(msgid="Inbox", msgstr="", occurrences=[("cases/templates/cases/inbox.html", "")])
     assert not is_reporter_facing(staff)
 

@@ -47,7 +47,7 @@ def test_every_reporter_page_has_a_switcher_that_needs_no_javascript() -> None:
     client = Client(headers={"accept-language": "ug"})
     for path in ("/", reverse("intake:report_new"), reverse("intake:mailbox_login"), "/rights/", "/safety/"):
         html = client.get(path).content.decode()
-        form = html.split('<form class="language-switcher"', 1)[1].split("</form>", 1)[0]
+        form = html.split('<details class="language-switcher"', 1)[1].split("</details>", 1)[0]
         assert f'action="{reverse("set_language")}"' in form
         assert 'method="post"' in form
         assert 'name="csrfmiddlewaretoken"' in form
@@ -151,3 +151,27 @@ def test_every_reporter_page_links_to_the_rights_and_safety_pages_and_has_a_quic
         assert f'href="{reverse("guidance:rights")}"' in html, path
         assert f'href="{reverse("guidance:safety")}"' in html, path
         assert 'class="quick-exit" href="https://' in html, path
+
+
+def page_title(html: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert match
+    return match.group(1)
+
+
+def test_every_reporter_page_has_the_same_neutral_title_in_a_shared_phones_history(cast: Cast) -> None:
+    # Whatever a page is about ("Make a report", "Your receipt number"), the tab and history say only this.
+    client = Client(headers={"accept-language": "ug"})
+    paths = (
+        "/",
+        reverse("intake:report_new"),
+        reverse("intake:mailbox_login"),
+        "/rights/",
+        "/safety/",
+        "/x/",
+    )
+    titles = {page_title(client.get(path).content.decode()) for path in paths}
+    html = client.post(reverse("intake:report_new"), report_answers()).content.decode()
+    assert receipt_from(html)
+    titles.add(page_title(html))
+    assert titles == {"ئۇچۇر"}

@@ -56,7 +56,11 @@ def test_wrong_receipts_are_rate_limited_per_session(client: Client, cast: Cast)
     for attempt in range(3):
         open_mailbox(client, f"{attempt:020d}")
     html = open_mailbox(client, receipt)
-    assert "Too many wrong receipt numbers" in html
+    assert "Too many tries from this browser" in html
+    assert "may not try another receipt number for 15 minutes" in html
+    # A limit, not a mistake: nothing tells the reporter to check what they typed.
+    assert "Please check your answers" not in html
+    assert "does not open a report" not in html
     assert "reading club" not in html
 
 
@@ -133,3 +137,22 @@ def test_a_reporter_may_write_only_so_many_messages_a_day_and_keeps_what_was_typ
     assert "as many messages today as one report can take" in page
     assert "One message too many, kept on the page." in page
     assert Message.objects.count() == 3
+
+
+def test_logging_out_says_the_report_stays_open(client: Client, cast: Cast) -> None:
+    html = open_mailbox(Client(), submit_report(client))
+    assert "Log out (your report stays open)" in html
+    assert "Close my report" not in html
+
+
+def test_a_caseworkers_reply_is_labelled_utc_for_readers_without_javascript(
+    client: Client, cast: Cast
+) -> None:
+    receipt = submit_report(client)
+    opened = services.report_open_with_receipt(receipt=receipt, session_key="test")
+    message = services.message_post(
+        report=opened.report, data_key=opened.data_key, text="We read it.", author=cast.caseworker
+    )
+    html = open_mailbox(Client(), receipt)
+    shown = message.created_at.strftime("%Y-%m-%d %H:%M")
+    assert f"data-local-time>{shown} UTC</time>" in html

@@ -1,9 +1,16 @@
 import re
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 
-from longarm.taxonomy.vocabularies import all_region_choices, host_place, region_choices, vocabulary
+from longarm.taxonomy.vocabularies import (
+    all_region_choices,
+    host_place,
+    host_region_choices,
+    region_choices,
+    vocabulary,
+)
 
 REQUIRED_COUNTRIES = [
     "JP",
@@ -142,3 +149,39 @@ def test_host_place_splits_a_value_into_country_and_region(value: str, place: tu
 def test_host_place_refuses_values_that_are_no_place(value: str) -> None:
     with pytest.raises(KeyError, match="is neither a host country nor a region of one"):
         host_place(value)
+
+
+def test_a_chosen_country_offers_only_its_own_regions() -> None:
+    assert host_region_choices("AU") == region_choices("AU")
+    assert host_region_choices("FR") == []
+    # A tampered country offers nothing rather than failing.
+    assert host_region_choices("XX") == []
+
+
+def test_without_a_country_every_region_is_grouped_under_its_country_and_named_once() -> None:
+    with translation.override("ug"):
+        groups = host_region_choices()
+        japan = translation.gettext("Japan")
+    assert next(label for label, _regions in groups) == japan
+    assert len(groups) == 7
+    regions = [region for _label, regions in groups for region in regions]
+    assert len(regions) == 154
+    assert all(japan not in label for _code, label in regions)
+    assert ("JP-13", "توكيو") in regions
+
+
+@pytest.mark.parametrize("language", ["ja", "zh-hans", "zh-hant", "ug", "bo", "mn"])
+def test_region_names_are_written_in_the_script_of_a_non_latin_language(language: str) -> None:
+    with translation.override(language):
+        names = [label for _code, label in region_choices("JP") + region_choices("US")]
+    # Each name has letters of the language's own script (an abbreviation such as "D.C." may follow in Latin).
+    latin = [name for name in names if not any(letter.isalpha() and ord(letter) > 0x24F for letter in name)]
+    assert not latin, f"{language}: {latin[:5]}"
+
+
+def test_the_region_filter_names_the_region_without_repeating_the_country() -> None:
+    html = Template('{% load longarm_taxonomy %}{{ "JP"|term:"host_countries" }} — {{ "JP-13"|region }}')
+    with translation.override("en"):
+        assert html.render(Context()) == "Japan — Tokyo"
+    with translation.override("ja"):
+        assert html.render(Context()) == "日本 — 東京都"

@@ -11,7 +11,7 @@ from longarm.crypto.receipts import normalise_receipt
 from longarm.evidence.forms import evidence_files_field
 from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
 from longarm.intake.models import Consent
-from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
+from longarm.taxonomy.vocabularies import host_region_choices, vocabulary
 
 # Sensitive fields must not be remembered by the browser of a shared or seized device.
 _PRIVATE = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
@@ -147,7 +147,7 @@ class ReportForm(forms.Form):
         ]
         countries = vocabulary("host_countries").choices()
         self._choice_field("host_country").choices = [("", _("Choose…")), *countries]
-        self._choice_field("host_region").choices = [("", _("Prefer not to say")), *all_region_choices()]
+        self._choice_field("host_region").choices = [("", _("Prefer not to say")), *host_region_choices()]
         self._choice_field("actor_types").choices = vocabulary("actors").choices()
         self._choice_field("channels").choices = vocabulary("channels").choices()
         self._choice_field("tactics").choices = vocabulary("reporter_tactics").choices()

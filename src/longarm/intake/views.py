@@ -1,5 +1,6 @@
 import base64
 import binascii
+import math
 from uuid import UUID
 
 from django.conf import settings
@@ -186,6 +187,7 @@ _TOO_MANY_MESSAGES = gettext_lazy(
 @require_http_methods(["GET", "POST"])
 def mailbox_login(request: HttpRequest) -> HttpResponse:
     form = ReceiptLoginForm(request.POST or None)
+    locked_out_minutes = 0
     if request.method == "POST" and form.is_valid():
         try:
             gate_pass(purpose=Purpose.RECEIPT, data=request.POST)
@@ -198,9 +200,9 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
         except GateRefused as error:
             form.add_error(None, refusal_message(error))
         except TooManyAttempts:
-            form.add_error(
-                None, _("Too many wrong receipt numbers were tried. Please wait 15 minutes and try again.")
-            )
+            # Not a form error: the receipt may well be right, and "check your answers" would blame the
+            # reporter for a limit that only this browser session has reached.
+            locked_out_minutes = math.ceil(settings.LONGARM_RECEIPT_WINDOW_SECONDS / 60)
         except ReceiptRefused:
             form.add_error(
                 "receipt", _("This receipt number does not open a report. Check each digit and try again.")
@@ -215,7 +217,13 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
             vault_store(request, _MAILBOX_REPORT, str(opened.report.public_id).encode())
             return redirect("intake:mailbox")
     return render(
-        request, "intake/mailbox_login.html", {"form": form, "gate": gate_widget(request, Purpose.RECEIPT)}
+        request,
+        "intake/mailbox_login.html",
+        {
+            "form": form,
+            "gate": gate_widget(request, Purpose.RECEIPT),
+            "locked_out_minutes": locked_out_minutes,
+        },
     )
 
 

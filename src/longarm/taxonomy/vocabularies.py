@@ -458,6 +458,29 @@ def region_choices(country_code: str) -> list[tuple[str, str]]:
     ]
 
 
+# A <select>'s choices: (value, label) pairs, or (group label, pairs) for an <optgroup>.
+GroupedChoices = list[tuple[str, str | list[tuple[str, str]]]]
+
+
+def host_region_choices(country_code: str = "") -> GroupedChoices:
+    """The regions a reporter may choose, for a form field whose choices depend on the chosen country.
+
+    With a host country: that country's regions (empty if it has none, or if the code is unknown, so that a
+    tampered country offers nothing). Without one: every region, in one <optgroup> per country named by the
+    country, so that no option repeats it ("Tokyo" under "Japan", never "Japan — Japan — Tokyo"); the
+    questionnaire's script narrows the list to the chosen country at once, and a server-side step can pass the
+    country to offer only its regions.
+    """
+    host_countries = vocabulary("host_countries")
+    if country_code:
+        return list(region_choices(country_code)) if country_code in host_countries.codes() else []
+    return [
+        (gettext(country.label), region_choices(country.code))
+        for country in host_countries.terms
+        if country.children
+    ]
+
+
 def all_region_choices() -> list[tuple[str, str]]:
     """Every place a reporter can say they live, for one plain <select> that needs no JavaScript.
 

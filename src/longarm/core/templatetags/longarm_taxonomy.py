@@ -3,7 +3,7 @@ from functools import cache
 from django import template
 from django.utils.translation import get_language
 
-from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
+from longarm.taxonomy.vocabularies import host_region_choices, vocabulary
 
 register = template.Library()
 
@@ -23,9 +23,15 @@ def term(code: str, vocabulary_name: str) -> str:
 def _region_labels(language: str) -> dict[str, str]:
     # Built once per language: a list page shows a region on every row, and building the whole table
     # of translated names per row cost most of the inbox's time at 200 rows.
-    return dict(all_region_choices())
+    return {
+        code: label
+        for _country, regions in host_region_choices()
+        if isinstance(regions, list)
+        for code, label in regions
+    }
 
 
 @register.filter
 def region(code: str) -> str:
+    """The translated name of a host region alone: templates show its country before it themselves."""
     return _region_labels(get_language()).get(code, code)
