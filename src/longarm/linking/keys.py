@@ -7,7 +7,7 @@ The rules of each type are in its module under :mod:`longarm.linking.normalisers
 from dataclasses import dataclass
 from typing import Literal
 
-from longarm.linking.normalisers.accounts import email_form, qq_form, qq_number_of_email, wechat_form
+from longarm.linking.normalisers.accounts import email_form, qq_form, qq_number_of_email, wechat_forms
 from longarm.linking.normalisers.badge import badge_form
 from longarm.linking.normalisers.names import name_forms
 from longarm.linking.normalisers.organisations import organisation_forms
@@ -62,7 +62,9 @@ def match_keys(kind: str, value: str, *, region: str | None = None) -> list[Matc
     if kind == "phone":
         return _phone_keys("phone", value, region)
     if kind == "wechat":
-        return _strong("wechat", [wechat_form(value)])
+        form, phone = wechat_forms(value, region=region)
+        # A phone number given as the WeChat ID is also that phone number.
+        return _strong("wechat", [form]) + (_strong("phone", [phone]) if phone else [])
     if kind == "qq":
         return _strong("qq", [qq_form(value)])
     if kind == "email":
