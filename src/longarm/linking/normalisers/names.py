@@ -48,13 +48,14 @@ from longarm.linking.normalisers.romanise import (
     TIBETAN,
     cyrillic_to_latin,
     hong_kong_spellings,
-    is_pinyin,
     looks_wade_giles,
     mongolian_script_to_latin,
     names_data,
+    pinyin_of_palladius,
     pinyin_of_wade_giles,
     segments,
     tibetan_to_latin,
+    tibetan_to_latin_words,
     wade_giles,
 )
 from longarm.linking.normalisers.sound import MIN_LENGTH, latin_sounds, pinyin_sound
@@ -213,7 +214,14 @@ def _common_surnames() -> frozenset[str]:
 def _other_scripts_in_latin(text: str) -> str:
     """Cyrillic, Tibetan and traditional Mongolian script written in Latin letters (see ``romanise``)."""
     if CYRILLIC.search(text):
-        text = cyrillic_to_latin(text)
+        words = re.findall(r"[\u0400-\u04ff]+", text)
+        palladius = [pinyin_of_palladius(word) for word in words]
+        if all(palladius):
+            # A Chinese name in Russian transcription (Чжан Вэй): read back as pinyin.
+            for word, pinyin in zip(words, palladius, strict=True):
+                text = text.replace(word, pinyin or "", 1)
+        else:
+            text = cyrillic_to_latin(text)
     if TIBETAN.search(text):
         text = TIBETAN_RUN.sub(lambda match: " " + tibetan_to_latin(match.group()) + " ", text)
     if MONGOLIAN.search(text):
@@ -224,7 +232,8 @@ def _other_scripts_in_latin(text: str) -> str:
 def _is_transcription(han: str) -> bool:
     """Chinese characters that write a Uyghur, Tibetan or Mongolian name by sound (买买提·艾力, 阿不都拉,
     丹增) rather than a Chinese name: a middle dot, or no common Chinese surname in front."""
-    if "·" in han:
+    # Chinese names have two or three characters (four with a two-character surname).
+    if "·" in han or len(han) >= 5 or (len(han) == 4 and han[:2] not in _COMPOUND_SURNAMES):
         return True
     return not any(han.startswith(surname) for surname in _common_surnames())
 
@@ -248,6 +257,23 @@ def _han_other_romanisations(han: str) -> list[str]:
     return forms
 
 
+def _transcribed_pinyin(words: list[list[str]]) -> bool:
+    """A pinyin name that spells a transcription (Abudula Tuerxun, Menghebayaer, Siqin) rather than a
+    Chinese name: a word of three syllables or more, four syllables in all (Chinese names have two or
+    three), or one word alone of two syllables (a Mongolian or Tibetan name without a surname)."""
+    total = sum(len(word) for word in words)
+    return any(len(word) >= 3 for word in words) or total >= 4 or (len(words) == 1 and total >= 2)
+
+
+# EWTS (Wylie) words begin with consonant clusters that no phonetic spelling writes: a prefix letter
+# before the root (bstan, dbyangs, mtsho, 'dzin, bkra) or a superscript r/s/l before it (rdo, sgrol, lha).
+_WYLIE_ONSET = re.compile(r"^(?:'|[bdgm][bcdgjklmnprstwyz]|r[gjdnbmtkz]|s[gdbmnkt]|l[ctdjgnp])")
+
+
+def _looks_wylie(words: list[str]) -> bool:
+    return any(_WYLIE_ONSET.match(word.casefold()) and word.casefold() not in ("dr",) for word in words)
+
+
 def _sound_forms(parts: list[str]) -> list[str]:
     return [form for form in _rotations(parts) if len(form) >= MIN_LENGTH]
 
@@ -255,7 +281,7 @@ def _sound_forms(parts: list[str]) -> list[str]:
 def _latin_sound_forms(words: list[str]) -> list[str]:
     options = [latin_sounds(word) for word in words[:_MAX_WORDS]]
     forms: list[str] = []
-    for choice in itertools.islice(itertools.product(*options), 4):
+    for choice in itertools.islice(itertools.product(*options), 8):
         forms.extend(_sound_forms(list(choice)))
     return list(dict.fromkeys(forms))
 
@@ -278,17 +304,27 @@ def name_forms(value: str) -> list[tuple[str, str]]:
     words = _WORD.findall(HAN.sub(" ", _ARABIC_MARKS.sub("", text)))
     arabic = [uey_to_uly(word) for word in words if has_arabic_script(word)]
     latin = [word for word in words if not has_arabic_script(word)]
+    latin_raw = [word for word in raw_words if not has_arabic_script(word)]
+    if latin and _looks_wylie(latin):
+        latin = [_pinyin_latin(syllable) for word in latin for syllable in tibetan_to_latin_words(word)]
+        latin_raw = latin
     if latin:
         pinyin_words = [_pinyin_latin(word) for word in latin]
         forms.extend(("name:pinyin", form) for form in _with_plain_u(_rotations(pinyin_words)))
-        latin_raw = [word for word in raw_words if not has_arabic_script(word)]
         if looks_wade_giles(latin_raw):
             for converted in _wade_giles_readings(latin_raw):
                 forms.extend(("name:pinyin", form) for form in _rotations(converted))
         folded = [fold_latin(word) for word in latin]
         forms.extend(("name:uly", form) for form in _rotations(folded))
-        if not all(is_pinyin(word) for word in pinyin_words):
+        syllables = [segments(word) for word in pinyin_words]
+        if any("-" in word for word in latin_raw) or looks_wade_giles(latin_raw):
+            # A hyphenated given name (Chan Tai-man, Chang Hsiao-ming) is a Chinese name: no sound key.
+            pass
+        elif not all(syllables):
             forms.extend(("name:sound", form) for form in _latin_sound_forms(folded))
+        elif _transcribed_pinyin([found[0] for found in syllables]):
+            sounds = [pinyin_sound(found[0]) for found in syllables]
+            forms.extend(("name:sound", form) for form in _sound_forms(sounds))
     if arabic:
         folded = [fold_latin(word) for word in arabic]
         forms.extend(("name:uly", form) for form in _rotations(folded))

@@ -49,18 +49,26 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(syllable for syllable in found if re.search("[aeiouv]", syllable))
 
 
-def wade_giles(syllable: str) -> str:
-    """A toneless pinyin syllable in Wade-Giles without apostrophes or diacritics (zhang → chang)."""
+def _wade_giles_raw(syllable: str) -> str:
     from pypinyin.style.wadegiles import to_wade_glides
 
-    return _plain(str(to_wade_glides(syllable.replace("v", "ü"))))
+    # pypinyin writes Wade-Giles ü as v (hsv for xu); people write u.
+    return str(to_wade_glides(syllable)).replace("v", "u")
+
+
+def wade_giles(syllable: str) -> str:
+    """A toneless pinyin syllable in Wade-Giles without apostrophes or diacritics (zhang → chang)."""
+    return _plain(_wade_giles_raw(syllable))
 
 
 @functools.cache
-def _from_wade_giles() -> dict[str, tuple[str, ...]]:
-    table: dict[str, set[str]] = {}
+def _from_wade_giles() -> dict[str, tuple[tuple[str, bool], ...]]:
+    """Wade-Giles without diacritics -> the pinyin syllables it writes, each with whether Wade-Giles marks
+    it aspirated (ch'ang is chang, chang is zhang)."""
+    table: dict[str, set[tuple[str, bool]]] = {}
     for syllable in pinyin_syllables():
-        table.setdefault(wade_giles(syllable), set()).add(syllable)
+        raw = _wade_giles_raw(syllable)
+        table.setdefault(_plain(raw), set()).add((syllable, "'" in raw))
     return {key: tuple(sorted(values)) for key, values in table.items()}
 
 
@@ -98,7 +106,12 @@ def pinyin_of_wade_giles(pieces: list[str]) -> list[str]:
         plain = _plain(piece)
         if plain not in table:
             return []
-        options.append(table[plain])
+        # The apostrophe is often left out, so without one both readings stay, unaspirated first.
+        aspirated = "'" in piece or "\u2019" in piece
+        entries = sorted(table[plain], key=lambda entry: entry[1] != aspirated)
+        if aspirated:
+            entries = [entry for entry in entries if entry[1]] or entries
+        options.append(tuple(syllable for syllable, _ in entries))
     return ["".join(choice) for choice in itertools.islice(itertools.product(*options), _MAX_FORMS)]
 
 
@@ -113,6 +126,26 @@ def looks_wade_giles(raw_words: list[str]) -> bool:
         if plain in table and plain not in pinyin_syllables():
             return True
     return False
+
+
+@functools.cache
+def _from_palladius() -> dict[str, str]:
+    """Palladius (the Russian Cyrillic transcription of Chinese: Чжан Вэй) syllable -> pinyin, from
+    pypinyin's CYRILLIC style."""
+    from pypinyin.style.cyrillic import converter
+
+    table: dict[str, str] = {}
+    for syllable in sorted(pinyin_syllables()):
+        cyrillic = re.sub(r"\d", "", str(converter.to_cyrillic(syllable + "1"))).casefold()
+        table.setdefault(cyrillic, syllable)
+    return table
+
+
+def pinyin_of_palladius(word: str) -> str | None:
+    """A Cyrillic word read as Palladius (Цзяньго → jianguo), or None when it is not Palladius."""
+    table = _from_palladius()
+    found = _segments(word.casefold().replace("ё", "е"), frozenset(table))
+    return "".join(table[syllable] for syllable in found[0]) if found else None
 
 
 @functools.cache
@@ -240,6 +273,8 @@ _CLUSTERS = {
 def _tibetan_onset(onset: str) -> str:
     if onset == "db":
         return "w"
+    if onset == "lh":
+        return "lh"
     for prefix in (0, 1):
         if prefix and onset[:1] not in "gdbm":
             continue
@@ -262,6 +297,11 @@ def _tibetan_syllable(syllable: str) -> str:
         return syllable
     rime = re.sub(r"[sd]$", "", syllable[match.start() :])
     return _tibetan_onset(syllable[: match.start()]) + rime
+
+
+def tibetan_to_latin_words(word: str) -> list[str]:
+    """One EWTS (Wylie) word typed in Latin letters as its phonetic syllables (sgrol → dol)."""
+    return [_tibetan_syllable(part) for part in re.split(r"[-_]", word.casefold()) if part]
 
 
 def tibetan_to_latin(text: str) -> str:

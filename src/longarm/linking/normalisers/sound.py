@@ -6,16 +6,16 @@ where the consonants agree.
 Chinese transcription adds vowels (Abdulla → a-bu-du-la) and changes them freely, and drops or adds h,
 r, y and w; the spellings in Latin script vary in vowels and in how a sound is written (ts / z / dz, sh /
 x / s, v / w). So the key keeps only consonants, in classes that the transcription rules keep apart:
-P (b p f), T (d t), K (g k q), C (j zh ch z c ts dz), S (s sh x-in-pinyin), L, M, N (n ng), R; h, y,
-w and vowels are dropped. Chinese writes an r before a consonant with 尔 (Nurmemet 努尔买买提) or leaves it
-out (Dorje 多吉), so a Latin r before a consonant gives a key with it and one without. It is lossy on
-purpose and weak; a key shorter than three classes is not made, so a short name ("Ali", 王伟) never rests
-on it.
+P (b p f), T (d t), K (g k q), C (j zh ch z c ts dz), S (s sh x-in-pinyin), L, N (m n ng: Mandarin ends
+no syllable in m, so 强巴 qiang-ba writes Jampa), R; h, y, w and vowels are dropped. Chinese writes an r
+next to a consonant with 尔 (Nurmemet 努尔买买提) or leaves it out (Dorje 多吉, Drolma 卓玛), and ends no
+syllable in a stop (Phuntsok 平措), so a Latin word also gives the keys without those. It is lossy on
+purpose and weak; a key of one class is not made, so a name of one consonant ("Ali") never rests on it.
 """
 
 import re
 
-MIN_LENGTH = 3
+MIN_LENGTH = 2
 
 # Pinyin initials (the longest first) and what they sound like in the key.
 _PINYIN_INITIALS = (
@@ -36,7 +36,7 @@ _PINYIN_INITIALS = (
     ("x", "S"),
     ("s", "S"),
     ("l", "L"),
-    ("m", "M"),
+    ("m", "N"),
     ("n", "N"),
     ("r", "R"),
 )
@@ -54,11 +54,11 @@ _JYUTPING_ONSETS = {
     "c": "C",
     "s": "S",
     "l": "L",
-    "m": "M",
+    "m": "N",
     "n": "N",
     "ng": "N",
 }
-_CODAS = {"m": "M", "n": "N", "ng": "N", "p": "P", "t": "T", "k": "K"}
+_CODAS = {"m": "N", "n": "N", "ng": "N", "p": "P", "t": "T", "k": "K"}
 
 # Latin spellings, the longest first; what is not listed (vowels, h, r, w, y) is dropped.
 _LATIN = (
@@ -88,12 +88,17 @@ _LATIN = (
     ("z", "C"),
     ("s", "S"),
     ("l", "L"),
-    ("m", "M"),
+    ("m", "N"),
     ("n", "N"),
     ("r", "R"),
 )
 _LATIN_PATTERN = re.compile("|".join(spelling for spelling, _ in _LATIN) + "|.")
 _LATIN_CLASS = dict(_LATIN)
+# An r next to a consonant (Dorje, Drolma), which Chinese transcription often leaves out.
+_UNSOUNDED_R = re.compile(r"r(?=[^aeiouy])|(?<=[^aeiouy])r")
+# Mandarin syllables end in a vowel, n or ng: a stop at the end of a syllable (Phuntsok, Ablimit) is
+# left out of the transcription (平措, 阿不力米提 keeps it as a syllable of its own; both are keys).
+_CODA_STOP = re.compile(r"(?<=[aeiou])[ptkgbd](?=[^aeiouy]|$)")
 
 
 def pinyin_sound(syllables: list[str]) -> str:
@@ -127,7 +132,9 @@ def latin_sounds(word: str) -> list[str]:
     """The keys of a Latin word of lower-case ASCII letters, doubled letters already single (as
     :func:`longarm.linking.normalisers.uyghur.fold_latin` leaves them): tenzing → TNCN, abdula → PTL,
     dorje → TRC and TC."""
-    return list(dict.fromkeys([_latin_key(word), _latin_key(re.sub(r"r(?=[^aeiouy])", "", word))]))
+    plain = _UNSOUNDED_R.sub("", word)
+    open_syllables = _CODA_STOP.sub("", plain)
+    return list(dict.fromkeys([_latin_key(word), _latin_key(plain), _latin_key(open_syllables)]))
 
 
 def _latin_key(word: str) -> str:
