@@ -2,8 +2,8 @@
 agencies.toml, written by someone who did not write these normalisers), and the romanisations behind it."""
 
 import pytest
-
 from benchmarks.linking import evaluation_quality, load_evaluation_set
+
 from longarm.linking.keys import match_keys
 from tests.linking._meet import meet
 
