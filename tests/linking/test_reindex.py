@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from longarm.api.services import api_token_authenticate, api_token_create
 from longarm.audit.models import AuditEvent
 from longarm.cases.attestations.services import attestation_issue, attestation_verify
-from longarm.cases.models import Identifier
+from longarm.cases.models import Case, Identifier
 from longarm.crypto.envelopes import new_keypair
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
@@ -162,7 +162,7 @@ def test_reindex_keeps_links_the_old_normalisers_made_that_todays_no_longer_prod
 
     linking_reindex(recovery_private_key=_recovery_key())
 
-    def indexes(case: object) -> set[bytes]:
+    def indexes(case: Case) -> set[bytes]:
         rows = IdentifierKey.objects.filter(case=case).values_list("blind_index", flat=True)
         return {bytes(index) for index in rows}
 
