@@ -31,6 +31,8 @@ _WECHAT_LABEL = re.compile(
 _QQ_LABEL = re.compile(r"^(?:qq号码|qq號碼|qq号|qq號|qq)\s*[:]?\s*")
 _EMAIL_LABEL = re.compile(r"^(?:mailto|e-?mail|邮箱|郵箱|电邮|電郵)\s*[:]?\s*")
 _DIGITS = re.compile(r"\d+")
+# The fewest digits a phone number given as a WeChat ID has.
+_PHONE_DIGITS = 7
 # Labels anywhere in a line, with the slang used to get past keyword filters (VX, V信, 薇信, 威信 for 微信;
 # 扣扣, 企鹅 "penguin", Q号 for QQ) and the Uyghur word for WeChat (ئۈندىدار, "caller"). Latin labels must
 # stand alone so that an ID containing "wx" or "qq" is not cut.
@@ -98,7 +100,13 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
     label = _WECHAT_LABEL_IN_TEXT.search(text)
     rest = text[label.end() :] if label else text
     found = _WECHAT_ID_IN_TEXT.search(rest)
-    phones = [form for form, strength in phone_readings(rest, region=region) if strength == "strong"]
+    # Only text with the digits of a phone number can be one (parsing phone numbers is the costly part).
+    enough_digits = sum(char.isdigit() for char in rest) >= _PHONE_DIGITS
+    phones = [
+        form
+        for form, strength in (phone_readings(rest, region=region) if enough_digits else [])
+        if strength == "strong"
+    ]
     phone_at = _first_digit(rest)
     if (
         phones
