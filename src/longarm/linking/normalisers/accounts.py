@@ -31,6 +31,8 @@ _WECHAT_LABEL = re.compile(
 _QQ_LABEL = re.compile(r"^(?:qq号码|qq號碼|qq号|qq號|qq)\s*[:]?\s*")
 _EMAIL_LABEL = re.compile(r"^(?:mailto|e-?mail|邮箱|郵箱|电邮|電郵)\s*[:]?\s*")
 _DIGITS = re.compile(r"\d+")
+# A character an account name is made of; a value without any ("不知道") gives no key.
+_IDENTIFIER_CHARACTER = re.compile(r"[a-z0-9]")
 # The fewest digits a phone number given as a WeChat ID has.
 _PHONE_DIGITS = 7
 # Labels anywhere in a line, with the slang used to get past keyword filters (VX, V信, 薇信, 威信 for 微信;
@@ -117,6 +119,9 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
     if found is not None:
         return found.group(0), None
     text = _WECHAT_LABEL.sub("", unwrapped(text)).lstrip("@")
+    if not _IDENTIFIER_CHARACTER.search(text):
+        # "不知道", "他没有微信": no character a WeChat ID is made of, nothing to match on.
+        return "", None
     return DASHES.sub("-", SPACES.sub("", text)), None
 
 
@@ -137,12 +142,18 @@ def qq_form(value: str) -> str:
         local, _, domain = qq_mail.partition("@")
         if domain == _QQ_MAIL_DOMAIN and _DIGITS.fullmatch(local):
             return local
+        if not any(char.isdigit() for char in text):
+            # An English alias of a QQ Mail account ("abc@qq.com"): the address links with itself.
+            return qq_mail
     numbers = without_dates_and_times(arabic_digits(text))
     label = _QQ_LABEL_IN_TEXT.search(numbers)
     found = _QQ_NUMBER_IN_TEXT.search(numbers[label.end() :] if label else numbers)
     if found is not None:
         return SPACES.sub("", DASHES.sub("", found.group(0)))
     text = _QQ_LABEL.sub("", unwrapped(text))
+    if not any(char.isdigit() for char in text):
+        # "不记得了": a QQ account is a number; without a digit there is nothing to match on.
+        return ""
     return SPACES.sub("", DASHES.sub("", text))
 
 
@@ -168,7 +179,8 @@ def email_form(value: str) -> str:
     text = _address_in(text)
     local, at, domain = text.rpartition("@")
     if not at:
-        return text
+        # Without "@" it is no address; kept (so it links with itself) only if it has what one is made of.
+        return text if _IDENTIFIER_CHARACTER.search(text) else ""
     domain = domain.strip(".")
     domain = _ascii_domain(domain)
     if domain in _GMAIL_DOMAINS:

@@ -165,7 +165,9 @@ def phone_readings(value: str, *, region: str | None = None) -> list[Reading]:
         for number in _numbers_in(part):
             found.extend(_one_number(number, region))
     if not found:
-        digits = _clean(value)
+        # No valid reading: the digits as typed (dates and times left out), so the number still links
+        # with itself typed the same way.
+        digits = _clean(text)
         found = [(digits, "strong")] if digits.strip("+") else []
     strong = [form for form, strength in found if strength == "strong"]
     weak = [form for form, strength in found if strength == "weak" and form not in strong]
