@@ -161,3 +161,11 @@ def test_a_number_is_found_in_a_sentence_with_dates_times_and_chinese_numerals(
 
 def test_an_unallocated_chinese_landline_still_meets_itself_with_its_country_code() -> None:
     assert meet("phone", "0791-2483106", "+86 791 2483106", region_a="CN", region_b="CN")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["13991012345点", "139-9101-2345-王警官", "2023.5.12 打来 139 9101 2345", "12:30 13991012345"],
+)
+def test_date_and_time_removal_never_eats_the_digits_of_the_number(typed: str) -> None:
+    assert phone_forms(typed) == ["+8613991012345"]

@@ -48,6 +48,38 @@ _QQ_LABEL_IN_TEXT = re.compile(
 # A WeChat ID: 6-20 letters, digits, "_" and "-", starting with a letter (WeChat's own rule), taken as a
 # whole token so that Chinese text or punctuation around it is not part of it.
 _WECHAT_ID_IN_TEXT = re.compile(r"(?<![a-z0-9_\-])[a-z_][a-z0-9_\-]{5,39}(?![a-z0-9_\-])")
+_ID_MARK = re.compile(r"[0-9_\-]")
+# Words of an English sentence around an ID that are shaped like one.
+_NOT_AN_ID = frozenset(
+    {
+        "please",
+        "account",
+        "accounts",
+        "called",
+        "contact",
+        "contacted",
+        "friend",
+        "friends",
+        "handle",
+        "message",
+        "messages",
+        "number",
+        "police",
+        "officer",
+        "request",
+        "search",
+        "wechat",
+        "weixin",
+        "username",
+        "through",
+        "another",
+        "someone",
+        "sent",
+        "added",
+        "asked",
+        "threatened",
+    }
+)
 # A QQ number: 5-11 digits, never from 0, possibly grouped by spaces or dashes.
 _QQ_NUMBER_IN_TEXT = re.compile(r"(?<!\d)[1-9](?:[\s\-]?\d){4,10}(?!\d)")
 # Obfuscated e-mail: "[at]", "(at)", "{at}", "（at）", "-at-", " at " and the same for dot; "#" for "@".
@@ -101,7 +133,7 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
     text = COLON.sub(":", fold(value))
     label = _WECHAT_LABEL_IN_TEXT.search(text)
     rest = text[label.end() :] if label else text
-    found = _WECHAT_ID_IN_TEXT.search(rest)
+    found = _wechat_id_in(rest)
     # Only text with the digits of a phone number can be one (parsing phone numbers is the costly part).
     enough_digits = sum(char.isdigit() for char in rest) >= _PHONE_DIGITS
     phones = [
@@ -123,6 +155,16 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
         # "不知道", "他没有微信": no character a WeChat ID is made of, nothing to match on.
         return "", None
     return DASHES.sub("-", SPACES.sub("", text)), None
+
+
+def _wechat_id_in(text: str) -> re.Match[str] | None:
+    """The first ID-shaped token; one with a digit, "_" or "-" (as most IDs have) before a plain word, and
+    never an English word of the sentence around it ("please add …")."""
+    tokens = [token for token in _WECHAT_ID_IN_TEXT.finditer(text) if token.group(0) not in _NOT_AN_ID]
+    for token in tokens:
+        if _ID_MARK.search(token.group(0)):
+            return token
+    return tokens[0] if tokens else None
 
 
 def _first_digit(text: str) -> int | None:
