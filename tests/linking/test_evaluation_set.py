@@ -59,10 +59,6 @@ def test_strong_identifiers_meet_their_targets_on_the_evaluation_set() -> None:
     assert result["recall"] >= target_recall, result
 
 
-@pytest.mark.xfail(
-    reason="WEAK targets (names, agencies): met once the weak normalisers of branch wave4-weak are merged",
-    strict=False,
-)
 def test_weak_identifiers_meet_their_targets_on_the_evaluation_set() -> None:
     """WEAK targets (names, agencies): precision >= 0.95, recall >= 0.85."""
     result = _meets("weak")
