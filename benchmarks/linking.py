@@ -10,15 +10,17 @@ Run from the repository root::
 identifier type, each written in every variant its normaliser claims to cover, plus near-misses (one digit
 off, another surname, another plate province …), each a different entity. Two samples are *linked* when
 :func:`longarm.linking.keys.match_keys` gives them a common key (the same test the blind indexes make).
-Over all pairs of samples of a type:
+Over all pairs of samples of a type (for the strong types only a key that is strong on both sides links;
+``weak_links`` counts the pairs that share only a weak key, such as the second reading of a phone number
+valid in two numbering plans):
 
 - ``recall`` = linked pairs of the same entity / pairs of the same entity;
 - ``precision`` = linked pairs of the same entity / linked pairs;
 - ``near_miss_links``: linked pairs of an entity and one of its near-misses (each one is a false link),
-  and ``near_miss_links_by_variant`` by kind of near-miss. Phone numbers show some on purpose: the same
-  digits under another country code (``near-miss:country``) can be exactly the second reading of a number
-  typed without country code (``150 1234 5678`` typed in the US is also +1 501 234 5678), which
-  :mod:`longarm.linking.normalisers.phone` keeps as a key by design;
+  and ``near_miss_links_by_variant`` by kind of near-miss. The same digits under another country code
+  (``near-miss:country``) can be exactly the second reading of a number typed without country code
+  (``150 1234 5678`` typed in the US is also +1 501 234 5678): that reading is a weak key, so it shows in
+  ``weak_links``, not here;
 - ``variant_recall``: per variant, the share of an entity's other spellings it links with (1.0 when the
   variant is fully covered), to find which spelling fails when recall drops.
 
@@ -73,24 +75,37 @@ _EVALUATION_KIND = {"agency": "organisation"}
 _SCALE_MODULE = Path(__file__).with_name("_linking_scale.py")
 
 
-def _keys(sample: Sample) -> set[tuple[str, str]]:
-    return {(key.scheme, key.value) for key in match_keys(sample.kind, sample.value, region=sample.region)}
+def _keys(sample: Sample, *, strong_only: bool = False) -> set[tuple[str, str]]:
+    return {
+        (key.scheme, key.value)
+        for key in match_keys(sample.kind, sample.value, region=sample.region)
+        if key.strength == "strong" or not strong_only
+    }
 
 
 def _base_entity(entity: str) -> str:
     return entity.partition("~")[0]
 
 
-def family_quality(samples: list[Sample]) -> dict[str, Any]:
-    """Precision, recall and diagnostics for the samples of one family."""
-    family = samples[0].family
+def _linked_pairs(samples: list[Sample], *, strong_only: bool) -> set[tuple[int, int]]:
     buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, sample in enumerate(samples):
-        for key in _keys(sample):
+        for key in _keys(sample, strong_only=strong_only):
             buckets[key].append(index)
     linked: set[tuple[int, int]] = set()
     for members in buckets.values():
         linked.update(itertools.combinations(sorted(set(members)), 2))
+    return linked
+
+
+def family_quality(samples: list[Sample]) -> dict[str, Any]:
+    """Precision, recall and diagnostics for the samples of one family."""
+    family = samples[0].family
+    strong = family in STRONG_KINDS
+    # A strong identifier is linked by a key strong on both sides; a shared weak key (the second reading
+    # of a phone number valid in two plans) is only a suggestion, counted apart as weak_links.
+    linked = _linked_pairs(samples, strong_only=strong)
+    weak_links = len(_linked_pairs(samples, strong_only=False) - linked) if strong else 0
     by_entity: dict[str, list[int]] = defaultdict(list)
     for index, sample in enumerate(samples):
         by_entity[sample.entity].append(index)
@@ -110,7 +125,6 @@ def family_quality(samples: list[Sample]) -> dict[str, Any]:
             for index in (a, b):
                 variant_pairs[samples[index].variant][0] += hit
                 variant_pairs[samples[index].variant][1] += 1
-    strong = family in STRONG_KINDS
     precision = true_links / len(linked) if linked else 1.0
     recall = true_links / positives if positives else 1.0
     return {
@@ -122,6 +136,7 @@ def family_quality(samples: list[Sample]) -> dict[str, Any]:
         "linked_pairs": len(linked),
         "true_links": true_links,
         "false_links": len(linked) - true_links,
+        "weak_links": weak_links,
         "near_miss_links": sum(near_miss_links_by_variant.values()),
         "near_miss_links_by_variant": dict(sorted(near_miss_links_by_variant.items())),
         "precision": round(precision, 4),

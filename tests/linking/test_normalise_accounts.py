@@ -170,3 +170,8 @@ def test_plus_tags_are_dropped_only_where_the_provider_ignores_them() -> None:
     assert email_form("tenzin.d+news@outlook.com") == "tenzin.d@outlook.com"
     assert email_form("tenzin.d+news@163.com") == "tenzin.d+news@163.com"
     assert not meet("email", "tenzin.d@outlook.com", "tenzind@outlook.com")
+
+
+def test_english_words_around_a_wechat_id_are_not_taken_for_it() -> None:
+    assert wechat_form("wechat: please add zhangwei") == "zhangwei"
+    assert wechat_form("He asked me to add his WeChat, account name tianshan_wang, please") == "tianshan_wang"

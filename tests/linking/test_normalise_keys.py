@@ -1,3 +1,5 @@
+import pytest
+
 from longarm.linking.keys import MAX_LENGTH, STRONG_KINDS, MatchKey, match_keys
 
 
@@ -56,3 +58,20 @@ def test_any_text_of_any_script_gives_keys_without_failing() -> None:
                 assert key.value
                 assert key.scheme.isascii()
                 key.value.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed"),
+    [
+        ("wechat", "不知道"),
+        ("wechat", "他没有微信"),
+        ("qq", "不记得了"),
+        ("badge", "没看清"),
+        ("plate", "白色丰田"),
+        ("email", "不知道"),
+        ("phone", "2023年5月12日"),
+    ],
+)
+def test_a_strong_field_holding_words_instead_of_an_identifier_gives_no_key(kind: str, typed: str) -> None:
+    # Two reports that both answer "don't know" must not be linked as if they named the same account.
+    assert match_keys(kind, typed) == []

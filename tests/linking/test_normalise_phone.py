@@ -38,10 +38,17 @@ def test_a_local_number_is_read_in_the_host_country() -> None:
 
 
 def test_a_number_valid_in_both_the_host_country_and_china_keeps_both_readings() -> None:
-    # 150 1234 5678 is a Chinese mobile and also a US long-distance number (1 501 234 5678).
-    assert phone_forms("150 1234 5678", region="US") == ["+15012345678", "+8615012345678"]
-    assert meet("phone", "150 1234 5678", "+86 150 1234 5678", region_a="US")
-    assert meet("phone", "150 1234 5678", "+1 501 234 5678", region_a="US")
+    # 15012345678 is a Chinese mobile and also a US long-distance number (1 501 234 5678); typed without
+    # grouping in the US, the US reading fits the reporter's country and China's is the weak one.
+    assert _strengths("15012345678", "US") == {"+15012345678": "strong", "+8615012345678": "weak"}
+    assert meet("phone", "15012345678", "+86 150 1234 5678", region_a="US")
+    assert meet("phone", "15012345678", "+1 501 234 5678", region_a="US")
+
+
+def test_a_number_grouped_like_a_chinese_mobile_is_read_as_one_first() -> None:
+    assert _strengths("150 1234 5678", "US") == {"+8615012345678": "strong", "+15012345678": "weak"}
+    assert _strengths("150-1234-5678", "US") == {"+8615012345678": "strong", "+15012345678": "weak"}
+    assert _strengths("1-501-234-5678", "US") == {"+15012345678": "strong", "+8615012345678": "weak"}
 
 
 def test_a_japanese_mobile_also_reads_as_a_xinjiang_landline() -> None:
@@ -154,3 +161,11 @@ def test_a_number_is_found_in_a_sentence_with_dates_times_and_chinese_numerals(
 
 def test_an_unallocated_chinese_landline_still_meets_itself_with_its_country_code() -> None:
     assert meet("phone", "0791-2483106", "+86 791 2483106", region_a="CN", region_b="CN")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["13991012345点", "139-9101-2345-王警官", "2023.5.12 打来 139 9101 2345", "12:30 13991012345"],
+)
+def test_date_and_time_removal_never_eats_the_digits_of_the_number(typed: str) -> None:
+    assert phone_forms(typed) == ["+8613991012345"]

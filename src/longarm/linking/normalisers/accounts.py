@@ -31,6 +31,10 @@ _WECHAT_LABEL = re.compile(
 _QQ_LABEL = re.compile(r"^(?:qq号码|qq號碼|qq号|qq號|qq)\s*[:]?\s*")
 _EMAIL_LABEL = re.compile(r"^(?:mailto|e-?mail|邮箱|郵箱|电邮|電郵)\s*[:]?\s*")
 _DIGITS = re.compile(r"\d+")
+# A character an account name is made of; a value without any ("不知道") gives no key.
+_IDENTIFIER_CHARACTER = re.compile(r"[a-z0-9]")
+# The fewest digits a phone number given as a WeChat ID has.
+_PHONE_DIGITS = 7
 # Labels anywhere in a line, with the slang used to get past keyword filters (VX, V信, 薇信, 威信 for 微信;
 # 扣扣, 企鹅 "penguin", Q号 for QQ) and the Uyghur word for WeChat (ئۈندىدار, "caller"). Latin labels must
 # stand alone so that an ID containing "wx" or "qq" is not cut.
@@ -44,6 +48,38 @@ _QQ_LABEL_IN_TEXT = re.compile(
 # A WeChat ID: 6-20 letters, digits, "_" and "-", starting with a letter (WeChat's own rule), taken as a
 # whole token so that Chinese text or punctuation around it is not part of it.
 _WECHAT_ID_IN_TEXT = re.compile(r"(?<![a-z0-9_\-])[a-z_][a-z0-9_\-]{5,39}(?![a-z0-9_\-])")
+_ID_MARK = re.compile(r"[0-9_\-]")
+# Words of an English sentence around an ID that are shaped like one.
+_NOT_AN_ID = frozenset(
+    {
+        "please",
+        "account",
+        "accounts",
+        "called",
+        "contact",
+        "contacted",
+        "friend",
+        "friends",
+        "handle",
+        "message",
+        "messages",
+        "number",
+        "police",
+        "officer",
+        "request",
+        "search",
+        "wechat",
+        "weixin",
+        "username",
+        "through",
+        "another",
+        "someone",
+        "sent",
+        "added",
+        "asked",
+        "threatened",
+    }
+)
 # A QQ number: 5-11 digits, never from 0, possibly grouped by spaces or dashes.
 _QQ_NUMBER_IN_TEXT = re.compile(r"(?<!\d)[1-9](?:[\s\-]?\d){4,10}(?!\d)")
 # Obfuscated e-mail: "[at]", "(at)", "{at}", "（at）", "-at-", " at " and the same for dot; "#" for "@".
@@ -97,8 +133,14 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
     text = COLON.sub(":", fold(value))
     label = _WECHAT_LABEL_IN_TEXT.search(text)
     rest = text[label.end() :] if label else text
-    found = _WECHAT_ID_IN_TEXT.search(rest)
-    phones = [form for form, strength in phone_readings(rest, region=region) if strength == "strong"]
+    found = _wechat_id_in(rest)
+    # Only text with the digits of a phone number can be one (parsing phone numbers is the costly part).
+    enough_digits = sum(char.isdigit() for char in rest) >= _PHONE_DIGITS
+    phones = [
+        form
+        for form, strength in (phone_readings(rest, region=region) if enough_digits else [])
+        if strength == "strong"
+    ]
     phone_at = _first_digit(rest)
     if (
         phones
@@ -109,7 +151,20 @@ def wechat_forms(value: str, *, region: str | None = None) -> tuple[str, str | N
     if found is not None:
         return found.group(0), None
     text = _WECHAT_LABEL.sub("", unwrapped(text)).lstrip("@")
+    if not _IDENTIFIER_CHARACTER.search(text):
+        # "不知道", "他没有微信": no character a WeChat ID is made of, nothing to match on.
+        return "", None
     return DASHES.sub("-", SPACES.sub("", text)), None
+
+
+def _wechat_id_in(text: str) -> re.Match[str] | None:
+    """The first ID-shaped token; one with a digit, "_" or "-" (as most IDs have) before a plain word, and
+    never an English word of the sentence around it ("please add …")."""
+    tokens = [token for token in _WECHAT_ID_IN_TEXT.finditer(text) if token.group(0) not in _NOT_AN_ID]
+    for token in tokens:
+        if _ID_MARK.search(token.group(0)):
+            return token
+    return tokens[0] if tokens else None
 
 
 def _first_digit(text: str) -> int | None:
@@ -129,12 +184,18 @@ def qq_form(value: str) -> str:
         local, _, domain = qq_mail.partition("@")
         if domain == _QQ_MAIL_DOMAIN and _DIGITS.fullmatch(local):
             return local
+        if not any(char.isdigit() for char in text):
+            # An English alias of a QQ Mail account ("abc@qq.com"): the address links with itself.
+            return qq_mail
     numbers = without_dates_and_times(arabic_digits(text))
     label = _QQ_LABEL_IN_TEXT.search(numbers)
     found = _QQ_NUMBER_IN_TEXT.search(numbers[label.end() :] if label else numbers)
     if found is not None:
         return SPACES.sub("", DASHES.sub("", found.group(0)))
     text = _QQ_LABEL.sub("", unwrapped(text))
+    if not any(char.isdigit() for char in text):
+        # "不记得了": a QQ account is a number; without a digit there is nothing to match on.
+        return ""
     return SPACES.sub("", DASHES.sub("", text))
 
 
@@ -160,7 +221,8 @@ def email_form(value: str) -> str:
     text = _address_in(text)
     local, at, domain = text.rpartition("@")
     if not at:
-        return text
+        # Without "@" it is no address; kept (so it links with itself) only if it has what one is made of.
+        return text if _IDENTIFIER_CHARACTER.search(text) else ""
     domain = domain.strip(".")
     domain = _ascii_domain(domain)
     if domain in _GMAIL_DOMAINS:

@@ -46,6 +46,9 @@ def badge_form(value: str) -> str:
     if found is not None:
         return without_spaces_and_dashes(found.group(0))
     text = unwrapped(text)
+    if not any(char.isdigit() for char in numbers):
+        # "没看清" ("didn't see it"): a badge number has digits; without one there is nothing to match on.
+        return ""
     while (stripped := _LABEL.sub("", text, count=1)) != text:
         text = stripped
     return without_spaces_and_dashes(text).strip(".:#")

@@ -21,8 +21,10 @@ fits the reporter's country (``region``) is the strong key and China's is a **we
 ``090-1234-5678`` is also the Xinjiang landline +86 901 234 5678 (Tacheng's area code is 0901), a London
 ``020 …`` is also a Guangzhou ``020 …``, a Chinese mobile ``150 1234 5678`` is also a US ``1 501 …``. The
 weak reading still suggests the link to a caseworker, but it never joins two cases on its own, so the same
-digits in two countries no longer make a strong false link. Without a region China is the only default
-and its reading is strong; with China as the region only China's reading is tried.
+digits in two countries no longer make a strong false link. The way the digits are grouped is evidence too:
+``150 1234 5678`` (3-4-4) is how Chinese mobiles are written and never how a North American number is, so
+there the Chinese reading is the strong one even for a reporter in the US. Without a region China is the
+only default and its reading is strong; with China as the region only China's reading is tried.
 
 A country code typed without ``+`` or ``00`` (``852-9123-4567``, ``(852) 9123 4567``, ``44 20 …``) is
 read as one when no national reading is valid and ``+`` before the digits gives a valid number; it is an
@@ -58,6 +60,8 @@ _MIN_DIGITS_OF_A_NUMBER = 7
 # A run of digits and the separators people put inside one number (spaces, dashes, dots, parentheses),
 # optionally after "+": the shape a phone number has inside a sentence.
 _NUMBER_IN_TEXT = re.compile(r"\+?\s*\(?\s*\+?\d[\d\s\-\u2010-\u2015\u2212.()]*\d\)?")
+# A Chinese mobile grouped as people in China write it: 3-4-4.
+_CHINESE_MOBILE_GROUPING = re.compile(r"^1\d{2}[\s\-.\u2010-\u2015]\d{4}[\s\-.\u2010-\u2015]\d{4}$")
 # A last dash group of one to four digits: a switchboard extension ("010-65529988-123").
 _DASH_EXTENSION = re.compile(r"[\-\u2010-\u2015\u2212]\s*\d{1,4}\s*$")
 # Read without a country code, a Chinese number is a mobile (11 digits from 1), a number with its trunk
@@ -89,7 +93,7 @@ def _valid_e164(text: str, region: str | None) -> str | None:
 Reading = tuple[str, str]  # (E.164 or digits, "strong" | "weak")
 
 
-def _readings(text: str, region: str | None) -> list[Reading]:
+def _readings(text: str, region: str | None, typed: str = "") -> list[Reading]:
     if not text.strip("+"):
         return []
     if text.startswith("+"):
@@ -105,6 +109,10 @@ def _readings(text: str, region: str | None) -> list[Reading]:
         e164 = _valid_e164(text, HOME_REGION)
         if e164 is not None and e164 not in forms:
             forms.append(e164)
+    if len(forms) == 2 and _CHINESE_MOBILE_GROUPING.match(typed.strip()):
+        # Grouped 3-4-4 ("150 1234 5678") the number is written the way Chinese mobiles are, never the way
+        # a North American one is (1 501 234 5678): the Chinese reading is the one that fits.
+        forms.reverse()
     if forms:
         # The first reading fits the reporter's country (or is the only one); a second is weak.
         return [(form, "strong" if position == 0 else "weak") for position, form in enumerate(forms)]
@@ -132,9 +140,10 @@ def _possible_e164(text: str, region: str) -> str | None:
 
 
 def _one_number(value: str, region: str | None) -> list[Reading]:
-    readings = _readings(_clean(value), region)
+    readings = _readings(_clean(value), region, value)
     if not readings and _DASH_EXTENSION.search(value):
-        readings = _readings(_clean(_DASH_EXTENSION.sub("", value)), region)
+        shorter = _DASH_EXTENSION.sub("", value)
+        readings = _readings(_clean(shorter), region, shorter)
     return readings
 
 
@@ -156,7 +165,9 @@ def phone_readings(value: str, *, region: str | None = None) -> list[Reading]:
         for number in _numbers_in(part):
             found.extend(_one_number(number, region))
     if not found:
-        digits = _clean(value)
+        # No valid reading: the digits as typed (dates and times left out), so the number still links
+        # with itself typed the same way.
+        digits = _clean(text)
         found = [(digits, "strong")] if digits.strip("+") else []
     strong = [form for form, strength in found if strength == "strong"]
     weak = [form for form, strength in found if strength == "weak" and form not in strong]

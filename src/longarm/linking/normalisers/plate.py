@@ -49,6 +49,9 @@ def plate_form(value: str) -> str:
         province, authority, serial = found.groups()
         return _canonical(f"{province}{authority}{serial}")
     text = _LABEL.sub("", unwrapped(nfkc(value)))
+    if not any(char.isdigit() for char in text):
+        # "白色丰田" (a description, no plate): every plate serial has a digit, so nothing to match on.
+        return ""
     text = without_spaces_and_dashes(MIDDLE_DOTS.sub("", text)).replace(".", "").upper()
     return _canonical(to_simplified(text))
 

@@ -67,14 +67,15 @@ def arabic_digits(value: str) -> str:
 # Dates and times that sit next to an identifier in a sentence ("2023年5月12日 21:30 139 …",
 # "On 12/05/2023 at 9:30pm …", Uyghur "2023-يىلى 11-ئاينىڭ"): removed before digits are looked for.
 _DATES_AND_TIMES = re.compile(
-    r"\d{2,4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号號])?)?"
-    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号號]"
-    r"|\b\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?(?:\s*[ap]\.?\s?m\b\.?)?"
-    r"|\b\d{1,2}\s*[ap]\.?\s?m\b\.?"
-    r"|\d{1,2}\s*[点點]\s*(?:\d{1,2}\s*分)?"
-    r"|\b\d{1,4}\s*[/.]\s*\d{1,2}\s*[/.]\s*\d{1,4}\b"
-    r"|\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b"
-    r"|\d+-(?=[^\x00-\x7f\d\s])",
+    r"(?<!\d)\d{2,4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号號])?)?"
+    r"|(?<!\d)\d{1,2}\s*月\s*\d{1,2}\s*[日号號]"
+    r"|(?<!\d)\d{1,2}\s*[:：]\s*\d{2}(?!\d)(?:\s*[:：]\s*\d{2})?(?:\s*[ap]\.?\s?m\b\.?)?"
+    r"|(?<!\d)\d{1,2}\s*[ap]\.?\s?m\b\.?"
+    r"|(?<!\d)\d{1,2}\s*[点點]\s*(?:\d{1,2}\s*分)?"
+    r"|(?<![\d.])\d{1,4}\s*[/.]\s*\d{1,2}\s*[/.]\s*\d{1,4}(?![\d.])"
+    r"|(?<!\d)(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?![\d-])"
+    # Uyghur dates: the number joined by a hyphen to its Arabic-script suffix (2023-يىلى, 11-ئاينىڭ).
+    r"|\d+-(?=[\u0600-\u06ff])",
     re.IGNORECASE,
 )
 
