@@ -14,6 +14,10 @@ disagreement adds ``log2((1 - m) / (1 - u))``, where
   blind index is visible without knowing its value, so "Zhang Wei", held by hundreds of cases, scores
   far below a rare name. For a scheme the two cases disagree on, a small fixed ``u``.
 
+What a reader learns stays coarse (threat model §5.3): the frequencies enter the score only as buckets
+(1, 2-3, 4-10, 11-30, 31-100, more), and the page shows the score and whether the shared key is common,
+never a count, so that adding a name to one's own case does not tell how many other cases hold it.
+
 Strong identifiers are never scored here: a shared phone number or WeChat ID joins cases whatever its
 frequency (a number many reports share is a signal, not noise).
 """
@@ -49,8 +53,26 @@ class WeakScore:
 
     score: float
     agreeing: tuple[str, ...]
-    # Cases holding the rarest key the two share (the other case and this one included).
+    # Cases holding the rarest key the two share, as the upper bound of its bucket (see BUCKETS).
     rarest_shared_by: int
+
+    @property
+    def common(self) -> bool:
+        """Whether even the rarest shared key is held by many cases (a common name)."""
+        return self.rarest_shared_by > COMMON
+
+
+# Upper bounds of the frequency buckets; a key held by more cases than the last is in the last bucket.
+BUCKETS = (1, 3, 10, 30, 100)
+COMMON = 10
+
+
+def bucket(count: int) -> int:
+    """The upper bound of the bucket ``count`` falls in (101 for anything above the last)."""
+    for bound in BUCKETS:
+        if count <= bound:
+            return bound
+    return BUCKETS[-1] + 1
 
 
 def _agreement_weight(m: float, u: float) -> float:
@@ -70,12 +92,12 @@ def _pair_weight(
     """The match weight of two identifiers over the schemes both have keys in."""
     total = 0.0
     agreeing: list[str] = []
-    rarest = population
+    rarest = BUCKETS[-1] + 1
     for scheme in sorted(set(mine) & set(theirs)):
         m = M_PROBABILITY.get(scheme, DEFAULT_M)
         common = mine[scheme] & theirs[scheme]
         if common:
-            count = min(frequency.get(index, 2) for index in common)
+            count = bucket(min(frequency.get(index, 2) for index in common))
             rarest = min(rarest, count)
             # The chance that another, unrelated case holds this key.
             u = min(max(count - 1, 1) / population, 0.5)
