@@ -252,7 +252,7 @@ def _han_other_romanisations(han: str) -> list[str]:
         given = han[1:]
     syllables = [*_syllables(surname_reading), *readings(given)]
     forms = ["".join(wade_giles(syllable) for syllable in syllables)]
-    # pycantonese reads Traditional characters (陳, not 陈).
+    # The Cantonese table is of Traditional characters (陳, not 陈).
     forms.extend(hong_kong_spellings(to_traditional(han)))
     return forms
 

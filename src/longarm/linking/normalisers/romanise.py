@@ -2,9 +2,8 @@
 
 - Wade-Giles (张晓明 Chang Hsiao-ming): pypinyin's WADEGILES style both ways; its table cites the standard
   conversion charts (Wikipedia, UCLA, University of Chicago Library, zdic.net).
-- Hong Kong Government Cantonese Romanisation (陳大文 Chan Tai-man): pycantonese reads the characters in
-  Jyutping; the Jyutping-to-Hong-Kong spelling correspondence is data (``data/names.toml``), as no
-  library writes it.
+- Hong Kong Government Cantonese Romanisation (陳大文 Chan Tai-man): cantonese-romanisation (cantoroman)
+  maps each character to the spellings in use (Chan; Tai, Dai, Daai).
 - Cyrillic (Uyghur, Kazakh, Kyrgyz, Mongolian) through ICU's Cyrillic-Latin transform plus rules for the
   letters it leaves alone; Tibetan script to EWTS (Wylie) with pyewts, then to the phonetic spelling
   people write (bstan 'dzin → tan dzin ≈ Tenzin); traditional Mongolian script letter by letter.
@@ -20,6 +19,8 @@ from typing import Any
 
 _DATA = Path(__file__).resolve().parent.parent / "data" / "names.toml"
 _MAX_FORMS = 8
+# A character has up to three spellings in use (大 daai, dai, tai), so a three-character name up to 27.
+_MAX_CANTONESE = 27
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 TIBETAN = re.compile(r"[\u0f00-\u0fff]")
 MONGOLIAN = re.compile(r"[\u1800-\u18af]")
@@ -149,42 +150,21 @@ def pinyin_of_palladius(word: str) -> str | None:
 
 
 @functools.cache
-def _cantonese_reader() -> Any:
-    import pycantonese
+def _cantonese() -> Any:
+    from cantoroman import Cantonese
 
-    return pycantonese
-
-
-def jyutping(han: str) -> list[tuple[str, str, str]]:
-    """The Cantonese reading of Chinese characters as (onset, final, coda-less nucleus) triples, one per
-    character read; characters pycantonese cannot read are skipped."""
-    reader = _cantonese_reader()
-    syllables: list[tuple[str, str, str]] = []
-    for _word, reading in reader.characters_to_jyutping(han):
-        if not reading:
-            continue
-        for item in reader.parse_jyutping(reading):
-            syllables.append((item.onset, item.nucleus + item.coda, item.nucleus))
-    return syllables
-
-
-def _hong_kong_syllable(onset: str, final: str) -> list[str]:
-    data = names_data()["cantonese"]
-    whole = data["syllables"].get(onset + final)
-    if whole:
-        return list(whole)
-    initials = data["initials"].get(onset, [onset])
-    finals = data["finals"].get(final, [final])
-    return [initial + rest for initial in initials for rest in finals]
+    return Cantonese()
 
 
 def hong_kong_spellings(han: str) -> list[str]:
-    """陳大文 → chantaiman (and the other spellings in use of each syllable, at most a few), the
-    syllables run together as the other name keys are."""
-    options = [_hong_kong_syllable(onset, final) for onset, final, _nucleus in jyutping(han)]
+    """陳大文 → chantaiman (and the other spellings in use of each character, at most a few), the
+    syllables run together as the other name keys are. Characters it does not know are left out."""
+    options = [readings for readings in _cantonese().getRoman(han) if readings]
     if not options:
         return []
-    return ["".join(choice) for choice in itertools.islice(itertools.product(*options), _MAX_FORMS)]
+    choices = [tuple(dict.fromkeys(readings)) for readings in options]
+    spellings = ("".join(choice) for choice in itertools.product(*choices))
+    return list(itertools.islice(spellings, _MAX_CANTONESE))
 
 
 @functools.cache

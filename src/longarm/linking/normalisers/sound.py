@@ -40,26 +40,6 @@ _PINYIN_INITIALS = (
     ("n", "N"),
     ("r", "R"),
 )
-_JYUTPING_ONSETS = {
-    "b": "P",
-    "p": "P",
-    "f": "P",
-    "d": "T",
-    "t": "T",
-    "g": "K",
-    "k": "K",
-    "gw": "K",
-    "kw": "K",
-    "z": "C",
-    "c": "C",
-    "s": "S",
-    "l": "L",
-    "m": "N",
-    "n": "N",
-    "ng": "N",
-}
-_CODAS = {"m": "N", "n": "N", "ng": "N", "p": "P", "t": "T", "k": "K"}
-
 # Latin spellings, the longest first; what is not listed (vowels, h, r, w, y) is dropped.
 _LATIN = (
     ("tsh", "C"),
@@ -113,18 +93,6 @@ def pinyin_sound(syllables: list[str]) -> str:
             key.append("R")
         if syllable.endswith("n") or syllable.endswith("ng"):
             key.append("N")
-    return "".join(key)
-
-
-def jyutping_sound(syllables: list[tuple[str, str, str]]) -> str:
-    """The key of Jyutping syllables given as (onset, final, nucleus) (can4 daai6 man4 → CNTMN)."""
-    key = []
-    for onset, final, nucleus in syllables:
-        key.append(_JYUTPING_ONSETS.get(onset, ""))
-        coda = final[len(nucleus) :] if final.startswith(nucleus) else ""
-        if nucleus in ("m", "ng"):
-            coda = nucleus
-        key.append(_CODAS.get(coda, ""))
     return "".join(key)
 
 
