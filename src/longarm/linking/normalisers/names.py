@@ -58,7 +58,7 @@ from longarm.linking.normalisers.romanise import (
     tibetan_to_latin_words,
     wade_giles,
 )
-from longarm.linking.normalisers.sound import MIN_LENGTH, latin_sounds, pinyin_sound
+from longarm.linking.normalisers.sound import MIN_LENGTH, MIN_LENGTH_WORDS, latin_sounds, pinyin_sound
 from longarm.linking.normalisers.text import MIDDLE_DOTS, nfkc
 from longarm.linking.normalisers.uyghur import fold_latin, has_arabic_script, uey_to_uly
 
@@ -141,6 +141,7 @@ _ARABIC_MARKS = re.compile(r"[\u064b-\u0652\u0654\u0670]")
 _PINYIN_UMLAUT = str.maketrans({"ü": "v", "ǖ": "v", "ǘ": "v", "ǚ": "v", "ǜ": "v"})
 _MAX_READINGS = 6
 _MAX_WORDS = 6
+_CAMEL_CASE = re.compile(r"(?<=[a-z\u00e0-\u024f])(?=[A-Z\u00c0-\u00de])")
 TIBETAN_RUN = re.compile(r"[\u0f00-\u0fff]+(?:[\s\u0f0b-\u0f0d]+[\u0f00-\u0fff]+)*")
 
 
@@ -262,7 +263,15 @@ def _transcribed_pinyin(words: list[list[str]]) -> bool:
     Chinese name: a word of three syllables or more, four syllables in all (Chinese names have two or
     three), or one word alone of two syllables (a Mongolian or Tibetan name without a surname)."""
     total = sum(len(word) for word in words)
-    return any(len(word) >= 3 for word in words) or total >= 4 or (len(words) == 1 and total >= 2)
+    if any(len(word) >= 3 for word in words) or total >= 4:
+        return True
+    # One word of two syllables is a Chinese name run together (ZhangWei) when it starts with a surname.
+    return len(words) == 1 and total == 2 and words[0][0] not in _surname_syllables()
+
+
+@functools.cache
+def _surname_syllables() -> frozenset[str]:
+    return frozenset(readings(surname)[0] for surname in _common_surnames() if len(surname) == 1)
 
 
 # EWTS (Wylie) words begin with consonant clusters that no phonetic spelling writes: a prefix letter
@@ -275,7 +284,8 @@ def _looks_wylie(words: list[str]) -> bool:
 
 
 def _sound_forms(parts: list[str]) -> list[str]:
-    return [form for form in _rotations(parts) if len(form) >= MIN_LENGTH]
+    minimum = MIN_LENGTH if len(parts) == 1 else MIN_LENGTH_WORDS
+    return [form for form in _rotations(parts) if len(form) >= minimum]
 
 
 def _latin_sound_forms(words: list[str]) -> list[str]:
@@ -289,6 +299,8 @@ def _latin_sound_forms(words: list[str]) -> list[str]:
 def name_forms(value: str) -> list[tuple[str, str]]:
     """The (scheme, form) pairs of a person's name; see the module docstring for the rules."""
     text = _without_titles(_other_scripts_in_latin(MIDDLE_DOTS.sub("·", nfkc(value))))
+    # Names run together with capitals (ZhangWei, HeYongjia) are read as the words they are.
+    text = _CAMEL_CASE.sub(" ", text)
     raw_words = [word for word in re.split(r"[\s,;/]+", HAN.sub(" ", text)) if _WORD.search(word)]
     text = _APOSTROPHES.sub("", text)
     forms: list[tuple[str, str]] = []

@@ -243,7 +243,8 @@ def organisation_forms(value: str) -> list[tuple[str, str]]:
     levels = (reading.level or "",) if reading.level is not None or reading.places == ("",) else LEVELS
     agencies = [reading.agency]
     parent = _vocabulary().parents.get(reading.agency)
-    if parent:
+    # Only at a known level: "Minfeng Guobao" must not reach every bureau of every level in Minfeng.
+    if parent and reading.level is not None:
         # A unit (国保) and its own bureau meet weakly: the same parent, at the same place and level.
         agencies.append(parent)
     return [

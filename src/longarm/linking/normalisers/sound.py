@@ -10,12 +10,15 @@ P (b p f), T (d t), K (g k q), C (j zh ch z c ts dz), S (s sh x-in-pinyin), L, N
 no syllable in m, so 强巴 qiang-ba writes Jampa), R; h, y, w and vowels are dropped. Chinese writes an r
 next to a consonant with 尔 (Nurmemet 努尔买买提) or leaves it out (Dorje 多吉, Drolma 卓玛), and ends no
 syllable in a stop (Phuntsok 平措), so a Latin word also gives the keys without those. It is lossy on
-purpose and weak; a key of one class is not made, so a name of one consonant ("Ali") never rests on it.
+purpose and weak; a key of one class is not made, so a name of one consonant ("Ali") never rests on it,
+and a name of several words needs three.
 """
 
 import re
 
 MIN_LENGTH = 2
+# A name of several words needs a longer key: two classes over two words match far too much.
+MIN_LENGTH_WORDS = 3
 
 # Pinyin initials (the longest first) and what they sound like in the key.
 _PINYIN_INITIALS = (
@@ -76,9 +79,9 @@ _LATIN_PATTERN = re.compile("|".join(spelling for spelling, _ in _LATIN) + "|.")
 _LATIN_CLASS = dict(_LATIN)
 # An r next to a consonant (Dorje, Drolma), which Chinese transcription often leaves out.
 _UNSOUNDED_R = re.compile(r"r(?=[^aeiouy])|(?<=[^aeiouy])r")
-# Mandarin syllables end in a vowel, n or ng: a stop at the end of a syllable (Phuntsok, Ablimit) is
-# left out of the transcription (平措, 阿不力米提 keeps it as a syllable of its own; both are keys).
-_CODA_STOP = re.compile(r"(?<=[aeiou])[ptkgbd](?=[^aeiouy]|$)")
+# Mandarin syllables end in a vowel, n or ng: a k or p ending a Tibetan name (Phuntsok, Dhondup) is left
+# out of its transcription (平措). A final t or d is kept as a syllable of its own (Memet 买买提).
+_CODA_STOP = re.compile(r"(?<=[aeiou])[pkgb]$")
 
 
 def pinyin_sound(syllables: list[str]) -> str:
