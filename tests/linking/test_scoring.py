@@ -1,6 +1,8 @@
 """Weak links are scored (Fellegi-Sunter over shared weak keys, weighted by each key's frequency) and
 listed rare names first; strong links are neither scored nor down-weighted."""
 
+import re
+
 from django.urls import reverse
 
 from longarm.linking.index import current_linking_key
@@ -71,3 +73,18 @@ def test_a_strong_identifier_shared_by_many_cases_is_not_scored(cast: Cast) -> N
     assert links.strength == "strong"
     assert len(links.held) == 5
     assert all(linked.score is None for linked in links.held if linked.strength == "strong")
+
+
+def test_a_name_many_cases_share_is_labelled_common_and_no_count_is_shown(cast: Cast) -> None:
+    mine = case_held_by(cast)
+    add(mine, cast.caseworker, "name", "李明")
+    other = case_held_by(cast)
+    add(other, cast.caseworker, "name", "Li Ming")
+    for _ in range(10):
+        add(case_held_by(cast, cast.other_caseworker), cast.other_caseworker, "name", "李明")
+    page = console(cast.caseworker).get(reverse("cases:case", args=[mine.public_id])).content.decode()
+    # Ten cases the reader does not hold share the name: the label says common, no number says how many.
+    scores = re.findall(r'<span class="link-score">([^<]*)</span>', page)
+    assert len(scores) == 1
+    assert re.fullmatch(r"score -?\d+(\.\d)?, a common name", scores[0])
+    assert "of them is not yours" not in page
