@@ -323,6 +323,7 @@ def name_forms(value: str) -> list[tuple[str, str]]:
     if latin:
         pinyin_words = [_pinyin_latin(word) for word in latin]
         forms.extend(("name:pinyin", form) for form in _with_plain_u(_rotations(pinyin_words)))
+        forms.extend(("name:pinyin", form) for form in _chinese_core(latin_raw))
         if looks_wade_giles(latin_raw):
             for converted in _wade_giles_readings(latin_raw):
                 forms.extend(("name:pinyin", form) for form in _rotations(converted))
@@ -342,6 +343,19 @@ def name_forms(value: str) -> list[tuple[str, str]]:
         forms.extend(("name:uly", form) for form in _rotations(folded))
         forms.extend(("name:sound", form) for form in _latin_sound_forms(folded))
     return list(dict.fromkeys(form for form in forms if form[1]))
+
+
+def _chinese_core(words: list[str]) -> list[str]:
+    """A Hong Kong or Taiwan name with an English name beside it (Peter Chan Tai-man, Chan Tai-man
+    Peter): the hyphenated given name and the surname next to it, in both orders."""
+    forms: list[str] = []
+    for index, word in enumerate(words[:_MAX_WORDS]):
+        if "-" not in word or len(words) < 3:
+            continue
+        given = "".join(_pinyin_latin(piece) for piece in word.split("-"))
+        for surname in words[index - 1 : index] + words[index + 1 : index + 2]:
+            forms.extend((_pinyin_latin(surname) + given, given + _pinyin_latin(surname)))
+    return forms
 
 
 def _wade_giles_readings(words: list[str]) -> list[list[str]]:
