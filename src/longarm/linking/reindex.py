@@ -250,6 +250,8 @@ def linking_reindex(
             object_type="linking",
             object_id=str(result.version),
         )
+    carried = IdentifierKey.objects.filter(key_version=new.version, scheme__startswith=LEGACY).count()
     say(f"{result.identifiers} identifiers, {result.keys} keys, {reviews} reviews kept")
+    say(f"{carried} keys carried over from earlier normalisers (links they made that today's would not)")
     say(f"{clusters['clusters']} clusters")
     return result
