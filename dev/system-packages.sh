@@ -3,11 +3,12 @@
 #
 # serve: dossier PDFs (WeasyPrint: Pango; Noto fonts for Latin, CJK and Uyghur's Arabic script); evidence copies
 #   (Tesseract with our reporters' languages for the text layer, LibreOffice without a GUI to render office
-#   documents, Cairo for SVGs); ffmpeg comes from PyPI (imageio-ffmpeg).
+#   documents, Cairo for SVGs); ffmpeg comes from PyPI (imageio-ffmpeg); ICU's headers, pkg-config and g++ to
+#   build PyICU (names across scripts in linking).
 # test: the same, plus Chromium for the browser tests, poppler's pdftotext and exiftool to read copies back,
 #   gettext for the translation checks; tor, nginx, openssl and systemd-analyze to check the recipes in deploy/;
 #   postgresql-client (pg_dump, pg_restore) for backups of PostgreSQL.
-SERVE_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core libcairo2 \
+SERVE_PACKAGES="libicu-dev pkg-config g++ libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core libcairo2 \
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-jpn \
   tesseract-ocr-uig tesseract-ocr-tur tesseract-ocr-mon tesseract-ocr-bod libreoffice-writer-nogui \
   libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui"

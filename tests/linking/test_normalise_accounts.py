@@ -93,3 +93,85 @@ def test_a_qq_mail_address_links_with_its_qq_number() -> None:
     assert email_keys & qq_keys == {("qq", "12345678")}
     assert all(key.strength == "strong" for key in match_keys("email", "12345678@qq.com"))
     assert [key.scheme for key in match_keys("email", "wang@qq.com")] == ["email"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "VX：tarim_river9",
+        "V信 tarim_river9",
+        "薇信号：tarim_river9",
+        "加我vx tarim_river9 详聊",
+        "他的微信号是tarim_river9，让我加他",
+        "【tarim_river9】",
+        "“tarim_river9”。",
+        "tarim\u200b_river9",
+        "\u200ftarim_river9\u200f",
+        "ئۈندىدار: \u200etarim_river9",
+        "微信号tarim_river9（王警官）",
+        "微信:tarim_river9 警号012345",
+        "WeChat ID — tarim_river9",
+    ],
+)
+def test_a_wechat_id_is_taken_out_of_labels_slang_sentences_and_invisible_marks(typed: str) -> None:
+    assert wechat_form(typed) == "tarim_river9"
+
+
+def test_a_phone_number_given_as_the_wechat_id_is_that_phone_number() -> None:
+    keys = {(key.scheme, key.value, key.strength) for key in match_keys("wechat", "微信同号 139-1234-5678")}
+    assert keys == {("wechat", "+8613912345678", "strong"), ("phone", "+8613912345678", "strong")}
+    assert meet("wechat", "VX +86 139 1234 5678", "13912345678")
+    assert not meet("wechat", "13912345678", "13912345679")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "扣扣 31415926",
+        "企鹅号：31415926",
+        "Q号31415926",
+        "加我QQ31415926",
+        "QQ 三一四一五九二六",
+        "【QQ】31415926。",
+        "他的QQ号码是31415926，昵称天山雪",
+        "\u200fQQ: 31415926\u200f",
+        "QQ：31415926（2019年加的）",
+        "QQ/微信同号 31415926",
+    ],
+)
+def test_a_qq_number_is_taken_out_of_slang_labels_sentences_and_chinese_numerals(typed: str) -> None:
+    assert qq_form(typed) == "31415926"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "li.ming [at] 163 [dot] com",
+        "li.ming(at)163.com",
+        "li.ming AT 163 DOT com",
+        "li.ming#163.com",
+        "li[dot]ming[at]163[dot]com",
+        "li dot ming at 163 dot com",
+        "li.ming（at）163.com",
+        "li.ming-at-163.com",
+        "li.ming @ 163 . com",
+        "“li.ming@163.com”。",
+        "li.ming@163.com（工作邮箱）",
+        "邮箱 li.ming#163.com（#换成@）",
+        "他给我发邮件用的是li.ming@163.com，说是单位的",
+        "\u200fli.ming@163.com\u200f",
+    ],
+)
+def test_obfuscated_and_embedded_addresses_are_read_back(typed: str) -> None:
+    assert email_form(typed) == "li.ming@163.com"
+
+
+def test_plus_tags_are_dropped_only_where_the_provider_ignores_them() -> None:
+    assert email_form("tenzin.d+news@outlook.com") == "tenzin.d@outlook.com"
+    assert email_form("tenzin.d+news@163.com") == "tenzin.d+news@163.com"
+    assert not meet("email", "tenzin.d@outlook.com", "tenzind@outlook.com")
+
+
+def test_english_words_around_a_wechat_id_are_not_taken_for_it() -> None:
+    assert wechat_form("wechat: please add zhangwei") == "zhangwei"
+    assert wechat_form("He asked me to add his WeChat, account name tianshan_wang, please") == "tianshan_wang"

@@ -60,3 +60,48 @@ def test_new_energy_plates_and_police_suffixes_keep_their_characters() -> None:
 )
 def test_plates_differing_in_province_letter_or_serial_stay_apart(a: str, b: str) -> None:
     assert not meet("plate", a, b)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "警号为031452的民警",
+        "警号〇三一四五二",
+        "警号零三一四五二",
+        "（警号：031452）",
+        "警号031452。",
+        "王警官，警号031452，说是喀什地区公安局的",
+        "\u200f031452\u200f",
+        "2023年10月5日，警号031452的民警来我家",
+        "his badge number was 031452",
+        "警号\u200b031452",
+        "“031452”",
+        "警号：031452（自称新疆公安厅）",
+    ],
+)
+def test_a_badge_number_is_taken_out_of_the_sentence_around_it(typed: str) -> None:
+    assert badge_form(typed) == "031452"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "新A·54321 白色丰田越野车",
+        "车牌号：新A·54321（黑色大众帕萨特）",
+        "车牌 新A54321，车上三个人",
+        "【新A·54321】",
+        "新A·54321。",
+        "ماشىنا نومۇرى \u200f新A·54321",
+        "plate number 新A·54321 (white Toyota Land Cruiser)",
+        "新A·54321 2019款 白色",
+        "新\u200bA54321",
+    ],
+)
+def test_a_plate_is_taken_out_of_a_description_of_the_car(typed: str) -> None:
+    assert plate_form(typed) == "新A54321"
+
+
+def test_a_plate_in_text_keeps_its_police_suffix_and_six_character_serial_apart() -> None:
+    assert plate_form("新A·1234警 停在楼下") == "新A1234警"
+    assert plate_form("车牌新AD12345，绿牌") == "新AD12345"
+    assert not meet("plate", "新A·12345 白色", "新A·123456 白色")

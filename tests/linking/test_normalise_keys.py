@@ -1,3 +1,5 @@
+import pytest
+
 from longarm.linking.keys import MAX_LENGTH, STRONG_KINDS, MatchKey, match_keys
 
 
@@ -56,3 +58,57 @@ def test_any_text_of_any_script_gives_keys_without_failing() -> None:
                 assert key.value
                 assert key.scheme.isascii()
                 key.value.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed"),
+    [
+        ("wechat", "不知道"),
+        ("wechat", "他没有微信"),
+        ("qq", "不记得了"),
+        ("badge", "没看清"),
+        ("plate", "白色丰田"),
+        ("email", "不知道"),
+        ("phone", "2023年5月12日"),
+    ],
+)
+def test_a_strong_field_holding_words_instead_of_an_identifier_gives_no_key(kind: str, typed: str) -> None:
+    # Two reports that both answer "don't know" must not be linked as if they named the same account.
+    assert match_keys(kind, typed) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "region"),
+    [
+        ("phone", "+86 139 9101 2345", None),
+        ("phone", "090-1622-4517", "JP"),
+        ("wechat", "kashgar_li88", None),
+        ("qq", "2837465910", None),
+        ("email", "aygul.t@163.com", None),
+        ("badge", "086721", None),
+        ("plate", "新A·3C521", None),
+    ],
+)
+def test_no_one_character_change_of_a_strong_identifier_shares_a_strong_key(
+    kind: str, typed: str, region: str | None
+) -> None:
+    # Strong identifiers get no fuzzy key: every single-character substitution stays unlinked.
+    def strong(value: str) -> set[tuple[str, str]]:
+        return {(k.scheme, k.value) for k in match_keys(kind, value, region=region) if k.strength == "strong"}
+
+    original = strong(typed)
+    assert original
+    for position, char in enumerate(typed):
+        if char.isdigit():
+            replacements = "0123456789"
+        elif char.isascii() and char.isalpha():
+            replacements = "abcxyzABCXYZ"
+        else:
+            continue
+        for other in replacements:
+            if other.casefold() == char.casefold():
+                continue
+            changed = typed[:position] + other + typed[position + 1 :]
+            if kind == "plate" and {char.upper(), other.upper()} in ({"O", "0"}, {"I", "1"}):
+                continue
+            assert not original & strong(changed), changed

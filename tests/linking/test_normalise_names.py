@@ -135,5 +135,5 @@ def test_name_keys_are_weak_and_have_name_schemes() -> None:
     keys = match_keys("name", "張偉 Zhang Wei ئىلھام")
     assert keys
     assert {key.strength for key in keys} == {"weak"}
-    assert {key.scheme for key in keys} == {"name:han", "name:pinyin", "name:uly"}
+    assert {key.scheme for key in keys} == {"name:han", "name:pinyin", "name:uly", "name:sound"}
     assert match_keys("name", " · - ") == []

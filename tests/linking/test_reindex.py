@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from longarm.api.services import api_token_authenticate, api_token_create
 from longarm.audit.models import AuditEvent
 from longarm.cases.attestations.services import attestation_issue, attestation_verify
-from longarm.cases.models import Identifier
+from longarm.cases.models import Case, Identifier
 from longarm.crypto.envelopes import new_keypair
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
@@ -143,3 +143,42 @@ def test_a_new_linking_key_file_starts_at_version_one(tmp_path: Path) -> None:
     keys_dir.mkdir(mode=0o700)
     assert ensure_linking_key(keys_dir)
     assert (keys_dir / LINKING_KEY_FILE).read_text().startswith("1:")
+
+
+def test_reindex_keeps_links_the_old_normalisers_made_that_todays_no_longer_produce(cast: Cast) -> None:
+    # Two identifiers that an earlier release's normaliser gave one shared key (simulated: their rows are
+    # given the same old index); today's normalisers give them different keys. The link, its confirmation
+    # and the cluster must survive the rebuild.
+    first, second, third = case_held_by(cast), case_held_by(cast), case_held_by(cast)
+    mine = add(first, cast.caseworker, "wechat", "微信号：tianchi_lake8（刘警官）")
+    theirs = add(second, cast.caseworker, "wechat", "tianchi_lake8(刘)")
+    add(third, cast.caseworker, "wechat", "kunlun_peak9")
+    old_index = b"\x01" * 16
+    for identifier in (mine, theirs):
+        IdentifierKey.objects.filter(identifier=identifier).update(blind_index=old_index)
+    unshared = IdentifierKey.objects.get(case=third)
+    link_review(actor=cast.caseworker, identifier=mine, other=second, decision=Decision.CONFIRMED)
+    recluster_all()
+
+    linking_reindex(recovery_private_key=_recovery_key())
+
+    def indexes(case: Case) -> set[bytes]:
+        rows = IdentifierKey.objects.filter(case=case).values_list("blind_index", flat=True)
+        return {bytes(index) for index in rows}
+
+    shared = indexes(first) & indexes(second)
+    # Today's normaliser reads both as tianchi_lake8, and the old shared index is carried as a legacy key.
+    assert len(shared) == 2
+    legacy = IdentifierKey.objects.filter(case=first, scheme="legacy:wechat").get()
+    assert legacy.strength == "strong"
+    assert bytes(legacy.blind_index) in shared
+    review = LinkReview.objects.get()
+    assert review.decision == Decision.CONFIRMED
+    assert review.key_version == current_linking_key().version
+    assert bytes(review.blind_index) in shared
+    assert mine.pk in identifier_links(case=first, user=cast.caseworker)
+    # An index no other case shared and nobody reviewed is not carried.
+    assert not IdentifierKey.objects.filter(case=third, scheme__startswith="legacy:").exists()
+    assert bytes(unshared.blind_index) not in indexes(third)
+    recluster_all()
+    assert set(ClusterMembership.objects.values_list("case_id", flat=True)) == {first.pk, second.pk}

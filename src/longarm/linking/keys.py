@@ -7,11 +7,11 @@ The rules of each type are in its module under :mod:`longarm.linking.normalisers
 from dataclasses import dataclass
 from typing import Literal
 
-from longarm.linking.normalisers.accounts import email_form, qq_form, qq_number_of_email, wechat_form
+from longarm.linking.normalisers.accounts import email_form, qq_form, qq_number_of_email, wechat_forms
 from longarm.linking.normalisers.badge import badge_form
 from longarm.linking.normalisers.names import name_forms
 from longarm.linking.normalisers.organisations import organisation_forms
-from longarm.linking.normalisers.phone import phone_forms
+from longarm.linking.normalisers.phone import phone_readings
 from longarm.linking.normalisers.plate import plate_form
 from longarm.linking.normalisers.text import fold, without_spaces_and_dashes
 
@@ -45,6 +45,14 @@ def _weak(forms: list[tuple[str, str]]) -> list[MatchKey]:
     ]
 
 
+def _phone_keys(scheme: str, value: str, region: str | None) -> list[MatchKey]:
+    # Strong readings come first: an index shared by a strong and a weak reading is stored as strong.
+    return [
+        MatchKey(scheme=scheme, value=form, strength="strong" if strength == "strong" else "weak")
+        for form, strength in phone_readings(value, region=region)
+    ]
+
+
 def match_keys(kind: str, value: str, *, region: str | None = None) -> list[MatchKey]:
     """The keys an identifier of ``kind`` (an ``IdentifierKind`` value) is matched on; ``region`` is the
     ISO country of the reporter's context (default region for phone numbers without a country code).
@@ -52,9 +60,11 @@ def match_keys(kind: str, value: str, *, region: str | None = None) -> list[Matc
     # No identifier is this long; the cap keeps pasted text from costing quadratic time in the parsers.
     value = value[:MAX_LENGTH]
     if kind == "phone":
-        return _strong("phone", phone_forms(value, region=region))
+        return _phone_keys("phone", value, region)
     if kind == "wechat":
-        return _strong("wechat", [wechat_form(value)])
+        form, phone = wechat_forms(value, region=region)
+        # A phone number given as the WeChat ID is also that phone number.
+        return _strong("wechat", [form]) + (_strong("phone", [phone]) if phone else [])
     if kind == "qq":
         return _strong("qq", [qq_form(value)])
     if kind == "email":

@@ -7,6 +7,16 @@ in for the run. The new key is staged first; identifiers get rows under
 it in batches, each batch one transaction; then the new key is committed (servers pick it up at once), the
 identifiers added meanwhile are caught up, the old rows are deleted, and caseworkers' link decisions move
 to the new indexes. An interrupted run can be started again: it resumes with the staged key.
+
+The run also rebuilds the keys for the current normalisers, whose schemes and forms change between
+releases (issue 20: identifiers taken out of sentences, the second reading of a phone number made weak).
+A deployment must not lose a link it had: when an identifier held an index under the old key that another
+case shared or that a caseworker reviewed, and today's normalisers no longer produce it, the index is
+carried over as a *legacy* key — the blind index, under the new key, of the old index itself (scheme
+``legacy:<scheme>``, the old strength). Every identifier that shared the old index gets the same legacy
+index, so the link and its review survive without any plaintext form of the old rules. Keys today's
+normalisers still produce keep today's strength: a strong link that was a phone number's second reading
+becomes the weak suggestion it should always have been, and a confirmed review still joins it.
 """
 
 from collections.abc import Callable, Iterator
@@ -31,7 +41,14 @@ from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
 from longarm.linking.arrival import region_of, report_identifier_context
 from longarm.linking.clusters import recluster_all
-from longarm.linking.index import case_region, current_linking_key, indexed_keys, key_rows, primary_index
+from longarm.linking.index import (
+    IndexedKey,
+    case_region,
+    current_linking_key,
+    indexed_keys,
+    key_rows,
+    primary_index,
+)
 from longarm.linking.keys import match_keys
 from longarm.linking.models import (
     IdentifierKey,
@@ -41,6 +58,8 @@ from longarm.linking.models import (
 )
 
 BATCH = 500
+# Scheme prefix of a key carried over from an earlier normaliser (see the module docstring).
+LEGACY = "legacy:"
 
 
 @dataclass(frozen=True)
@@ -174,18 +193,22 @@ def _rebuild(
     identifiers = rows = 0
     for batch in _missing(new.version):
         fresh_rows: list[IdentifierKey] = []
+        linked = _linked_old_rows(old, batch, reviewed) if old is not None else {}
         for identifier in batch:
             case = identifier.case
             context = identifier_context(case.public_id, identifier.public_id)
             value = str(decrypt_json(keys.data_key(case), identifier.ciphertext, context=context)["value"])
             region = keys.region(case)
             fresh = indexed_keys(kind=identifier.kind, value=value, region=region, key=new)
-            if old is not None and reviewed:
+            produced: set[bytes] = set()
+            if old is not None:
                 for match in match_keys(identifier.kind, value, region=region):
                     before = blind_index(old.key, match.scheme, match.value)
+                    produced.add(before)
                     if before in reviewed:
                         renamed[before] = blind_index(new.key, match.scheme, match.value)
             del value
+            fresh += _carried(new, linked.get(identifier.pk, []), produced, renamed, fresh)
             identifier.blind_index = primary_index(kind=identifier.kind, keys=fresh, key=new)
             fresh_rows += key_rows(identifier=identifier, keys=fresh, version=new.version)
         with transaction.atomic():
@@ -195,6 +218,51 @@ def _rebuild(
         identifiers += len(batch)
         rows += len(fresh_rows)
     return identifiers, rows
+
+
+def _linked_old_rows(
+    old: LinkingKey, batch: list[Identifier], reviewed: set[bytes]
+) -> dict[int, list[tuple[bytes, str, str]]]:
+    """Per identifier of ``batch``, its rows under the old key that made a link: the index is shared with
+    another case, or a review names it. (index, scheme, strength) each."""
+    rows = [
+        (identifier_id, case_id, bytes(index), scheme, strength)
+        for identifier_id, case_id, index, scheme, strength in IdentifierKey.objects.filter(
+            identifier__in=batch, key_version=old.version
+        ).values_list("identifier_id", "case_id", "blind_index", "scheme", "strength")
+    ]
+    cases: dict[bytes, set[int]] = {}
+    for index, case_id in IdentifierKey.objects.filter(
+        key_version=old.version, blind_index__in={row[2] for row in rows}
+    ).values_list("blind_index", "case_id"):
+        cases.setdefault(bytes(index), set()).add(case_id)
+    linked: dict[int, list[tuple[bytes, str, str]]] = {}
+    for identifier_id, _case_id, index, scheme, strength in rows:
+        if len(cases.get(index, ())) > 1 or index in reviewed:
+            linked.setdefault(identifier_id, []).append((index, scheme, strength))
+    return linked
+
+
+def _carried(
+    new: LinkingKey,
+    old_rows: list[tuple[bytes, str, str]],
+    produced: set[bytes],
+    renamed: dict[bytes, bytes],
+    fresh: list[IndexedKey],
+) -> list[IndexedKey]:
+    """Legacy keys for the linking old indexes that today's normalisers no longer produce."""
+    have = {item.blind_index for item in fresh}
+    carried: list[IndexedKey] = []
+    for index, scheme, strength in old_rows:
+        if index in produced:
+            continue
+        legacy = scheme if scheme.startswith(LEGACY) else (LEGACY + scheme)[:24]
+        carried_index = blind_index(new.key, legacy, index.hex())
+        renamed[index] = carried_index
+        if carried_index not in have:
+            have.add(carried_index)
+            carried.append(IndexedKey(scheme=legacy, strength=strength, blind_index=carried_index))
+    return carried
 
 
 def _move_reviews(new: LinkingKey, renamed: dict[bytes, bytes]) -> int:
@@ -280,7 +348,9 @@ def linking_reindex(
             object_type="linking",
             object_id=str(result.version),
         )
+    carried = IdentifierKey.objects.filter(key_version=new.version, scheme__startswith=LEGACY).count()
     say(f"{result.identifiers} identifiers, {result.keys} keys, {reviews} reviews kept")
     say(f"{result.typed} identifiers typed by reporters, {result.typed_keys} keys")
+    say(f"{carried} keys carried over from earlier normalisers (links they made that today's would not)")
     say(f"{clusters['clusters']} clusters")
     return result

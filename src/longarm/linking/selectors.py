@@ -29,6 +29,7 @@ from longarm.linking.models import (
     RequestStatus,
     Strength,
 )
+from longarm.linking.scoring import WeakScore, weak_scores
 
 # Past this many cases a cluster page draws no picture (the table and export still list every case the
 # reader holds).
@@ -42,6 +43,8 @@ class LinkedCase:
     strength: str
     # None until a caseworker confirmed or rejected the link.
     decision: str | None
+    # How much a weak link is worth (see linking.scoring); None for a strong link.
+    score: WeakScore | None = None
 
 
 @dataclass
@@ -179,7 +182,37 @@ def identifier_links(*, case: Case, user: StaffUser) -> dict[int, IdentifierLink
     for identifier_id, cases in hidden.items():
         found[identifier_id].hidden_count = len(cases)
         found[identifier_id].request_pending = bool(cases & pending)
+    _rank_weak_links(case=case, found=found)
     return found
+
+
+def _rank_weak_links(*, case: Case, found: dict[int, IdentifierLinks]) -> None:
+    """Score every weak suggestion to a held case and list the links strongest first, then by score: a
+    rare shared name before a common one (see :mod:`longarm.linking.scoring`)."""
+    weak_others = {
+        linked.case.pk
+        for entry in found.values()
+        for linked in entry.held
+        if linked.strength != Strength.STRONG
+    }
+    if not weak_others:
+        return
+    scores = weak_scores(case=case, others=weak_others, version=current_linking_key().version)
+    for entry in found.values():
+        entry.held = sorted(
+            (
+                linked
+                if linked.strength == Strength.STRONG
+                else LinkedCase(
+                    linked.case, linked.scheme, linked.strength, linked.decision, scores.get(linked.case.pk)
+                )
+                for linked in entry.held
+            ),
+            key=lambda linked: (
+                linked.strength != Strength.STRONG,
+                -(linked.score.score if linked.score else 0.0),
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,16 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@functools.cache
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified characters as Traditional (陈 → 陳), for readers that know Traditional text best."""
+    return str(_s2t().convert(text)) if HAN.search(text) else text
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters as Simplified (張偉 → 张伟, 粵 → 粤); Simplified text is left unchanged.
     The conversion is many-to-one, so converting both sides to Simplified is what makes them meet."""

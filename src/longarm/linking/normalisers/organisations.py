@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from longarm.linking.normalisers.han import HAN, reading_variants, to_simplified
+from longarm.linking.normalisers.romanise import CYRILLIC, cyrillic_to_latin
 from longarm.linking.normalisers.text import nfkc
 from longarm.linking.normalisers.uyghur import fold_latin, has_arabic_script, uey_to_uly
 
@@ -48,6 +49,11 @@ class _Vocabulary:
     ignored_zh: tuple[str, ...]
     ignored_en: frozenset[str]
     places: dict[str, str]
+    parents: dict[str, str]  # unit code -> the code of the bureau it belongs to (国保 -> psb)
+    aliases_zh: dict[str, str]
+    aliases_en: dict[str, tuple[str, ...]]
+    countries: dict[str, str]
+    cities: dict[str, str]
     agency_pattern_zh: re.Pattern[str]  # any Chinese agency name, the longest where several start
     level_pattern_zh: re.Pattern[str]  # a place name (two characters at least) and its level
 
@@ -83,6 +89,11 @@ def _vocabulary() -> _Vocabulary:
         ignored_zh=tuple(sorted(words["ignored_zh"], key=len, reverse=True)),
         ignored_en=frozenset(words["ignored_en"]),
         places={fold_latin(name): pinyin for name, pinyin in data["places"].items()},
+        parents={agency["code"]: agency["parent"] for agency in data["agency"] if "parent" in agency},
+        aliases_zh=dict(sorted(data["aliases"]["zh"].items(), key=lambda item: -len(item[0]))),
+        aliases_en={name: _words(full) for name, full in data["aliases"]["en"].items()},
+        countries=data["diplomatic"]["countries"],
+        cities=data["diplomatic"]["cities"],
         agency_pattern_zh=re.compile("|".join(re.escape(name) for name, _, _ in agencies_zh)),
         # A place name has at least two characters (疏附县, 杭州市), which keeps 州 in 杭州 part of the name.
         level_pattern_zh=re.compile(rf"(.{{2,}}?)({level_names})"),
@@ -104,8 +115,10 @@ def _chinese(text: str) -> _Reading | None:
     ]
     if not found:
         return None
-    agency = str(max(found, key=lambda item: item[2])[1])
-    prefix = text[: found[0][0]].removesuffix("的")
+    # The most specific unit named, at its last mention: in 吐鲁番市公安局托克逊县公安局 the county bureau,
+    # in 乌鲁木齐市公安局国保支队 the Domestic Security unit of the city bureau.
+    start, agency, _rank = max(found, key=lambda item: (item[2], item[0]))
+    prefix = vocabulary.agency_pattern_zh.sub("", text[:start]).removesuffix("的")
     for word in vocabulary.ignored_zh:
         prefix = prefix.replace(word, "")
     for word in vocabulary.ethnic_zh:
@@ -149,6 +162,7 @@ def _english(text: str) -> _Reading | None:
     vocabulary = _vocabulary()
     folded = "".join(char for char in unicodedata.normalize("NFKD", text.casefold()) if ord(char) < 128)
     words = [word.replace("'", "") for word in _ENGLISH_WORD.findall(folded.replace("-", " "))]
+    words = [part for word in words for part in vocabulary.aliases_en.get(word, (word,))]
     agency_phrases = [(phrase, code) for phrase, code, _ in vocabulary.agencies_en]
     rank_of = {code: rank for _, code, rank in vocabulary.agencies_en}
     agencies: list[str] = []
@@ -190,11 +204,31 @@ def _text_form(text: str) -> str:
     return "".join(char for char in folded if char.isalnum())
 
 
+def _expand_abbreviations(text: str) -> str:
+    for short, full in _vocabulary().aliases_zh.items():
+        if short in text and full not in text:
+            text = text.replace(short, full)
+    return text
+
+
+def _diplomatic_place(agency: str, place: str) -> str:
+    """An embassy's place as its country (Tokyo and 日本 are both JP), a consulate's as its city."""
+    vocabulary = _vocabulary()
+    if agency == "embassy" and place in vocabulary.countries:
+        return vocabulary.countries[place]
+    if agency == "consulate" and place in vocabulary.cities:
+        return vocabulary.cities[place]
+    return place
+
+
 def organisation_forms(value: str) -> list[tuple[str, str]]:
     """The (scheme, form) pairs of an organisation's name; see the module docstring."""
-    text = to_simplified(nfkc(value).strip())
+    text = nfkc(value).strip()
+    if CYRILLIC.search(text):
+        text = cyrillic_to_latin(text)
+    text = to_simplified(text)
     if HAN.search(text):
-        reading = _chinese(re.sub(r"\s+", "", text))
+        reading = _chinese(_expand_abbreviations(re.sub(r"\s+", "", text)))
     else:
         if has_arabic_script(text):
             text = " ".join(uey_to_uly(word) if has_arabic_script(word) else word for word in text.split())
@@ -202,7 +236,20 @@ def organisation_forms(value: str) -> list[tuple[str, str]]:
     if reading is None:
         form = _text_form(text)
         return [("organisation:text", form)] if form else []
+    if reading.agency in ("embassy", "consulate"):
+        # A mission is named by its country or city alone; the level of a foreign place means nothing.
+        places = dict.fromkeys(_diplomatic_place(reading.agency, place) for place in reading.places)
+        return [("organisation", f"{place}||{reading.agency}") for place in places]
     levels = (reading.level or "",) if reading.level is not None or reading.places == ("",) else LEVELS
+    agencies = [reading.agency]
+    parent = _vocabulary().parents.get(reading.agency)
+    # Only at a known level: "Minfeng Guobao" must not reach every bureau of every level in Minfeng.
+    if parent and reading.level is not None:
+        # A unit (国保) and its own bureau meet weakly: the same parent, at the same place and level.
+        agencies.append(parent)
     return [
-        ("organisation", f"{place}|{level}|{reading.agency}") for place in reading.places for level in levels
+        ("organisation", f"{place}|{level}|{agency}")
+        for agency in agencies
+        for place in reading.places
+        for level in levels
     ]
