@@ -166,13 +166,25 @@ def _strict_loading() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
+@contextmanager
+def _closed_on_failure(builders: list[PdfBuilder]) -> Iterator[None]:
+    # A page that fails ends the OCR runs of those before it; on success ``save`` ends them.
+    try:
+        yield
+    except BaseException:
+        for builder in builders:
+            builder.close()
+        raise
+
+
 def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
     max_pixels = settings.LONGARM_EVIDENCE_MAX_PIXELS
     # Pillow's own guard, at our limit: it refuses before decoding when a header claims more.
     Image.MAX_IMAGE_PIXELS = max_pixels
     frames: list[Image.Image] = []
     builder: PdfBuilder | None = None
-    with warnings.catch_warnings(), _strict_loading():
+    builders: list[PdfBuilder] = []
+    with warnings.catch_warnings(), _strict_loading(), _closed_on_failure(builders):
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             source.file.seek(0)
@@ -188,6 +200,7 @@ def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) ->
                         dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI),
                         deadline=Deadline(float(settings.LONGARM_EVIDENCE_MEDIA_SECONDS)),
                     )
+                    builders.append(builder)
                 for index in range(count):
                     image.seek(index)
                     if image.width * image.height > max_pixels:
