@@ -40,6 +40,8 @@ _FORMATS = {
     "image/bmp": "BMP",
 }
 PREVIEW_SIZE = (640, 640)
+# EXIF orientations that ImageOps.exif_transpose turns; for any other it would only copy the image.
+_TRANSPOSED = frozenset(range(2, 9))
 _BASE_TAGS = {"Make", "Model", "Software", "DateTime", "Artist", "Copyright", "HostComputer", "Orientation"}
 _EXIF_TAGS = {
     "DateTimeOriginal",
@@ -138,9 +140,15 @@ def image_metadata(image: Image.Image) -> dict[str, Any]:
 
 
 def _clean_copy(image: Image.Image) -> Image.Image:
-    upright = ImageOps.exif_transpose(image)
+    """The pixels upright, in a new image of our own. One copy of a 12-megapixel photo is some 36 MB: the
+    upright (or converted) image is made once, never copied again only to have a fresh object."""
+    upright = image
+    if image.getexif().get(ExifTags.Base.Orientation, 1) in _TRANSPOSED:
+        upright = ImageOps.exif_transpose(image)
     has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
-    clean = upright.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    # The transposed image is already ours; the original's must not be touched (its file is still open).
+    clean = upright if upright is not image and upright.mode == mode else upright.convert(mode)
     # A fresh info dict: Pillow's encoders would otherwise carry comments, ICC profiles and DPI over.
     clean.info = {}
     return clean
@@ -227,9 +235,22 @@ def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) ->
     return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(frames[0]))
 
 
+def _fitted(size: tuple[int, int]) -> tuple[int, int] | None:
+    """The size within ``PREVIEW_SIZE`` with the same proportions, or None if ``size`` already fits."""
+    width, height = size
+    if width <= PREVIEW_SIZE[0] and height <= PREVIEW_SIZE[1]:
+        return None
+    scale = min(PREVIEW_SIZE[0] / width, PREVIEW_SIZE[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def thumbnail(image: Image.Image) -> bytes:
-    small = image.copy()
-    small.thumbnail(PREVIEW_SIZE)
+    # Resized straight from the image, as Image.thumbnail would, without first copying it whole.
+    fitted = _fitted(image.size)
+    if fitted is None:
+        small = image.copy()
+    else:
+        small = image.resize(fitted, Image.Resampling.BICUBIC, reducing_gap=2.0)
     small.info = {}
     buffer = io.BytesIO()
     if small.mode == "RGBA":
