@@ -21,8 +21,9 @@ What it does, in one run:
 How to read the single JSON object printed on stdout (progress goes to stderr):
 
 - ``upload_mb_per_s``, ``limit_mb_per_s`` (MB = 10^6 bytes) and ``ratio`` = upload / limit; the target is
-  ``ratio >= 0.5`` (Django's multipart parsing, the copies between handler and encryptor, and the disk write
-  together cost at most half of the throughput).
+  ``ratio >= 0.8`` (issue 12: Django's multipart parsing, the copies between handler and encryptor, and the
+  disk write together cost at most a fifth of the throughput; the upload path hashes on a second core and
+  writes on a third thread to get there).
 - ``peak_rss_mib`` for each size, ``rss_difference_mib`` (large minus small) and the target ``± 16``.
 - ``cpu_ratio`` is for reading the result on a busy machine, and no target: the CPU time (user + system, all
   threads) one pass of the limit took over the CPU time the upload took. Wall-clock throughput on a shared
@@ -47,6 +48,8 @@ MIB = 1024 * 1024
 CHUNK = 64 * 1024
 BOUNDARY = "longarmbenchmarkboundary"
 MP4_HEAD = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
+TARGET_RATIO = 0.8
+TARGET_RSS_DIFFERENCE_MIB = 16
 
 
 def log(message: str) -> None:
@@ -210,16 +213,16 @@ def main() -> None:
                 "upload_mb_per_s": large["mb_per_s"],
                 "limit_mb_per_s": round(limit_mb_per_s, 1),
                 "ratio": round(ratio, 3),
-                "target_ratio": 0.5,
+                "target_ratio": TARGET_RATIO,
                 "cpu_ratio": round(limit_cpu_seconds / large["cpu_seconds"], 3),
                 "peak_rss_mib": {
                     f"{small['size_mib']}": small["peak_rss_mib"],
                     f"{large['size_mib']}": large["peak_rss_mib"],
                 },
                 "rss_difference_mib": round(difference, 1),
-                "target_rss_difference_mib": 16,
+                "target_rss_difference_mib": TARGET_RSS_DIFFERENCE_MIB,
                 "runs": {"small": small, "large": large},
-                "meets_targets": ratio >= 0.5 and abs(difference) <= 16,
+                "meets_targets": ratio >= TARGET_RATIO and abs(difference) <= TARGET_RSS_DIFFERENCE_MIB,
             },
             indent=2,
         )

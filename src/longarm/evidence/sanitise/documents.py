@@ -9,12 +9,15 @@ object, font program, script, form, annotation, embedded file, embedded photo (w
 """
 
 import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -57,6 +60,11 @@ _JPEG_QUALITY = 80
 # One thread: Tesseract's OpenMP threads spin, and on a busy machine make it several times slower.
 _TESSERACT_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_THREAD_LIMIT": "1"}
 _MAX_PAGE_PIXELS = 40_000_000
+# Tesseract runs at a time (OCRmyPDF too runs one per core; each is held to one thread above), and how many
+# pages one run reads: enough to pay its start and model loading once, few enough to start while rendering.
+_OCR_PROCESSES = max(1, min(2, len(os.sched_getaffinity(0))))
+_OCR_BATCH_PAGES = 8
+_OCR_BATCH_PIXELS = 32_000_000
 
 
 @dataclass
@@ -211,7 +219,14 @@ def _osd_scripts(jpeg: bytes, dpi: int, deadline: Deadline) -> list[str]:
 
 
 class PdfBuilder:
-    """A new PDF made only of page images we encode (and Tesseract's invisible text over them)."""
+    """A new PDF made only of page images we encode (and Tesseract's invisible text over them).
+
+    Tesseract reads the pages while the next ones are rendered: consecutive pages in the same languages go
+    to one Tesseract run together (a multi-page greyscale TIFF on its standard input, so no page is written
+    anywhere), at most ``_OCR_PROCESSES`` runs at a time, in threads of their own. Each run returns a PDF of
+    the text alone (``textonly_pdf``), which is laid over our page images when the copy is saved; the way
+    OCRmyPDF grafts Tesseract's text layer. A run that fails leaves its pages without text, as before.
+    """
 
     def __init__(self, *, dpi: int, deadline: Deadline, ocr: bool = True) -> None:
         self.pdf = pikepdf.new()
@@ -220,44 +235,95 @@ class PdfBuilder:
         self.ocr = ocr and bool(settings.LONGARM_EVIDENCE_OCR) and tesseract() is not None
         self.languages: set[str] = set()
         self.ocr_pages = 0
-        self._keep: list[pikepdf.Pdf] = []
+        self._batch: list[tuple[int, Image.Image]] = []
+        self._batch_languages: tuple[str, ...] = ()
+        self._batch_pixels = 0
+        self._runs: list[tuple[list[int], tuple[str, ...], Future[bytes | None]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        # Runs in flight plus one waiting: the renderer is held back rather than pages piling up in memory.
+        self._slots = threading.BoundedSemaphore(_OCR_PROCESSES + 1)
 
     def add(self, page: Page) -> None:
         jpeg = _jpeg(page.image)
-        if self.ocr and self._add_with_text(jpeg, page):
+        index = self._add_image_only(jpeg, page.image.size)
+        if not self.ocr:
             return
-        self._add_image_only(jpeg, page.image.size)
-
-    def _add_with_text(self, jpeg: bytes, page: Page) -> bool:
-        program = tesseract()
-        assert program is not None  # noqa: S101 - checked in __init__
         languages = languages_for(page.scripts) or languages_for(_osd_scripts(jpeg, self.dpi, self.deadline))
         languages = languages or languages_for(["Latin"])
         if not languages:
-            return False
+            return
+        if tuple(languages) != self._batch_languages:
+            self._send()
+            self._batch_languages = tuple(languages)
+        grey = page.image.convert("L")
+        self._batch.append((index, grey))
+        self._batch_pixels += grey.width * grey.height
+        if len(self._batch) >= _OCR_BATCH_PAGES or self._batch_pixels >= _OCR_BATCH_PIXELS:
+            self._send()
+
+    def _send(self) -> None:
+        """Hand the pages gathered so far to a Tesseract run of their own."""
+        if not self._batch:
+            return
+        images = [image for _, image in self._batch]
+        indexes = [index for index, _ in self._batch]
+        self._batch, self._batch_pixels = [], 0
+        buffer = io.BytesIO()
+        images[0].save(buffer, format="TIFF", save_all=True, append_images=images[1:])
+        del images
+        if not self._slots.acquire(timeout=self.deadline.left()):
+            raise Unsanitisable(FailureReason.TIMEOUT)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=_OCR_PROCESSES, thread_name_prefix="longarm-ocr")
+        future = self._pool.submit(self._read_text, buffer.getvalue(), self._batch_languages)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._runs.append((indexes, self._batch_languages, future))
+
+    def _read_text(self, tiff: bytes, languages: tuple[str, ...]) -> bytes | None:
+        program = tesseract()
+        assert program is not None  # noqa: S101 - checked in __init__
         status, output = sandbox.run(
-            [program, "stdin", "stdout", "--dpi", str(self.dpi), "-l", "+".join(languages), "pdf"],
-            input_data=jpeg,
+            [
+                program, "stdin", "stdout", "--dpi", str(self.dpi), "--oem", "1", "--psm", "3",
+                "-l", "+".join(languages), "-c", "textonly_pdf=1", "pdf",
+            ],
+            input_data=tiff,
             seconds=self.deadline.left(),
             memory=_memory(),
             environment=_TESSERACT_ENVIRONMENT,
-        )
-        if status != 0 or not output.startswith(b"%PDF"):
-            return False
-        try:
-            single = pikepdf.open(io.BytesIO(output))
-        except pikepdf.PdfError:
-            return False
-        if len(single.pages) != 1:
-            single.close()
-            return False
-        self._keep.append(single)
-        self.pdf.pages.append(single.pages[0])
-        self.languages.update(languages)
-        self.ocr_pages += 1
-        return True
+        )  # fmt: skip
+        return output if status == 0 and output.startswith(b"%PDF") else None
 
-    def _add_image_only(self, jpeg: bytes, size: tuple[int, int]) -> None:
+    def _lay_text(self) -> None:
+        """Wait for every Tesseract run and lay each page's text over its image."""
+        self._send()
+        for indexes, languages, future in self._runs:
+            try:
+                output = future.result(timeout=self.deadline.left())
+            except TimeoutError:
+                raise Unsanitisable(FailureReason.TIMEOUT) from None
+            if output is None:
+                continue
+            try:
+                text = pikepdf.open(io.BytesIO(output))
+            except pikepdf.PdfError:
+                continue
+            with text:
+                if len(text.pages) != len(indexes):
+                    continue
+                for index, text_page in zip(indexes, text.pages, strict=True):
+                    self.pdf.pages[index].add_overlay(text_page, None)
+            self.languages.update(languages)
+            self.ocr_pages += len(indexes)
+        self._runs = []
+
+    def close(self) -> None:
+        """End the OCR threads; a run under way stops at its own time limit."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _add_image_only(self, jpeg: bytes, size: tuple[int, int]) -> int:
         width, height = size
         points = (width * 72 / self.dpi, height * 72 / self.dpi)
         image = pikepdf.Stream(
@@ -280,8 +346,13 @@ class PdfBuilder:
             Contents=contents,
         )
         self.pdf.pages.append(pikepdf.Page(page))
+        return len(self.pdf.pages) - 1
 
     def save(self, out: Workspace) -> None:
+        try:
+            self._lay_text()
+        finally:
+            self.close()
         # Nothing but the pages: no document information, no XMP, an identifier made from our own bytes.
         for key in list(self.pdf.Root.keys()):
             if key not in {"/Type", "/Pages"}:
@@ -296,8 +367,6 @@ class PdfBuilder:
         out.file.truncate(0)
         self.pdf.save(out.file, deterministic_id=True, fix_metadata_version=False)  # type: ignore[arg-type]
         out.file.flush()
-        for single in self._keep:
-            single.close()
         self.pdf.close()
 
     def summary(self) -> dict[str, Any]:
@@ -306,8 +375,11 @@ class PdfBuilder:
 
 def pages_to_pdf(pages: Iterable[Page], out: Workspace, *, deadline: Deadline) -> dict[str, Any]:
     builder = PdfBuilder(dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI), deadline=deadline)
-    for page in pages:
-        deadline.left()
-        builder.add(page)
-    builder.save(out)
+    try:
+        for page in pages:
+            deadline.left()
+            builder.add(page)
+        builder.save(out)
+    finally:
+        builder.close()
     return builder.summary()

@@ -42,6 +42,8 @@ _FORMATS = {
     "image/jxl": "JXL",
 }
 PREVIEW_SIZE = (640, 640)
+# EXIF orientations that ImageOps.exif_transpose turns; for any other it would only copy the image.
+_TRANSPOSED = frozenset(range(2, 9))
 _BASE_TAGS = {"Make", "Model", "Software", "DateTime", "Artist", "Copyright", "HostComputer", "Orientation"}
 _EXIF_TAGS = {
     "DateTimeOriginal",
@@ -140,9 +142,15 @@ def image_metadata(image: Image.Image) -> dict[str, Any]:
 
 
 def _clean_copy(image: Image.Image) -> Image.Image:
-    upright = ImageOps.exif_transpose(image)
+    """The pixels upright, in a new image of our own. One copy of a 12-megapixel photo is some 36 MB: the
+    upright (or converted) image is made once, never copied again only to have a fresh object."""
+    upright = image
+    if image.getexif().get(ExifTags.Base.Orientation, 1) in _TRANSPOSED:
+        upright = ImageOps.exif_transpose(image)
     has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
-    clean = upright.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    # The transposed image is already ours; the original's must not be touched (its file is still open).
+    clean = upright if upright is not image and upright.mode == mode else upright.convert(mode)
     # A fresh info dict: Pillow's encoders would otherwise carry comments, ICC profiles and DPI over.
     clean.info = {}
     return clean
@@ -168,13 +176,25 @@ def _strict_loading() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
+@contextmanager
+def _closed_on_failure(builders: list[PdfBuilder]) -> Iterator[None]:
+    # A page that fails ends the OCR runs of those before it; on success ``save`` ends them.
+    try:
+        yield
+    except BaseException:
+        for builder in builders:
+            builder.close()
+        raise
+
+
 def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
     max_pixels = settings.LONGARM_EVIDENCE_MAX_PIXELS
     # Pillow's own guard, at our limit: it refuses before decoding when a header claims more.
     Image.MAX_IMAGE_PIXELS = max_pixels
     frames: list[Image.Image] = []
     builder: PdfBuilder | None = None
-    with warnings.catch_warnings(), _strict_loading():
+    builders: list[PdfBuilder] = []
+    with warnings.catch_warnings(), _strict_loading(), _closed_on_failure(builders):
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             source.file.seek(0)
@@ -190,6 +210,7 @@ def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) ->
                         dpi=int(settings.LONGARM_EVIDENCE_DOCUMENT_DPI),
                         deadline=Deadline(float(settings.LONGARM_EVIDENCE_MEDIA_SECONDS)),
                     )
+                    builders.append(builder)
                 for index in range(count):
                     image.seek(index)
                     if image.width * image.height > max_pixels:
@@ -216,9 +237,22 @@ def sanitise_image(source: Workspace, detected: DetectedType, out: Workspace) ->
     return Sanitised(content_type=content_type, metadata=metadata, preview=thumbnail(frames[0]))
 
 
+def _fitted(size: tuple[int, int]) -> tuple[int, int] | None:
+    """The size within ``PREVIEW_SIZE`` with the same proportions, or None if ``size`` already fits."""
+    width, height = size
+    if width <= PREVIEW_SIZE[0] and height <= PREVIEW_SIZE[1]:
+        return None
+    scale = min(PREVIEW_SIZE[0] / width, PREVIEW_SIZE[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def thumbnail(image: Image.Image) -> bytes:
-    small = image.copy()
-    small.thumbnail(PREVIEW_SIZE)
+    # Resized straight from the image, as Image.thumbnail would, without first copying it whole.
+    fitted = _fitted(image.size)
+    if fitted is None:
+        small = image.copy()
+    else:
+        small = image.resize(fitted, Image.Resampling.BICUBIC, reducing_gap=2.0)
     small.info = {}
     buffer = io.BytesIO()
     if small.mode == "RGBA":

@@ -5,6 +5,8 @@ and the first audio stream are kept: attached pictures (cover art, with their ow
 (GPS logs), subtitles, chapters and every tag are dropped. ffmpeg runs in the sandbox (``sandbox.py``), the
 demuxer forced from the detected type and only local file access allowed."""
 
+import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -55,10 +57,10 @@ def ffmpeg() -> str:
     return settings.LONGARM_FFMPEG or imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _run(arguments: list[str], *, fds: tuple[int, ...]) -> tuple[int, bytes]:
+def _run(arguments: list[str], *, fds: tuple[int, ...], loglevel: str = "error") -> tuple[int, bytes, bytes]:
     # The output is never logged: ffmpeg's messages can quote the file's metadata.
-    return sandbox.run(
-        [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", *arguments],
+    return sandbox.run_capturing(
+        [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", loglevel, *arguments],
         fds=fds,
         seconds=settings.LONGARM_EVIDENCE_MEDIA_SECONDS,
         memory=int(settings.LONGARM_EVIDENCE_CHILD_MEMORY_MB) * 1024 * 1024,
@@ -80,14 +82,7 @@ def _unescape(value: str) -> str:
     return "".join(out)
 
 
-def _tags(demuxer: str, source: Workspace, *, stream: str | None) -> dict[str, str] | None:
-    selection = ["-map_metadata", f"0:s:{stream}"] if stream else []
-    status, output = _run(
-        [*_input(demuxer, source), *selection, "-fflags", "+bitexact", "-f", "ffmetadata", "pipe:1"],
-        fds=(source.fd,),
-    )
-    if status != 0:
-        return None
+def _parse_tags(output: bytes) -> dict[str, str]:
     tags: dict[str, str] = {}
     for line in output.decode("utf-8", errors="replace").splitlines():
         if not line or line.startswith((";", "#", "[")) or "=" not in line:
@@ -97,54 +92,97 @@ def _tags(demuxer: str, source: Workspace, *, stream: str | None) -> dict[str, s
     return tags
 
 
-def media_metadata(demuxer: str, source: Workspace) -> dict[str, Any]:
-    """Container tags, and those of the first video and audio streams (phones put the creation time and
-    location in either)."""
-    container = _tags(demuxer, source, stream=None)
-    if container is None:
+# The input's streams as ffmpeg lists them on standard error ("  Stream #0:1[0x2](und): Audio: aac ..."), up
+# to the output's listing. Only which kinds exist is read from it; every tag comes from ffmetadata, escaped.
+_STREAM = re.compile(r"^\s+Stream #0:\d+\S*: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
+_NOT_A_PICTURE = ("(attached pic)", "(timed thumbnails)")
+
+
+@dataclass(frozen=True)
+class _Streams:
+    any_video: bool = False  # v:0: a video stream or an attached picture
+    real_video: bool = False  # V:0: a video stream that is not an attached picture
+    audio: bool = False
+
+
+def _streams(listing: bytes) -> _Streams:
+    any_video = real_video = audio = False
+    for line in listing.decode("utf-8", errors="replace").splitlines():
+        if line.startswith(("Stream mapping:", "Output #")):
+            break
+        if not (found := _STREAM.match(line)):
+            continue
+        if found.group(1) == "Audio":
+            audio = True
+        elif found.group(1) == "Video":
+            any_video = True
+            real_video = real_video or not found.group(2).rstrip().endswith(_NOT_A_PICTURE)
+    return _Streams(any_video=any_video, real_video=real_video, audio=audio)
+
+
+def _probe(demuxer: str, source: Workspace) -> tuple[dict[str, str], _Streams]:
+    """The container's tags and which streams there are, in one short run that decodes nothing."""
+    status, output, listing = _run(
+        [*_input(demuxer, source), "-fflags", "+bitexact", "-f", "ffmetadata", "pipe:1"],
+        fds=(source.fd,),
+        loglevel="info",
+    )
+    if status != 0:
         raise Unsanitisable(FailureReason.DAMAGED)
-    metadata: dict[str, Any] = {"tags": container}
-    for name, stream in (("video_tags", "v:0"), ("audio_tags", "a:0")):
-        if tags := _tags(demuxer, source, stream=stream):
-            metadata[name] = tags
-    return metadata
+    return _parse_tags(output), _streams(listing)
 
 
-def _poster(copy: Workspace) -> bytes | None:
-    """A frame of the copy (our own encoding), as a JPEG preview."""
-    status, output = _run(
-        [
-            "-protocol_whitelist", "file", "-f", "mp4", "-i", str(copy.path),
-            "-map", "0:V:0", "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
-            "-map_metadata", "-1", *_BITEXACT, "-c:v", "png", "-f", "image2pipe", "pipe:1",
-        ],
-        fds=(copy.fd,),
-    )  # fmt: skip
-    if status != 0 or not output or len(output) > _FRAME_LIMIT:
+def _preview(frame: bytes) -> bytes | None:
+    if not frame or len(frame) > _FRAME_LIMIT:
         return None
-    return preview_from_frame(output)
+    return preview_from_frame(frame)
 
 
 def sanitise_media(source: Workspace, detected: DetectedType, out: Workspace) -> Sanitised:
+    """Container tags and stream kinds first (a run that decodes nothing), then one run of ffmpeg that
+    decodes the input once and writes the copy, a poster frame for a video and the tags of the first video
+    and audio streams (phones put the creation time and location in either)."""
     demuxer = _DEMUXERS[detected.content_type]
-    metadata = media_metadata(demuxer, source)
+    container, streams = _probe(demuxer, source)
+    metadata: dict[str, Any] = {"tags": container}
     out.file.seek(0)
     out.file.truncate(0)
     video = detected.kind == EvidenceKind.VIDEO
     # 0:V is a real video stream, never an attached picture (cover art); a video without one keeps its sound.
-    streams = (
+    copy_streams = (
         ["-map", "0:V:0?", "-map", "0:a:0?", *_VIDEO, *_AUDIO] if video else ["-map", "0:a:0", "-vn", *_AUDIO]
     )
     arguments = [
         *_input(demuxer, source),
-        *streams,
+        *copy_streams,
         *_NO_METADATA,
         *_BITEXACT,
         "-threads", "2", "-movflags", "+faststart",
         "-f", "mp4" if video else "ipod", "-y", str(out.path),
     ]  # fmt: skip
-    status, _ = _run(arguments, fds=(source.fd, out.fd))
-    if status != 0 or out.size() == 0:
-        raise Unsanitisable(FailureReason.DAMAGED)
-    preview = _poster(out) if video else None
+    with Workspace() as video_tags, Workspace() as audio_tags:
+        fds = [source.fd, out.fd]
+        if video and streams.real_video:
+            # The poster: the first frame, decoded in this same run; Pillow encodes its pixels again.
+            arguments += [
+                "-map", "0:V:0", "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
+                "-map_metadata", "-1", *_BITEXACT, "-c:v", "png", "-f", "image2pipe", "pipe:1",
+            ]  # fmt: skip
+        for wanted, selection, target in (
+            (streams.any_video, "v:0", video_tags),
+            (streams.audio, "a:0", audio_tags),
+        ):
+            if wanted:
+                arguments += [
+                    "-map_metadata", f"0:s:{selection}", "-fflags", "+bitexact",
+                    "-f", "ffmetadata", str(target.path),
+                ]  # fmt: skip
+                fds.append(target.fd)
+        status, frame, _ = _run(arguments, fds=tuple(fds))
+        if status != 0 or out.size() == 0:
+            raise Unsanitisable(FailureReason.DAMAGED)
+        for name, target in (("video_tags", video_tags), ("audio_tags", audio_tags)):
+            if tags := _parse_tags(target.read_all()):
+                metadata[name] = tags
+    preview = _preview(frame) if video else None
     return Sanitised(content_type="video/mp4" if video else "audio/mp4", metadata=metadata, preview=preview)

@@ -32,10 +32,13 @@ def sanitise_document(source: Workspace, detected: DetectedType, out: Workspace)
         builder.add(page)
 
     kind = {"application/pdf": "pdf", "application/epub+zip": "epub"}.get(detected.content_type, "office")
-    metadata: dict[str, Any] = render_document(
-        source, kind, extension=detected.extension, on_page=add, deadline=deadline
-    )
-    builder.save(out)
+    try:
+        metadata: dict[str, Any] = render_document(
+            source, kind, extension=detected.extension, on_page=add, deadline=deadline
+        )
+        builder.save(out)
+    finally:
+        builder.close()
     metadata["copy"] = builder.summary()
     return Sanitised(content_type="application/pdf", metadata=metadata, preview=thumbnail(first[0]))
 

@@ -129,6 +129,26 @@ def run(
     Raises:
         Unsanitisable: TIMEOUT if it ran out of time.
     """
+    status, output, _ = run_capturing(
+        command, fds=fds, seconds=seconds, memory=memory, input_data=input_data, environment=environment
+    )
+    return status, output
+
+
+def run_capturing(
+    command: Sequence[str],
+    *,
+    fds: tuple[int, ...] = (),
+    seconds: float,
+    memory: int,
+    input_data: bytes | None = None,
+    environment: dict[str, str] | None = None,
+) -> tuple[int, bytes, bytes]:
+    """``run``, also returning the command's standard error (for a caller that parses it, never logs it).
+
+    Raises:
+        Unsanitisable: TIMEOUT if it ran out of time.
+    """
     isolate = network_isolation()
     try:
         result = subprocess.run(  # noqa: S603 - fixed executables, arguments built by us
@@ -146,4 +166,4 @@ def run(
     except subprocess.TimeoutExpired:
         raise Unsanitisable(FailureReason.TIMEOUT) from None
     # The output is never logged: a tool's messages can quote the file's metadata.
-    return result.returncode, result.stdout
+    return result.returncode, result.stdout, result.stderr
