@@ -83,6 +83,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "longarm.urls"
 WSGI_APPLICATION = "longarm.wsgi.application"
+# Widgets through Jinja2, pages through Django's templates (core.form_rendering: the questionnaire's cost).
+FORM_RENDERER = "longarm.core.form_rendering.FormRenderer"
 
 TEMPLATES = [
     {

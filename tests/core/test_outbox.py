@@ -205,3 +205,21 @@ def test_with_the_database_backend_the_task_commits_with_the_event(recorded: lis
     queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
     assert [delivery.object_id for delivery in recorded] == ["7"]
     assert not OutboxEvent.objects.exists()
+
+
+def test_a_queue_that_is_down_leaves_the_report_received_and_the_event_for_the_sweep(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from longarm.core.tasks import deliver_outbox_event
+
+    def down(*_: object) -> None:
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(type(deliver_outbox_event), "enqueue", down)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        report = post_without_delivery(Client())
+    monkeypatch.undo()
+
+    assert facts_of(report) == 0
+    outbox_sweep()
+    assert facts_of(report) == 1

@@ -89,15 +89,15 @@ def publish(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("publish() must run inside the writer's transaction")
+    names = subscribers(topic)
+    if not names:
+        return
     body: dict[str, object] = dict(payload or {})
     if arrival is not None:
         for name, prepare in _preparers.items():
             prepared = prepare(arrival)
             if prepared is not None:
                 body[name] = dict(prepared)
-    names = subscribers(topic)
-    if not names:
-        return
     event = OutboxEvent.objects.create(topic=topic, object_id=object_id, payload=body)
     OutboxPending.objects.bulk_create(OutboxPending(event=event, subscriber=name) for name in names)
     _queue_delivery(event.pk)
@@ -111,7 +111,9 @@ def _queue_delivery(event_id: int) -> None:
         # The task row commits with the event: one transaction for the reporter's request, not two.
         deliver_outbox_event.enqueue(event_id)
     else:
-        transaction.on_commit(partial(deliver_outbox_event.enqueue, event_id))
+        # Robust: a queue that is down must not turn a committed report into an error page; the event waits
+        # for the sweep instead.
+        transaction.on_commit(partial(deliver_outbox_event.enqueue, event_id), robust=True)
 
 
 def _is_database_backend(backend: object) -> bool:

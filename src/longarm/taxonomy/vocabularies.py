@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from longarm.taxonomy.exceptions import TaxonomyError, UnknownCodeError
 
@@ -487,6 +487,12 @@ def all_region_choices() -> list[tuple[str, str]]:
     A country with regions contributes one choice per region ("JP-13", "Japan — Tokyo"); a country without
     regions (and "other") contributes itself ("FR", "France").
     """
+    # Built once per language: every questionnaire page and submission needs the whole list.
+    return list(_all_region_choices(get_language() or ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _all_region_choices(language: str) -> tuple[tuple[str, str], ...]:
     choices: list[tuple[str, str]] = []
     for country in vocabulary("host_countries").terms:
         country_label = gettext(country.label)
@@ -499,7 +505,7 @@ def all_region_choices() -> list[tuple[str, str]]:
                 "region": gettext(region.label),
             }
             choices.append((region.code, label))
-    return choices
+    return tuple(choices)
 
 
 def host_place(value: str) -> tuple[str, str]:
