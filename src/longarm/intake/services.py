@@ -67,6 +67,7 @@ def report_submit(
     intake_channel: IntakeChannel = IntakeChannel.WEB,
     operator: StaffUser | None = None,
     evidence: Sequence[EncryptedUpload] = (),
+    receipt: str | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -75,10 +76,12 @@ def report_submit(
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
+    ``receipt`` is one the reporter was shown and typed back before sending (``intake.steps``); without it
+    a new one is drawn.
     """
     keyring = current_keyring()
     cost = receipt_cost()
-    receipt = new_receipt()
+    receipt = receipt or new_receipt()
     lookup_hash = receipt_lookup_hash(receipt, pepper=keyring.receipt_pepper, cost=cost)
     salt = new_salt()
     reporter = reporter_keypair(receipt, salt=salt, pepper=keyring.receipt_pepper, cost=cost)
