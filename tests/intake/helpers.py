@@ -1,6 +1,7 @@
 import re
 from typing import Any
 
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -8,13 +9,14 @@ from tests.gate.helpers import gate_fields
 
 RECEIPT_PATTERN = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 QUESTION_STEPS = ("what", "who", "when", "files", "consent")
-# The old form's two consent questions, as the reporter's one merged choice (intake.forms.REPORTER_CHOICES).
+_FILE_FIELDS = ("attachments", "attached")
+# The reporter's one consent choice (intake.forms.REPORTER_CHOICES) for the two questions the hotline asks.
 _MERGED = {("review", "no"): "review_not_counted"}
 
 
 def report_answers(**overrides: Any) -> dict[str, Any]:
-    """A complete, valid questionnaire as a browser would post it, every step's answers in one dict (each
-    step reads only its own). ``consent`` and ``statistics_consent`` may be given as the two old questions."""
+    """A complete, valid questionnaire as a browser would post it: every step's answers in one dict (each
+    step reads only its own), in the hotline form's shape, with its two consent questions and its token."""
     answers: dict[str, Any] = {
         "what_happened": "Police from my home town called my mother and told me to stop the reading club.",
         "incident_year": "2025",
@@ -35,12 +37,21 @@ def report_answers(**overrides: Any) -> dict[str, Any]:
         "community": "southern_mongolian",
         "contact": "Signal: +81 90 0000 0000",
         "consent": "review",
+        "statistics_consent": "yes",
+        "submission_token": "token-" + str(id(overrides)),
         **gate_fields("report"),
     }
-    statistics = overrides.pop("statistics_consent", "yes")
     answers.update(overrides)
-    answers["consent"] = _MERGED.get((answers["consent"], statistics), answers["consent"])
     return answers
+
+
+def step_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` as the reporter's steps ask them: the two consent questions as one choice."""
+    data = {key: value for key, value in answers.items() if key not in ("statistics_consent", "campaign")}
+    data["consent"] = _MERGED.get(
+        (answers.get("consent", ""), answers.get("statistics_consent", "yes")), answers.get("consent", "")
+    )
+    return data
 
 
 def receipt_from(html: str) -> str:
@@ -53,31 +64,53 @@ def step_url(slug: str) -> str:
     return reverse("intake:report_step", args=[slug])
 
 
-def fill_steps(client: Client, answers: dict[str, Any]) -> str:
-    """Post every question step with ``answers`` and return the receipt the last step shows."""
+def answer_steps(client: Client, answers: dict[str, Any]) -> HttpResponse:
+    """Post the question steps in order (files only at the files step, after opening the survey link if
+    ``answers`` name a campaign); return the first step that does not move on, else the last step's page."""
+    if answers.get("campaign"):
+        client.get(reverse("intake:report_new"), {"campaign": answers["campaign"]})
+    data = step_answers(answers)
     for slug in QUESTION_STEPS:
-        response = client.post(step_url(slug), answers)
-        assert response.status_code == 302, response.content.decode()[:3000]
-    review = client.get(step_url("review"))
-    assert review.status_code == 200, review
-    return receipt_from(review.content.decode())
+        posted = data if slug == "files" else {k: v for k, v in data.items() if k not in _FILE_FIELDS}
+        response: HttpResponse = client.post(step_url(slug), posted)
+        if response.status_code != 302:
+            return response
+    review: HttpResponse = client.get(step_url("review"))
+    return review
 
 
-def send_review(client: Client, receipt: str, **fields: Any) -> Any:
+def post_files(client: Client, attachments: list[Any], attached: list[str] | None = None) -> str:
+    """Post the files step and return the page it shows next: itself, with the files kept."""
+    response = client.post(step_url("files"), {"attachments": attachments, "attached": attached or []})
+    if response.status_code == 302:
+        response = client.get(step_url("files"))
+    assert response.status_code == 200, response.status_code
+    return str(response.content.decode())
+
+
+def send_review(client: Client, receipt: str, **fields: Any) -> HttpResponse:
     """Post the last step: the receipt typed back, with the gate paid and the draft's token."""
     page = client.get(step_url("review")).content.decode()
     token = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert token, "no submission token on the last step"
-    return client.post(
+    response: HttpResponse = client.post(
         step_url("review"),
         {"typed_receipt": receipt, "submission_token": token.group(1), **gate_fields("report"), **fields},
     )
+    return response
 
 
-def submit_report(client: Client, **overrides: Any) -> str:
-    """Answer every step, type the receipt back, send the report and return its receipt."""
-    receipt = fill_steps(client, report_answers(**overrides))
+def submit_answers(client: Client, answers: dict[str, Any]) -> str:
+    """Answer every step with ``answers``, type the receipt back, send the report; return its receipt."""
+    review = answer_steps(client, answers)
+    assert b'class="receipt"' in review.content, review.content.decode()[:3000]
+    receipt = receipt_from(review.content.decode())
     response = send_review(client, receipt)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert response["Location"] == reverse("intake:report_sent")
     return receipt
+
+
+def submit_report(client: Client, **overrides: Any) -> str:
+    """Send a complete report in steps and return its receipt."""
+    return submit_answers(client, report_answers(**overrides))
