@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -54,6 +55,11 @@ _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
 _IDENTITY_KEY = "reporter-identity-key"
 _SENT = "report-sent"
+# The files step keeps files only within the quotas of files waiting for a report (evidence.pending).
+_NOT_KEPT = gettext_lazy(
+    "“%(name)s” could not be kept: too many files are waiting to be sent. Send your report without it, then "
+    "add it in your mailbox with your receipt number."
+)
 _PENDING_EXPIRED = gettext_lazy(
     "Files you attached earlier were kept too long and have been deleted. Please choose them again."
 )
@@ -111,11 +117,14 @@ def _files_kept(request: HttpRequest, form: ReporterReportForm) -> list[Encrypte
         form.is_valid()
         and len(kept) + len(form.cleaned_data["attachments"]) > settings.LONGARM_MAX_FILES_PER_REPORT
     ):
+        # Kept all the same, so that the reporter chooses which to untick rather than upload again.
         form.add_error("attachments", Refusal.TOO_MANY.label)
-        new = []
     kept, dropped = pending_keep(request, [*kept, *new])
     for upload in dropped:
-        form.add_error("attachments", pending.not_kept_error(upload))
+        form.add_error(
+            "attachments",
+            ValidationError(_NOT_KEPT, code="not_kept", params={"name": upload.name}),
+        )
     return kept
 
 
