@@ -180,8 +180,6 @@ def _flat_choices(choices: Any) -> dict[str, str]:
 
 
 def _shown(form_field: forms.Field, value: object) -> str:
-    if isinstance(form_field, forms.BooleanField):
-        return str(_("Yes") if value else _("No"))
     if isinstance(form_field, forms.ChoiceField):
         labels = _flat_choices(form_field.choices)
         chosen = value if isinstance(value, list) else [value]
@@ -189,19 +187,30 @@ def _shown(form_field: forms.Field, value: object) -> str:
     return str(value or "—")
 
 
+_DATE_FIELDS = ("incident_year", "incident_month", "incident_day", "date_is_approximate")
+
+
+def _date_shown(data: dict[str, Any]) -> str:
+    year, month, day = data.get("incident_year"), data.get("incident_month"), data.get("incident_day")
+    if year is None:
+        return ""
+    shown = "-".join([str(year), *[f"{part:02d}" for part in (month, day) if part is not None]])
+    return f"{shown} ({_('approximate')})" if data.get("date_is_approximate") else shown
+
+
 def review_sections(form: forms.Form) -> list[ReviewSection]:
-    """What the last step shows of a valid draft, step by step, in the reporter's words and labels."""
-    return [
-        ReviewSection(
-            step=step,
-            rows=[
-                ReviewRow(
-                    label=form.fields[name].label or name,
-                    value=_shown(form.fields[name], form.cleaned_data[name]),
-                )
-                for name in step.fields
-                if name in form.fields
-            ],
-        )
-        for step in QUESTION_STEPS
-    ]
+    """What the last step shows of a valid draft, step by step, in the reporter's words and labels: only what
+    was answered (a phone shows it in a third of the height), the date as one line."""
+    sections = []
+    for step in QUESTION_STEPS:
+        rows = []
+        if "incident_year" in step.fields and (date := _date_shown(form.cleaned_data)):
+            rows.append(ReviewRow(label=_("When"), value=date))
+        for name in step.fields:
+            if name in _DATE_FIELDS or name not in form.fields:
+                continue
+            value = _shown(form.fields[name], form.cleaned_data[name])
+            if value != "—":
+                rows.append(ReviewRow(label=form.fields[name].label or name, value=value))
+        sections.append(ReviewSection(step=step, rows=rows))
+    return sections
