@@ -22,7 +22,15 @@ from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import record_of, uploads
-from tests.intake.helpers import post_files, report_answers, submit_answers
+from tests.intake.helpers import (
+    answer_steps,
+    post_files,
+    receipt_from,
+    report_answers,
+    send_review,
+    step_url,
+    submit_answers,
+)
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -121,6 +129,21 @@ def test_kept_files_expire_and_are_deleted(cast: Cast, processing: Processing) -
     assert not PendingUpload.objects.exists()
     assert AuditEvent.objects.filter(action="evidence.pending_expired", object_id="1").exists()
     assert "kept too long" in post_files(client, [], attached=ids)
+    assert not Report.objects.exists()
+
+
+def test_a_file_that_expires_before_sending_leads_back_to_the_files_step_and_nothing_is_sent(
+    cast: Cast,
+) -> None:
+    client = Client()
+    answers = {**report_answers(), "attachments": uploads({NAME: files.jpeg_with_exif()})}
+    review = answer_steps(client, answers).content.decode()
+    assert NAME in review  # listed on the last step
+    PendingUpload.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    # Sent from the page as it was shown, before the file expired.
+    response = send_review(client, receipt_from(review), attached=attached_ids(review))
+    assert response["Location"] == step_url("files")
+    assert "kept too long" in client.get(step_url("files")).content.decode()
     assert not Report.objects.exists()
 
 

@@ -89,13 +89,20 @@ def post_files(client: Client, attachments: list[Any], attached: list[str] | Non
 
 
 def send_review(client: Client, receipt: str, **fields: Any) -> HttpResponse:
-    """Post the last step: the receipt typed back, with the gate paid and the draft's token."""
+    """Post the last step as its form does: the receipt typed back, the draft's token, the files listed,
+    and the gate paid."""
     page = client.get(step_url("review")).content.decode()
     token = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert token, "no submission token on the last step"
     response: HttpResponse = client.post(
         step_url("review"),
-        {"typed_receipt": receipt, "submission_token": token.group(1), **gate_fields("report"), **fields},
+        {
+            "typed_receipt": receipt,
+            "submission_token": token.group(1),
+            "attached": re.findall(r'name="attached" value="([0-9a-f]{32})"', page),
+            **gate_fields("report"),
+            **fields,
+        },
     )
     return response
 

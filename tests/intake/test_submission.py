@@ -159,7 +159,7 @@ def test_answers_are_kept_server_side_never_in_the_pages_or_the_session_in_clear
     html = answer_steps(client, report_answers()).content.decode()
     hidden = re.findall(r'<input type="hidden" name="([^"]+)"', html)
     # The language switcher's own "next" (this page's path) aside, no answer travels in the page.
-    assert set(hidden) <= {"csrfmiddlewaretoken", "submission_token", "gate_timelock", "next"}
+    assert set(hidden) <= {"csrfmiddlewaretoken", "submission_token", "gate_timelock", "next", "attached"}
     session = repr(Session.objects.get().get_decoded())
     assert "reading club" not in session
     assert receipt_from(html) not in session

@@ -209,7 +209,12 @@ def _report_send(
     request: HttpRequest, draft: Draft, answers: ReporterReportForm, form: ReviewForm
 ) -> HttpResponse | None:
     """Send the draft as a report; None when the gate refused it (the error is on ``form``)."""
-    kept = pending_uploads(request)
+    # Exactly the files the last step listed: one that expired since is not left out without a word.
+    shown = set(request.POST.getlist(pending.FIELD))
+    kept = [upload for upload in pending_uploads(request) if upload.item_id.hex in shown]
+    if len(kept) < len(shown):
+        messages.error(request, _PENDING_EXPIRED)
+        return redirect("intake:report_step", "files")
     consent, statistics_consent = answers.consent_and_statistics()
     campaign = open_campaign_for_link(draft.campaign) if draft.campaign else None
     try:
