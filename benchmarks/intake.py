@@ -15,11 +15,13 @@ What it does, in one run:
    SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
    port of 127.0.0.1, then waits for ``/`` to answer 200.
 3. **The load.** ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
-   for ``--seconds``: POST a filled report. Each client fetches ``/report/`` once for the CSRF cookie and
-   the form's hidden fields and then uses a fresh one-time submission token per post;
-   ``--fetch-form-each-time`` fetches the page before every post instead (a reporter's whole visit). A
-   submission succeeds when the POST answers 200 with the receipt on the page. A few per client run first
-   as a warm-up and are not counted.
+   for ``--seconds``: send a filled report through the questionnaire's steps, as a browser without
+   JavaScript does — POST each of the five question steps (each answers 302 to the next), GET the last step
+   (which shows the receipt drawn for this draft), then POST it with the receipt typed back and the gate
+   paid. Each client fetches ``/report/`` once for the CSRF cookie and token;
+   ``--fetch-form-each-time`` also GETs every step page before posting it (a reporter's whole visit). A
+   submission succeeds when the final POST answers 302 to ``/report/sent/``. A few per client run first as
+   a warm-up and are not counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
@@ -36,10 +38,12 @@ What it does, in one run:
 
 How to read the single JSON object printed on stdout (progress goes to stderr):
 
-- ``submissions_per_s``: successful submissions (with their GET, in ``--fetch-form-each-time`` mode)
-  completed inside the measured window, per second.
-- ``latency_ms``: the POST alone (the submission: validation, two Argon2id derivations, encryption,
-  sealing, the database transaction, the receipt page); ``cycle_latency_ms`` and ``get_latency_ms`` too.
+- ``submissions_per_s``: successful submissions (with all their steps) completed inside the measured
+  window, per second.
+- ``latency_ms``: the final POST alone (the submission: validation, two Argon2id derivations, encryption,
+  sealing, the database transaction, the redirect); ``cycle_latency_ms``, and ``get_latency_ms``: the
+  steps before it (five POSTs and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
+  GETs too).
 - ``floor_submissions_per_s`` and ``ratio`` = ``submissions_per_s / floor_submissions_per_s``. The target is
   ``ratio >= target_ratio`` (0.8): everything the system does besides its chosen Argon2id cost — Django,
   HTTP, the form page, encryption, SQLite, and this load generator, which shares the same CPUs — should
@@ -85,7 +89,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -400,7 +403,7 @@ class Client:
     """One reporter's browser: its own cookies (hence its own session), one connection per request."""
 
     def __init__(self, port: int) -> None:
-        self.form_tokens: dict[str, str] | None = None
+        self.csrf_token: str | None = None
         self.port = port
         self.cookies: dict[str, str] = {}
 
@@ -436,10 +439,15 @@ class Client:
             self.cookies[name] = value.strip().strip('"')
 
 
-def report_form(tokens: dict[str, str]) -> list[tuple[str, str]]:
+# The questionnaire's steps before the last one, in order; each POST answers 302 to the next.
+QUESTION_STEPS = ("/report/", "/report/who/", "/report/when/", "/report/files/", "/report/consent/")
+REVIEW_STEP = "/report/review/"
+_RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
+
+
+def report_form() -> list[tuple[str, str]]:
+    """Every step's answers in one form: each step reads only its own questions."""
     return [
-        ("csrfmiddlewaretoken", tokens.get("csrfmiddlewaretoken", "")),
-        ("submission_token", tokens.get("submission_token", "")),
         (
             "what_happened",
             "Two officers of the local public security bureau called my mother and said my work for the "
@@ -465,7 +473,6 @@ def report_form(tokens: dict[str, str]) -> list[tuple[str, str]]:
         ("community", "southern_mongolian"),
         ("contact", ""),
         ("consent", "review"),
-        ("statistics_consent", "yes"),
     ]
 
 
@@ -491,35 +498,63 @@ def pay_gate(client: Client, purpose: str) -> tuple[str, str]:
     return "gate_pow", altcha.Payload(challenge, solution).to_base64()
 
 
+def answer_steps(client: Client, *, fetch_each_step: bool) -> tuple[str | None, bytes]:
+    """Post the question steps and GET the last one: an error, or None and the last step's page."""
+    csrf = client.csrf_token or ""
+    for path in QUESTION_STEPS:
+        if fetch_each_step:
+            status, _page = client.request("GET", path)
+            if status != 200:
+                return f"GET {path} {status}", b""
+        status, _page = client.request("POST", path, [("csrfmiddlewaretoken", csrf), *report_form()])
+        if status != 302:
+            return f"POST {path} {status} (step refused?)", b""
+    status, page = client.request("GET", REVIEW_STEP)
+    if status != 200:
+        return f"GET {REVIEW_STEP} {status}", b""
+    return None, page
+
+
 def submit_once(client: Client, *, reuse_form: bool) -> Cycle:
-    """One submission. With ``reuse_form`` the client fetches the form page once and then posts it again and
-    again with a fresh one-time submission token, as a reporter filing several reports in one session would;
-    otherwise every submission fetches the page first (a reporter's whole visit)."""
+    """One submission through the steps. With ``reuse_form`` the client fetched ``/report/`` once for its
+    CSRF token and posts each step straight away, as a reporter filing several reports in one session
+    would; otherwise every step's page is fetched before it is posted (a reporter's whole visit)."""
     started = time.perf_counter()
     post_started = started
     try:
-        tokens = dict(client.form_tokens) if reuse_form and client.form_tokens else {}
-        if not tokens:
+        if client.csrf_token is None:
             status, page = client.request("GET", "/report/")
-            post_started = time.perf_counter()
             if status != 200:
-                return Cycle(started, post_started, post_started - started, 0.0, f"GET {status}")
-            tokens = hidden_inputs(page)
-            if "submission_token" not in tokens or "csrfmiddlewaretoken" not in tokens:
-                return Cycle(started, post_started, post_started - started, 0.0, "GET without form tokens")
-            client.form_tokens = dict(tokens)
-        else:
-            tokens["submission_token"] = secrets.token_urlsafe(32)
+                now = time.perf_counter()
+                return Cycle(started, now, now - started, 0.0, f"GET {status}")
+            client.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
+            if not client.csrf_token:
+                now = time.perf_counter()
+                return Cycle(started, now, now - started, 0.0, "GET without a CSRF token")
+        error, page = answer_steps(client, fetch_each_step=not reuse_form)
+        receipt = _RECEIPT.search(page)
+        token = hidden_inputs(page).get("submission_token")
+        if error is None and (receipt is None or not token):
+            error = "last step without a receipt or token"
+        if error is not None or receipt is None:
+            now = time.perf_counter()
+            return Cycle(started, now, now - started, 0.0, error)
+        typed = re.sub(rb"\D", b"", receipt[1]).decode("ascii")
         gate_started = time.perf_counter()
         gate = pay_gate(client, "report")
         post_started = time.perf_counter()
-        status, page = client.request("POST", "/report/", [*report_form(tokens), gate])
+        status, _page = client.request(
+            "POST",
+            REVIEW_STEP,
+            [
+                ("csrfmiddlewaretoken", client.csrf_token),
+                ("submission_token", token or ""),
+                ("typed_receipt", typed),
+                gate,
+            ],
+        )
         finished = time.perf_counter()
-        error = None
-        if status != 200:
-            error = f"POST {status}"
-        elif b'class="receipt"' not in page:
-            error = "POST 200 without receipt (form refused?)"
+        error = None if status == 302 else f"POST {REVIEW_STEP} {status} (not sent)"
         return Cycle(
             started,
             finished,
@@ -682,7 +717,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--fetch-form-each-time",
         action="store_true",
-        help="GET the form page before every submission (a reporter's whole visit), not once per client",
+        help="GET every step's page before posting it (a whole visit), not only /report/ once per client",
     )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
@@ -836,9 +871,9 @@ def main() -> None:
 
     report: dict[str, Any] = {
         "benchmark": "intake",
-        "mode": "form page fetched before every submission"
+        "mode": "every step's page fetched before it is posted"
         if arguments.fetch_form_each_time
-        else "form page fetched once per client, then submissions",
+        else "first page fetched once per client, then the steps posted for each submission",
         "submissions_per_s": round(submissions_per_s, 3),
         "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
         "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),

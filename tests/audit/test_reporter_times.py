@@ -28,7 +28,7 @@ from tests.conftest import Cast, chain_reporter_events, log_in
 from tests.evidence import files
 from tests.evidence.helpers import uploads
 from tests.gate.helpers import gate_fields
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import post_files, report_answers, submit_answers, submit_report
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -49,25 +49,20 @@ def midnight(day: datetime) -> datetime:
 
 
 def walk_every_reporter_path(processing: Processing, campaign: SurveyCampaign) -> tuple[Report, set[str]]:
-    """A reporter keeps a file from a questionnaire with errors, drops it, sends the questionnaire with a
-    file through a survey link, opens the mailbox, reads, writes and sends another file. Returns the report
+    """A reporter keeps a file at the files step, drops it, sends the questionnaire with another file
+    through a survey link, opens the mailbox, reads, writes and sends another file. Returns the report
     and the ids of everything of theirs an audit event could name."""
     reporter = Client()
-    first = reporter.post(
-        reverse("intake:report_new"),
-        {**report_answers(consent=""), "attachments": uploads({"kept.jpg": files.jpeg_with_exif()})},
-    )
-    assert "Already attached" in first.content.decode()
+    assert "Already attached" in post_files(reporter, uploads({"kept.jpg": files.jpeg_with_exif()}))
     with processing():
-        sent = reporter.post(
-            reverse("intake:report_new"),
+        receipt = submit_answers(
+            reporter,
             {
                 **report_answers(campaign=campaign.slug, consent="statistics_only"),
                 "attached": [],  # the kept file unticked: removed
                 "attachments": uploads({"photo.png": files.png()}),
             },
         )
-    receipt = receipt_from(sent.content.decode())
     mailbox = Client()
     mailbox.post(
         reverse("intake:mailbox_login"), {"receipt": receipt, **gate_fields(Purpose.RECEIPT)}, follow=True
@@ -159,8 +154,7 @@ def test_an_operator_entering_a_report_is_still_chained_at_once(cast: Cast) -> N
 
 def test_a_reporter_session_expires_on_a_whole_hour(cast: Cast) -> None:
     reporter = Client()
-    response = reporter.post(reverse("intake:report_new"), report_answers())
-    receipt = receipt_from(response.content.decode())
+    receipt = submit_report(reporter)
     reporter.post(reverse("intake:mailbox_login"), {"receipt": receipt}, follow=True)
     row = Session.objects.get(session_key=reporter.cookies[settings.SESSION_COOKIE_NAME].value)
     assert (row.expire_date.minute, row.expire_date.second, row.expire_date.microsecond) == (0, 0, 0)

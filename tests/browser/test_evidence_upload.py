@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from longarm.evidence.models import EvidenceItem, EvidenceStatus
-from tests.browser.test_reporting_journey import fill_report
+from tests.browser.test_reporting_journey import fill_report, send_report
 from tests.conftest import STAFF_PASSWORD, Cast, current_totp
 from tests.evidence import files
 
@@ -31,13 +31,9 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
     reporter = browser.new_context(java_script_enabled=javascript).new_page()
     reporter.set_default_timeout(20_000)
     reporter.goto(live_server.url + "/report/")
-    fill_report(reporter)
-    reporter.locator("input[type=file]").set_input_files([str(photo), str(letter)])
-    reporter.get_by_role("button", name="Send my report").click()
-    if javascript:
-        expect(reporter.locator(".upload-progress progress")).to_have_count(2)
-    expect(reporter.get_by_role("heading", name="Your report has been received")).to_be_visible()
-    assert len(re.sub(r"\D", "", reporter.locator(".receipt").inner_text())) == 20
+    receipt = fill_report(reporter, files=[str(photo), str(letter)])
+    expect(reporter.get_by_text("police.jpg")).to_be_visible()  # listed on the last step
+    send_report(reporter, receipt)
     assert set(EvidenceItem.objects.values_list("status", flat=True)) == {EvidenceStatus.READY}
 
     staff = browser.new_context().new_page()
@@ -56,7 +52,7 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
-def test_files_stay_attached_when_the_questionnaire_comes_back_with_a_mistake(
+def test_files_stay_attached_across_the_steps_and_back(
     browser: Browser,
     live_server: LiveServer,
     transactional_db: None,
@@ -68,15 +64,18 @@ def test_files_stay_attached_when_the_questionnaire_comes_back_with_a_mistake(
     photo.write_bytes(files.jpeg_with_exif())
     reporter = browser.new_context(java_script_enabled=javascript).new_page()
     reporter.set_default_timeout(20_000)
-    reporter.goto(live_server.url + "/report/")
-    reporter.get_by_label("What happened?").fill("They called my mother.")
-    reporter.locator("input[type=file]").set_input_files([str(photo)])
-    reporter.get_by_role("button", name="Send my report").click()
-    expect(reporter.get_by_text("Please choose what we may do with your report.")).to_be_visible()
+    reporter.goto(live_server.url + "/report/files/")  # no draft yet: back to the first step
+    receipt = fill_report(reporter, files=[str(photo)])
+    if javascript:
+        expect(reporter.locator("h1")).to_have_text("Check and send")
+    reporter.goto(live_server.url + "/report/files/")
     kept = reporter.get_by_role("checkbox", name=re.compile("police.jpg"))
     expect(kept).to_be_checked()
-
-    fill_report(reporter)
-    reporter.get_by_role("button", name="Send my report").click()
-    expect(reporter.get_by_role("heading", name="Your report has been received")).to_be_visible()
+    # Back from the files step, with the file kept: it is still there on the way forward again.
+    reporter.get_by_role("button", name="Back").click()
+    expect(reporter.locator("h1")).to_have_text("When and where")
+    reporter.get_by_role("button", name="Next").click()
+    expect(reporter.get_by_role("checkbox", name=re.compile("police.jpg"))).to_be_checked()
+    reporter.goto(live_server.url + "/report/review/")
+    send_report(reporter, receipt)
     assert EvidenceItem.objects.count() == 1

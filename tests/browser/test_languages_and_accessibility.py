@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expec
 from pytest_django.live_server_helper import LiveServer
 
 from longarm.guidance.rights import RIGHTS_COUNTRIES
+from tests.browser.steps import next_step, send
 from tests.conftest import Cast
 
 pytestmark = pytest.mark.browser
@@ -38,38 +39,39 @@ def reporter_context(
     return context
 
 
-def fill_report(page: Page, language: str) -> None:
-    page.locator("textarea[name=what_happened]").fill("ساقچى ئانامغا تېلېفون قىلدى. Police called my mother.")
-    page.locator("input[name=tactics][value=relatives_threatened]").check()
-    page.locator("select[name=host_country]").select_option("JP")
-    page.locator("input[name=consent][value=review]").check()
-    page.locator("input[name=statistics_consent][value=yes]").check()
-    page.get_by_role("button", name=_(language, "Send my report")).click()
-
-
-def submit_and_keep_receipt(page: Page, language: str) -> str:
-    fill_report(page, language)
-    receipt = re.sub(r"\D", "", page.locator(".receipt").inner_text())
-    assert len(receipt) == 20
-    return receipt
-
-
 def reporter_pages(page: Page, live_server: LiveServer, language: str) -> Iterator[str]:
-    """Visit every reporter page in turn, yielding a name for each once it is shown."""
+    """Visit every reporter page in turn, every step of the questionnaire included, yielding a name for each
+    once it is shown."""
     url = live_server.url
     page.goto(url + "/")
     yield "home"
     page.goto(url + "/report/")
-    yield "report form"
-    page.get_by_role("button", name=_(language, "Send my report")).click()
-    # With JavaScript the form goes once the gate's proof of work is done, not at the click.
+    yield "step 1"
+    next_step(page)
     expect(page.locator(".error-summary")).to_be_visible()
-    yield "report form with errors"
-    receipt = submit_and_keep_receipt(page, language)
-    yield "receipt"
-    page.locator("input[name=typed_receipt]").fill(receipt)
-    page.get_by_role("button", name=_(language, "I have written it down")).click()
-    yield "receipt saved"
+    yield "step 1 with errors"
+    page.locator("textarea[name=what_happened]").fill("ساقچى ئانامغا تېلېفون قىلدى. Police called my mother.")
+    page.locator("input[name=tactics][value=relatives_threatened]").check()
+    next_step(page)
+    yield "step 2"
+    next_step(page)
+    yield "step 3"
+    page.locator("select[name=host_country]").select_option("JP")
+    next_step(page)
+    yield "step 4"
+    next_step(page)
+    yield "step 5"
+    page.locator("input[name=consent][value=review]").check()
+    next_step(page)
+    yield "step 6"
+    receipt = re.sub(r"\D", "", page.locator(".receipt").inner_text())
+    page.locator("input[name=typed_receipt]").fill("1234")
+    # With JavaScript the form goes once the gate's proof of work is done, not at the click.
+    page.get_by_role("button", name=_(language, "Send my report")).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    yield "step 6 with errors"
+    send(page, language, receipt)
+    yield "sent"
     page.goto(url + "/mailbox/")
     page.get_by_role("button", name=_(language, "Open"), exact=True).click()
     expect(page.locator(".error-summary")).to_be_visible()
@@ -107,7 +109,7 @@ def test_no_page_has_a_serious_accessibility_problem_or_overflows_a_phone_in_any
             if violation["impact"] in {"serious", "critical"}:
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 problems.append(f"{language} {name}: {violation['id']} ({violation['impact']}) {targets}")
-    assert visited == 17
+    assert visited == 15 + len(RIGHTS_COUNTRIES)
     assert not problems, "\n".join(problems)
 
 
@@ -129,11 +131,17 @@ def test_the_whole_journey_works_in_uyghur_with_javascript_off(
     page.get_by_role("link", name=_("ug", "Make a report")).first.click()
     page.get_by_label(_("ug", "What happened?")).fill("ساقچى ئانامنى سوراق قىلدى.")
     page.get_by_label(_("ug", "Police visited, questioned or detained my family members")).check()
+    page.get_by_role("button", name=_("ug", "Next")).click()
+    expect(
+        page.get_by_text(_("ug", "Step %(number)s of %(total)s") % {"number": 2, "total": 6})
+    ).to_be_visible()
+    page.get_by_role("button", name=_("ug", "Next")).click()
     page.get_by_label(_("ug", "Which country do you live in?")).select_option("TR")
-    page.get_by_label(_("ug", "Caseworkers may read it and reply to me")).check()
-    page.locator("input[name=statistics_consent][value=yes]").check()
-    page.get_by_role("button", name=_("ug", "Send my report")).click()
-    expect(page.get_by_role("heading", name=_("ug", "Your report has been received"))).to_be_visible()
+    page.get_by_role("button", name=_("ug", "Next")).click()
+    page.get_by_role("button", name=_("ug", "Next")).click()
+    page.get_by_label(_("ug", "Caseworkers may read it and reply to me."), exact=True).check()
+    page.get_by_role("button", name=_("ug", "Next")).click()
+    expect(page.get_by_role("heading", name=_("ug", "Check and send"))).to_be_visible()
     receipt_box = page.locator(".receipt")
     expect(receipt_box).to_have_attribute("dir", "ltr")
     receipt = re.sub(r"\D", "", receipt_box.inner_text())
@@ -146,7 +154,7 @@ def test_the_whole_journey_works_in_uyghur_with_javascript_off(
     page.get_by_label(_("ug", "Type your receipt number again to show you have written it down")).fill(
         receipt
     )
-    page.get_by_role("button", name=_("ug", "I have written it down")).click()
+    page.get_by_role("button", name=_("ug", "Send my report")).click()
     expect(
         page.get_by_role("heading", name=_("ug", "Thank you. Your report is safe with us."))
     ).to_be_visible()
@@ -182,20 +190,30 @@ def test_the_journey_works_with_the_keyboard_alone_on_a_small_phone(
     page.goto(live_server.url + "/")
     tab_to(page, "main a.button.primary")
     page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_have_text("Make a report")
+    expect(page.locator("h1")).to_have_text("What happened")
     tab_to(page, "textarea[name=what_happened]")
     page.keyboard.type("They called my mother and told me to stop.")
     tab_to(page, "input[name=tactics][value=relatives_threatened]")
     page.keyboard.press("Space")
+    tab_to(page, "button[value=next]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Who and how")
+    tab_to(page, "button[value=next]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("When and where")
     tab_to(page, "select[name=host_country]")
     page.keyboard.type("Japan")
-    tab_to(page, "input[name=consent]")
-    page.keyboard.press("ArrowDown")  # the radio group: from nothing chosen to the second choice
-    tab_to(page, "input[name=statistics_consent]")
-    page.keyboard.press("Space")
-    tab_to(page, "button[type=submit].primary")
+    tab_to(page, "button[value=next]")
     page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_have_text("Your report has been received")
+    expect(page.locator("h1")).to_have_text("Photos, recordings and documents")
+    tab_to(page, "button[value=next]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Your choice")
+    tab_to(page, "input[name=consent]")
+    page.keyboard.press("Space")  # the radio group: the first choice, caseworkers may read and reply
+    tab_to(page, "button[value=next]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Check and send")
     receipt = re.sub(r"\D", "", page.locator(".receipt").inner_text())
     tab_to(page, "input[name=typed_receipt]")
     page.keyboard.type(receipt)

@@ -16,7 +16,7 @@ from longarm.intake.models import IntakeChannel, KeyKind, RecipientKind, Report
 from longarm.intake.sealing import seal_to_staff
 from tests.cases.helpers import console
 from tests.conftest import Cast
-from tests.intake.helpers import report_answers
+from tests.intake.helpers import report_answers, submit_report
 from tests.intake.test_mailbox import open_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_the_consent_read_out_must_be_confirmed(cast: Cast) -> None:
 def test_the_operator_lists_and_reads_only_reports_they_entered(cast: Cast) -> None:
     operator = console(cast.operator)
     operator.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
-    Client().post(reverse("intake:report_new"), report_answers(what_happened="A web report."))
+    submit_report(Client(), what_happened="A web report.")
     entered = Report.objects.get(intake_channel=IntakeChannel.HOTLINE)
     web = Report.objects.get(intake_channel=IntakeChannel.WEB)
     listing = operator.get(reverse("cases:hotline")).content.decode()

@@ -59,10 +59,10 @@ def test_an_unpaid_attempt_writes_no_session_row(cast: Cast) -> None:
 def test_housekeeping_delivers_what_a_dead_worker_left_in_the_outbox(cast: Cast) -> None:
     from longarm.analytics.models import FactIncident
     from longarm.core.models import OutboxEvent
-    from tests.intake.helpers import report_answers
+    from tests.intake.helpers import report_answers, submit_answers
 
-    # Posted without running the on-commit delivery: as if the worker had died before it got to it.
-    Client().post(reverse("intake:report_new"), report_answers())
+    # Sent without running the on-commit delivery: as if the worker had died before it got to it.
+    submit_answers(Client(), report_answers(), deliver=False)
     assert OutboxEvent.objects.exists()
     assert not FactIncident.objects.exists()
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 from django.db import transaction
 from django.test import Client, TestCase, override_settings
-from django.urls import reverse
 
 from longarm.analytics.models import FactCode, FactIncident
 from longarm.analytics.surveys.models import SurveyResponse
@@ -24,15 +23,14 @@ from longarm.core.outbox import (
 from longarm.intake.models import Report
 from tests.analytics.surveys.helpers import new_campaign
 from tests.conftest import Cast
-from tests.intake.helpers import report_answers
+from tests.intake.helpers import report_answers, submit_answers
 
 pytestmark = pytest.mark.django_db
 
 
 def post_without_delivery(client: Client, **overrides: object) -> Report:
     """A submission whose worker never ran: committed, its on-commit queueing dropped with the test's."""
-    response = client.post(reverse("intake:report_new"), report_answers(**overrides))
-    assert response.status_code == 200
+    submit_answers(client, report_answers(**overrides), deliver=False)
     return Report.objects.latest("id")
 
 

@@ -19,7 +19,7 @@ from tests.accounts.test_password_change import NEW_PASSWORD, change
 from tests.conftest import STAFF_PASSWORD, Cast, log_in
 from tests.core.production import production_settings
 from tests.gate.helpers import gate_fields
-from tests.intake.helpers import report_answers, submit_report
+from tests.intake.helpers import submit_report
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_a_planted_session_and_vault_cookie_pair_is_worth_nothing_after_a_submis
     victim = Client()
     victim.cookies[settings.SESSION_COOKIE_NAME] = planted_session
     plant(victim, planted_key)
-    victim.post(reverse("intake:report_new"), report_answers(submission_token="victim-token"))
+    submit_report(victim)
     assert victim.cookies[settings.SESSION_COOKIE_NAME].value != planted_session
     assert not Session.objects.filter(session_key=planted_session).exists()
     assert opens(planted_key, vault_entries(victim)) == []

@@ -12,7 +12,7 @@ from longarm.evidence.records import FileRecord
 from longarm.evidence.selectors import blob_record, custody_hash, item_record
 from longarm.intake.models import KeyKind, RecipientKind, Report
 from tests.conftest import Cast, log_in
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import report_answers, submit_answers
 
 
 def uploads(files: dict[str, bytes]) -> list[SimpleUploadedFile]:
@@ -21,11 +21,7 @@ def uploads(files: dict[str, bytes]) -> list[SimpleUploadedFile]:
 
 
 def submit_with_files(client: Client, files: dict[str, bytes], **overrides: Any) -> str:
-    response = client.post(
-        reverse("intake:report_new"), {**report_answers(**overrides), "attachments": uploads(files)}
-    )
-    assert response.status_code == 200, response.content.decode()[:3000]
-    return receipt_from(response.content.decode())
+    return submit_answers(client, {**report_answers(**overrides), "attachments": uploads(files)})
 
 
 def readers_receive_reports(cast: Cast) -> None:

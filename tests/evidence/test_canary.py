@@ -21,7 +21,7 @@ from longarm.evidence.models import EvidenceItem
 from longarm.evidence.uploads import EncryptingUploadHandler
 from tests.conftest import Cast, log_in
 from tests.evidence.conftest import run_queued_tasks
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import post_files, report_answers, submit_answers
 from tests.test_canary import stored_bytes
 
 SCAN_LIMIT = 64 * 1024 * 1024
@@ -75,8 +75,8 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
 
     monkeypatch.setattr(EncryptingUploadHandler, "receive_data_chunk", spying)
     reporter = Client()
-    page = reporter.post(
-        reverse("intake:report_new"),
+    submit_answers(
+        reporter,
         {
             **report_answers(),
             "attachments": [
@@ -85,7 +85,6 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
             ],
         },
     )
-    receipt_from(page.content.decode())
     run_queued_tasks()
     assert during, "the scan during the upload did not run"
     assert EvidenceItem.objects.filter(status="ready").count() == 2
@@ -120,7 +119,7 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_canary_from_a_file_kept_for_a_failed_questionnaire_appears_on_disk(
+def test_no_canary_from_a_file_kept_between_steps_appears_on_disk(
     cast: Cast, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -128,14 +127,8 @@ def test_no_canary_from_a_file_kept_for_a_failed_questionnaire_appears_on_disk(
     needles = {name: canary(name) for name in ("text", "filename")}
     chat = (f"WeChat export {needles['text']}\n" * 5_000).encode()
     reporter = Client()
-    page = reporter.post(
-        reverse("intake:report_new"),
-        {
-            **report_answers(consent=""),
-            "attachments": [SimpleUploadedFile(f"{needles['filename']}.txt", chat)],
-        },
-    )
-    assert needles["filename"] in page.content.decode()  # shown back to the reporter, and only there
+    page = post_files(reporter, [SimpleUploadedFile(f"{needles['filename']}.txt", chat)])
+    assert needles["filename"] in page  # shown back to the reporter, and only there
     haystacks = {
         "on disk": stored_bytes() + scratch_bytes(started),
         "in the logs": "\n".join(

@@ -1,6 +1,6 @@
-"""A questionnaire sent back with errors keeps the files already uploaded: encrypted, tied to the reporter's
-session, shown as already attached, removable, attached when the questionnaire is finally sent, and
-deleted when they expire."""
+"""The files step keeps the files uploaded there until the report is sent: encrypted, tied to the reporter's
+session, shown as already attached, removable, attached when the report is finally sent, and deleted when
+they expire."""
 
 import hashlib
 import re
@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from longarm.audit.models import AuditEvent, AuditTally
@@ -23,7 +22,15 @@ from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import record_of, uploads
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import (
+    answer_steps,
+    post_files,
+    receipt_from,
+    report_answers,
+    send_review,
+    step_url,
+    submit_answers,
+)
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -37,19 +44,14 @@ def stored_files() -> list[str]:
 def fail_with_file(
     client: Client, content: bytes, name: str = NAME, attached: list[str] | None = None
 ) -> str:
-    response = client.post(
-        reverse("intake:report_new"),
-        {**report_answers(consent=""), "attachments": uploads({name: content}), "attached": attached or []},
-    )
-    assert response.status_code == 200
-    return response.content.decode()
+    return post_files(client, uploads({name: content}), attached)
 
 
 def attached_ids(html: str) -> list[str]:
     return re.findall(r'name="attached" value="([0-9a-f]{32})"', html)
 
 
-def test_the_files_of_a_failed_questionnaire_are_kept_encrypted_and_shown_as_already_attached(
+def test_the_files_of_the_files_step_are_kept_encrypted_and_shown_as_already_attached(
     cast: Cast,
 ) -> None:
     photo = files.jpeg_with_exif()
@@ -68,18 +70,14 @@ def test_the_files_of_a_failed_questionnaire_are_kept_encrypted_and_shown_as_alr
     assert "Dolkar" not in repr(list(PendingUpload.objects.values()))
 
 
-def test_sending_the_corrected_questionnaire_attaches_the_kept_files(
-    cast: Cast, processing: Processing
-) -> None:
+def test_sending_the_report_attaches_the_kept_files(cast: Cast, processing: Processing) -> None:
     client = Client()
     photo = files.jpeg_with_exif()
     ids = attached_ids(fail_with_file(client, photo))
     with processing():
-        response = client.post(
-            reverse("intake:report_new"),
-            {**report_answers(), "attached": ids, "attachments": uploads({"second.png": files.png()})},
+        submit_answers(
+            client, {**report_answers(), "attached": ids, "attachments": uploads({"second.png": files.png()})}
         )
-    receipt_from(response.content.decode())
     report = Report.objects.get()
     items = list(report.evidence_items.all())
     assert len(items) == 2
@@ -90,15 +88,15 @@ def test_sending_the_corrected_questionnaire_attaches_the_kept_files(
     assert not PendingUpload.objects.exists()
     # Kept files are counted per window, not chained one by one (anyone may send a form with errors).
     assert not AuditEvent.objects.filter(action__startswith="evidence.pending").exists()
-    assert AuditTally.objects.get(action="evidence.pending", outcome="kept").count == 1
+    # Both files waited at the files step until the report was sent.
+    assert AuditTally.objects.get(action="evidence.pending", outcome="kept").count == 2
 
 
 def test_an_unticked_file_is_removed(cast: Cast, processing: Processing) -> None:
     client = Client()
     fail_with_file(client, files.jpeg_with_exif())
     with processing():
-        response = client.post(reverse("intake:report_new"), report_answers())
-    receipt_from(response.content.decode())
+        submit_answers(client, report_answers())
     assert not EvidenceItem.objects.exists()
     assert not PendingUpload.objects.exists()
     assert stored_files() == []
@@ -115,8 +113,7 @@ def test_a_second_failure_keeps_the_ticked_files_and_adds_the_new_ones(cast: Cas
 
 def test_another_session_cannot_claim_kept_files(cast: Cast) -> None:
     ids = attached_ids(fail_with_file(Client(), files.jpeg_with_exif()))
-    response = Client().post(reverse("intake:report_new"), {**report_answers(), "attached": ids})
-    assert "kept too long" in response.content.decode()
+    assert "kept too long" in post_files(Client(), [], attached=ids)
     assert not Report.objects.exists()
     assert PendingUpload.objects.count() == 1
 
@@ -131,8 +128,22 @@ def test_kept_files_expire_and_are_deleted(cast: Cast, processing: Processing) -
     assert stored_files() == []
     assert not PendingUpload.objects.exists()
     assert AuditEvent.objects.filter(action="evidence.pending_expired", object_id="1").exists()
-    response = client.post(reverse("intake:report_new"), {**report_answers(), "attached": ids})
-    assert "kept too long" in response.content.decode()
+    assert "kept too long" in post_files(client, [], attached=ids)
+    assert not Report.objects.exists()
+
+
+def test_a_file_that_expires_before_sending_leads_back_to_the_files_step_and_nothing_is_sent(
+    cast: Cast,
+) -> None:
+    client = Client()
+    answers = {**report_answers(), "attachments": uploads({NAME: files.jpeg_with_exif()})}
+    review = answer_steps(client, answers).content.decode()
+    assert NAME in review  # listed on the last step
+    PendingUpload.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    # Sent from the page as it was shown, before the file expired.
+    response = send_review(client, receipt_from(review), attached=attached_ids(review))
+    assert response["Location"] == step_url("files")
+    assert "kept too long" in client.get(step_url("files")).content.decode()
     assert not Report.objects.exists()
 
 
@@ -140,11 +151,7 @@ def test_kept_and_new_files_together_respect_the_limit(cast: Cast, settings: pyt
     settings.LONGARM_MAX_FILES_PER_REPORT = 1  # type: ignore[attr-defined]
     client = Client()
     ids = attached_ids(fail_with_file(client, files.jpeg_with_exif()))
-    response = client.post(
-        reverse("intake:report_new"),
-        {**report_answers(), "attached": ids, "attachments": uploads({"second.png": files.png()})},
-    )
-    assert "Too many files" in response.content.decode()
+    assert "Too many files" in post_files(client, uploads({"second.png": files.png()}), attached=ids)
     assert not Report.objects.exists()
 
 
@@ -172,14 +179,11 @@ def test_a_session_keeps_no_more_files_than_its_quota_and_is_told_which_to_choos
 ) -> None:
     settings.LONGARM_PENDING_FILES_PER_SESSION = 2
     client = Client()
-    response = client.post(
-        reverse("intake:report_new"), {**report_answers(consent=""), "attachments": uploads(many(4))}
-    )
-    html = response.content.decode()
+    html = post_files(client, uploads(many(4)))
     assert len(attached_ids(html)) == 2
-    assert "“note-2.txt” could not be kept while you correct the form. Please choose it again." in html
+    assert "“note-2.txt” could not be kept: too many files are waiting to be sent." in html
+    assert "add it in your mailbox with your receipt number" in html
     assert "“note-3.txt” could not be kept" in html
-    assert "reading club" in html
     assert PendingUpload.objects.count() == 2
     assert len(stored_files()) == 2
     # A second try adds nothing to a full quota.
@@ -191,11 +195,7 @@ def test_a_session_keeps_no_more_files_than_its_quota_and_is_told_which_to_choos
 
 def test_a_session_keeps_no_more_bytes_than_its_quota(cast: Cast, settings: Any) -> None:
     settings.LONGARM_PENDING_BYTES_PER_SESSION = 2500
-    html = (
-        Client()
-        .post(reverse("intake:report_new"), {**report_answers(consent=""), "attachments": uploads(many(3))})
-        .content.decode()
-    )
+    html = post_files(Client(), uploads(many(3)))
     assert len(attached_ids(html)) == 2
     assert "“note-2.txt” could not be kept" in html
 

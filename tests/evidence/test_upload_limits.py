@@ -26,7 +26,7 @@ from longarm.evidence.models import EvidenceItem, PendingUpload
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence.helpers import staff_client, submit_with_files, uploads
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import post_files, submit_report
 from tests.intake.test_mailbox import open_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -88,12 +88,8 @@ def test_the_files_of_one_request_together_are_capped_and_nothing_past_the_cap_i
 ) -> None:
     settings.LONGARM_MAX_REQUEST_UPLOAD_BYTES = 300 * KIB
     files = {"one.txt": text(200 * KIB), "two.txt": text(200 * KIB), "three.txt": text(50 * KIB)}
-    response = Client().post(
-        reverse("intake:report_new"), {**report_answers(), "attachments": uploads(files)}
-    )
-    html = response.content.decode()
+    html = post_files(Client(), uploads(files))
     assert "“two.txt” was not accepted: The files sent together are larger than the limit of 300" in html
-    assert "reading club" in html  # the rest of the form is kept
     assert not Report.objects.exists()
     assert written.peak <= 300 * KIB
     # The first and the last fit; their ciphertext is kept for the corrected questionnaire.
@@ -124,19 +120,14 @@ def test_when_the_budget_is_spent_a_file_is_refused_and_the_report_can_be_sent_w
 ) -> None:
     spend_budget(settings)
     client = Client()
-    response = client.post(
-        reverse("intake:report_new"),
-        {**report_answers(), "attachments": uploads({"threat.txt": text(100 * KIB)})},
-    )
-    html = response.content.decode()
+    html = post_files(client, uploads({"threat.txt": text(100 * KIB)}))
     assert "“threat.txt” was not accepted: We are receiving more files than we can take just now." in html
     assert "add them later in your mailbox, with your receipt number" in html
-    assert "reading club" in html
     assert written == []
     assert stored() == []
     assert not Report.objects.exists()
     # The same questionnaire without the file goes through.
-    receipt = receipt_from(client.post(reverse("intake:report_new"), report_answers()).content.decode())
+    receipt = submit_report(client)
     assert Report.objects.count() == 1
     # Once the window has passed, the file follows from the mailbox.
     ThrottleCounter.objects.filter(scope="upload-bytes").delete()
@@ -170,18 +161,13 @@ def test_a_file_that_fits_what_is_left_of_the_budget_is_accepted(cast: Cast, set
 def test_what_a_request_does_not_keep_is_given_back(cast: Cast, settings: Any) -> None:
     settings.LONGARM_UPLOAD_BUDGET_BYTES = 8 * MIB
     settings.LONGARM_PENDING_FILES_PER_SESSION = 0
-    # A questionnaire with a mistake whose file cannot be kept, and a file of a refused type.
-    Client().post(
-        reverse("intake:report_new"),
-        {**report_answers(consent=""), "attachments": uploads({"a.txt": text(3 * MIB)})},
-    )
-    Client().post(
-        reverse("intake:report_new"),
-        {**report_answers(), "attachments": uploads({"b.jpg": b"MZ\x90\x00" + bytes(3 * MIB)})},
-    )
+    # A file the session may not keep, and a file of a refused type.
+    post_files(Client(), uploads({"a.txt": text(3 * MIB)}))
+    post_files(Client(), uploads({"b.jpg": b"MZ\x90\x00" + bytes(3 * MIB)}))
     assert budget_remaining(upload_budget()) == 8
     assert stored() == []
     # What is kept stays spent, rounded up to a power of two MiB.
+    settings.LONGARM_PENDING_FILES_PER_SESSION = 10
     submit_with_files(Client(), {"c.txt": text(3 * MIB)})
     assert budget_remaining(upload_budget()) == 8 - 4
 

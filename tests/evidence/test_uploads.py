@@ -31,7 +31,7 @@ from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import item_record_of, record_of, staff_client, submit_with_files, uploads
-from tests.intake.helpers import report_answers
+from tests.intake.helpers import post_files, report_answers
 from tests.intake.test_mailbox import open_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -116,12 +116,7 @@ def test_the_type_comes_from_the_content_not_the_name(cast: Cast, processing: Pr
 def test_a_file_of_a_refused_type_is_refused_with_a_clear_message_and_nothing_is_stored(
     cast: Cast, content: bytes
 ) -> None:
-    response = Client().post(
-        reverse("intake:report_new"),
-        {**report_answers(), "attachments": uploads({"photo.jpg": content})},
-    )
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = post_files(Client(), uploads({"photo.jpg": content}))
     assert "This kind of file is not accepted" in html
     assert "photo.jpg" in html
     assert not Report.objects.exists()
@@ -129,14 +124,11 @@ def test_a_file_of_a_refused_type_is_refused_with_a_clear_message_and_nothing_is
     assert stored_files() == []
 
 
-def test_a_failed_questionnaire_keeps_the_typed_text_and_the_files(cast: Cast) -> None:
-    response = Client().post(
-        reverse("intake:report_new"),
-        {**report_answers(consent=""), "attachments": uploads({"a.jpg": files.jpeg_with_exif()})},
-    )
-    html = response.content.decode()
-    assert "Please choose what we may do with your report." in html
-    assert "reading club" in html
+def test_the_files_step_keeps_the_files_and_the_answers_of_the_other_steps(cast: Cast) -> None:
+    client = Client()
+    client.post(reverse("intake:report_step", args=["what"]), report_answers())
+    html = post_files(client, uploads({"a.jpg": files.jpeg_with_exif()}))
+    assert "reading club" in client.get(reverse("intake:report_new")).content.decode()
     assert "Already attached" in html
     assert "a.jpg" in html
     assert len(stored_files()) == 1
@@ -148,21 +140,15 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(
 ) -> None:
     settings.LONGARM_MAX_UPLOAD_BYTES = 100_000  # type: ignore[attr-defined]
     big = files.jpeg_with_exif() + bytes(200_000)
-    response = Client().post(
-        reverse("intake:report_new"), {**report_answers(), "attachments": uploads({"big.jpg": big})}
-    )
-    assert "larger than the limit" in response.content.decode()
+    assert "larger than the limit" in post_files(Client(), uploads({"big.jpg": big}))
     assert not EvidenceItem.objects.exists()
     assert stored_files() == []
 
 
 def test_the_number_of_files_per_report_is_limited(cast: Cast, settings: pytest.FixtureRequest) -> None:
     settings.LONGARM_MAX_FILES_PER_REPORT = 2  # type: ignore[attr-defined]
-    response = Client().post(
-        reverse("intake:report_new"),
-        {**report_answers(), "attachments": uploads({f"{n}.png": files.png() for n in range(3)})},
-    )
-    assert "Too many files" in response.content.decode()
+    html = post_files(Client(), uploads({f"{n}.png": files.png() for n in range(3)}))
+    assert "Too many files" in html
     assert not EvidenceItem.objects.exists()
     # The two accepted are kept for the next try (the reporter may untick them); the third was never stored.
     assert len(stored_files()) == 2

@@ -22,7 +22,7 @@ from longarm.intake.models import Report
 from tests.cases.test_attestations import _issue
 from tests.conftest import STAFF_PASSWORD, Cast, current_totp
 from tests.gate.helpers import gate_fields, solved_pow
-from tests.intake.helpers import receipt_from, report_answers, submit_report
+from tests.intake.helpers import answer_steps, receipt_from, report_answers, step_url, submit_report
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +83,17 @@ def _post_receipt(client: Client, gate: dict[str, str], cast: Cast) -> tuple[str
     return response.content.decode(), "12341234123412341234"
 
 
+def _review_fields(client: Client) -> tuple[str, dict[str, str]]:
+    """Answer the questions; the last step's page and what its form posts, the gate left out."""
+    page = answer_steps(client, _without_gate(report_answers())).content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert token
+    return page, {"typed_receipt": receipt_from(page), "submission_token": token.group(1)}
+
+
 def _post_report(client: Client, gate: dict[str, str], cast: Cast) -> tuple[str, str]:
-    response = client.post(reverse("intake:report_new"), {**_without_gate(report_answers()), **gate})
+    _, fields = _review_fields(client)
+    response = client.post(step_url("review"), {**fields, **gate})
     return response.content.decode(), "reading club"
 
 
@@ -187,12 +196,12 @@ def test_refusals_are_translated(cast: Cast) -> None:
 @override_settings(LONGARM_GATE_DELAY_SECONDS=10)
 def test_without_javascript_the_wait_is_shown_kept_and_then_the_report_is_sent(cast: Cast) -> None:
     client = Client()
-    page = client.get(reverse("intake:report_new")).content.decode()
+    page, fields = _review_fields(client)
     assert "please wait 10 seconds before you press the button" in page
     token = _TIMELOCK_INPUT.search(page)
     assert token
-    answers = {**_without_gate(report_answers()), TIMELOCK_FIELD: token.group(1)}
-    early = client.post(reverse("intake:report_new"), answers).content.decode()
+    answers = {**fields, TIMELOCK_FIELD: token.group(1)}
+    early = client.post(step_url("review"), answers).content.decode()
     left = re.search(r"Please wait (\d+) more seconds?", early)
     assert left
     assert 0 < int(left.group(1)) <= 10
@@ -202,8 +211,8 @@ def test_without_javascript_the_wait_is_shown_kept_and_then_the_report_is_sent(c
     assert kept
     assert kept.group(1) == token.group(1)
     with mock.patch("longarm.gate.tokens.time.time", return_value=time.time() + 11):
-        sent = client.post(reverse("intake:report_new"), answers)
-    assert receipt_from(sent.content.decode())
+        sent = client.post(step_url("review"), answers)
+    assert sent["Location"] == reverse("intake:report_sent")
     assert Report.objects.count() == 1
 
 

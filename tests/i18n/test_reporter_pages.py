@@ -3,7 +3,6 @@ active catalogue translates: a string added to a template or form without a tran
 it lives outside the files ``test_catalogues`` reads."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,7 +14,14 @@ from longarm.guidance.rights import RIGHTS_COUNTRIES
 from tests.conftest import Cast
 from tests.gate.helpers import gate_fields
 from tests.i18n.catalogues import SAME_AS_ENGLISH, TRANSLATED_LANGUAGES, has_letters, region_names
-from tests.intake.helpers import receipt_from, report_answers
+from tests.intake.helpers import (
+    QUESTION_STEPS,
+    receipt_from,
+    report_answers,
+    send_review,
+    step_answers,
+    step_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,24 +54,17 @@ def walk_the_reporter_site(client: Client) -> list[int]:
     statuses = [client.get(reverse("intake:home")).status_code]
     statuses.append(client.get(reverse("intake:report_new")).status_code)
     statuses.append(client.post(reverse("intake:report_new"), {"what_happened": ""}).status_code)
-    response = client.post(reverse("intake:report_new"), report_answers(host_country="TR", host_region=""))
-    statuses.append(response.status_code)
-    html = response.content.decode()
-    receipt = receipt_from(html)
-    sealed = html.split('name="sealed_receipt" value="', 1)[1].split('"', 1)[0]
-    confirm: dict[str, Any] = {"sealed_receipt": sealed, "rights_country": "TR"}
-    statuses.append(
-        client.post(reverse("intake:receipt_confirm"), {**confirm, "typed_receipt": "1"}).status_code
-    )
-    response = client.post(reverse("intake:report_new"), report_answers())
-    html = response.content.decode()
-    receipt = receipt_from(html)
-    sealed = html.split('name="sealed_receipt" value="', 1)[1].split('"', 1)[0]
-    saved = client.post(
-        reverse("intake:receipt_confirm"),
-        {"sealed_receipt": sealed, "rights_country": "JP", "typed_receipt": receipt},
-    )
-    statuses.append(saved.status_code)
+    statuses.append(client.post(step_url("when"), {"incident_month": "5"}).status_code)
+    answers = step_answers(report_answers(host_country="TR", host_region=""))
+    for slug in QUESTION_STEPS:
+        assert client.post(step_url(slug), answers).status_code == 302
+        statuses.append(client.get(step_url(slug)).status_code)
+    review = client.get(step_url("review"))
+    statuses.append(review.status_code)
+    receipt = receipt_from(review.content.decode())
+    statuses.append(send_review(client, "1").status_code)
+    assert send_review(client, receipt).status_code == 302
+    statuses.append(client.get(reverse("intake:report_sent")).status_code)
     statuses.append(client.get(reverse("intake:mailbox_login")).status_code)
     statuses.append(
         client.post(

@@ -1,22 +1,30 @@
+import re
+
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
 from longarm.intake.models import Consent, KeyKind, RecipientKind, Report, SealedKey, Urgency
 from tests.conftest import Cast
-from tests.intake.helpers import receipt_from, report_answers, submit_report
+from tests.intake.helpers import (
+    answer_steps,
+    receipt_from,
+    report_answers,
+    send_review,
+    step_answers,
+    step_url,
+    submit_report,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_submitted_report_shows_a_twenty_digit_receipt_in_groups_of_four(
-    client: Client, cast: Cast
-) -> None:
-    response = client.post(reverse("intake:report_new"), report_answers())
-    html = response.content.decode()
-    receipt = receipt_from(html)
-    assert len(receipt) == 20
+def test_the_receipt_is_shown_in_groups_of_four_before_the_report_is_sent(client: Client, cast: Cast) -> None:
+    html = answer_steps(client, report_answers()).content.decode()
+    assert len(receipt_from(html)) == 20
     assert html.count('class="receipt-group"') == 5
+    assert not Report.objects.exists()
 
 
 def test_the_report_is_stored_as_ciphertext_with_only_coded_fields_in_clear(
@@ -30,6 +38,18 @@ def test_the_report_is_stored_as_ciphertext_with_only_coded_fields_in_clear(
     assert (report.host_country, report.host_region) == ("JP", "JP-13")
     assert (report.incident_year, report.incident_month) == (2025, 3)
     assert report.tactic_codes == ["asked_to_stop_activity", "relatives_threatened"]
+
+
+def test_the_receipt_shown_before_sending_opens_the_report(client: Client, cast: Cast) -> None:
+    receipt = submit_report(client)
+    opened = Client().post(reverse("intake:mailbox_login"), {"receipt": receipt, **_receipt_gate()})
+    assert opened.status_code == 302
+
+
+def _receipt_gate() -> dict[str, str]:
+    from tests.gate.helpers import gate_fields
+
+    return gate_fields("receipt")
 
 
 def test_keys_are_sealed_to_reporter_recovery_receiving_caseworker_and_custodians_only(
@@ -50,15 +70,48 @@ def test_keys_are_sealed_to_reporter_recovery_receiving_caseworker_and_custodian
 def test_statistics_only_consent_seals_the_content_to_no_staff(client: Client, cast: Cast) -> None:
     submit_report(client, consent=Consent.STATISTICS_ONLY.value)
     assert not SealedKey.objects.filter(kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF).exists()
+    assert Report.objects.get().statistics_consent
 
 
 def test_declining_statistics_keeps_coded_fields_out_of_clear(client: Client, cast: Cast) -> None:
     submit_report(client, statistics_consent="no")
     report = Report.objects.get()
-    assert not report.statistics_consent
+    assert (report.consent, report.statistics_consent) == (Consent.REVIEW, False)
     assert (report.community, report.host_country, report.host_region) == ("", "", "")
     assert report.incident_year is None
     assert report.tactic_codes == []
+
+
+@pytest.mark.parametrize(
+    ("choice", "consent", "counted"),
+    [
+        ("review", Consent.REVIEW, True),
+        ("review_not_counted", Consent.REVIEW, False),
+        ("referral", Consent.REFERRAL, True),
+        ("identity", Consent.IDENTITY, True),
+        ("statistics_only", Consent.STATISTICS_ONLY, True),
+    ],
+)
+def test_the_one_consent_choice_sets_both_stored_values(
+    client: Client, cast: Cast, choice: str, consent: Consent, counted: bool
+) -> None:
+    submit_report(client, consent=choice)
+    report = Report.objects.get()
+    assert (report.consent, report.statistics_consent) == (consent, counted)
+
+
+def test_the_consent_step_asks_one_question(client: Client, cast: Cast) -> None:
+    html = client.get(step_url("consent")).content.decode()
+    client.post(step_url("what"), step_answers(report_answers()))
+    html = client.get(step_url("consent")).content.decode()
+    assert 'name="consent"' in html
+    assert 'name="statistics_consent"' not in html
+
+
+def test_the_first_step_says_truthfully_which_questions_are_required(client: Client, cast: Cast) -> None:
+    html = client.get(reverse("intake:report_new")).content.decode()
+    assert "Only four questions must be answered" in html
+    assert "Only the first question" not in html
 
 
 def test_being_told_to_return_makes_a_report_critical(client: Client, cast: Cast) -> None:
@@ -66,57 +119,128 @@ def test_being_told_to_return_makes_a_report_critical(client: Client, cast: Cast
     assert Report.objects.get().urgency == Urgency.CRITICAL
 
 
-def test_an_invalid_form_names_the_problem_and_keeps_everything_typed(client: Client, cast: Cast) -> None:
-    response = client.post(
-        reverse("intake:report_new"), report_answers(consent="", perpetrator_names="Officer Li Ming")
-    )
+def test_every_step_shows_its_place_in_the_questionnaire(client: Client, cast: Cast) -> None:
+    client.post(step_url("what"), step_answers(report_answers()))
+    for number, slug in enumerate(["what", "who", "when", "files", "consent"], start=1):
+        html = client.get(step_url(slug)).content.decode()
+        assert f"Step {number} of 6" in html
+        # The progress is on the page, never in the title that a shared phone's history keeps.
+        assert "<title>Information</title>" in html
+
+
+def test_an_invalid_step_names_the_problem_in_a_summary_that_links_to_the_field(
+    client: Client, cast: Cast
+) -> None:
+    response = client.post(step_url("what"), {"what_happened": "They called my brother.", "tactics": []})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Please choose what we may do with your report." in html
-    assert "Officer Li Ming" in html
-    assert "reading club" in html
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert "autofocus" in html.split('class="error-summary"')[1].split(">")[0]
+    assert (
+        '<a href="#id_tactics_0">Please choose at least one thing that happened, or “Other”.</a>' in summary
+    )
+    assert html.index('class="error-summary"') < html.index("<h1>")
+    assert "They called my brother." in html
     assert not Report.objects.exists()
+
+
+def test_next_keeps_the_answers_and_back_keeps_what_was_typed_even_when_invalid(
+    client: Client, cast: Cast
+) -> None:
+    assert client.post(step_url("what"), step_answers(report_answers())).status_code == 302
+    back = client.post(step_url("when"), {"incident_month": "5", "go": "back", "contact": "Signal only"})
+    assert back["Location"] == step_url("who")
+    assert "reading club" in client.get(step_url("what")).content.decode()
+    assert "Signal only" in client.get(step_url("when")).content.decode()
+
+
+def test_answers_are_kept_server_side_never_in_the_pages_or_the_session_in_clear(
+    client: Client, cast: Cast
+) -> None:
+    html = answer_steps(client, report_answers()).content.decode()
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)"', html)
+    # The language switcher's own "next" (this page's path) aside, no answer travels in the page.
+    assert set(hidden) <= {"csrfmiddlewaretoken", "submission_token", "gate_timelock", "next", "attached"}
+    session = repr(Session.objects.get().get_decoded())
+    assert "reading club" not in session
+    assert receipt_from(html) not in session
 
 
 def test_a_month_without_a_year_is_refused_with_a_message_next_to_the_year(
     client: Client, cast: Cast
 ) -> None:
-    response = client.post(reverse("intake:report_new"), report_answers(incident_year="", incident_month="5"))
+    response = client.post(
+        step_url("when"), step_answers(report_answers(incident_year="", incident_month="5"))
+    )
     assert "If you know the month, please also choose the year." in response.content.decode()
     assert not Report.objects.exists()
 
 
 def test_a_region_from_another_country_is_refused(client: Client, cast: Cast) -> None:
-    response = client.post(reverse("intake:report_new"), report_answers(host_region="US-CA"))
+    response = client.post(step_url("when"), step_answers(report_answers(host_region="US-CA")))
     assert "That region is not in the country you chose." in response.content.decode()
 
 
-def test_posting_the_same_form_twice_stores_one_report(client: Client, cast: Cast) -> None:
-    answers = report_answers(submission_token="same-token")
-    client.post(reverse("intake:report_new"), answers)
-    second = client.post(reverse("intake:report_new"), answers)
+def test_the_last_step_sends_back_to_the_first_step_not_yet_answered(client: Client, cast: Cast) -> None:
+    client.post(step_url("what"), step_answers(report_answers()))
+    response = client.get(step_url("review"))
+    assert response["Location"] == step_url("who")
+
+
+def test_a_reload_of_the_last_step_shows_the_same_receipt_and_a_fresh_session_none(
+    client: Client, cast: Cast
+) -> None:
+    receipt = receipt_from(answer_steps(client, report_answers()).content.decode())
+    assert receipt_from(client.get(step_url("review")).content.decode()) == receipt
+    # The language switcher, a tap on the footer and back again: the receipt is still the one shown.
+    client.get(reverse("intake:home"))
+    assert receipt_from(client.get(step_url("review")).content.decode()) == receipt
+    stranger = Client().get(step_url("review"))
+    assert stranger.status_code == 302
+    assert receipt not in stranger.content.decode()
+
+
+def test_a_mistyped_receipt_keeps_the_report_unsent_and_shows_the_same_receipt(
+    client: Client, cast: Cast
+) -> None:
+    receipt = receipt_from(answer_steps(client, report_answers()).content.decode())
+    wrong = receipt[:-1] + str((int(receipt[-1]) + 1) % 10)
+    again = send_review(client, wrong)
+    html = again.content.decode()
+    assert "That is not the same number" in html
+    assert '<a href="#id_typed_receipt">' in html
+    assert receipt_from(html) == receipt
+    assert not Report.objects.exists()
+
+
+def test_the_receipt_may_be_typed_with_spaces(client: Client, cast: Cast) -> None:
+    receipt = receipt_from(answer_steps(client, report_answers()).content.decode())
+    spaced = " ".join(receipt[i : i + 4] for i in range(0, 20, 4))
+    assert send_review(client, spaced).status_code == 302
+    assert Report.objects.count() == 1
+
+
+def test_sending_twice_stores_one_report(client: Client, cast: Cast) -> None:
+    receipt = receipt_from(answer_steps(client, report_answers()).content.decode())
+    page = client.get(step_url("review")).content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert token
+    from tests.gate.helpers import gate_fields
+
+    posted = {"typed_receipt": receipt, "submission_token": token.group(1)}
+    assert client.post(step_url("review"), {**posted, **gate_fields("report")}).status_code == 302
+    second = client.post(step_url("review"), {**posted, **gate_fields("report")})
     assert second.status_code == 409
     assert Report.objects.count() == 1
 
 
-def test_typing_the_receipt_back_confirms_it(client: Client, cast: Cast) -> None:
-    response = client.post(reverse("intake:report_new"), report_answers())
-    html = response.content.decode()
-    receipt = receipt_from(html)
-    sealed = html.split('name="sealed_receipt" value="')[1].split('"')[0]
-    spaced = " ".join(receipt[i : i + 4] for i in range(0, 20, 4))
-    confirmed = client.post(
-        reverse("intake:receipt_confirm"), {"typed_receipt": spaced, "sealed_receipt": sealed}
-    )
-    assert "Your report is safe with us" in confirmed.content.decode()
-
-
-def test_a_mistyped_receipt_shows_the_receipt_again_with_an_error(client: Client, cast: Cast) -> None:
-    response = client.post(reverse("intake:report_new"), report_answers())
-    html = response.content.decode()
-    receipt = receipt_from(html)
-    sealed = html.split('name="sealed_receipt" value="')[1].split('"')[0]
-    wrong = receipt[:-1] + str((int(receipt[-1]) + 1) % 10)
-    again = client.post(reverse("intake:receipt_confirm"), {"typed_receipt": wrong, "sealed_receipt": sealed})
-    assert "That is not the same number" in again.content.decode()
-    assert receipt_from(again.content.decode()) == receipt
+def test_after_sending_the_thank_you_page_survives_a_reload_and_the_receipt_is_gone(
+    client: Client, cast: Cast
+) -> None:
+    receipt = submit_report(client)
+    for _ in range(2):
+        html = client.get(reverse("intake:report_sent")).content.decode()
+        assert "Your report is safe with us" in html
+        assert receipt not in html
+    assert client.get(step_url("review"))["Location"] == reverse("intake:report_new")
+    assert Client().get(reverse("intake:report_sent"))["Location"] == reverse("intake:home")

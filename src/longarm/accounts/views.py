@@ -47,6 +47,9 @@ def login(request: HttpRequest) -> HttpResponse:
             )
         else:
             return redirect(safe_next_url(request, request.GET.get("next"), fallback=reverse("cases:home")))
+    if form.errors:
+        # The error summary takes focus first (core/form_errors.html); two autofocus targets would compete.
+        form.fields["username"].widget.attrs.pop("autofocus", None)
     # After failures under the name just tried, the next attempt is offered (and must pay) a higher level.
     username = str(form["username"].value() or "") if form.is_bound else ""
     level = staff_login_level(username=username) if username else 0

@@ -515,7 +515,8 @@ COLUMNS: dict[str, ColumnClass] = {
 NOTES: dict[str, str] = {
     "sessions.Session.session_data": (
         "signed, not encrypted: what a session keeps of value (a staff private key, an opened mailbox's "
-        "report and its keys, kept files) is in the vault, ciphertext under a key only the cookie holds; "
+        "report and its keys, kept files, the unsent questionnaire's answers and receipt) is in the vault, "
+        "ciphertext under a key only the cookie holds; "
         "it names no report (§5.2)"
     ),
     "sessions.Session.expire_date": (

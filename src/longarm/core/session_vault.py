@@ -121,6 +121,11 @@ def vault_load(request: HttpRequest, name: str) -> bytes | None:
     return _open(key, name, stored)
 
 
+def vault_delete(request: HttpRequest, name: str) -> None:
+    """Forget the secret stored under ``name`` (if any); the rest of the vault stays."""
+    request.session.pop(_SESSION_PREFIX + name, None)
+
+
 def vault_clear(request: HttpRequest) -> None:
     for item in _entries(request):
         del request.session[item]

@@ -13,6 +13,3 @@ def identity_context(report_id: UUID) -> bytes:
 
 def message_context(report_id: UUID, message_id: UUID) -> bytes:
     return f"longarm report {report_id} message {message_id}".encode()
-
-
-RECEIPT_CONFIRMATION_CONTEXT = b"longarm receipt confirmation"

@@ -1,5 +1,6 @@
 import datetime
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -198,6 +199,7 @@ class ReportForm(forms.Form):
         return data
 
     def answers(self) -> ReportAnswers:
+        """The answers as the report stores them; call on a valid form."""
         data = self.cleaned_data
         return ReportAnswers(
             what_happened=data["what_happened"],
@@ -245,16 +247,17 @@ def _receipt_widget() -> forms.TextInput:
     return forms.TextInput(attrs={**_PRIVATE, "inputmode": "numeric", "dir": "ltr"})
 
 
-class ReceiptConfirmForm(forms.Form):
+class ReviewForm(forms.Form):
+    """The last step: the receipt typed back before the report is sent, so that it is written down before
+    anything depends on it (SecureDrop shows its codename before the first submission for the same reason)."""
+
     typed_receipt = ReceiptField(
         label=_("Type your receipt number again to show you have written it down"),
         widget=_receipt_widget(),
         error_messages={"required": _("Please type your receipt number.")},
     )
-    sealed_receipt = forms.CharField(widget=forms.HiddenInput, max_length=200)
-    # Which rights page to offer next (a country code or ""). It only travels through the page: nothing about
-    # the reporter is kept in the session to remember it.
-    rights_country = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8)
+    # Random, not an answer: a report sent twice (a double tap, Back and Send again) is stored once.
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class ReceiptLoginForm(forms.Form):
@@ -272,3 +275,56 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
         error_messages={"required": _("The message is empty.")},
     )
+
+
+# One question for what the reporter allows (issue 14): each choice says both what caseworkers may do and
+# whether the coded answers count in statistics, so the two stored values can no longer contradict each other.
+REPORTER_CHOICES: dict[str, tuple[Consent, bool]] = {
+    "review": (Consent.REVIEW, True),
+    "review_not_counted": (Consent.REVIEW, False),
+    "referral": (Consent.REFERRAL, True),
+    "identity": (Consent.IDENTITY, True),
+    "statistics_only": (Consent.STATISTICS_ONLY, True),
+}
+_REPORTER_CHOICE_LABELS = {
+    "review": _("Caseworkers may read it and reply to me."),
+    "review_not_counted": _(
+        "Caseworkers may read it and reply to me, but it must not be counted in statistics."
+    ),
+    "referral": _(
+        "Caseworkers may read it and reply to me, and pass it to the police for a criminal investigation, "
+        "without my identity."
+    ),
+    "identity": _(
+        "Caseworkers may read it and reply to me, and pass it to the police together with my identity."
+    ),
+    "statistics_only": _("No one may read it: only count it in anonymous statistics."),
+}
+
+
+class ReporterReportForm(ReportForm):
+    """The reporter's questionnaire, asked in steps (``intake.steps``): one merged consent question, and no
+    token, campaign or files, which the steps keep themselves. ``fields`` limits it to one step's questions.
+    """
+
+    def __init__(self, *args: Any, fields: Collection[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"] = forms.ChoiceField(
+            label=_("What may we do with your report?"),
+            help_text=_(
+                "Unless you choose otherwise, its coded answers — the type of pressure, your community, "
+                "region and month, never your words or any names — also count in anonymous statistics."
+            ),
+            choices=list(_REPORTER_CHOICE_LABELS.items()),
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Please choose what we may do with your report.")},
+        )
+        for name in ("statistics_consent", "submission_token", "campaign"):
+            del self.fields[name]
+        for name in list(self.fields):
+            if (fields is None and name == "attachments") or (fields is not None and name not in fields):
+                del self.fields[name]
+
+    def consent_and_statistics(self) -> tuple[Consent, bool]:
+        """What the reporter's one choice means for the two stored values; call on a valid form."""
+        return REPORTER_CHOICES[self.cleaned_data["consent"]]

@@ -64,8 +64,9 @@ class ReporterCredentials:
     public_key: bytes
 
 
-def reporter_credentials_new() -> ReporterCredentials:
-    """Make a receipt and run its two Argon2id derivations (the lookup hash, the reporter's key pair).
+def reporter_credentials_new(receipt: str | None = None) -> ReporterCredentials:
+    """Run the two Argon2id derivations (the lookup hash, the reporter's key pair) of ``receipt``, or of a new
+    receipt drawn here.
 
     Call it before opening a transaction: SQLite's transactions here are immediate, so derivations inside one
     would hold the database's write lock for their whole duration and queue every other submission behind
@@ -73,7 +74,7 @@ def reporter_credentials_new() -> ReporterCredentials:
     """
     keyring = current_keyring()
     cost = receipt_cost()
-    receipt = new_receipt()
+    receipt = receipt or new_receipt()
     salt = new_salt()
     return ReporterCredentials(
         receipt=receipt,
@@ -98,6 +99,7 @@ def report_submit(
     evidence: Sequence[EncryptedUpload] = (),
     survey_campaign: uuid.UUID | None = None,
     credentials: ReporterCredentials | None = None,
+    receipt: str | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -107,6 +109,9 @@ def report_submit(
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
 
+    ``receipt`` is one the reporter was shown and typed back before sending (``intake.steps``); without it
+    (and without ``credentials``) a new one is drawn.
+
     Whatever is derived from a report (statistics, a survey response for the ``survey_campaign`` whose link
     the reporter followed, blind indexes) is published as ``report.submitted`` and derived after commit by
     its subscribers (``core.outbox``): this transaction writes the report, its seals, evidence rows and audit.
@@ -115,7 +120,7 @@ def report_submit(
     (``reporter_credentials_new``), so that no Argon2id derivation runs while the transaction is open.
     """
     keyring = current_keyring()
-    credentials = credentials or reporter_credentials_new()
+    credentials = credentials or reporter_credentials_new(receipt)
     data_key, identity_key = new_data_key(), new_data_key()
     public_id = uuid.uuid4()
     content = {**answers.content(), "language": language}

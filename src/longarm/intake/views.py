@@ -1,22 +1,19 @@
-import base64
-import binascii
 import math
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from longarm.accounts.access import public_view
 from longarm.core.session_vault import vault_clear, vault_load, vault_store
-from longarm.crypto.envelopes import decrypt, encrypt, new_data_key
-from longarm.crypto.errors import DecryptionError
 from longarm.crypto.receipts import group_receipt, receipts_equal
 from longarm.evidence import pending
 from longarm.evidence.exceptions import PendingExpired, TooManyFiles
@@ -24,7 +21,7 @@ from longarm.evidence.forms import EvidenceUploadForm
 from longarm.evidence.pending import pending_choose, pending_claimed, pending_keep, pending_uploads
 from longarm.evidence.selectors import evidence_listing
 from longarm.evidence.services import evidence_attach
-from longarm.evidence.uploads import Refusal
+from longarm.evidence.uploads import EncryptedUpload, Refusal
 from longarm.evidence.views import accepts_evidence
 from longarm.gate.exceptions import GateRefused
 from longarm.gate.services import gate_pass
@@ -32,10 +29,9 @@ from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.campaigns import open_campaign_for_link
-from longarm.intake.contexts import RECEIPT_CONFIRMATION_CONTEXT
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
-from longarm.intake.forms import MessageForm, ReceiptConfirmForm, ReceiptLoginForm, ReportForm
-from longarm.intake.models import Consent, Report
+from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
+from longarm.intake.models import Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import (
     message_post,
@@ -44,13 +40,32 @@ from longarm.intake.services import (
     report_submit,
     reporter_credentials_new,
 )
+from longarm.intake.steps import (
+    QUESTION_STEPS,
+    REVIEW,
+    STEPS,
+    Draft,
+    Step,
+    draft_forget,
+    draft_load,
+    draft_save,
+    review_sections,
+    step_after,
+    step_before,
+    step_for,
+)
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 from longarm.taxonomy.vocabularies import vocabulary
 
 _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
 _IDENTITY_KEY = "reporter-identity-key"
-_CONFIRMATION_KEY = "receipt_confirmation_key"
+_SENT = "report-sent"
+# The files step keeps files only within the quotas of files waiting for a report (evidence.pending).
+_NOT_KEPT = gettext_lazy(
+    "“%(name)s” could not be kept: too many files are waiting to be sent. Send your report without it, then "
+    "add it in your mailbox with your receipt number."
+)
 _PENDING_EXPIRED = gettext_lazy(
     "Files you attached earlier were kept too long and have been deleted. Please choose them again."
 )
@@ -65,117 +80,198 @@ def home(request: HttpRequest) -> HttpResponse:
 @public_view
 @require_http_methods(["GET", "POST"])
 @accepts_evidence
-def report_new(request: HttpRequest) -> HttpResponse:
-    # Files kept from an earlier try that came back with errors (see evidence.pending).
-    kept = pending_choose(request) if request.method == "POST" else []
-    form = ReportForm(
-        request.POST or None, request.FILES or None, initial={"campaign": request.GET.get("campaign", "")}
-    )
-    campaign = open_campaign_for_link(str(form["campaign"].value() or ""))
+def report_step(request: HttpRequest, slug: str = STEPS[0].slug) -> HttpResponse:
+    """One step of the questionnaire (``intake.steps``): Next keeps valid answers and moves on, Back keeps
+    whatever was typed; the last step sends the report."""
+    step = step_for(slug)
+    if step is None:
+        raise Http404
+    draft = draft_load(request)
+    if step is REVIEW:
+        return _report_review(request, draft)
+    if request.method == "GET":
+        if draft is None and step is not STEPS[0]:
+            return redirect("intake:report_new")  # a fresh session, or one that expired
+        draft = draft or Draft()
+        campaign_key = request.GET.get("campaign", "")
+        if campaign_key and open_campaign_for_link(campaign_key) is not None:
+            draft.campaign = campaign_key
+            draft_save(request, draft)
+        return _step_page(request, step, draft)
+    draft = draft or Draft()
+    form = ReporterReportForm(request.POST, request.FILES or None, fields=step.fields)
+    attached = _files_kept(request, form) if "attachments" in step.fields else []
+    draft.keep(form, request.POST)
+    going_back = request.POST.get("go") == "back"
+    if not going_back and not form.is_valid():
+        draft_save(request, draft)
+        return _step_page(request, step, draft, form=form, attached=attached)
+    if not going_back:
+        draft.mark_done(step)
+    draft_save(request, draft)
+    target = step_before(step) if going_back else step_after(step)
+    return redirect("intake:report_step", (target or step).slug)
+
+
+def _files_kept(request: HttpRequest, form: ReporterReportForm) -> list[EncryptedUpload]:
+    """The files step: keep the ticked earlier files and the new ones, as far as the quotas allow."""
+    kept = pending_choose(request)
     if len(kept) < len(set(request.POST.getlist(pending.FIELD))):
         form.add_error(None, _PENDING_EXPIRED)
+    new = request.FILES.getlist("attachments")
     if (
-        form.is_bound
-        and form.is_valid()
+        form.is_valid()
         and len(kept) + len(form.cleaned_data["attachments"]) > settings.LONGARM_MAX_FILES_PER_REPORT
     ):
+        # Kept all the same, so that the reporter chooses which to untick rather than upload again.
         form.add_error("attachments", Refusal.TOO_MANY.label)
-    if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["submission_token"]
-        if submission_token_used(request, token):
-            return render(request, "intake/already_submitted.html", status=409)
-        try:
-            # The client pays for the two Argon2id derivations a submission costs before they are made.
-            gate_pass(purpose=Purpose.REPORT, data=request.POST)
-            # Before the transaction: its Argon2id derivations must not hold the database's write lock.
-            credentials = reporter_credentials_new()
-            with transaction.atomic():
-                submission = report_submit(
-                    answers=form.answers(),
-                    consent=Consent(form.cleaned_data["consent"]),
-                    statistics_consent=form.cleaned_data["statistics_consent"],
-                    language=request.LANGUAGE_CODE,
-                    evidence=[*kept, *form.cleaned_data["attachments"]],
-                    survey_campaign=campaign.public_id if campaign else None,
-                    credentials=credentials,
-                )
-                pending_claimed(request, kept)
-        except GateRefused as error:
-            form.add_error(None, refusal_message(error))
-        except PendingExpired:
-            form.add_error(None, _PENDING_EXPIRED)
-            kept = pending_uploads(request)
-        else:
-            # A new session key, and so a new vault key (core.sessions): a session or vault cookie planted in
-            # this browser before the submission holds nothing of what the session keeps from now on.
-            request.session.cycle_key()
-            submission_token_remember(request, token)
-            rights_country = rights_country_for(form.cleaned_data["host_country"])
-            return _receipt_page(request, submission.receipt, ReceiptConfirmForm(), rights_country)
-    if request.method == "POST":
-        kept, dropped = pending_keep(request, [*kept, *request.FILES.getlist("attachments")])
-        for upload in dropped:
-            form.add_error("attachments", pending.not_kept_error(upload))
+    kept, dropped = pending_keep(request, [*kept, *new])
+    for upload in dropped:
+        form.add_error(
+            "attachments",
+            ValidationError(_NOT_KEPT, code="not_kept", params={"name": upload.name}),
+        )
+    return kept
+
+
+def _step_page(
+    request: HttpRequest,
+    step: Step,
+    draft: Draft,
+    *,
+    form: ReporterReportForm | None = None,
+    attached: list[EncryptedUpload] | None = None,
+) -> HttpResponse:
+    if form is None:
+        # A step passed before is shown as answered, with any message that its answers now need.
+        form = (
+            ReporterReportForm(draft.data(), fields=step.fields)
+            if step.slug in draft.done and "attachments" not in step.fields
+            else ReporterReportForm(initial=draft.answers, fields=step.fields)
+        )
+    if attached is None and "attachments" in step.fields:
+        attached = pending_uploads(request)
     return render(
         request,
-        "intake/report_form.html",
-        {"form": form, "campaign": campaign, "attached": kept, "gate": gate_widget(request, Purpose.REPORT)},
+        "intake/report_step.html",
+        {
+            "step": step,
+            "total": len(STEPS),
+            "previous": step_before(step),
+            "form": form,
+            "attached": attached or [],
+            "campaign": open_campaign_for_link(draft.campaign) if draft.campaign else None,
+        },
     )
 
 
-def _receipt_page(
-    request: HttpRequest, receipt: str, form: ReceiptConfirmForm, rights_country: str
-) -> HttpResponse:
-    # The receipt travels only inside this page, encrypted under a key the session holds, so that a typo in
-    # the confirmation can show it again without the server ever storing it.
-    key = new_data_key()
-    request.session[_CONFIRMATION_KEY] = base64.b64encode(key).decode("ascii")
-    sealed = base64.b64encode(encrypt(key, receipt.encode(), context=RECEIPT_CONFIRMATION_CONTEXT)).decode(
-        "ascii"
+def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
+    if draft is None:
+        if request.method == "POST" and submission_token_used(
+            request, request.POST.get("submission_token", "")
+        ):
+            return render(request, "intake/already_submitted.html", status=409)
+        return redirect("intake:report_new")
+    missing = draft.first_missing()
+    if missing is not None:
+        return redirect("intake:report_step", missing.slug)
+    answers = ReporterReportForm(draft.data())
+    if not answers.is_valid():
+        wrong = next((s for s in QUESTION_STEPS if set(s.fields) & set(answers.errors)), STEPS[0])
+        return redirect("intake:report_step", wrong.slug)
+    had_receipt = bool(draft.receipt)
+    receipt = draft.receipt_drawn()
+    if not had_receipt:
+        draft_save(request, draft)
+    form = ReviewForm(request.POST or None, initial={"submission_token": draft.token})
+    if request.method == "POST" and form.is_valid():
+        if submission_token_used(request, form.cleaned_data["submission_token"]):
+            return render(request, "intake/already_submitted.html", status=409)
+        if receipts_equal(form.cleaned_data["typed_receipt"], receipt):
+            sent = _report_send(request, draft, answers, form)
+            if sent is not None:
+                return sent
+        else:
+            form.add_error(
+                "typed_receipt", _("That is not the same number. Compare each group of four digits.")
+            )
+    return render(
+        request,
+        "intake/report_review.html",
+        {
+            "step": REVIEW,
+            "total": len(STEPS),
+            "previous": step_before(REVIEW),
+            "sections": review_sections(answers),
+            "attached": pending_uploads(request),
+            "groups": group_receipt(receipt),
+            "form": form,
+            "gate": gate_widget(request, Purpose.REPORT),
+        },
     )
-    form.initial.update({"sealed_receipt": sealed, "rights_country": rights_country})
-    if form.is_bound:
-        data = QueryDict(mutable=True)
-        data.update({"sealed_receipt": sealed, "typed_receipt": "", "rights_country": rights_country})
-        form.data = data
-    return render(request, "intake/receipt.html", {"groups": group_receipt(receipt), "form": form})
 
 
-def _unsealed_receipt(request: HttpRequest, sealed: str) -> str | None:
-    stored = request.session.get(_CONFIRMATION_KEY)
-    if not stored:
-        return None
+def _report_send(
+    request: HttpRequest, draft: Draft, answers: ReporterReportForm, form: ReviewForm
+) -> HttpResponse | None:
+    """Send the draft as a report; None when the gate refused it (the error is on ``form``)."""
+    # Exactly the files the last step listed: one that expired since is not left out without a word.
+    shown = set(request.POST.getlist(pending.FIELD))
+    kept = [upload for upload in pending_uploads(request) if upload.item_id.hex in shown]
+    if len(kept) < len(shown):
+        messages.error(request, _PENDING_EXPIRED)
+        return redirect("intake:report_step", "files")
+    consent, statistics_consent = answers.consent_and_statistics()
+    campaign = open_campaign_for_link(draft.campaign) if draft.campaign else None
     try:
-        return decrypt(
-            base64.b64decode(stored), base64.b64decode(sealed), context=RECEIPT_CONFIRMATION_CONTEXT
-        ).decode("ascii")
-    except (binascii.Error, DecryptionError, UnicodeDecodeError):
+        # The client pays for the two Argon2id derivations a submission costs before they are made.
+        gate_pass(purpose=Purpose.REPORT, data=request.POST)
+        # Before the transaction: its Argon2id derivations must not hold the database's write lock.
+        credentials = reporter_credentials_new(draft.receipt)
+        with transaction.atomic():
+            report_submit(
+                answers=answers.answers(),
+                consent=consent,
+                statistics_consent=statistics_consent,
+                language=request.LANGUAGE_CODE,
+                evidence=kept,
+                survey_campaign=campaign.public_id if campaign else None,
+                credentials=credentials,
+            )
+            pending_claimed(request, kept)
+    except GateRefused as error:
+        form.add_error(None, refusal_message(error))
         return None
+    except PendingExpired:
+        messages.error(request, _PENDING_EXPIRED)
+        return redirect("intake:report_step", "files")
+    draft_forget(request)
+    # A new session key, and so a new vault key (core.sessions): a session or vault cookie planted in this
+    # browser before the submission holds nothing of what the session keeps from now on.
+    request.session.cycle_key()
+    submission_token_remember(request, draft.token)
+    # Which rights page to offer next, kept in the vault like the draft it comes from.
+    vault_store(request, _SENT, rights_country_for(answers.cleaned_data["host_country"]).encode())
+    return redirect("intake:report_sent")
 
 
 @public_view
-@require_POST
-def receipt_confirm(request: HttpRequest) -> HttpResponse:
-    form = ReceiptConfirmForm(request.POST)
-    receipt = _unsealed_receipt(request, request.POST.get("sealed_receipt", ""))
-    rights_country = rights_country_for(request.POST.get("rights_country", ""))
-    if receipt is None:
-        return render(request, "intake/receipt_expired.html", status=400)
-    if form.is_valid() and receipts_equal(form.cleaned_data["typed_receipt"], receipt):
-        del request.session[_CONFIRMATION_KEY]
-        return render(
-            request,
-            "intake/receipt_saved.html",
-            {
-                "rights_country": rights_country.lower(),
-                "rights_country_name": vocabulary("host_countries").label(rights_country)
-                if rights_country
-                else "",
-            },
-        )
-    if form.is_valid():
-        form.add_error("typed_receipt", _("That is not the same number. Compare each group of four digits."))
-    return _receipt_page(request, receipt, form, rights_country)
+@require_GET
+def report_sent(request: HttpRequest) -> HttpResponse:
+    sent = vault_load(request, _SENT)
+    if sent is None:
+        return redirect("intake:home")
+    rights_country = sent.decode("ascii", errors="replace")
+    return render(
+        request,
+        "intake/receipt_saved.html",
+        {
+            "rights_country": rights_country.lower(),
+            "rights_country_name": vocabulary("host_countries").label(rights_country)
+            if rights_country
+            else "",
+        },
+    )
 
 
 _TOO_MANY_MESSAGES = gettext_lazy(

@@ -22,6 +22,11 @@
       window.history.replaceState(null, "", xhr.responseURL);
     }
     window.scrollTo(0, 0);
+    // A page swapped in by script gets no autofocus of its own: the error summary must still take the focus.
+    var first = document.querySelector("[autofocus]");
+    if (first) {
+      first.focus();
+    }
   }
 
   function enhance(form) {
@@ -57,7 +62,12 @@
         list.remove();
         form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = false; });
       });
-      xhr.send(new FormData(form));
+      var data = new FormData(form);
+      // The button pressed says where to go next (the questionnaire's Next or Back); FormData leaves it out.
+      if (event.submitter && event.submitter.name) {
+        data.append(event.submitter.name, event.submitter.value);
+      }
+      xhr.send(data);
     });
   }
 

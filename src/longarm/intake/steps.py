@@ -1,0 +1,216 @@
+"""The reporter's questionnaire in short steps, and the unsent draft that carries the answers between them.
+
+Each step is a plain HTML form posted to the server (no JavaScript needed). What was answered so far is kept
+only in the reporter's session vault (``core.session_vault``: encrypted under a key that only their cookie
+holds), never in hidden fields in clear and never in a URL. So is the receipt, drawn when the reporter first
+reaches the last step and shown there until they have typed it back and sent the report: a reload, Back or a
+tap on another page loses nothing, and a fresh session has no draft to show (issue 14). Files attached at the
+files step are kept as pending uploads (``evidence.pending``), under that module's quotas.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from longarm.core.session_vault import vault_delete, vault_load, vault_store
+from longarm.crypto.receipts import new_receipt
+
+_VAULT_NAME = "report-draft"
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: StrOrPromise
+    fields: tuple[str, ...]
+    number: int
+
+
+STEPS = (
+    Step("what", _("What happened"), ("what_happened", "tactics", "tactic_other"), 1),
+    Step(
+        "who",
+        _("Who and how"),
+        (
+            "actor_types",
+            "channels",
+            "perpetrator_names",
+            "perpetrator_phone_numbers",
+            "perpetrator_wechat_ids",
+            "perpetrator_badge_numbers",
+            "perpetrator_other",
+        ),
+        2,
+    ),
+    Step(
+        "when",
+        _("When and where"),
+        (
+            "incident_year",
+            "incident_month",
+            "incident_day",
+            "date_is_approximate",
+            "host_country",
+            "host_region",
+            "community",
+            "relatives_at_risk",
+            "contact",
+        ),
+        3,
+    ),
+    Step("files", _("Photos, recordings and documents"), ("attachments",), 4),
+    Step("consent", _("Your choice"), ("consent",), 5),
+    Step("review", _("Check and send"), (), 6),
+)
+QUESTION_STEPS = STEPS[:-1]
+REVIEW = STEPS[-1]
+_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+def step_for(slug: str) -> Step | None:
+    return _BY_SLUG.get(slug)
+
+
+def step_after(step: Step) -> Step:
+    return STEPS[min(step.number, len(STEPS) - 1)]
+
+
+def step_before(step: Step) -> Step | None:
+    return STEPS[step.number - 2] if step.number > 1 else None
+
+
+@dataclass
+class Draft:
+    """The unsent report of one session: the answers as posted, the steps passed, and its receipt."""
+
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    answers: dict[str, str | list[str]] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)
+    campaign: str = ""
+    receipt: str = ""
+
+    def data(self) -> QueryDict:
+        """The answers as a form would have posted them, to bind a form to."""
+        data = QueryDict(mutable=True)
+        for name, value in self.answers.items():
+            data.setlist(name, value if isinstance(value, list) else [value])
+        return data
+
+    def keep(self, form: forms.Form, posted: QueryDict) -> None:
+        """Remember what was posted for ``form``'s questions (valid or not: Back keeps what was typed)."""
+        for name, form_field in form.fields.items():
+            if isinstance(form_field, forms.FileField):
+                continue
+            multiple = isinstance(form_field, forms.MultipleChoiceField)
+            self.answers[name] = posted.getlist(name) if multiple else posted.get(name, "")
+
+    def mark_done(self, step: Step) -> None:
+        if step.slug not in self.done:
+            self.done.append(step.slug)
+
+    def first_missing(self) -> Step | None:
+        """The first question step not yet passed, if any."""
+        return next((step for step in QUESTION_STEPS if step.slug not in self.done), None)
+
+    def receipt_drawn(self) -> str:
+        """This draft's receipt, drawn the first time it is asked for and the same ever after."""
+        if not self.receipt:
+            self.receipt = new_receipt()
+        return self.receipt
+
+
+def draft_load(request: HttpRequest) -> Draft | None:
+    stored = vault_load(request, _VAULT_NAME)
+    if stored is None:
+        return None
+    try:
+        value: Any = json.loads(stored)
+        return Draft(
+            token=str(value["token"]),
+            answers=dict(value["answers"]),
+            done=list(value["done"]),
+            campaign=str(value["campaign"]),
+            receipt=str(value["receipt"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def draft_save(request: HttpRequest, draft: Draft) -> None:
+    value = {
+        "token": draft.token,
+        "answers": draft.answers,
+        "done": draft.done,
+        "campaign": draft.campaign,
+        "receipt": draft.receipt,
+    }
+    vault_store(request, _VAULT_NAME, json.dumps(value, ensure_ascii=False).encode())
+
+
+def draft_forget(request: HttpRequest) -> None:
+    vault_delete(request, _VAULT_NAME)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    label: StrOrPromise
+    value: str
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    step: Step
+    rows: list[ReviewRow]
+
+
+def _flat_choices(choices: Any) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            flat.update(_flat_choices(label))
+        else:
+            flat[str(value)] = str(label)
+    return flat
+
+
+def _shown(form_field: forms.Field, value: object) -> str:
+    if isinstance(form_field, forms.ChoiceField):
+        labels = _flat_choices(form_field.choices)
+        chosen = value if isinstance(value, list) else [value]
+        return "; ".join(labels.get(str(item), str(item)) for item in chosen if item not in (None, "")) or "—"
+    return str(value or "—")
+
+
+_DATE_FIELDS = ("incident_year", "incident_month", "incident_day", "date_is_approximate")
+
+
+def _date_shown(data: dict[str, Any]) -> str:
+    year, month, day = data.get("incident_year"), data.get("incident_month"), data.get("incident_day")
+    if year is None:
+        return ""
+    shown = "-".join([str(year), *[f"{part:02d}" for part in (month, day) if part is not None]])
+    return f"{shown} ({_('approximate')})" if data.get("date_is_approximate") else shown
+
+
+def review_sections(form: forms.Form) -> list[ReviewSection]:
+    """What the last step shows of a valid draft, step by step, in the reporter's words and labels: only what
+    was answered (a phone shows it in a third of the height), the date as one line."""
+    sections = []
+    for step in QUESTION_STEPS:
+        rows = []
+        if "incident_year" in step.fields and (date := _date_shown(form.cleaned_data)):
+            rows.append(ReviewRow(label=_("When"), value=date))
+        for name in step.fields:
+            if name in _DATE_FIELDS or name not in form.fields:
+                continue
+            value = _shown(form.fields[name], form.cleaned_data[name])
+            if value != "—":
+                rows.append(ReviewRow(label=form.fields[name].label or name, value=value))
+        sections.append(ReviewSection(step=step, rows=rows))
+    return sections
