@@ -57,9 +57,9 @@ def digests_send() -> int:
     try:
         connection.open()
     except OSError as error:  # smtplib's errors are OSErrors too
-        options = settings.MAILERS["default"]["OPTIONS"]
+        where = f"{getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}"
         raise DigestServerUnreachable(
-            f"the SMTP server {options['host']}:{options['port']} could not be reached ({error}); "
+            f"the SMTP server {where} could not be reached ({error}); "
             "check LONGARM_EMAIL_HOST, LONGARM_EMAIL_PORT and LONGARM_EMAIL_SECURITY — nothing was sent, "
             "the next run tries again"
         ) from error
