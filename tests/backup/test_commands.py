@@ -96,3 +96,10 @@ def test_the_keyring_travels_in_its_own_file(tmp_path: Path) -> None:
             "--public-key",
             public,
         )
+
+
+def test_the_public_key_is_printed_on_the_server_for_an_admin_without_a_browser(tmp_path: Path) -> None:
+    public = encode_public_key(current_keyring().signing_public_key)
+    assert run("keyring", "public-key").strip() == public
+    assert public in run("backup", "create", str(tmp_path / "b"))
+    assert public in run("keyring", "export", str(tmp_path / "k"))
