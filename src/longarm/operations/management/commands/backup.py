@@ -15,6 +15,7 @@ from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
 from longarm.evidence.verify import encode_public_key, parse_public_key
+from longarm.operations.oserror import os_error_line
 
 
 def _describe(summary: Summary) -> str:
@@ -44,8 +45,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, f"_{options['action']}")(options)
-        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+        except (ContainerError, KeyringError, ValueError) as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
+            raise CommandError(os_error_line(error)) from error
 
     def _create(self, options: dict[str, Any]) -> None:
         started = time.monotonic()

@@ -15,6 +15,7 @@ from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
 from longarm.evidence.verify import encode_public_key, parse_public_key
+from longarm.operations.oserror import os_error_line
 
 
 class Command(BaseCommand):
@@ -57,5 +58,7 @@ class Command(BaseCommand):
                     public_key=parse_public_key(options["public_key"]),
                 )
                 self.stdout.write(f"Keyring ({len(names)} files) written to {settings.KEYS_DIR}.")
-        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+        except (ContainerError, KeyringError, ValueError) as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
+            raise CommandError(os_error_line(error)) from error
