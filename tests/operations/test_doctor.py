@@ -69,6 +69,18 @@ def test_a_misspelt_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not any("LONGARM_DATA_DIR" in message for message in messages)
 
 
+def test_a_misspelt_variable_is_named_with_the_one_it_most_likely_means(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LONGARM_DIGESTS", "daily")
+    monkeypatch.setenv("LONGARM_EMAIL_PASWORD_FILE", "/nowhere")
+    monkeypatch.setenv("LONGARM_SOMETHING_ELSE_ENTIRELY", "1")
+    messages = [item.message for item in examine() if item.name == "environment"]
+    assert any("LONGARM_DIGESTS is set" in m and "did you mean LONGARM_DIGEST?" in m for m in messages)
+    assert any("did you mean LONGARM_EMAIL_PASSWORD_FILE?" in m for m in messages)
+    assert any("LONGARM_SOMETHING_ELSE_ENTIRELY is set" in m and "misspelt?" in m for m in messages)
+
+
 def run_longarm(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
