@@ -132,3 +132,10 @@ def test_the_compose_init_can_write_the_keyring_and_keeps_the_recovery_key_out_o
     assert not destination.startswith(("/srv/longarm/data", "/srv/longarm/keys"))
     assert destination in mounts  # a host directory, to take offline
     assert "run --rm init" in (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
+
+
+def test_an_smtp_password_comes_with_a_user_name_without_which_it_is_never_used() -> None:
+    lines = (DEPLOY / "systemd" / "longarm.env").read_text(encoding="utf-8").splitlines()
+    names = {line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")}
+    if names & {"LONGARM_EMAIL_PASSWORD", "LONGARM_EMAIL_PASSWORD_FILE"}:
+        assert names & {"LONGARM_EMAIL_USER", "LONGARM_EMAIL_USER_FILE"}
