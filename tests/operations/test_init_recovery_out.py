@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from longarm.crypto.keyring import load_recovery_private_key
+from longarm.crypto.keyring import load_keyring, load_recovery_private_key
+from longarm.evidence.verify import encode_public_key
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,9 @@ def test_a_refused_destination_creates_no_key(tmp_path: Path, destination: str, 
         run_init(tmp_path, tmp_path / destination)
     assert not (tmp_path / "keys").exists() or not any((tmp_path / "keys").iterdir())
     assert (tmp_path / "existing.key").read_text() == "something else"
+
+
+def test_init_prints_the_signing_public_key_a_restore_needs(tmp_path: Path) -> None:
+    output = run_init(tmp_path, tmp_path / "offline.key")
+    public = encode_public_key(load_keyring(tmp_path / "keys").signing_public_key)
+    assert f"Signing public key (note it with the recovery key): {public}" in output

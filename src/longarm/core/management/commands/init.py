@@ -13,8 +13,14 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
-from longarm.crypto.keyring import RECOVERY_PUBLIC_KEY_FILE, create_keyring, write_recovery_private_key
+from longarm.crypto.keyring import (
+    RECOVERY_PUBLIC_KEY_FILE,
+    create_keyring,
+    load_keyring,
+    write_recovery_private_key,
+)
 from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
+from longarm.evidence.verify import encode_public_key
 
 PRIVATE_DIRECTORY_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -87,6 +93,10 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         _private_directory(Path(settings.STATIC_ROOT))
         self.stdout.write(f"Keyring ready in {keys_dir}.")
+        # Backups, keyring exports and evidence packages are checked, and a keyring imported, with this key:
+        # an administrator notes it beside the recovery key (`longarm keyring public-key` prints it again).
+        public = encode_public_key(load_keyring(keys_dir).signing_public_key)
+        self.stdout.write(f"Signing public key (note it with the recovery key): {public}")
 
     def _ensure_django_secret(self, keys_dir: Path) -> None:
         path = keys_dir / "django-secret.key"
