@@ -146,3 +146,18 @@ def test_doctor_lists_every_check_and_fails_on_a_refusal(tmp_path: Path) -> None
         "database",
         "storage",
     }
+
+
+def test_a_deployment_before_init_is_told_to_run_init_once_per_line(tmp_path: Path) -> None:
+    result = run_longarm(
+        "doctor",
+        LONGARM_DATA_DIR=str(tmp_path / "data"),
+        LONGARM_KEYS_DIR=str(tmp_path / "keys"),
+        LONGARM_KEYS_ON_DATABASE_DISK="true",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error")]
+    assert errors
+    for line in errors:
+        assert line.count("run `longarm init`") == 1, line

@@ -131,8 +131,14 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     _recovery_key_nearby,
     _keys_apart_from_database,
     _environment,
-    _from_probe(probes.database_check, "check DATABASE_URL and that the database server runs"),
-    _from_probe(probes.migrations_check, "run `longarm init`"),
+    # Before the first `longarm init` a SQLite database's directory may not exist: the likelier cause.
+    _from_probe(
+        probes.database_check,
+        "on a new deployment run `longarm init`; otherwise check DATABASE_URL and that its server runs",
+    ),
+    _from_probe(
+        probes.migrations_check, "run `longarm init` (a new deployment) or `longarm migrate` (a new release)"
+    ),
     _from_probe(probes.storage_check, "check LONGARM_STORAGE_DIR exists and belongs to this user"),
 )
 

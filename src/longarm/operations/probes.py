@@ -47,7 +47,7 @@ def migrations_check() -> Check:
         except DatabaseError:
             return Check("migrations", False, "unknown: the database is unreachable")
         if pending:
-            return Check("migrations", False, f"{len(pending)} not applied: run `longarm migrate`")
+            return Check("migrations", False, f"{len(pending)} not applied")
         _migrations_seen_applied = True
     return Check("migrations", True, "applied")
 
