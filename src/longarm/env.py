@@ -5,6 +5,7 @@ rather than half-working. Any option ``NAME`` may instead be given as ``NAME_FIL
 holds the value (for secrets handed over by an orchestrator).
 """
 
+import difflib
 import os
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -118,3 +119,12 @@ def unread_longarm_variables() -> list[str]:
         if name.startswith("LONGARM_") and base not in ASKED:
             unread.append(name)
     return unread
+
+
+def closest_longarm_variable(name: str) -> str | None:
+    """The variable a setting asked for that ``name`` most likely misspells, if one is close enough."""
+    base = name.removesuffix("_FILE")
+    matches = difflib.get_close_matches(base, sorted(ASKED), n=1, cutoff=0.8)
+    if not matches:
+        return None
+    return matches[0] + ("_FILE" if name.endswith("_FILE") else "")

@@ -96,3 +96,33 @@ def test_the_keyring_travels_in_its_own_file(tmp_path: Path) -> None:
             "--public-key",
             public,
         )
+
+
+def test_the_public_key_is_printed_on_the_server_for_an_admin_without_a_browser(tmp_path: Path) -> None:
+    public = encode_public_key(current_keyring().signing_public_key)
+    assert run("keyring", "public-key").strip() == public
+    assert public in run("backup", "create", str(tmp_path / "b"))
+    assert public in run("keyring", "export", str(tmp_path / "k"))
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("backup", "verify", "{tmp}/missing.lab", "--public-key", "{public}"),
+        ("backup", "create", "{tmp}/no-such-directory/b"),
+        ("backup", "restore", "{tmp}/missing.lab", "--recovery-key", "{recovery}"),
+        ("keyring", "export", "{tmp}/no-such-directory/k"),
+    ],
+)
+def test_a_missing_file_or_directory_is_one_line_naming_it(
+    tmp_path: Path, arguments: tuple[str, ...]
+) -> None:
+    public = encode_public_key(current_keyring().signing_public_key)
+    filled = [
+        argument.format(tmp=tmp_path, public=public, recovery=settings.RECOVERY_KEY_PATH)
+        for argument in arguments
+    ]
+    with pytest.raises(CommandError, match=r"No such file or directory") as raised:
+        run(*filled)
+    assert str(tmp_path) in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -4,9 +4,12 @@ every variable they set is one Longarm reads (the README's table, itself checked
 import re
 import shutil
 import subprocess
+from ipaddress import ip_address, ip_network
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.core.test_readme_settings import README, covers, documented_names
 
@@ -103,3 +106,36 @@ def test_every_variable_the_recipes_set_is_one_longarm_reads() -> None:
         name for name in names if not any(covers(row, name.removesuffix("_FILE")) for row in documented)
     )
     assert unknown == []
+
+
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_image_healthcheck_is_answered_with_the_compose_monitoring_addresses() -> None:
+    # The Containerfile's HEALTHCHECK asks /healthz from inside the container, that is from loopback.
+    assert "127.0.0.1:8000/healthz" in (DEPLOY / "Containerfile").read_text(encoding="utf-8")
+    for name in ("web", "worker"):
+        allowed = compose()["services"][name]["environment"]["LONGARM_METRICS_ALLOWED"]
+        networks = [ip_network(part.strip()) for part in allowed.split(",")]
+        assert any(ip_address("127.0.0.1") in network for network in networks), name
+
+
+def test_the_compose_init_can_write_the_keyring_and_keeps_the_recovery_key_out_of_both_volumes() -> None:
+    init = compose()["services"]["init"]
+    command = init["command"]
+    destination = command[command.index("--recovery-key-out") + 1]
+    mounts = {volume.split(":")[1]: volume for volume in init["volumes"]}
+    assert not mounts["/srv/longarm/keys"].endswith(":ro")
+    assert not destination.startswith(("/srv/longarm/data", "/srv/longarm/keys"))
+    assert destination in mounts  # a host directory, to take offline
+    assert "run --rm init" in (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
+
+
+def test_an_smtp_password_comes_with_a_user_name_without_which_it_is_never_used() -> None:
+    lines = (DEPLOY / "systemd" / "longarm.env").read_text(encoding="utf-8").splitlines()
+    names = {line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")}
+    if names & {"LONGARM_EMAIL_PASSWORD", "LONGARM_EMAIL_PASSWORD_FILE"}:
+        assert names & {"LONGARM_EMAIL_USER", "LONGARM_EMAIL_USER_FILE"}

@@ -1,5 +1,6 @@
 """The digest e-mail, sent to a real SMTP server (aiosmtpd) in this process and read back from it."""
 
+import io
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -8,6 +9,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -130,3 +133,28 @@ def test_staff_choose_the_digest_in_the_console(cast: Cast) -> None:
     assert DigestSubscription.objects.get(staff=cast.analyst).address == "ana@example.org"
     client.post(url, {"address": "ana@example.org"})
     assert not DigestSubscription.objects.filter(staff=cast.analyst).exists()
+
+
+def test_an_unreachable_smtp_server_is_one_line_and_the_window_is_tried_again(
+    cast: Cast, smtp: Inbox, settings: Any
+) -> None:
+    digest_subscribe(staff=cast.caseworker, address="casey@example.org")
+    reachable = settings.MAILERS
+    options = {**reachable["default"]["OPTIONS"], "port": free_port()}  # nothing listens there
+    settings.MAILERS = {"default": {**reachable["default"], "OPTIONS": options}}
+    with pytest.raises(CommandError, match=r"could not be reached .*LONGARM_EMAIL_HOST"):
+        call_command("notify", "digests", stdout=io.StringIO())
+    settings.MAILERS = reachable
+    assert digests_send() == 1  # nothing was recorded as sent: this window's digest still goes
+    assert len(smtp.messages) == 1
+
+
+def test_no_connection_is_opened_when_nobody_asked_for_the_digest(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_DIGEST = "hourly"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
+    assert digests_send() == 0

@@ -69,6 +69,18 @@ def test_a_misspelt_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not any("LONGARM_DATA_DIR" in message for message in messages)
 
 
+def test_a_misspelt_variable_is_named_with_the_one_it_most_likely_means(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LONGARM_DIGESTS", "daily")
+    monkeypatch.setenv("LONGARM_EMAIL_PASWORD_FILE", "/nowhere")
+    monkeypatch.setenv("LONGARM_SOMETHING_ELSE_ENTIRELY", "1")
+    messages = [item.message for item in examine() if item.name == "environment"]
+    assert any("LONGARM_DIGESTS is set" in m and "did you mean LONGARM_DIGEST?" in m for m in messages)
+    assert any("did you mean LONGARM_EMAIL_PASSWORD_FILE?" in m for m in messages)
+    assert any("LONGARM_SOMETHING_ELSE_ENTIRELY is set" in m and "misspelt?" in m for m in messages)
+
+
 def run_longarm(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -134,3 +146,18 @@ def test_doctor_lists_every_check_and_fails_on_a_refusal(tmp_path: Path) -> None
         "database",
         "storage",
     }
+
+
+def test_a_deployment_before_init_is_told_to_run_init_once_per_line(tmp_path: Path) -> None:
+    result = run_longarm(
+        "doctor",
+        LONGARM_DATA_DIR=str(tmp_path / "data"),
+        LONGARM_KEYS_DIR=str(tmp_path / "keys"),
+        LONGARM_KEYS_ON_DATABASE_DISK="true",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error")]
+    assert errors
+    for line in errors:
+        assert line.count("run `longarm init`") == 1, line

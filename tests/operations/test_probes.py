@@ -110,7 +110,28 @@ def test_not_ready_without_a_keyring(
     settings.KEYS_DIR = tmp_path / "nowhere"
     response = client.get("/readyz", **MONITOR)
     assert response.status_code == 503
-    assert response.json()["checks"]["keyring"]["ok"] is False
+    assert response.json()["checks"]["keyring"] == {
+        "ok": False,
+        "detail": "missing: run `longarm init` or check LONGARM_KEYS_DIR",
+    }
+
+
+def test_a_loosened_keyring_directory_is_named_with_its_fix_not_with_init(
+    client: Client, database_queue: None, settings: Any
+) -> None:
+    beat("host:1")
+    keys_dir = Path(settings.KEYS_DIR)
+    before = keys_dir.stat().st_mode & 0o777
+    keys_dir.chmod(0o755)
+    try:
+        response = client.get("/readyz", **MONITOR)
+    finally:
+        keys_dir.chmod(before)
+    assert response.status_code == 503
+    detail = response.json()["checks"]["keyring"]["detail"]
+    assert "chmod 700" in detail
+    assert "init" not in detail
+    assert str(keys_dir) not in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,6 +18,10 @@ from longarm.notifications.selectors import waiting_for
 logger = logging.getLogger(__name__)
 
 
+class DigestServerUnreachable(Exception):
+    """The SMTP server could not be reached: nothing was recorded as sent, so the next run tries again."""
+
+
 def digest_subscribe(*, staff: StaffUser, address: str) -> DigestSubscription:
     subscription, _ = DigestSubscription.objects.update_or_create(staff=staff, defaults={"address": address})
     return subscription
@@ -44,9 +48,23 @@ def digests_send() -> int:
     start = window_start(timezone.now())
     if start is None:
         return 0
-    due = DigestSubscription.objects.filter(staff__is_active=True).select_related("staff").order_by("id")
+    due = list(
+        DigestSubscription.objects.filter(staff__is_active=True).select_related("staff").order_by("id")
+    )
+    if not due:
+        return 0
+    connection = mailers.default
+    try:
+        connection.open()
+    except OSError as error:  # smtplib's errors are OSErrors too
+        where = f"{getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}"
+        raise DigestServerUnreachable(
+            f"the SMTP server {where} could not be reached ({error}); "
+            "check LONGARM_EMAIL_HOST, LONGARM_EMAIL_PORT and LONGARM_EMAIL_SECURITY — nothing was sent, "
+            "the next run tries again"
+        ) from error
     sent = 0
-    with mailers.default as connection:
+    try:
         for subscription in due:
             try:
                 with transaction.atomic():
@@ -60,6 +78,8 @@ def digests_send() -> int:
                 audit_count(action="notification.digest", outcome="failed")
                 continue
             sent += 1
+    finally:
+        connection.close()
     if sent:
         audit_count(action="notification.digest", outcome="sent", times=sent)
     DigestSent.objects.filter(window_start__lt=start).delete()

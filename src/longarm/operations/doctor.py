@@ -12,7 +12,7 @@ from django.db import connection
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import RECOVERY_KEY_HEADER, load_keyring
-from longarm.env import unread_longarm_variables
+from longarm.env import closest_longarm_variable, unread_longarm_variables
 from longarm.operations import probes
 
 _SMALL_FILE_BYTES = 4096
@@ -104,10 +104,12 @@ def _keys_apart_from_database() -> Iterator[Finding]:
 def _environment() -> Iterator[Finding]:
     unread = unread_longarm_variables()
     for name in unread:
+        closest = closest_longarm_variable(name)
+        guess = f"did you mean {closest}?" if closest else "misspelt?"
         yield Finding(
             "environment",
             Level.WARNING,
-            f"{name} is set but Longarm does not read it: misspelt? (see the README)",
+            f"{name} is set but Longarm does not read it: {guess} (see the README, Configuration)",
         )
     if not unread:
         yield Finding("environment", Level.OK, "every LONGARM_* variable set is one Longarm reads")
@@ -129,8 +131,14 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     _recovery_key_nearby,
     _keys_apart_from_database,
     _environment,
-    _from_probe(probes.database_check, "check DATABASE_URL and that the database server runs"),
-    _from_probe(probes.migrations_check, "run `longarm init`"),
+    # Before the first `longarm init` a SQLite database's directory may not exist: the likelier cause.
+    _from_probe(
+        probes.database_check,
+        "on a new deployment run `longarm init`; otherwise check DATABASE_URL and that its server runs",
+    ),
+    _from_probe(
+        probes.migrations_check, "run `longarm init` (a new deployment) or `longarm migrate` (a new release)"
+    ),
     _from_probe(probes.storage_check, "check LONGARM_STORAGE_DIR exists and belongs to this user"),
 )
 

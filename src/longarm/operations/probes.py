@@ -4,6 +4,7 @@ reason — never a path, a host name or an error text that could help an intrude
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -46,7 +47,7 @@ def migrations_check() -> Check:
         except DatabaseError:
             return Check("migrations", False, "unknown: the database is unreachable")
         if pending:
-            return Check("migrations", False, f"{len(pending)} not applied: run `longarm migrate`")
+            return Check("migrations", False, f"{len(pending)} not applied")
         _migrations_seen_applied = True
     return Check("migrations", True, "applied")
 
@@ -57,8 +58,19 @@ def _keyring() -> Check:
     try:
         load_keyring(settings.KEYS_DIR)
     except KeyringError:
-        return Check("keyring", False, "cannot be loaded: run `longarm init` or check LONGARM_KEYS_DIR")
+        return Check("keyring", False, _keyring_trouble(settings.KEYS_DIR))
     return Check("keyring", True, "loaded")
+
+
+def _keyring_trouble(keys_dir: Path) -> str:
+    """Why the keyring does not load, with its fix, naming no path (the monitoring answer leaves the host)."""
+    try:
+        mode = keys_dir.stat().st_mode
+    except OSError:
+        return "missing: run `longarm init` or check LONGARM_KEYS_DIR"
+    if mode & 0o077:
+        return "open to group or others: `chmod 700` the LONGARM_KEYS_DIR directory"
+    return "cannot be loaded: `longarm doctor` says why"
 
 
 def storage_check() -> Check:

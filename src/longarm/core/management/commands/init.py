@@ -13,8 +13,14 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
-from longarm.crypto.keyring import create_keyring, write_recovery_private_key
+from longarm.crypto.keyring import (
+    RECOVERY_PUBLIC_KEY_FILE,
+    create_keyring,
+    load_keyring,
+    write_recovery_private_key,
+)
 from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
+from longarm.evidence.verify import encode_public_key
 
 PRIVATE_DIRECTORY_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -29,7 +35,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recovery-key-out",
             type=Path,
-            help="Where to write the recovery private key the first time (default: the current directory).",
+            help=(
+                "A new file, or a directory, where the recovery private key is written the first time "
+                "(default: the current directory)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,6 +55,11 @@ class Command(BaseCommand):
         for directory in (settings.DATA_DIR, settings.STORAGE_DIR):
             _private_directory(Path(directory))
         _narrow_new_volume(keys_dir)
+        # Where the recovery private key goes is settled before the key pair exists: a refusal afterwards
+        # would leave a keyring whose recovery public key no one holds the private half of.
+        out = _recovery_key_destination(options["recovery_key_out"])
+        if not (keys_dir / RECOVERY_PUBLIC_KEY_FILE).exists():
+            _check_recovery_key_destination(out, [keys_dir, settings.DATA_DIR, settings.STORAGE_DIR])
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
@@ -53,7 +67,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Created key {keys_dir / LINKING_KEY_FILE}")
         self._ensure_django_secret(keys_dir)
         if creation.recovery_private_key is not None:
-            out = options["recovery_key_out"] or Path.cwd() / f"longarm-recovery-{timezone.now():%Y%m%d}.key"
             try:
                 write_recovery_private_key(
                     out.resolve(),
@@ -62,7 +75,7 @@ class Command(BaseCommand):
                 )
             except KeyringError as error:
                 raise CommandError(
-                    f"{error} The recovery public key is already in the keyring; remove "
+                    f"{error}. The recovery public key is already in the keyring; remove "
                     f"{keys_dir / 'recovery.pub'} and run init again with --recovery-key-out elsewhere."
                 ) from error
             self.stdout.write(
@@ -80,6 +93,10 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         _private_directory(Path(settings.STATIC_ROOT))
         self.stdout.write(f"Keyring ready in {keys_dir}.")
+        # Backups, keyring exports and evidence packages are checked, and a keyring imported, with this key:
+        # an administrator notes it beside the recovery key (`longarm keyring public-key` prints it again).
+        public = encode_public_key(load_keyring(keys_dir).signing_public_key)
+        self.stdout.write(f"Signing public key (note it with the recovery key): {public}")
 
     def _ensure_django_secret(self, keys_dir: Path) -> None:
         path = keys_dir / "django-secret.key"
@@ -93,6 +110,29 @@ class Command(BaseCommand):
             handle.write(secrets.token_urlsafe(64))
         settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
         self.stdout.write(f"Created key {path}")
+
+
+def _recovery_key_destination(given: Path | None) -> Path:
+    """The file the recovery private key is written to: ``given``, a dated file inside it when it is a
+    directory, or a dated file in the current directory."""
+    name = f"longarm-recovery-{timezone.now():%Y%m%d}.key"
+    if given is None:
+        return (Path.cwd() / name).resolve()
+    return (given / name).resolve() if given.is_dir() else given.resolve()
+
+
+def _check_recovery_key_destination(out: Path, forbidden_dirs: list[Path]) -> None:
+    """Refuse, before any key exists, a destination ``write_recovery_private_key`` would refuse."""
+    for forbidden in forbidden_dirs:
+        if out.is_relative_to(Path(forbidden).resolve()):
+            raise CommandError(
+                f"--recovery-key-out {out} is inside {forbidden}: the recovery private key must not be kept "
+                "beside the keyring or the data; name a directory elsewhere (a USB stick, say)"
+            )
+    if out.exists():
+        raise CommandError(f"--recovery-key-out {out} already exists; name a new file or a directory")
+    if not out.parent.is_dir():
+        raise CommandError(f"--recovery-key-out: the directory {out.parent} does not exist; create it first")
 
 
 def _narrow_new_volume(directory: Path) -> None:

@@ -4,9 +4,9 @@ each window's digest goes once)."""
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from longarm.notifications.services import digests_send
+from longarm.notifications.services import DigestServerUnreachable, digests_send
 
 
 class Command(BaseCommand):
@@ -17,4 +17,8 @@ class Command(BaseCommand):
         actions.add_parser("digests", help="Send what is due.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"{digests_send()} digests sent.")
+        try:
+            sent = digests_send()
+        except DigestServerUnreachable as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{sent} digests sent.")

@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from longarm.backup.container import ContainerError
 from longarm.backup.services import Summary, backup_create, backup_restore, backup_verify
+from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
-from longarm.evidence.verify import parse_public_key
+from longarm.evidence.verify import encode_public_key, parse_public_key
+from longarm.operations.oserror import os_error_line
 
 
 def _describe(summary: Summary) -> str:
@@ -43,8 +45,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, f"_{options['action']}")(options)
-        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+        except (ContainerError, KeyringError, ValueError) as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
+            raise CommandError(os_error_line(error)) from error
 
     def _create(self, options: dict[str, Any]) -> None:
         started = time.monotonic()
@@ -61,6 +65,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "It is encrypted to the recovery public key; keep the keyring export "
             "(`longarm keyring export`) apart."
+        )
+        self.stdout.write(
+            f"Signed with {encode_public_key(current_keyring().signing_public_key)}: check it with "
+            "`longarm backup verify FILE --public-key` and this key (keep a copy with the recovery key)."
         )
 
     def _verify(self, options: dict[str, Any]) -> None:

@@ -1,4 +1,6 @@
-"""`longarm keyring export DEST` and `longarm keyring import FILE --recovery-key PATH --public-key KEY`."""
+"""`longarm keyring export DEST`, `longarm keyring import FILE --recovery-key PATH --public-key KEY` and
+`longarm keyring public-key`: the key that checks backups, keyring exports and evidence packages, printed on
+the server so that an administrator without a browser (or before any staff account exists) can note it."""
 
 from argparse import ArgumentParser
 from pathlib import Path
@@ -9,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from longarm.backup.container import ContainerError
 from longarm.backup.services import keyring_export, keyring_import
+from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_recovery_private_key
-from longarm.evidence.verify import parse_public_key
+from longarm.evidence.verify import encode_public_key, parse_public_key
+from longarm.operations.oserror import os_error_line
 
 
 class Command(BaseCommand):
@@ -28,14 +32,24 @@ class Command(BaseCommand):
         imported.add_argument("file", type=Path)
         imported.add_argument("--recovery-key", type=Path, required=True)
         imported.add_argument("--public-key", required=True, help="The signing public key it was made with.")
+        actions.add_parser(
+            "public-key", help="Print the signing public key that checks backups, exports and evidence."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["action"] == "export":
+            if options["action"] == "public-key":
+                self.stdout.write(encode_public_key(current_keyring().signing_public_key))
+            elif options["action"] == "export":
                 names = keyring_export(options["destination"])
                 self.stdout.write(
                     f"Keyring ({len(names)} files) written to {options['destination']}, encrypted to the "
                     "recovery public key. Keep it apart from the backups."
+                )
+                public = encode_public_key(current_keyring().signing_public_key)
+                self.stdout.write(
+                    f"Importing it needs --public-key {public} (also `longarm keyring public-key`): "
+                    "keep a copy with the recovery key."
                 )
             else:
                 names = keyring_import(
@@ -44,5 +58,7 @@ class Command(BaseCommand):
                     public_key=parse_public_key(options["public_key"]),
                 )
                 self.stdout.write(f"Keyring ({len(names)} files) written to {settings.KEYS_DIR}.")
-        except (ContainerError, KeyringError, FileExistsError, ValueError) as error:
+        except (ContainerError, KeyringError, ValueError) as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
+            raise CommandError(os_error_line(error)) from error
