@@ -201,6 +201,12 @@ LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Dates and times are ISO 8601 in every language (longarm/core/formats).
+FORMAT_MODULE_PATH = ["longarm.core.formats"]
+DATE_FORMAT = "Y-m-d"
+SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
