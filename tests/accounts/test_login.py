@@ -150,12 +150,17 @@ def test_logging_out_ends_access(cast: Cast) -> None:
     assert client.get(reverse("cases:inbox")).status_code == 302
 
 
-def test_a_wrong_code_after_the_right_password_is_an_audit_event_naming_the_account(cast: Cast) -> None:
+def test_a_wrong_code_after_the_right_password_is_an_alert_naming_the_account(cast: Cast) -> None:
     post_login(Client(), cast.caseworker.username, STAFF_PASSWORD, "000000")
-    event = AuditEvent.objects.filter(action="staff.login_refused.code").get()
+    event = AuditEvent.objects.filter(action="alert.login_wrong_code").get()
     assert (event.object_type, event.object_id, event.actor) == ("staff", str(cast.caseworker.pk), None)
     assert "000000" not in repr(list(AuditEvent.objects.values("action", "object_type", "object_id")))
     assert STAFF_PASSWORD not in repr(list(AuditEvent.objects.values("action", "object_type", "object_id")))
+    admin = Client()
+    log_in(admin, cast.admin)
+    page = admin.get(reverse("cases:staff_list")).content.decode()
+    assert "they may know the password" in page
+    assert f"Staff member {cast.caseworker.username}" in page
 
 
 def test_a_wrong_password_is_an_audit_event_naming_the_account(cast: Cast) -> None:

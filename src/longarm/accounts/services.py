@@ -170,14 +170,16 @@ def _audit_refused(*, staff: StaffUser | None, reason: str) -> None:
 
     A name that is no account's stays an anonymous attempt, counted per window (``audit.tally``) like every
     public form, so that typing random names cannot write to the chain. An existing account gets a chained
-    event ``staff.login_refused.<reason>`` naming it (a wrong code after the right password means the
-    password is known to someone) — at most one per account, reason and tally window: further failures in the
-    window are counted, so a flood against one name still adds one chain row a window.
+    event ``staff.login_refused.<reason>`` naming it — a wrong code after the right password means the
+    password is known to someone, so that one is the alert ``alert.login_wrong_code`` — at most one per
+    account, reason and tally window: further failures in the window are counted, so a flood against one
+    name still adds one chain row a window.
     """
     if staff is None:
         audit_count(action="staff.login", outcome="refused")
         return
-    action = f"staff.login_refused.{reason}"
+    # The right password with a wrong code means someone else may know the password: an alert for admins.
+    action = "alert.login_wrong_code" if reason == "code" else f"staff.login_refused.{reason}"
     window = current_window()
     with transaction.atomic():
         already = AuditEvent.objects.filter(
