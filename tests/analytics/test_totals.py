@@ -69,3 +69,11 @@ def test_fixed_axes_list_unknown_once(sample: None, name: str) -> None:
     assert table.rows.count(UNKNOWN) == 1
     assert table.rows[-1] == UNKNOWN
     assert table.grand_total() == (INCIDENTS if name == "origin_region" else MENTIONS["actor"])
+
+
+def test_unknown_is_not_recorded_for_a_single_valued_dimension_and_the_term_for_a_multi_valued_one() -> None:
+    from longarm.taxonomy.vocabularies import vocabulary
+
+    assert DIMENSIONS["origin_region"].label_for(UNKNOWN) == "Not recorded"
+    assert DIMENSIONS["actor"].label_for(UNKNOWN) == vocabulary("actors").label(UNKNOWN)
+    assert DIMENSIONS["actor"].label_for(UNKNOWN) != "Not recorded"
