@@ -203,6 +203,12 @@ LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Dates and times are ISO 8601 in every language (longarm/core/formats).
+FORMAT_MODULE_PATH = ["longarm.core.formats"]
+DATE_FORMAT = "Y-m-d"
+SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -294,6 +300,9 @@ LONGARM_GATE_WINDOW_SECONDS = env_int("LONGARM_GATE_WINDOW_SECONDS", 10 * 60, mi
 # How long a challenge or a time-lock token stays usable: long enough to fill in the questionnaire.
 LONGARM_GATE_TTL_SECONDS = env_int("LONGARM_GATE_TTL_SECONDS", 4 * 60 * 60, minimum=60)
 LONGARM_QUICK_EXIT_URL = env_str("LONGARM_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# The organisation running this deployment: authenticator apps list staff accounts under it (the TOTP issuer).
+LONGARM_ORGANISATION_NAME = env_str("LONGARM_ORGANISATION_NAME", "Longarm")
+OTP_TOTP_ISSUER = LONGARM_ORGANISATION_NAME
 
 # Logs carry no request details: no IP, no user agent, no query strings, no bodies.
 LOGGING = {

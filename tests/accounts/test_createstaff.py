@@ -84,3 +84,20 @@ def test_an_analyst_cannot_receive_reports() -> None:
             "--receives-new-reports",
             stdin="role: analyst\npassword: a long passphrase for tests 7\n",
         )
+
+
+def test_the_totp_uri_names_the_organisation_as_issuer() -> None:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    assert settings.OTP_TOTP_ISSUER == settings.LONGARM_ORGANISATION_NAME
+    with override_settings(OTP_TOTP_ISSUER="Safeguard: Defenders"):
+        output = run(
+            "cora", "--credentials-file", "-", stdin="role: custodian\npassword: a long passphrase 11\n"
+        )
+    uri = next(line for line in output.split() if line.startswith("otpauth://"))
+    parts = urlsplit(uri)
+    assert parse_qs(parts.query)["issuer"] == ["Safeguard Defenders"]
+    assert unquote(parts.path) == "/Safeguard Defenders:cora"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from longarm.accounts import services
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import LOGIN_FAILURES_PER_LEVEL, staff_login_level
+from longarm.audit.models import AuditEvent
 from longarm.core.throttle import Limit, hashed_key, record_failure
 from longarm.crypto.envelopes import decrypt
 from longarm.gate.tokens import MAX_LEVEL
@@ -160,3 +161,25 @@ def test_logging_out_ends_access(cast: Cast) -> None:
     log_in(client, cast.caseworker)
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("cases:inbox")).status_code == 302
+
+
+def test_a_wrong_code_after_the_right_password_is_an_alert_naming_the_account(cast: Cast) -> None:
+    post_login(Client(), cast.caseworker.username, STAFF_PASSWORD, "000000")
+    event = AuditEvent.objects.filter(action="alert.login_wrong_code").get()
+    assert (event.object_type, event.object_id, event.actor) == ("staff", str(cast.caseworker.pk), None)
+    assert "000000" not in repr(list(AuditEvent.objects.values("action", "object_type", "object_id")))
+    assert STAFF_PASSWORD not in repr(list(AuditEvent.objects.values("action", "object_type", "object_id")))
+    admin = Client()
+    log_in(admin, cast.admin)
+    page = admin.get(reverse("cases:staff_list")).content.decode()
+    assert "they may know the password" in page
+    assert f"Staff member {cast.caseworker.username}" in page
+
+
+def test_a_wrong_password_is_an_audit_event_naming_the_account(cast: Cast) -> None:
+    post_login(Client(), cast.caseworker.username, "not the password", "000000")
+    event = AuditEvent.objects.filter(action="staff.login_refused.password").get()
+    assert event.object_id == str(cast.caseworker.pk)
+    assert "not the password" not in repr(
+        list(AuditEvent.objects.values("action", "object_type", "object_id"))
+    )

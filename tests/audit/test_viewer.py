@@ -68,3 +68,35 @@ def test_only_admins_open_the_audit_log(cast: Cast, role: str) -> None:
     client = Client()
     log_in(client, getattr(cast, role))
     assert client.get(reverse("audit:events")).status_code == 403
+
+
+def test_objects_are_shown_as_references_with_links_and_filters_without_artefacts(cast: Cast) -> None:
+    from longarm.analytics.queries import AnalyticsFilters
+    from longarm.analytics.services import analytics_record_access
+    from tests.cases.helpers import opened_case
+
+    case = opened_case(cast)
+    audit_append(
+        actor=cast.caseworker,
+        actor_kind=ActorKind.STAFF,
+        action="case.read",
+        object_type="case",
+        object_id=str(case.public_id),
+    )
+    audit_append(
+        actor=cast.caseworker,
+        actor_kind=ActorKind.STAFF,
+        action="x.y",
+        object_type="staff",
+        object_id=str(cast.admin.pk),
+    )
+    analytics_record_access(actor=cast.analyst, table="tactic", filters=AnalyticsFilters(), form="csv")
+    analytics_record_access(
+        actor=cast.analyst, table="tactic", filters=AnalyticsFilters(community="uyghur"), form="view"
+    )
+    page = admin_client(cast).get(reverse("audit:events")).content.decode()
+    assert f"<code>{case.public_id}" not in page
+    assert f'href="{reverse("cases:case", args=[case.public_id])}"><code>{case.reference}</code>' in page
+    assert "||" not in page
+    assert "Community: uyghur" in page
+    assert cast.admin.username in page

@@ -70,7 +70,10 @@ def test_the_public_page_answers_valid_invalid_and_revoked_without_login(cast: C
     assert "Invalid:" in _verify(public, attestation.reference, "0" * 20)
     assert "Invalid:" in _verify(public, "LA-A-2000-00000000", code)
 
-    staff.post(reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]))
+    staff.post(
+        reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]),
+        {"confirmed": "yes"},
+    )
     assert "Revoked:" in _verify(public, attestation.reference, code)
     # Without the code, a revoked attestation is as unknown as any other reference.
     assert "Invalid:" in _verify(public, attestation.reference, "1" * 20)
@@ -106,7 +109,10 @@ def test_the_command_answers_like_the_page(cast: Cast) -> None:
     with pytest.raises(SystemExit):
         call_command("attest", "verify", attestation.reference, "3" * 20, stdout=out)
     assert out.getvalue().strip() == "invalid"
-    staff.post(reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]))
+    staff.post(
+        reverse("cases:attestation_revoke", args=[attestation.case.public_id, attestation.reference]),
+        {"confirmed": "yes"},
+    )
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("attest", "verify", attestation.reference, code, stdout=out)

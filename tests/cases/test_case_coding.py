@@ -145,7 +145,9 @@ def test_identifiers_are_encrypted_with_a_blind_index_of_their_normal_form(cast:
     assert b"138" not in bytes(identifier.ciphertext)
     assert bytes(identifier.blind_index) == blind_index(current_linking_key().key, "phone", "+8613800138000")
     assert "+86 138-0013-8000" in staff.get(reverse("cases:case", args=[case.public_id])).content.decode()
-    staff.post(reverse("cases:identifier_delete", args=[case.public_id, identifier.public_id]))
+    staff.post(
+        reverse("cases:identifier_delete", args=[case.public_id, identifier.public_id]), {"confirmed": "yes"}
+    )
     assert not Identifier.objects.exists()
 
 

@@ -44,7 +44,9 @@ def test_a_report_already_in_a_case_cannot_open_a_second_one(cast: Cast) -> None
 def test_every_allowed_transition_is_taken(cast: Cast, start: CaseStatus, target: CaseStatus) -> None:
     case = opened_case(cast)
     Case.objects.filter(pk=case.pk).update(status=start)
-    console(cast.caseworker).post(reverse("cases:case_status", args=[case.public_id]), {"status": target})
+    console(cast.caseworker).post(
+        reverse("cases:case_status", args=[case.public_id]), {"status": target, "confirmed": "yes"}
+    )
     case.refresh_from_db()
     assert case.status == target
 

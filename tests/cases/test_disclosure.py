@@ -145,3 +145,21 @@ def test_a_custodian_sees_nothing_of_the_report_itself(cast: Cast) -> None:
     submit_report(Client())
     custodian = _staff(cast.custodian)
     assert custodian.get(reverse("cases:report", args=[Report.objects.get().public_id])).status_code == 403
+
+
+def test_the_custodian_home_lists_pending_requests_with_reason_and_age(cast: Cast) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = open_case(cast)
+    assert case.pk
+    report = Report.objects.get()
+    _request(_staff(cast.caseworker), report)
+    DisclosureRequest.objects.update(requested_on=timezone.localdate() - timedelta(days=3))
+    client = _staff(cast.custodian)
+    page = client.get(reverse("cases:home"), follow=True).content.decode()
+    assert REASON.replace("'", "&#x27;") in page
+    assert "waiting for 3 days" in page
+    assert report.reference in page
+    assert "Your tools will appear here" not in page

@@ -177,13 +177,14 @@ def test_the_do_not_remove_flag_is_set_from_the_panel_and_shown_prominently(cast
     staff = _staff(cast.caseworker)
     url = reverse("cases:referrals", args=[case.public_id])
     staff.post(
-        reverse("cases:case_do_not_remove", args=[case.public_id]), {"do_not_remove": "on", "next": url}
+        reverse("cases:case_do_not_remove", args=[case.public_id]),
+        {"do_not_remove": "on", "next": url, "confirmed": "yes"},
     )
     case.refresh_from_db()
     assert case.do_not_remove
     assert 'role="alert"' in staff.get(url).content.decode()
     assert AuditEvent.objects.filter(action="case.do_not_remove:on").exists()
-    staff.post(reverse("cases:case_do_not_remove", args=[case.public_id]), {})
+    staff.post(reverse("cases:case_do_not_remove", args=[case.public_id]), {"confirmed": "yes"})
     assert not Case.objects.get(pk=case.pk).do_not_remove
 
 

@@ -101,7 +101,8 @@ def test_the_do_not_remove_form_saves_and_ignores_an_odd_next(cast: Cast, target
     client = Client(raise_request_exception=False)
     log_in(client, cast.caseworker)
     response = client.post(
-        reverse("cases:case_do_not_remove", args=[case.public_id]), {"do_not_remove": "on", "next": target}
+        reverse("cases:case_do_not_remove", args=[case.public_id]),
+        {"do_not_remove": "on", "next": target, "confirmed": "yes"},
     )
     fallback = reverse("cases:referrals", kwargs={"case_id": case.public_id})
     _assert_on_site(response, fallback)

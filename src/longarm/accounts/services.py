@@ -29,7 +29,7 @@ from longarm.api.models import ApiToken
 from longarm.api.services import api_tokens_revoke_all
 from longarm.audit.models import ActorKind, AuditEvent
 from longarm.audit.services import audit_append
-from longarm.audit.tally import audit_count
+from longarm.audit.tally import audit_count, current_window
 from longarm.cases.models import (
     Assignment,
     CaseKey,
@@ -144,12 +144,15 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
     device = match_token(user, otp_token) if isinstance(user, StaffUser) else None
     if not isinstance(user, StaffUser) or device is None:
         record_failure(limit)
-        audit_count(action="staff.login", outcome="refused")
+        if isinstance(user, StaffUser):
+            _audit_refused(staff=user, reason="code")
+        else:
+            _audit_refused(staff=StaffUser.objects.filter(username=username).first(), reason="password")
         raise LoginRefused
     try:
         private_key = _unlock(user, password)
     except DecryptionError as error:
-        audit_count(action="staff.login", outcome="refused")
+        _audit_refused(staff=user, reason="key")
         raise LoginRefused from error
     with transaction.atomic():
         auth_login(request, user)
@@ -160,6 +163,38 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
         _audit_staff(actor=user, action="staff.login", staff=user)
     return user
+
+
+def _audit_refused(*, staff: StaffUser | None, reason: str) -> None:
+    """Record a refused log-in: never what was typed, only which account and which factor failed.
+
+    A name that is no account's stays an anonymous attempt, counted per window (``audit.tally``) like every
+    public form, so that typing random names cannot write to the chain. An existing account gets a chained
+    event ``staff.login_refused.<reason>`` naming it — a wrong code after the right password means the
+    password is known to someone, so that one is the alert ``alert.login_wrong_code`` — at most one per
+    account, reason and tally window: further failures in the window are counted, so a flood against one
+    name still adds one chain row a window.
+    """
+    if staff is None:
+        audit_count(action="staff.login", outcome="refused")
+        return
+    # The right password with a wrong code means someone else may know the password: an alert for admins.
+    action = "alert.login_wrong_code" if reason == "code" else f"staff.login_refused.{reason}"
+    window = current_window()
+    with transaction.atomic():
+        already = AuditEvent.objects.filter(
+            action=action, object_type="staff", object_id=str(staff.pk), created_at__gte=window.start
+        ).exists()
+        if already:
+            audit_count(action=action, outcome="refused")
+        else:
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.SYSTEM,
+                action=action,
+                object_type="staff",
+                object_id=str(staff.pk),
+            )
 
 
 def staff_logout(*, request: HttpRequest) -> None:

@@ -43,7 +43,9 @@ class Dimension:
 
     def label_for(self, code: str) -> str:
         """The code's label in the active language (the code itself for periods and unknown codes)."""
-        if code == UNKNOWN:
+        # A single-valued dimension's "unknown" merges missing values with the vocabulary's "I don't know";
+        # a multi-valued one counts only codes given, so there it is the vocabulary's term.
+        if code == UNKNOWN and not self.multi:
             return gettext("Not recorded")
         if self.name == "relatives_targeted":
             return gettext("Relatives targeted") if code == YES else gettext("Relatives not targeted")

@@ -179,7 +179,9 @@ def _order(name: str, present: set[str]) -> tuple[str, ...]:
     if name in ("year", "month"):
         return tuple(sorted(present - {UNKNOWN})) + ((UNKNOWN,) if UNKNOWN in present else ())
     known = dimension(name).codes()
-    ordered = [code for code in known if code in present]
+    # A vocabulary may have its own "unknown" term ("I don't know"): it is the same row as a missing value,
+    # kept last, once.
+    ordered = [code for code in known if code in present and code != UNKNOWN]
     extra = sorted(present - set(known) - {UNKNOWN})
     return (*ordered, *extra, *((UNKNOWN,) if UNKNOWN in present else ()))
 

@@ -14,6 +14,9 @@ _LABELS: dict[str, Promise] = {
     "alert.identifier_limit": _(
         "Added as many identifiers as allowed within the hour or the day; more were refused."
     ),
+    "alert.login_wrong_code": _(
+        "Someone typed this account's password with a wrong one-time code: they may know the password."
+    ),
     "alert.linking_probe": _(
         "Added many identifiers today that match cases this person does not hold: it may be probing."
     ),

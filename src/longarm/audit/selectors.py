@@ -8,6 +8,7 @@ from longarm.accounts.models import StaffUser
 from longarm.audit.alerts import ALERT_DAYS, ALERT_PREFIX
 from longarm.audit.chain import GENESIS_HASH, checkpoint_message, link_hash
 from longarm.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from longarm.audit.references import object_references
 from longarm.crypto.errors import SignatureError
 from longarm.crypto.signing import verify_signature
 
@@ -174,4 +175,9 @@ def audit_events(
 def audit_alerts(*, days: int = ALERT_DAYS, limit: int = 100) -> list[AuditEvent]:
     """Alerts of the last ``days`` days, newest first (at most ``limit``)."""
     since = timezone.now() - timedelta(days=days)
-    return list(audit_events(alerts_only=True).filter(created_at__gte=since)[:limit])
+    alerts = list(audit_events(alerts_only=True).filter(created_at__gte=since)[:limit])
+    references = object_references(alerts)
+    for event in alerts:
+        # Which account or case the alert is about, as a person reads it.
+        event.object_reference = references[event.pk]  # type: ignore[attr-defined]
+    return alerts

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from longarm.accounts.access import staff_view
 from longarm.accounts.models import Role
 from longarm.audit.forms import AuditFilterForm
+from longarm.audit.references import object_references
 from longarm.audit.selectors import audit_events
 
 EVENTS_PER_PAGE = 50
@@ -23,6 +24,10 @@ def events(request: HttpRequest) -> HttpResponse:
         alerts_only=bool(filters.get("alerts")),
     )
     page = Paginator(found, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    references = object_references(page.object_list)
+    rows = [(event, references[event.pk]) for event in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request, "audit/events.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    )

@@ -44,6 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("cases:inbox")
     if role == Role.ADMIN:
         return redirect("cases:staff_list")
+    if role == Role.CUSTODIAN:
+        # A custodian's work is the requests waiting for them: their home is that queue.
+        return redirect("cases:disclosure_queue")
     return render(request, "cases/home.html")
 
 

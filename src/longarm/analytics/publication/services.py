@@ -172,8 +172,9 @@ def _fixed_axis(name: str, filters: AnalyticsFilters) -> tuple[str, ...]:
         return tuple(months)
     codes = dimension(name).codes()
     # Facts without a value of a single-valued dimension are counted as unknown; multi-valued ones are not.
-    if not dimension(name).multi and name != "relatives_targeted":
-        codes = (*codes, UNKNOWN)
+    # A vocabulary's own "unknown" term ("I don't know") is that same code: it is kept once, last.
+    if UNKNOWN in codes or (not dimension(name).multi and name != "relatives_targeted"):
+        codes = (*(code for code in codes if code != UNKNOWN), UNKNOWN)
     return codes
 
 

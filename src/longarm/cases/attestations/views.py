@@ -18,6 +18,7 @@ from longarm.cases.attestations.selectors import attestation_for_member
 from longarm.cases.attestations.services import attestation_issue, attestation_revoke, attestation_verify
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.selectors import case_for_user
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.keyring import current_keyring
 from longarm.core.session_vault import vault_load, vault_store
 from longarm.gate.exceptions import GateRefused
@@ -66,6 +67,16 @@ def attestation_letter(request: HttpRequest, case_id: UUID, reference: str) -> H
 def attestation_revoke_view(request: HttpRequest, case_id: UUID, reference: str) -> HttpResponse:
     user = acting_staff(request)
     attestation = attestation_for_member(user=user, case_id=case_id, reference=reference)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Revoke attestation %(reference)s?") % {"reference": attestation.reference},
+            consequence=_(
+                "Anyone who checks this attestation will be told it was revoked. A revoked attestation "
+                "cannot be made valid again: a new one would have to be issued."
+            ),
+            cancel_url=reverse("cases:referrals", kwargs={"case_id": attestation.case.public_id}),
+        )
     try:
         attestation_revoke(actor=user, attestation=attestation)
     except NotAllowed:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,6 +45,7 @@ from longarm.cases.services import (
     case_triage,
     note_add,
 )
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.intake.models import Urgency
 from longarm.intake.selectors import report_for_staff
 from longarm.linking.suggestions import case_suggestions
@@ -141,6 +143,16 @@ def case_status(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         if not form.is_valid():
             raise InvalidTransition
+        if form.cleaned_data["status"] == CaseStatus.CLOSED and not is_confirmed(request):
+            return confirmation_page(
+                request,
+                title=_("Close case %(reference)s?") % {"reference": case.reference},
+                consequence=_(
+                    "The case is marked closed. Check that nothing is still waiting on it: no referral, no "
+                    "reply owed to a reporter."
+                ),
+                cancel_url=reverse("cases:case", kwargs={"case_id": case.public_id}),
+            )
         case_change_status(actor=user, case=case, status=CaseStatus(form.cleaned_data["status"]))
     except InvalidTransition:
         messages.error(request, _("The case cannot move to that status from where it is."))

@@ -3,6 +3,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,6 +36,7 @@ from longarm.cases.coding.services import (
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.models import IdentifierKind
 from longarm.cases.selectors import case_for_user, case_keys
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.linking.exceptions import IdentifierLimitReached
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
@@ -159,6 +161,16 @@ def identifier_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def identifier_remove(request: HttpRequest, case_id: UUID, identifier_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     identifier = identifier_for_user(user=user, case_id=case_id, public_id=identifier_id)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Delete this identifier?"),
+            consequence=_(
+                "The identifier is deleted from the case and no longer links it to other cases and reports. "
+                "It cannot be restored; it can only be typed in again."
+            ),
+            cancel_url=reverse("cases:case", kwargs={"case_id": case_id}),
+        )
     identifier_delete(actor=user, identifier=identifier)
     messages.success(request, _("The identifier was removed."))
     return redirect("cases:case", case_id=case_id)

@@ -3,6 +3,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404
+from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
 from longarm.cases.disclosure.contexts import reason_context
@@ -16,6 +17,11 @@ from longarm.intake.selectors import report_identity
 class RequestView:
     request: DisclosureRequest
     reason: str
+
+    @property
+    def age_days(self) -> int:
+        """Whole days the request has waited (requests are dated to the day)."""
+        return max(0, (timezone.localdate() - self.request.requested_on).days)
 
 
 def _reason(request: DisclosureRequest, sealed: bytes, private_key: bytes) -> str:

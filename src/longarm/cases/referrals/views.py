@@ -21,6 +21,7 @@ from longarm.cases.referrals.services import (
     referral_record_read,
 )
 from longarm.cases.selectors import case_for_user, case_keys
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.redirects import safe_next_url
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
@@ -82,8 +83,23 @@ def case_do_not_remove(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = acting_staff(request)
     case = case_for_user(user=user, public_id=case_id)
     form = DoNotRemoveForm(request.POST)
+    fallback = reverse("cases:referrals", kwargs={"case_id": case.public_id})
+    if form.is_valid() and not is_confirmed(request):
+        title = (
+            _("Mark case %(reference)s “do not remove”?")
+            if form.cleaned_data["do_not_remove"]
+            else _("Lift “do not remove” from case %(reference)s?")
+        )
+        return confirmation_page(
+            request,
+            title=title % {"reference": case.reference},
+            consequence=_(
+                "The flag tells immigration liaison whether this person must not be removed from the "
+                "country; it shows on the case list and in every dossier prepared from now on."
+            ),
+            cancel_url=fallback,
+        )
     if form.is_valid():
         case_set_do_not_remove(actor=user, case=case, do_not_remove=form.cleaned_data["do_not_remove"])
         messages.success(request, _("The immigration-liaison flag was saved."))
-    fallback = reverse("cases:referrals", kwargs={"case_id": case.public_id})
     return redirect(safe_next_url(request, request.POST.get("next"), fallback=fallback))
