@@ -73,8 +73,9 @@ creates a fresh database on that server (named after this process, dropped after
 serve`` with its worker, which derives the facts, survey answers and indexes while the load runs. A monitor
 polls the number of reports and of counted facts every 20 ms; ``queue_lag_ms`` is, for the k-th report, the
 time from its commit being visible to the k-th fact being counted (p50, p95, max), which includes the
-worker's polling interval. ``queue_drained`` says whether every report was counted before the benchmark
-gave up waiting (``--drain-seconds``).
+worker's polling interval; ``linked_lag_ms`` likewise to the k-th report whose typed identifiers the worker
+has stored with their blind indexes (``reports_linked``). ``queue_drained`` says whether every report was
+counted before the benchmark gave up waiting (``--drain-seconds``).
 
 This is a benchmark, not a test: nothing here asserts on timing.
 """
@@ -314,7 +315,7 @@ class QueueMonitor:
 
     url: str
     interval: float = 0.02
-    samples: list[tuple[float, int, int]] = field(default_factory=list)
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -327,13 +328,19 @@ class QueueMonitor:
             while not self.stop.is_set():
                 row = connection.execute(
                     "SELECT (SELECT count(*) FROM intake_report), "
-                    "(SELECT count(*) FROM analytics_factincident WHERE source = 'report')"
+                    "(SELECT count(*) FROM analytics_factincident WHERE source = 'report'), "
+                    "(SELECT count(DISTINCT report_id) FROM linking_reportidentifier)"
                 ).fetchone()
-                self.samples.append((time.perf_counter(), int(row[0]), int(row[1])))
+                self.samples.append((time.perf_counter(), int(row[0]), int(row[1]), int(row[2])))
                 time.sleep(self.interval)
 
     def latest(self) -> tuple[int, int]:
-        return self.samples[-1][1:] if self.samples else (0, 0)
+        """Reports committed, and reports counted."""
+        return (self.samples[-1][1], self.samples[-1][2]) if self.samples else (0, 0)
+
+    def linked(self) -> int:
+        """Reports whose typed identifiers the worker has stored (every benchmark report types some)."""
+        return self.samples[-1][3] if self.samples else 0
 
     def wait_counted(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -353,13 +360,15 @@ class QueueMonitor:
         reports, counted = self.latest()
         return counted >= reports
 
-    def lags(self, since: float) -> list[float]:
+    def lags(self, since: float, *, derived: int = 2) -> list[float]:
         """For each k whose report was first seen after ``since`` (the measured window's start: warm-up
-        reports wait for the worker to boot), the time from the k-th report being seen to the k-th fact."""
+        reports wait for the worker to boot), the time from the k-th report being seen to the k-th derived
+        row: ``derived=2`` counted facts, ``derived=3`` linked reports."""
         first_report: dict[int, float] = {}
         first_fact: dict[int, float] = {}
         seen_reports = seen_facts = 0
-        for moment, reports, facts in self.samples:
+        for sample in self.samples:
+            moment, reports, facts = sample[0], int(sample[1]), int(sample[derived])
             for k in range(seen_reports + 1, reports + 1):
                 first_report[k] = moment
             for k in range(seen_facts + 1, facts + 1):
@@ -924,6 +933,9 @@ def main() -> None:
     if monitor is not None:
         # Commit → counted by the worker, per report (see the docstring); includes its polling interval.
         report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.window_start))
+        # Commit → linked: the report's typed identifiers stored with their blind indexes.
+        report["linked_lag_ms"] = percentiles_ms(monitor.lags(load.window_start, derived=3))
+        report["reports_linked"] = monitor.linked()
         report["queue_drained"] = queue_drained
         report["reports_committed_counted"] = list(monitor.latest())
     print(json.dumps(report, indent=2))
