@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, FloatRect, Page, Viewpo
 from pytest_django.live_server_helper import LiveServer
 
 from longarm.intake.services import message_post, report_open_with_receipt
+from tests.browser.steps import next_step
 from tests.conftest import Cast
 from tests.intake.helpers import submit_report
 
@@ -184,13 +185,8 @@ def focus_ring(page: Page) -> dict[str, str]:
     return ring
 
 
-@pytest.mark.parametrize("language", PHONE_LANGUAGES)
-def test_keyboard_focus_is_clearly_visible_and_never_under_the_exit(
-    context_for: MakeContext, live_server: LiveServer, language: str
-) -> None:
-    page = context_for(language).new_page()
-    page.goto(live_server.url + "/report/")
-    seen: set[str] = set()
+def tab_through(page: Page, seen: set[str]) -> None:
+    """Tab through the page, checking at each stop that the ring is clear and never under the exit."""
     for _press in range(400):
         page.keyboard.press("Tab")
         kind = page.evaluate(
@@ -219,6 +215,33 @@ def test_keyboard_focus_is_clearly_visible_and_never_under_the_exit(
                 and rect["bottom"] > exit_["y"]
             )
             assert not overlaps, f"{kind} at {rect} is under the quick exit {exit_}"
+
+
+def to_when_step(page: Page) -> None:
+    """From the first step to "when and where", answering only what is required."""
+    page.locator("textarea[name=what_happened]").fill("Police called my mother.")
+    page.locator("input[name=tactics][value=relatives_threatened]").check()
+    next_step(page)
+    next_step(page)
+    expect(page.locator("select[name=host_country]")).to_be_attached()
+
+
+@pytest.mark.parametrize("language", PHONE_LANGUAGES)
+def test_keyboard_focus_is_clearly_visible_and_never_under_the_exit(
+    context_for: MakeContext, live_server: LiveServer, language: str
+) -> None:
+    page = context_for(language).new_page()
+    page.goto(live_server.url + "/report/")
+    seen: set[str] = set()
+    tab_through(page, seen)
+    # The radio buttons are on the consent step.
+    to_when_step(page)
+    page.locator("select[name=incident_year]").select_option("2025")
+    page.locator("select[name=host_country]").select_option("JP")
+    next_step(page)
+    next_step(page)
+    expect(page.locator("input[name=consent]").first).to_be_attached()
+    tab_through(page, seen)
     assert {"a:", "input:checkbox", "input:radio", "button:submit"} <= seen, seen
 
 
@@ -252,6 +275,7 @@ def test_the_region_list_follows_the_chosen_country_at_once(
 ) -> None:
     page = context_for("ja").new_page()
     page.goto(live_server.url + "/report/")
+    to_when_step(page)
     country = page.locator("select[name=host_country]")
     region = page.locator("select[name=host_region]")
     country.select_option("JP")
@@ -272,6 +296,7 @@ def test_without_javascript_every_region_is_listed_under_its_country(
 ) -> None:
     page = context_for("ug", javascript=False).new_page()
     page.goto(live_server.url + "/report/")
+    to_when_step(page)
     groups = page.locator("select[name=host_region] optgroup")
     assert groups.count() == 7
     japan = page.locator("select[name=host_region] optgroup").first

@@ -22,7 +22,7 @@ from longarm.linking.report_links import report_links, reports_sharing
 from longarm.linking.services import link_review
 from tests.cases.helpers import console, private_key
 from tests.conftest import Cast
-from tests.intake.helpers import submit_report
+from tests.intake.helpers import report_answers, submit_answers
 from tests.linking.match_helpers import add, case_held_by
 from tests.linking.report_helpers import Processing, arrived
 from tests.settings import RECOVERY_KEY_PATH
@@ -31,7 +31,7 @@ from tests.settings import RECOVERY_KEY_PATH
 def _post_undelivered(monkeypatch: pytest.MonkeyPatch, **answers: str) -> None:
     """Submit with delivery switched off: the outbox event stays as the request wrote it."""
     monkeypatch.setattr(outbox, "_queue_delivery", lambda _event_id: None)
-    submit_report(Client(), **answers)
+    submit_answers(Client(), report_answers(**answers), deliver=False)
 
 
 def test_the_same_wechat_id_typed_two_ways_links_two_reports_in_the_inbox(
