@@ -208,6 +208,8 @@ def server_environment(data_dir: Path) -> dict[str, str]:
     env["LONGARM_DATA_DIR"] = str(data_dir)
     env["LONGARM_KEYS_DIR"] = str(data_dir / "keys")
     env["LONGARM_ALLOWED_HOSTS"] = HOST
+    # A throw-away deployment on one disk: `longarm serve` refuses the keyring beside the database otherwise.
+    env["LONGARM_KEYS_ON_DATABASE_DISK"] = "true"
     env["DJANGO_SETTINGS_MODULE"] = "longarm.settings"
     for name in ("LONGARM_DATA_DIR", "LONGARM_KEYS_DIR"):
         env.pop(f"{name}_FILE", None)  # a NAME_FILE would win over NAME
