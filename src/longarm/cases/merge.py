@@ -8,8 +8,7 @@ from django.db import transaction
 
 from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_sync_case
-from longarm.audit.models import ActorKind
-from longarm.audit.services import audit_append
+from longarm.cases.auditing import audit_case_act
 from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import (
     identifier_context,
@@ -49,16 +48,6 @@ class _Rekey:
     def __call__(self, ciphertext: bytes | memoryview, old_context: bytes, new_context: bytes) -> bytes:
         value = decrypt_json(self.old_key, ciphertext, context=old_context)
         return encrypt_json(self.new_key, value, context=new_context)
-
-
-def _audit(actor: StaffUser, action: str, case: Case) -> None:
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action=action,
-        object_type="case",
-        object_id=str(case.public_id),
-    )
 
 
 def _needs_identity(case: Case) -> bool:
@@ -205,8 +194,8 @@ def case_merge(*, actor: StaffUser, private_key: bytes, target: Case, source: Ca
     if _left_behind(source):
         # Content of a kind this merge does not know how to re-encrypt: refuse rather than destroy it.
         raise NotAllowed
-    _audit(actor, f"case.merge_into:{target.public_id}", source)
-    _audit(actor, f"case.merge_from:{source.public_id}", target)
+    audit_case_act(actor, f"case.merge_into:{target.public_id}", source)
+    audit_case_act(actor, f"case.merge_from:{source.public_id}", target)
     source.delete()
     facts_sync_case(case=target)
     case_codes_refresh(target)
@@ -229,5 +218,5 @@ def case_split(*, actor: StaffUser, private_key: bytes, case: Case, report: Repo
     case_codes_refresh(case)
     new_case = case_open(actor=actor, private_key=private_key, report=report)
     facts_sync_case(case=case)
-    _audit(actor, f"case.split:{new_case.public_id}", case)
+    audit_case_act(actor, f"case.split:{new_case.public_id}", case)
     return new_case

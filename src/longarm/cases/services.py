@@ -11,6 +11,7 @@ from longarm.accounts.models import CONTENT_ROLES, StaffUser
 from longarm.analytics.services import facts_sync_case
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.auditing import audit_case_act
 from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import note_context, summary_context
 from longarm.cases.exceptions import InvalidTransition, NotAllowed
@@ -37,16 +38,6 @@ from longarm.cases.models import (
 from longarm.crypto.envelopes import new_data_key
 from longarm.evidence.keys import evidence_keys_revoke, evidence_keys_share
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
-
-
-def _audit(actor: StaffUser, action: str, case: Case) -> None:
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action=action,
-        object_type="case",
-        object_id=str(case.public_id),
-    )
 
 
 def _new_reference(today: date) -> str:
@@ -94,7 +85,7 @@ def case_open(
         seal_case_key(case=case, kind=CaseKeyKind.IDENTITY, key=identity_key, staff=holder)
     Assignment.objects.create(case=case, staff=actor, assigned_by=actor, assigned_on=today)
     facts_sync_case(case=case)
-    _audit(actor, "case.open", case)
+    audit_case_act(actor, "case.open", case)
     return case
 
 
@@ -117,7 +108,7 @@ def case_grant(*, actor: StaffUser, private_key: bytes, case: Case, grantee: Sta
     assignment, _ = Assignment.objects.get_or_create(
         case=case, staff=grantee, defaults={"assigned_by": actor, "assigned_on": timezone.now().date()}
     )
-    _audit(actor, f"case.grant:{grantee.pk}", case)
+    audit_case_act(actor, f"case.grant:{grantee.pk}", case)
     return assignment
 
 
@@ -132,7 +123,7 @@ def case_revoke(*, actor: StaffUser, case: Case, staff: StaffUser) -> None:
     ).delete()
     evidence_keys_revoke(reports=Report.objects.filter(case_link__case=case), staff=staff)
     Assignment.objects.filter(case=case, staff=staff).delete()
-    _audit(actor, f"case.revoke:{staff.pk}", case)
+    audit_case_act(actor, f"case.revoke:{staff.pk}", case)
 
 
 @transaction.atomic
@@ -143,7 +134,7 @@ def case_change_status(*, actor: StaffUser, case: Case, status: CaseStatus) -> C
     case.status = status
     case.status_changed_on = timezone.now().date()
     case.save(update_fields=["status", "status_changed_on"])
-    _audit(actor, f"case.status:{status}", case)
+    audit_case_act(actor, f"case.status:{status}", case)
     return case
 
 
@@ -153,7 +144,7 @@ def case_triage(
 ) -> Case:
     case.urgency, case.due_on, case.do_not_remove = urgency, due_on, do_not_remove
     case.save(update_fields=["urgency", "due_on", "do_not_remove"])
-    _audit(actor, "case.triage", case)
+    audit_case_act(actor, "case.triage", case)
     return case
 
 
@@ -165,7 +156,7 @@ def note_add(*, actor: StaffUser, private_key: bytes, case: Case, text: str) -> 
         data_key, {"text": text}, context=note_context(case.public_id, note.public_id)
     )
     note.save()
-    _audit(actor, "case.note", case)
+    audit_case_act(actor, "case.note", case)
     return note
 
 
@@ -191,7 +182,7 @@ def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report:
         seal_report_key(report=report, kind=KeyKind.DATA, key=report_key, staff=member)
         evidence_keys_share(report=report, holder=actor, private_key=private_key, grantee=member)
     facts_sync_case(case=case)
-    _audit(actor, f"case.add_report:{report.public_id}", case)
+    audit_case_act(actor, f"case.add_report:{report.public_id}", case)
 
 
 def is_member(*, case: Case, staff: StaffUser) -> bool:
@@ -207,14 +198,14 @@ def case_edit_summary(*, actor: StaffUser, private_key: bytes, case: Case, summa
     stored = decrypt_json(data_key, case.summary_ciphertext, context=context)
     case.summary_ciphertext = encrypt_json(data_key, {**stored, "summary": summary}, context=context)
     case.save(update_fields=["summary_ciphertext"])
-    _audit(actor, "case.summary", case)
+    audit_case_act(actor, "case.summary", case)
     return case
 
 
 @transaction.atomic
 def case_record_read(*, actor: StaffUser, case: Case, reports: list[Report]) -> None:
     """Audit that ``actor`` read the case file and the grouped reports shown in it."""
-    _audit(actor, "case.read", case)
+    audit_case_act(actor, "case.read", case)
     for report in reports:
         audit_append(
             actor=actor,
@@ -236,4 +227,4 @@ def case_record_search(*, actor: StaffUser, searched: int, hits: list[Case]) -> 
         object_id=str(actor.pk),
     )
     for case in hits:
-        _audit(actor, "case.read:search", case)
+        audit_case_act(actor, "case.read:search", case)

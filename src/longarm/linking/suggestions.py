@@ -10,8 +10,7 @@ from django.db import transaction
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
-from longarm.audit.models import ActorKind
-from longarm.audit.services import audit_append
+from longarm.cases.auditing import audit_case_act
 from longarm.cases.coding.services import identifier_add
 from longarm.cases.exceptions import NoAccess
 from longarm.cases.keys import decrypt_json, open_report_key
@@ -105,16 +104,6 @@ def suggestion_for(*, case: Case, public_id: UUID) -> ReportIdentifier:
     return found
 
 
-def _audit(actor: StaffUser, action: str, case: Case) -> None:
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action=action,
-        object_type="case",
-        object_id=str(case.public_id),
-    )
-
-
 def suggestion_accept(
     *, actor: StaffUser, private_key: bytes, case: Case, suggestion: ReportIdentifier
 ) -> Identifier:
@@ -135,7 +124,7 @@ def suggestion_accept(
         )
         suggestion.outcome = Suggestion.ADDED
         suggestion.save(update_fields=["outcome"])
-        _audit(actor, f"suggestion.added:{suggestion.kind}", case)
+        audit_case_act(actor, f"suggestion.added:{suggestion.kind}", case)
     return identifier
 
 
@@ -150,4 +139,4 @@ def suggestion_dismiss(*, actor: StaffUser, case: Case, suggestion: ReportIdenti
         raise NoAccess
     suggestion.outcome = Suggestion.DISMISSED
     suggestion.save(update_fields=["outcome"])
-    _audit(actor, f"suggestion.dismissed:{suggestion.kind}", case)
+    audit_case_act(actor, f"suggestion.dismissed:{suggestion.kind}", case)

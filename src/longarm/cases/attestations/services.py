@@ -23,6 +23,7 @@ from longarm.cases.attestations.codes import (
     signed_message,
 )
 from longarm.cases.attestations.exceptions import TooManyAttempts
+from longarm.cases.auditing import audit_case_act
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.keys import open_case_key
 from longarm.cases.models import Attestation, Case, CaseKeyKind
@@ -43,16 +44,6 @@ class IssuedAttestation:
     attestation: Attestation
     # Shown once on the letter; only its keyed hash is stored.
     code: str
-
-
-def _audit(actor: StaffUser, action: str, case: Case) -> None:
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action=action,
-        object_type="case",
-        object_id=str(case.public_id),
-    )
 
 
 def attestation_message(attestation: Attestation) -> bytes:
@@ -89,7 +80,7 @@ def attestation_issue(*, actor: StaffUser, private_key: bytes, case: Case) -> Is
     )
     attestation.signature = sign(current_keyring().signing_seed, attestation_message(attestation))
     attestation.save()
-    _audit(actor, f"attestation.issue:{reference}", case)
+    audit_case_act(actor, f"attestation.issue:{reference}", case)
     return IssuedAttestation(attestation=attestation, code=code)
 
 
@@ -103,7 +94,7 @@ def attestation_revoke(*, actor: StaffUser, attestation: Attestation) -> Attesta
         raise NotAllowed
     attestation.revoked_on = timezone.now().date()
     attestation.save(update_fields=["revoked_on"])
-    _audit(actor, f"attestation.revoke:{attestation.reference}", attestation.case)
+    audit_case_act(actor, f"attestation.revoke:{attestation.reference}", attestation.case)
     return attestation
 
 

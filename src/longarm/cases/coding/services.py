@@ -9,8 +9,7 @@ from django.db import transaction
 
 from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_sync_case
-from longarm.audit.models import ActorKind
-from longarm.audit.services import audit_append
+from longarm.cases.auditing import audit_case_act
 from longarm.cases.codes import case_codes_refresh
 from longarm.cases.contexts import (
     identifier_context,
@@ -78,16 +77,6 @@ class PersonInput:
     identity: dict[str, Any] | None = None
 
 
-def _audit(actor: StaffUser, action: str, case: Case) -> None:
-    audit_append(
-        actor=actor,
-        actor_kind=ActorKind.STAFF,
-        action=action,
-        object_type="case",
-        object_id=str(case.public_id),
-    )
-
-
 def _data_key(actor: StaffUser, private_key: bytes, case: Case) -> bytes:
     return open_case_key(case=case, kind=CaseKeyKind.DATA, staff=actor, private_key=private_key)
 
@@ -125,7 +114,7 @@ def incident_create(*, actor: StaffUser, private_key: bytes, case: Case, data: I
     _set_involvements(incident, data.involvements)
     case_codes_refresh(case)
     facts_sync_case(case=case)
-    _audit(actor, "incident.create", case)
+    audit_case_act(actor, "incident.create", case)
     return incident
 
 
@@ -139,7 +128,7 @@ def incident_update(
     _set_involvements(incident, data.involvements)
     case_codes_refresh(incident.case)
     facts_sync_case(case=incident.case)
-    _audit(actor, "incident.update", incident.case)
+    audit_case_act(actor, "incident.update", incident.case)
     return incident
 
 
@@ -168,7 +157,7 @@ def person_create(*, actor: StaffUser, private_key: bytes, case: Case, data: Per
     person = Person(case=case, identity_ciphertext=b"")
     _write_person(person, data, actor=actor, private_key=private_key)
     person.save()
-    _audit(actor, "person.create", case)
+    audit_case_act(actor, "person.create", case)
     return person
 
 
@@ -183,7 +172,7 @@ def person_update(*, actor: StaffUser, private_key: bytes, person: Person, data:
         person.identity_ciphertext = b""
     _write_person(person, data, actor=actor, private_key=private_key)
     person.save()
-    _audit(actor, "person.update", person.case)
+    audit_case_act(actor, "person.update", person.case)
     return person
 
 
@@ -226,7 +215,7 @@ def _identifier_store(
     )
     identifier.save()
     identifier_keys_store(identifier=identifier, value=value)
-    _audit(actor, f"identifier.create:{kind}", case)
+    audit_case_act(actor, f"identifier.create:{kind}", case)
     # Adding a value to one's own case reveals whether cases one does not hold contain it: counted, and
     # alerted when it looks like probing (threat model §5.3).
     identifier_matches_record(actor=actor, identifier=identifier)
@@ -238,4 +227,4 @@ def identifier_delete(*, actor: StaffUser, identifier: Identifier) -> None:
     case = identifier.case
     identifier.delete()
     identifier_keys_removed(case=case)
-    _audit(actor, "identifier.delete", case)
+    audit_case_act(actor, "identifier.delete", case)
