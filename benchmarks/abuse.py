@@ -67,11 +67,11 @@ from intake import (
     Client,
     _exit_on_sigterm,
     _process_group_cpu,
+    answer_steps,
     free_port,
     hidden_inputs,
     init_installation,
     percentiles_ms,
-    report_form,
     server_environment,
     start_server,
     stop_server,
@@ -204,25 +204,51 @@ def _post_multipart(client: Client, path: str, body: bytes) -> tuple[int, bytes]
         connection.close()
 
 
+_ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
+
+
+def _to_last_step(
+    client: Client, upload: bytes | None
+) -> tuple[dict[str, str], str, int | None, str, list[str]]:
+    """Answer the questionnaire's steps (the file, if any, at the files step) up to the last one: its hidden
+    fields, the gate's challenge URL and wait, the receipt shown there, and the files it lists."""
+    status, page = client.request("GET", "/report/")
+    if status != 200:
+        raise Blocked(f"GET /report/ {status}")
+    client.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
+    if upload is not None:
+        fields = [("csrfmiddlewaretoken", client.csrf_token or "")]
+        _post_multipart(client, "/report/files/", _multipart(fields, [("attachments", "a.bin", upload)]))
+    error, page = answer_steps(client, fetch_each_step=False)
+    if error is not None:
+        raise Blocked(error)
+    receipt = _RECEIPT.search(page)
+    if receipt is None:
+        raise Blocked("the last step shows no receipt")
+    tokens, url, wait = _page(client, "/report/review/")
+    attached = [match.decode() for match in _ATTACHED.findall(page)]
+    return tokens, url, wait, re.sub(rb"\D", b"", receipt.group(1)).decode(), attached
+
+
 def submit_report(port: int, upload: bytes | None, *, pay: bool = True) -> tuple[bool, str, Payment | None]:
     client = Client(port)
-    tokens, url, wait = _page(client, "/report/")
-    fields = report_form(tokens)
+    tokens, url, wait, receipt, attached = _to_last_step(client, upload)
+    fields = [
+        ("csrfmiddlewaretoken", tokens["csrfmiddlewaretoken"]),
+        ("submission_token", tokens.get("submission_token", "")),
+        ("typed_receipt", receipt),
+        *(("attached", item) for item in attached),
+    ]
     payment = None
     if pay:
         payload, payment = _solve(client, url, wait)
         fields.append(("gate_pow", payload))
-    if upload is None:
-        status, page = client.request("POST", "/report/", fields)
-    else:
-        status, page = _post_multipart(
-            client, "/report/", _multipart(fields, [("attachments", "a.bin", upload)])
-        )
-    if status == 200 and _RECEIPT.search(page):
+    status, page = client.request("POST", "/report/review/", fields)
+    if status == 302:
         return True, "submitted", payment
     if b"anti-abuse" in page:
         return False, "refused by the gate", payment
-    return False, f"POST {status} without receipt", payment
+    return False, f"POST {status} not sent", payment
 
 
 def check_attestation(port: int, *, pay: bool) -> tuple[bool, str, Payment | None]:
@@ -465,13 +491,20 @@ def main() -> None:
 
         log("an honest reporter files a report")
         client = Client(port)
-        tokens, url, wait = _page(client, "/report/")
+        tokens, url, wait, receipt, _attached = _to_last_step(client, None)
         payload, first_payment = _solve(client, url, wait)
-        status, page = client.request("POST", "/report/", [*report_form(tokens), ("gate_pow", payload)])
-        match = _RECEIPT.search(page)
-        if status != 200 or match is None:
+        status, _page = client.request(
+            "POST",
+            "/report/review/",
+            [
+                ("csrfmiddlewaretoken", tokens["csrfmiddlewaretoken"]),
+                ("submission_token", tokens.get("submission_token", "")),
+                ("typed_receipt", receipt),
+                ("gate_pow", payload),
+            ],
+        )
+        if status != 302:
             raise RuntimeError(f"the honest report was not accepted ({status})")
-        receipt = re.sub(rb"\D", b"", match.group(1)).decode()
         report["gate_at_rest"] = {
             "level": first_payment.level,
             "solve_seconds": round(first_payment.solve_seconds, 3),
