@@ -222,7 +222,11 @@ def to_when_step(page: Page) -> None:
     page.locator("textarea[name=what_happened]").fill("Police called my mother.")
     page.locator("input[name=tactics][value=relatives_threatened]").check()
     next_step(page)
+    page.wait_for_url("**/report/who/")
     next_step(page)
+    page.wait_for_url("**/report/when/")
+    # The region filter starts once its deferred script has run: before that, a choice changes nothing.
+    page.wait_for_load_state("load")
     expect(page.locator("select[name=host_country]")).to_be_attached()
 
 
