@@ -38,15 +38,25 @@ def _confirm(
     return render(request, "cases/reports_confirm.html", {"form": form, "reports": reports, **extra})
 
 
-@staff_view(*MEMBERS)
-@require_POST
-def reports_open_case(request: HttpRequest) -> HttpResponse:
-    user = acting_staff(request)
+def _selection(
+    request: HttpRequest, user: StaffUser
+) -> tuple[ReportSelectionForm, list[Report]] | HttpResponse:
+    """The ticked reports the user holds, or the way back to the inbox with the form's errors."""
     form = ReportSelectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
         return redirect("cases:inbox")
-    reports = _ticked(user, form)
+    return form, _ticked(user, form)
+
+
+@staff_view(*MEMBERS)
+@require_POST
+def reports_open_case(request: HttpRequest) -> HttpResponse:
+    user = acting_staff(request)
+    selection = _selection(request, user)
+    if isinstance(selection, HttpResponse):
+        return selection
+    form, reports = selection
     grouped = set(CaseReport.objects.filter(report__in=reports).values_list("report_id", flat=True))
     if grouped:
         messages.error(request, _("A ticked report is already in a case: add it from its case instead."))
@@ -66,11 +76,10 @@ def reports_open_case(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reports_add_to_case_view(request: HttpRequest) -> HttpResponse:
     user = acting_staff(request)
-    form = ReportSelectionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
-        return redirect("cases:inbox")
-    reports = _ticked(user, form)
+    selection = _selection(request, user)
+    if isinstance(selection, HttpResponse):
+        return selection
+    form, reports = selection
     case = _held_case(user, form.cleaned_data["case"])
     if case is None:
         messages.error(request, _("No case with that reference is shared with you."))
