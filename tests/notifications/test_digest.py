@@ -158,3 +158,13 @@ def test_no_connection_is_opened_when_nobody_asked_for_the_digest(cast: Cast, se
         }
     }
     assert digests_send() == 0
+
+
+def test_the_message_id_names_the_senders_domain(cast: Cast, smtp: Inbox, settings: Any) -> None:
+    # An onion-only server's host name must not travel in every digest's headers.
+    settings.DEFAULT_FROM_EMAIL = "digest@ngo.example"
+    digest_subscribe(staff=cast.caseworker, address="casey@example.org")
+    digests_send()
+    message_id = smtp.messages[0][1]["Message-ID"]
+    assert message_id.endswith("@ngo.example>")
+    assert socket.getfqdn() not in message_id

@@ -2,6 +2,7 @@
 nor anyone watching the line learns when a report arrived (threat model §9 item 6)."""
 
 import logging
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -36,7 +37,16 @@ def _message(staff: StaffUser, address: str) -> EmailMessage:
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string("notifications/digest.txt", {"waiting": waiting})
         subject = render_to_string("notifications/digest_subject.txt").strip()
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
+    # Django's Message-ID names this server's own host, which for an onion-only service says where it runs:
+    # the sender's mail domain instead.
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={"Message-ID": make_msgid(domain=domain)},
+    )
 
 
 def digests_send() -> int:

@@ -44,7 +44,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
 
 def worker_command() -> list[str]:
     # The database queue or RQ, whichever LONGARM_TASKS_URL chooses, with the heartbeat /readyz reads.
-    return [sys.executable, "-m", "longarm.cli", "worker"]
+    # `serve` has made the start-up checks: the worker does not repeat them (nor their warnings).
+    return [sys.executable, "-m", "longarm.cli", "worker", "--checked"]
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 """`longarm worker`: the background task worker (the database queue, or RQ when LONGARM_TASKS_URL is Redis),
 with a heartbeat that readiness (/readyz) reads."""
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +16,17 @@ class Command(BaseCommand):
     help = "Run the background task worker, with a heartbeat for the readiness probe."
     requires_system_checks = ()
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--checked",
+            action="store_true",
+            help="The start-up checks already ran (`longarm serve` starts it so).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        refuse_to_start_unless_sound(self.stderr)
-        self.check()
+        if not options["checked"]:
+            refuse_to_start_unless_sound(self.stderr)
+            self.check()
         heartbeat = HeartbeatThread(worker_name())
         heartbeat.start()
         try:
