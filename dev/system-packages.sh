@@ -50,6 +50,9 @@ ensure_system_packages() {
     # shellcheck disable=SC2086 # lists of package names
     { [ -z "$with_recommends" ] || apt-get install -y -qq $with_recommends >/dev/null; } \
       && { [ -z "$without" ] || apt-get install -y -qq --no-install-recommends $without >/dev/null; }
+    # shellcheck disable=SC2086 # a list of package names
+    missing="$(missing_packages $wanted)"
+    [ -n "$missing" ] || return 0
   fi
   echo "Longarm needs these system packages (Debian names):" >&2
   echo "  sudo apt-get install --no-install-recommends $missing" >&2
