@@ -360,6 +360,11 @@ LONGARM_RETENTION_DAYS = {
         for status in ("new", "triage", "active", "referred", "monitoring", "closed")
     },
 }
+# Days a shredded report's receipt is still recognised, so its reporter reads "removed under the retention
+# policy" instead of "wrong receipt" (0: not kept). Only the receipt's keyed lookup hash and the month remain.
+LONGARM_RETENTION_NOTICE_DAYS = env_int("LONGARM_RETENTION_NOTICE_DAYS", 365, minimum=0)
+# The furthest ahead a staff member may postpone a shredding date at once (a hold can be renewed).
+LONGARM_RETENTION_HOLD_MAX_DAYS = env_int("LONGARM_RETENTION_HOLD_MAX_DAYS", 730, minimum=1)
 
 # Analytics publication (issue 7). Cells counting fewer than this many units (but more than none) are
 # suppressed, with complements, in every table that leaves the analyst role.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("console/linking/", include("longarm.linking.urls")),
     path("console/", include("longarm.accounts.urls")),
     path("console/audit/", include("longarm.audit.urls")),
+    path("console/retention/", include("longarm.retention.urls")),
     path("console/notifications/", include("longarm.notifications.urls")),
     path("console/tokens/", include("longarm.api.urls")),
     path("console/releases/", include("longarm.analytics.publication.urls")),

@@ -200,6 +200,16 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "channel_codes": _CODED,
         "language": _CODED,
     },
+    "intake.ShreddedReceipt": {"id": _KEY, "receipt_lookup_hash": _INDEX, "shredded_in": _DAY},
+    "retention.RetentionHold": {
+        "id": _KEY,
+        "report": _KEY,
+        "case": _KEY,
+        "until": _META,
+        "reason": _META,
+        "created_by": _KEY,
+        "created_on": _META,
+    },
     "intake.SealedKey": {
         "id": _KEY,
         "report": _KEY,
@@ -562,6 +572,12 @@ NOTES: dict[str, str] = {
     "intake.Report.reporter_salt": "random, per report",
     "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
     "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",
+    "intake.ShreddedReceipt.receipt_lookup_hash": (
+        "a shredded report's receipt lookup hash, kept LONGARM_RETENTION_NOTICE_DAYS so its reporter is told "
+        "it was removed; without the pepper it cannot be tested against a receipt"
+    ),
+    "intake.ShreddedReceipt.shredded_in": "the month a report was shredded (its first day)",
+    "retention.RetentionHold.reason": "a coded reason a staff member chose; details go in encrypted notes",
     "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
     "cases.Incident.day": (
         "the day of an incident where the caseworker coded it to the day; in clear like the other coded "

@@ -6,5 +6,9 @@ class TooManyAttempts(ReceiptRefused):
     """Too many wrong receipts in this browser session; try again later."""
 
 
+class ReportShredded(Exception):
+    """The receipt was right, but its report has been crypto-shredded under the retention policy."""
+
+
 class TooManyMessages(Exception):
     """The reporter has written as many messages today as one report may receive in a day."""

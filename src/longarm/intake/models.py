@@ -157,3 +157,16 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class ShreddedReceipt(models.Model):
+    """What is left of a report crypto-shredded under the retention policy: the receipt's lookup hash, so
+    that its reporter is told the report was removed rather than that their receipt is wrong, and the month
+    it went. Kept ``LONGARM_RETENTION_NOTICE_DAYS`` (0: none kept); holds nothing the report said."""
+
+    receipt_lookup_hash = models.BinaryField(max_length=32, unique=True)
+    # A month, not a day: retention runs in batches, and the day would only add a way to line rows up.
+    shredded_in = models.DateField()
+
+    def __str__(self) -> str:
+        return f"shredded receipt ({self.shredded_in:%Y-%m})"

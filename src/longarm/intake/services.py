@@ -23,7 +23,7 @@ from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
 from longarm.intake.contexts import answers_context, identity_context, message_context
-from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
+from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
 from longarm.intake.models import (
     REVIEWABLE_CONSENTS,
     Consent,
@@ -34,6 +34,7 @@ from longarm.intake.models import (
     RecipientKind,
     Report,
     ReportStatus,
+    ShreddedReceipt,
 )
 from longarm.intake.sealing import custodians, new_report_readers, seal_to_holder, seal_to_staff
 from longarm.taxonomy.vocabularies import urgency_for
@@ -211,8 +212,10 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
     """Find the report a receipt belongs to and open its keys with the reporter's derived key pair.
 
     Raises ``TooManyAttempts`` when this browser session has had too many wrong receipts (other sessions are
-    not affected), and ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id derivations run
-    whether or not the receipt exists, so response time does not tell a guesser that a receipt is real. Every
+    not affected), ``ReportShredded`` for the receipt of a report removed under the retention policy (not
+    counted as a wrong attempt), and ``ReceiptRefused`` for a receipt that opens nothing. Both Argon2id
+    derivations run whether or not the receipt exists, so response time does not tell a guesser that a
+    receipt is real. Every
     attempt is counted per window by its outcome (``audit.tally``), never chained one by one: anyone may try,
     and one receipt may be tried again and again.
     """
@@ -231,6 +234,10 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
         cost=cost,
     )
     if report is None:
+        if ShreddedReceipt.objects.filter(receipt_lookup_hash=lookup_hash).exists():
+            # The receipt was right: not a wrong guess, so not counted against the session's attempts.
+            audit_count(action="report.open", outcome="shredded")
+            raise ReportShredded
         record_failure(limit)
         audit_count(action="report.open", outcome="refused")
         raise ReceiptRefused

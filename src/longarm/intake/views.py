@@ -29,7 +29,7 @@ from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.campaigns import open_campaign_for_link
-from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
+from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
 from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
@@ -284,6 +284,7 @@ _TOO_MANY_MESSAGES = gettext_lazy(
 def mailbox_login(request: HttpRequest) -> HttpResponse:
     form = ReceiptLoginForm(request.POST or None)
     locked_out_minutes = 0
+    shredded = False
     if request.method == "POST" and form.is_valid():
         try:
             gate_pass(purpose=Purpose.RECEIPT, data=request.POST)
@@ -299,6 +300,8 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
             # Not a form error: the receipt may well be right, and "check your answers" would blame the
             # reporter for a limit that only this browser session has reached.
             locked_out_minutes = math.ceil(settings.LONGARM_RECEIPT_WINDOW_SECONDS / 60)
+        except ReportShredded:
+            shredded = True
         except ReceiptRefused:
             form.add_error(
                 "receipt", _("This receipt number does not open a report. Check each digit and try again.")
@@ -319,6 +322,7 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
             "form": form,
             "gate": gate_widget(request, Purpose.RECEIPT),
             "locked_out_minutes": locked_out_minutes,
+            "shredded": shredded,
         },
     )
 

@@ -15,15 +15,18 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from longarm.accounts.models import StaffUser
 from longarm.analytics.services import facts_forget_case, facts_forget_report
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
-from longarm.cases.models import Case, CaseKey
+from longarm.cases.models import Case, CaseKey, CaseReport
 from longarm.core.database import release_freed_pages
 from longarm.evidence.models import EvidenceBlob, EvidenceKey
 from longarm.evidence.storage import delete_blob
-from longarm.intake.models import Report, SealedKey
+from longarm.intake.models import Report, SealedKey, ShreddedReceipt
 from longarm.linking.services import case_removed, linked_cases
+from longarm.retention.exceptions import HoldRefused
+from longarm.retention.models import HoldReason, RetentionHold
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +52,13 @@ def _expired(field: str, days_by_status: dict[str, int], today: date) -> Q | Non
 
 
 def expired_reports(*, today: date) -> QuerySet[Report]:
-    """Reports in no case whose status has a retention period that has run out since they arrived."""
+    """Reports in no case whose status has a retention period that has run out since they arrived, and that
+    no staff member has put on hold past today."""
     rule = _expired("received_on", settings.LONGARM_RETENTION_DAYS["report"], today)
     if rule is None:
         return Report.objects.none()
-    return Report.objects.filter(rule, case_link__isnull=True)
+    held = RetentionHold.objects.filter(report__isnull=False, until__gte=today).values("report_id")
+    return Report.objects.filter(rule, case_link__isnull=True).exclude(pk__in=held)
 
 
 def expired_cases(*, today: date) -> QuerySet[Case]:
@@ -62,7 +67,8 @@ def expired_cases(*, today: date) -> QuerySet[Case]:
     rule = _expired("status_changed_on", settings.LONGARM_RETENTION_DAYS["case"], today)
     if rule is None:
         return Case.objects.none()
-    return Case.objects.filter(rule, do_not_remove=False)
+    held = RetentionHold.objects.filter(case__isnull=False, until__gte=today).values("case_id")
+    return Case.objects.filter(rule, do_not_remove=False).exclude(pk__in=held)
 
 
 def _shred_evidence(report: Report) -> None:
@@ -80,6 +86,11 @@ def report_shred(*, report: Report) -> None:
     _shred_evidence(report)
     facts_forget_report(report=report)
     SealedKey.objects.filter(report=report).delete()
+    if settings.LONGARM_RETENTION_NOTICE_DAYS > 0:
+        ShreddedReceipt.objects.get_or_create(
+            receipt_lookup_hash=bytes(report.receipt_lookup_hash),
+            defaults={"shredded_in": timezone.now().date().replace(day=1)},
+        )
     report.delete()
     audit_append(
         actor=None,
@@ -122,7 +133,46 @@ def retention_apply(*, today: date | None = None) -> RetentionResult:
     for report in expired_reports(today=today).iterator():
         report_shred(report=report)
         reports += 1
+    notice_limit = today - timedelta(days=settings.LONGARM_RETENTION_NOTICE_DAYS)
+    ShreddedReceipt.objects.filter(shredded_in__lt=notice_limit).delete()
     if cases or reports:
         release_freed_pages()
         logger.info("Retention shredded %d cases and %d reports", cases, reports)
     return RetentionResult(reports=reports, cases=cases)
+
+
+@transaction.atomic
+def retention_postpone(
+    *,
+    actor: StaffUser,
+    until: date,
+    reason: str,
+    report: Report | None = None,
+    case: Case | None = None,
+    today: date | None = None,
+) -> RetentionHold:
+    """Keep ``report`` (outside a case) or ``case`` from being shredded before ``until`` has passed, for a
+    coded ``reason``; audited. Raises ``HoldRefused`` for a date not in the future, one further ahead than
+    ``LONGARM_RETENTION_HOLD_MAX_DAYS``, an unknown reason, or a report that belongs to a case (its case's
+    retention decides). The caller has checked that ``actor`` may read the object."""
+    today = today or timezone.now().date()
+    if (report is None) == (case is None):
+        raise HoldRefused("one object")
+    if reason not in HoldReason.values:
+        raise HoldRefused("reason")
+    if until <= today or until > today + timedelta(days=settings.LONGARM_RETENTION_HOLD_MAX_DAYS):
+        raise HoldRefused("until")
+    if report is not None and CaseReport.objects.filter(report=report).exists():
+        raise HoldRefused("in case")
+    hold = RetentionHold.objects.create(
+        report=report, case=case, until=until, reason=reason, created_by=actor, created_on=today
+    )
+    kind, public_id = ("report", report.public_id) if report is not None else ("case", case.public_id)  # type: ignore[union-attr]
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action=f"{kind}.retention_postponed:{reason}",
+        object_type=kind,
+        object_id=str(public_id),
+    )
+    return hold

@@ -1,0 +1,2 @@
+class HoldRefused(Exception):
+    """A retention hold that may not be placed (bad date, unknown reason, a report that is in a case)."""
