@@ -392,7 +392,8 @@ LONGARM_DIGEST = env_choice("LONGARM_DIGEST", "off", ("off", "hourly", "daily"))
 _EMAIL_SECURITY = env_choice("LONGARM_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
 MAILERS = {
     "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        # Django's SMTP backend, greeting the server with the sender's domain rather than this host's name.
+        "BACKEND": "longarm.notifications.mail.SenderDomainEmailBackend",
         "OPTIONS": {
             "host": env_str("LONGARM_EMAIL_HOST", "localhost"),
             "port": env_int("LONGARM_EMAIL_PORT", 587, minimum=1),

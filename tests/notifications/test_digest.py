@@ -27,9 +27,11 @@ pytestmark = pytest.mark.django_db
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
+        self.greetings: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's name
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        self.greetings.append(str(session.host_name))
         return "250 OK"
 
 
@@ -51,9 +53,8 @@ def smtp(settings: Any) -> Iterator[Inbox]:
         "use_ssl": False,
         "timeout": 10,
     }
-    settings.MAILERS = {
-        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
-    }
+    backend = "longarm.notifications.mail.SenderDomainEmailBackend"  # as in production settings
+    settings.MAILERS = {"default": {"BACKEND": backend, "OPTIONS": options}}
     settings.LONGARM_DIGEST = "hourly"
     try:
         yield inbox
@@ -168,3 +169,11 @@ def test_the_message_id_names_the_senders_domain(cast: Cast, smtp: Inbox, settin
     message_id = smtp.messages[0][1]["Message-ID"]
     assert message_id.endswith("@ngo.example>")
     assert socket.getfqdn() not in message_id
+
+
+def test_the_mail_server_is_greeted_with_the_senders_domain(cast: Cast, smtp: Inbox, settings: Any) -> None:
+    # The relay writes the EHLO name into every digest's Received header.
+    settings.DEFAULT_FROM_EMAIL = "digest@ngo.example"
+    digest_subscribe(staff=cast.caseworker, address="casey@example.org")
+    digests_send()
+    assert smtp.greetings == ["ngo.example"]

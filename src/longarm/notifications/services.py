@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.tally import audit_count
+from longarm.notifications.mail import sender_domain
 from longarm.notifications.models import DigestSent, DigestSubscription
 from longarm.notifications.schedule import window_start
 from longarm.notifications.selectors import waiting_for
@@ -39,7 +40,7 @@ def _message(staff: StaffUser, address: str) -> EmailMessage:
         subject = render_to_string("notifications/digest_subject.txt").strip()
     # Django's Message-ID names this server's own host, which for an onion-only service says where it runs:
     # the sender's mail domain instead.
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    domain = sender_domain()
     return EmailMessage(
         subject=subject,
         body=body,
