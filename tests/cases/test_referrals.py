@@ -95,6 +95,34 @@ def test_provisions_of_another_jurisdiction_are_refused(cast: Cast) -> None:
     assert not Referral.objects.exists()
 
 
+def test_only_the_chosen_jurisdictions_provisions_are_offered(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = _staff(cast.caseworker)
+    url = reverse("cases:referral_new", args=[case.public_id, "criminal"])
+    japan = staff.get(url).content.decode()
+    assert "刑法第222条" in japan
+    assert "National Security Act" not in japan
+    britain = staff.get(f"{url}?jurisdiction=gb").content.decode()
+    assert "National Security Act 2023" in britain
+    assert "刑法" not in britain
+    assert "18 U.S.C." not in britain
+
+
+def test_choosing_another_jurisdiction_keeps_what_was_typed_and_records_nothing(cast: Cast) -> None:
+    case = open_case(cast)
+    response = _staff(cast.caseworker).post(
+        reverse("cases:referral_new", args=[case.public_id, "criminal"]),
+        {"jurisdiction": "us", "agency": "FBI Field Office", "choose_jurisdiction": "1"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "18 U.S.C." in page
+    assert "刑法" not in page
+    assert 'value="FBI Field Office"' in page
+    assert "error-summary" not in page
+    assert not Referral.objects.exists()
+
+
 def test_the_status_history_records_responses_and_follow_ups_encrypted(cast: Cast) -> None:
     case = open_case(cast)
     staff = _staff(cast.investigator)

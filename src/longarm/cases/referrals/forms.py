@@ -7,7 +7,7 @@ from django_stubs_ext import StrOrPromise
 
 from longarm.cases.models import Case, Person, PersonRole, ReferralKind, ReferralStatus
 from longarm.cases.referrals.choices import SupportType
-from longarm.cases.referrals.provisions import jurisdiction_choices, provision_choices
+from longarm.cases.referrals.provisions import jurisdiction_choices, provision_choices_of
 from longarm.cases.referrals.services import ReferralInput
 from longarm.intake.forms import MAX_TEXT
 
@@ -63,12 +63,31 @@ class CriminalReferralForm(ReferralForm):
     provisions = forms.MultipleChoiceField(
         label=_("Legal provisions"),
         required=False,
-        choices=provision_choices,
+        choices=(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_(
-            "Tick only provisions of the jurisdiction chosen above. They are tags, not legal advice."
-        ),
+        help_text=_("Provisions of the jurisdiction chosen above. They are tags, not legal advice."),
+        error_messages={"invalid_choice": _("Choose only provisions of the jurisdiction of the referral.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chosen_jurisdiction = self._chosen_jurisdiction()
+        field = cast(forms.MultipleChoiceField, self.fields["provisions"])
+        # Only the chosen jurisdiction's provisions are offered: a police force in Turkey has no use for a
+        # tag citing the UK's National Security Act.
+        field.choices = provision_choices_of(self.chosen_jurisdiction)
+        self.fields["jurisdiction"].initial = self.chosen_jurisdiction
+
+    def _chosen_jurisdiction(self) -> str:
+        known = {code for code, _name in jurisdiction_choices()}
+        asked = self.data.get("jurisdiction") if self.is_bound else self.initial.get("jurisdiction")
+        if asked in known:
+            return str(asked)
+        for country in self.case.incidents.exclude(host_country="").values_list("host_country", flat=True):
+            if country.lower() in known:
+                return str(country.lower())
+        return jurisdiction_choices()[0][0]
+
     agency = _line(_("Police force or agency"), required=True)
     reference_number = _line(_("Their reference number"), help_text=_("Stored encrypted."))
     sent_on = _date(_("Date sent"), help_text=_("Leave empty while the referral is a draft."))

@@ -53,21 +53,18 @@ def provision(value: str) -> Provision:
     )
 
 
-def provision_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Provisions grouped by jurisdiction for a <select multiple> with <optgroup>s, labels translated."""
-    groups = []
-    for jurisdiction, name in jurisdiction_choices():
-        options = []
-        for term in _provisions(jurisdiction).terms:
-            label = gettext("%(label)s — %(citation)s") % {
-                "label": gettext(term.label),
-                "citation": term.attributes["citation"],
-            }
-            if term.attributes.get("unverified", False) is True:
-                label = gettext("%(label)s (unverified)") % {"label": label}
-            options.append((provision_value(jurisdiction, term.code), label))
-        groups.append((name, options))
-    return groups
+def provision_choices_of(jurisdiction: str) -> list[tuple[str, str]]:
+    """The provisions of one jurisdiction as form choices, labels translated, citations as written."""
+    options = []
+    for term in _provisions(jurisdiction).terms:
+        label = gettext("%(label)s — %(citation)s") % {
+            "label": gettext(term.label),
+            "citation": term.attributes["citation"],
+        }
+        if term.attributes.get("unverified", False) is True:
+            label = gettext("%(label)s (unverified)") % {"label": label}
+        options.append((provision_value(jurisdiction, term.code), label))
+    return options
 
 
 def provisions_for_tactics(jurisdiction: str, tactic_codes: set[str]) -> list[str]:

@@ -42,8 +42,13 @@ def referral_new(request: HttpRequest, case_id: UUID, kind: str) -> HttpResponse
     if form_class is None:
         raise Http404
     holder = has_case_key(case=case, kind=CaseKeyKind.IDENTITY, staff=user)
-    form = form_class(request.POST or None, case=case, identity_holder=holder)
-    if request.method == "POST" and form.is_valid():
+    if "choose_jurisdiction" in request.POST:
+        # Another jurisdiction chosen (without JavaScript, by its button): the form again, with what was typed
+        # kept and that jurisdiction's provisions offered, and no errors for fields not filled in yet.
+        form = form_class(initial=request.POST.dict(), case=case, identity_holder=holder)
+    else:
+        form = form_class(request.POST or None, initial=request.GET.dict(), case=case, identity_holder=holder)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         referral = referral_create(
             actor=user, private_key=staff_private_key(request), case=case, data=form.to_input()
         )
