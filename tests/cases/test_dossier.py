@@ -79,6 +79,7 @@ def _download(cast: Cast, case: Case, referral: Referral, **choice: object) -> b
     form = staff.get(url).content.decode()
     assert "Officer 1" in form
     data = {
+        "language": "en",
         "include_referral": "on",
         "incidents": [str(pk) for pk in case.incidents.values_list("pk", flat=True)],
         "persons": [str(pk) for pk in case.persons.values_list("pk", flat=True)],
@@ -217,3 +218,26 @@ def test_only_investigators_download_dossiers(cast: Cast, role: str) -> None:
     url = reverse("cases:dossier", args=[case.public_id, referral.public_id])
     assert staff.get(url).status_code == 403
     assert staff.post(url, {"include_referral": "on"}).status_code == 403
+
+
+def test_the_dossier_is_in_the_language_chosen_on_the_form_not_the_consoles(
+    cast: Cast, tmp_path: Path
+) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    japanese = _text(_download(cast, case, referral, language="ja"), tmp_path)
+    assert "起きたこと" in japanese  # "What happened"
+    assert "What happened" not in japanese
+    english = _text(_download(cast, case, referral, language="en"), tmp_path)
+    assert "What happened" in english
+
+
+def test_a_dossier_language_without_a_complete_catalogue_is_refused(cast: Cast) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    staff = Client()
+    log_in(staff, cast.investigator)
+    url = reverse("cases:dossier", args=[case.public_id, referral.public_id])
+    response = staff.post(url, {"language": "bo", "include_referral": "on"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from fontTools.ttLib import TTFont
 
+from longarm.cases.dossier.services import DOSSIER_LANGUAGES
 from tests.i18n.catalogues import (
     PACKAGE_DIR,
     TRANSLATED_LANGUAGES,
@@ -160,3 +161,8 @@ def test_every_font_file_comes_with_its_licence() -> None:
     }
     for licence in licences:
         assert "SIL Open Font License" in (fonts / licence).read_text(encoding="utf-8")
+
+
+def test_every_dossier_language_is_a_complete_console_language() -> None:
+    # A dossier is offered only in a language whose catalogue the test above holds complete.
+    assert set(DOSSIER_LANGUAGES) - {settings.LANGUAGE_CODE} <= set(STAFF_CONSOLE_LANGUAGES)

@@ -1,11 +1,12 @@
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from longarm.cases.dossier.evidence import EvidenceEntry
-from longarm.cases.dossier.services import DossierChoice
+from longarm.cases.dossier.services import DOSSIER_LANGUAGES, DossierChoice
 from longarm.cases.models import Case, Incident
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -22,6 +23,10 @@ def _incident_label(incident: Incident) -> str:
 
 
 class DossierForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the dossier"),
+        help_text=gettext_lazy("The language of the police or immigration officer who will read it."),
+    )
     include_referral = forms.BooleanField(
         label=gettext_lazy("The referral: agency, provisions, reference number and history"),
         required=False,
@@ -44,6 +49,9 @@ class DossierForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, evidence: list[EvidenceEntry], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        language = cast(forms.ChoiceField, self.fields["language"])
+        language.choices = [(code, name) for code, name in settings.LANGUAGES if code in DOSSIER_LANGUAGES]
+        language.initial = get_language() if get_language() in DOSSIER_LANGUAGES else DOSSIER_LANGUAGES[0]
         incidents = cast(forms.ChoiceField, self.fields["incidents"])
         persons = cast(forms.ChoiceField, self.fields["persons"])
         items = cast(forms.ChoiceField, self.fields["evidence"])
@@ -62,4 +70,5 @@ class DossierForm(forms.Form):
             person_ids=[int(value) for value in data["persons"]],
             evidence_ids=list(data["evidence"]),
             include_referral=data["include_referral"],
+            language=data["language"],
         )
