@@ -1,5 +1,6 @@
 import re
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.urls import reverse
 from longarm.audit.models import AuditEvent
 from longarm.audit.tally import tally_counts
 from longarm.cases.attestations.codes import normalise_code
+from longarm.cases.attestations.letters import qr_svg
 from longarm.cases.attestations.services import attestation_message
 from longarm.cases.models import Attestation
 from longarm.core.keyring import current_keyring
@@ -18,7 +20,16 @@ from tests.cases.referral_helpers import open_case
 from tests.conftest import Cast, log_in
 from tests.gate.helpers import gate_fields
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("organisation"),
+]
+
+
+@pytest.fixture
+def organisation(settings: Any) -> None:
+    settings.LONGARM_ORGANISATION_NAME = "Tokyo Diaspora Support"
+
 
 CODE = re.compile(r'<dd dir="ltr" class="code">([0-9A-Z-]+)</dd>')
 
@@ -27,7 +38,10 @@ def _issue(cast: Cast) -> tuple[Client, Attestation, str]:
     case = open_case(cast)
     staff = Client()
     log_in(staff, cast.caseworker)
-    response = staff.post(reverse("cases:attestation_new", args=[case.public_id]))
+    response = staff.post(
+        reverse("cases:attestation_new", args=[case.public_id]),
+        {"signatory_name": "Aiko Tanaka", "signatory_role": "Director"},
+    )
     assert response.status_code == 302
     letter = staff.get(response["Location"]).content.decode()
     match = CODE.search(letter)
@@ -66,8 +80,15 @@ def test_the_public_page_answers_valid_invalid_and_revoked_without_login(cast: C
     page = _verify(public, attestation.reference, code.lower().replace("-", " "))
     assert "Valid:" in page
     assert attestation.case.reference not in page
-    assert attestation.report_filed_on.isoformat() not in page
-    assert "Invalid:" in _verify(public, attestation.reference, "0" * 20)
+    # A right code shows the letter's facts as signed, so that a date changed on the paper is caught.
+    assert attestation.report_filed_on.isoformat() in page
+    assert attestation.issued_on.isoformat() in page
+    assert "Tokyo Diaspora Support" in page
+    assert "Aiko Tanaka, Director" in page
+    wrong = _verify(public, attestation.reference, "0" * 20)
+    assert "Invalid:" in wrong
+    assert attestation.report_filed_on.isoformat() not in wrong
+    assert "Tokyo Diaspora Support" not in wrong
     assert "Invalid:" in _verify(public, "LA-A-2000-00000000", code)
 
     staff.post(
@@ -80,11 +101,18 @@ def test_the_public_page_answers_valid_invalid_and_revoked_without_login(cast: C
     assert AuditEvent.objects.filter(action=f"attestation.revoke:{attestation.reference}").exists()
 
 
-def test_a_tampered_attestation_is_invalid(cast: Cast) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"report_filed_on": "2001-01-01"},
+        {"organisation": "Another organisation"},
+        {"signatory_name": "Someone Else"},
+        {"signatory_role": "Minister"},
+    ],
+)
+def test_a_tampered_attestation_is_invalid(cast: Cast, change: dict[str, str]) -> None:
     _, attestation, code = _issue(cast)
-    Attestation.objects.filter(pk=attestation.pk).update(
-        report_filed_on=attestation.report_filed_on.replace(year=2001)
-    )
+    Attestation.objects.filter(pk=attestation.pk).update(**change)
     assert "Invalid:" in _verify(Client(), attestation.reference, code)
 
 
@@ -104,7 +132,12 @@ def test_the_command_answers_like_the_page(cast: Cast) -> None:
     staff, attestation, code = _issue(cast)
     out = StringIO()
     call_command("attest", "verify", attestation.reference, code, stdout=out)
-    assert out.getvalue().strip() == "valid"
+    verdict, facts = out.getvalue().strip().splitlines()
+    assert verdict == "valid"
+    assert facts == (
+        f"issued by Tokyo Diaspora Support on {attestation.issued_on.isoformat()} "
+        f"for a report filed on {attestation.report_filed_on.isoformat()}"
+    )
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("attest", "verify", attestation.reference, "3" * 20, stdout=out)
@@ -116,7 +149,7 @@ def test_the_command_answers_like_the_page(cast: Cast) -> None:
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("attest", "verify", attestation.reference, code, stdout=out)
-    assert out.getvalue().strip() == "revoked"
+    assert out.getvalue().splitlines()[0] == "revoked"
 
 
 def test_the_code_is_shown_only_in_the_session_that_issued_it(cast: Cast) -> None:
@@ -165,3 +198,39 @@ def test_each_check_is_audited_with_its_outcome_and_nothing_typed(cast: Cast) ->
         assert event.actor is None
         recorded = f"{event.action} {event.object_type} {event.object_id}"
         assert not any(value in recorded for value in typed)
+
+
+def test_the_letter_names_the_organisation_the_signatory_both_dates_and_has_a_qr_code(cast: Cast) -> None:
+    staff, attestation, code = _issue(cast)
+    url = reverse("cases:attestation", args=[attestation.case.public_id, attestation.reference])
+    letter = staff.get(url).content.decode()
+    assert "Tokyo Diaspora Support" in letter
+    assert "Signed for Tokyo Diaspora Support by Aiko Tanaka, Director." in letter
+    assert attestation.issued_on.isoformat() in letter
+    assert attestation.report_filed_on.isoformat() in letter
+    verify_url = f"http://testserver{reverse('attestations:verify')}?reference={attestation.reference}"
+    assert str(qr_svg(verify_url)) in letter
+    assert code not in verify_url
+    prefilled = Client().get(verify_url).content.decode()
+    assert f'value="{attestation.reference}"' in prefilled
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("ja", "保護証明書"), ("tr", "Koruma belgesi"), ("ug", "قوغداش ئىسپاتى")]
+)
+def test_the_letter_is_printed_in_the_language_chosen(cast: Cast, language: str, heading: str) -> None:
+    staff, attestation, _code = _issue(cast)
+    url = reverse("cases:attestation", args=[attestation.case.public_id, attestation.reference])
+    letter = staff.get(f"{url}?language={language}").content.decode()
+    assert f'<html lang="{language}"' in letter
+    assert heading in letter
+
+
+def test_an_attestation_needs_a_signatory(cast: Cast) -> None:
+    case = open_case(cast)
+    staff = Client()
+    log_in(staff, cast.caseworker)
+    response = staff.post(reverse("cases:attestation_new", args=[case.public_id]), {"signatory_name": ""})
+    assert response.status_code == 302
+    assert not Attestation.objects.exists()
+    assert "Name the person who signs" in staff.get(response["Location"]).content.decode()

@@ -64,7 +64,13 @@ def _identifier(cast: Cast, case: Case) -> Identifier:
 
 
 def _attestation(cast: Cast, case: Case) -> Attestation:
-    attestation_issue(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case)
+    attestation_issue(
+        actor=cast.caseworker,
+        private_key=private_key(cast.caseworker),
+        case=case,
+        signatory_name="Casey",
+        signatory_role="Caseworker",
+    )
     return Attestation.objects.get()
 
 

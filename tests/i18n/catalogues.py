@@ -41,6 +41,9 @@ REPORTER_SOURCES = (
     "evidence/templates/evidence/_reporter",
     # A survey campaign's public page, which leads into the questionnaire.
     "analytics/surveys/templates/surveys/intro.html",
+    # Protection attestations: the public verify page, and the letter, printed in the reader's language.
+    "cases/attestations/",
+    "cases/templates/cases/attestations/",
 )
 QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_tactics", "communities")
 # Translations that may equal the English because they are names or the same word in that language.

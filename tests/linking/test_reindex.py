@@ -65,13 +65,15 @@ def test_reindex_leaves_api_tokens_and_attestations_working(cast: Cast) -> None:
     add(case, cast.caseworker, "badge", "123456")
     key = private_key(cast.caseworker)
     token = api_token_create(user=cast.caseworker, private_key=key, label="test")
-    issued = attestation_issue(actor=cast.caseworker, private_key=key, case=case)
+    issued = attestation_issue(
+        actor=cast.caseworker, private_key=key, case=case, signatory_name="Casey", signatory_role="Caseworker"
+    )
 
     linking_reindex(recovery_private_key=_recovery_key())
 
     assert api_token_authenticate(secret=token.secret).user == cast.caseworker
-    verdict = attestation_verify(reference=issued.attestation.reference, code=issued.code, session_key=None)
-    assert verdict.name == "VALID"
+    checked = attestation_verify(reference=issued.attestation.reference, code=issued.code, session_key=None)
+    assert checked.verdict.name == "VALID"
 
 
 def test_reindex_keeps_rejections_and_clusters(cast: Cast) -> None:

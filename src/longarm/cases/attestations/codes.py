@@ -37,11 +37,18 @@ def code_hash(reference: str, code: str) -> bytes:
     return blind_index(current_keyring().index_key, "attestation-code", f"{reference}:{normalise_code(code)}")
 
 
-def signed_message(*, reference: str, report_filed_on: date, issued_on: date) -> bytes:
-    """What the Ed25519 signature covers: the statement of the letter and nothing about any person."""
-    return (
-        "Longarm protection attestation v1\n"
+def signed_message(
+    *, reference: str, report_filed_on: date, issued_on: date, organisation: str = "", signatory: str = ""
+) -> bytes:
+    """What the Ed25519 signature covers: the statement of the letter and nothing about any person it helps.
+    Since v2 also the organisation and the signatory the letter names (v1 letters, without them, still verify
+    as they were signed)."""
+    statement = (
         f"reference: {reference}\n"
         f"report filed on: {report_filed_on.isoformat()}\n"
         f"issued on: {issued_on.isoformat()}\n"
-    ).encode()
+    )
+    if not organisation:
+        return f"Longarm protection attestation v1\n{statement}".encode()
+    named = f"organisation: {organisation}\nsignatory: {signatory}\n"
+    return f"Longarm protection attestation v2\n{statement}{named}".encode()

@@ -15,3 +15,18 @@ class VerifyForm(forms.Form):
         help_text=_("The 20 letters and digits printed on the letter; dashes and spaces do not matter."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class IssueForm(forms.Form):
+    signatory_name = forms.CharField(
+        label=_("Signed by"),
+        max_length=120,
+        help_text=_("The name printed under the letter, as the reader may ask for that person."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    signatory_role = forms.CharField(
+        label=_("Their role"),
+        max_length=120,
+        help_text=_("For example: Caseworker, or Director."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )

@@ -46,17 +46,36 @@ class IssuedAttestation:
     code: str
 
 
+@dataclass(frozen=True)
+class Verification:
+    verdict: Verdict
+    # What the verify page may show for a letter whose reference and code were right: its dates and the
+    # organisation, so that a date changed on a printed letter is caught. None for an invalid check.
+    attestation: Attestation | None
+
+
+def signatory_line(attestation: Attestation) -> str:
+    if not attestation.signatory_role:
+        return attestation.signatory_name
+    return f"{attestation.signatory_name}, {attestation.signatory_role}"
+
+
 def attestation_message(attestation: Attestation) -> bytes:
     return signed_message(
         reference=attestation.reference,
         report_filed_on=attestation.report_filed_on,
         issued_on=attestation.issued_on,
+        organisation=attestation.organisation,
+        signatory=signatory_line(attestation),
     )
 
 
 @transaction.atomic
-def attestation_issue(*, actor: StaffUser, private_key: bytes, case: Case) -> IssuedAttestation:
-    """Sign an attestation for ``case`` dated by its earliest report; returns it with its code.
+def attestation_issue(
+    *, actor: StaffUser, private_key: bytes, case: Case, signatory_name: str, signatory_role: str
+) -> IssuedAttestation:
+    """Sign an attestation for ``case`` dated by its earliest report, in the organisation's name
+    (``LONGARM_ORGANISATION_NAME``) and the signatory's; returns it with its code.
 
     Raises ``NoAccess`` when ``actor`` holds no data key of the case and ``NotAllowed`` when the case groups
     no report.
@@ -76,6 +95,9 @@ def attestation_issue(*, actor: StaffUser, private_key: bytes, case: Case) -> Is
         report_filed_on=filed_on,
         issued_on=today,
         issued_by=actor,
+        organisation=settings.LONGARM_ORGANISATION_NAME,
+        signatory_name=signatory_name,
+        signatory_role=signatory_role,
         code_hash=code_hash(reference, code),
     )
     attestation.signature = sign(current_keyring().signing_seed, attestation_message(attestation))
@@ -116,7 +138,7 @@ def _limits(session_key: str | None) -> list[Limit]:
     return limits
 
 
-def attestation_verify(*, reference: str, code: str, session_key: str | None) -> Verdict:
+def attestation_verify(*, reference: str, code: str, session_key: str | None) -> Verification:
     """Answer valid, invalid or revoked, and nothing else: a wrong code for a revoked or a real reference
     is as invalid as an unknown reference. ``session_key`` is None for the command line. Checks are audited
     with their outcome only, what was typed stays out of the chain: the public page's are counted per window
@@ -126,8 +148,8 @@ def attestation_verify(*, reference: str, code: str, session_key: str | None) ->
     Raises ``TooManyAttempts`` when the browser session has had too many wrong codes.
     """
     with transaction.atomic():
-        verdict = _check(reference=reference, code=code, session_key=session_key)
-        outcome = verdict.value if verdict else "throttled"
+        checked = _check(reference=reference, code=code, session_key=session_key)
+        outcome = checked.verdict.value if checked else "throttled"
         if session_key is None:
             audit_append(
                 actor=None,
@@ -137,12 +159,12 @@ def attestation_verify(*, reference: str, code: str, session_key: str | None) ->
             )
         else:
             audit_count(action="attestation.verify", outcome=outcome)
-    if verdict is None:
+    if checked is None:
         raise TooManyAttempts
-    return verdict
+    return checked
 
 
-def _check(*, reference: str, code: str, session_key: str | None) -> Verdict | None:
+def _check(*, reference: str, code: str, session_key: str | None) -> Verification | None:
     """The verdict, or None when too many wrong codes were tried."""
     limits = _limits(session_key)
     if any(is_exceeded(limit) for limit in limits):
@@ -155,7 +177,7 @@ def _check(*, reference: str, code: str, session_key: str | None) -> Verdict | N
     if not hmac.compare_digest(supplied, expected) or attestation is None:
         for limit in limits:
             record_failure(limit)
-        return Verdict.INVALID
+        return Verification(Verdict.INVALID, None)
     try:
         verify_signature(
             current_keyring().signing_public_key,
@@ -163,5 +185,5 @@ def _check(*, reference: str, code: str, session_key: str | None) -> Verdict | N
             bytes(attestation.signature),
         )
     except SignatureError:
-        return Verdict.INVALID
-    return Verdict.REVOKED if attestation.revoked_on else Verdict.VALID
+        return Verification(Verdict.INVALID, None)
+    return Verification(Verdict.REVOKED if attestation.revoked_on else Verdict.VALID, attestation)

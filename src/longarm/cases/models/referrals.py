@@ -119,6 +119,10 @@ class Attestation(models.Model):
     report_filed_on = models.DateField()
     issued_on = models.DateField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # As printed on the letter and shown by the public verify page (empty on letters issued before them).
+    organisation = models.CharField(max_length=200, blank=True)
+    signatory_name = models.CharField(max_length=120, blank=True)
+    signatory_role = models.CharField(max_length=120, blank=True)
     code_hash = models.BinaryField(max_length=32)
     signature = models.BinaryField(max_length=64)
     revoked_on = models.DateField(null=True, blank=True)

@@ -20,11 +20,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            verdict = attestation_verify(
+            checked = attestation_verify(
                 reference=options["reference"], code=options["code"], session_key=None
             )
         except TooManyAttempts as error:
             raise CommandError("too many wrong codes were tried; wait and try again") from error
-        self.stdout.write(verdict.value)
-        if verdict != Verdict.VALID:
+        self.stdout.write(checked.verdict.value)
+        if checked.attestation is not None:
+            attestation = checked.attestation
+            self.stdout.write(
+                f"issued by {attestation.organisation or '-'} on {attestation.issued_on.isoformat()} "
+                f"for a report filed on {attestation.report_filed_on.isoformat()}"
+            )
+        if checked.verdict != Verdict.VALID:
             raise SystemExit(1)
