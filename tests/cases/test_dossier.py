@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from longarm.audit.models import AuditEvent
+from longarm.cases.coding.services import identifier_add
 from longarm.cases.dossier import services as dossier_services
-from longarm.cases.dossier.evidence import EvidenceEntry, evidence_for_case
-from longarm.cases.models import Case, PersonRole, Referral
+from longarm.cases.dossier.evidence import EvidenceEntry, _with_duplicates, evidence_for_case
+from longarm.cases.models import Case, IdentifierKind, PersonRole, Referral
 from longarm.cases.services import case_grant
+from longarm.cases.templatetags.longarm_referrals import paragraphs
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_for_staff, staff_data_key
 from tests.cases.referral_helpers import (
@@ -81,6 +83,7 @@ def _download(cast: Cast, case: Case, referral: Referral, **choice: object) -> b
     data = {
         "language": "en",
         "include_referral": "on",
+        "include_identifiers": "",
         "incidents": [str(pk) for pk in case.incidents.values_list("pk", flat=True)],
         "persons": [str(pk) for pk in case.persons.values_list("pk", flat=True)],
         **choice,
@@ -241,3 +244,69 @@ def test_a_dossier_language_without_a_complete_catalogue_is_refused(cast: Cast) 
     response = staff.post(url, {"language": "bo", "include_referral": "on"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_identifiers_are_listed_with_the_cases_they_link_to(cast: Cast, tmp_path: Path) -> None:
+    case = _case(cast)
+    other = open_case(cast)
+    for target in (case, other):
+        identifier_add(
+            actor=cast.caseworker,
+            private_key=private_key(cast.caseworker),
+            case=target,
+            kind=IdentifierKind.PHONE,
+            value="+86 139 1234 5678",
+        )
+    referral = _referral(cast, case)
+    text = _text(_download(cast, case, referral, include_identifiers="on"), tmp_path)
+    assert "+86 139 1234 5678" in text
+    assert "strong match" in text
+    assert other.reference in text
+    without = _text(_download(cast, case, referral), tmp_path)
+    assert "+86 139 1234 5678" not in without
+
+
+def test_the_reporters_words_and_a_translation_are_included_only_when_chosen(
+    cast: Cast, tmp_path: Path
+) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    words = "Police from my home town called my mother"
+    assert words not in _text(_download(cast, case, referral), tmp_path).replace("\n", " ")
+    text = _text(
+        _download(cast, case, referral, include_reporter_words="on", translation="地元の警察が母に電話した"),
+        tmp_path,
+    ).replace("\n", " ")
+    assert words in text
+    assert "Translation by the caseworker" in text
+    assert "地元の警察が母に電話した" in text
+
+
+def test_identical_evidence_files_are_flagged_and_named(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    entries = _with_duplicates(
+        [
+            EvidenceEntry(str(uuid.uuid4()), SHA256, 10, "image/jpeg", "2026-11-02", name="call-log.jpg"),
+            EvidenceEntry(str(uuid.uuid4()), SHA256, 10, "image/jpeg", "2026-11-03", name="IMG_0042.jpg"),
+            EvidenceEntry(
+                str(uuid.uuid4()), "0" * 64, 12, "audio/mp4", "2026-11-03", captured="2026:10:30 21:14:03"
+            ),
+        ]
+    )
+    assert [len(entry.same_as) for entry in entries] == [1, 1, 0]
+    monkeypatch.setattr(dossier_services, "evidence_for_case", lambda case, **keys: entries)
+    monkeypatch.setattr("longarm.cases.dossier.views.evidence_for_case", lambda case, **keys: entries)
+    pdf = _download(cast, case, referral, evidence=[entry.public_id for entry in entries])
+    text = " ".join(_text(pdf, tmp_path).split())
+    assert "call-log.jpg" in text
+    assert "IMG_0042.jpg" in text
+    assert "2026:10:30 21:14:03" in text
+    assert text.count("Identical to 1 other file in this list") == 2
+
+
+def test_each_paragraph_takes_its_own_direction() -> None:
+    found = paragraphs("警察给我母亲打电话。\nساقچى ئانامغا تېلېفون قىلدى.\n\n2026: the call")
+    assert [(item.dir, item.lang) for item in found] == [("ltr", ""), ("rtl", "ug"), ("ltr", "")]

@@ -1,12 +1,23 @@
 """What the dossier shows of incidents and persons, decrypted with the keys the investigator holds."""
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from longarm.cases.contexts import incident_context, person_details_context, person_identity_context
+from longarm.accounts.models import StaffUser
+from longarm.cases.contexts import (
+    identifier_context,
+    incident_context,
+    person_details_context,
+    person_identity_context,
+)
 from longarm.cases.keys import decrypt_json
-from longarm.cases.models import Incident, Person
+from longarm.cases.models import Case, Incident, Person
+from longarm.intake.models import KeyKind, RecipientKind, SealedKey
+from longarm.intake.selectors import report_content, staff_data_key
+from longarm.linking.selectors import identifier_links
 
 # The details a person may carry (cases.coding.forms), in the order a reader expects them.
 DETAIL_LABELS = {
@@ -50,3 +61,58 @@ def person_name(person: Person, identity_key: bytes) -> str:
         context=person_identity_context(person.case.public_id, person.public_id),
     )
     return str(identity.get("name", ""))
+
+
+@dataclass(frozen=True)
+class DossierIdentifier:
+    kind: str
+    value: str
+    # "strong", "weak" or "" (seen nowhere else), and the references of linked cases the reader holds.
+    strength: str
+    linked_references: list[str]
+    hidden_count: int
+
+
+def case_identifiers(case: Case, *, user: StaffUser, data_key: bytes) -> list[DossierIdentifier]:
+    """The case's identifiers with how strongly each links to other cases: the references of those the
+    reader holds, and only a count of the others (the dossier must not say more than the console)."""
+    links = identifier_links(case=case, user=user)
+    found = []
+    for identifier in case.identifiers.order_by("kind", "id"):
+        value = decrypt_json(
+            data_key, identifier.ciphertext, context=identifier_context(case.public_id, identifier.public_id)
+        )["value"]
+        linked = links.get(identifier.pk)
+        found.append(
+            DossierIdentifier(
+                kind=str(identifier.get_kind_display()),
+                value=str(value),
+                strength=linked.strength if linked else "",
+                linked_references=[item.case.reference for item in linked.held] if linked else [],
+                hidden_count=linked.hidden_count if linked else 0,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ReporterWords:
+    reference: str
+    received_on: date
+    text: str
+
+
+def reporter_words(case: Case, *, user: StaffUser, private_key: bytes) -> list[ReporterWords]:
+    """What each report of the case said happened, in the reporter's own words, for the reports whose key
+    is sealed to ``user``."""
+    words = []
+    for sealed in SealedKey.objects.filter(
+        report__case_link__case=case, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+    ).select_related("report"):
+        content = report_content(
+            report=sealed.report, data_key=staff_data_key(sealed=sealed, private_key=private_key)
+        )
+        text = str(content.get("what_happened", "")).strip()
+        if text:
+            words.append(ReporterWords(sealed.report.reference, sealed.report.received_on, text))
+    return sorted(words, key=lambda item: item.received_on)

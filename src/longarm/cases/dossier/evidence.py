@@ -2,7 +2,7 @@
 the items of the case's reports are listed with the SHA-256 and size kept in their encrypted records, as far
 as the reader's keys open them; otherwise the list is empty."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from importlib.util import find_spec
 
@@ -22,6 +22,41 @@ class EvidenceEntry:
     size: int
     kind: str
     received_on: str
+    # The name the sender's device gave the file, and when the device says it was made (from the original's
+    # metadata, which only a holder of the original's key reads; "" otherwise).
+    name: str = ""
+    captured: str = ""
+    # Other items of the list with the same SHA-256: the same file sent twice, perhaps by two reporters.
+    same_as: tuple[str, ...] = ()
+
+
+# Capture-time fields as exiftool, Pillow, PDF and ffmpeg name them, most telling first.
+_CAPTURE_FIELDS = (
+    "DateTimeOriginal",
+    "CreateDate",
+    "DateTimeDigitized",
+    "CreationDate",
+    "creation_time",
+    "DateTime",
+)
+
+
+def _captured(metadata: dict[str, object]) -> str:
+    for name in _CAPTURE_FIELDS:
+        value = metadata.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:40]
+    return ""
+
+
+def _with_duplicates(entries: list[EvidenceEntry]) -> list[EvidenceEntry]:
+    by_hash: dict[str, list[str]] = {}
+    for entry in entries:
+        by_hash.setdefault(entry.sha256, []).append(entry.public_id)
+    return [
+        replace(entry, same_as=tuple(other for other in by_hash[entry.sha256] if other != entry.public_id))
+        for entry in entries
+    ]
 
 
 def _day(value: object) -> str:
@@ -34,8 +69,10 @@ def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> lis
     a hash that cannot be read cannot be vouched for."""
     if find_spec("longarm.evidence") is None or not apps.is_installed("longarm.evidence"):
         return []
-    from longarm.evidence.models import EvidenceItem
-    from longarm.evidence.selectors import item_record
+    from longarm.evidence.exceptions import KeyNotHeld
+    from longarm.evidence.keys import blob_key_for_staff
+    from longarm.evidence.models import EvidenceItem, Variant
+    from longarm.evidence.selectors import item_metadata, item_name, item_record
 
     data_keys: dict[int, bytes] = {}
     for sealed in SealedKey.objects.filter(
@@ -46,10 +83,24 @@ def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> lis
         except DecryptionError:
             continue
     entries = []
-    for item in EvidenceItem.objects.filter(report_id__in=data_keys).select_related("report").order_by("pk"):
-        record = item_record(item=item, report=item.report, data_key=data_keys[item.report_id])
+    items = (
+        EvidenceItem.objects.filter(report_id__in=data_keys)
+        .select_related("report")
+        .prefetch_related("blobs")
+    )
+    for item in items.order_by("pk"):
+        data_key = data_keys[item.report_id]
+        record = item_record(item=item, report=item.report, data_key=data_key)
         if record is None:
             continue
+        captured = ""
+        original = next((blob for blob in item.blobs.all() if blob.variant == Variant.ORIGINAL), None)
+        if original is not None and item.metadata_ciphertext:
+            try:
+                key = blob_key_for_staff(blob=original, staff=user, private_key=private_key)
+                captured = _captured(item_metadata(item=item, original_key=key))
+            except (KeyNotHeld, DecryptionError):
+                captured = ""
         entries.append(
             EvidenceEntry(
                 public_id=str(item.public_id),
@@ -57,6 +108,8 @@ def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> lis
                 size=record.size,
                 kind=record.content_type,
                 received_on=_day(item.received_on),
+                name=item_name(item=item, report=item.report, data_key=data_key),
+                captured=captured,
             )
         )
-    return entries
+    return _with_duplicates(entries)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from longarm.cases.dossier.evidence import EvidenceEntry
 from longarm.cases.dossier.services import DOSSIER_LANGUAGES, DossierChoice
 from longarm.cases.models import Case, Incident
+from longarm.intake.forms import MAX_TEXT
 from longarm.taxonomy.vocabularies import vocabulary
 
 
@@ -31,6 +32,24 @@ class DossierForm(forms.Form):
         label=gettext_lazy("The referral: agency, provisions, reference number and history"),
         required=False,
         initial=True,
+    )
+    include_identifiers = forms.BooleanField(
+        label=gettext_lazy("Identifiers (phone numbers, accounts, badges), with the cases they link to"),
+        required=False,
+        initial=True,
+    )
+    include_reporter_words = forms.BooleanField(
+        label=gettext_lazy("The reporters' own words of what happened"),
+        required=False,
+        initial=False,
+        help_text=gettext_lazy("Include them only where the reporter consented to a referral."),
+    )
+    translation = forms.CharField(
+        label=gettext_lazy("Your translation of the reporters' words"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
+        help_text=gettext_lazy("Printed beside the original, marked as the caseworker's translation."),
     )
     incidents = forms.MultipleChoiceField(
         label=gettext_lazy("Incidents"), required=False, widget=forms.CheckboxSelectMultiple
@@ -60,7 +79,8 @@ class DossierForm(forms.Form):
             (str(person.pk), f"{person.label} ({person.get_role_display()})") for person in case.persons.all()
         ]
         items.choices = [
-            (entry.public_id, f"{entry.public_id[:8]} · {entry.kind} · {entry.size}") for entry in evidence
+            (entry.public_id, f"{entry.name or entry.public_id[:8]} · {entry.kind} · {entry.size}")
+            for entry in evidence
         ]
 
     def choice(self) -> DossierChoice:
@@ -70,5 +90,8 @@ class DossierForm(forms.Form):
             person_ids=[int(value) for value in data["persons"]],
             evidence_ids=list(data["evidence"]),
             include_referral=data["include_referral"],
+            include_identifiers=data["include_identifiers"],
+            include_reporter_words=data["include_reporter_words"],
+            translation=data["translation"],
             language=data["language"],
         )

@@ -10,7 +10,13 @@ from django.utils import timezone, translation
 from longarm.accounts.models import Role, StaffUser
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
-from longarm.cases.dossier.content import incident_description, person_details, person_name
+from longarm.cases.dossier.content import (
+    case_identifiers,
+    incident_description,
+    person_details,
+    person_name,
+    reporter_words,
+)
 from longarm.cases.dossier.evidence import EvidenceEntry, evidence_for_case
 from longarm.cases.dossier.pdf import html_to_pdf
 from longarm.cases.exceptions import NotAllowed
@@ -26,6 +32,10 @@ class DossierChoice:
     person_ids: list[int]
     evidence_ids: list[str]
     include_referral: bool
+    include_identifiers: bool = True
+    # The reporters' own words, and the caseworker's translation of them for the reader.
+    include_reporter_words: bool = False
+    translation: str = ""
     # The language the police or immigration officer reads, not the console's: one of DOSSIER_LANGUAGES.
     language: str = "en"
 
@@ -79,9 +89,14 @@ def _render(
         for entry in evidence_for_case(case, user=actor, private_key=private_key)
         if entry.public_id in set(choice.evidence_ids)
     ]
+    identifiers = case_identifiers(case, user=actor, data_key=data_key) if choice.include_identifiers else []
+    words = reporter_words(case, user=actor, private_key=private_key) if choice.include_reporter_words else []
     return render_to_string(
         "cases/dossier/dossier.html",
         {
+            "identifiers": identifiers,
+            "reporter_words": words,
+            "translation": choice.translation if choice.include_reporter_words else "",
             "case": case,
             "referral": referral if choice.include_referral else None,
             "view": referral_view(referral=referral, data_key=data_key, identity_key=identity_key),

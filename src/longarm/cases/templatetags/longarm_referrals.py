@@ -1,3 +1,6 @@
+import unicodedata
+from dataclasses import dataclass
+
 from django import template
 
 from longarm.cases.referrals.choices import SupportType
@@ -38,3 +41,33 @@ def script_lang(text: str) -> str:
     if any(_in(char, (0x0600, 0x06FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)) for char in text):
         return "ug"
     return ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    dir: str
+    lang: str
+
+
+def _direction(text: str) -> str:
+    """The direction of the paragraph's first strong character (rule P2 of the Unicode bidi algorithm)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in {"R", "AL"}:
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+@register.filter
+def paragraphs(text: str) -> list[Paragraph]:
+    """Free text split into paragraphs, each with its own base direction and language tag. A PDF renderer
+    takes one direction for a whole block, so a Uyghur paragraph after a Chinese one would end with its full
+    stop on the wrong side; the bidi algorithm wants the direction decided paragraph by paragraph."""
+    found = []
+    for line in str(text).splitlines():
+        if line.strip():
+            found.append(Paragraph(line, _direction(line), script_lang(line)))
+    return found
