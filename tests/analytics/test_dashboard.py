@@ -146,3 +146,18 @@ def test_in_a_right_to_left_language_the_charts_are_mirrored(cast: Cast, sample:
 
     assert 'dir="rtl"' in page
     assert 'direction="rtl"' in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"rows": "tactic", "columns": "country"},
+        {"rows": "country", "columns": "tactic"},
+        {"rows": "tactic"},
+    ],
+)
+def test_a_deployment_without_any_report_shows_an_empty_dashboard(cast: Cast, query: dict[str, str]) -> None:
+    # The first log-in of an analyst on a new deployment: no fact, so no code has a label yet.
+    response = console(cast.analyst).get(reverse("analytics:dashboard"), query)
+    assert response.status_code == 200

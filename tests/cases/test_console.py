@@ -123,3 +123,23 @@ def test_a_tampered_report_shows_an_integrity_error_not_garbage(cast: Cast) -> N
     response = staff.get(reverse("cases:report", args=[report.public_id]))
     assert response.status_code == 500
     assert "failed its integrity check" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("caseworker", "cases:inbox"),
+        ("investigator", "cases:inbox"),
+        ("custodian", "cases:disclosure_queue"),
+        ("admin", "cases:staff_list"),
+        ("operator", "cases:hotline"),
+        ("analyst", "analytics:dashboard"),
+    ],
+)
+def test_every_role_lands_on_its_work_not_a_placeholder(cast: Cast, role: str, home: str) -> None:
+    client = Client()
+    log_in(client, getattr(cast, role))
+    response = client.get(reverse("cases:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(home)
+    assert client.get(response["Location"]).status_code == 200

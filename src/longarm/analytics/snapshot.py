@@ -408,7 +408,8 @@ class Snapshot:
         else:
             width = len(column_labels)
             keys = self._take(rows, positions) * width + self._take(columns, positions)
-            grid = np.bincount(keys, minlength=len(row_labels) * width).reshape(-1, width)
+            # Shapes named in full: with no fact yet a dimension has no label, and reshape(-1, 0) fails.
+            grid = np.bincount(keys, minlength=len(row_labels) * width).reshape(len(row_labels), width)
         return _labelled(row_labels, column_labels, grid)
 
     def _take(self, name: str, positions: IntArray | None) -> IntArray:
@@ -442,7 +443,7 @@ class Snapshot:
             fact, code = np.nonzero(bits)
             grid += np.bincount(code * width + values[offset + fact], minlength=len(grid))
             offset += len(bits)
-        return grid.reshape(-1, width)
+        return grid.reshape(len(self.codes[multi].labels), width)
 
     def _bit_products(self, rows: str, columns: str, positions: IntArray | None) -> IntArray:
         grid = np.zeros((len(self.codes[rows].labels), len(self.codes[columns].labels)), dtype=np.int64)

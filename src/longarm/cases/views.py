@@ -47,7 +47,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.CUSTODIAN:
         # A custodian's work is the requests waiting for them: their home is that queue.
         return redirect("cases:disclosure_queue")
-    return render(request, "cases/home.html")
+    if role == Role.OPERATOR:
+        # An operator's work is the calls: the hotline page, with the open reports they took.
+        return redirect("cases:hotline")
+    return redirect("analytics:dashboard")
 
 
 @staff_view(*READERS)
