@@ -2,6 +2,7 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -14,7 +15,8 @@ from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import identifier_add
 from longarm.cases.dossier import services as dossier_services
 from longarm.cases.dossier.evidence import EvidenceEntry, _with_duplicates, evidence_for_case
-from longarm.cases.models import Case, IdentifierKind, PersonRole, Referral
+from longarm.cases.keys import has_case_key
+from longarm.cases.models import Case, CaseKeyKind, DossierRequest, IdentifierKind, PersonRole, Referral
 from longarm.cases.services import case_grant
 from longarm.cases.templatetags.longarm_referrals import paragraphs
 from longarm.intake.models import Report
@@ -310,3 +312,44 @@ def test_identical_evidence_files_are_flagged_and_named(
 def test_each_paragraph_takes_its_own_direction() -> None:
     found = paragraphs("警察给我母亲打电话。\nساقچى ئانامغا تېلېفون قىلدى.\n\n2026: the call")
     assert [(item.dir, item.lang) for item in found] == [("ltr", ""), ("rtl", "ug"), ("ltr", "")]
+
+
+def test_a_caseworker_asks_an_investigator_who_gets_the_case_and_the_request(
+    cast: Cast, make_staff: Any
+) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    newcomer = make_staff("ivan", "investigator")
+    caseworker = Client()
+    log_in(caseworker, cast.caseworker)
+    detail = caseworker.get(
+        reverse("cases:referral", args=[case.public_id, referral.public_id])
+    ).content.decode()
+    assert "Only investigators download dossiers" in detail
+    response = caseworker.post(
+        reverse("cases:dossier_request", args=[case.public_id, referral.public_id]),
+        {"investigator": newcomer.pk},
+    )
+    assert response.status_code == 302
+    assert has_case_key(case=case, kind=CaseKeyKind.DATA, staff=newcomer)
+    assert AuditEvent.objects.filter(action=f"dossier.request:{referral.public_id}").exists()
+    investigator = Client()
+    log_in(investigator, newcomer)
+    inbox = investigator.get(reverse("cases:inbox")).content.decode()
+    assert "Dossiers asked of you" in inbox
+    assert reverse("cases:dossier", args=[case.public_id, referral.public_id]) in inbox
+    investigator.post(reverse("cases:dossier", args=[case.public_id, referral.public_id]), {"language": "en"})
+    assert DossierRequest.objects.get().fulfilled_on is not None
+    assert "Dossiers asked of you" not in investigator.get(reverse("cases:inbox")).content.decode()
+
+
+def test_a_dossier_cannot_be_asked_of_someone_who_is_not_an_investigator(cast: Cast) -> None:
+    case = _case(cast)
+    referral = _referral(cast, case)
+    caseworker = Client()
+    log_in(caseworker, cast.caseworker)
+    caseworker.post(
+        reverse("cases:dossier_request", args=[case.public_id, referral.public_id]),
+        {"investigator": cast.analyst.pk},
+    )
+    assert not DossierRequest.objects.exists()

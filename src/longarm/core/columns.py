@@ -325,6 +325,14 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "reason_ciphertext": _CIPHER,
     },
     "cases.DisclosureReasonKey": {"id": _KEY, "request": _KEY, "staff": _KEY, "sealed": _CIPHER},
+    "cases.DossierRequest": {
+        "id": _KEY,
+        "referral": _KEY,
+        "requested_by": _KEY,
+        "investigator": _KEY,
+        "requested_on": _DAY,
+        "fulfilled_on": _DAY,
+    },
     "cases.Attestation": {
         "id": _KEY,
         "reference": _META,

@@ -6,6 +6,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from longarm.cases.dossier.evidence import EvidenceEntry
+from longarm.cases.dossier.requests import investigators
 from longarm.cases.dossier.services import DOSSIER_LANGUAGES, DossierChoice
 from longarm.cases.models import Case, Incident
 from longarm.intake.forms import MAX_TEXT
@@ -95,3 +96,11 @@ class DossierForm(forms.Form):
             translation=data["translation"],
             language=data["language"],
         )
+
+
+class DossierRequestForm(forms.Form):
+    investigator = forms.ModelChoiceField(
+        label=gettext_lazy("Investigator"),
+        queryset=investigators(),
+        help_text=gettext_lazy("If they do not hold the case yet, it is shared with them."),
+    )

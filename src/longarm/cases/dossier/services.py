@@ -19,6 +19,7 @@ from longarm.cases.dossier.content import (
 )
 from longarm.cases.dossier.evidence import EvidenceEntry, evidence_for_case
 from longarm.cases.dossier.pdf import html_to_pdf
+from longarm.cases.dossier.requests import dossier_requests_fulfil
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.models import Case, Incident, Person, Referral
 from longarm.cases.referrals.provisions import Provision, provision
@@ -131,6 +132,7 @@ def dossier_generate(
     with translation.override(choice.language):
         html = _render(case, referral, keys.data, keys.identity, actor, private_key, choice, now)
     content = html_to_pdf(html)
+    dossier_requests_fulfil(referral=referral, investigator=actor)
     audit_append(
         actor=actor,
         actor_kind=ActorKind.STAFF,

@@ -129,3 +129,20 @@ class Attestation(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class DossierRequest(models.Model):
+    """A caseworker's request that an investigator prepare the dossier of a referral (only investigators
+    download dossiers). Open until the investigator downloads one for that referral."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="dossier_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    investigator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField()
+    fulfilled_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_on", "id"]
+
+    def __str__(self) -> str:
+        return f"dossier request {self.pk}"

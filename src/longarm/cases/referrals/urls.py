@@ -12,6 +12,11 @@ urlpatterns = [
     path("cases/<uuid:case_id>/referrals/new/<slug:kind>/", referrals.referral_new, name="referral_new"),
     path("cases/<uuid:case_id>/referrals/<uuid:referral_id>/", referrals.referral_detail, name="referral"),
     path("cases/<uuid:case_id>/referrals/<uuid:referral_id>/dossier/", dossier.dossier, name="dossier"),
+    path(
+        "cases/<uuid:case_id>/referrals/<uuid:referral_id>/dossier/request/",
+        dossier.dossier_request,
+        name="dossier_request",
+    ),
     path("cases/<uuid:case_id>/do-not-remove/", referrals.case_do_not_remove, name="case_do_not_remove"),
     path("cases/<uuid:case_id>/attestations/new/", attestations.attestation_new, name="attestation_new"),
     path(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role
 from longarm.accounts.services import staff_private_key
+from longarm.cases.dossier.forms import DossierRequestForm
 from longarm.cases.keys import has_case_key
 from longarm.cases.models import CaseKeyKind, ReferralStatus
 from longarm.cases.referrals.forms import FORMS, DoNotRemoveForm, ReferralStatusForm
@@ -79,7 +80,11 @@ def referral_detail(request: HttpRequest, case_id: UUID, referral_id: UUID) -> H
     keys = case_keys(case=case, user=user, private_key=private_key)
     view = referral_view(referral=referral, data_key=keys.data, identity_key=keys.identity)
     referral_record_read(actor=user, referral=referral, identity=view.identity is not None)
-    return render(request, "cases/referrals/referral_detail.html", {"case": case, "view": view, "form": form})
+    return render(
+        request,
+        "cases/referrals/referral_detail.html",
+        {"case": case, "view": view, "form": form, "dossier_request_form": DossierRequestForm()},
+    )
 
 
 @staff_view(*MEMBERS)

@@ -1,8 +1,11 @@
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
 
+from longarm.accounts.models import Role
+from longarm.cases.dossier.requests import open_dossier_requests
 from longarm.cases.referrals.choices import SupportType
 from longarm.cases.referrals.provisions import JURISDICTION_NAMES, Provision, provision
 
@@ -71,3 +74,12 @@ def paragraphs(text: str) -> list[Paragraph]:
         if line.strip():
             found.append(Paragraph(line, _direction(line), script_lang(line)))
     return found
+
+
+@register.inclusion_tag("cases/dossier/_requests.html", takes_context=True)
+def dossier_requests(context: dict[str, Any]) -> dict[str, Any]:
+    """The dossiers caseworkers asked of the investigator viewing the page, oldest first."""
+    user = context["user"]
+    if getattr(user, "role", "") != Role.INVESTIGATOR:
+        return {"requests": []}
+    return {"requests": list(open_dossier_requests(investigator=user))}
