@@ -113,3 +113,31 @@ def _source_language_after_each_test() -> Iterator[None]:
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def _moto_for_session() -> Iterator[str | None]:
+    """moto's S3 server for the whole run, started the first time a test asks for a bucket, unless the
+    environment names one (then None)."""
+    from tests.s3 import configured_outside, moto_server
+
+    if configured_outside():
+        yield None
+        return
+    with moto_server() as server:
+        yield server.endpoint
+
+
+@pytest.fixture
+def s3_bucket(_moto_for_session: str | None, settings: Any) -> Iterator[None]:
+    """Evidence goes to a bucket for this test, empty at its start and end: the environment's (CI's
+    server), or one on moto's server in this process. Both over real HTTP."""
+    from tests.s3 import bucket_settings, empty_bucket, ensure_bucket
+
+    if _moto_for_session is not None:
+        for name, value in bucket_settings(_moto_for_session).items():
+            setattr(settings, name, value)
+    ensure_bucket()
+    empty_bucket()
+    yield
+    empty_bucket()

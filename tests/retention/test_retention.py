@@ -48,7 +48,7 @@ def attach_file(report: Report) -> tuple[str, bytes]:
     """An encrypted evidence file of the report, its key sealed to the recovery key."""
     item_id = uuid.uuid4()
     key = new_data_key()
-    name = new_storage_name(item_id, "original")
+    name = new_storage_name()
     writer = BlobWriter(name, key, context=blob_context(item_id, "original"))
     writer.write(secrets.token_bytes(3000))
     writer.finish()
