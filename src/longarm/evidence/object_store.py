@@ -99,8 +99,8 @@ class ObjectFile:
     def __init__(self, bucket: Bucket, key: str) -> None:
         self._bucket = bucket
         self._key = key
-        self._pieces: list[bytes] = []
-        self._filled = 0
+        # Grows as ciphertext comes: a small file (most are) never holds a whole part's memory.
+        self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: dict[int, str] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -114,12 +114,16 @@ class ObjectFile:
         return self._error
 
     def append(self, piece: bytes) -> None:
-        self._pieces.append(bytes(piece))
-        self._filled += len(piece)
-        if self._filled >= PART_BYTES:
-            data = b"".join(self._pieces)
-            self._pieces, self._filled = [data[PART_BYTES:]], len(data) - PART_BYTES
-            self._send(data[:PART_BYTES])
+        view = memoryview(piece)
+        while len(view):
+            take = min(len(view), PART_BYTES - len(self._buffer))
+            self._buffer += view[:take]
+            view = view[take:]
+            if len(self._buffer) == PART_BYTES:
+                # One copy per part: the buffer is refilled while the part is sent.
+                part = bytes(self._buffer)
+                self._buffer.clear()
+                self._send(part)
 
     def _send(self, data: bytes) -> None:
         if self._error is not None:
@@ -171,8 +175,8 @@ class ObjectFile:
         Raises:
             StorageUnavailable: if any request failed; call :meth:`discard`.
         """
-        rest = b"".join(self._pieces)
-        self._pieces, self._filled = [], 0
+        rest = bytes(self._buffer)
+        self._buffer.clear()
         s3 = client()
         if self._upload_id is None:
             try:
@@ -205,7 +209,7 @@ class ObjectFile:
         """Stop sending and give up the unfinished upload. Safe to call more than once. If the bucket is
         unreachable now, the unfinished upload is left to the sweep."""
         self._error = self._error or RuntimeError("discarded")
-        self._pieces, self._filled = [], 0
+        self._buffer.clear()
         self._wait()
         if self._upload_id is not None and not self._done:
             upload_id, self._upload_id = self._upload_id, None
