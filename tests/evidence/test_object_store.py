@@ -35,7 +35,7 @@ Processing = Callable[[], AbstractContextManager[None]]
 KEY = bytes(range(32))
 CONTEXT = b"longarm bucket test"
 MP4_HEAD = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
-OPAQUE_KEY = re.compile(r"^evidence/[0-9a-f]{2}/[0-9a-f]{64}\.enc$")
+OPAQUE_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.enc$")
 WHAT_HAPPENED = "Two men from the consulate waited outside my flat in Ankara and asked about my sister."
 
 
@@ -92,11 +92,14 @@ def test_the_bucket_holds_only_ciphertext_under_random_keys_without_metadata(
     identifiers = {report.public_id.hex, str(report.public_id)} | {
         value for item in items for value in (item.public_id.hex, str(item.public_id))
     }
+    bucket = object_store.configured_bucket()
+    assert bucket is not None
     listing = bucket_listing()
     # Originals, sanitised copies and previews: every version is an object.
     assert len(listing) == sum(item.blobs.count() for item in items) >= 3
     for entry in listing:
-        assert OPAQUE_KEY.fullmatch(entry["key"]), entry["key"]
+        assert entry["key"].startswith(bucket.prefix)
+        assert OPAQUE_NAME.fullmatch(entry["key"].removeprefix(bucket.prefix)), entry["key"]
         assert not any(identifier in entry["key"] for identifier in identifiers)
         for word in ("original", "derivative", "preview", "Gulnar", "jpg", "pdf"):
             assert word not in entry["key"]
