@@ -16,9 +16,9 @@ from django.test import Client
 
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence import object_store
-from longarm.evidence.models import EvidenceItem, PendingUpload
+from longarm.evidence.models import EvidenceItem, EvidenceStatus, PendingUpload
 from longarm.evidence.object_store import PART_BYTES, ObjectFile
-from longarm.evidence.services import evidence_sweep
+from longarm.evidence.services import evidence_process, evidence_sweep
 from longarm.evidence.storage import BlobWriter, new_storage_name, object_key, open_blob
 from longarm.intake.models import Report
 from longarm.operations.probes import storage_check
@@ -227,3 +227,19 @@ def test_the_bucket_going_away_mid_upload_refuses_that_file_and_keeps_the_answer
     evidence_sweep(grace=timedelta(seconds=-60))
     assert unfinished_uploads() == []
     assert len(stored_names()) == 2
+
+
+def test_the_worker_leaves_a_file_it_cannot_read_for_the_next_try_without_counting_it(
+    own_server: MotoServer, cast: Cast
+) -> None:
+    submit_with_files(Client(), {"photo.png": files.png()})
+    item = EvidenceItem.objects.get()
+    own_server.stop()
+    assert evidence_process(item_id=item.public_id) == EvidenceStatus.PROCESSING
+    item.refresh_from_db()
+    assert (item.status, item.attempts, item.failure_reason) == (EvidenceStatus.PROCESSING, 0, "")
+    own_server.start()
+    # The lease ran out; `evidence_requeue_unfinished` queues it again and the next try succeeds.
+    assert evidence_process(item_id=item.public_id) == EvidenceStatus.READY
+    item.refresh_from_db()
+    assert item.attempts == 1

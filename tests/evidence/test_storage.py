@@ -13,7 +13,7 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import CHUNK_BYTES, decrypt_stream
 from longarm.evidence import storage
 from longarm.evidence.storage import BlobWriter, new_storage_name, open_blob
-from tests.evidence.store import stored_bytes, stored_names
+from tests.evidence.store import local_disk_only, stored_bytes, stored_names
 
 KEY = bytes(range(32))
 CONTEXT = b"longarm storage test"
@@ -76,6 +76,7 @@ def test_a_buffer_reused_by_the_caller_after_writing_does_not_change_the_blob() 
     assert written.sha256 == hashlib.sha256(original + bytes(len(buffer))).hexdigest()
 
 
+@local_disk_only
 def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = os.write
     refused: list[int] = []
@@ -95,6 +96,7 @@ def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch
     assert written.size == sum(SIZES)
 
 
+@local_disk_only
 @pytest.mark.parametrize("failing", ["write", "fsync"])
 def test_a_full_disk_raises_and_leaves_no_file(
     write_mode: str, failing: str, monkeypatch: pytest.MonkeyPatch
