@@ -115,6 +115,21 @@ def _source_language_after_each_test() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_bucket_named_by_the_environment() -> Iterator[None]:
+    """With ``LONGARM_STORAGE_URL=s3://…`` (CI's run against an S3-compatible server) every test starts and
+    ends with the bucket empty, as the database is rolled back."""
+    from tests.s3 import configured_outside, empty_bucket, ensure_bucket
+
+    if not configured_outside():
+        yield
+        return
+    ensure_bucket()
+    empty_bucket()
+    yield
+    empty_bucket()
+
+
 @pytest.fixture(scope="session")
 def _moto_for_session() -> Iterator[str | None]:
     """moto's S3 server for the whole run, started the first time a test asks for a bucket, unless the

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from longarm.evidence.storage import evidence_root, in_bucket
+from longarm.evidence.storage import evidence_root
 
 
 def run_queued_tasks() -> None:
@@ -28,18 +28,10 @@ def run_queued_tasks() -> None:
 @pytest.fixture(autouse=True)
 def _empty_store_and_queue() -> Iterator[None]:
     # The database is rolled back after each test; the files it pointed to must go too.
+    # (A bucket the environment names is emptied for every test: tests/conftest.py.)
     shutil.rmtree(evidence_root(), ignore_errors=True)
-    if in_bucket():  # the environment names a bucket (CI's run against an S3-compatible server)
-        from tests.s3 import empty_bucket, ensure_bucket
-
-        ensure_bucket()
-        empty_bucket()
     yield
     shutil.rmtree(evidence_root(), ignore_errors=True)
-    if in_bucket():
-        from tests.s3 import empty_bucket
-
-        empty_bucket()
     if settings.TASKS_URL.startswith("redis://"):
         import django_rq
 
