@@ -246,7 +246,7 @@ def _read_exactly(body: Any, size: int) -> bytes:
     wanted = size
     try:
         while wanted:
-            piece = body.read(min(wanted, _READ_BYTES) if size > _READ_BYTES else wanted)
+            piece = body.read(min(wanted, _READ_BYTES))
             if not piece:
                 break
             pieces.append(piece)
