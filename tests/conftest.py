@@ -139,6 +139,7 @@ def _moto_for_session() -> Iterator[str | None]:
     if configured_outside():
         yield None
         return
+    pytest.importorskip("moto.server", reason="the bucket tests need moto[server] (the test extras)")
     with moto_server() as server:
         yield server.endpoint
 

@@ -5,10 +5,10 @@ port of 127.0.0.1. Either way Longarm talks to it over real HTTP through boto3."
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
-from moto.server import ThreadedMotoServer
 
 from longarm.evidence import object_store
 
@@ -21,9 +21,11 @@ class MotoServer:
     """moto's server in a thread; ``stop`` and ``start`` again on the same port keep what it holds."""
 
     port: int = 0
-    server: ThreadedMotoServer | None = None
+    server: Any = None  # moto.server.ThreadedMotoServer, imported only where moto is installed
 
     def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
         self.port = self.server.get_host_and_port()[1]

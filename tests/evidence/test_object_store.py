@@ -171,6 +171,7 @@ def test_readiness_checks_the_bucket(s3_bucket: None) -> None:
 @pytest.fixture
 def own_server(settings: Any) -> Iterator[MotoServer]:
     """A moto server this test alone uses, so that it can stop it."""
+    pytest.importorskip("moto.server", reason="the bucket tests need moto[server] (the test extras)")
     with moto_server() as server:
         for name, value in bucket_settings(server.endpoint).items():
             setattr(settings, name, value)

@@ -30,7 +30,8 @@ from django.conf import settings
 
 from longarm.crypto.streams import ENCRYPTED_CHUNK_BYTES, HEADER_BYTES, StreamEncryptor
 from longarm.evidence import object_store
-from longarm.evidence.object_store import Bucket, ObjectFile, StorageUnavailable
+from longarm.evidence.object_store import Bucket, ObjectFile
+from longarm.evidence.object_store import StorageUnavailable as StorageUnavailable  # raised from here
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ _BLOCK_BYTES = 1024 * 1024
 _QUEUE_DEPTH = 4
 _POOL_BUFFERS = 4
 _DIRECT_ALIGN = 4096
-
-__all__ = ["StorageUnavailable"]
 
 
 class StorageError(Exception):
