@@ -9,11 +9,15 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
+from longarm.backup.container import ContainerError
+from longarm.backup.services import backup_create, backup_restore
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence import object_store
 from longarm.evidence.models import EvidenceItem, EvidenceStatus, PendingUpload
@@ -25,7 +29,7 @@ from longarm.operations.probes import storage_check
 from longarm.retention.services import report_shred
 from tests.conftest import Cast
 from tests.evidence import files
-from tests.evidence.helpers import record_of, submit_with_files, uploads
+from tests.evidence.helpers import record_of, recovery_private_key, submit_with_files, uploads
 from tests.evidence.store import stored_bytes, stored_names
 from tests.intake.helpers import answer_steps, post_files, receipt_from, report_answers, send_review, step_url
 from tests.s3 import MotoServer, bucket_settings, empty_bucket, ensure_bucket, moto_server
@@ -244,3 +248,23 @@ def test_the_worker_leaves_a_file_it_cannot_read_for_the_next_try_without_counti
     assert evidence_process(item_id=item.public_id) == EvidenceStatus.READY
     item.refresh_from_db()
     assert item.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_fails_takes_back_the_objects_it_wrote_into_the_bucket(
+    s3_bucket: None, cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit_with_files(Client(), {"photo.png": files.png()})
+    backup = tmp_path / "longarm.backup"
+    backup_create(backup)
+    call_command("flush", interactive=False, verbosity=0)
+    empty_bucket()
+
+    def failing(dump: Path) -> None:
+        raise ContainerError("the database could not be restored")
+
+    monkeypatch.setattr("longarm.backup.services.restore_database", failing)
+    with pytest.raises(ContainerError, match="could not be restored"):
+        backup_restore(backup, recovery_private_key=recovery_private_key())
+    assert stored_names() == []
+    assert unfinished_uploads() == []
