@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ def make_blobs(mib: int) -> None:
     root = evidence_root()
     block = secrets.token_bytes(MIB)
     for index in range(mib):
-        path = root / new_storage_name(uuid.uuid4(), "original")
+        path = root / new_storage_name()
         path.parent.mkdir(mode=0o700, exist_ok=True)
         # Distinct content per file, cheaply: a counter in the first bytes of a shared random block.
         path.write_bytes(index.to_bytes(8, "big") + block[8:])

@@ -113,3 +113,47 @@ def _source_language_after_each_test() -> Iterator[None]:
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_bucket_named_by_the_environment() -> Iterator[None]:
+    """With ``LONGARM_STORAGE_URL=s3://…`` (CI's run against an S3-compatible server) every test starts and
+    ends with the bucket empty, as the database is rolled back."""
+    from tests.s3 import configured_outside, empty_bucket, ensure_bucket
+
+    if not configured_outside():
+        yield
+        return
+    ensure_bucket()
+    empty_bucket()
+    yield
+    empty_bucket()
+
+
+@pytest.fixture(scope="session")
+def _moto_for_session() -> Iterator[str | None]:
+    """moto's S3 server for the whole run, started the first time a test asks for a bucket, unless the
+    environment names one (then None)."""
+    from tests.s3 import configured_outside, moto_server
+
+    if configured_outside():
+        yield None
+        return
+    pytest.importorskip("moto.server", reason="the bucket tests need moto[server] (the test extras)")
+    with moto_server() as server:
+        yield server.endpoint
+
+
+@pytest.fixture
+def s3_bucket(_moto_for_session: str | None, settings: Any) -> Iterator[None]:
+    """Evidence goes to a bucket for this test, empty at its start and end: the environment's (CI's
+    server), or one on moto's server in this process. Both over real HTTP."""
+    from tests.s3 import bucket_settings, empty_bucket, ensure_bucket
+
+    if _moto_for_session is not None:
+        for name, value in bucket_settings(_moto_for_session).items():
+            setattr(settings, name, value)
+    ensure_bucket()
+    empty_bucket()
+    yield
+    empty_bucket()

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from longarm.evidence import object_store
 from longarm.intake.models import Report
 from tests.conftest import Cast, log_in
 from tests.gate.helpers import gate_fields
@@ -38,12 +39,18 @@ def canary(name: str) -> str:
 
 
 def stored_bytes() -> bytes:
-    """Everything Longarm has written to disk or database, as one byte string to search."""
+    """Everything Longarm has written to disk, database or evidence bucket, as one byte string to search."""
     chunks: list[bytes] = []
     roots = {Path(settings.DATA_DIR), Path(settings.STORAGE_DIR), Path(settings.KEYS_DIR)}
     for root in roots:
         if root.exists():
             chunks.extend(path.read_bytes() for path in root.rglob("*") if path.is_file())
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        # Keys as well as contents: the bucket's listing is what its operator sees first.
+        for key, _ in object_store.list_objects(bucket):
+            chunks.append(key.encode())
+            chunks.extend(object_store.read_object(bucket, key, iter(lambda: 1024 * 1024, 0)))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in connection.introspection.table_names(cursor):

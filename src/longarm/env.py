@@ -7,6 +7,7 @@ holds the value (for secrets handed over by an orchestrator).
 
 import difflib
 import os
+import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
@@ -108,6 +109,32 @@ def env_networks(name: str, default: list[str]) -> list[IPv4Network | IPv6Networ
 def env_path(name: str, default: Path) -> Path:
     value = _raw(name)
     return (Path(value) if value else default).expanduser().resolve()
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX_PART = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def env_bucket_url(name: str) -> tuple[str, str] | None:
+    """An ``s3://bucket/optional/prefix`` URL as its bucket and its prefix (ending in ``/``, or empty), or
+    None when the option is not set."""
+    value = (_raw(name) or "").strip()
+    if not value:
+        return None
+    scheme, _, rest = value.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    parts = [part for part in prefix.split("/") if part]
+    if (
+        scheme.lower() != "s3"
+        or not _BUCKET.fullmatch(bucket)
+        or any(not _PREFIX_PART.fullmatch(part) or part in {".", ".."} for part in parts)
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be s3://bucket or s3://bucket/prefix (a bucket name of lower-case letters, "
+            f"digits, dots and hyphens; a prefix of letters, digits, dots, hyphens and underscores), "
+            f"not {value!r}"
+        )
+    return bucket, "".join(f"{part}/" for part in parts)
 
 
 def unread_longarm_variables() -> list[str]:

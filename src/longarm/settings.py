@@ -6,11 +6,27 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from longarm.core.static_headers import static_file_headers
-from longarm.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_path, env_str
+from longarm.env import (
+    env_bool,
+    env_bucket_url,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_path,
+    env_str,
+)
 
 DATA_DIR = env_path("LONGARM_DATA_DIR", Path.cwd() / "var")
 KEYS_DIR = env_path("LONGARM_KEYS_DIR", DATA_DIR / "keys")
 STORAGE_DIR = env_path("LONGARM_STORAGE_DIR", DATA_DIR / "storage")
+# Encrypted evidence in an S3-compatible bucket instead of STORAGE_DIR (longarm.evidence.object_store).
+EVIDENCE_BUCKET = env_bucket_url("LONGARM_STORAGE_URL")
+S3_ENDPOINT_URL = env_str("LONGARM_S3_ENDPOINT_URL", "")
+S3_REGION = env_str("LONGARM_S3_REGION", "us-east-1")
+S3_ACCESS_KEY_ID = env_str("LONGARM_S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env_str("LONGARM_S3_SECRET_ACCESS_KEY", "")
 
 DEBUG = env_bool("LONGARM_DEBUG", False)
 # Behind TLS (or an onion service with TLS termination) in production: secure cookies, HSTS, redirects.

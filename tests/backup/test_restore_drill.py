@@ -20,7 +20,7 @@ from longarm.cases.models import Case
 from longarm.cases.services import case_open
 from longarm.core.keyring import current_keyring
 from longarm.evidence.models import EvidenceItem
-from longarm.evidence.storage import evidence_root
+from longarm.evidence.storage import evidence_root, in_bucket
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_content
 from longarm.intake.services import report_open_with_receipt
@@ -28,7 +28,9 @@ from tests.cases.helpers import console, private_key
 from tests.conftest import Cast
 from tests.evidence.files import png
 from tests.evidence.helpers import fetch, readers_receive_reports, recovery_private_key, submit_with_files
+from tests.evidence.store import stored_names
 from tests.intake.helpers import submit_report
+from tests.s3 import empty_bucket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,8 +39,23 @@ def facts() -> list[tuple[object, ...]]:
     return sorted(FactIncident.objects.values_list("community", "year", "month", "host_country", "codes"))
 
 
+@pytest.fixture(params=["directory", "bucket"])
+def evidence_store(request: pytest.FixtureRequest) -> str:
+    """Evidence on the local disk, or in an S3-compatible bucket (backup streams objects out of it as it
+    lists them; restore writes them back)."""
+    if request.param == "bucket":
+        request.getfixturevalue("s3_bucket")
+    return str(request.param)
+
+
+def wipe_evidence() -> None:
+    shutil.rmtree(evidence_root(), ignore_errors=True)
+    if in_bucket():
+        empty_bucket()
+
+
 def test_a_backup_restores_everything_into_an_empty_deployment(
-    cast: Cast, processing: object, tmp_path: Path
+    cast: Cast, processing: object, tmp_path: Path, evidence_store: str
 ) -> None:
     readers_receive_reports(cast)  # the investigator, who alone downloads originals, holds the reports
     photo = png()
@@ -65,11 +82,15 @@ def test_a_backup_restores_everything_into_an_empty_deployment(
 
     # The disaster: the database and the evidence store are gone; `longarm init` made an empty deployment.
     call_command("flush", interactive=False, verbosity=0)
-    shutil.rmtree(evidence_root())
+    stored = stored_names()
+    assert stored, "the evidence was stored"
+    wipe_evidence()
     assert Report.objects.count() == 0
+    assert stored_names() == []
 
     restored = backup_restore(backup, recovery_private_key=recovery_private_key())
     assert restored.counts == summary.counts
+    assert stored_names() == stored
 
     for receipt, words in ((first, "Police from my home town"), (second, "Kashgar")):
         opened = report_open_with_receipt(receipt=receipt, session_key=f"drill-{receipt}")

@@ -28,6 +28,7 @@ def run_queued_tasks() -> None:
 @pytest.fixture(autouse=True)
 def _empty_store_and_queue() -> Iterator[None]:
     # The database is rolled back after each test; the files it pointed to must go too.
+    # (A bucket the environment names is emptied for every test: tests/conftest.py.)
     shutil.rmtree(evidence_root(), ignore_errors=True)
     yield
     shutil.rmtree(evidence_root(), ignore_errors=True)

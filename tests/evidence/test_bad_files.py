@@ -24,13 +24,13 @@ from longarm.evidence.models import (
 )
 from longarm.evidence.processing import sanitise
 from longarm.evidence.services import evidence_process, evidence_requeue_unfinished
-from longarm.evidence.storage import evidence_root
 from longarm.evidence.workspace import Workspace
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.conftest import run_queued_tasks
 from tests.evidence.helpers import item_record_of, record_of, staff_client, submit_with_files
+from tests.evidence.store import stored_names
 
 pytestmark = pytest.mark.django_db
 Processing = Callable[[], AbstractContextManager[None]]
@@ -71,7 +71,7 @@ def test_a_bad_file_fails_visibly_and_keeps_its_original_and_hash(
     assert (item.status, item.failure_reason) == (EvidenceStatus.FAILED, reason)
     assert item_record_of(item).sha256 == record_of(item).sha256 == hashlib.sha256(content).hexdigest()
     assert set(item.blobs.values_list("variant", flat=True)) == {"original"}
-    assert (evidence_root() / item.blobs.get().storage_name).is_file()
+    assert item.blobs.get().storage_name in stored_names()
     assert not EvidenceKey.objects.filter(holder=KeyHolder.PROCESSING).exists()
     assert item.custody_events.last().action == CustodyAction.FAILED  # type: ignore[union-attr]
     page = staff_client(cast.caseworker).get(reverse("cases:report", args=[item.report.public_id]))

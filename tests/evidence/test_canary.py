@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +20,7 @@ from longarm.evidence.models import EvidenceItem
 from longarm.evidence.uploads import EncryptingUploadHandler
 from tests.conftest import Cast, log_in
 from tests.evidence.conftest import run_queued_tasks
+from tests.evidence.store import stored_names
 from tests.intake.helpers import post_files, report_answers, submit_answers
 from tests.test_canary import stored_bytes
 
@@ -115,7 +115,7 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
     for name, needle in needles.items():
         for where, haystack in haystacks.items():
             assert needle.encode() not in haystack, f"the {name} canary is {where} in clear"
-    assert Path(settings.STORAGE_DIR, "evidence").is_dir()
+    assert stored_names(), "the uploads were stored where they were searched for"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -30,7 +30,7 @@ from longarm.crypto.streams import CHUNK_BYTES, ENCRYPTED_CHUNK_BYTES, HEADER_BY
 from longarm.evidence.models import AddedBy, CustodyAction, CustodyEvent, EvidenceItem, EvidenceStatus
 from longarm.evidence.package import verify_package
 from longarm.evidence.selectors import item_record
-from longarm.evidence.storage import evidence_root, padded_size
+from longarm.evidence.storage import padded_size
 from longarm.gate.tokens import Purpose
 from longarm.intake.models import KeyKind, RecipientKind, Report
 from tests.conftest import Cast
@@ -44,6 +44,7 @@ from tests.evidence.helpers import (
     staff_client,
     submit_with_files,
 )
+from tests.evidence.store import stored_bytes
 from tests.gate.helpers import gate_fields
 
 pytestmark = pytest.mark.django_db
@@ -259,5 +260,5 @@ def test_a_stored_blob_has_the_length_of_its_padded_size_not_of_its_file(handled
         for blob in item.blobs.all():
             padded = padded_size(record_of(item, blob.variant).size)
             chunks = max(1, -(-padded // CHUNK_BYTES))
-            stored = (evidence_root() / blob.storage_name).stat().st_size
+            stored = len(stored_bytes(blob.storage_name))
             assert stored == HEADER_BYTES + padded + chunks * (ENCRYPTED_CHUNK_BYTES - CHUNK_BYTES)

@@ -17,11 +17,11 @@ from django.utils import timezone
 from longarm.audit.models import AuditEvent, AuditTally
 from longarm.evidence.models import EvidenceItem, EvidenceStatus, PendingUpload
 from longarm.evidence.services import evidence_sweep
-from longarm.evidence.storage import evidence_root
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import record_of, uploads
+from tests.evidence.store import stored_bytes, stored_names
 from tests.intake.helpers import (
     answer_steps,
     post_files,
@@ -38,7 +38,7 @@ NAME = "police-visit-Dolkar.jpg"
 
 
 def stored_files() -> list[str]:
-    return sorted(path.name for path in evidence_root().rglob("*") if path.is_file())
+    return stored_names()
 
 
 def fail_with_file(
@@ -60,8 +60,8 @@ def test_the_files_of_the_files_step_are_kept_encrypted_and_shown_as_already_att
     assert NAME in html
     assert len(attached_ids(html)) == 1
     assert PendingUpload.objects.count() == 1
-    [blob] = list(evidence_root().rglob("*.enc"))
-    assert photo[64:512] not in blob.read_bytes()
+    [blob] = stored_names()
+    assert photo[64:512] not in stored_bytes(blob)
     # Neither the name nor the hash is in clear in the database: the session holds them sealed.
     session_data = "".join(Session.objects.values_list("session_data", flat=True))
     assert session_data

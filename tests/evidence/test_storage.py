@@ -6,14 +6,14 @@ import hashlib
 import os
 import secrets
 import threading
-import uuid
 
 import pytest
 
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import CHUNK_BYTES, decrypt_stream
 from longarm.evidence import storage
-from longarm.evidence.storage import BlobWriter, evidence_root, new_storage_name, open_blob
+from longarm.evidence.storage import BlobWriter, new_storage_name, open_blob
+from tests.evidence.store import local_disk_only, stored_bytes, stored_names
 
 KEY = bytes(range(32))
 CONTEXT = b"longarm storage test"
@@ -22,7 +22,7 @@ SIZES = [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES + 1, 3 * MIB + 5, 4096, 17, 2 * MIB]
 
 
 def write_blob(pieces: list[bytes | bytearray | memoryview]) -> tuple[str, storage.Written]:
-    name = new_storage_name(uuid.uuid4(), "original")
+    name = new_storage_name()
     writer = BlobWriter(name, KEY, context=CONTEXT)
     for piece in pieces:
         writer.write(piece)  # type: ignore[arg-type]  # any buffer is accepted at run time
@@ -34,7 +34,8 @@ def read_blob(name: str, length: int) -> bytes:
 
 
 def files_in_store() -> list[str]:
-    return [path.name for path in evidence_root().rglob("*") if path.is_file()]
+    """Every blob, whole or partly written, by its name's last part."""
+    return [name.split("/")[1] for name in stored_names()]
 
 
 @pytest.fixture(params=["direct", "cached"])
@@ -65,7 +66,7 @@ def test_an_empty_blob_is_a_valid_stream(write_mode: str) -> None:
 def test_a_buffer_reused_by_the_caller_after_writing_does_not_change_the_blob() -> None:
     buffer = bytearray(secrets.token_bytes(3 * CHUNK_BYTES + 11))
     original = bytes(buffer)
-    name = new_storage_name(uuid.uuid4(), "original")
+    name = new_storage_name()
     writer = BlobWriter(name, KEY, context=CONTEXT)
     writer.write(buffer)  # type: ignore[arg-type]  # a bytearray, as a socket reader might hand over
     buffer[:] = bytes(len(buffer))
@@ -75,6 +76,7 @@ def test_a_buffer_reused_by_the_caller_after_writing_does_not_change_the_blob() 
     assert written.sha256 == hashlib.sha256(original + bytes(len(buffer))).hexdigest()
 
 
+@local_disk_only
 def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = os.write
     refused: list[int] = []
@@ -94,6 +96,7 @@ def test_a_device_refusing_direct_writes_gets_them_through_the_cache(monkeypatch
     assert written.size == sum(SIZES)
 
 
+@local_disk_only
 @pytest.mark.parametrize("failing", ["write", "fsync"])
 def test_a_full_disk_raises_and_leaves_no_file(
     write_mode: str, failing: str, monkeypatch: pytest.MonkeyPatch
@@ -102,7 +105,7 @@ def test_a_full_disk_raises_and_leaves_no_file(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(f"longarm.evidence.storage.os.{failing}", full)
-    name = new_storage_name(uuid.uuid4(), "original")
+    name = new_storage_name()
     writer = BlobWriter(name, KEY, context=CONTEXT)
 
     def write_and_finish() -> None:
@@ -118,7 +121,7 @@ def test_a_full_disk_raises_and_leaves_no_file(
 
 def test_aborting_removes_the_partial_blob_and_stops_the_helper_threads() -> None:
     threads = threading.active_count()
-    name = new_storage_name(uuid.uuid4(), "original")
+    name = new_storage_name()
     writer = BlobWriter(name, KEY, context=CONTEXT)
     assert threading.active_count() > threads
     writer.write(secrets.token_bytes(3 * MIB))
@@ -143,7 +146,7 @@ def test_files_of_different_sizes_in_one_bucket_are_stored_as_blobs_of_one_lengt
     for content in (first, second):
         name, written = write_blob([content])
         assert read_blob(name, written.size) == content
-        lengths.append((evidence_root() / name).stat().st_size)
+        lengths.append(len(stored_bytes(name)))
     assert lengths[0] == lengths[1]
 
 

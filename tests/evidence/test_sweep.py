@@ -22,8 +22,9 @@ from longarm.evidence.tasks import sweep_evidence_storage
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import submit_with_files
+from tests.evidence.store import local_disk_only
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, local_disk_only]
 Processing = Callable[[], AbstractContextManager[None]]
 DAY = 24 * 60 * 60
 

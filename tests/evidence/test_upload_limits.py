@@ -26,6 +26,7 @@ from longarm.evidence.models import EvidenceItem, PendingUpload
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence.helpers import staff_client, submit_with_files, uploads
+from tests.evidence.store import stored_names
 from tests.intake.helpers import post_files, submit_report
 from tests.intake.test_mailbox import open_mailbox
 
@@ -41,7 +42,7 @@ def text(size: int) -> bytes:
 
 
 def stored() -> list[str]:
-    return sorted(path.name for path in storage.evidence_root().rglob("*") if path.is_file())
+    return stored_names()
 
 
 class Written(list[int]):

@@ -26,11 +26,12 @@ from longarm.evidence.models import (
     KeyHolder,
 )
 from longarm.evidence.records import FileRecord
-from longarm.evidence.storage import evidence_root, open_blob
+from longarm.evidence.storage import open_blob
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence import files
 from tests.evidence.helpers import item_record_of, record_of, staff_client, submit_with_files, uploads
+from tests.evidence.store import stored_names
 from tests.intake.helpers import post_files, report_answers
 from tests.intake.test_mailbox import open_mailbox
 
@@ -39,7 +40,7 @@ Processing = Callable[[], AbstractContextManager[None]]
 
 
 def stored_files() -> list[str]:
-    return sorted(str(path) for path in evidence_root().rglob("*") if path.is_file())
+    return stored_names()
 
 
 def test_a_file_sent_with_the_report_is_stored_encrypted_hashed_and_sealed_to_the_readers(

@@ -26,12 +26,13 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.keyring import load_recovery_private_key
 from longarm.evidence.contexts import blob_context
 from longarm.evidence.models import EvidenceBlob, EvidenceItem, EvidenceKey, KeyHolder
-from longarm.evidence.storage import BlobWriter, new_storage_name, verify
+from longarm.evidence.storage import BlobWriter, new_storage_name
 from longarm.intake.contexts import answers_context
 from longarm.intake.models import Message, Report, ReportStatus, SealedKey
 from longarm.retention.services import retention_apply
 from tests.api.helpers import private_key_of
 from tests.conftest import Cast
+from tests.evidence import store
 from tests.intake.helpers import submit_report
 
 KEEP_NOTHING_RECEIVED = {
@@ -48,7 +49,7 @@ def attach_file(report: Report) -> tuple[str, bytes]:
     """An encrypted evidence file of the report, its key sealed to the recovery key."""
     item_id = uuid.uuid4()
     key = new_data_key()
-    name = new_storage_name(item_id, "original")
+    name = new_storage_name()
     writer = BlobWriter(name, key, context=blob_context(item_id, "original"))
     writer.write(secrets.token_bytes(3000))
     writer.finish()
@@ -67,13 +68,14 @@ def attach_file(report: Report) -> tuple[str, bytes]:
     EvidenceKey.objects.create(
         blob=blob, holder=KeyHolder.RECOVERY, sealed=seal(current_keyring().recovery_public_key, key)
     )
-    return name, verify(name).read_bytes()
+    return name, store.stored_bytes(name)
 
 
 def everything_stored() -> bytes:
     chunks: list[bytes] = []
     for root in {Path(settings.DATA_DIR), Path(settings.STORAGE_DIR)}:
         chunks.extend(path.read_bytes() for path in root.rglob("*") if path.is_file())
+    chunks.extend(store.stored_bytes(name) for name in store.stored_names())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in connection.introspection.table_names(cursor):
@@ -114,7 +116,7 @@ def test_an_expired_report_is_unrecoverable_after_shredding(cast: Cast) -> None:
     assert not SealedKey.objects.filter(report_id=expired.pk).exists()
     assert not Message.objects.exists()
     assert not EvidenceKey.objects.exists()
-    assert not verify(file_name).exists()
+    assert file_name not in store.stored_names()
     # The offline recovery key, which opens every report, opens nothing of the shredded one.
     recovery = load_recovery_private_key(settings.RECOVERY_KEY_PATH)
     opened = []

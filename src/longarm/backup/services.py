@@ -7,10 +7,9 @@ import os
 import re
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.conf import settings
 from django.db.migrations.recorder import MigrationRecorder
@@ -22,13 +21,21 @@ from longarm.backup.models import BackupRecord
 from longarm.core.keyring import current_keyring
 from longarm.crypto.keyring import load_keyring
 from longarm.crypto.signing import signing_public_key
-from longarm.evidence.storage import evidence_root, stored_blobs
+from longarm.evidence.storage import (
+    NAME_PATTERN,
+    RestoredBlob,
+    blob_file,
+    delete_blob,
+    evidence_root,
+    in_bucket,
+    whole_blobs,
+)
 
 BACKUP = "backup"
 KEYRING = "keyring"
 MANIFEST = "manifest.json"
 _DATABASE_PARTS = re.compile(r"^database/database\.(sqlite3|pgdump)$")
-_STORAGE_PART = re.compile(r"^storage/evidence/([0-9a-f]{2}/[0-9a-f]{32}-[a-z]+-[0-9a-f]{16}\.enc)$")
+_STORAGE_PART = re.compile(rf"^storage/evidence/({NAME_PATTERN})$")
 _KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub))$")
 _BLOCK = 1024 * 1024
 
@@ -49,7 +56,11 @@ class Summary:
     bytes_in: int = 0
 
 
-def _hashed_copy(source: BinaryIO, target: BinaryIO) -> tuple[str, int]:
+class _Target(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def _hashed_copy(source: BinaryIO, target: _Target) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while block := source.read(_BLOCK):
@@ -70,9 +81,11 @@ class _HashingReader(io.RawIOBase):
 
     def readinto(self, buffer: object) -> int:
         view = memoryview(buffer)  # type: ignore[arg-type]  # io hands us a writable buffer
-        count = self._source.readinto(view)  # type: ignore[attr-defined]  # a file opened "rb"
-        self.digest.update(view[:count])
-        return int(count)
+        # read, not readinto: an object's stream from the bucket has only read.
+        data = self._source.read(len(view))
+        view[: len(data)] = data
+        self.digest.update(data)
+        return len(data)
 
 
 def _member(name: str, size: int) -> tarfile.TarInfo:
@@ -86,9 +99,12 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
 
 def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> Part:
     with path.open("rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        reader = _HashingReader(file)
-        tar.addfile(_member(name, size), io.BufferedReader(reader, buffer_size=_BLOCK))
+        return _add_stream(tar, file, os.fstat(file.fileno()).st_size, name)
+
+
+def _add_stream(tar: tarfile.TarFile, source: BinaryIO, size: int, name: str) -> Part:
+    reader = _HashingReader(source)
+    tar.addfile(_member(name, size), io.BufferedReader(reader, buffer_size=_BLOCK))
     return Part(name=name, sha256=reader.digest.hexdigest(), size=size)
 
 
@@ -110,14 +126,6 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _whole_blobs() -> Iterator[tuple[str, Path]]:
-    root = evidence_root()
-    for name, _ in sorted(stored_blobs()):
-        path = root / name
-        if path.is_file():
-            yield name, path
-
-
 def backup_create(destination: Path) -> Summary:
     """Write a backup of the database and the evidence store to ``destination`` (a new file).
 
@@ -137,8 +145,10 @@ def backup_create(destination: Path) -> Summary:
         try:
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 summary.parts.append(_add_file(tar, dump, f"database/{dump.name}"))
-                for name, path in _whole_blobs():
-                    summary.parts.append(_add_file(tar, path, f"storage/evidence/{name}"))
+                # One blob at a time, streamed from the disk or the bucket as it is listed.
+                for name in whole_blobs():
+                    with blob_file(name) as (size, source):
+                        summary.parts.append(_add_stream(tar, source, size, f"storage/evidence/{name}"))
                 _add_bytes(tar, _manifest(summary), MANIFEST)
         except BaseException:
             writer.abandon()
@@ -247,14 +257,21 @@ def backup_verify(
 
 
 class _Placer:
-    """Receives the parts of a backup being restored into a staging area on the target's own disks."""
+    """Receives the parts of a backup being restored into a staging area on the target's own disks; blobs
+    for a bucket go straight to it (the target is empty: ``forget_placed`` deletes them again if the backup
+    turns out damaged)."""
 
     def __init__(self, database_staging: Path, storage_staging: Path) -> None:
         self.database_staging = database_staging
         self.storage_staging = storage_staging
+        self.placed: list[str] = []
 
-    def open(self, name: str) -> BinaryIO:
-        if match := _STORAGE_PART.match(name):
+    def open(self, name: str) -> BinaryIO | RestoredBlob:
+        match = _STORAGE_PART.match(name)
+        if match and in_bucket():
+            self.placed.append(match.group(1))
+            return RestoredBlob(match.group(1))
+        if match:
             target = self.storage_staging / match.group(1)
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         else:
@@ -265,7 +282,13 @@ class _Placer:
     def database_dump(self) -> Path:
         return next(self.database_staging.glob("database.*"))
 
+    def forget_placed(self) -> None:
+        for name in self.placed:
+            delete_blob(name)
+
     def move_storage_into_place(self) -> None:
+        if in_bucket():
+            return
         root = evidence_root()
         for blob in sorted(self.storage_staging.glob("*/*")):
             target = root / blob.relative_to(self.storage_staging)
@@ -275,7 +298,7 @@ class _Placer:
 
 def _require_empty_target() -> None:
     counts = _counts()
-    if any(counts.values()) or any(True for _ in _whole_blobs()):
+    if any(counts.values()) or any(True for _ in whole_blobs()):
         raise ContainerError(
             "this deployment already holds data; restore only into an empty one (a new `longarm init`)"
         )
@@ -304,12 +327,16 @@ def backup_restore(path: Path, *, recovery_private_key: bytes) -> Summary:
         tempfile.TemporaryDirectory(dir=evidence_root().parent, prefix=".restore-") as storage_staging,
     ):
         placer = _Placer(Path(database_staging), Path(storage_staging))
-        manifest = _walk(path, recovery_private_key, place=placer)
-        if manifest.database != vendor():
-            raise ContainerError(
-                f"this backup holds a {manifest.database} database; this deployment uses {vendor()}"
-            )
-        restore_database(placer.database_dump())
+        try:
+            manifest = _walk(path, recovery_private_key, place=placer)
+            if manifest.database != vendor():
+                raise ContainerError(
+                    f"this backup holds a {manifest.database} database; this deployment uses {vendor()}"
+                )
+            restore_database(placer.database_dump())
+        except BaseException:
+            placer.forget_placed()
+            raise
         placer.move_storage_into_place()
     return manifest
 

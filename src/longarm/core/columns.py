@@ -619,7 +619,10 @@ NOTES: dict[str, str] = {
     "evidence.EvidenceBlob.record_ciphertext": (
         "this version's SHA-256, exact size and type, under its key; a copy's also the identifiers it offers"
     ),
-    "evidence.EvidenceBlob.storage_name": "random name of the ciphertext file; it contains the item's id",
+    "evidence.EvidenceBlob.storage_name": (
+        "random name of the ciphertext file, or its object key in a bucket; names written before issue 17 "
+        "contain the item's id and the variant"
+    ),
     "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
     "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",
     "evidence.ExportPackage.manifest_sha256_ciphertext": "under the report's data key",

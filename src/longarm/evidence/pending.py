@@ -30,7 +30,7 @@ from longarm.evidence.budget import budget_take, pending_budget, units_for
 from longarm.evidence.detection import BY_CONTENT_TYPE
 from longarm.evidence.exceptions import PendingExpired
 from longarm.evidence.models import PendingUpload
-from longarm.evidence.storage import delete_blob
+from longarm.evidence.storage import delete_blobs_or_leave_to_sweep
 from longarm.evidence.uploads import EncryptedUpload
 
 FIELD = "attached"
@@ -197,4 +197,4 @@ def _discard(uploads: Sequence[EncryptedUpload]) -> None:
     with transaction.atomic():
         PendingUpload.objects.filter(storage_name__in=names).delete()
         audit_count(action="evidence.pending", outcome="removed", times=len(uploads))
-        transaction.on_commit(lambda: [delete_blob(name) for name in names])
+        transaction.on_commit(lambda: delete_blobs_or_leave_to_sweep(names))

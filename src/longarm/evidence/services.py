@@ -14,7 +14,7 @@ from uuid import UUID
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
@@ -70,7 +70,15 @@ from longarm.evidence.selectors import (
     item_name,
     item_record,
 )
-from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name, open_blob, stored_blobs
+from longarm.evidence.storage import (
+    BlobWriter,
+    StorageUnavailable,
+    delete_blob,
+    delete_blobs_or_leave_to_sweep,
+    new_storage_name,
+    open_blob,
+    stored_blobs,
+)
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.evidence.workspace import Workspace
 from longarm.intake.models import Report
@@ -243,7 +251,7 @@ class _Stored:
 
 def _store(item: EvidenceItem, variant: Variant, pieces: Iterable[bytes]) -> _Stored:
     key = new_data_key()
-    name = new_storage_name(item.public_id, variant)
+    name = new_storage_name()
     writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
     try:
         for piece in pieces:
@@ -345,6 +353,13 @@ def evidence_process(*, item_id: UUID) -> str:
             outcome.failure = error.reason
         except (DecryptionError, KeyNotHeld):
             outcome.failure = FailureReason.INTEGRITY
+        except StorageUnavailable:
+            # Not the file's fault, and not for ever: the try does not count, the item stays claimed until
+            # its lease runs out and `evidence_requeue_unfinished` queues it again. What it wrote meanwhile
+            # no row names: the orphan sweep deletes it.
+            logger.warning("evidence storage unreachable: processing is tried again after the lease")
+            EvidenceItem.objects.filter(public_id=item_id).update(attempts=F("attempts") - 1)
+            return str(EvidenceStatus.PROCESSING)
         except Exception as error:
             # The traceback's frames, not the message: a parser's message can quote the file.
             # Nor the item's id: a timestamped line naming it would date the upload, which is kept to the day.
@@ -356,8 +371,7 @@ def evidence_process(*, item_id: UUID) -> str:
             )
             outcome.failure = FailureReason.INTERNAL
     if outcome.failure:
-        for stored in outcome.new_blobs():
-            delete_blob(stored.storage_name)
+        delete_blobs_or_leave_to_sweep(stored.storage_name for stored in outcome.new_blobs())
         outcome.derivative = outcome.preview = None
     status = _finish(item_id, outcome)
     # This item's place in the queue passes to the report's next file.
@@ -480,8 +494,7 @@ def _finish(item_id: UUID, outcome: _Outcome) -> str:
 
 
 def _delete_blobs(names: list[str]) -> None:
-    for name in names:
-        delete_blob(name)
+    delete_blobs_or_leave_to_sweep(names)
 
 
 def evidence_requeue_unfinished() -> int:

@@ -1,30 +1,42 @@
-"""Where encrypted evidence lives on disk. Every path is made and checked here (like SecureDrop's
-``Storage.verify()``): names follow one pattern, and the resolved path must stay inside the evidence root.
+"""Where encrypted evidence lives: files under ``LONGARM_STORAGE_DIR``, or objects in an S3-compatible
+bucket when ``LONGARM_STORAGE_URL=s3://…`` is set (``evidence.object_store``). Every path and object key is
+made and checked here (like SecureDrop's ``Storage.verify()``): names follow one pattern, and the resolved
+path must stay inside the evidence root.
 
-Only ciphertext is ever written. A blob is written under a ``.partial`` name and renamed when complete, so
-a crashed upload never leaves a file that looks whole.
+Only ciphertext is ever written. A file is written under a ``.partial`` name and renamed when complete, an
+object by a multipart upload completed at the end, so a crashed upload never leaves a blob that looks whole.
+
+Names are random: since names came to be object keys, a new blob's name says nothing of its item or its
+variant (older names hold their item's random id and the variant, and stay valid).
 """
 
 import contextlib
 import errno
 import fcntl
 import hashlib
+import logging
 import mmap
 import os
 import queue
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
+from typing import Any, BinaryIO, Protocol, Self
 
 from django.conf import settings
 
 from longarm.crypto.streams import ENCRYPTED_CHUNK_BYTES, HEADER_BYTES, StreamEncryptor
+from longarm.evidence import object_store
+from longarm.evidence.object_store import Bucket, ObjectFile
+from longarm.evidence.object_store import StorageUnavailable as StorageUnavailable  # raised from here
 
-_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}-(original|derivative|preview)-[0-9a-f]{16}\.enc$")
+logger = logging.getLogger(__name__)
+
+NAME_PATTERN = r"[0-9a-f]{2}/(?:[0-9a-f]{64}|[0-9a-f]{32}-(?:original|derivative|preview)-[0-9a-f]{16})\.enc"
+_NAME = re.compile(NAME_PATTERN)
 _PARTIAL = ".partial"
 _FILE_MODE = 0o600
 _WRITEBACK_BYTES = 8 * 1024 * 1024
@@ -44,18 +56,30 @@ def evidence_root() -> Path:
     return root
 
 
-def new_storage_name(item_id: UUID, variant: str) -> str:
-    return f"{item_id.hex[:2]}/{item_id.hex}-{variant}-{secrets.token_hex(8)}.enc"
+def in_bucket() -> bool:
+    """Whether evidence is kept in a bucket rather than under ``LONGARM_STORAGE_DIR``."""
+    return object_store.configured_bucket() is not None
+
+
+def new_storage_name() -> str:
+    """A new blob's name: random, so that as an object key it gives nothing away."""
+    token = secrets.token_hex(32)
+    return f"{token[:2]}/{token}.enc"
+
+
+def _checked(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise StorageError("not an evidence storage name")
+    return name
 
 
 def verify(name: str) -> Path:
-    """Return the absolute path of a stored blob name.
+    """Return the absolute path of a stored blob name (for the local store).
 
     Raises:
         StorageError: if the name does not match the storage pattern or resolves outside the root.
     """
-    if not _NAME.fullmatch(name):
-        raise StorageError("not an evidence storage name")
+    _checked(name)
     root = evidence_root().resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root):
@@ -63,17 +87,74 @@ def verify(name: str) -> Path:
     return path
 
 
+def object_key(bucket: Bucket, name: str) -> str:
+    """The key of a stored blob name in the bucket: the name under the configured prefix.
+
+    Raises:
+        StorageError: if the name does not match the storage pattern.
+    """
+    return bucket.prefix + _checked(name)
+
+
+def _name_of(bucket: Bucket, key: str) -> str | None:
+    name = key.removeprefix(bucket.prefix)
+    return name if key.startswith(bucket.prefix) and _NAME.fullmatch(name) else None
+
+
+def _block_sizes() -> Iterator[int]:
+    yield HEADER_BYTES
+    while True:
+        yield ENCRYPTED_CHUNK_BYTES
+
+
 def open_blob(name: str) -> Iterator[bytes]:
-    """Yield a blob's ciphertext in pieces the size of an encrypted chunk."""
+    """Yield a blob's ciphertext in pieces the size of an encrypted chunk.
+
+    Raises (while iterating):
+        StorageUnavailable: if the bucket cannot be read.
+    """
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        yield from object_store.read_object(bucket, object_key(bucket, name), _block_sizes())
+        return
     with verify(name).open("rb") as file:
         yield file.read(HEADER_BYTES)
         while block := file.read(ENCRYPTED_CHUNK_BYTES):
             yield block
 
 
+@contextlib.contextmanager
+def blob_file(name: str) -> Iterator[tuple[int, BinaryIO]]:
+    """A whole blob's ciphertext as its size and a stream to ``read`` (for backups)."""
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        size, body = object_store.open_object(bucket, object_key(bucket, name))
+        try:
+            yield size, body
+        finally:
+            body.close()
+        return
+    with verify(name).open("rb") as file:
+        yield os.fstat(file.fileno()).st_size, file
+
+
 def stored_blobs() -> Iterator[tuple[str, float]]:
     """Every blob in storage, whole or partly written, as its storage name and the time it was last written
-    (seconds since the epoch). Files that do not follow the naming pattern are not blobs and are skipped."""
+    (seconds since the epoch); a name may come twice. Files and objects that do not follow the naming
+    pattern are not blobs and are skipped.
+
+    Raises:
+        StorageUnavailable: if the bucket cannot be listed.
+    """
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        for key, written_at in object_store.list_objects(bucket):
+            if name := _name_of(bucket, key):
+                yield name, written_at
+        for key, _, started_at in object_store.list_unfinished(bucket):
+            if name := _name_of(bucket, key):
+                yield name, started_at
+        return
     root = evidence_root()
     for path in root.glob("*/*"):
         name = path.relative_to(root).as_posix().removesuffix(_PARTIAL)
@@ -84,8 +165,35 @@ def stored_blobs() -> Iterator[tuple[str, float]]:
                 continue
 
 
+def whole_blobs() -> Iterator[str]:
+    """The name of every whole blob (not one being written), in order.
+
+    Raises:
+        StorageUnavailable: if the bucket cannot be listed.
+    """
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        # S3 lists keys in order; only whole objects are listed.
+        for key, _ in object_store.list_objects(bucket):
+            if name := _name_of(bucket, key):
+                yield name
+        return
+    root = evidence_root()
+    for path in sorted(root.glob("*/*")):
+        name = path.relative_to(root).as_posix()
+        if _NAME.fullmatch(name) and path.is_file():
+            yield name
+
+
 def delete_blob(name: str) -> bool:
-    """Delete a blob (and any partial write of it); return whether there was a whole blob to delete."""
+    """Delete a blob (and any partial write of it); return whether there was a whole blob to delete.
+
+    Raises:
+        StorageUnavailable: if the bucket cannot be reached.
+    """
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        return object_store.delete_object(bucket, object_key(bucket, name))
     path = verify(name)
     path.with_name(path.name + _PARTIAL).unlink(missing_ok=True)
     try:
@@ -93,6 +201,66 @@ def delete_blob(name: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def delete_blobs_or_leave_to_sweep(names: Iterable[str]) -> None:
+    """Delete blobs nothing refers to any more (their rows are gone). If storage cannot be reached now, the
+    rest are left: no row names them, so the orphan sweep (``evidence_sweep``) deletes them later."""
+    for name in names:
+        try:
+            delete_blob(name)
+        except StorageUnavailable:
+            logger.warning("evidence storage unreachable: blobs left for the orphan sweep")
+            return
+
+
+def storage_probe() -> None:
+    """Check that a blob could be written now: a probe file or object is written and removed.
+
+    Raises:
+        OSError: if not (``StorageUnavailable`` for a bucket).
+    """
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        object_store.probe(bucket, f"{bucket.prefix}.ready-{secrets.token_hex(8)}")
+        return
+    # The evidence store makes its root on first use, as this does.
+    settings.STORAGE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    probe = Path(settings.STORAGE_DIR) / f".ready-{secrets.token_hex(8)}"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _FILE_MODE)
+    try:
+        os.write(fd, b"\0")
+    finally:
+        os.close(fd)
+        probe.unlink(missing_ok=True)
+
+
+class RestoredBlob:
+    """A blob's ciphertext copied back by ``longarm backup restore``, straight into the bucket: whole when
+    the ``with`` block ends, given up if it fails."""
+
+    def __init__(self, name: str) -> None:
+        bucket = object_store.configured_bucket()
+        assert bucket is not None  # noqa: S101 - a local restore stages files on disk instead
+        self._object = ObjectFile(bucket, object_key(bucket, name))
+
+    def write(self, data: bytes) -> int:
+        self._object.append(data)
+        return len(data)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
+        if kind is None:
+            try:
+                self._object.commit()
+            except BaseException:
+                self._object.discard()
+                raise
+        else:
+            with contextlib.suppress(StorageUnavailable):
+                self._object.discard()
 
 
 def padded_size(size: int) -> int:
@@ -279,6 +447,51 @@ def _disable_direct(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
 
 
+class _Sink(Protocol):
+    @property
+    def error(self) -> BaseException | None: ...
+
+    def append(self, piece: bytes) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class _LocalBlob:
+    """A blob written to a ``.partial`` file and renamed into place when whole."""
+
+    def __init__(self, name: str) -> None:
+        self._path = verify(name)
+        self._path.parent.mkdir(mode=0o700, exist_ok=True)
+        self._partial = self._path.with_name(self._path.name + _PARTIAL)
+        self._file = _BlobFile(self._partial)
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._file.error
+
+    def append(self, piece: bytes) -> None:
+        self._file.append(piece)
+
+    def commit(self) -> None:
+        self._file.sync()
+        self._file.close()
+        os.replace(self._partial, self._path)
+
+    def discard(self) -> None:
+        self._file.close()
+        self._partial.unlink(missing_ok=True)
+        self._path.unlink(missing_ok=True)
+
+
+def _open_sink(name: str) -> _Sink:
+    bucket = object_store.configured_bucket()
+    if bucket is not None:
+        return ObjectFile(bucket, object_key(bucket, name))
+    return _LocalBlob(name)
+
+
 class BlobWriter:
     """Encrypts and hashes plaintext pieces as they come and appends the ciphertext to a new blob.
 
@@ -287,15 +500,13 @@ class BlobWriter:
     rest: one hashes the plaintext, in batches of about ``_BLOCK_BYTES``, the other writes full buffers to
     disk (see ``_BlobFile``). hashlib, libsodium and the file system release the GIL, so the three overlap
     on separate cores. At most ``_QUEUE_DEPTH`` batches wait for the hasher and ``_POOL_BUFFERS`` buffers
-    exist, so memory stays bounded for any size.
+    exist, so memory stays bounded for any size. In a bucket, ``object_store.ObjectFile`` takes the place
+    of the file: full parts are sent while the caller goes on, as many at once as it allows.
     """
 
     def __init__(self, name: str, key: bytes, *, context: bytes) -> None:
         self.name = name
-        self._path = verify(name)
-        self._path.parent.mkdir(mode=0o700, exist_ok=True)
-        self._partial = self._path.with_name(self._path.name + _PARTIAL)
-        self._file = _BlobFile(self._partial)
+        self._file = _open_sink(name)
         self._encryptor = StreamEncryptor(key, context=context)
         self._file.append(self._encryptor.header)
         self._hash = hashlib.sha256()
@@ -312,7 +523,8 @@ class BlobWriter:
         """Hash and encrypt one more piece of plaintext.
 
         Raises:
-            OSError: if an earlier write failed (the disk is full); call :meth:`abort`.
+            OSError: if an earlier write failed (the disk is full, or ``StorageUnavailable``: the bucket
+                cannot be reached); call :meth:`abort`.
         """
         for error in (self._file.error, self._hasher.error):
             if error is not None:
@@ -330,13 +542,15 @@ class BlobWriter:
 
     def finish(self) -> Written:
         """Pad the plaintext with zeros to :func:`padded_size`, write the final chunk, flush it to disk and
-        give the blob its final name. Readers pass the returned size to ``decrypt_stream``.
+        give the blob its final name (or complete the object). Readers pass the returned size to
+        ``decrypt_stream``.
 
         Returns:
             the plaintext's size and SHA-256 (of the plaintext alone, not the padding).
 
         Raises:
-            OSError: if writing failed (the disk is full); the blob is then removed.
+            OSError: if writing failed (the disk is full, or ``StorageUnavailable``); the blob is then
+                removed.
         """
         try:
             padding = padded_size(self._size) - self._size
@@ -350,9 +564,7 @@ class BlobWriter:
             self._hasher.stop()
             if self._hasher.error is not None:
                 raise self._hasher.error
-            self._file.sync()
-            self._file.close()
-            os.replace(self._partial, self._path)
+            self._file.commit()
         except BaseException:
             self.abort()
             raise
@@ -362,6 +574,7 @@ class BlobWriter:
         """Stop writing and remove whatever was written. Safe to call more than once."""
         self._hasher.error = self._hasher.error or RuntimeError("aborted")
         self._hasher.stop()
-        self._file.close()
-        self._partial.unlink(missing_ok=True)
-        self._path.unlink(missing_ok=True)
+        try:
+            self._file.discard()
+        except StorageUnavailable:
+            logger.warning("evidence storage unreachable: an unfinished upload is left for the sweep")

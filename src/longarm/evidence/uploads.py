@@ -22,7 +22,12 @@ from longarm.evidence.budget import Reservation
 from longarm.evidence.contexts import blob_context
 from longarm.evidence.detection import SNIFF_BYTES, DetectedType, detect
 from longarm.evidence.models import Variant
-from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name
+from longarm.evidence.storage import (
+    BlobWriter,
+    StorageUnavailable,
+    delete_blobs_or_leave_to_sweep,
+    new_storage_name,
+)
 
 
 class Refusal(models.TextChoices):
@@ -41,6 +46,10 @@ class Refusal(models.TextChoices):
     TOO_MANY = "too_many", _("Too many files were sent at once.")
     REQUEST_TOO_LARGE = "request_too_large", _("The files sent together are larger than the limit.")
     BUSY = "busy", _("We are receiving more files than we can take just now. Please try again later.")
+    UNAVAILABLE = (
+        "unavailable",
+        _("This file could not be stored just now. Your other answers are kept: please try it again later."),
+    )
 
 
 class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file object at all
@@ -52,7 +61,7 @@ class EncryptedUpload(UploadedFile):  # type: ignore[type-arg]  # holds no file 
         self.field_name = field_name
         self.item_id = uuid.uuid4()
         self.key = new_data_key()
-        self.storage_name = new_storage_name(self.item_id, Variant.ORIGINAL)
+        self.storage_name = new_storage_name()
         self.detected: DetectedType | None = None
         self.sha256 = ""
         self.refusal: Refusal | None = None
@@ -88,7 +97,8 @@ class EncryptingUploadHandler(FileUploadHandler):
     the request's total (``LONGARM_MAX_REQUEST_UPLOAD_BYTES``), the number of files and, for reporters'
     requests, the site-wide upload budget (``budget``, see ``evidence.budget``). A file over any of them is
     refused, what was written of it deleted, and the rest of it read off the wire unwritten, so the rest of
-    the form still arrives."""
+    the form still arrives. So is a file that evidence storage fails to take (a bucket out of reach): the
+    reporter is told, and the answers and other files stay."""
 
     chunk_size = CHUNK_BYTES
 
@@ -136,12 +146,15 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._refuse(Refusal.BUSY)
             return None
         self._accepted, self._current_bytes = accepted, self._current_bytes + len(raw_data)
-        if self._writer is None:
-            self._head += raw_data
-            if len(self._head) >= SNIFF_BYTES:
-                self._start_writing(complete=False)
-            return None
-        self._writer.write(raw_data)
+        try:
+            if self._writer is None:
+                self._head += raw_data
+                if len(self._head) >= SNIFF_BYTES:
+                    self._start_writing(complete=False)
+                return None
+            self._writer.write(raw_data)
+        except StorageUnavailable:
+            self._refuse(Refusal.UNAVAILABLE)
         return None
 
     def _start_writing(self, *, complete: bool) -> None:
@@ -173,13 +186,18 @@ class EncryptingUploadHandler(FileUploadHandler):
         upload = self._current
         if upload is None:
             return None
-        if upload.refusal is None and self._writer is None:
-            if file_size == 0:
-                self._refuse(Refusal.EMPTY)
-            else:
-                self._start_writing(complete=True)
-        if upload.refusal is None and self._writer is not None:
-            written = self._writer.finish()
+        try:
+            if upload.refusal is None and self._writer is None:
+                if file_size == 0:
+                    self._refuse(Refusal.EMPTY)
+                else:
+                    self._start_writing(complete=True)
+            written = self._writer.finish() if upload.refusal is None and self._writer is not None else None
+        except StorageUnavailable:
+            self._writer = None  # finish removed what it wrote, as far as the bucket let it
+            self._refuse(Refusal.UNAVAILABLE)
+            written = None
+        if written is not None:
             self._writer = None
             upload.size = written.size
             upload.sha256 = written.sha256
@@ -197,12 +215,14 @@ class EncryptingUploadHandler(FileUploadHandler):
         """Delete every blob this request wrote that no committed item (nor kept file) refers to, and give
         back to the budget what it took for them."""
         self.upload_interrupted()
-        kept = 0
-        for upload in self.uploads:
-            if upload.storage_name not in claimed:
-                delete_blob(upload.storage_name)
-            elif upload.refusal is None:
-                kept += upload.size or 0
+        kept = sum(
+            upload.size or 0
+            for upload in self.uploads
+            if upload.storage_name in claimed and upload.refusal is None
+        )
+        delete_blobs_or_leave_to_sweep(
+            upload.storage_name for upload in self.uploads if upload.storage_name not in claimed
+        )
         if self.budget is not None:
             self.budget.settle(kept)
 

@@ -139,7 +139,12 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     _from_probe(
         probes.migrations_check, "run `longarm init` (a new deployment) or `longarm migrate` (a new release)"
     ),
-    _from_probe(probes.storage_check, "check LONGARM_STORAGE_DIR exists and belongs to this user"),
+    _from_probe(
+        probes.storage_check,
+        "check LONGARM_STORAGE_DIR exists and belongs to this user, or for a bucket (LONGARM_STORAGE_URL) "
+        "that LONGARM_S3_ENDPOINT_URL is reachable, the bucket exists and the LONGARM_S3_* credentials may "
+        "write to it",
+    ),
 )
 
 

@@ -1,7 +1,6 @@
 """Readiness: can this process serve reporters and staff right now? Each check says yes or no and a fixed
 reason — never a path, a host name or an error text that could help an intruder."""
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from redis.exceptions import RedisError
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import load_keyring
+from longarm.evidence.storage import StorageUnavailable, in_bucket, storage_probe
 from longarm.operations.heartbeat import live_workers
 from longarm.operations.queue import queue_state
 
@@ -75,14 +75,12 @@ def _keyring_trouble(keys_dir: Path) -> str:
 
 def storage_check() -> Check:
     try:
-        # The evidence store makes its root on first use, as this does.
-        settings.STORAGE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=settings.STORAGE_DIR, prefix=".ready-") as probe:
-            probe.write(b"\0")
-            probe.flush()
+        storage_probe()
+    except StorageUnavailable:
+        return Check("storage", False, "the bucket is unreachable or not writable")
     except OSError:
         return Check("storage", False, "not writable")
-    return Check("storage", True, "writable")
+    return Check("storage", True, "bucket writable" if in_bucket() else "writable")
 
 
 def _worker() -> Check:

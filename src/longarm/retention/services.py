@@ -22,7 +22,7 @@ from longarm.audit.services import audit_append
 from longarm.cases.models import Case, CaseKey, CaseReport
 from longarm.core.database import release_freed_pages
 from longarm.evidence.models import EvidenceBlob, EvidenceKey
-from longarm.evidence.storage import delete_blob
+from longarm.evidence.storage import delete_blobs_or_leave_to_sweep
 from longarm.intake.models import Report, SealedKey, ShreddedReceipt
 from longarm.linking.services import case_removed, linked_cases
 from longarm.retention.exceptions import HoldRefused
@@ -75,8 +75,10 @@ def _shred_evidence(report: Report) -> None:
     blobs = EvidenceBlob.objects.filter(item__report=report)
     names = list(blobs.values_list("storage_name", flat=True))
     EvidenceKey.objects.filter(blob__in=blobs).delete()
-    # Files go once the keys are gone for good; a rolled-back shred must leave them readable.
-    transaction.on_commit(lambda: [delete_blob(name) for name in names])
+    # Files go once the keys are gone for good; a rolled-back shred must leave them readable. Storage out
+    # of reach leaves them to the orphan sweep: no row names them any more, and without their keys they
+    # are noise already.
+    transaction.on_commit(lambda: delete_blobs_or_leave_to_sweep(names))
 
 
 @transaction.atomic
