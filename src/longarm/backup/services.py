@@ -7,7 +7,7 @@ import os
 import re
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -20,8 +20,9 @@ from longarm.backup.container import ContainerError, ContainerWriter, check_sign
 from longarm.backup.database import dump_database, restore_database, vendor
 from longarm.backup.models import BackupRecord
 from longarm.core.keyring import current_keyring
-from longarm.crypto.keyring import load_keyring
+from longarm.crypto.keyring import load_keyring, load_signing_transitions
 from longarm.crypto.signing import signing_public_key
+from longarm.crypto.signing_transitions import SigningTransition
 from longarm.evidence.storage import evidence_root, stored_blobs
 
 BACKUP = "backup"
@@ -29,7 +30,8 @@ KEYRING = "keyring"
 MANIFEST = "manifest.json"
 _DATABASE_PARTS = re.compile(r"^database/database\.(sqlite3|pgdump)$")
 _STORAGE_PART = re.compile(r"^storage/evidence/([0-9a-f]{2}/[0-9a-f]{32}-[a-z]+-[0-9a-f]{16}\.enc)$")
-_KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub))$")
+# Key files, and the public chain of signing-key rotations (``crypto.signing_transitions``).
+_KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub)|signing-transitions\.json)$")
 _BLOCK = 1024 * 1024
 
 
@@ -232,7 +234,11 @@ def _walk(path: Path, recovery_private_key: bytes, *, place: "_Placer | None") -
 
 
 def backup_verify(
-    path: Path, *, public_key: bytes, recovery_private_key: bytes | None = None
+    path: Path,
+    *,
+    public_key: bytes,
+    recovery_private_key: bytes | None = None,
+    transitions: Sequence[SigningTransition] = (),
 ) -> Summary | None:
     """Check a backup offline: its signature by ``public_key`` and, given the recovery key, every part
     against its manifest. Returns the manifest when it was read.
@@ -240,7 +246,7 @@ def backup_verify(
     Raises:
         ContainerError: naming the first problem.
     """
-    check_signature(path, public_key=public_key, kind=BACKUP)
+    check_signature(path, public_key=public_key, kind=BACKUP, transitions=transitions)
     if recovery_private_key is None:
         return None
     return _walk(path, recovery_private_key, place=None)
@@ -292,7 +298,9 @@ def backup_restore(path: Path, *, recovery_private_key: bytes) -> Summary:
     keyring = current_keyring()
     public_key = signing_public_key(keyring.signing_seed)
     try:
-        check_signature(path, public_key=public_key, kind=BACKUP)
+        check_signature(
+            path, public_key=public_key, kind=BACKUP, transitions=load_signing_transitions(settings.KEYS_DIR)
+        )
     except ContainerError as error:
         raise ContainerError(
             f"{error} — a backup restores only under the keyring that made it: "

@@ -1,17 +1,44 @@
 """The running server's access to the keyring and to the Argon2id costs chosen in settings."""
 
-from functools import cache
+import os
+from pathlib import Path
 
 from django.conf import settings
 
 from longarm.crypto.kdf import Argon2Cost
-from longarm.crypto.keyring import Keyring, load_keyring
+from longarm.crypto.keyring import KEY_FILES, Keyring, load_keyring
+
+_Stamp = tuple[str, tuple[tuple[int, int] | None, ...]]
+_loaded: dict[str, tuple[_Stamp, Keyring]] = {}
 
 
-@cache
+def _stamp(directory: Path) -> _Stamp:
+    identities: list[tuple[int, int] | None] = []
+    for name in KEY_FILES:
+        try:
+            status = os.stat(directory / name)
+        except OSError:
+            identities.append(None)
+        else:
+            identities.append((status.st_ino, status.st_mtime_ns))
+    return str(directory), tuple(identities)
+
+
 def current_keyring() -> Keyring:
-    """The keyring in ``LONGARM_KEYS_DIR``; raises ``KeyringError`` if `longarm init` has not made it."""
-    return load_keyring(settings.KEYS_DIR)
+    """The keyring in ``LONGARM_KEYS_DIR``; raises ``KeyringError`` if `longarm init` has not made it.
+
+    Loaded once per process and loaded again when a key file is replaced (a rotation writes a new file and
+    renames it into place): a web or task worker that runs for weeks seals to the recovery key, and signs
+    with the signing key, that the keyring holds now, not those of the day it started.
+    """
+    directory = Path(settings.KEYS_DIR)
+    stamp = _stamp(directory)
+    cached = _loaded.get(str(directory))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    keyring = load_keyring(directory)
+    _loaded[str(directory)] = (stamp, keyring)
+    return keyring
 
 
 def receipt_cost() -> Argon2Cost:
