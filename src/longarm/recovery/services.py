@@ -102,7 +102,7 @@ def recovery_rotation_run(
     *,
     rotation: RecoveryRotation,
     old_private_key: bytes,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     progress: Callable[[RotationProgress], None] | None = None,
 ) -> RecoveryRotation:
     """Carry ``rotation`` out from where it stopped, to the end; returns it finished.
@@ -120,7 +120,7 @@ def recovery_rotation_run(
             _advance(rotation)
             continue
         table = rotation.stage.split(":", 1)[1]
-        done = _reseal_batch(rotation, table, old_private_key, new_public, batch_size)
+        done = _reseal_batch(rotation, table, old_private_key, new_public, batch_size or BATCH)
         if progress is not None:
             progress(RotationProgress(stage=rotation.stage, resealed=rotation.resealed))
         if done:
