@@ -29,7 +29,9 @@ def test_any_three_of_five_shares_rebuild_the_key_and_no_two_do() -> None:
 
 def test_a_share_file_round_trips_and_its_public_fields_are_bound_to_its_ciphertext() -> None:
     pair = new_keypair()
-    share = split_recovery_key(pair.private, threshold=2, count=2, passphrases=PASSPHRASES[:2], cost=MINIMUM)[0]
+    share = split_recovery_key(pair.private, threshold=2, count=2, passphrases=PASSPHRASES[:2], cost=MINIMUM)[
+        0
+    ]
     assert LockedShare.decode(share.encode(), name="s").ciphertext == share.ciphertext
     relabelled = LockedShare.decode(share.encode().replace(b'"share": 1', b'"share": 2'), name="s")
     with pytest.raises(ShareError, match="wrong passphrase, or the share file was altered"):
@@ -41,11 +43,21 @@ def test_shares_of_two_splits_do_not_combine() -> None:
     a = split_recovery_key(first.private, threshold=2, count=2, passphrases=PASSPHRASES[:2], cost=MINIMUM)
     b = split_recovery_key(second.private, threshold=2, count=2, passphrases=PASSPHRASES[:2], cost=MINIMUM)
     with pytest.raises(ShareError, match="different recovery keys"):
-        combine_recovery_key([(a[0], unlock_share(a[0], PASSPHRASES[0], name="a")), (b[1], unlock_share(b[1], PASSPHRASES[1], name="b"))])
+        combine_recovery_key(
+            [
+                (a[0], unlock_share(a[0], PASSPHRASES[0], name="a")),
+                (b[1], unlock_share(b[1], PASSPHRASES[1], name="b")),
+            ]
+        )
     # Two splits of the same key: SLIP-39's identifiers differ, so the mix is named, not miscombined.
     c = split_recovery_key(first.private, threshold=2, count=2, passphrases=PASSPHRASES[:2], cost=MINIMUM)
     with pytest.raises(ShareError, match="do not combine"):
-        combine_recovery_key([(a[0], unlock_share(a[0], PASSPHRASES[0], name="a")), (c[1], unlock_share(c[1], PASSPHRASES[1], name="c"))])
+        combine_recovery_key(
+            [
+                (a[0], unlock_share(a[0], PASSPHRASES[0], name="a")),
+                (c[1], unlock_share(c[1], PASSPHRASES[1], name="c")),
+            ]
+        )
 
 
 @pytest.mark.parametrize("text", ["1-of-3", "4-of-3", "3-of-17", "three of five", "3"])

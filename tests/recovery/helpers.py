@@ -38,7 +38,15 @@ def read_report_with_recovery_key(report: Report, private_key: bytes) -> str:
 
 def recovery_seal_bytes() -> list[bytes]:
     return [
-        *(bytes(s) for s in SealedKey.objects.filter(recipient_kind=RecipientKind.RECOVERY).values_list("sealed", flat=True)),
+        *(
+            bytes(s)
+            for s in SealedKey.objects.filter(recipient_kind=RecipientKind.RECOVERY).values_list(
+                "sealed", flat=True
+            )
+        ),
         *(bytes(s) for s in CaseKey.objects.filter(staff__isnull=True).values_list("sealed", flat=True)),
-        *(bytes(s) for s in EvidenceKey.objects.filter(holder=KeyHolder.RECOVERY).values_list("sealed", flat=True)),
+        *(
+            bytes(s)
+            for s in EvidenceKey.objects.filter(holder=KeyHolder.RECOVERY).values_list("sealed", flat=True)
+        ),
     ]

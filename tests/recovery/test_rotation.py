@@ -58,7 +58,10 @@ def deployment(cast: Cast, processing: object, tmp_path: Path, settings: pytest.
 def new_shares_key(tmp_path: Path) -> bytes:
     shares = sorted(tmp_path.glob("new/longarm-recovery-share-*-of-3.json"))
     key = recovery_key_from_options(
-        {"recovery_shares": shares[:2], "share_passphrases": passphrase_file(tmp_path / "n2", PASSPHRASES[:2])}
+        {
+            "recovery_shares": shares[:2],
+            "share_passphrases": passphrase_file(tmp_path / "n2", PASSPHRASES[:2]),
+        }
     )
     assert key is not None
     return key
@@ -95,7 +98,8 @@ def test_rotation_reseals_every_key_to_the_new_pair_and_the_old_key_opens_none(
 ) -> None:
     old = recovery_private_key()
     before = recovery_seal_bytes()
-    assert len(before) >= 6 and all(opens(old, sealed) for sealed in before)
+    assert len(before) >= 6
+    assert all(opens(old, sealed) for sealed in before)
     output = rotate(deployment)
     assert "Rotation finished" in output
     new = new_shares_key(deployment)
@@ -132,7 +136,9 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(
         rotate(deployment)
     rotation = RecoveryRotation.objects.get()
     assert rotation.finished_at is None
-    assert rotation.stage == "1:report" and rotation.resealed == 2 and rotation.last_id > 0
+    assert rotation.stage == "1:report"
+    assert rotation.resealed == 2
+    assert rotation.last_id > 0
     assert current_keyring().recovery_public_key == bytes(rotation.new_public_key)
     mixed = recovery_seal_bytes()
     assert sum(opens(old, sealed) for sealed in mixed) == total - 2
@@ -142,12 +148,15 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(
     call_command("recovery", "rotate", "--recovery-key", str(_old_key_path()), stdout=out)
     assert "Resuming the rotation" in out.getvalue()
     rotation.refresh_from_db()
-    assert rotation.finished_at is not None and rotation.resealed == total
+    assert rotation.finished_at is not None
+    assert rotation.resealed == total
     new = new_shares_key(deployment)
     assert all(opens(new, sealed) and not opens(old, sealed) for sealed in recovery_seal_bytes())
 
 
-def test_a_seal_made_with_the_old_key_after_the_rotation_is_swept_by_running_it_again(deployment: Path) -> None:
+def test_a_seal_made_with_the_old_key_after_the_rotation_is_swept_by_running_it_again(
+    deployment: Path,
+) -> None:
     old = recovery_private_key()
     rotate(deployment)
     new = new_shares_key(deployment)
@@ -188,5 +197,7 @@ def test_rotation_refuses_a_key_that_is_not_this_installations(deployment: Path)
 
     write_recovery_private_key(other, new_keypair().private, forbidden_dirs=[])
     with pytest.raises(CommandError, match="not the recovery key the last rotation replaced"):
-        call_command("recovery", "rotate", "--recovery-key", str(other), "--new-key-out", str(deployment / "n.key"))
+        call_command(
+            "recovery", "rotate", "--recovery-key", str(other), "--new-key-out", str(deployment / "n.key")
+        )
     assert not RecoveryRotation.objects.exists()

@@ -41,11 +41,19 @@ def package(path: Path, seed: bytes, created: datetime) -> Path:
     content = b"a photograph"
     import hashlib
 
-    files = [PackageFile("evidence/photo.png", hashlib.sha256(content).hexdigest(), len(content), lambda: [content])]
+    files = [
+        PackageFile(
+            "evidence/photo.png", hashlib.sha256(content).hexdigest(), len(content), lambda: [content]
+        )
+    ]
     manifest = manifest_bytes(
-        header={"created_at": created.isoformat(), "signing_public_key": public_key_of(seed)}, files=files, custody=[]
+        header={"created_at": created.isoformat(), "signing_public_key": public_key_of(seed)},
+        files=files,
+        custody=[],
     )
-    path.write_bytes(b"".join(stream_package(files=files, manifest=manifest, signing_seed=seed, created=created)))
+    path.write_bytes(
+        b"".join(stream_package(files=files, manifest=manifest, signing_seed=seed, created=created))
+    )
     return path
 
 
@@ -71,7 +79,9 @@ def test_the_audit_chain_verifies_across_a_rotation_with_checkpoints_by_either_k
     assert pinned.action == "keyring.signing_rotate"
     assert AuditCheckpoint.objects.filter(last_event_id=pinned.pk).exists()
     result = audit_chain_verify(signing_public_key=new, transitions=[transition])
-    assert result.intact and result.checkpoints_checked >= 3 and result.rotations_checked == 1
+    assert result.intact
+    assert result.checkpoints_checked >= 3
+    assert result.rotations_checked == 1
     # Without the rotation recorded, the old key's checkpoints do not verify under the new key.
     assert not audit_chain_verify(signing_public_key=new).intact
     out = io.StringIO()
@@ -91,7 +101,9 @@ def test_a_checkpoint_signed_by_the_new_key_before_the_rotation_is_refused(keys:
     from longarm.crypto.signing import sign
 
     message = checkpoint_message(
-        last_event_id=early.last_event_id, last_hash=early.last_hash, event_count=early.event_count,
+        last_event_id=early.last_event_id,
+        last_hash=early.last_hash,
+        event_count=early.event_count,
         created_at=early.created_at,
     )
     early.signature = sign(current_keyring().signing_seed, message)
@@ -107,8 +119,11 @@ def test_a_rewritten_chain_contradicts_the_point_the_rotation_pinned(keys: Path)
     (transition,) = load_signing_transitions(keys)
     AuditCheckpoint.objects.all().delete()
     AuditEvent.objects.filter(pk=transition.audit_last_event_id).update(event_hash="f" * 64)
-    result = audit_chain_verify(signing_public_key=current_keyring().signing_public_key, transitions=[transition])
-    assert not result.intact and "pinned event" in result.problem
+    result = audit_chain_verify(
+        signing_public_key=current_keyring().signing_public_key, transitions=[transition]
+    )
+    assert not result.intact
+    assert "pinned event" in result.problem
 
 
 def test_evidence_packages_of_either_key_verify_with_the_transitions(keys: Path, tmp_path: Path) -> None:
@@ -133,7 +148,8 @@ def test_evidence_packages_of_either_key_verify_with_the_transitions(keys: Path,
     # The retired key signing a package dated after its retirement: refused (e.g. a stolen old key).
     late = package(tmp_path / "late.zip", old_seed, datetime.now(UTC) + timedelta(days=1))
     status, output = verify(str(late), "--public-key", new_key, "--transitions", transitions)
-    assert status == 1 and "signed by a key retired on" in output
+    assert status == 1
+    assert "signed by a key retired on" in output
 
 
 def test_a_transition_not_signed_by_both_keys_is_refused(keys: Path, tmp_path: Path) -> None:
@@ -142,16 +158,27 @@ def test_a_transition_not_signed_by_both_keys_is_refused(keys: Path, tmp_path: P
     # An attacker's key claims to succeed the old one, signing only for itself.
     attacker = new_signing_seed()
     forged = sign_transition(
-        old_seed=attacker, new_seed=new_signing_seed(), at=datetime.now(UTC), audit_last_event_id=1,
-        audit_last_hash="0" * 64, audit_event_count=1,
+        old_seed=attacker,
+        new_seed=new_signing_seed(),
+        at=datetime.now(UTC),
+        audit_last_event_id=1,
+        audit_last_hash="0" * 64,
+        audit_event_count=1,
     ).as_dict()
     forged["old_public_key"] = document[0]["old_public_key"]
     with pytest.raises(SignatureError, match="retiring key"):
         decode_transitions(json.dumps([forged]).encode())
     document[0]["new_signature"] = base64.b64encode(b"\0" * 64).decode()
     (tmp_path / "t.json").write_text(json.dumps(document))
-    status, output = verify(str(tmp_path / "t.json"), "--public-key", encode_public_key(attacker), "--transitions", str(tmp_path / "t.json"))
-    assert status == 1 and "--transitions" in output
+    status, output = verify(
+        str(tmp_path / "t.json"),
+        "--public-key",
+        encode_public_key(attacker),
+        "--transitions",
+        str(tmp_path / "t.json"),
+    )
+    assert status == 1
+    assert "--transitions" in output
 
 
 def test_a_backup_made_before_the_rotation_verifies_with_the_new_key_and_the_transitions(
@@ -166,8 +193,14 @@ def test_a_backup_made_before_the_rotation_verifies_with_the_new_key_and_the_tra
     assert backup_verify(backup, public_key=new, transitions=load_signing_transitions(keys)) is None
     out = io.StringIO()
     call_command(
-        "backup", "verify", str(backup), "--public-key", encode_public_key(new), "--transitions",
-        str(keys / TRANSITIONS_FILE), stdout=out,
+        "backup",
+        "verify",
+        str(backup),
+        "--public-key",
+        encode_public_key(new),
+        "--transitions",
+        str(keys / TRANSITIONS_FILE),
+        stdout=out,
     )
     assert "The signature is valid" in out.getvalue()
 

@@ -100,7 +100,8 @@ def _contradicted_rotation(transitions: Sequence[SigningTransition]) -> ChainVer
                 transition.audit_last_event_id,
                 0,
                 f"the signing-key rotation of {transition.at} pinned event {transition.audit_last_event_id} "
-                f"as the {transition.audit_event_count}th, ending in hash {transition.audit_last_hash[:12]}…; "
+                f"as the {transition.audit_event_count}th, ending in hash "
+                f"{transition.audit_last_hash[:12]}…; "
                 "the chain no longer holds it: rewritten",
             )
     return None
@@ -115,9 +116,9 @@ def audit_chain_verify(
     A deleted event breaks the next event's link, an altered one its own hash, a reordered pair both; a
     truncated tail no longer matches the head row. Checkpoints (their signatures checked against
     ``signing_public_key`` when given, or against the key it succeeded for those before a signing-key rotation
-    in ``transitions``) catch a chain rewritten consistently from some event on; so does the point of the chain
-    each rotation pinned. Rows are
-    streamed as tuples, so memory stays flat and a million events take seconds.
+    in ``transitions``) catch a chain rewritten consistently from some event on; so does the point of the
+    chain each rotation pinned. Rows are streamed as tuples, so memory stays flat and a million events take
+    seconds.
     """
     checkpoints = list(AuditCheckpoint.objects.order_by("last_event_id"))
     forged = _forged_checkpoint(checkpoints, signing_public_key, transitions) or _contradicted_rotation(

@@ -569,6 +569,9 @@ NOTES: dict[str, str] = {
     "audit.ReporterEvent.day": "day of a reporter's act; it is chained once the day ends, in random order",
     "audit.AuditEvent.event_hash": "the hash chain over audit rows, not over anything a reporter sent",
     "audit.AuditCheckpoint.last_event_id": "the id of the last audit event a checkpoint covers",
+    "recovery.RecoveryRotation.last_id": (
+        "the id of the last seal a recovery-key rotation has resealed, so that an interrupted one resumes"
+    ),
     "intake.Report.reporter_salt": "random, per report",
     "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
     "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",

@@ -6,8 +6,10 @@ identifier and the threshold, so a mistyped word, a share of another set or too 
 
 Each share is then locked under a passphrase its holder chose: Argon2id over the passphrase with a fresh salt,
 and XChaCha20-Poly1305 (``envelopes.encrypt``) with the share file's public fields as associated data.
-SLIP-39's own passphrase is deliberately left empty: it is one passphrase for the whole set (every holder would
-have to know it), and by design a wrong one yields a different secret without any error. Per-holder passphrases
+SLIP-39's own passphrase is deliberately left empty: it is one passphrase for the whole set (every holder
+would
+have to know it), and by design a wrong one yields a different secret without any error. Per-holder
+passphrases
 need a lock per share, and a wrong passphrase must be told apart from a wrong share, which an AEAD does.
 
 A share file is JSON text (printable, and readable back from a printout): format, its number, the threshold
@@ -61,7 +63,8 @@ class LockedShare:
         document = {
             "format": SHARE_FORMAT,
             "note": (
-                f"Longarm recovery key share {self.number} of {self.count}; {self.threshold} of them together "
+                f"Longarm recovery key share {self.number} of {self.count}; {self.threshold} of them "
+                "together "
                 "open every report. Locked under its holder's passphrase. Keep it offline."
             ),
             "share": self.number,
@@ -215,7 +218,7 @@ def combine_recovery_key(unlocked: Sequence[tuple[LockedShare, str]]) -> bytes:
         )
     chosen = [distinct[number] for number in sorted(distinct)[: first.threshold]]
     try:
-        private_key = shamir_mnemonic.combine_mnemonics(chosen)
+        private_key = bytes(shamir_mnemonic.combine_mnemonics(chosen))
     except (shamir_mnemonic.MnemonicError, ValueError):
         # The library's messages quote words of the shares: never repeated here.
         raise ShareError("the shares do not combine: one is damaged or from another split") from None

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from longarm.crypto._checks import require_length
 from longarm.crypto.errors import SignatureError
@@ -154,7 +155,7 @@ def decode_transitions(content: bytes) -> list[SigningTransition]:
         raise ValueError("not a Longarm list of signing-key transitions") from None
     for transition in transitions:
         transition.verify()
-    for before, after in zip(transitions, transitions[1:], strict=False):
+    for before, after in pairwise(transitions):
         if before.new_public_key != after.old_public_key or before.retired_at > after.retired_at:
             raise SignatureError(
                 "the signing-key transitions do not form one chain: one is missing or reordered"

@@ -386,7 +386,8 @@ def run(argv: list[str], out: Output) -> int:
         write(f"signature valid, key {result.public_key}")
         if result.retired_key_at:
             write(
-                f"signed by an earlier key of the organisation, retired on {result.retired_key_at}; the rotation "
+                f"signed by an earlier key of the organisation, retired on {result.retired_key_at}; the "
+                "rotation "
                 "to the key given is signed by both keys"
             )
     if result.key_from_package:

@@ -3,8 +3,10 @@ keyholders' shares, for one operation; and new shares written out, one file per 
 
 Every command that needs the recovery key (``linking reindex``, ``backup verify``/``restore``, ``keyring
 import``, ``recovery rotate``) takes ``--recovery-key FILE`` or ``--recovery-shares FILE FILE …`` through
-:func:`add_recovery_key_arguments`. Passphrases are asked for on the terminal, without echo; for automation and
-tests ``--share-passphrases FILE`` gives one per line (a file only its owner can read). The combined key exists
+:func:`add_recovery_key_arguments`. Passphrases are asked for on the terminal, without echo; for automation
+and
+tests ``--share-passphrases FILE`` gives one per line (a file only its owner can read). The combined key
+exists
 only in this process's memory and is never written.
 """
 

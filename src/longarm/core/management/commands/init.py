@@ -47,7 +47,8 @@ class Command(BaseCommand):
             metavar="M-of-N",
             type=_share_parameters,
             help=(
-                "Split the recovery private key into N SLIP-39 shares, any M of which rebuild it, one file per "
+                "Split the recovery private key into N SLIP-39 shares, any M of which rebuild it, one file "
+                "per "
                 "keyholder, each locked under a passphrase its holder types; the key itself is never written."
             ),
         )
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             "--share-passphrases",
             type=Path,
             metavar="FILE",
-            help="With --recovery-shares: the keyholders' passphrases, one per line (default: asked for each).",
+            help="With --recovery-shares: keyholders' passphrases, one per line (default: asked for each).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -140,14 +141,17 @@ class Command(BaseCommand):
             write_shares(private_key, threshold=threshold, paths=paths, passphrases=passphrases)
         except (KeyringError, ValueError) as error:
             raise CommandError(
-                f"{error}. The recovery public key is already in the keyring; remove {paths[0].parent}'s share "
+                f"{error}. The recovery public key is already in the keyring; remove {paths[0].parent}'s "
+                "share "
                 f"files and {settings.KEYS_DIR / RECOVERY_PUBLIC_KEY_FILE}, and run init again."
             ) from error
         self.stdout.write(
             self.style.WARNING(
-                f"\nRECOVERY KEY split into {len(paths)} shares, any {threshold} of which open every report:\n"
+                f"\nRECOVERY KEY split into {len(paths)} shares, any {threshold} of which open every "
+                "report:\n"
                 + "".join(f"  {path}\n" for path in paths)
-                + "Give each file to its keyholder NOW, to be kept offline apart from the others, and delete\n"
+                + "Give each file to its keyholder NOW, to be kept offline apart from the others, and "
+                "delete\n"
                 "them from this machine. The recovery private key itself was never written.\n"
             )
         )

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         verify.add_argument(
             "--transitions",
             type=Path,
-            help="The signing-key rotations (signing-transitions.json), for a backup signed by an earlier key.",
+            help="The signing-key rotations (signing-transitions.json): a backup by an earlier key verifies.",
         )
         # Given the recovery key (a file, or keyholders' shares), every part is decrypted and checked too.
         add_recovery_key_arguments(verify, required=False)

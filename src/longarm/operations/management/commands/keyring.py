@@ -1,6 +1,7 @@
 """`longarm keyring export DEST`, `longarm keyring import FILE --recovery-key PATH --public-key KEY` (or
-`--recovery-shares SHARE…`), `longarm keyring rotate-signing` and `longarm keyring public-key`: the key that checks backups, keyring exports and evidence packages, printed on
-the server so that an administrator without a browser (or before any staff account exists) can note it."""
+`--recovery-shares SHARE…`), `longarm keyring rotate-signing` and `longarm keyring public-key`: the key that
+checks backups, keyring exports and evidence packages, printed on the server so that an administrator
+without a browser (or before any staff account exists) can note it."""
 
 from argparse import ArgumentParser
 from pathlib import Path
@@ -77,12 +78,14 @@ class Command(BaseCommand):
     def _rotate_signing(self) -> None:
         transition = signing_key_rotate()
         self.stdout.write(
-            f"Signing key rotated at {transition.at}: the old key {encode_public_key(transition.old_public_key)} "
+            f"Signing key rotated at {transition.at}: the old key "
+            f"{encode_public_key(transition.old_public_key)} "
             f"signed the audit chain up to event {transition.audit_last_event_id}; from now on "
             f"{encode_public_key(transition.new_public_key)} signs."
         )
         self.stdout.write(
-            f"Publish the new key beside the old one, with {Path(settings.KEYS_DIR) / TRANSITIONS_FILE} (signed "
+            f"Publish the new key beside the old one, with {Path(settings.KEYS_DIR) / TRANSITIONS_FILE} "
+            "(signed "
             "by both): with it, `longarm evidence verify --transitions` and `longarm backup verify "
             "--transitions` accept what either key signed. Take a new keyring export now."
         )
