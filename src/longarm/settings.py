@@ -285,8 +285,7 @@ LONGARM_STAFF_ARGON2 = (
 )
 # Each recovery key share is locked under its holder's passphrase at this cost, recorded in the share file;
 # unlocked only at a key ceremony, so at libsodium's "moderate" work (256 MiB, 3 passes), which the server
-# that
-# combines them can spare, against a thief of a share file who guesses its passphrase offline.
+# that combines them can spare, against a thief of a share file who guesses its passphrase offline.
 LONGARM_SHARE_ARGON2 = (
     env_int("LONGARM_SHARE_ARGON2_OPS", 3, minimum=1),
     env_int("LONGARM_SHARE_ARGON2_MEM", 256 * 1024 * 1024, minimum=8192),

@@ -181,3 +181,14 @@ def test_init_refuses_too_short_a_passphrase_before_making_any_key(tmp_path: Pat
             )
         assert not (tmp_path / "keys" / "recovery.pub").exists()
         assert not any((tmp_path / "out").iterdir())
+
+
+def test_init_with_shares_on_an_installation_that_has_a_recovery_key_points_to_split(tmp_path: Path) -> None:
+    with override_settings(
+        KEYS_DIR=tmp_path / "keys", DATA_DIR=tmp_path / "data", STORAGE_DIR=tmp_path / "st"
+    ):
+        init_with_shares(tmp_path)
+        before = (tmp_path / "keys" / "recovery.pub").read_bytes()
+        with pytest.raises(CommandError, match="longarm recovery split 2-of-3"):
+            call_command("init", "--recovery-shares", "2-of-3", stdout=io.StringIO())
+        assert (tmp_path / "keys" / "recovery.pub").read_bytes() == before

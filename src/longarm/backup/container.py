@@ -158,10 +158,9 @@ def read_header(path: Path) -> tuple[Header, int]:
 def check_signature(
     path: Path, *, public_key: bytes, kind: str, transitions: Sequence[SigningTransition] = ()
 ) -> Header:
-    """Check that ``path`` is a whole container of ``kind`` signed by ``public_key`` — or by another key of
-    its
-    chain of signing-key rotations (``transitions``, checked already), on a day before that key was retired;
-    return its header.
+    """Check that ``path`` is a whole container of ``kind`` signed by ``public_key``, or by another key of
+    its chain of signing-key rotations (``transitions``, checked already) on a day before that key was
+    retired; return its header.
 
     Raises:
         ContainerError: naming what is wrong.
@@ -244,13 +243,12 @@ def open_plaintext(path: Path, *, recovery_private_key: bytes, kind: str) -> Bin
     if header.kind != kind:
         raise ContainerError(f"this is a {header.kind} file, not a {kind}")
     if keypair_from_private_key(recovery_private_key).public != header.recovery_public_key:
-        # After a rotation, files made before it are encrypted to the key of their time, which still opens
-        # them.
+        # After a rotation, older files stay encrypted to the key of their day, which still opens them.
+        given = keypair_from_private_key(recovery_private_key).public
         raise ContainerError(
             f"this file is encrypted to the recovery key {header.recovery_public_key[:8].hex()}, not to the "
-            f"one given ({keypair_from_private_key(recovery_private_key).public[:8].hex()}): a file made "
-            "before "
-            "a recovery-key rotation opens only with the recovery key of its day"
+            f"one given ({given[:8].hex()}): a file made before a recovery-key rotation opens only with the "
+            "recovery key of its day"
         )
     try:
         data_key = unseal(recovery_private_key, header.sealed_key)

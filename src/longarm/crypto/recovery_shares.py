@@ -7,10 +7,9 @@ identifier and the threshold, so a mistyped word, a share of another set or too 
 Each share is then locked under a passphrase its holder chose: Argon2id over the passphrase with a fresh salt,
 and XChaCha20-Poly1305 (``envelopes.encrypt``) with the share file's public fields as associated data.
 SLIP-39's own passphrase is deliberately left empty: it is one passphrase for the whole set (every holder
-would
-have to know it), and by design a wrong one yields a different secret without any error. Per-holder
-passphrases
-need a lock per share, and a wrong passphrase must be told apart from a wrong share, which an AEAD does.
+would have to know it), and by design a wrong one yields a different secret without any error. Per-holder
+passphrases need a lock per share, and a wrong passphrase must be told apart from a wrong share, which an
+AEAD does.
 
 A share file is JSON text (printable, and readable back from a printout): format, its number, the threshold
 and count, the recovery public key it belongs to (so combining checks the result, and a stray share of another
@@ -64,8 +63,7 @@ class LockedShare:
             "format": SHARE_FORMAT,
             "note": (
                 f"Longarm recovery key share {self.number} of {self.count}; {self.threshold} of them "
-                "together "
-                "open every report. Locked under its holder's passphrase. Keep it offline."
+                "together open every report. Locked under its holder's passphrase. Keep it offline."
             ),
             "share": self.number,
             "threshold": self.threshold,

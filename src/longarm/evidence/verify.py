@@ -387,8 +387,7 @@ def run(argv: list[str], out: Output) -> int:
         if result.retired_key_at:
             write(
                 f"signed by an earlier key of the organisation, retired on {result.retired_key_at}; the "
-                "rotation "
-                "to the key given is signed by both keys"
+                "rotation is signed by both keys"
             )
     if result.key_from_package:
         write(

@@ -1,13 +1,11 @@
-"""The recovery private key at the command line: read from the single offline file, or combined in memory from
-keyholders' shares, for one operation; and new shares written out, one file per keyholder.
+"""The recovery private key at the command line: read from the single offline file, or combined in memory
+from keyholders' shares, for one operation; and new shares written out, one file per keyholder.
 
 Every command that needs the recovery key (``linking reindex``, ``backup verify``/``restore``, ``keyring
-import``, ``recovery rotate``) takes ``--recovery-key FILE`` or ``--recovery-shares FILE FILE …`` through
-:func:`add_recovery_key_arguments`. Passphrases are asked for on the terminal, without echo; for automation
-and
-tests ``--share-passphrases FILE`` gives one per line (a file only its owner can read). The combined key
-exists
-only in this process's memory and is never written.
+import``, ``evidence seal-records``, ``recovery rotate``) takes ``--recovery-key FILE`` or
+``--recovery-shares FILE FILE …`` through :func:`add_recovery_key_arguments`. Passphrases are asked for on
+the terminal, without echo; for automation and tests ``--share-passphrases FILE`` gives one per line (a file
+only its owner can read). The combined key exists only in this process's memory and is never written.
 """
 
 import getpass

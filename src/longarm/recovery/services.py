@@ -2,12 +2,12 @@
 again to the new one, and the old seal is overwritten in its row.
 
 A rotation is recorded before anything changes (``RecoveryRotation``), then the keyring's recovery public key
-is replaced, so everything sealed from then on goes to the new key; then the seals are walked table by table
-in
-id order, in batches, each batch committed with the position reached. Interrupted anywhere, it resumes from
-that position given the old key again. The walk is made twice: a seal made with the old public key by a
-request or task that read the keyring just before it changed, and committed after the first pass went by, is
-caught by the second. A seal the old key does not open was made to the new key already and is left alone.
+is replaced, so everything sealed from then on goes to the new key; then the seals are walked table by
+table in id order, in batches, each batch committed with the position reached. Interrupted anywhere, it
+resumes from that position given the old key again. The walk is made twice: a seal made with the old public
+key by a request or task that read the keyring just before it changed, and committed after the first pass
+went by, is caught by the second. A seal the old key does not open was made to the new key already and is
+left alone.
 """
 
 from collections.abc import Callable
@@ -52,8 +52,7 @@ def recovery_seal_count() -> int:
 
 
 def fingerprint(public_key: bytes) -> str:
-    """How the audit log and the operator name a recovery key: the first 8 bytes of its public half, in
-    hex."""
+    """How the audit log and the operator name a recovery key: its public half's first 8 bytes, in hex."""
     return public_key[:8].hex()
 
 

@@ -1,6 +1,5 @@
-"""Rotating the signing key: the chain is pinned by a checkpoint the old key signs, the transition statement
-is
-signed by both keys and kept in the keyring, and the rotation is an audit event."""
+"""Rotating the signing key: the audit chain is pinned by a checkpoint the old key signs, the transition
+statement is signed by both keys and kept in the keyring, and the rotation is an audit event."""
 
 from django.conf import settings
 from django.db import transaction

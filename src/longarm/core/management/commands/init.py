@@ -48,8 +48,7 @@ class Command(BaseCommand):
             type=_share_parameters,
             help=(
                 "Split the recovery private key into N SLIP-39 shares, any M of which rebuild it, one file "
-                "per "
-                "keyholder, each locked under a passphrase its holder types; the key itself is never written."
+                "per keyholder, each locked under a passphrase its holder types; the key is never written."
             ),
         )
         parser.add_argument(
@@ -94,6 +93,12 @@ class Command(BaseCommand):
                     passphrases = new_passphrases(split[1], passphrase_file=options["share_passphrases"])
                 except (KeyringError, ValueError) as error:
                     raise CommandError(str(error)) from error
+        elif split is not None:
+            raise CommandError(
+                "this installation has a recovery key already; split its file with `longarm recovery split "
+                f"{split[0]}-of-{split[1]} --recovery-key FILE`, or make a new one with "
+                "`longarm recovery rotate`"
+            )
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
@@ -141,18 +146,16 @@ class Command(BaseCommand):
             write_shares(private_key, threshold=threshold, paths=paths, passphrases=passphrases)
         except (KeyringError, ValueError) as error:
             raise CommandError(
-                f"{error}. The recovery public key is already in the keyring; remove {paths[0].parent}'s "
-                "share "
-                f"files and {settings.KEYS_DIR / RECOVERY_PUBLIC_KEY_FILE}, and run init again."
+                f"{error}. The recovery public key is already in the keyring; remove the share files in "
+                f"{paths[0].parent} and {settings.KEYS_DIR / RECOVERY_PUBLIC_KEY_FILE}, and run init again."
             ) from error
         self.stdout.write(
             self.style.WARNING(
-                f"\nRECOVERY KEY split into {len(paths)} shares, any {threshold} of which open every "
-                "report:\n"
+                f"\nRECOVERY KEY split into {len(paths)} shares, any {threshold} of which open every report:"
+                "\n"
                 + "".join(f"  {path}\n" for path in paths)
-                + "Give each file to its keyholder NOW, to be kept offline apart from the others, and "
-                "delete\n"
-                "them from this machine. The recovery private key itself was never written.\n"
+                + "Give each file to its keyholder NOW, to be kept offline apart from the others, and\n"
+                "delete them from this machine. The recovery private key itself was never written.\n"
             )
         )
 

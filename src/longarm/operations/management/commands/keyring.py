@@ -79,13 +79,12 @@ class Command(BaseCommand):
         transition = signing_key_rotate()
         self.stdout.write(
             f"Signing key rotated at {transition.at}: the old key "
-            f"{encode_public_key(transition.old_public_key)} "
-            f"signed the audit chain up to event {transition.audit_last_event_id}; from now on "
+            f"{encode_public_key(transition.old_public_key)} signed the audit chain up to event "
+            f"{transition.audit_last_event_id}; from now on "
             f"{encode_public_key(transition.new_public_key)} signs."
         )
         self.stdout.write(
             f"Publish the new key beside the old one, with {Path(settings.KEYS_DIR) / TRANSITIONS_FILE} "
-            "(signed "
-            "by both): with it, `longarm evidence verify --transitions` and `longarm backup verify "
+            "(signed by both): with it, `longarm evidence verify --transitions` and `longarm backup verify "
             "--transitions` accept what either key signed. Take a new keyring export now."
         )

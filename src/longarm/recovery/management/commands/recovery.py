@@ -1,9 +1,8 @@
 """`longarm recovery split | combine | rotate`: the recovery key ceremonies (README, Operations: the key
 ceremony).
 
-- `split M-of-N --recovery-key FILE [--out DIR]`: an installation holding its recovery key in one file hands
-it
-  to N keyholders as SLIP-39 shares, each under its holder's passphrase; then the file is destroyed.
+- `split M-of-N --recovery-key FILE [--out DIR]`: an installation holding its recovery key in one file
+  hands it to N keyholders as SLIP-39 shares, each under its holder's passphrase; then the file is destroyed.
 - `combine --recovery-shares SHARE…`: the drill. The shares are combined in memory, checked against the
   keyring and against a key sealed to it, and forgotten. Operations that need the key take the shares
   themselves (`--recovery-shares` on `linking reindex`, `backup verify`/`restore`, `keyring import`,
@@ -128,8 +127,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING(
                 f"Check the shares with `longarm recovery combine`, then DESTROY {options['recovery_key']} "
-                "and "
-                "every copy of it: while it exists, one person can still open every report."
+                "and every copy of it: while it exists, one person can still open every report."
             )
         )
 
@@ -181,10 +179,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "Now: take a new backup and a new keyring export (older ones open only with the OLD key); keep "
-            "the "
-            "old key's shares sealed for as long as you keep backups made before today, then destroy them; "
-            "run this command again with the old key tomorrow to seal anything a long task sealed to it "
-            "since."
+            "the old key's shares sealed for as long as you keep backups made before today, then destroy "
+            "them; run this command again with the old key tomorrow to seal anything a long task sealed to "
+            "it since."
         )
 
     def _begin(self, old_private_key: bytes, options: dict[str, Any]) -> Any:
