@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from longarm.audit.models import ActorKind, AuditCheckpoint, AuditEvent
 from longarm.audit.selectors import audit_chain_verify
 from longarm.audit.services import audit_append, audit_checkpoint_create
 from longarm.backup.container import ContainerError
 from longarm.backup.services import backup_create, backup_verify
+from longarm.cases.attestations.services import Verdict, attestation_verify
 from longarm.core.keyring import current_keyring
 from longarm.crypto.errors import KeyringError, SignatureError
 from longarm.crypto.keyring import finish_signing_key_install, load_signing_transitions
@@ -22,6 +24,8 @@ from longarm.crypto.signing import new_signing_seed
 from longarm.crypto.signing_transitions import TRANSITIONS_FILE, decode_transitions, sign_transition
 from longarm.evidence.package import PackageFile, manifest_bytes, public_key_of, stream_package
 from longarm.evidence.verify import encode_public_key, run
+from tests.cases.test_attestations import _issue as issue_attestation
+from tests.conftest import Cast
 from tests.recovery.helpers import own_keyring
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +222,20 @@ def test_an_interrupted_installation_is_finished_or_forgotten(keys: Path) -> Non
     (keys / "signing.key").write_bytes(base64.b64encode(new_signing_seed()) + b"\n")
     with pytest.raises(KeyringError, match="a rotation was interrupted"):
         load_signing_transitions(keys)
+
+
+def test_an_attestation_issued_before_a_rotation_stays_valid_and_its_letter_names_its_key(
+    keys: Path, cast: Cast
+) -> None:
+    staff, attestation, code = issue_attestation(cast)
+    old = current_keyring().signing_public_key
+    call_command("keyring", "rotate-signing", stdout=io.StringIO())
+    assert attestation_verify(reference=attestation.reference, code=code, session_key=None) == Verdict.VALID
+    letter = staff.get(
+        reverse("cases:attestation", args=[attestation.case.public_id, attestation.reference])
+    ).content.decode()
+    assert base64.b64encode(old).decode() in letter
+    # A forged signature by neither key is still invalid.
+    attestation.signature = bytes(64)
+    attestation.save()
+    assert attestation_verify(reference=attestation.reference, code=code, session_key=None) == Verdict.INVALID

@@ -5,8 +5,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from longarm.crypto.errors import SignatureError
 from longarm.crypto.kdf import Argon2Cost
-from longarm.crypto.keyring import KEY_FILES, Keyring, load_keyring
+from longarm.crypto.keyring import KEY_FILES, Keyring, load_keyring, load_signing_transitions
+from longarm.crypto.signing_transitions import KeyPeriod, key_periods, signer_among
 
 _Stamp = tuple[str, tuple[tuple[int, int] | None, ...]]
 _loaded: dict[str, tuple[_Stamp, Keyring]] = {}
@@ -49,3 +51,17 @@ def receipt_cost() -> Argon2Cost:
 def staff_cost() -> Argon2Cost:
     opslimit, memlimit = settings.LONGARM_STAFF_ARGON2
     return Argon2Cost(opslimit=opslimit, memlimit=memlimit)
+
+
+def signing_key_periods() -> list[KeyPeriod]:
+    """Every signing key this installation has used, oldest first, each with its retirement (None: today's),
+    as the keyring's chain of rotations (each signed by both keys) links them."""
+    return key_periods(current_keyring().signing_public_key, load_signing_transitions(settings.KEYS_DIR))
+
+
+def own_signer(message: bytes, signature: bytes) -> KeyPeriod | None:
+    """The key of this installation, today's or a retired one, that signed ``message``; None if none did."""
+    try:
+        return signer_among(signing_key_periods(), message, signature)
+    except SignatureError:
+        return None
