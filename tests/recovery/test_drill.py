@@ -192,3 +192,16 @@ def test_init_with_shares_on_an_installation_that_has_a_recovery_key_points_to_s
         with pytest.raises(CommandError, match="longarm recovery split 2-of-3"):
             call_command("init", "--recovery-shares", "2-of-3", stdout=io.StringIO())
         assert (tmp_path / "keys" / "recovery.pub").read_bytes() == before
+
+
+def test_doctor_refuses_a_share_left_beside_the_keyring(tmp_path: Path) -> None:
+    from longarm.operations.doctor import Level, examine
+
+    with override_settings(
+        KEYS_DIR=tmp_path / "keys", DATA_DIR=tmp_path / "data", STORAGE_DIR=tmp_path / "st"
+    ):
+        shares = init_with_shares(tmp_path)
+        assert not [item for item in examine() if item.name == "recovery key" and item.level is Level.ERROR]
+        shares[0].rename(tmp_path / "data" / shares[0].name)
+        (refusal,) = [item for item in examine() if item.name == "recovery key" and item.level is Level.ERROR]
+        assert "a recovery key share is on this server" in refusal.message

@@ -201,3 +201,17 @@ def test_rotation_refuses_a_key_that_is_not_this_installations(deployment: Path)
             "recovery", "rotate", "--recovery-key", str(other), "--new-key-out", str(deployment / "n.key")
         )
     assert not RecoveryRotation.objects.exists()
+
+
+def test_doctor_warns_of_an_unfinished_rotation(deployment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from longarm.operations.doctor import Level, examine
+
+    def power_cut(public_key: bytes, secret: bytes) -> bytes:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(services, "seal", power_cut)
+    with pytest.raises(RuntimeError):
+        rotate(deployment)
+    (warning,) = [item for item in examine() if item.name == "recovery rotation"]
+    assert warning.level is Level.WARNING
+    assert "longarm recovery rotate" in warning.message
