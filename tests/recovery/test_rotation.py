@@ -196,7 +196,7 @@ def test_rotation_refuses_a_key_that_is_not_this_installations(deployment: Path)
     from longarm.crypto.keyring import write_recovery_private_key
 
     write_recovery_private_key(other, new_keypair().private, forbidden_dirs=[])
-    with pytest.raises(CommandError, match="not the recovery key the last rotation replaced"):
+    with pytest.raises(CommandError, match="neither the recovery private key of this installation"):
         call_command(
             "recovery", "rotate", "--recovery-key", str(other), "--new-key-out", str(deployment / "n.key")
         )

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from longarm.audit.models import ActorKind
+from longarm.audit.chain import GENESIS_HASH
+from longarm.audit.models import ActorKind, AuditHead
 from longarm.audit.services import audit_append
 from longarm.cases.models import CaseKey
 from longarm.core.keyring import current_keyring
@@ -75,6 +76,9 @@ def recovery_rotation_begin(*, old_private_key: bytes, new_public_key: bytes) ->
     if new_public_key == old_public:
         raise ValueError("the new recovery key must differ from the old one")
     with transaction.atomic():
+        # The audit chain's head is the one row every audited write locks: holding it, two operators
+        # beginning a rotation at once are taken one after the other, and the second finds the first.
+        AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
         if unfinished_rotation() is not None:
             raise RotationInProgress("a recovery-key rotation is unfinished: resume it with the old key")
         rotation = RecoveryRotation.objects.create(
@@ -189,7 +193,10 @@ def recovery_rotation_sweep(*, old_private_key: bytes) -> int:
     """
     last = RecoveryRotation.objects.filter(finished_at__isnull=False).order_by("-id").first()
     if last is None or keypair_from_private_key(old_private_key).public != bytes(last.old_public_key):
-        raise WrongRecoveryKey("this is not the recovery key the last rotation replaced")
+        raise WrongRecoveryKey(
+            "this is neither the recovery private key of this installation nor the one its last rotation "
+            "replaced"
+        )
     new_public = current_keyring().recovery_public_key
     total = 0
     for table in TABLES:
