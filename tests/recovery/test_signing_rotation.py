@@ -239,3 +239,20 @@ def test_an_attestation_issued_before_a_rotation_stays_valid_and_its_letter_name
     attestation.signature = bytes(64)
     attestation.save()
     assert attestation_verify(reference=attestation.reference, code=code, session_key=None) == Verdict.INVALID
+
+
+def test_a_keyring_export_made_before_the_rotation_imports_with_the_new_key_and_the_transitions(
+    keys: Path, tmp_path: Path, settings: pytest.FixtureRequest
+) -> None:
+    export = tmp_path / "keyring.export"
+    call_command("keyring", "export", str(export), stdout=io.StringIO())
+    call_command("keyring", "rotate-signing", stdout=io.StringIO())
+    new = encode_public_key(current_keyring().signing_public_key)
+    transitions = str(keys / TRANSITIONS_FILE)
+    settings.KEYS_DIR = tmp_path / "restored"  # type: ignore[attr-defined]
+    arguments = ["keyring", "import", str(export), "--public-key", new]
+    arguments += ["--recovery-key", str(settings.RECOVERY_KEY_PATH)]  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="signed by another key"):
+        call_command(*arguments, stdout=io.StringIO())
+    call_command(*arguments, "--transitions", transitions, stdout=io.StringIO())
+    assert (tmp_path / "restored" / "signing.key").exists()

@@ -345,13 +345,20 @@ def keyring_export(destination: Path) -> list[str]:
     return names
 
 
-def keyring_import(path: Path, *, recovery_private_key: bytes, public_key: bytes) -> list[str]:
+def keyring_import(
+    path: Path,
+    *,
+    recovery_private_key: bytes,
+    public_key: bytes,
+    transitions: Sequence[SigningTransition] = (),
+) -> list[str]:
     """Write the keyring of an export into this deployment's empty keyring directory; returns the names.
+    ``transitions`` let an export signed by an earlier key of ``public_key``'s rotation chain be imported.
 
     Raises:
         ContainerError: naming the problem; nothing was written.
     """
-    check_signature(path, public_key=public_key, kind=KEYRING)
+    check_signature(path, public_key=public_key, kind=KEYRING, transitions=transitions)
     directory = Path(settings.KEYS_DIR)
     if directory.exists() and any(directory.iterdir()):
         raise ContainerError(f"{directory} is not empty; a keyring is imported only into an empty directory")

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from longarm.backup.container import ContainerError
 from longarm.backup.services import keyring_export, keyring_import
 from longarm.core.keyring import current_keyring
-from longarm.crypto.errors import KeyringError, ShareError
-from longarm.crypto.signing_transitions import TRANSITIONS_FILE
+from longarm.crypto.errors import KeyringError, ShareError, SignatureError
+from longarm.crypto.signing_transitions import TRANSITIONS_FILE, decode_transitions
 from longarm.evidence.verify import encode_public_key, parse_public_key
 from longarm.operations.oserror import os_error_line
 from longarm.recovery.keyholders import add_recovery_key_arguments, recovery_key_from_options
@@ -33,6 +33,11 @@ class Command(BaseCommand):
             "import", help="Write an exported keyring into the empty keyring directory."
         )
         imported.add_argument("file", type=Path)
+        imported.add_argument(
+            "--transitions",
+            type=Path,
+            help="The signing-key rotations (signing-transitions.json), for an export by an earlier key.",
+        )
         add_recovery_key_arguments(imported, required=True)
         imported.add_argument("--public-key", required=True, help="The signing public key it was made with.")
         actions.add_parser(
@@ -68,9 +73,14 @@ class Command(BaseCommand):
                     options["file"],
                     recovery_private_key=recovery,
                     public_key=parse_public_key(options["public_key"]),
+                    transitions=(
+                        decode_transitions(options["transitions"].read_bytes())
+                        if options["transitions"]
+                        else ()
+                    ),
                 )
                 self.stdout.write(f"Keyring ({len(names)} files) written to {settings.KEYS_DIR}.")
-        except (ContainerError, KeyringError, ShareError, ValueError) as error:
+        except (ContainerError, KeyringError, ShareError, SignatureError, ValueError) as error:
             raise CommandError(str(error)) from error
         except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
             raise CommandError(os_error_line(error)) from error
