@@ -205,3 +205,39 @@ def test_doctor_refuses_a_share_left_beside_the_keyring(tmp_path: Path) -> None:
         shares[0].rename(tmp_path / "data" / shares[0].name)
         (refusal,) = [item for item in examine() if item.name == "recovery key" and item.level is Level.ERROR]
         assert "a recovery key share is on this server" in refusal.message
+
+
+def test_printed_shares_typed_back_into_files_open_a_report(tmp_path: Path) -> None:
+    with override_settings(
+        KEYS_DIR=tmp_path / "keys", DATA_DIR=tmp_path / "data", STORAGE_DIR=tmp_path / "st"
+    ):
+        out = io.StringIO()
+        call_command(
+            "init",
+            "--recovery-shares",
+            "2-of-3",
+            "--print-shares",
+            "--share-passphrases",
+            str(passphrase_file(tmp_path / "p", PASSPHRASES[:3])),
+            stdout=out,
+        )
+        printed = out.getvalue()
+        assert not list(tmp_path.glob("**/longarm-recovery-share-*"))
+        pieces = printed.split("----- Longarm recovery key share ")[1:]
+        assert len(pieces) == 3
+        paths = []
+        for number, piece in enumerate(pieces, start=1):
+            # What follows the last share (init's other lines) holds no brace.
+            document = piece.split("-----\n", 1)[1]
+            path = tmp_path / f"typed-{number}.json"
+            path.write_text(document[: document.rindex("}") + 1])
+            paths.append(path)
+        submit_report(Client(), what_happened="Printed shares still open my report.")
+        key = recovery_key_from_options(
+            {
+                "recovery_shares": paths[1:],
+                "share_passphrases": passphrase_file(tmp_path / "q", PASSPHRASES[1:3]),
+            }
+        )
+        assert key is not None
+        assert "Printed shares" in read_report_with_recovery_key(Report.objects.get(), key)

@@ -152,9 +152,23 @@ def write_shares(
     Raises:
         KeyringError: if a file cannot be written (those written before stay; the caller says which).
     """
-    shares = split_recovery_key(
-        private_key, threshold=threshold, count=len(paths), passphrases=passphrases, cost=share_cost()
-    )
+    shares = lock_shares(private_key, threshold=threshold, passphrases=passphrases)
     for path, share in zip(paths, shares, strict=True):
         write_share_file(path, share)
     return shares
+
+
+def lock_shares(private_key: bytes, *, threshold: int, passphrases: Sequence[str]) -> list[LockedShare]:
+    """Split ``private_key`` into one share per passphrase, each locked under it, at the configured cost."""
+    return split_recovery_key(
+        private_key, threshold=threshold, count=len(passphrases), passphrases=passphrases, cost=share_cost()
+    )
+
+
+def printed_share(share: LockedShare) -> str:
+    """A share as printed for its keyholder: a line saying whose it is, then the file's text, which typed or
+    scanned back into a file is read like any share file."""
+    return (
+        f"----- Longarm recovery key share {share.number} of {share.count}: "
+        f"for keyholder {share.number} only -----\n" + share.encode().decode("ascii")
+    )

@@ -22,7 +22,14 @@ from longarm.crypto.keyring import (
 from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
 from longarm.crypto.recovery_shares import parse_share_parameters
 from longarm.evidence.verify import encode_public_key
-from longarm.recovery.keyholders import check_share_destination, new_passphrases, share_paths, write_shares
+from longarm.recovery.keyholders import (
+    check_share_destination,
+    lock_shares,
+    new_passphrases,
+    printed_share,
+    share_paths,
+    write_shares,
+)
 
 PRIVATE_DIRECTORY_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -57,6 +64,11 @@ class Command(BaseCommand):
             metavar="FILE",
             help="With --recovery-shares: keyholders' passphrases, one per line (default: asked for each).",
         )
+        parser.add_argument(
+            "--print-shares",
+            action="store_true",
+            help="With --recovery-shares: print the locked shares (for a printer or paper) instead of files.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Everything init creates (database, journal, static files, directories) is its owner's alone,
@@ -83,11 +95,12 @@ class Command(BaseCommand):
             if split is None:
                 _check_recovery_key_destination(out, forbidden)
             else:
-                shares = share_paths(
-                    (options["recovery_key_out"] or Path.cwd()).resolve(),
-                    split[1],
-                    today=timezone.now().date(),
-                )
+                if not options["print_shares"]:
+                    shares = share_paths(
+                        (options["recovery_key_out"] or Path.cwd()).resolve(),
+                        split[1],
+                        today=timezone.now().date(),
+                    )
                 try:
                     check_share_destination(shares, forbidden)
                     passphrases = new_passphrases(split[1], passphrase_file=options["share_passphrases"])
@@ -105,7 +118,9 @@ class Command(BaseCommand):
         if ensure_linking_key(keys_dir):
             self.stdout.write(f"Created key {keys_dir / LINKING_KEY_FILE}")
         self._ensure_django_secret(keys_dir)
-        if creation.recovery_private_key is not None and split is not None:
+        if creation.recovery_private_key is not None and split is not None and options["print_shares"]:
+            self._print_shares(creation.recovery_private_key, split[0], passphrases)
+        elif creation.recovery_private_key is not None and split is not None:
             self._write_shares(creation.recovery_private_key, split[0], shares, passphrases)
         elif creation.recovery_private_key is not None:
             try:
@@ -138,6 +153,18 @@ class Command(BaseCommand):
         # an administrator notes it beside the recovery key (`longarm keyring public-key` prints it again).
         public = encode_public_key(load_keyring(keys_dir).signing_public_key)
         self.stdout.write(f"Signing public key (note it with the recovery key): {public}")
+
+    def _print_shares(self, private_key: bytes, threshold: int, passphrases: list[str]) -> None:
+        shares = lock_shares(private_key, threshold=threshold, passphrases=passphrases)
+        self.stdout.write(
+            self.style.WARNING(
+                f"\nRECOVERY KEY split into {len(shares)} shares, any {threshold} of which open every "
+                "report. Print each for its keyholder alone; the recovery private key itself was never "
+                "written.\n"
+            )
+        )
+        for share in shares:
+            self.stdout.write(printed_share(share))
 
     def _write_shares(
         self, private_key: bytes, threshold: int, paths: list[Path], passphrases: list[str]
