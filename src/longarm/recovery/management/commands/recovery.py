@@ -37,6 +37,7 @@ from longarm.recovery.keyholders import (
     share_paths,
     write_shares,
 )
+from longarm.recovery.models import RecoveryRotation
 from longarm.recovery.services import (
     RotationProgress,
     fingerprint,
@@ -184,7 +185,7 @@ class Command(BaseCommand):
             "it since."
         )
 
-    def _begin(self, old_private_key: bytes, options: dict[str, Any]) -> Any:
+    def _begin(self, old_private_key: bytes, options: dict[str, Any]) -> RecoveryRotation:
         new = new_keypair()
         if options["new_shares"] is not None:
             self._write_new_shares(new.private, options["new_shares"], options)
