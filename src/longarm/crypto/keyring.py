@@ -8,7 +8,11 @@ base64 encoding 32 bytes:
 - ``signing.key``: Ed25519 seed signing evidence manifests, attestations and audit checkpoints.
 - ``processing.key``: X25519 private key for background processing of evidence.
 - ``recovery.pub``: the organisation's recovery public key. Its private half never enters this
-  directory; it is written once, elsewhere, and kept offline.
+  directory; it is written once, elsewhere, and kept offline, or split among keyholders
+  (``recovery_shares``). A recovery-key rotation replaces this file.
+
+After the first signing-key rotation it also holds ``signing-transitions.json``, the public chain of
+rotations, each signed by the retiring and the new key (``signing_transitions``).
 """
 
 import base64
