@@ -34,6 +34,7 @@ else:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGARM_RECEIPT_ARGON2 = (1, 8192)
 LONGARM_STAFF_ARGON2 = (1, 8192)
+LONGARM_SHARE_ARGON2 = (1, 8192)
 # The gate's proof of work is solved in the tests by the library's solver: a few derivations, not thousands.
 # Time-lock tokens are valid at once at level 0, so that journeys without JavaScript need not wait; the tests
 # of the wait set a delay themselves.

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "longarm.operations",
     "longarm.notifications",
     "longarm.backup",
+    "longarm.recovery",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,13 @@ LONGARM_RECEIPT_ARGON2 = (
 LONGARM_STAFF_ARGON2 = (
     env_int("LONGARM_STAFF_ARGON2_OPS", 3, minimum=1),
     env_int("LONGARM_STAFF_ARGON2_MEM", 256 * 1024 * 1024, minimum=8192),
+)
+# Each recovery key share is locked under its holder's passphrase at this cost, recorded in the share file;
+# unlocked only at a key ceremony, so at libsodium's "moderate" work (256 MiB, 3 passes), which the server
+# that combines them can spare, against a thief of a share file who guesses its passphrase offline.
+LONGARM_SHARE_ARGON2 = (
+    env_int("LONGARM_SHARE_ARGON2_OPS", 3, minimum=1),
+    env_int("LONGARM_SHARE_ARGON2_MEM", 256 * 1024 * 1024, minimum=8192),
 )
 # Wrong receipts per browser session: a nuisance limit only (a new session starts afresh). There is no
 # site-wide lock-out: every anonymous attempt pays the gate instead (``longarm.gate``).

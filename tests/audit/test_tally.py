@@ -44,7 +44,10 @@ def _issue(cast: Cast) -> tuple[Attestation, str]:
     case = open_case(cast)
     staff = Client()
     log_in(staff, cast.caseworker)
-    response = staff.post(reverse("cases:attestation_new", args=[case.public_id]))
+    response = staff.post(
+        reverse("cases:attestation_new", args=[case.public_id]),
+        {"signatory_name": "Casey", "signatory_role": "Caseworker"},
+    )
     match = CODE.search(staff.get(response["Location"]).content.decode())
     assert match
     return Attestation.objects.get(), match.group(1)

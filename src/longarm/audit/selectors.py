@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ from longarm.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from longarm.audit.references import object_references
 from longarm.crypto.errors import SignatureError
 from longarm.crypto.signing import verify_signature
+from longarm.crypto.signing_transitions import SigningTransition
 
 _COLUMNS = (
     "id",
@@ -32,6 +34,8 @@ class ChainVerification:
     first_broken_event_id: int | None
     checkpoints_checked: int = 0
     problem: str = ""
+    # Signing-key rotations whose pinned point of the chain was found as signed.
+    rotations_checked: int = 0
 
     @property
     def intact(self) -> bool:
@@ -47,8 +51,17 @@ def _broken(checked: int, event_id: int, checkpoints: int, problem: str) -> Chai
     )
 
 
+def _key_at(event_id: int, public_key: bytes, transitions: Sequence[SigningTransition]) -> bytes:
+    """The key that signed checkpoints ending at ``event_id``: the chain of rotations ends in ``public_key``,
+    and each rotation's old key signed up to and including the event the rotation pinned."""
+    for transition in transitions:
+        if event_id <= transition.audit_last_event_id:
+            return transition.old_public_key
+    return public_key
+
+
 def _forged_checkpoint(
-    checkpoints: list[AuditCheckpoint], public_key: bytes | None
+    checkpoints: list[AuditCheckpoint], public_key: bytes | None, transitions: Sequence[SigningTransition]
 ) -> ChainVerification | None:
     if public_key is None:
         return None
@@ -60,29 +73,57 @@ def _forged_checkpoint(
             created_at=checkpoint.created_at,
         )
         try:
-            verify_signature(public_key, message, bytes(checkpoint.signature))
+            verify_signature(
+                _key_at(checkpoint.last_event_id, public_key, transitions),
+                message,
+                bytes(checkpoint.signature),
+            )
         except SignatureError:
             return _broken(
                 0,
                 checkpoint.last_event_id,
                 0,
-                f"checkpoint {checkpoint.pk} at event {checkpoint.last_event_id} has an invalid signature: "
-                "it was forged or altered",
+                f"checkpoint {checkpoint.pk} at event {checkpoint.last_event_id} has an invalid signature by "
+                "the signing key of its time: it was forged or altered",
             )
     return None
 
 
-def audit_chain_verify(*, signing_public_key: bytes | None = None) -> ChainVerification:
+def _contradicted_rotation(transitions: Sequence[SigningTransition]) -> ChainVerification | None:
+    """Each rotation pinned the chain (last event, its hash, the count) under both keys' signatures."""
+    for transition in transitions:
+        event = AuditEvent.objects.filter(pk=transition.audit_last_event_id).values_list("event_hash").first()
+        count = AuditEvent.objects.filter(pk__lte=transition.audit_last_event_id).count()
+        if event is None or event[0] != transition.audit_last_hash or count != transition.audit_event_count:
+            return _broken(
+                0,
+                transition.audit_last_event_id,
+                0,
+                f"the signing-key rotation of {transition.at} pinned event {transition.audit_last_event_id} "
+                f"as the {transition.audit_event_count}th, ending in hash "
+                f"{transition.audit_last_hash[:12]}…; "
+                "the chain no longer holds it: rewritten",
+            )
+    return None
+
+
+def audit_chain_verify(
+    *, signing_public_key: bytes | None = None, transitions: Sequence[SigningTransition] = ()
+) -> ChainVerification:
     """Walk the chain in order; report the first event whose link or own hash does not hold, and the first
     checkpoint the chain contradicts.
 
     A deleted event breaks the next event's link, an altered one its own hash, a reordered pair both; a
     truncated tail no longer matches the head row. Checkpoints (their signatures checked against
-    ``signing_public_key`` when given) catch a chain rewritten consistently from some event on. Rows are
-    streamed as tuples, so memory stays flat and a million events take seconds.
+    ``signing_public_key`` when given, or against the key it succeeded for those before a signing-key rotation
+    in ``transitions``) catch a chain rewritten consistently from some event on; so does the point of the
+    chain each rotation pinned. Rows are streamed as tuples, so memory stays flat and a million events take
+    seconds.
     """
     checkpoints = list(AuditCheckpoint.objects.order_by("last_event_id"))
-    forged = _forged_checkpoint(checkpoints, signing_public_key)
+    forged = _forged_checkpoint(checkpoints, signing_public_key, transitions) or _contradicted_rotation(
+        transitions
+    )
     if forged is not None:
         return forged
     pending = iter(checkpoints)
@@ -144,7 +185,12 @@ def audit_chain_verify(*, signing_public_key: bytes | None = None) -> ChainVerif
             passed,
             f"the chain ends after {checked} events but the head names a later one: the last were deleted",
         )
-    return ChainVerification(events_checked=checked, first_broken_event_id=None, checkpoints_checked=passed)
+    return ChainVerification(
+        events_checked=checked,
+        first_broken_event_id=None,
+        checkpoints_checked=passed,
+        rotations_checked=len(transitions),
+    )
 
 
 def audit_events(

@@ -12,15 +12,16 @@ import io
 import json
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from longarm.crypto.envelopes import new_data_key, seal, unseal
+from longarm.crypto.envelopes import keypair_from_private_key, new_data_key, seal, unseal
 from longarm.crypto.errors import DecryptionError, SignatureError
 from longarm.crypto.keyring import Keyring
-from longarm.crypto.signing import sign, signing_public_key, verify_signature
+from longarm.crypto.signing import sign, signing_public_key
+from longarm.crypto.signing_transitions import SigningTransition, key_periods, signer_among
 from longarm.crypto.streams import ENCRYPTED_CHUNK_BYTES, StreamEncryptor, decrypt_stream
 
 MAGIC = b"LONGARM-CONTAINER v1\n"
@@ -154,8 +155,12 @@ def read_header(path: Path) -> tuple[Header, int]:
     return Header.decode(raw), len(MAGIC) + 4 + length
 
 
-def check_signature(path: Path, *, public_key: bytes, kind: str) -> Header:
-    """Check that ``path`` is a whole container of ``kind`` signed by ``public_key``; return its header.
+def check_signature(
+    path: Path, *, public_key: bytes, kind: str, transitions: Sequence[SigningTransition] = ()
+) -> Header:
+    """Check that ``path`` is a whole container of ``kind`` signed by ``public_key``, or by another key of
+    its chain of signing-key rotations (``transitions``, checked already) on a day before that key was
+    retired; return its header.
 
     Raises:
         ContainerError: naming what is wrong.
@@ -177,11 +182,16 @@ def check_signature(path: Path, *, public_key: bytes, kind: str) -> Header:
             remaining -= len(block)
         signature = file.read(SIGNATURE_BYTES)
     try:
-        verify_signature(public_key, _SIGNED + digest.digest(), signature)
+        signer = signer_among(key_periods(public_key, transitions), _SIGNED + digest.digest(), signature)
     except SignatureError as error:
         raise ContainerError(
             "the signature does not match: the file was altered, truncated, or signed by another key"
         ) from error
+    # Made on a day (``created`` is a date): a retired key signs nothing dated after the day it was retired.
+    if signer.retired_at is not None and header.created > signer.retired_at.date().isoformat():
+        raise ContainerError(
+            f"signed by a signing key retired on {signer.retired_at:%Y-%m-%d}, but dated {header.created}"
+        )
     return header
 
 
@@ -232,6 +242,14 @@ def open_plaintext(path: Path, *, recovery_private_key: bytes, kind: str) -> Bin
     header, start = read_header(path)
     if header.kind != kind:
         raise ContainerError(f"this is a {header.kind} file, not a {kind}")
+    if keypair_from_private_key(recovery_private_key).public != header.recovery_public_key:
+        # After a rotation, older files stay encrypted to the key of their day, which still opens them.
+        given = keypair_from_private_key(recovery_private_key).public
+        raise ContainerError(
+            f"this file is encrypted to the recovery key {header.recovery_public_key[:8].hex()}, not to the "
+            f"one given ({given[:8].hex()}): a file made before a recovery-key rotation opens only with the "
+            "recovery key of its day"
+        )
     try:
         data_key = unseal(recovery_private_key, header.sealed_key)
     except DecryptionError as error:

@@ -7,6 +7,7 @@ import os
 import re
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -19,8 +20,9 @@ from longarm.backup.container import ContainerError, ContainerWriter, check_sign
 from longarm.backup.database import dump_database, restore_database, vendor
 from longarm.backup.models import BackupRecord
 from longarm.core.keyring import current_keyring
-from longarm.crypto.keyring import load_keyring
+from longarm.crypto.keyring import load_keyring, load_signing_transitions
 from longarm.crypto.signing import signing_public_key
+from longarm.crypto.signing_transitions import SigningTransition
 from longarm.evidence.storage import (
     NAME_PATTERN,
     RestoredBlob,
@@ -36,7 +38,8 @@ KEYRING = "keyring"
 MANIFEST = "manifest.json"
 _DATABASE_PARTS = re.compile(r"^database/database\.(sqlite3|pgdump)$")
 _STORAGE_PART = re.compile(rf"^storage/evidence/({NAME_PATTERN})$")
-_KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub))$")
+# Key files, and the public chain of signing-key rotations (``crypto.signing_transitions``).
+_KEY_PART = re.compile(r"^keys/([a-z0-9-]+\.(key|pub)|signing-transitions\.json)$")
 _BLOCK = 1024 * 1024
 
 
@@ -242,7 +245,11 @@ def _walk(path: Path, recovery_private_key: bytes, *, place: "_Placer | None") -
 
 
 def backup_verify(
-    path: Path, *, public_key: bytes, recovery_private_key: bytes | None = None
+    path: Path,
+    *,
+    public_key: bytes,
+    recovery_private_key: bytes | None = None,
+    transitions: Sequence[SigningTransition] = (),
 ) -> Summary | None:
     """Check a backup offline: its signature by ``public_key`` and, given the recovery key, every part
     against its manifest. Returns the manifest when it was read.
@@ -250,7 +257,7 @@ def backup_verify(
     Raises:
         ContainerError: naming the first problem.
     """
-    check_signature(path, public_key=public_key, kind=BACKUP)
+    check_signature(path, public_key=public_key, kind=BACKUP, transitions=transitions)
     if recovery_private_key is None:
         return None
     return _walk(path, recovery_private_key, place=None)
@@ -315,7 +322,9 @@ def backup_restore(path: Path, *, recovery_private_key: bytes) -> Summary:
     keyring = current_keyring()
     public_key = signing_public_key(keyring.signing_seed)
     try:
-        check_signature(path, public_key=public_key, kind=BACKUP)
+        check_signature(
+            path, public_key=public_key, kind=BACKUP, transitions=load_signing_transitions(settings.KEYS_DIR)
+        )
     except ContainerError as error:
         raise ContainerError(
             f"{error} — a backup restores only under the keyring that made it: "
@@ -364,13 +373,20 @@ def keyring_export(destination: Path) -> list[str]:
     return names
 
 
-def keyring_import(path: Path, *, recovery_private_key: bytes, public_key: bytes) -> list[str]:
+def keyring_import(
+    path: Path,
+    *,
+    recovery_private_key: bytes,
+    public_key: bytes,
+    transitions: Sequence[SigningTransition] = (),
+) -> list[str]:
     """Write the keyring of an export into this deployment's empty keyring directory; returns the names.
+    ``transitions`` let an export signed by an earlier key of ``public_key``'s rotation chain be imported.
 
     Raises:
         ContainerError: naming the problem; nothing was written.
     """
-    check_signature(path, public_key=public_key, kind=KEYRING)
+    check_signature(path, public_key=public_key, kind=KEYRING, transitions=transitions)
     directory = Path(settings.KEYS_DIR)
     if directory.exists() and any(directory.iterdir()):
         raise ContainerError(f"{directory} is not empty; a keyring is imported only into an empty directory")

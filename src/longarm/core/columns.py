@@ -113,6 +113,16 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     "notifications.DigestSubscription": {"id": _KEY, "staff": _KEY, "address": _META},
     "notifications.DigestSent": {"id": _KEY, "staff": _KEY, "window_start": _META},
     "backup.BackupRecord": {"id": _KEY, "created_on": _META, "file_name": _META},
+    "recovery.RecoveryRotation": {
+        "id": _KEY,
+        "old_public_key": _META,
+        "new_public_key": _META,
+        "started_at": _META,
+        "finished_at": _META,
+        "stage": _META,
+        "last_id": _KEY,
+        "resealed": _META,
+    },
     "operations.WorkerHeartbeat": {"id": _KEY, "worker": _META, "beat_at": _META},
     "core.OutboxEvent": {"id": _KEY, "topic": _META, "object_id": _KEY, "payload": _INDEX},
     "core.OutboxPending": {"id": _KEY, "event": _KEY, "subscriber": _META},
@@ -580,6 +590,9 @@ NOTES: dict[str, str] = {
     "audit.ReporterEvent.day": "day of a reporter's act; it is chained once the day ends, in random order",
     "audit.AuditEvent.event_hash": "the hash chain over audit rows, not over anything a reporter sent",
     "audit.AuditCheckpoint.last_event_id": "the id of the last audit event a checkpoint covers",
+    "recovery.RecoveryRotation.last_id": (
+        "the id of the last seal a recovery-key rotation has resealed, so that an interrupted one resumes"
+    ),
     "intake.Report.reporter_salt": "random, per report",
     "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
     "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",

@@ -12,5 +12,7 @@ nothing of Django. Import from the submodules:
 - ``api_tokens``: API tokens, their lookup hash and the private key they unlock.
 - ``signing``: Ed25519 signatures for manifests, attestations and audit checkpoints.
 - ``keyring``: the on-disk keyring directory and the offline recovery key.
+- ``recovery_shares``: the recovery key split into SLIP-39 shares, each under its holder's passphrase.
+- ``signing_transitions``: signing-key rotations, each signed by the retiring and the new key.
 - ``errors``: the exceptions all of the above raise.
 """

@@ -142,3 +142,19 @@ def read_small_file(path: Path, *, private: bool) -> bytes:
     if len(content) > MAX_SECRET_FILE_BYTES:
         raise KeyringError(f"key file {path} is too large to be a key")
     return content
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` (mode 0600) in place of whatever is there, atomically: readers see the
+    old file or the new one, never a mix, and a crash leaves one of the two.
+
+    Raises:
+        OSError: if the directory is not writable or the disk is full.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    _write_exclusive(temporary, content)
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_directory(path.parent)

@@ -18,3 +18,7 @@ class KeyringError(CryptoError):
 
 class SignatureError(CryptoError):
     """A signature does not match the message and public key."""
+
+
+class ShareError(CryptoError):
+    """Recovery key shares that cannot be unlocked or combined: a wrong passphrase, too few, or mismatched."""

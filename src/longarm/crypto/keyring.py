@@ -8,7 +8,11 @@ base64 encoding 32 bytes:
 - ``signing.key``: Ed25519 seed signing evidence manifests, attestations and audit checkpoints.
 - ``processing.key``: X25519 private key for background processing of evidence.
 - ``recovery.pub``: the organisation's recovery public key. Its private half never enters this
-  directory; it is written once, elsewhere, and kept offline.
+  directory; it is written once, elsewhere, and kept offline, or split among keyholders
+  (``recovery_shares``). A recovery-key rotation replaces this file.
+
+After the first signing-key rotation it also holds ``signing-transitions.json``, the public chain of
+rotations, each signed by the retiring and the new key (``signing_transitions``).
 """
 
 import base64
@@ -25,9 +29,16 @@ from longarm.crypto._secure_files import (
     create_new_file,
     ensure_private_directory,
     read_small_file,
+    replace_file,
 )
 from longarm.crypto.envelopes import X25519_KEY_BYTES, keypair_from_private_key, new_keypair
-from longarm.crypto.errors import KeyringError
+from longarm.crypto.errors import KeyringError, SignatureError
+from longarm.crypto.signing_transitions import (
+    TRANSITIONS_FILE,
+    SigningTransition,
+    decode_transitions,
+    encode_transitions,
+)
 
 KEY_BYTES = 32
 RECEIPT_PEPPER_FILE = "receipt-pepper.key"
@@ -35,6 +46,8 @@ INDEX_KEY_FILE = "index.key"
 SIGNING_KEY_FILE = "signing.key"
 PROCESSING_KEY_FILE = "processing.key"
 RECOVERY_PUBLIC_KEY_FILE = "recovery.pub"
+# A new signing seed while a rotation installs it (``install_signing_key``).
+NEXT_SIGNING_KEY_FILE = "signing-next.key"
 KEY_FILES = (
     RECEIPT_PEPPER_FILE,
     INDEX_KEY_FILE,
@@ -217,3 +230,77 @@ def load_recovery_private_key(path: Path) -> bytes:
     if len(lines) != 1:
         raise KeyringError(f"{path} does not hold exactly one key")
     return _decode(lines[0], path)
+
+
+def replace_recovery_public_key(directory: Path, public_key: bytes) -> None:
+    """Put ``public_key`` in the keyring as the recovery public key, atomically (a recovery-key rotation).
+
+    Raises:
+        ValueError: if it is not 32 bytes. OSError: if it cannot be written.
+    """
+    require_length(public_key, X25519_KEY_BYTES, "recovery public key")
+    check_private_directory(directory)
+    replace_file(directory / RECOVERY_PUBLIC_KEY_FILE, _encode(public_key))
+
+
+def load_signing_transitions(directory: Path) -> list[SigningTransition]:
+    """The chain of signing-key rotations kept in the keyring (empty before the first), checked.
+
+    Raises:
+        KeyringError: if the file is malformed, a signature does not hold, or the chain does not end in the
+            keyring's signing key (a rotation interrupted: :func:`finish_signing_key_install` ends it).
+    """
+    path = directory / TRANSITIONS_FILE
+    if not path.exists():
+        return []
+    try:
+        transitions = decode_transitions(path.read_bytes())
+    except (ValueError, SignatureError) as error:
+        raise KeyringError(f"{path}: {error}") from None
+    if transitions and transitions[-1].new_public_key != load_keyring(directory).signing_public_key:
+        raise KeyringError(
+            f"{path} does not end in the keyring's signing key: a rotation was interrupted; run "
+            "`longarm keyring rotate-signing` again to finish it"
+        )
+    return transitions
+
+
+def install_signing_key(directory: Path, new_seed: bytes, transition: SigningTransition) -> None:
+    """Append ``transition`` to the keyring's chain and make ``new_seed`` the signing key.
+
+    The new seed is first kept as ``signing-next.key``, then the chain written, then the seed moved into
+    place: after a crash at any step :func:`finish_signing_key_install` completes the change, or there was
+    none.
+
+    Raises:
+        KeyringError: if the transition does not start from the keyring's signing key. OSError: on a write.
+    """
+    require_length(new_seed, KEY_BYTES, "signing seed")
+    transitions = load_signing_transitions(directory)
+    if transition.old_public_key != load_keyring(directory).signing_public_key:
+        raise KeyringError("the transition does not start from the keyring's signing key")
+    if transition.new_public_key != signing.signing_public_key(new_seed):
+        raise KeyringError("the transition does not name the new signing key")
+    replace_file(directory / NEXT_SIGNING_KEY_FILE, _encode(new_seed))
+    replace_file(directory / TRANSITIONS_FILE, encode_transitions([*transitions, transition]))
+    replace_file(directory / SIGNING_KEY_FILE, _encode(new_seed))
+    (directory / NEXT_SIGNING_KEY_FILE).unlink()
+
+
+def finish_signing_key_install(directory: Path) -> bool:
+    """Complete a signing-key change a crash interrupted; returns whether there was one to complete.
+
+    A ``signing-next.key`` the chain names as its newest key is moved into place; one it does not name never
+    signed anything (the chain was not written) and is deleted.
+    """
+    next_path = directory / NEXT_SIGNING_KEY_FILE
+    if not next_path.exists():
+        return False
+    seed = _decode(read_small_file(next_path, private=True), next_path)
+    path = directory / TRANSITIONS_FILE
+    chain = decode_transitions(path.read_bytes()) if path.exists() else []
+    named = bool(chain) and chain[-1].new_public_key == signing.signing_public_key(seed)
+    if named:
+        replace_file(directory / SIGNING_KEY_FILE, _encode(seed))
+    next_path.unlink()
+    return named

@@ -8,7 +8,9 @@ A package verifies only if every check passes:
 
 - the manifest's Ed25519 signature is valid under the key the verifier was *given* (a key named inside the
   package proves nothing: anyone can re-sign a package with a key of their own, so without ``--public-key``
-  the answer is never "verified");
+  the answer is never "verified"), or, given the organisation's chain of signing-key rotations
+  (``--transitions``, each signed by the retiring and the new key), under another key of that chain, for a
+  package made before that key was retired;
 - every file listed is present, no file is added, and each one has the SHA-256 and size on record;
 - the ZIP is byte for byte the one Longarm wrote: it is made again from the entries read and compared, so a
   change anywhere, even in a field no reader looks at, is named.
@@ -24,14 +26,19 @@ import hashlib
 import json
 import sys
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from longarm.crypto.errors import SignatureError
-from longarm.crypto.signing import verify_signature
+from longarm.crypto.signing_transitions import (
+    SigningTransition,
+    decode_transitions,
+    key_periods,
+    signer_among,
+)
 
 FORMAT = "longarm-evidence-package/1"
 MANIFEST = "manifest.json"
@@ -130,6 +137,8 @@ class Verification:
     signature_valid: bool = False
     key_from_package: bool = False
     public_key: str = ""
+    # Set when an earlier key of the rotation chain signed: when it was retired.
+    retired_key_at: str = ""
     problems: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -195,18 +204,57 @@ def _hash_file(source: Path | BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def verify_package(source: Path | BinaryIO, *, public_key: bytes | None) -> Verification:
+def verify_package(
+    source: Path | BinaryIO, *, public_key: bytes | None, transitions: Sequence[SigningTransition] = ()
+) -> Verification:
     """Check a package's signature, every file against its manifest and the ZIP's exact bytes, naming each
-    file added, removed or changed. Never raises for anything in the file."""
+    file added, removed or changed. Never raises for anything in the file.
+
+    ``transitions`` (checked already: ``decode_transitions``) let a package signed by another key of the
+    given key's rotation chain verify, if it was made before that key was retired."""
     result = Verification()
     try:
-        _verify(source, public_key, result)
+        _verify(source, public_key, transitions, result)
     except _READ_ERRORS as error:
         result.problems.append(f"the ZIP file is damaged ({type(error).__name__})")
     return result
 
 
-def _verify(source: Path | BinaryIO, public_key: bytes | None, result: Verification) -> None:
+def _check_signature(
+    key: bytes,
+    transitions: Sequence[SigningTransition],
+    manifest: dict[str, Any],
+    manifest_raw: bytes,
+    signature_raw: bytes,
+    result: Verification,
+) -> None:
+    try:
+        signer = signer_among(
+            key_periods(key, transitions),
+            manifest_raw,
+            base64.b64decode(signature_raw.strip(), validate=True),
+        )
+    except (binascii.Error, SignatureError, ValueError):
+        result.problems.append("the signature does not match the manifest and key")
+        return
+    result.public_key = encode_public_key(signer.public_key)
+    if signer.retired_at is not None:
+        result.retired_key_at = signer.retired_at.isoformat()
+        created = datetime.fromisoformat(str(manifest["created_at"]))
+        if created.tzinfo is None or created >= signer.retired_at:
+            result.problems.append(
+                f"signed by a key retired on {signer.retired_at:%Y-%m-%d %H:%M} UTC, but dated after it"
+            )
+            return
+    result.signature_valid = True
+
+
+def _verify(
+    source: Path | BinaryIO,
+    public_key: bytes | None,
+    transitions: Sequence[SigningTransition],
+    result: Verification,
+) -> None:
     try:
         archive = zipfile.ZipFile(source)
     except _READ_ERRORS:
@@ -241,11 +289,9 @@ def _verify(source: Path | BinaryIO, public_key: bytes | None, result: Verificat
         key = public_key or embedded_key
         result.key_from_package = public_key is None
         result.public_key = encode_public_key(key)
-        try:
-            verify_signature(key, manifest_raw, base64.b64decode(signature_raw.strip(), validate=True))
-            result.signature_valid = True
-        except (binascii.Error, SignatureError, ValueError):
-            result.problems.append("the signature does not match the manifest and key")
+        _check_signature(
+            key, transitions if public_key else (), manifest, manifest_raw, signature_raw, result
+        )
         present = [name for name in names if name not in {MANIFEST, SIGNATURE}]
         result.added = sorted(set(present) - set(expected))
         result.removed = sorted(set(expected) - set(present))
@@ -295,6 +341,12 @@ def run(argv: list[str], out: Output) -> int:
     )
     parser.add_argument("package", type=Path)
     parser.add_argument(
+        "--transitions",
+        type=Path,
+        help="The organisation's signing-key rotations (signing-transitions.json): a package signed by an "
+        "earlier or later key of that chain then verifies too, if made before its key was retired.",
+    )
+    parser.add_argument(
         "--public-key",
         help="The organisation's published Ed25519 key (base64, hex, or a file holding it). Required for "
         "a package to verify: a key named inside the package proves nothing about who signed it.",
@@ -314,17 +366,29 @@ def run(argv: list[str], out: Output) -> int:
         except ValueError as error:
             write(f"PROBLEM  --public-key: {error}")
             return 1
+    transitions: list[SigningTransition] = []
+    if options.transitions:
+        try:
+            transitions = decode_transitions(options.transitions.read_bytes())
+        except (OSError, ValueError, SignatureError) as error:
+            write(f"PROBLEM  --transitions: {error}")
+            return 1
     if not options.package.is_file():
         write(f"PROBLEM  {options.package} is not a file")
         return 1
     try:
-        result = verify_package(options.package, public_key=public_key)
+        result = verify_package(options.package, public_key=public_key, transitions=transitions)
     except Exception as error:  # the promise is a named problem, never a traceback
         write(f"PROBLEM  the package could not be checked ({type(error).__name__})")
         return 1
     _print_report(result, write)
     if result.signature_valid:
         write(f"signature valid, key {result.public_key}")
+        if result.retired_key_at:
+            write(
+                f"signed by an earlier key of the organisation, retired on {result.retired_key_at}; the "
+                "rotation is signed by both keys"
+            )
     if result.key_from_package:
         write(
             "NOT VERIFIED: no --public-key was given, so the signature was checked only against the key "

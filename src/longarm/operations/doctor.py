@@ -8,10 +8,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from longarm.crypto.errors import KeyringError
 from longarm.crypto.keyring import RECOVERY_KEY_HEADER, load_keyring
+from longarm.crypto.recovery_shares import SHARE_FORMAT
 from longarm.env import closest_longarm_variable, unread_longarm_variables
 from longarm.operations import probes
 
@@ -40,14 +41,23 @@ def _keyring() -> Iterator[Finding]:
     yield Finding("keyring", Level.OK, f"loaded from {settings.KEYS_DIR}")
 
 
-def _is_recovery_private_key(path: Path) -> bool:
+def _small_file_start(path: Path) -> bytes:
     try:
         if not path.is_file() or path.stat().st_size > _SMALL_FILE_BYTES:
-            return False
+            return b""
         with path.open("rb") as file:
-            return file.read(len(RECOVERY_KEY_HEADER)) == RECOVERY_KEY_HEADER.encode("ascii")
+            return file.read(len(RECOVERY_KEY_HEADER))
     except OSError:
-        return False
+        return b""
+
+
+def _is_recovery_private_key(path: Path) -> bool:
+    return _small_file_start(path) == RECOVERY_KEY_HEADER.encode("ascii")
+
+
+def _is_recovery_share(path: Path) -> bool:
+    # A keyholder's share file (``crypto.recovery_shares``) starts with its format.
+    return _small_file_start(path).startswith(b'{\n  "format": "' + SHARE_FORMAT.encode("ascii") + b'"')
 
 
 def _recovery_key_nearby() -> Iterator[Finding]:
@@ -66,6 +76,21 @@ def _recovery_key_nearby() -> Iterator[Finding]:
             f"the recovery private key is on this server at {path}: it opens every report; move it offline "
             "(two encrypted USB sticks kept apart) and delete it here",
         )
+    shares = [
+        path
+        for place in sorted(places)
+        if place.is_dir()
+        for path in sorted(place.iterdir())
+        if _is_recovery_share(path)
+    ]
+    for path in shares:
+        yield Finding(
+            "recovery key",
+            Level.ERROR,
+            f"a recovery key share is on this server at {path}: with enough others it opens every report; "
+            "give it to its keyholder, to keep offline, and delete it here",
+        )
+    found += shares
     if not found:
         yield Finding("recovery key", Level.OK, "not beside the keyring, the data or the evidence")
 
@@ -115,6 +140,23 @@ def _environment() -> Iterator[Finding]:
         yield Finding("environment", Level.OK, "every LONGARM_* variable set is one Longarm reads")
 
 
+def _recovery_rotation() -> Iterator[Finding]:
+    from longarm.recovery.models import RecoveryRotation
+
+    try:
+        unfinished = RecoveryRotation.objects.filter(finished_at__isnull=True).order_by("id").first()
+    except DatabaseError:
+        return  # no database or no migrations yet: the checks below name that
+    if unfinished is not None:
+        yield Finding(
+            "recovery rotation",
+            Level.WARNING,
+            f"a recovery-key rotation begun {unfinished.started_at:%Y-%m-%d %H:%M} UTC is unfinished: some "
+            "keys are still sealed only to the old recovery key; run `longarm recovery rotate` with the old "
+            "key (or its shares) to resume it",
+        )
+
+
 def _from_probe(probe: Callable[[], probes.Check], fix: str) -> Callable[[], Iterator[Finding]]:
     def run() -> Iterator[Finding]:
         check = probe()
@@ -131,6 +173,7 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     _recovery_key_nearby,
     _keys_apart_from_database,
     _environment,
+    _recovery_rotation,
     # Before the first `longarm init` a SQLite database's directory may not exist: the likelier cause.
     _from_probe(
         probes.database_check,

@@ -27,10 +27,9 @@ from longarm.cases.auditing import audit_case_act
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.keys import open_case_key
 from longarm.cases.models import Attestation, Case, CaseKeyKind
-from longarm.core.keyring import current_keyring
+from longarm.core.keyring import current_keyring, own_signer
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
-from longarm.crypto.errors import SignatureError
-from longarm.crypto.signing import sign, verify_signature
+from longarm.crypto.signing import sign
 
 
 class Verdict(models.TextChoices):
@@ -178,12 +177,8 @@ def _check(*, reference: str, code: str, session_key: str | None) -> Verificatio
         for limit in limits:
             record_failure(limit)
         return Verification(Verdict.INVALID, None)
-    try:
-        verify_signature(
-            current_keyring().signing_public_key,
-            attestation_message(attestation),
-            bytes(attestation.signature),
-        )
-    except SignatureError:
+    # Signed by today's key or by one a signing-key rotation retired after the attestation was issued.
+    signer = own_signer(attestation_message(attestation), bytes(attestation.signature))
+    if signer is None or (signer.retired_at is not None and attestation.issued_on > signer.retired_at.date()):
         return Verification(Verdict.INVALID, None)
     return Verification(Verdict.REVOKED if attestation.revoked_on else Verdict.VALID, attestation)

@@ -19,11 +19,17 @@ from longarm.cases.attestations.exceptions import TooManyAttempts
 from longarm.cases.attestations.forms import IssueForm, VerifyForm
 from longarm.cases.attestations.letters import letter_language, qr_svg
 from longarm.cases.attestations.selectors import attestation_for_member
-from longarm.cases.attestations.services import attestation_issue, attestation_revoke, attestation_verify
+from longarm.cases.attestations.services import (
+    attestation_issue,
+    attestation_message,
+    attestation_revoke,
+    attestation_verify,
+)
 from longarm.cases.exceptions import NotAllowed
+from longarm.cases.models import Attestation
 from longarm.cases.selectors import case_for_user
 from longarm.core.confirm import confirmation_page, is_confirmed
-from longarm.core.keyring import current_keyring
+from longarm.core.keyring import current_keyring, own_signer
 from longarm.core.session_vault import vault_load, vault_store
 from longarm.gate.exceptions import GateRefused
 from longarm.gate.services import gate_pass
@@ -69,7 +75,8 @@ def attestation_letter(request: HttpRequest, case_id: UUID, reference: str) -> H
         "attestation": attestation,
         "code": group_code(code.decode()) if code else None,
         "signature": base64.b64encode(bytes(attestation.signature)).decode(),
-        "public_key": base64.b64encode(current_keyring().signing_public_key).decode(),
+        # The key that signed it: a letter printed again after a signing-key rotation names the old key.
+        "public_key": base64.b64encode(_signer_key(attestation)).decode(),
         "verify_url": verify_url,
         # The reference, never the code: whoever scans the letter still types the code printed on it.
         "verify_qr": qr_svg(f"{verify_url}?{urlencode({'reference': attestation.reference})}"),
@@ -128,3 +135,8 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many wrong codes were tried. Please wait 15 minutes and try again."))
     gate = gate_widget(request, Purpose.ATTESTATION)
     return render(request, "cases/attestations/verify.html", {"form": form, "checked": checked, "gate": gate})
+
+
+def _signer_key(attestation: Attestation) -> bytes:
+    signer = own_signer(attestation_message(attestation), bytes(attestation.signature))
+    return signer.public_key if signer else current_keyring().signing_public_key

@@ -11,12 +11,14 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from longarm.audit.selectors import audit_chain_verify
 from longarm.audit.services import audit_checkpoint_create
 from longarm.audit.tally import audit_tally_flush
 from longarm.core.keyring import current_keyring
+from longarm.crypto.keyring import load_signing_transitions
 
 
 class Command(BaseCommand):
@@ -49,7 +51,10 @@ class Command(BaseCommand):
                 )
             return
         started = time.perf_counter()
-        result = audit_chain_verify(signing_public_key=current_keyring().signing_public_key)
+        result = audit_chain_verify(
+            signing_public_key=current_keyring().signing_public_key,
+            transitions=load_signing_transitions(settings.KEYS_DIR),
+        )
         seconds = time.perf_counter() - started
         if not result.intact:
             raise CommandError(f"The audit chain is broken: {result.problem}")
@@ -57,3 +62,8 @@ class Command(BaseCommand):
             f"The audit chain is intact: {result.events_checked} events and "
             f"{result.checkpoints_checked} signed checkpoints verified in {seconds:.1f} s."
         )
+        if result.rotations_checked:
+            self.stdout.write(
+                f"{result.rotations_checked} signing-key rotation(s) recorded: checkpoints before each are "
+                "checked against the key it retired, and the point of the chain it pinned holds."
+            )

@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,16 @@ from longarm.crypto.keyring import (
     write_recovery_private_key,
 )
 from longarm.crypto.linking_key import LINKING_KEY_FILE, ensure_linking_key
+from longarm.crypto.recovery_shares import parse_share_parameters
 from longarm.evidence.verify import encode_public_key
+from longarm.recovery.keyholders import (
+    check_share_destination,
+    lock_shares,
+    new_passphrases,
+    printed_share,
+    share_paths,
+    write_shares,
+)
 
 PRIVATE_DIRECTORY_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -37,8 +46,28 @@ class Command(BaseCommand):
             type=Path,
             help=(
                 "A new file, or a directory, where the recovery private key is written the first time "
-                "(default: the current directory)."
+                "(default: the current directory). With --recovery-shares, the directory the shares go to."
             ),
+        )
+        parser.add_argument(
+            "--recovery-shares",
+            metavar="M-of-N",
+            type=_share_parameters,
+            help=(
+                "Split the recovery private key into N SLIP-39 shares, any M of which rebuild it, one file "
+                "per keyholder, each locked under a passphrase its holder types; the key is never written."
+            ),
+        )
+        parser.add_argument(
+            "--share-passphrases",
+            type=Path,
+            metavar="FILE",
+            help="With --recovery-shares: keyholders' passphrases, one per line (default: asked for each).",
+        )
+        parser.add_argument(
+            "--print-shares",
+            action="store_true",
+            help="With --recovery-shares: print the locked shares (for a printer or paper) instead of files.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,16 +86,43 @@ class Command(BaseCommand):
         _narrow_new_volume(keys_dir)
         # Where the recovery private key goes is settled before the key pair exists: a refusal afterwards
         # would leave a keyring whose recovery public key no one holds the private half of.
+        forbidden = [keys_dir, settings.DATA_DIR, settings.STORAGE_DIR]
+        split: tuple[int, int] | None = options["recovery_shares"]
         out = _recovery_key_destination(options["recovery_key_out"])
+        shares: list[Path] = []
+        passphrases: list[str] = []
         if not (keys_dir / RECOVERY_PUBLIC_KEY_FILE).exists():
-            _check_recovery_key_destination(out, [keys_dir, settings.DATA_DIR, settings.STORAGE_DIR])
+            if split is None:
+                _check_recovery_key_destination(out, forbidden)
+            else:
+                if not options["print_shares"]:
+                    shares = share_paths(
+                        (options["recovery_key_out"] or Path.cwd()).resolve(),
+                        split[1],
+                        today=timezone.now().date(),
+                    )
+                try:
+                    check_share_destination(shares, forbidden)
+                    passphrases = new_passphrases(split[1], passphrase_file=options["share_passphrases"])
+                except (KeyringError, ValueError) as error:
+                    raise CommandError(str(error)) from error
+        elif split is not None:
+            raise CommandError(
+                "this installation has a recovery key already; split its file with `longarm recovery split "
+                f"{split[0]}-of-{split[1]} --recovery-key FILE`, or make a new one with "
+                "`longarm recovery rotate`"
+            )
         creation = create_keyring(keys_dir)
         for name in creation.created:
             self.stdout.write(f"Created key {keys_dir / name}")
         if ensure_linking_key(keys_dir):
             self.stdout.write(f"Created key {keys_dir / LINKING_KEY_FILE}")
         self._ensure_django_secret(keys_dir)
-        if creation.recovery_private_key is not None:
+        if creation.recovery_private_key is not None and split is not None and options["print_shares"]:
+            self._print_shares(creation.recovery_private_key, split[0], passphrases)
+        elif creation.recovery_private_key is not None and split is not None:
+            self._write_shares(creation.recovery_private_key, split[0], shares, passphrases)
+        elif creation.recovery_private_key is not None:
             try:
                 write_recovery_private_key(
                     out.resolve(),
@@ -98,6 +154,38 @@ class Command(BaseCommand):
         public = encode_public_key(load_keyring(keys_dir).signing_public_key)
         self.stdout.write(f"Signing public key (note it with the recovery key): {public}")
 
+    def _print_shares(self, private_key: bytes, threshold: int, passphrases: list[str]) -> None:
+        shares = lock_shares(private_key, threshold=threshold, passphrases=passphrases)
+        self.stdout.write(
+            self.style.WARNING(
+                f"\nRECOVERY KEY split into {len(shares)} shares, any {threshold} of which open every "
+                "report. Print each for its keyholder alone; the recovery private key itself was never "
+                "written.\n"
+            )
+        )
+        for share in shares:
+            self.stdout.write(printed_share(share))
+
+    def _write_shares(
+        self, private_key: bytes, threshold: int, paths: list[Path], passphrases: list[str]
+    ) -> None:
+        try:
+            write_shares(private_key, threshold=threshold, paths=paths, passphrases=passphrases)
+        except (KeyringError, ValueError) as error:
+            raise CommandError(
+                f"{error}. The recovery public key is already in the keyring; remove the share files in "
+                f"{paths[0].parent} and {settings.KEYS_DIR / RECOVERY_PUBLIC_KEY_FILE}, and run init again."
+            ) from error
+        self.stdout.write(
+            self.style.WARNING(
+                f"\nRECOVERY KEY split into {len(paths)} shares, any {threshold} of which open every report:"
+                "\n"
+                + "".join(f"  {path}\n" for path in paths)
+                + "Give each file to its keyholder NOW, to be kept offline apart from the others, and\n"
+                "delete them from this machine. The recovery private key itself was never written.\n"
+            )
+        )
+
     def _ensure_django_secret(self, keys_dir: Path) -> None:
         path = keys_dir / "django-secret.key"
         if path.exists():
@@ -110,6 +198,13 @@ class Command(BaseCommand):
             handle.write(secrets.token_urlsafe(64))
         settings.SECRET_KEY = path.read_text(encoding="utf-8").strip()
         self.stdout.write(f"Created key {path}")
+
+
+def _share_parameters(text: str) -> tuple[int, int]:
+    try:
+        return parse_share_parameters(text)
+    except ValueError as error:
+        raise ArgumentTypeError(str(error)) from error
 
 
 def _recovery_key_destination(given: Path | None) -> Path:

@@ -1,5 +1,6 @@
 """`longarm evidence verify PACKAGE.zip [--public-key KEY]`, `longarm evidence requeue`,
-`longarm evidence sweep [--grace-hours N]` and `longarm evidence seal-records --recovery-key PATH`."""
+`longarm evidence sweep [--grace-hours N]` and `longarm evidence seal-records --recovery-key PATH` (or
+`--recovery-shares SHARE…`, keyholders' shares combined in memory)."""
 
 from argparse import ArgumentParser
 from datetime import timedelta
@@ -8,9 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from longarm.crypto.errors import KeyringError
-from longarm.crypto.keyring import load_recovery_private_key
+from longarm.crypto.errors import KeyringError, ShareError
 from longarm.evidence.verify import run
+from longarm.recovery.keyholders import add_recovery_key_arguments, recovery_key_from_options
 
 
 class Command(BaseCommand):
@@ -24,6 +25,12 @@ class Command(BaseCommand):
             "--public-key",
             help="The organisation's published Ed25519 key (base64, hex, or a file holding it). Without it "
             "the package never verifies: a key named inside the package proves nothing.",
+        )
+        verify.add_argument(
+            "--transitions",
+            type=Path,
+            help="The organisation's signing-key rotations (signing-transitions.json), for a package signed "
+            "by another key of that chain.",
         )
         commands.add_parser("requeue", help="Queue every item whose processing never finished.")
         sweep = commands.add_parser(
@@ -41,9 +48,7 @@ class Command(BaseCommand):
             help="Move the clear hashes, sizes and types of evidence stored before this release into their "
             "encrypted records (between migrations evidence 0003 and 0004).",
         )
-        seal.add_argument(
-            "--recovery-key", type=Path, required=True, help="The offline recovery private key file."
-        )
+        add_recovery_key_arguments(seal, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "requeue":
@@ -65,16 +70,19 @@ class Command(BaseCommand):
             )
             return
         if options["action"] == "seal-records":
-            self._seal_records(options["recovery_key"])
+            self._seal_records(options)
             return
-        self._verify(options["package"], options["public_key"])
+        self._verify(options["package"], options["public_key"], options["transitions"])
 
-    def _seal_records(self, path: Path) -> None:
+    def _seal_records(self, options: dict[str, Any]) -> None:
         from longarm.evidence.legacy import NotBetweenSteps, evidence_seal_legacy_records
 
         try:
-            sealed = evidence_seal_legacy_records(recovery_private_key=load_recovery_private_key(path))
-        except (KeyringError, NotBetweenSteps) as error:
+            private_key = recovery_key_from_options(options)
+            if private_key is None:
+                raise KeyringError("sealing the records needs the recovery key")
+            sealed = evidence_seal_legacy_records(recovery_private_key=private_key)
+        except (KeyringError, ShareError, NotBetweenSteps) as error:
             raise CommandError(str(error)) from error
         if sealed is None:
             self.stdout.write("nothing to do: the clear columns are gone already")
@@ -86,8 +94,12 @@ class Command(BaseCommand):
             "Now run `longarm migrate`."
         )
 
-    def _verify(self, package: Path, public_key_text: str | None) -> None:
+    def _verify(self, package: Path, public_key_text: str | None, transitions: Path | None) -> None:
         # The same code as `longarm evidence verify`, which runs it without Django (longarm.evidence.verify).
-        arguments = [str(package), *(["--public-key", public_key_text] if public_key_text else [])]
+        arguments = [
+            str(package),
+            *(["--public-key", public_key_text] if public_key_text else []),
+            *(["--transitions", str(transitions)] if transitions else []),
+        ]
         if run(arguments, self.stdout) != 0:
             raise CommandError("the package does NOT verify")

@@ -6,15 +6,14 @@ are decrypted in memory only. Both print counts, never values.
 """
 
 from argparse import ArgumentParser
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from longarm.crypto.errors import KeyringError
-from longarm.crypto.keyring import load_recovery_private_key
+from longarm.crypto.errors import KeyringError, ShareError
 from longarm.linking.clusters import recluster_all
 from longarm.linking.reindex import linking_reindex
+from longarm.recovery.keyholders import add_recovery_key_arguments, recovery_key_from_options
 
 
 class Command(BaseCommand):
@@ -23,9 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         reindex = actions.add_parser("reindex", help="Rotate the linking key and rebuild every blind index.")
-        reindex.add_argument(
-            "--recovery-key", type=Path, required=True, help="The offline recovery private key file."
-        )
+        add_recovery_key_arguments(reindex, required=True)
         actions.add_parser("recluster", help="Recompute every cluster of linked cases.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,9 +31,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{counts['clusters']} clusters of {counts['clustered_cases']} cases.")
             return
         try:
-            private_key = load_recovery_private_key(options["recovery_key"])
+            private_key = recovery_key_from_options(options)
+            if private_key is None:
+                raise KeyringError("reindexing needs the recovery key")
             result = linking_reindex(recovery_private_key=private_key, progress=self.stdout.write)
-        except KeyringError as error:
+        except (KeyringError, ShareError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"Linking key version {result.version}: {result.identifiers} identifiers, {result.keys} keys; "

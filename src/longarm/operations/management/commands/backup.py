@@ -1,5 +1,6 @@
 """`longarm backup create DEST`, `longarm backup verify FILE --public-key KEY [--recovery-key PATH]`,
-`longarm backup restore FILE --recovery-key PATH` (README, Operations: backups)."""
+`longarm backup restore FILE --recovery-key PATH` (README, Operations: backups). Wherever the recovery key is
+taken, `--recovery-shares SHARE…` combines keyholders' shares in memory instead."""
 
 import json
 import time
@@ -12,10 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from longarm.backup.container import ContainerError
 from longarm.backup.services import Summary, backup_create, backup_restore, backup_verify
 from longarm.core.keyring import current_keyring
-from longarm.crypto.errors import KeyringError
-from longarm.crypto.keyring import load_recovery_private_key
+from longarm.crypto.errors import KeyringError, ShareError, SignatureError
+from longarm.crypto.signing_transitions import decode_transitions
 from longarm.evidence.verify import encode_public_key, parse_public_key
 from longarm.operations.oserror import os_error_line
+from longarm.recovery.keyholders import add_recovery_key_arguments, recovery_key_from_options
 
 
 def _describe(summary: Summary) -> str:
@@ -37,15 +39,21 @@ class Command(BaseCommand):
         verify.add_argument(
             "--public-key", required=True, help="The signing public key (base64, hex or file)."
         )
-        verify.add_argument("--recovery-key", type=Path, help="Also decrypt and check every part.")
+        verify.add_argument(
+            "--transitions",
+            type=Path,
+            help="The signing-key rotations (signing-transitions.json): a backup by an earlier key verifies.",
+        )
+        # Given the recovery key (a file, or keyholders' shares), every part is decrypted and checked too.
+        add_recovery_key_arguments(verify, required=False)
         restore = actions.add_parser("restore", help="Restore into this empty deployment.")
         restore.add_argument("file", type=Path)
-        restore.add_argument("--recovery-key", type=Path, required=True)
+        add_recovery_key_arguments(restore, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, f"_{options['action']}")(options)
-        except (ContainerError, KeyringError, ValueError) as error:
+        except (ContainerError, KeyringError, ShareError, SignatureError, ValueError) as error:
             raise CommandError(str(error)) from error
         except OSError as error:  # a file named on the command line: missing, unreadable, a full disk
             raise CommandError(os_error_line(error)) from error
@@ -73,19 +81,25 @@ class Command(BaseCommand):
 
     def _verify(self, options: dict[str, Any]) -> None:
         public_key = parse_public_key(options["public_key"])
-        recovery = load_recovery_private_key(options["recovery_key"]) if options["recovery_key"] else None
-        summary = backup_verify(options["file"], public_key=public_key, recovery_private_key=recovery)
+        transitions = (
+            decode_transitions(options["transitions"].read_bytes()) if options["transitions"] else []
+        )
+        recovery = recovery_key_from_options(options)
+        summary = backup_verify(
+            options["file"], public_key=public_key, recovery_private_key=recovery, transitions=transitions
+        )
         if summary is None:
             self.stdout.write("The signature is valid: the file is whole and was made by this key.")
-            self.stdout.write("Give --recovery-key to check every part inside as well.")
+            self.stdout.write("Give --recovery-key or --recovery-shares to check every part inside as well.")
         else:
             self.stdout.write(f"Valid: signature, and every part matches its manifest: {_describe(summary)}")
 
     def _restore(self, options: dict[str, Any]) -> None:
         started = time.monotonic()
-        summary = backup_restore(
-            options["file"], recovery_private_key=load_recovery_private_key(options["recovery_key"])
-        )
+        recovery = recovery_key_from_options(options)
+        if recovery is None:
+            raise KeyringError("restoring needs the recovery key")
+        summary = backup_restore(options["file"], recovery_private_key=recovery)
         self.stdout.write(f"Restored in {time.monotonic() - started:.1f} s: {_describe(summary)}")
         self.stdout.write(
             "Run `longarm migrate` if this release is newer than the backup, then `longarm audit verify`."
