@@ -336,6 +336,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "expires_at": _META,
         "last_used_on": _DAY,
         "revoked_at": _META,
+        "scopes": _META,
+        "bound_session": _CIPHER,
     },
     "evidence.EvidenceItem": {
         "id": _KEY,
@@ -525,6 +527,10 @@ NOTES: dict[str, str] = {
         "`longarm housekeeping` (hourly)"
     ),
     "otp_totp.TOTPDevice.key": "the TOTP secret, in clear as django-otp keeps it (§4.3)",
+    "api.ApiToken.bound_session": (
+        "the key of the console session the token is bound to, encrypted under a key derived from the token "
+        "itself (never stored): only a request bearing the token can tell which session it is"
+    ),
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
