@@ -305,8 +305,8 @@ LONGARM_QUICK_EXIT_URL = env_str("LONGARM_QUICK_EXIT_URL", "https://www.wikipedi
 LONGARM_ORGANISATION_NAME = env_str("LONGARM_ORGANISATION_NAME", "Longarm")
 OTP_TOTP_ISSUER = LONGARM_ORGANISATION_NAME
 # Passkeys and security keys (issue 18): a second factor beside the password, never instead of it (the
-# password unlocks the staff private key). The relying party is this site: by default the host the console is reached
-# at (checked against ALLOWED_HOSTS), and the only origin accepted is that of the request itself
+# password unlocks the staff private key). The relying party is this site: by default the host the console
+# is reached at (checked against ALLOWED_HOSTS), and the only origin accepted is that of the request itself
 # (longarm.accounts.passkeys). Set LONGARM_WEBAUTHN_RP_ID to share passkeys across subdomains.
 LONGARM_WEBAUTHN_RP_ID = env_str("LONGARM_WEBAUTHN_RP_ID", "")
 OTP_WEBAUTHN_RP_ID_CALLABLE = "longarm.accounts.passkeys.relying_party_id"

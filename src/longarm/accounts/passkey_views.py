@@ -21,7 +21,9 @@ from longarm.accounts.passkeys import (
     passkeys_for,
     second_factor_policy_set,
     totp_allowed,
+    verified_by_code,
 )
+from longarm.accounts.services import staff_logout
 from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.middleware import allow_features
 
@@ -117,7 +119,17 @@ def second_factors(request: HttpRequest) -> HttpResponse:
         actor = acting_staff(request)
         for role in Role:
             if form.cleaned_data[role.value] != allowed.get(role.value, True):
-                second_factor_policy_set(actor=actor, role=role, totp_allowed=form.cleaned_data[role.value])
+                second_factor_policy_set(
+                    actor=actor,
+                    role=role,
+                    totp_allowed=form.cleaned_data[role.value],
+                    keep_session=request.session.session_key,
+                )
+        if verified_by_code(request) and not totp_allowed(role=actor.role):
+            # The rule just made ends this session too, like every other one a code opened for the role.
+            staff_logout(request=request)
+            messages.info(request, _("The second factors are saved. Log in again with your passkey."))
+            return redirect("accounts:login")
         messages.success(request, _("The second factors are saved."))
         return redirect("accounts:second_factors")
     staff = StaffUser.objects.filter(is_active=True, webauthncredential__isnull=False).distinct()

@@ -98,11 +98,16 @@ def _pop_state(request: HttpRequest, key: str) -> dict[str, Any]:
 
 
 def passkeys_for(*, user: StaffUser) -> QuerySet[WebAuthnCredential]:
-    return WebAuthnCredential.objects.filter(user=user).order_by("created_at", "pk")
+    found: QuerySet[WebAuthnCredential] = WebAuthnCredential.objects.filter(user=user)
+    return found.order_by("created_at", "pk")
 
 
 def has_passkey(*, user: StaffUser) -> bool:
-    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    return passkeys_for(user=user).filter(confirmed=True).exists()
+
+
+def verified_by_code(request: HttpRequest) -> bool:
+    return str(request.session.get(DEVICE_ID_SESSION_KEY, "")).startswith(TOTPDevice.model_label() + "/")
 
 
 def totp_allowed(*, role: str) -> bool:
@@ -187,13 +192,15 @@ def _audit(*, actor: StaffUser, action: str, staff: StaffUser) -> None:
     )
 
 
-def _end_code_sessions(role: Role) -> int:
-    """End the sessions of staff of ``role`` that were verified with a code, now that codes are forbidden."""
+def _end_code_sessions(role: Role, keep: str | None) -> int:
+    """End the sessions of staff of ``role`` that were verified with a code, now that codes are forbidden,
+    but ``keep`` (the acting administrator's, which their view ends itself once the answer is ready)."""
     members = {str(pk) for pk in StaffUser.objects.filter(role=role).values_list("pk", flat=True)}
     prefix = TOTPDevice.model_label() + "/"
     ended = []
     # Sessions are keyed by a random id, not by user: every live one is read (as offboarding does).
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
+    live = Session.objects.filter(expire_date__gt=timezone.now()).exclude(session_key=keep or "")
+    for session in live.iterator(chunk_size=500):
         data = session.get_decoded()
         if data.get(SESSION_KEY) in members and str(data.get(DEVICE_ID_SESSION_KEY, "")).startswith(prefix):
             ended.append(session.pk)
@@ -202,7 +209,9 @@ def _end_code_sessions(role: Role) -> int:
 
 
 @transaction.atomic
-def second_factor_policy_set(*, actor: StaffUser, role: Role, totp_allowed: bool) -> SecondFactorPolicy:
+def second_factor_policy_set(
+    *, actor: StaffUser, role: Role, totp_allowed: bool, keep_session: str | None = None
+) -> SecondFactorPolicy:
     """Allow or forbid log-in with an authenticator-app code for ``role``, audited. Forbidding it ends the
     role's sessions that a code opened, so the rule bites at once rather than at their next log-in.
 
@@ -211,7 +220,7 @@ def second_factor_policy_set(*, actor: StaffUser, role: Role, totp_allowed: bool
     policy, _created = SecondFactorPolicy.objects.update_or_create(
         role=role, defaults={"totp_allowed": totp_allowed, "changed_at": timezone.now(), "changed_by": actor}
     )
-    ended = 0 if totp_allowed else _end_code_sessions(role)
+    ended = 0 if totp_allowed else _end_code_sessions(role, keep_session)
     audit_append(
         actor=actor,
         actor_kind=ActorKind.STAFF,
