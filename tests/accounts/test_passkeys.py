@@ -2,6 +2,7 @@
 step with the password, what the challenge reveals, replays and other origins, the per-role policy that
 forbids codes, removal, and the Permissions-Policy that lets only these pages use WebAuthn."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -268,3 +269,16 @@ def test_only_the_passkey_pages_may_use_webauthn(
     for feature in ("publickey-credentials-get", "publickey-credentials-create"):
         assert f"{feature}={'(self)' if feature == allowed else '()'}" in policy
     assert "camera=()" in policy
+
+
+@pytest.mark.parametrize("page", ["accounts:login", "accounts:security"])
+def test_the_passkey_pages_load_only_our_own_scripts(cast: Cast, page: str) -> None:
+    client = Client()
+    log_in(client, cast.caseworker)
+    response = client.get(reverse(page))
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    sources = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html)
+    assert "/static/accounts/passkeys.js" in sources
+    assert all(source.startswith("/static/") for source in sources)
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "no inline script"
