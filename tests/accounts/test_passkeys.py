@@ -282,3 +282,17 @@ def test_the_passkey_pages_load_only_our_own_scripts(cast: Cast, page: str) -> N
     assert "/static/accounts/passkeys.js" in sources
     assert all(source.startswith("/static/") for source in sources)
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "no inline script"
+
+
+def test_a_refused_passkey_answer_is_not_sent_back_with_the_page(
+    cast: Cast, enrolled: SoftAuthenticator
+) -> None:
+    client = Client()
+    answer = passkey_answer(client, enrolled)
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": cast.caseworker.username, "password": "wrong password here", "passkey": answer},
+    )
+    assert response.status_code == 200
+    assert '<input type="hidden" name="passkey" value="">' in response.content.decode()
+    assert post_login(client, cast.caseworker, otp_token=current_totp(cast.caseworker)) is None
