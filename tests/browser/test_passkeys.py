@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no type hints
 from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -90,6 +91,12 @@ def test_a_passkey_enrolled_in_the_console_logs_its_holder_in(
 
     enrol(page, live_server, "virtual key")
     expect(page.get_by_role("cell", name="virtual key")).to_be_visible()
+    problems = [
+        f"{violation['id']} ({violation['impact']}) {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+    assert not problems
     assert WebAuthnCredential.objects.filter(user=cast.caseworker, name="virtual key").count() == 1
     [held] = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert held["isResidentCredential"]
