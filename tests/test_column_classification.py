@@ -19,14 +19,16 @@ from longarm.core.columns import (
 )
 
 THREAT_MODEL = Path(__file__).resolve().parents[1] / "docs" / "threat-model.md"
-# Only these may be named like a fingerprint without being ciphertext or a keyed index: the audit hash chain,
-# which hashes audit rows, not anything a reporter sent.
+# Only these may be named like a fingerprint without being ciphertext or a keyed index: the audit hash chain
+# (it hashes audit rows) and a passkey lookup hash (of a staff key), not anything a reporter sent.
 FINGERPRINT_NAME = re.compile(r"sha|hash|digest|size|content_type|length|bytes")
 CHAIN = {
     "audit.AuditEvent.previous_hash",
     "audit.AuditEvent.event_hash",
     "audit.AuditHead.last_hash",
     "audit.AuditCheckpoint.last_hash",
+    # A hash of a staff passkey's credential id, kept by django-otp-webauthn to find the credential.
+    "django_otp_webauthn.WebAuthnCredential.credential_id_sha256",
 }
 
 

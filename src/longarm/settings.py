@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "django_tasks_db",
     "longarm.core",
     "longarm.gate",
@@ -327,6 +328,18 @@ LONGARM_QUICK_EXIT_URL = env_str("LONGARM_QUICK_EXIT_URL", "https://www.wikipedi
 # The organisation running this deployment: authenticator apps list staff accounts under it (the TOTP issuer).
 LONGARM_ORGANISATION_NAME = env_str("LONGARM_ORGANISATION_NAME", "Longarm")
 OTP_TOTP_ISSUER = LONGARM_ORGANISATION_NAME
+# Passkeys and security keys (issue 18): a second factor beside the password, never instead of it (the
+# password unlocks the staff private key). The relying party is this site: by default the host the console
+# is reached at (checked against ALLOWED_HOSTS), and the only origin accepted is that of the request itself
+# (longarm.accounts.passkeys). Set LONGARM_WEBAUTHN_RP_ID to share passkeys across subdomains.
+LONGARM_WEBAUTHN_RP_ID = env_str("LONGARM_WEBAUTHN_RP_ID", "")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "longarm.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = LONGARM_ORGANISATION_NAME
+OTP_WEBAUTHN_HELPER_CLASS = "longarm.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
+# The library's own check wants a fixed list of origins; ours come from the request (see above).
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 
 # Logs carry no request details: no IP, no user agent, no query strings, no bodies.
 LOGGING = {

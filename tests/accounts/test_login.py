@@ -55,14 +55,17 @@ def test_a_wrong_password_with_a_right_code_is_refused(cast: Cast) -> None:
 
 def test_a_missing_code_is_asked_for_next_to_the_field(cast: Cast) -> None:
     html = post_login(Client(), "casey", STAFF_PASSWORD, "")
-    assert "This field is required." in html
+    assert "Enter the 6-digit code your authenticator app shows now, or log in with your passkey." in html
 
 
 def test_errors_are_summarised_at_the_top_with_links_and_without_the_reporters_wording(cast: Cast) -> None:
     html = post_login(Client(), "casey", STAFF_PASSWORD, "")
     summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
     assert "There is a problem" in summary
-    assert '<a href="#id_otp_token">This field is required.</a>' in summary
+    assert (
+        '<a href="#id_otp_token">Enter the 6-digit code your authenticator app shows now, or log in with '
+        "your passkey.</a>" in summary
+    )
     assert "Look for the messages next to the questions" not in html
     # The summary takes the focus as the page loads; the user name field gives up its own autofocus.
     assert summary.split(">", 1)[0].count("autofocus") == 1

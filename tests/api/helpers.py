@@ -1,4 +1,5 @@
 from longarm.accounts.models import StaffUser
+from longarm.api.scopes import all_scopes
 from longarm.api.services import api_token_create
 from longarm.crypto.staff_keys import LockedPrivateKey, unlock_private_key
 from tests.conftest import STAFF_PASSWORD
@@ -9,10 +10,15 @@ def private_key_of(user: StaffUser) -> bytes:
     return unlock_private_key(locked, STAFF_PASSWORD, cost=user.private_key_cost)
 
 
-def api_token(user: StaffUser) -> str:
-    """A token made the way the console makes it, with the user's unlocked key."""
-    return api_token_create(user=user, private_key=private_key_of(user), label="tests").secret
+def api_token(user: StaffUser, *, scopes: list[str] | None = None) -> str:
+    """A token made the way the console makes it, with the user's unlocked key; every scope unless told."""
+    return api_token_create(
+        user=user,
+        private_key=private_key_of(user),
+        label="tests",
+        scopes=all_scopes() if scopes is None else scopes,
+    ).secret
 
 
-def api_headers(user: StaffUser) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_token(user)}"}
+def api_headers(user: StaffUser, *, scopes: list[str] | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(user, scopes=scopes)}"}

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from longarm.api.scopes import read_only_scopes
 from longarm.api.services import api_token_authenticate, api_token_create
 from longarm.audit.models import AuditEvent
 from longarm.cases.attestations.services import attestation_issue, attestation_verify
@@ -64,7 +65,7 @@ def test_reindex_leaves_api_tokens_and_attestations_working(cast: Cast) -> None:
     case = case_held_by(cast)
     add(case, cast.caseworker, "badge", "123456")
     key = private_key(cast.caseworker)
-    token = api_token_create(user=cast.caseworker, private_key=key, label="test")
+    token = api_token_create(user=cast.caseworker, private_key=key, label="test", scopes=read_only_scopes())
     issued = attestation_issue(
         actor=cast.caseworker, private_key=key, case=case, signatory_name="Casey", signatory_role="Caseworker"
     )

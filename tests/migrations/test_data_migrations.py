@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django_test_migrations.migrator import Migrator
 
+from longarm.api.scopes import all_scopes
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -86,3 +88,20 @@ def test_every_migration_runs_forward_over_existing_data(migrator: Migrator) -> 
     migrated = new.get_model("intake", "Report").objects.get(public_id=parent.public_id)
     assert (migrated.community, migrated.host_country) == ("uyghur", "JP")
     assert new.get_model("intake", "Message").objects.get().created_at == datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_tokens_made_before_scopes_keep_every_scope_they_had(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(("api", "0001_initial")).apps
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    old.get_model("api", "ApiToken").objects.create(
+        user=staff(old, "tess"),
+        label="script",
+        lookup_hash=os.urandom(32),
+        wrapped_private_key=b"w",
+        created_at=now,
+        expires_at=now,
+    )
+    new = migrator.apply_tested_migration(("api", "0002_token_scopes_and_session_binding")).apps
+    token = new.get_model("api", "ApiToken").objects.get()
+    assert sorted(token.scopes) == sorted(all_scopes())
+    assert bytes(token.bound_session) == b""

@@ -14,9 +14,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 
 from longarm.accounts.exceptions import KeysLocked
 from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.passkeys import ENROLMENT_ONLY
 from longarm.accounts.services import staff_private_key
 
 P = ParamSpec("P")
@@ -30,8 +32,12 @@ def acting_staff(request: HttpRequest) -> StaffUser:
     return user
 
 
-def staff_view(*roles: Role) -> Callable[[StaffView[P]], StaffView[P]]:
-    """Allow the view only to verified staff holding one of ``roles`` whose private key is unlocked."""
+def staff_view(*roles: Role, enrolment: bool = False) -> Callable[[StaffView[P]], StaffView[P]]:
+    """Allow the view only to verified staff holding one of ``roles`` whose private key is unlocked.
+
+    A session limited to enrolling a passkey (``passkeys.ENROLMENT_ONLY``) reaches only views marked
+    ``enrolment``; every other page sends it to the security page.
+    """
     allowed = frozenset(roles)
 
     def decorate(view: StaffView[P]) -> StaffView[P]:
@@ -47,6 +53,8 @@ def staff_view(*roles: Role) -> Callable[[StaffView[P]], StaffView[P]]:
                 return redirect_to_login(request.get_full_path())
             if user.role not in allowed:
                 raise PermissionDenied
+            if not enrolment and request.session.get(ENROLMENT_ONLY):
+                return redirect("accounts:security")
             return view(request, *args, **kwargs)
 
         guarded.longarm_roles = allowed  # type: ignore[attr-defined]  # the rule, read by the access matrix

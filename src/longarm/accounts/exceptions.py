@@ -35,3 +35,13 @@ class UnheldAfterOffboarding(OffboardingRefused):
     def __init__(self, plan: "OffboardingPlan") -> None:
         super().__init__("offboarding would leave cases or reports to the recovery key alone")
         self.plan = plan
+
+
+class PasskeyRefused(Exception):
+    """A passkey response that answers no challenge of this session, does not verify, or names a credential
+    that is not the account's. Deliberately unspecific."""
+
+
+class CodesForbidden(LoginRefused):
+    """The password and code were right, but the account's role logs in with a passkey only and the account
+    has one."""

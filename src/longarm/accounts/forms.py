@@ -3,6 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from longarm.accounts.models import Role
+from longarm.accounts.passkeys import MAX_RESPONSE_CHARS
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(
@@ -18,12 +21,25 @@ class LoginForm(forms.Form):
     otp_token = forms.RegexField(
         label=_("Code from your authenticator app"),
         regex=r"^\s*\d{6,8}\s*$",
+        required=False,
+        help_text=_("Or leave it empty and log in with your passkey or security key."),
         error_messages={"invalid": _("Enter the 6-digit code your authenticator app shows now.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+    # Filled in by accounts/passkeys.js with the passkey's signed answer to this session's challenge.
+    passkey = forms.CharField(required=False, max_length=MAX_RESPONSE_CHARS, widget=forms.HiddenInput)
 
     def clean_otp_token(self) -> str:
         return str(self.cleaned_data["otp_token"]).strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("passkey") and not data.get("otp_token") and "otp_token" not in self.errors:
+            self.add_error(
+                "otp_token",
+                _("Enter the 6-digit code your authenticator app shows now, or log in with your passkey."),
+            )
+        return data
 
 
 class PasswordChangeForm(forms.Form):
@@ -86,3 +102,29 @@ class OffboardForm(forms.Form):
                 )
             )
         return data
+
+
+class PasskeyAddForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the passkey or security key"),
+        max_length=64,
+        help_text=_("So that you can tell your keys apart, for example “blue key” or “work laptop”."),
+        error_messages={"required": _("Give the passkey a name.")},
+    )
+    # Filled in by accounts/passkeys.js with what the authenticator created.
+    credential = forms.CharField(
+        max_length=MAX_RESPONSE_CHARS,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Use the button to create the passkey; it needs JavaScript.")},
+    )
+
+
+class SecondFactorPolicyForm(forms.Form):
+    """One box per role: may its staff log in with an authenticator-app code?"""
+
+    def __init__(self, *args: Any, allowed: dict[str, bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for role in Role:
+            self.fields[role.value] = forms.BooleanField(
+                required=False, label=role.label, initial=allowed.get(role.value, True)
+            )

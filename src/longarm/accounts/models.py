@@ -50,3 +50,27 @@ class StaffUser(AbstractUser):
     @property
     def private_key_cost(self) -> Argon2Cost:
         return Argon2Cost(opslimit=self.private_key_opslimit, memlimit=self.private_key_memlimit)
+
+
+class SecondFactorPolicy(models.Model):
+    """Whether staff of one role may log in with an authenticator-app code (TOTP) instead of a passkey.
+
+    A role without a row may. An administrator forbids codes for roles a phished code must not open
+    (custodians, administrators): their staff then log in with a passkey or security key only, and anyone
+    of the role without a passkey yet may use a code only to enrol one (``accounts.passkeys``).
+    """
+
+    role = models.CharField(max_length=16, choices=Role.choices, unique=True)
+    totp_allowed = models.BooleanField(default=True)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[choice.value for choice in Role]), name="policy_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: totp {'allowed' if self.totp_allowed else 'forbidden'}"

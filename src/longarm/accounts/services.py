@@ -14,16 +14,20 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from longarm.accounts.exceptions import (
     AlreadyOffboarded,
+    CodesForbidden,
     KeysLocked,
     LastAdministrator,
     LoginRefused,
     OffboardingSelf,
+    PasskeyRefused,
     UnheldAfterOffboarding,
 )
 from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.passkeys import ENROLMENT_ONLY, has_passkey, passkey_match, totp_allowed
 from longarm.accounts.selectors import OffboardingPlan, offboarding_plan, other_active_admins
 from longarm.api.models import ApiToken
 from longarm.api.services import api_tokens_revoke_all
@@ -132,16 +136,33 @@ def staff_login_level(*, username: str) -> int:
     return clamp_level(current_count(_login_failures(username)) // LOGIN_FAILURES_PER_LEVEL)
 
 
-def staff_login(*, request: HttpRequest, username: str, password: str, otp_token: str) -> StaffUser:
-    """Check password and one-time code, log in, and keep the unlocked private key in the session vault.
+def _second_factor(
+    request: HttpRequest, user: StaffUser, otp_token: str, passkey: str
+) -> TOTPDevice | WebAuthnCredential | None:
+    if passkey:
+        try:
+            return passkey_match(request=request, user=user, response=passkey)
+        except PasskeyRefused:
+            return None
+    device: TOTPDevice | None = match_token(user, otp_token) if otp_token else None
+    return device
+
+
+def staff_login(
+    *, request: HttpRequest, username: str, password: str, otp_token: str = "", passkey: str = ""
+) -> StaffUser:
+    """Check the password and the second factor (a one-time code, or the response of a passkey to this
+    session's challenge), log in, and keep the unlocked private key in the session vault.
 
     The caller has made the attempt pay the gate at ``staff_login_level`` first; failures are counted for
     that back-off, and nothing here locks an account. Raises ``LoginRefused`` for any failure, without
-    saying which factor was wrong.
+    saying which factor was wrong, and ``CodesForbidden`` when both were right but the account's role must
+    use the passkey it holds. A code for a role that forbids codes, from someone with no passkey yet, opens
+    a session limited to enrolling one (``passkeys.ENROLMENT_ONLY``).
     """
     limit = _login_failures(username)
     user = authenticate(request, username=username, password=password)
-    device = match_token(user, otp_token) if isinstance(user, StaffUser) else None
+    device = _second_factor(request, user, otp_token, passkey) if isinstance(user, StaffUser) else None
     if not isinstance(user, StaffUser) or device is None:
         record_failure(limit)
         if isinstance(user, StaffUser):
@@ -149,6 +170,10 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         else:
             _audit_refused(staff=StaffUser.objects.filter(username=username).first(), reason="password")
         raise LoginRefused
+    enrolment_only = isinstance(device, TOTPDevice) and not totp_allowed(role=user.role)
+    if enrolment_only and has_passkey(user=user):
+        _audit_refused(staff=user, reason="code_forbidden")
+        raise CodesForbidden
     try:
         private_key = _unlock(user, password)
     except DecryptionError as error:
@@ -161,7 +186,10 @@ def staff_login(*, request: HttpRequest, username: str, password: str, otp_token
         # vault cookie planted in this browser never wraps the private key.
         vault_rotate(request)
         vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
-        _audit_staff(actor=user, action="staff.login", staff=user)
+        if enrolment_only:
+            request.session[ENROLMENT_ONLY] = True
+        action = "staff.login.passkey" if isinstance(device, WebAuthnCredential) else "staff.login"
+        _audit_staff(actor=user, action=action + (".enrolment_only" if enrolment_only else ""), staff=user)
     return user
 
 

@@ -7,9 +7,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, public_view, staff_view
-from longarm.accounts.exceptions import LoginRefused, OffboardingRefused, UnheldAfterOffboarding
+from longarm.accounts.exceptions import (
+    CodesForbidden,
+    LoginRefused,
+    OffboardingRefused,
+    UnheldAfterOffboarding,
+)
 from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
 from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.passkeys import ENROLMENT_ONLY
 from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
 from longarm.accounts.services import (
     staff_change_password,
@@ -18,6 +24,7 @@ from longarm.accounts.services import (
     staff_logout,
     staff_offboard,
 )
+from longarm.core.middleware import allow_features
 from longarm.core.redirects import safe_next_url
 from longarm.gate.exceptions import GateRefused
 from longarm.gate.services import gate_pass
@@ -26,6 +33,7 @@ from longarm.gate.widget import gate_widget, refusal_message
 
 
 @public_view
+@allow_features("publickey-credentials-get")
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
@@ -38,14 +46,22 @@ def login(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data["otp_token"],
+                passkey=form.cleaned_data["passkey"],
             )
         except GateRefused as error:
             form.add_error(None, refusal_message(error))
+        except CodesForbidden:
+            form.add_error(
+                None, _("Your role logs in with a passkey or security key, not a code. Use your key.")
+            )
         except LoginRefused:
             form.add_error(
                 None, _("Those details did not work. Check them and try again, or wait a few minutes.")
             )
         else:
+            if request.session.get(ENROLMENT_ONLY):
+                messages.warning(request, _("Your role needs a passkey. Add one now to use the console."))
+                return redirect("accounts:security")
             return redirect(safe_next_url(request, request.GET.get("next"), fallback=reverse("cases:home")))
     if form.errors:
         # The error summary takes focus first (core/form_errors.html); two autofocus targets would compete.

@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.params.functions import Query
 
-from longarm.accounts.models import CONTENT_ROLES
-from longarm.api.auth import TokenAuth, principal_of
+from longarm.api.auth import principal_of, scoped
 from longarm.api.schemas import (
     ERRORS,
     CaseDetail,
@@ -22,6 +21,7 @@ from longarm.api.schemas import (
     SearchHit,
     SearchOut,
 )
+from longarm.api.scopes import Access, Resource, Scope
 from longarm.api.services import ApiPrincipal
 from longarm.cases.casefile import CaseFile, case_file_open
 from longarm.cases.models import Case, CaseStatus
@@ -38,8 +38,8 @@ from longarm.cases.selectors import (
 from longarm.cases.services import case_record_search
 from longarm.intake.models import Urgency
 
-router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["cases"])
-search_router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["search"])
+router = Router(tags=["cases"])
+search_router = Router(tags=["search"])
 
 
 def _summary(case: Case) -> CaseSummary:
@@ -60,7 +60,7 @@ def _file(principal: ApiPrincipal, public_id: UUID) -> CaseFile:
     return file
 
 
-@router.get("", response={200: list[CaseListItem], **ERRORS})
+@router.get("", response={200: list[CaseListItem], **ERRORS}, **scoped(Scope(Resource.CASES, Access.READ)))
 def case_list_view(
     request: HttpRequest,
     status: CaseStatus | None = None,
@@ -89,7 +89,9 @@ def case_list_view(
     return [CaseListItem(**_summary(case).dict(), report_count=case.report_count) for case in cases]  # type: ignore[attr-defined]  # set by with_report_counts
 
 
-@router.get("/{public_id}", response={200: CaseDetail, **ERRORS})
+@router.get(
+    "/{public_id}", response={200: CaseDetail, **ERRORS}, **scoped(Scope(Resource.CASES, Access.READ))
+)
 def case_detail(request: HttpRequest, public_id: UUID) -> CaseDetail:
     """The case with its decrypted summary and the reports it groups. Audited."""
     file = _file(principal_of(request), public_id)
@@ -100,7 +102,11 @@ def case_detail(request: HttpRequest, public_id: UUID) -> CaseDetail:
     )
 
 
-@router.get("/{public_id}/incidents", response={200: list[IncidentOut], **ERRORS})
+@router.get(
+    "/{public_id}/incidents",
+    response={200: list[IncidentOut], **ERRORS},
+    **scoped(Scope(Resource.INCIDENTS, Access.READ)),
+)
 def incident_list(request: HttpRequest, public_id: UUID) -> list[IncidentOut]:
     """Incidents with their coded fields and decrypted descriptions. Audited."""
     return [
@@ -124,7 +130,11 @@ def incident_list(request: HttpRequest, public_id: UUID) -> list[IncidentOut]:
     ]
 
 
-@router.get("/{public_id}/persons", response={200: list[PersonOut], **ERRORS})
+@router.get(
+    "/{public_id}/persons",
+    response={200: list[PersonOut], **ERRORS},
+    **scoped(Scope(Resource.PERSONS, Access.READ)),
+)
 def person_list(request: HttpRequest, public_id: UUID) -> list[PersonOut]:
     """Persons with their pseudonyms and details; names under the identity key are never sent. Audited."""
     return [
@@ -138,7 +148,11 @@ def person_list(request: HttpRequest, public_id: UUID) -> list[PersonOut]:
     ]
 
 
-@router.get("/{public_id}/referrals", response={200: list[ReferralOut], **ERRORS})
+@router.get(
+    "/{public_id}/referrals",
+    response={200: list[ReferralOut], **ERRORS},
+    **scoped(Scope(Resource.REFERRALS, Access.READ)),
+)
 def referral_list(request: HttpRequest, public_id: UUID) -> list[ReferralOut]:
     """Referrals with their decrypted details and status history (never relatives' names). Audited."""
     principal = principal_of(request)
@@ -168,7 +182,7 @@ def referral_list(request: HttpRequest, public_id: UUID) -> list[ReferralOut]:
     return result
 
 
-@search_router.get("", response={200: SearchOut, **ERRORS})
+@search_router.get("", response={200: SearchOut, **ERRORS}, **scoped(Scope(Resource.SEARCH, Access.READ)))
 def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=200)) -> SearchOut:
     """Cases you are a member of whose decrypted content holds every word of ``q``. Audited."""
     principal = principal_of(request)

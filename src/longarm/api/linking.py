@@ -9,8 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
-from longarm.accounts.models import CONTENT_ROLES
-from longarm.api.auth import TokenAuth, principal_of
+from longarm.api.auth import principal_of, scoped
 from longarm.api.schemas import (
     ERRORS,
     ClusterCaseOut,
@@ -23,6 +22,7 @@ from longarm.api.schemas import (
     ReportRefOut,
     TypedIdentifierOut,
 )
+from longarm.api.scopes import Access, Resource, Scope
 from longarm.cases.casefile import IdentifierView, case_file_open
 from longarm.cases.selectors import case_for_user, case_keys
 from longarm.intake.selectors import report_for_staff, staff_data_key
@@ -33,8 +33,8 @@ from longarm.linking.selectors import IdentifierLinks, cluster_of
 from longarm.linking.services import cluster_record_read
 from longarm.linking.suggestions import typed_value
 
-case_router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["linking"])
-report_router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["linking"])
+case_router = Router(tags=["linking"])
+report_router = Router(tags=["linking"])
 
 
 def _links(links: IdentifierLinks | None) -> LinksOut | None:
@@ -68,7 +68,11 @@ def _identifier(view: IdentifierView) -> IdentifierOut:
     )
 
 
-@case_router.get("/{public_id}/identifiers", response={200: list[IdentifierOut], **ERRORS})
+@case_router.get(
+    "/{public_id}/identifiers",
+    response={200: list[IdentifierOut], **ERRORS},
+    **scoped(Scope(Resource.IDENTIFIERS, Access.READ)),
+)
 def case_identifiers(request: HttpRequest, public_id: UUID) -> list[IdentifierOut]:
     """The case's identifiers, decrypted, each with the other cases it links to. Audited as a read of the
     case."""
@@ -78,7 +82,9 @@ def case_identifiers(request: HttpRequest, public_id: UUID) -> list[IdentifierOu
     return [_identifier(view) for view in views]
 
 
-@case_router.get("/{public_id}/cluster", response={200: ClusterOut, **ERRORS})
+@case_router.get(
+    "/{public_id}/cluster", response={200: ClusterOut, **ERRORS}, **scoped(Scope(Resource.LINKS, Access.READ))
+)
 def case_cluster(request: HttpRequest, public_id: UUID) -> ClusterOut:
     """The cluster of linked cases the case belongs to, as far as the caller may see it. Audited."""
     principal = principal_of(request)
@@ -118,7 +124,11 @@ def _ref(public_id: UUID, reference: str) -> ReportRefOut:
     return ReportRefOut(public_id=public_id, reference=reference)
 
 
-@report_router.get("/{public_id}/links", response={200: ReportLinksOut, **ERRORS})
+@report_router.get(
+    "/{public_id}/links",
+    response={200: ReportLinksOut, **ERRORS},
+    **scoped(Scope(Resource.LINKS, Access.READ)),
+)
 def report_links_view(request: HttpRequest, public_id: UUID) -> ReportLinksOut:
     """Other reports and cases sharing a key with the report, as the inbox shows them. No content."""
     user = principal_of(request).user
@@ -133,7 +143,11 @@ def report_links_view(request: HttpRequest, public_id: UUID) -> ReportLinksOut:
     )
 
 
-@report_router.get("/{public_id}/identifiers", response={200: list[TypedIdentifierOut], **ERRORS})
+@report_router.get(
+    "/{public_id}/identifiers",
+    response={200: list[TypedIdentifierOut], **ERRORS},
+    **scoped(Scope(Resource.IDENTIFIERS, Access.READ)),
+)
 def report_identifiers(request: HttpRequest, public_id: UUID) -> list[TypedIdentifierOut]:
     """The identifiers the reporter typed, decrypted. Audited as a read of the report."""
     principal = principal_of(request)

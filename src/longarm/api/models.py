@@ -16,6 +16,11 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_on = models.DateField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do, as ``<resource>:<access>`` strings (``longarm.api.scopes``).
+    scopes = models.JSONField(default=list)
+    # The console session the token lives and dies with, its key encrypted under a key derived from the token
+    # (``longarm.crypto.api_tokens.wrap_session_key``); empty for a token not bound to a session.
+    bound_session = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         ordering = ["-id"]

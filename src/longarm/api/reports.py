@@ -7,9 +7,9 @@ from ninja import Router
 from ninja.params.functions import Query
 from ninja.responses import Status
 
-from longarm.accounts.models import CONTENT_ROLES
-from longarm.api.auth import TokenAuth, principal_of
+from longarm.api.auth import principal_of, scoped
 from longarm.api.schemas import ERRORS, ErrorOut, MessageIn, MessageOut, ReportDetail, ReportSummary
+from longarm.api.scopes import Access, Resource, Scope
 from longarm.intake.models import Report, ReportStatus, Urgency
 from longarm.intake.selectors import (
     inbox_for_staff,
@@ -20,7 +20,7 @@ from longarm.intake.selectors import (
 )
 from longarm.intake.services import message_post, report_record_read
 
-router = Router(auth=TokenAuth(*CONTENT_ROLES), tags=["reports"])
+router = Router(tags=["reports"])
 
 
 def _summary(report: Report) -> ReportSummary:
@@ -38,7 +38,7 @@ def _summary(report: Report) -> ReportSummary:
     )
 
 
-@router.get("", response={200: list[ReportSummary], **ERRORS})
+@router.get("", response={200: list[ReportSummary], **ERRORS}, **scoped(Scope(Resource.REPORTS, Access.READ)))
 def report_list(
     request: HttpRequest,
     urgency: Urgency | None = None,
@@ -55,7 +55,9 @@ def report_list(
     return [_summary(report) for report in reports[offset : offset + limit]]
 
 
-@router.get("/{public_id}", response={200: ReportDetail, **ERRORS})
+@router.get(
+    "/{public_id}", response={200: ReportDetail, **ERRORS}, **scoped(Scope(Resource.REPORTS, Access.READ))
+)
 def report_detail(request: HttpRequest, public_id: UUID) -> ReportDetail:
     """The report with its decrypted answers (never the reporter's identity fields). Audited."""
     principal = principal_of(request)
@@ -67,7 +69,11 @@ def report_detail(request: HttpRequest, public_id: UUID) -> ReportDetail:
     return ReportDetail(**_summary(report).dict(), answers=answers)
 
 
-@router.get("/{public_id}/messages", response={200: list[MessageOut], **ERRORS})
+@router.get(
+    "/{public_id}/messages",
+    response={200: list[MessageOut], **ERRORS},
+    **scoped(Scope(Resource.MESSAGES, Access.READ)),
+)
 def message_list(request: HttpRequest, public_id: UUID) -> list[MessageOut]:
     """The thread with the reporter, decrypted. Audited as a read of the report."""
     principal = principal_of(request)
@@ -82,7 +88,11 @@ def message_list(request: HttpRequest, public_id: UUID) -> list[MessageOut]:
     ]
 
 
-@router.post("/{public_id}/messages", response={201: MessageOut, 400: ErrorOut, **ERRORS})
+@router.post(
+    "/{public_id}/messages",
+    response={201: MessageOut, 400: ErrorOut, **ERRORS},
+    **scoped(Scope(Resource.MESSAGES, Access.WRITE)),
+)
 def message_create(request: HttpRequest, public_id: UUID, payload: MessageIn) -> Status[MessageOut]:
     """Reply to the reporter; they see it when they next open their report."""
     principal = principal_of(request)

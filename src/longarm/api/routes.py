@@ -5,24 +5,47 @@ with the same table as the console.
 """
 
 import inspect
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import PathView
 
 from longarm.accounts.access import public_view
 from longarm.api import cases, linking, reports
+from longarm.api.auth import SCOPE_EXTENSION, TokenAuth
+from longarm.api.scopes import Scope
 
-api = NinjaAPI(
+
+class ScopedNinjaAPI(NinjaAPI):
+    """The schema names each operation's scope in its security requirement, as OpenAPI 3.1 allows for any
+    scheme ("role names which are required for the execution"); ninja itself always leaves it empty."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                scope = operation.pop(SCOPE_EXTENSION, None)
+                if scope is not None:
+                    operation["security"] = [{TokenAuth.__name__: [scope]}]
+        return schema
+
+
+api = ScopedNinjaAPI(
     title="Longarm staff API",
     version="1",
     description=(
         "Reports, cases, incidents, persons, referrals, identifiers and their links, clusters and search "
         "for caseworkers and investigators. "
-        "Authenticate with a token made in the console (Authorization: Bearer <token>). Every read of "
-        "content is recorded in the audit log."
+        "Authenticate with a token made in the console (Authorization: Bearer <token>). A token holds "
+        "scopes, read or write per resource (reports, messages, cases, incidents, persons, referrals, "
+        "identifiers, links, search; write includes read); each operation's security requirement names "
+        "the scope it needs. Every read of content is recorded in the audit log."
     ),
     urls_namespace="api",
     # The interactive docs page loads scripts from another host, which the console never does.
@@ -65,6 +88,32 @@ def _with_rules(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | U
         pattern.callback.longarm_roles = rules.pop()  # type: ignore[attr-defined]  # read by the matrix
         pattern.callback.longarm_api = True  # type: ignore[attr-defined]
     return patterns
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    """One registered operation: its URL pattern under /api/ (``cases/<uuid:public_id>``), its HTTP
+    method, and the scope each of its authentications demands (None for one that names no scope)."""
+
+    route: str
+    method: str
+    scopes: tuple[Scope | None, ...]
+
+
+def api_operations() -> list[ApiOperation]:
+    """Every operation the API serves, read from its URL patterns, as the access-matrix and scope tests
+    see them."""
+    found: list[ApiOperation] = []
+    for pattern in api.urls[0]:
+        path_view = _path_view(getattr(pattern, "callback", None))
+        if path_view is None or not isinstance(pattern, URLPattern):
+            continue
+        for operation in path_view.operations:
+            scopes = tuple(
+                auth.scope if isinstance(auth, TokenAuth) else None for auth in operation.auth_callbacks
+            )
+            found.extend(ApiOperation(str(pattern.pattern), method, scopes) for method in operation.methods)
+    return found
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:

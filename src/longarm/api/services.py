@@ -2,15 +2,20 @@
 a token must also unlock that key)."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from longarm.accounts.models import StaffUser
 from longarm.api.exceptions import TokenRefused
 from longarm.api.models import ApiToken
+from longarm.api.scopes import valid_scopes
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.core.keyring import current_keyring
@@ -19,7 +24,9 @@ from longarm.crypto.api_tokens import (
     token_bytes,
     token_lookup_hash,
     unwrap_private_key,
+    unwrap_session_key,
     wrap_private_key,
+    wrap_session_key,
 )
 from longarm.crypto.errors import DecryptionError
 
@@ -45,6 +52,16 @@ def _lookup_hash(raw: bytes) -> bytes:
     return token_lookup_hash(current_keyring().index_key, raw)
 
 
+def _session_alive(raw: bytes, token: ApiToken, now: datetime) -> bool:
+    """Whether the console session ``token`` is bound to still exists, unexpired, for the token's owner."""
+    try:
+        session_key = unwrap_session_key(raw, bytes(token.bound_session))
+    except DecryptionError:
+        return False
+    session = Session.objects.filter(session_key=session_key, expire_date__gt=now).first()
+    return session is not None and session.get_decoded().get(SESSION_KEY) == str(token.user_id)
+
+
 def _audit(actor: StaffUser, action: str, token: ApiToken) -> None:
     audit_append(
         actor=actor,
@@ -56,11 +73,17 @@ def _audit(actor: StaffUser, action: str, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def api_token_create(*, user: StaffUser, private_key: bytes, label: str) -> CreatedToken:
-    """Make a token for ``user`` that unlocks ``private_key`` (taken from their verified console session).
+def api_token_create(
+    *, user: StaffUser, private_key: bytes, label: str, scopes: list[str], session_key: str | None = None
+) -> CreatedToken:
+    """Make a token for ``user`` that unlocks ``private_key`` (taken from their verified console session),
+    holding ``scopes``; with ``session_key``, the token works only while that console session lives.
 
-    Returns the stored token and its secret, to be shown once.
+    Returns the stored token and its secret, to be shown once. Raises ``ValidationError`` for no scope or
+    an unknown one.
     """
+    if not scopes or not valid_scopes(scopes):
+        raise ValidationError(_("Choose at least one thing the token may do."))
     secret = new_api_token()
     raw = token_bytes(secret)
     now = timezone.now()
@@ -71,8 +94,12 @@ def api_token_create(*, user: StaffUser, private_key: bytes, label: str) -> Crea
         wrapped_private_key=wrap_private_key(raw, private_key),
         created_at=now,
         expires_at=now + timedelta(days=settings.LONGARM_API_TOKEN_DAYS),
+        scopes=sorted(set(scopes)),
+        bound_session=wrap_session_key(raw, session_key) if session_key else b"",
     )
-    _audit(user, "api_token.create", token)
+    # Who gave a program write access is an auditor's question; the row keeps the full list of scopes.
+    writes = any(scope.endswith(":write") for scope in token.scopes)
+    _audit(user, "api_token.create." + ("write" if writes else "read"), token)
     return CreatedToken(token=token, secret=secret)
 
 
@@ -99,8 +126,8 @@ def api_tokens_revoke_all(*, user: StaffUser) -> int:
 def api_token_authenticate(*, secret: str) -> ApiPrincipal:
     """The staff member a token belongs to, with their private key unlocked.
 
-    Raises ``TokenRefused`` for a malformed, unknown, revoked or expired token or an inactive account,
-    without saying which.
+    Raises ``TokenRefused`` for a malformed, unknown, revoked or expired token, a token whose bound console
+    session ended, or an inactive account, without saying which.
     """
     try:
         raw = token_bytes(secret)
@@ -109,6 +136,8 @@ def api_token_authenticate(*, secret: str) -> ApiPrincipal:
     token = ApiToken.objects.select_related("user").filter(lookup_hash=_lookup_hash(raw)).first()
     now = timezone.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        raise TokenRefused
+    if bytes(token.bound_session) and not _session_alive(raw, token, now):
         raise TokenRefused
     try:
         private_key = unwrap_private_key(raw, bytes(token.wrapped_private_key))

@@ -22,7 +22,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         created = api_token_create(
-            user=user, private_key=staff_private_key(request), label=form.cleaned_data["label"]
+            user=user,
+            private_key=staff_private_key(request),
+            label=form.cleaned_data["label"],
+            scopes=form.cleaned_data["scopes"],
+            session_key=request.session.session_key if form.cleaned_data["bind_session"] else None,
         )
         form = TokenForm()
     return render(

@@ -68,6 +68,32 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     "auth.Group_permissions": {"id": _KEY, "group": _KEY, "permission": _KEY},
     "contenttypes.ContentType": {"id": _KEY, "app_label": _META, "model": _META},
     "sessions.Session": {"session_key": _KEY, "session_data": _META, "expire_date": _META},
+    "django_otp_webauthn.WebAuthnCredential": {
+        "id": _KEY,
+        "user": _KEY,
+        "name": _META,
+        "confirmed": _META,
+        "created_at": _META,
+        "last_used_at": _META,
+        "credential_type": _META,
+        "credential_id": _META,
+        "public_key": _META,
+        "transports": _META,
+        "sign_count": _META,
+        "backup_eligible": _META,
+        "backup_state": _META,
+        "aaguid": _META,
+        "credential_id_sha256": _META,
+        "discoverable": _META,
+    },
+    "django_otp_webauthn.WebAuthnAttestation": {
+        "id": _KEY,
+        "fmt": _META,
+        "data": _META,
+        "client_data_json": _META,
+        "credential": _KEY,
+    },
+    "django_otp_webauthn.WebAuthnUserHandle": {"handle_hex": _META, "user": _KEY},
     "otp_totp.TOTPDevice": {
         "id": _KEY,
         "user": _KEY,
@@ -182,6 +208,13 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "private_key_opslimit": _META,
         "private_key_memlimit": _META,
         "receives_new_reports": _META,
+    },
+    "accounts.SecondFactorPolicy": {
+        "id": _KEY,
+        "role": _META,
+        "totp_allowed": _META,
+        "changed_at": _META,
+        "changed_by": _KEY,
     },
     "accounts.StaffUser_groups": {"id": _KEY, "staffuser": _KEY, "group": _KEY},
     "accounts.StaffUser_user_permissions": {"id": _KEY, "staffuser": _KEY, "permission": _KEY},
@@ -367,6 +400,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "expires_at": _META,
         "last_used_on": _DAY,
         "revoked_at": _META,
+        "scopes": _META,
+        "bound_session": _CIPHER,
     },
     "evidence.EvidenceItem": {
         "id": _KEY,
@@ -556,6 +591,22 @@ NOTES: dict[str, str] = {
         "`longarm housekeeping` (hourly)"
     ),
     "otp_totp.TOTPDevice.key": "the TOTP secret, in clear as django-otp keeps it (§4.3)",
+    "django_otp_webauthn.WebAuthnCredential.public_key": (
+        "a staff passkey's public key (COSE): it verifies signatures and opens nothing; the private half "
+        "never leaves the authenticator (§6)"
+    ),
+    "django_otp_webauthn.WebAuthnCredential.credential_id_sha256": (
+        "SHA-256 of the passkey's credential id, a lookup key for the staff member's own authenticator; "
+        "nothing a reporter sent"
+    ),
+    "django_otp_webauthn.WebAuthnAttestation.data": (
+        "what the authenticator returned at enrolment; attestation is not requested (format none), so it "
+        "names no make or model beyond the AAGUID, which platform passkeys leave zero"
+    ),
+    "api.ApiToken.bound_session": (
+        "the key of the console session the token is bound to, encrypted under a key derived from the token "
+        "itself (never stored): only a request bearing the token can tell which session it is"
+    ),
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"

@@ -1,5 +1,7 @@
 import logging
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,6 +45,41 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+# Set on a response by ``allow_features``: the features its page may use, from this origin only.
+ALLOWED_FEATURES_ATTRIBUTE = "longarm_allowed_features"
+
+
+def permissions_policy(allowed: frozenset[str] = frozenset()) -> str:
+    """The policy with every feature off but ``allowed``, which this origin alone may use."""
+    return (
+        PERMISSIONS_POLICY
+        if not allowed
+        else ", ".join(
+            f"{item.split('=')[0]}=(self)" if item.split("=")[0] in allowed else item
+            for item in PERMISSIONS_POLICY.split(", ")
+        )
+    )
+
+
+def allow_features[V: Callable[..., HttpResponse]](*features: str) -> Callable[[V], V]:
+    """Let the pages of a view use ``features`` (the passkey pages: ``publickey-credentials-get``,
+    ``publickey-credentials-create``), from this origin only; every other page keeps them off."""
+    unknown = set(features) - {item.split("=")[0] for item in PERMISSIONS_POLICY.split(", ")}
+    if unknown:
+        raise ValueError(f"not in the permissions policy: {sorted(unknown)}")
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def allowing(*args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(*args, **kwargs)
+            setattr(response, ALLOWED_FEATURES_ATTRIBUTE, frozenset(features))
+            return response
+
+        return allowing  # type: ignore[return-value]  # same signature as ``view``
+
+    return decorate
+
+
 class PermissionsPolicyMiddleware:
     """First in the stack, so that it covers static files too (WhiteNoise answers before later middleware)."""
 
@@ -51,7 +88,9 @@ class PermissionsPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response["Permissions-Policy"] = PERMISSIONS_POLICY
+        response["Permissions-Policy"] = permissions_policy(
+            getattr(response, ALLOWED_FEATURES_ATTRIBUTE, frozenset())
+        )
         return response
 
 

@@ -23,6 +23,7 @@ LOOKUP_HASH_BYTES = 32
 _LOOKUP_PERSON = b"longarm-tok-look"
 _WRAP_PERSON = b"longarm-tok-wrap"
 _CONTEXT = b"longarm api token private key"
+_SESSION_CONTEXT = b"longarm api token bound session"
 
 
 def new_api_token() -> str:
@@ -83,3 +84,25 @@ def unwrap_private_key(token: bytes, wrapped: bytes) -> bytes:
     if len(private_key) != X25519_KEY_BYTES:
         raise DecryptionError("cannot unwrap: the stored key has the wrong length")
     return private_key
+
+
+def wrap_session_key(token: bytes, session_key: str) -> bytes:
+    """Encrypt the key of the console session a token is bound to, under a key derived from ``token``: only
+    a request bearing the token can tell which session that is, never a reader of the database alone.
+
+    Raises:
+        ValueError: if ``token`` is not 32 bytes.
+    """
+    return encrypt(_wrapping_key(token), session_key.encode("ascii"), context=_SESSION_CONTEXT)
+
+
+def unwrap_session_key(token: bytes, wrapped: bytes) -> str:
+    """Decrypt what :func:`wrap_session_key` made.
+
+    Raises:
+        DecryptionError: for another token or an altered ciphertext.
+    """
+    try:
+        return decrypt(_wrapping_key(token), wrapped, context=_SESSION_CONTEXT).decode("ascii")
+    except UnicodeDecodeError:
+        raise DecryptionError("cannot unwrap: not a session key") from None
