@@ -35,3 +35,17 @@ class UnheldAfterOffboarding(OffboardingRefused):
     def __init__(self, plan: "OffboardingPlan") -> None:
         super().__init__("offboarding would leave cases or reports to the recovery key alone")
         self.plan = plan
+
+
+class EnrolmentRefused(Exception):
+    """An enrolment link could not be completed; ``args[0]`` is "code", "password" or "used"."""
+
+
+class ChangeRefused(Exception):
+    """A staff administration change or a decision on a proposal was refused; ``message`` says why, for the
+    administrator (translated)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

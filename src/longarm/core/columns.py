@@ -173,6 +173,30 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "private_key_memlimit": _META,
         "receives_new_reports": _META,
     },
+    "accounts.Proposal": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "kind": _META,
+        "status": _META,
+        "staff": _KEY,
+        "username": _META,
+        "role": _META,
+        "receives": _META,
+        "accept_unheld": _META,
+        "disclosure": _KEY,
+        "proposed_by": _KEY,
+        "proposed_at": _META,
+        "expires_at": _META,
+        "decided_by": _KEY,
+        "decided_at": _META,
+    },
+    "accounts.Enrolment": {
+        "id": _KEY,
+        "staff": _KEY,
+        "token_hash": _INDEX,
+        "expires_at": _META,
+        "created_by": _KEY,
+    },
     "accounts.StaffUser_groups": {"id": _KEY, "staffuser": _KEY, "group": _KEY},
     "accounts.StaffUser_user_permissions": {"id": _KEY, "staffuser": _KEY, "permission": _KEY},
     "intake.Report": {
@@ -525,6 +549,14 @@ NOTES: dict[str, str] = {
         "`longarm housekeeping` (hourly)"
     ),
     "otp_totp.TOTPDevice.key": "the TOTP secret, in clear as django-otp keeps it (§4.3)",
+    "accounts.Proposal.proposed_at": (
+        "exact, like the audit event of the same staff act; a disclosure proposal dates a custodian's "
+        "approval, never anything the reporter did (§6.3)"
+    ),
+    "accounts.Enrolment.token_hash": (
+        "keyed BLAKE2b (index key) of a one-time enrolment link's 32 random bytes; the row is deleted when "
+        "the link is used, and a lapsed link opens nothing (§6.3)"
+    ),
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "
         "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
