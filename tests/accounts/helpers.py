@@ -1,4 +1,4 @@
-"""Helpers for the staff administration tests: one-time links and the codes of authenticators being enrolled."""
+"""Helpers for the staff administration tests: one-time links, and codes of authenticators being enrolled."""
 
 import re
 

@@ -56,19 +56,25 @@ def test_an_added_member_enrols_with_the_one_time_link_and_is_logged_in(cast: Ca
     assert "It is shown only now." in page
     member = StaffUser.objects.get(username="nadia")
     # Until they enrol, the account holds no key and cannot log in: nothing can be sealed to it.
-    assert not member.is_active and not bytes(member.public_key) and not member.offboarded
+    assert not member.is_active
+    assert not bytes(member.public_key)
+    assert not member.offboarded
     assert not member.has_usable_password()
     token = enrolment_token(page)
 
     newcomer = Client()
     enrol_page = newcomer.get(reverse("accounts:enrol", args=[token])).content.decode()
-    assert "<svg" in enrol_page and "Choose a password" in enrol_page
+    assert "<svg" in enrol_page
+    assert "Choose a password" in enrol_page
     assert enrol(newcomer, token, password=NEW_PASSWORD, code=enrolling_code(member)) == 302
     assert _logged_in(newcomer)
 
     member.refresh_from_db()
-    assert member.is_active and member.check_password(NEW_PASSWORD)
-    locked = LockedPrivateKey(salt=bytes(member.private_key_salt), ciphertext=bytes(member.private_key_locked))
+    assert member.is_active
+    assert member.check_password(NEW_PASSWORD)
+    locked = LockedPrivateKey(
+        salt=bytes(member.private_key_salt), ciphertext=bytes(member.private_key_locked)
+    )
     assert len(unlock_private_key(locked, NEW_PASSWORD, cost=member.private_key_cost)) == 32
     assert TOTPDevice.objects.get(user=member).confirmed
     assert not Enrolment.objects.filter(staff=member).exists()
@@ -81,7 +87,8 @@ def test_the_administrator_never_knows_a_password_that_opens_the_new_key(cast: C
     page = _add(_console(cast.admin))
     member = StaffUser.objects.get(username="nadia")
     # The key pair is made when the member chooses their password, not before: the page shows no password.
-    assert STAFF_PASSWORD not in page and "password" not in page.split("It is shown only now.")[1].lower()
+    assert STAFF_PASSWORD not in page
+    assert "password" not in page.split("It is shown only now.")[1].lower()
     enrol(Client(), enrolment_token(page), password=NEW_PASSWORD, code=enrolling_code(member))
     member.refresh_from_db()
     assert bytes(member.public_key)
@@ -110,9 +117,11 @@ def test_enrolment_refuses_a_wrong_code_a_weak_password_and_a_lapsed_link(cast: 
         reverse("accounts:enrol", args=[token]),
         {"password": "short", "repeat": "short", "otp_token": enrolling_code(member)},
     )
-    assert weak.status_code == 200 and "error-summary" in weak.content.decode()
+    assert weak.status_code == 200
+    assert "error-summary" in weak.content.decode()
     member.refresh_from_db()
-    assert not member.is_active and not bytes(member.public_key)
+    assert not member.is_active
+    assert not bytes(member.public_key)
     Enrolment.objects.filter(staff=member).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(reverse("accounts:enrol", args=[token])).status_code == 404
     assert enrol(client, token, password=NEW_PASSWORD, code=enrolling_code(member)) == 404
@@ -120,7 +129,8 @@ def test_enrolment_refuses_a_wrong_code_a_weak_password_and_a_lapsed_link(cast: 
 
 def test_a_taken_user_name_is_shown_in_the_error_summary(cast: Cast) -> None:
     page = _add(_console(cast.admin), username="CASEY")
-    assert "error-summary" in page and "That user name is taken." in page
+    assert "error-summary" in page
+    assert "That user name is taken." in page
     assert StaffUser.objects.filter(username__iexact="casey").count() == 1
 
 
@@ -134,7 +144,8 @@ def test_changing_a_role_asks_for_confirmation_then_takes_effect_and_is_audited(
     confirmed_post(admin, url, {"role": Role.ANALYST.value})
     cast.caseworker.refresh_from_db()
     # An analyst reads no report: new reports stop being sealed to them.
-    assert cast.caseworker.role == Role.ANALYST and not cast.caseworker.receives_new_reports
+    assert cast.caseworker.role == Role.ANALYST
+    assert not cast.caseworker.receives_new_reports
     assert "staff.role:caseworker>analyst" in _actions(cast.caseworker)
     submit_report(Client())
     assert not SealedKey.objects.filter(report=Report.objects.get(), staff=cast.caseworker).exists()
@@ -142,7 +153,8 @@ def test_changing_a_role_asks_for_confirmation_then_takes_effect_and_is_audited(
 
 def test_a_role_form_without_a_role_shows_the_error_summary(cast: Cast) -> None:
     response = _console(cast.admin).post(reverse("accounts:staff_role", args=[cast.caseworker.pk]), {})
-    assert response.status_code == 400 and "error-summary" in response.content.decode()
+    assert response.status_code == 400
+    assert "error-summary" in response.content.decode()
 
 
 def test_routing_from_the_staff_page_takes_effect_at_once_with_the_rule_off(cast: Cast) -> None:
@@ -168,7 +180,8 @@ def test_nothing_can_be_done_to_ones_own_account(cast: Cast) -> None:
     assert "This is your own account" in page
     assert reverse("accounts:staff_role", args=[cast.admin.pk]) not in page
     cast.admin.refresh_from_db()
-    assert cast.admin.role == Role.ADMIN and cast.admin.is_active
+    assert cast.admin.role == Role.ADMIN
+    assert cast.admin.is_active
 
 
 def test_only_an_administrator_can_make_a_change(cast: Cast) -> None:
@@ -224,9 +237,7 @@ def test_a_member_who_lost_the_link_gets_a_new_one_and_the_old_one_stops_working
     admin = _console(cast.admin)
     first = enrolment_token(_add(admin))
     member = StaffUser.objects.get(username="nadia")
-    second = enrolment_token(
-        confirmed_post(admin, reverse("accounts:staff_second_factor", args=[member.pk]))
-    )
+    second = enrolment_token(confirmed_post(admin, reverse("accounts:staff_second_factor", args=[member.pk])))
     assert Client().get(reverse("accounts:enrol", args=[first])).status_code == 404
     assert enrol(Client(), second, password=NEW_PASSWORD, code=enrolling_code(member)) == 302
 
@@ -257,4 +268,5 @@ def test_outsiders_are_refused_every_administration_page(cast: Cast, role: Role)
     assert cast.caseworker.role == Role.CASEWORKER
     assert TOTPDevice.objects.filter(user=cast.caseworker, confirmed=True).exists()
     anonymous = Client().get(reverse("accounts:staff_add"))
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("accounts:login"))
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("accounts:login"))
