@@ -257,7 +257,7 @@ def staff_change(*, actor: StaffUser, change: Change) -> Outcome:
 
 
 def _locked_pending(proposal: Proposal) -> Proposal:
-    locked = Proposal.objects.select_for_update().select_related("staff").get(pk=proposal.pk)
+    locked = Proposal.objects.select_for_update(of=("self",)).select_related("staff").get(pk=proposal.pk)
     if locked.status != ProposalStatus.PENDING:
         raise ChangeRefused(_("This proposal was already decided."))
     if locked.expired:
