@@ -374,3 +374,11 @@ def test_the_custodians_queue_and_header_show_the_first_approval(
 def test_a_sole_custodian_is_told_that_a_second_one_is_needed(cast: Cast) -> None:
     page = _console(cast.custodian).get(reverse("cases:disclosure_queue")).content.decode()
     assert "you are the only active custodian" in page
+
+
+def test_the_audit_log_names_a_proposal_by_its_change_and_person(cast: Cast, second_admin: StaffUser) -> None:
+    staff_change(actor=cast.admin, change=Change(kind=ProposalKind.ROLE, staff=cast.analyst, role=Role.ADMIN))
+    page = _console(second_admin).get(reverse("audit:events")).content.decode()
+    assert "proposal.make:role" in page
+    assert "Change a role: anna" in page
+    assert str(_proposal().public_id) not in page
