@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from longarm.accounts.administration import Change, staff_change, staff_reset_second_factor
+from longarm.accounts.enrolment import ENROLMENT_WRONG_PASSWORDS
 from longarm.accounts.exceptions import ChangeRefused
 from longarm.accounts.models import Enrolment, ProposalKind, Role, StaffUser
 from longarm.audit.models import AuditEvent
@@ -270,3 +271,17 @@ def test_outsiders_are_refused_every_administration_page(cast: Cast, role: Role)
     anonymous = Client().get(reverse("accounts:staff_add"))
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_reset_link_is_void_after_a_few_wrong_passwords(cast: Cast) -> None:
+    admin = _console(cast.admin)
+    url = reverse("accounts:staff_second_factor", args=[cast.caseworker.pk])
+    token = enrolment_token(confirmed_post(admin, url))
+    intruder = Client()
+    for _attempt in range(ENROLMENT_WRONG_PASSWORDS):
+        data = {"password": "a guess at the password", "otp_token": enrolling_code(cast.caseworker)}
+        intruder.post(reverse("accounts:enrol", args=[token]), data)
+    # Whoever intercepted the link gets no unlimited password oracle: the link is void, the member asks again.
+    assert intruder.get(reverse("accounts:enrol", args=[token])).status_code == 404
+    assert enrol(Client(), token, password=STAFF_PASSWORD, code=enrolling_code(cast.caseworker)) == 404
+    assert "staff.enrol.voided" in _actions(cast.caseworker)

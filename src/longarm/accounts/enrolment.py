@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -35,6 +36,12 @@ from longarm.crypto.link_tokens import link_token_hash, new_link_token
 from longarm.crypto.staff_keys import LockedPrivateKey, lock_private_key, unlock_private_key
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
+# A reset link asks for the member's existing password: whoever intercepted the link must not get an unlimited
+# password oracle (the log-in page's back-off does not apply here), so a few wrong ones void the link.
+ENROLMENT_WRONG_PASSWORDS = 5
+# A reset link asks for the member's existing password: whoever intercepted the link must not get an unlimited
+# password oracle (the log-in page's back-off does not apply here), so a few wrong ones void the link.
+ENROLMENT_WRONG_PASSWORDS = 5
 
 
 def _hash(token: str) -> bytes:
@@ -111,9 +118,36 @@ def enrolment_complete(
 
     A new member's ``password`` is the one they choose now (their key pair is made under it); after a reset it
     is their existing password. Returns the member. Raises ``EnrolmentRefused("code")`` for a wrong code,
-    ``EnrolmentRefused("password")`` for a wrong existing password, ``EnrolmentRefused("used")`` when the link
-    was used or lapsed meanwhile, and ``ValidationError`` for a weak new password.
+    ``EnrolmentRefused("password")`` for a wrong existing password (``ENROLMENT_WRONG_PASSWORDS`` of them
+    void the link), ``EnrolmentRefused("used")`` when the link was used or lapsed meanwhile, and
+    ``ValidationError`` for a weak new password.
     """
+    try:
+        return _complete(request=request, enrolment=enrolment, password=password, otp_token=otp_token)
+    except EnrolmentRefused as error:
+        if str(error) == "password":
+            _count_wrong_password(enrolment)
+        raise
+
+
+def _count_wrong_password(enrolment: Enrolment) -> None:
+    # Outside the refused attempt's transaction, which rolled back.
+    with transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk).update(wrong_passwords=F("wrong_passwords") + 1)
+        voided, _ = Enrolment.objects.filter(
+            pk=enrolment.pk, wrong_passwords__gte=ENROLMENT_WRONG_PASSWORDS
+        ).delete()
+        if voided:
+            audit_append(
+                actor=None,
+                actor_kind=ActorKind.SYSTEM,
+                action="staff.enrol.voided",
+                object_type="staff",
+                object_id=str(enrolment.staff_id),
+            )
+
+
+def _complete(*, request: HttpRequest, enrolment: Enrolment, password: str, otp_token: str) -> StaffUser:
     # Imported here: services imports this module's neighbours, and the vault helpers live there.
     from longarm.accounts.services import store_private_key
 

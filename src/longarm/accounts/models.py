@@ -116,6 +116,8 @@ class Enrolment(models.Model):
     staff = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="enrolment")
     token_hash = models.BinaryField(max_length=32, unique=True)
     expires_at = models.DateTimeField()
+    # Wrong passwords given with a second-factor reset link; at ``ENROLMENT_WRONG_PASSWORDS`` it is void.
+    wrong_passwords = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

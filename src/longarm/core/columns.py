@@ -195,6 +195,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "staff": _KEY,
         "token_hash": _INDEX,
         "expires_at": _META,
+        "wrong_passwords": _META,
         "created_by": _KEY,
     },
     "accounts.StaffUser_groups": {"id": _KEY, "staffuser": _KEY, "group": _KEY},
