@@ -382,3 +382,27 @@ def test_the_audit_log_names_a_proposal_by_its_change_and_person(cast: Cast, sec
     assert "proposal.make:role" in page
     assert "Change a role: anna" in page
     assert str(_proposal().public_id) not in page
+
+
+def test_routing_from_the_staff_page_is_proposed_and_marked_as_waiting(
+    cast: Cast, second_admin: StaffUser
+) -> None:
+    admin = _console(cast.admin)
+    url = reverse("cases:staff_receives_reports", args=[cast.other_caseworker.pk])
+    page = admin.post(url, {"receives": "on"}, follow=True).content.decode()
+    assert "Proposed: it takes effect when a second administrator approves it." in page
+    assert "change waiting for approval" in page
+    cast.other_caseworker.refresh_from_db()
+    assert not cast.other_caseworker.receives_new_reports
+    new_report()
+    assert not SealedKey.objects.filter(staff=cast.other_caseworker).exists()
+    confirmed_post(_console(second_admin), reverse("accounts:approval_approve", args=[_proposal().public_id]))
+    new_report()
+    assert SealedKey.objects.filter(staff=cast.other_caseworker, kind=KeyKind.DATA).count() == 1
+
+
+def test_a_second_factor_reset_is_not_held_back_by_the_rule(cast: Cast, second_admin: StaffUser) -> None:
+    url = reverse("accounts:staff_second_factor", args=[cast.caseworker.pk])
+    page = confirmed_post(_console(cast.admin), url)
+    assert "It is shown only now." in page
+    assert not Proposal.objects.exists()
