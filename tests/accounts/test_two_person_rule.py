@@ -154,6 +154,8 @@ def test_a_lapsed_proposal_cannot_be_approved_and_is_no_longer_listed(
     assert cast.analyst.role == Role.ANALYST
     page = _console(second_admin).get(reverse("accounts:approvals")).content.decode()
     assert "Nothing is waiting for approval." in page
+    # It is listed as lapsed, so that nobody waits for it.
+    assert "Lapsed on" in page
     # It no longer blocks proposing the same change again.
     assert staff_change(
         actor=cast.admin, change=Change(kind=ProposalKind.ROLE, staff=cast.analyst, role=Role.ADMIN)
@@ -203,6 +205,8 @@ def test_the_console_proposes_and_the_second_administrator_approves_with_a_count
     confirmed_post(approver, reverse("accounts:approval_approve", args=[proposal.public_id]))
     cast.analyst.refresh_from_db()
     assert cast.analyst.role == Role.CASEWORKER
+    listing = proposer.get(reverse("accounts:approvals")).content.decode()
+    assert "Approved by abby on" in listing
 
 
 def test_adding_a_member_shows_the_one_time_link_to_the_approving_administrator(

@@ -11,6 +11,7 @@ staff member holds it any more (threat model §6.3):
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -185,6 +186,22 @@ def proposals_waiting(*, user: StaffUser) -> QuerySet[Proposal]:
         )
         .select_related("staff", "proposed_by", "disclosure__report", "disclosure__requester")
         .order_by("expires_at", "id")
+    )
+
+
+RECENT_DAYS = 14
+
+
+def proposals_recent(*, user: StaffUser) -> QuerySet[Proposal]:
+    """Proposals of the kinds ``user``'s role decides that were decided or lapsed in the last ``RECENT_DAYS``
+    days, newest first: what happened to the changes no longer waiting."""
+    now = timezone.now()
+    since = now - timedelta(days=RECENT_DAYS)
+    return (
+        Proposal.objects.filter(kind__in=_kinds_for(user), proposed_at__gte=since)
+        .exclude(status=ProposalStatus.PENDING, expires_at__gt=now)
+        .select_related("staff", "proposed_by", "decided_by", "disclosure__report", "disclosure__requester")
+        .order_by("-proposed_at", "-id")
     )
 
 

@@ -36,7 +36,9 @@ from longarm.accounts.exceptions import ChangeRefused, EnrolmentRefused
 from longarm.accounts.forms import AddMemberForm, EnrolForm, RoleForm
 from longarm.accounts.models import ProposalKind, Role, StaffUser
 from longarm.accounts.selectors import (
+    RECENT_DAYS,
     proposal_for_admin,
+    proposals_recent,
     proposals_waiting,
     second_person_exists,
     staff_member,
@@ -161,6 +163,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
     user = acting_staff(request)
     context = {
         "proposals": list(proposals_waiting(user=user)),
+        "recent": list(proposals_recent(user=user)),
+        "recent_days": RECENT_DAYS,
         "rule": two_person_rule(),
         "alone": two_person_rule() and not second_person_exists(user=user),
         "hours": settings.LONGARM_PROPOSAL_HOURS,
