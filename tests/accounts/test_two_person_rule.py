@@ -410,3 +410,34 @@ def test_a_second_factor_reset_is_not_held_back_by_the_rule(cast: Cast, second_a
     page = confirmed_post(_console(cast.admin), url)
     assert "It is shown only now." in page
     assert not Proposal.objects.exists()
+
+
+def test_offboarding_withdraws_what_was_proposed_by_or_about_the_leaver(
+    cast: Cast, second_admin: StaffUser, make_staff: Callable[..., StaffUser]
+) -> None:
+    third = make_staff("alma", Role.ADMIN)
+    staff_change(actor=third, change=Change(kind=ProposalKind.ROLE, staff=cast.analyst, role=Role.ADMIN))
+    staff_change(actor=cast.admin, change=Change(kind=ProposalKind.ROLE, staff=third, role=Role.ANALYST))
+    staff_change(actor=cast.admin, change=Change(kind=ProposalKind.OFFBOARD, staff=third))
+    offboarding = Proposal.objects.get(kind=ProposalKind.OFFBOARD)
+    proposal_approve(actor=second_admin, proposal=offboarding)
+    # The leaver's proposal cannot be approved after they left, nor the change proposed about them.
+    assert not Proposal.objects.filter(status=ProposalStatus.PENDING).exists()
+    assert set(Proposal.objects.values_list("status", flat=True)) == {
+        ProposalStatus.WITHDRAWN,
+        ProposalStatus.APPROVED,
+    }
+
+
+def test_offboarding_a_member_who_never_enrolled_voids_their_link(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_TWO_PERSON_RULE = False
+    page = (
+        _console(cast.admin)
+        .post(reverse("accounts:staff_add"), {"username": "nadia", "role": "caseworker"})
+        .content.decode()
+    )
+    member = StaffUser.objects.get(username="nadia")
+    staff_change(actor=cast.admin, change=Change(kind=ProposalKind.OFFBOARD, staff=member))
+    member.refresh_from_db()
+    assert member.offboarded
+    assert enrol(Client(), enrolment_token(page), password="a brand new passphrase 99", code="123456") == 404
