@@ -22,6 +22,7 @@ from longarm.cases.disclosure.services import disclosure_approve, disclosure_den
 from longarm.cases.exceptions import SecondCustodianNeeded
 from longarm.cases.models import DisclosureRequest, DisclosureStatus
 from longarm.intake.models import KeyKind, Report, SealedKey
+from longarm.operations.doctor import Level, examine
 from tests.accounts.helpers import confirmed_post, enrol, enrolling_code, enrolment_token
 from tests.cases.helpers import new_report, private_key
 from tests.conftest import Cast, log_in
@@ -441,3 +442,16 @@ def test_offboarding_a_member_who_never_enrolled_voids_their_link(cast: Cast, se
     member.refresh_from_db()
     assert member.offboarded
     assert enrol(Client(), enrolment_token(page), password="a brand new passphrase 99", code="123456") == 404
+
+
+def test_doctor_warns_when_only_one_person_could_approve(
+    cast: Cast, make_staff: Callable[..., StaffUser]
+) -> None:
+    warnings = [item.message for item in examine() if item.name == "two-person rule"]
+    assert len(warnings) == 2
+    assert all(item.level is Level.WARNING for item in examine() if item.name == "two-person rule")
+    assert "only one active administrator" in warnings[0]
+    assert "only one active custodian" in warnings[1]
+    make_staff("abby", Role.ADMIN)
+    make_staff("cleo", Role.CUSTODIAN)
+    assert [item.level for item in examine() if item.name == "two-person rule"] == [Level.OK]
