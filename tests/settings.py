@@ -31,6 +31,10 @@ else:
     # drop each other's database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_longarm_{os.getpid()}"}
 
+# Most tests exercise one person's act taking effect at once (the rule switched off, as in a single-
+# administrator deployment); tests/accounts/test_two_person_rule.py and test_staff_administration.py switch it
+# on and check both ways.
+LONGARM_TWO_PERSON_RULE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGARM_RECEIPT_ARGON2 = (1, 8192)
 LONGARM_STAFF_ARGON2 = (1, 8192)

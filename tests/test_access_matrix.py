@@ -185,6 +185,19 @@ def test_every_url_declares_an_access_rule() -> None:
 def test_the_matrix_finds_the_console_the_api_and_the_reporter_site() -> None:
     routes = {route.route: route for route in project_routes()}
     assert routes["console/inbox/"].roles == {Role.CASEWORKER, Role.INVESTIGATOR}
+    # Staff administration and the two-person rule: administrators only, custodians for disclosures, and the
+    # one-time enrolment link open to whoever holds it (its secret is the only key).
+    for route in (
+        "console/staff/new/",
+        "console/staff/<int:staff_id>/",
+        "console/staff/<int:staff_id>/role/",
+        "console/staff/<int:staff_id>/second-factor/",
+        "console/approvals/<uuid:public_id>/approve/",
+        "console/approvals/<uuid:public_id>/reject/",
+    ):
+        assert routes[route].roles == {Role.ADMIN}, route
+    assert routes["console/approvals/"].roles == {Role.ADMIN, Role.CUSTODIAN}
+    assert routes["console/enrol/<str:token>/"].is_public
     assert routes[""].is_public
     assert any(route.is_api for route in routes.values())
 

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "longarm.core.context_processors.reporter_safety",
+                "longarm.accounts.context_processors.pending_approvals",
             ],
         },
     },
@@ -340,6 +341,17 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 # The library's own check wants a fixed list of origins; ours come from the request (see above).
 SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+
+# Two-person rule (threat model §6.3, §9 item 4): granting or changing a role, adding a member, changing
+# new-report routing, offboarding, and a custodian's approval of an identity disclosure take effect only when
+# a second administrator (or custodian) approves. An environment option, not a console setting: the rule
+# guards against one console administrator, so nothing one administrator can change in the console turns it
+# off; whoever sets the environment already controls the host. Single-administrator deployments set it false.
+LONGARM_TWO_PERSON_RULE = env_bool("LONGARM_TWO_PERSON_RULE", True)
+# How long a proposal waits for the second person before it lapses.
+LONGARM_PROPOSAL_HOURS = env_int("LONGARM_PROPOSAL_HOURS", 72, minimum=1)
+# How long the one-time enrolment link of a new member, or of a second-factor reset, stays usable.
+LONGARM_ENROLMENT_HOURS = env_int("LONGARM_ENROLMENT_HOURS", 72, minimum=1)
 
 # Logs carry no request details: no IP, no user agent, no query strings, no bodies.
 LOGGING = {

@@ -45,3 +45,17 @@ class PasskeyRefused(Exception):
 class CodesForbidden(LoginRefused):
     """The password and code were right, but the account's role logs in with a passkey only and the account
     has one."""
+
+
+class EnrolmentRefused(Exception):
+    """An enrolment link could not be completed; ``args[0]`` is "code", "password" or "used"."""
+
+
+class ChangeRefused(Exception):
+    """A staff administration change or a decision on a proposal was refused; ``message`` says why, for the
+    administrator (translated)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

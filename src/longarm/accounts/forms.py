@@ -1,6 +1,8 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from longarm.accounts.models import Role
@@ -128,3 +130,87 @@ class SecondFactorPolicyForm(forms.Form):
             self.fields[role.value] = forms.BooleanField(
                 required=False, label=role.label, initial=allowed.get(role.value, True)
             )
+
+
+StrOrPromise = str | Promise
+
+
+def _role_choices() -> list[tuple[str, StrOrPromise]]:
+    return [("", _("Choose a role")), *((role.value, role.label) for role in Role)]
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_(
+            "Letters, digits and @ . + - _ only. It cannot be reused once the account is offboarded."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter a user name.")},
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=_role_choices, error_messages={"required": _("Choose a role.")}
+    )
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("New role"), choices=_role_choices, error_messages={"required": _("Choose a role.")}
+    )
+
+
+class EnrolForm(forms.Form):
+    """A new member chooses their password (typed twice); after a reset, the member gives their password.
+    Either way, the code from the authenticator app they just added proves it is set up."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+    repeat = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    otp_token = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\s*\d{6,8}\s*$",
+        error_messages={
+            "invalid": _("Enter the 6-digit code your authenticator app shows now."),
+            "required": _("Enter the 6-digit code your authenticator app shows now."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, new_account: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_account = new_account
+        if new_account:
+            password = self.fields["password"]
+            password.label = _("Choose a password")
+            password.help_text = _(
+                "At least 12 characters; a long phrase is best. It locks your private key: nobody, "
+                "administrators included, can reset it without losing what was sealed to you."
+            )
+            password.widget.attrs["autocomplete"] = "new-password"
+            self.fields["repeat"].required = True
+            self.fields["repeat"].error_messages["required"] = _("Type the password again.")
+        else:
+            del self.fields["repeat"]
+
+    def clean_otp_token(self) -> str:
+        return str(self.cleaned_data["otp_token"]).strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.new_account and data.get("password") and data.get("repeat") != data["password"]:
+            self.add_error("repeat", _("The two passwords differ."))
+        return data

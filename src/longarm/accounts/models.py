@@ -1,5 +1,8 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from longarm.crypto.kdf import Argon2Cost
@@ -44,8 +47,11 @@ class StaffUser(AbstractUser):
 
     @property
     def offboarded(self) -> bool:
-        """Inactive and holding no private key (``staff_offboard``): nothing is left to take away."""
-        return not self.is_active and not bytes(self.private_key_locked)
+        """Inactive and holding no private key (``staff_offboard``): nothing is left to take away. A new
+        member who has not enrolled yet (``Enrolment``) holds no key either, but is not offboarded."""
+        if self.is_active or bytes(self.private_key_locked):
+            return False
+        return not Enrolment.objects.filter(staff=self).exists()
 
     @property
     def private_key_cost(self) -> Argon2Cost:
@@ -74,3 +80,76 @@ class SecondFactorPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: totp {'allowed' if self.totp_allowed else 'forbidden'}"
+
+
+class ProposalKind(models.TextChoices):
+    ADD_MEMBER = "add_member", _("Add a staff member")
+    ROLE = "role", _("Change a role")
+    ROUTING = "routing", _("Change new-report routing")
+    OFFBOARD = "offboard", _("Offboard a staff member")
+    DISCLOSURE = "disclosure", _("Disclose a reporter's identity")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Proposal(models.Model):
+    """A change one person proposed that takes effect only when a second one approves (the two-person rule,
+    ``LONGARM_TWO_PERSON_RULE``). What is proposed is stored as plain fields, never anything a reporter sent:
+    a disclosure proposal points at the request, whose reason stays encrypted there."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=ProposalKind.choices)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
+    staff = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    username = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, blank=True, choices=Role.choices)
+    receives = models.BooleanField(null=True, blank=True)
+    accept_unheld = models.BooleanField(default=False)
+    disclosure = models.ForeignKey(
+        "cases.DisclosureRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    proposed_by = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["status", "kind", "expires_at"], name="proposal_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.public_id}"
+
+    @property
+    def expired(self) -> bool:
+        return self.status == ProposalStatus.PENDING and self.expires_at <= timezone.now()
+
+
+class Enrolment(models.Model):
+    """A one-time link with which a new member chooses their password and enrols a second factor, or a member
+    whose second factor was reset enrols a new one. Only a keyed hash of the link's secret is stored."""
+
+    staff = models.OneToOneField(StaffUser, on_delete=models.CASCADE, related_name="enrolment")
+    token_hash = models.BinaryField(max_length=32, unique=True)
+    expires_at = models.DateTimeField()
+    # Wrong passwords given with a second-factor reset link; at ``ENROLMENT_WRONG_PASSWORDS`` it is void.
+    wrong_passwords = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"enrolment of {self.staff_id}"
+
+    @property
+    def new_account(self) -> bool:
+        """True for a member who has no password or key yet; False after a second-factor reset."""
+        return not bytes(self.staff.private_key_locked)

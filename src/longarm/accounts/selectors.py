@@ -11,11 +11,15 @@ staff member holds it any more (threat model §6.3):
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 from django_otp import devices_for_user
 
-from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.models import Proposal, ProposalKind, ProposalStatus, Role, StaffUser
 from longarm.api.models import ApiToken
 from longarm.cases.models import (
     Assignment,
@@ -163,3 +167,73 @@ def reports_without_active_reader() -> QuerySet[Report]:
         staff__is_active=True,
     )
     return Report.objects.filter(Q(consent__in=REVIEWABLE_CONSENTS), ~Exists(held)).order_by("id")
+
+
+def _kinds_for(user: StaffUser) -> list[ProposalKind]:
+    if user.role == Role.ADMIN:
+        return _kinds_for_admin()
+    if user.role == Role.CUSTODIAN:
+        return [ProposalKind.DISCLOSURE]
+    return []
+
+
+def proposals_waiting(*, user: StaffUser) -> QuerySet[Proposal]:
+    """Live proposals of the kinds ``user``'s role decides (staff changes for administrators, first
+    approvals of identity disclosures for custodians), soonest to lapse first."""
+    return (
+        Proposal.objects.filter(
+            kind__in=_kinds_for(user), status=ProposalStatus.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("staff", "proposed_by", "disclosure__report", "disclosure__requester")
+        .order_by("expires_at", "id")
+    )
+
+
+RECENT_DAYS = 14
+
+
+def proposals_recent(*, user: StaffUser) -> QuerySet[Proposal]:
+    """Proposals of the kinds ``user``'s role decides that were decided or lapsed in the last ``RECENT_DAYS``
+    days, newest first: what happened to the changes no longer waiting."""
+    now = timezone.now()
+    since = now - timedelta(days=RECENT_DAYS)
+    return (
+        Proposal.objects.filter(kind__in=_kinds_for(user), proposed_at__gte=since)
+        .exclude(status=ProposalStatus.PENDING, expires_at__gt=now)
+        .select_related("staff", "proposed_by", "decided_by", "disclosure__report", "disclosure__requester")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def proposals_to_approve_count(*, user: StaffUser) -> int:
+    """How many live proposals ``user`` could approve: not their own, not about themselves."""
+    return proposals_waiting(user=user).exclude(proposed_by=user).exclude(staff=user).count()
+
+
+def proposal_for_admin(*, public_id: UUID) -> Proposal:
+    """A staff-change proposal (any state); 404 otherwise."""
+    proposal = (
+        Proposal.objects.filter(public_id=public_id, kind__in=_kinds_for_admin())
+        .select_related("staff", "proposed_by")
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def _kinds_for_admin() -> list[ProposalKind]:
+    return [ProposalKind.ADD_MEMBER, ProposalKind.ROLE, ProposalKind.ROUTING, ProposalKind.OFFBOARD]
+
+
+def second_person_exists(*, user: StaffUser) -> bool:
+    """Whether another active member of ``user``'s role could approve what ``user`` proposes."""
+    return StaffUser.objects.filter(role=user.role, is_active=True).exclude(pk=user.pk).exists()
+
+
+def staff_member(*, staff_id: int) -> StaffUser:
+    """Any staff account, for an administrator's pages; 404 otherwise."""
+    member = StaffUser.objects.select_related("enrolment").filter(pk=staff_id).first()
+    if member is None:
+        raise Http404
+    return member

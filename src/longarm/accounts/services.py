@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from longarm.accounts.exceptions import (
     PasskeyRefused,
     UnheldAfterOffboarding,
 )
-from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.models import CONTENT_ROLES, Enrolment, Proposal, ProposalStatus, Role, StaffUser
 from longarm.accounts.passkeys import ENROLMENT_ONLY, has_passkey, passkey_match, totp_allowed
 from longarm.accounts.selectors import OffboardingPlan, offboarding_plan, other_active_admins
 from longarm.api.models import ApiToken
@@ -182,15 +183,20 @@ def staff_login(
     with transaction.atomic():
         auth_login(request, user)
         otp_login(request, device)
-        # Django keeps the session key when the same person logs in again; the vault key changes anyway, so a
-        # vault cookie planted in this browser never wraps the private key.
-        vault_rotate(request)
-        vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
+        store_private_key(request, private_key)
         if enrolment_only:
             request.session[ENROLMENT_ONLY] = True
         action = "staff.login.passkey" if isinstance(device, WebAuthnCredential) else "staff.login"
         _audit_staff(actor=user, action=action + (".enrolment_only" if enrolment_only else ""), staff=user)
     return user
+
+
+def store_private_key(request: HttpRequest, private_key: bytes) -> None:
+    """Keep the unlocked private key in the session vault of a session just logged in."""
+    # Django keeps the session key when the same person logs in again; the vault key changes anyway, so a
+    # vault cookie planted in this browser never wraps the private key.
+    vault_rotate(request)
+    vault_store(request, _PRIVATE_KEY_VAULT_NAME, private_key)
 
 
 def _audit_refused(*, staff: StaffUser | None, reason: str) -> None:
@@ -281,7 +287,7 @@ class Offboarding:
     sessions: int
 
 
-def _end_sessions(staff: StaffUser) -> int:
+def end_sessions(staff: StaffUser) -> int:
     # Django keys sessions by a random id, not by user: every stored session is read to find the person's.
     # Expired rows are included, since they still hold the private key sealed under the browser's cookie.
     user_id = str(staff.pk)
@@ -344,7 +350,12 @@ def staff_offboard(*, actor: StaffUser | None, staff: StaffUser, accept_unheld: 
         ApiToken.objects.filter(user=staff).update(wrapped_private_key=b"")
         for device in list(devices_for_user(staff, confirmed=None)):
             device.delete()
-        sessions = _end_sessions(staff)
+        Enrolment.objects.filter(staff=staff).delete()
+        # A leaver's half of a two-person decision, and changes still proposed about them, lapse with them.
+        Proposal.objects.filter(Q(proposed_by=staff) | Q(staff=staff), status=ProposalStatus.PENDING).update(
+            status=ProposalStatus.WITHDRAWN, decided_by=actor, decided_at=now
+        )
+        sessions = end_sessions(staff)
         staff.is_active = False
         staff.receives_new_reports = False
         staff.set_unusable_password()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from longarm.accounts import passkey_views, views
+from longarm.accounts import passkey_views, staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -20,4 +20,22 @@ urlpatterns = [
         name="staff_passkeys_remove",
     ),
     path("staff/<int:staff_id>/offboard/", views.staff_offboard_view, name="staff_offboard"),
+    path("staff/new/", staff_views.staff_add, name="staff_add"),
+    path("staff/<int:staff_id>/", staff_views.staff_member_view, name="staff_member"),
+    path("staff/<int:staff_id>/role/", staff_views.staff_role, name="staff_role"),
+    path("staff/<int:staff_id>/second-factor/", staff_views.staff_second_factor, name="staff_second_factor"),
+    path("approvals/", staff_views.approvals, name="approvals"),
+    path(
+        "approvals/<uuid:public_id>/approve/",
+        staff_views.approval_decide,
+        {"decision": "approve"},
+        name="approval_approve",
+    ),
+    path(
+        "approvals/<uuid:public_id>/reject/",
+        staff_views.approval_decide,
+        {"decision": "reject"},
+        name="approval_reject",
+    ),
+    path("enrol/<str:token>/", staff_views.enrol, name="enrol"),
 ]

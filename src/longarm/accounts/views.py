@@ -7,14 +7,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, public_view, staff_view
+from longarm.accounts.administration import Change, staff_change, two_person_rule
 from longarm.accounts.exceptions import (
+    ChangeRefused,
     CodesForbidden,
     LoginRefused,
     OffboardingRefused,
     UnheldAfterOffboarding,
 )
 from longarm.accounts.forms import LoginForm, OffboardForm, PasswordChangeForm
-from longarm.accounts.models import Role, StaffUser
+from longarm.accounts.models import ProposalKind, Role, StaffUser
 from longarm.accounts.passkeys import ENROLMENT_ONLY
 from longarm.accounts.selectors import LISTED_AT_MOST, offboarding_plan, other_active_admins
 from longarm.accounts.services import (
@@ -22,7 +24,6 @@ from longarm.accounts.services import (
     staff_login,
     staff_login_level,
     staff_logout,
-    staff_offboard,
 )
 from longarm.core.middleware import allow_features
 from longarm.core.redirects import safe_next_url
@@ -128,16 +129,30 @@ def staff_offboard_view(request: HttpRequest, staff_id: int) -> HttpResponse:
     plan = None if refusal else offboarding_plan(staff=member)
     form = OffboardForm(request.POST or None, username=member.username, unheld=plan.unheld if plan else 0)
     if plan is not None and request.method == "POST" and form.is_valid():
+        change = Change(
+            kind=ProposalKind.OFFBOARD, staff=member, accept_unheld=form.cleaned_data["accept_unheld"]
+        )
         try:
-            staff_offboard(actor=actor, staff=member, accept_unheld=form.cleaned_data["accept_unheld"])
+            outcome = staff_change(actor=actor, change=change)
         except UnheldAfterOffboarding:
             form.add_error(
                 None, _("Some cases or reports would be left to the recovery key. Check the list again.")
             )
-        except OffboardingRefused:
+        except (OffboardingRefused, ChangeRefused) as error:
             # Another administrator acted between the page and the form: say what stands in the way now.
-            refusal = _offboarding_refusal(actor, member) or _("This account cannot be offboarded now.")
+            fallback = _("This account cannot be offboarded now.")
+            refusal = _offboarding_refusal(actor, member) or getattr(error, "message", fallback)
         else:
+            if outcome.waiting:
+                messages.success(
+                    request,
+                    _(
+                        "Offboarding %(username)s is proposed: it takes effect when a second "
+                        "administrator approves it."
+                    )
+                    % {"username": member.username},
+                )
+                return redirect("accounts:approvals")
             messages.success(request, _("%(username)s is offboarded.") % {"username": member.username})
             return redirect("cases:staff_list")
     cases = plan.unheld_cases[:LISTED_AT_MOST] if plan else []
@@ -150,5 +165,6 @@ def staff_offboard_view(request: HttpRequest, staff_id: int) -> HttpResponse:
         "unheld_cases": cases,
         "unheld_reports": reports,
         "not_listed": (plan.unheld if plan else 0) - len(cases) - len(reports),
+        "rule": two_person_rule(),
     }
     return render(request, "accounts/staff_offboard.html", context)

@@ -74,6 +74,23 @@ def _staff(ids: set[str]) -> dict[str, ObjectReference]:
     }
 
 
+def _proposals(ids: set[str]) -> dict[str, ObjectReference]:
+    from longarm.accounts.models import Proposal
+
+    parsed = _uuids(ids)
+    rows = Proposal.objects.filter(public_id__in=parsed.values()).select_related("staff")
+    by_uuid = {proposal.public_id: proposal for proposal in rows}
+    references = {}
+    for raw, value in parsed.items():
+        proposal = by_uuid.get(value)
+        if proposal is None:
+            continue
+        who = proposal.staff.username if proposal.staff else proposal.username
+        text = gettext("%(change)s: %(username)s") % {"change": proposal.get_kind_display(), "username": who}
+        references[raw] = ObjectReference(gettext("Proposal"), text, reverse("accounts:approvals"))
+    return references
+
+
 def _analytics_filters(object_id: str) -> str:
     # Written as "community|place|tactic"; empty parts are filters not set.
     parts = object_id.split("|")
@@ -84,7 +101,7 @@ def _analytics_filters(object_id: str) -> str:
     return ", ".join(chosen) if chosen else gettext("All incidents")
 
 
-_RESOLVERS = {"case": _cases, "report": _reports, "staff": _staff}
+_RESOLVERS = {"case": _cases, "report": _reports, "staff": _staff, "proposal": _proposals}
 
 
 def object_references(events: Iterable[AuditEvent]) -> dict[int, ObjectReference]:

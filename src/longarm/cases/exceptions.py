@@ -8,3 +8,7 @@ class InvalidTransition(Exception):
 
 class NotAllowed(Exception):
     """The acting staff member's role or position does not allow this action."""
+
+
+class SecondCustodianNeeded(NotAllowed):
+    """Under the two-person rule, the custodian who gave the first approval tried to give the second too."""

@@ -1,20 +1,23 @@
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
-from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.administration import Change, staff_change, two_person_rule
+from longarm.accounts.exceptions import ChangeRefused
+from longarm.accounts.models import CONTENT_ROLES, ProposalKind, Role, StaffUser
 from longarm.accounts.selectors import (
     LISTED_AT_MOST,
     cases_without_active_holder,
+    proposals_waiting,
     reports_without_active_reader,
+    second_person_exists,
 )
-from longarm.accounts.services import staff_private_key, staff_set_receives_new_reports
+from longarm.accounts.services import staff_private_key
 from longarm.audit.alerts import ALERT_DAYS
 from longarm.audit.selectors import audit_alerts
 from longarm.cases.casework.forms import ReportSelectionForm
@@ -111,6 +114,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "unheld_report_count": reports.count(),
             "alerts": audit_alerts(),
             "alert_days": ALERT_DAYS,
+            "two_person_rule": two_person_rule(),
+            "alone": two_person_rule() and not second_person_exists(user=acting_staff(request)),
+            "waiting_for": {proposal.staff_id for proposal in proposals_waiting(user=acting_staff(request))},
         },
     )
 
@@ -121,12 +127,16 @@ def staff_receives_reports(request: HttpRequest, staff_id: int) -> HttpResponse:
     member = get_object_or_404(StaffUser, pk=staff_id)
     form = ReceivesReportsForm(request.POST)
     if form.is_valid():
+        change = Change(kind=ProposalKind.ROUTING, staff=member, receives=form.cleaned_data["receives"])
         try:
-            staff_set_receives_new_reports(
-                actor=acting_staff(request), staff=member, receives=form.cleaned_data["receives"]
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            outcome = staff_change(actor=acting_staff(request), change=change)
+        except ChangeRefused as error:
+            messages.error(request, error.message)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request,
+                _("Proposed: it takes effect when a second administrator approves it.")
+                if outcome.waiting
+                else _("Saved."),
+            )
     return redirect("cases:staff_list")

@@ -216,6 +216,31 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "changed_at": _META,
         "changed_by": _KEY,
     },
+    "accounts.Proposal": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "kind": _META,
+        "status": _META,
+        "staff": _KEY,
+        "username": _META,
+        "role": _META,
+        "receives": _META,
+        "accept_unheld": _META,
+        "disclosure": _KEY,
+        "proposed_by": _KEY,
+        "proposed_at": _META,
+        "expires_at": _META,
+        "decided_by": _KEY,
+        "decided_at": _META,
+    },
+    "accounts.Enrolment": {
+        "id": _KEY,
+        "staff": _KEY,
+        "token_hash": _INDEX,
+        "expires_at": _META,
+        "wrong_passwords": _META,
+        "created_by": _KEY,
+    },
     "accounts.StaffUser_groups": {"id": _KEY, "staffuser": _KEY, "group": _KEY},
     "accounts.StaffUser_user_permissions": {"id": _KEY, "staffuser": _KEY, "permission": _KEY},
     "intake.Report": {
@@ -606,6 +631,14 @@ NOTES: dict[str, str] = {
     "api.ApiToken.bound_session": (
         "the key of the console session the token is bound to, encrypted under a key derived from the token "
         "itself (never stored): only a request bearing the token can tell which session it is"
+    ),
+    "accounts.Proposal.proposed_at": (
+        "exact, like the audit event of the same staff act; a disclosure proposal dates a custodian's "
+        "approval, never anything the reporter did (§6.3)"
+    ),
+    "accounts.Enrolment.token_hash": (
+        "keyed BLAKE2b (index key) of a one-time enrolment link's 32 random bytes; the row is deleted when "
+        "the link is used, and a lapsed link opens nothing (§6.3)"
     ),
     "django_tasks_database.DBTaskResult.enqueued_at": (
         "exact; an evidence task names its item and is queued when the upload commits, so finished "

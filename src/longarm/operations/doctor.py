@@ -157,6 +157,30 @@ def _recovery_rotation() -> Iterator[Finding]:
         )
 
 
+def _second_approvers() -> Iterator[Finding]:
+    """With the two-person rule on, console changes wait for a second administrator and disclosures for a
+    second custodian: say so when there is none (a warning, never a refusal to start)."""
+    if not settings.LONGARM_TWO_PERSON_RULE or not probes.migrations_check().ok:
+        return
+    from longarm.accounts.models import Role, StaffUser
+
+    alone = [
+        (role, word)
+        for role, word in ((Role.ADMIN, "administrator"), (Role.CUSTODIAN, "custodian"))
+        if StaffUser.objects.filter(role=role, is_active=True).count() == 1
+    ]
+    for role, word in alone:
+        yield Finding(
+            "two-person rule",
+            Level.WARNING,
+            f"only one active {word}: what they propose or approve in the console waits for a second {word} "
+            f"who does not exist; add one (`longarm createstaff NAME --role {role.value}`) or set "
+            "LONGARM_TWO_PERSON_RULE=false for a deployment run by one person",
+        )
+    if not alone:
+        yield Finding("two-person rule", Level.OK, "on; changes need a second administrator or custodian")
+
+
 def _from_probe(probe: Callable[[], probes.Check], fix: str) -> Callable[[], Iterator[Finding]]:
     def run() -> Iterator[Finding]:
         check = probe()
@@ -188,6 +212,7 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
         "that LONGARM_S3_ENDPOINT_URL is reachable, the bucket exists and the LONGARM_S3_* credentials may "
         "write to it",
     ),
+    _second_approvers,
 )
 
 

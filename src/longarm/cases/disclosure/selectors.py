@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import Http404
 from django.utils import timezone
 
-from longarm.accounts.models import StaffUser
+from longarm.accounts.models import Proposal, ProposalKind, ProposalStatus, StaffUser
 from longarm.cases.disclosure.contexts import reason_context
 from longarm.cases.models import DisclosureReasonKey, DisclosureRequest, DisclosureStatus
 from longarm.crypto.envelopes import decrypt, unseal
@@ -49,6 +49,17 @@ def pending_for_custodian(*, user: StaffUser, private_key: bytes) -> list[Reques
         .order_by("id")
     )
     return _views(user, private_key, requests)
+
+
+def first_approvals(*, requests: list[DisclosureRequest]) -> dict[int, Proposal]:
+    """The first custodian's approval still waiting for a second one, by request id (two-person rule)."""
+    waiting = Proposal.objects.filter(
+        kind=ProposalKind.DISCLOSURE,
+        status=ProposalStatus.PENDING,
+        expires_at__gt=timezone.now(),
+        disclosure__in=requests,
+    ).select_related("proposed_by")
+    return {proposal.disclosure_id: proposal for proposal in waiting if proposal.disclosure_id is not None}
 
 
 def request_for_custodian(*, user: StaffUser, public_id: UUID) -> DisclosureRequest:

@@ -1,16 +1,22 @@
 """Custody of reporters' identities (DESIGN §3, "Identity key"). A caseworker asks, with a reason; a
 custodian approves by re-sealing the report's identity key — and the case's, if the report is in one — to
 that caseworker, or denies. The reason is encrypted under a fresh key sealed to the requester and the
-custodians."""
+custodians.
+
+Under the two-person rule (``LONGARM_TWO_PERSON_RULE``) one custodian's approval is a proposal
+(``accounts.Proposal`` of kind "disclosure"): the identity key is sealed only when a second custodian approves
+before it lapses. One custodian's denial is enough: refusing is the safe direction.
+"""
 
 from django.db import transaction
 from django.utils import timezone
 
-from longarm.accounts.models import CONTENT_ROLES, Role, StaffUser
+from longarm.accounts.administration import proposal_lifetime, two_person_rule
+from longarm.accounts.models import CONTENT_ROLES, Proposal, ProposalKind, ProposalStatus, Role, StaffUser
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.disclosure.contexts import reason_context
-from longarm.cases.exceptions import NotAllowed
+from longarm.cases.exceptions import NotAllowed, SecondCustodianNeeded
 from longarm.cases.keys import (
     custodians,
     has_case_key,
@@ -89,20 +95,61 @@ def _pending(request: DisclosureRequest, actor: StaffUser) -> DisclosureRequest:
     return locked
 
 
+def first_approval(request: DisclosureRequest) -> Proposal | None:
+    """The first custodian's approval of ``request`` still waiting for a second one, if any."""
+    return (
+        Proposal.objects.filter(
+            kind=ProposalKind.DISCLOSURE,
+            disclosure=request,
+            status=ProposalStatus.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def _close_first_approval(request: DisclosureRequest, actor: StaffUser, status: ProposalStatus) -> None:
+    Proposal.objects.filter(
+        kind=ProposalKind.DISCLOSURE, disclosure=request, status=ProposalStatus.PENDING
+    ).update(status=status, decided_by=actor, decided_at=timezone.now())
+
+
 @transaction.atomic
 def disclosure_approve(
     *, actor: StaffUser, private_key: bytes, request: DisclosureRequest
 ) -> DisclosureRequest:
     """Re-seal the report's identity key (and its case's, if any) to the requester; returns the request.
 
+    Under the two-person rule the first custodian's approval only records a proposal and the request stays
+    pending (check its status); the second custodian's approval seals.
+
     Raises ``NotAllowed`` unless ``actor`` is a custodian deciding someone else's pending request for a
-    requester who can still read reports, and ``NoAccess`` when the identity key is not sealed to ``actor``.
+    requester who can still read reports, ``SecondCustodianNeeded`` when ``actor`` gave the first approval,
+    and ``NoAccess`` when the identity key is not sealed to ``actor``.
     """
     request = _pending(request, actor)
     requester, report = request.requester, request.report
     if not requester.is_active or requester.role not in CONTENT_ROLES:
         raise NotAllowed
     identity_key = open_report_key(report=report, kind=KeyKind.IDENTITY, staff=actor, private_key=private_key)
+    if two_person_rule():
+        first = first_approval(request)
+        if first is None:
+            now = timezone.now()
+            proposal = Proposal.objects.create(
+                kind=ProposalKind.DISCLOSURE,
+                disclosure=request,
+                staff=requester,
+                proposed_by=actor,
+                proposed_at=now,
+                expires_at=now + proposal_lifetime(),
+            )
+            _audit(actor, f"disclosure.first_approval:{proposal.public_id}", report)
+            return request
+        if first.proposed_by_id == actor.pk:
+            raise SecondCustodianNeeded
+        _close_first_approval(request, actor, ProposalStatus.APPROVED)
     seal_report_key(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=requester)
     link = CaseReport.objects.filter(report=report).select_related("case").first()
     if link is not None and has_case_key(case=link.case, kind=CaseKeyKind.IDENTITY, staff=actor):
@@ -124,6 +171,7 @@ def disclosure_approve(
 def disclosure_deny(*, actor: StaffUser, request: DisclosureRequest) -> DisclosureRequest:
     """Refuse a pending request; raises ``NotAllowed`` as ``disclosure_approve`` does."""
     request = _pending(request, actor)
+    _close_first_approval(request, actor, ProposalStatus.REJECTED)
     request.status, request.decided_by, request.decided_on = (
         DisclosureStatus.DENIED,
         actor,

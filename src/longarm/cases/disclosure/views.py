@@ -9,11 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
+from longarm.accounts.administration import two_person_rule
 from longarm.accounts.models import Role
+from longarm.accounts.selectors import second_person_exists
 from longarm.accounts.services import staff_private_key
 from longarm.cases.disclosure.forms import DisclosureRequestForm
 from longarm.cases.disclosure.selectors import (
     RequestView,
+    first_approvals,
     identity_for_staff,
     own_requests,
     pending_for_custodian,
@@ -26,7 +29,7 @@ from longarm.cases.disclosure.services import (
     disclosure_request,
     report_record_identity_read,
 )
-from longarm.cases.exceptions import NoAccess, NotAllowed
+from longarm.cases.exceptions import NoAccess, NotAllowed, SecondCustodianNeeded
 from longarm.cases.models import DisclosureStatus
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_for_staff
@@ -90,7 +93,13 @@ def disclosure_queue(request: HttpRequest) -> HttpResponse:
     pending = pending_for_custodian(user=user, private_key=staff_private_key(request))
     for view in pending:
         disclosure_record_reason_read(actor=user, request=view.request)
-    return render(request, "cases/disclosure/queue.html", {"pending": pending})
+    first = first_approvals(requests=[view.request for view in pending])
+    context = {
+        "pending": [(view, first.get(view.request.pk)) for view in pending],
+        "rule": two_person_rule(),
+        "alone": two_person_rule() and not second_person_exists(user=user),
+    }
+    return render(request, "cases/disclosure/queue.html", context)
 
 
 @staff_view(Role.CUSTODIAN)
@@ -100,11 +109,23 @@ def disclosure_decide(request: HttpRequest, public_id: UUID, decision: str) -> H
     disclosure = request_for_custodian(user=user, public_id=public_id)
     try:
         if decision == "approve":
-            disclosure_approve(actor=user, private_key=staff_private_key(request), request=disclosure)
-            messages.success(request, _("Approved: the identity key was sealed to the requester."))
+            private_key = staff_private_key(request)
+            decided = disclosure_approve(actor=user, private_key=private_key, request=disclosure)
+            if decided.status == DisclosureStatus.APPROVED:
+                messages.success(request, _("Approved: the identity key was sealed to the requester."))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your approval is recorded. The identity key is sealed to the requester when a "
+                        "second custodian approves too."
+                    ),
+                )
         else:
             disclosure_deny(actor=user, request=disclosure)
             messages.success(request, _("The request was denied."))
+    except SecondCustodianNeeded:
+        messages.error(request, _("You gave the first approval: a second custodian must approve."))
     except NotAllowed:
         messages.error(request, _("This request was already decided, or you may not decide it."))
     except NoAccess:
