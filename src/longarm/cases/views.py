@@ -20,19 +20,19 @@ from longarm.audit.selectors import audit_alerts
 from longarm.cases.casework.forms import ReportSelectionForm
 from longarm.cases.disclosure.views import report_identity_panel
 from longarm.cases.forms import ReceivesReportsForm, ReplyForm
+from longarm.cases.inbox import WAITING_LABEL, InboxForm, inbox_page
 from longarm.cases.selectors import report_case_for_user
 from longarm.core.keyring import current_keyring
 from longarm.evidence.package import public_key_of
 from longarm.evidence.views import staff_panel_context
 from longarm.intake.selectors import (
-    inbox_for_staff,
     report_content,
     report_for_staff,
     report_thread,
     staff_data_key,
 )
 from longarm.intake.services import message_post, report_record_read
-from longarm.linking.report_links import report_links, reports_sharing
+from longarm.linking.report_links import reports_sharing
 
 READERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -52,13 +52,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_view(*READERS)
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = acting_staff(request)
-    reports = list(inbox_for_staff(user=user)[:200])
-    # What each report shares with other reports and cases, before anyone opens a case (holder-only).
-    links = report_links(reports=reports, user=user)
-    for report in reports:
-        report.links = links.get(report.pk)  # type: ignore[attr-defined]
-    return render(request, "cases/inbox.html", {"reports": reports, "selection": ReportSelectionForm()})
+    form = InboxForm(request.GET or None)
+    page = inbox_page(user=acting_staff(request), form=form, number=request.GET.get("page"))
+    return render(
+        request,
+        "cases/inbox.html",
+        {"page": page, "reports": page.object_list, "form": form, "selection": ReportSelectionForm()},
+    )
 
 
 @staff_view(*READERS)
@@ -74,14 +74,17 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request, _("Your reply was sent. The reporter sees it when they next open their report.")
         )
         return redirect("cases:report", public_id=report.public_id)
-    report_record_read(report=report, staff=user)
+    seen_up_to = report_record_read(report=report, staff=user)
+    thread = report_thread(report=report, data_key=data_key, seen_up_to=seen_up_to)
     return render(
         request,
         "cases/report.html",
         {
             "report": report,
             "content": report_content(report=report, data_key=data_key),
-            "thread": report_thread(report=report, data_key=data_key),
+            "thread": thread,
+            "unread_count": sum(message.new for message in thread),
+            "waiting_label": WAITING_LABEL,
             "form": form,
             "disclosure": report_identity_panel(request, report),
             "in_case": report_case_for_user(user=user, report_id=report.pk),

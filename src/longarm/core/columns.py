@@ -217,6 +217,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "created_at": _DAY,
         "ciphertext": _CIPHER,
     },
+    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _KEY},
     "cases.Case": {
         "id": _KEY,
         "public_id": _KEY,
@@ -563,6 +564,10 @@ NOTES: dict[str, str] = {
     "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
     "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",
     "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
+    "intake.ReadMark.seen_up_to": (
+        "the id of the newest message of the report when this staff member last opened it (no time): that "
+        "they opened it, and which of its messages came after (threat model §5.5, read marks)"
+    ),
     "cases.Incident.day": (
         "the day of an incident where the caseworker coded it to the day; in clear like the other coded "
         "fields of a case, which DESIGN §3 wants to the month"

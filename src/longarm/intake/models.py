@@ -157,3 +157,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class ReadMark(models.Model):
+    """How far one staff member has read one report's thread: the id of the newest message there when they
+    last opened it, so the reporter's later messages show as unread to them (and to nobody who has read
+    them). No time is kept: when someone read a report is in the audit log, where it belongs; this row says
+    only that they opened it and how many of its rows they had then (threat model §4, read marks)."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="read_marks")
+    seen_up_to = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "report"], name="read_mark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} read {self.report_id} up to {self.seen_up_to}"

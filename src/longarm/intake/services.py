@@ -31,6 +31,7 @@ from longarm.intake.models import (
     KeyKind,
     Message,
     MessageAuthor,
+    ReadMark,
     RecipientKind,
     Report,
     ReportStatus,
@@ -307,16 +308,28 @@ def _reporter_message_limit(report: Report) -> Limit:
 
 
 @transaction.atomic
-def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
+def report_record_read(*, report: Report, staff: StaffUser | None) -> int | None:
     """Audit that the reporter (``staff=None``) or a staff member read the report's content; a staff
     member's first reading marks a new report as read. A staff member's reading is chained; the reporter's
-    are counted per window (``audit.tally``), since reloading the mailbox costs nothing."""
+    are counted per window (``audit.tally``), since reloading the mailbox costs nothing.
+
+    A staff member's read mark moves to the report's newest message. Returns the mark as it was before this
+    reading (0 if they never opened the report), so that the page can show which messages are new to them;
+    ``None`` for the reporter."""
     if staff is None:
         audit_count(action="report.read", outcome="reporter")
-        return
+        return None
     if report.status == ReportStatus.RECEIVED:
         report.status = ReportStatus.READ
         report.save(update_fields=["status"])
+    newest = report.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+    mark, created = ReadMark.objects.get_or_create(
+        staff=staff, report=report, defaults={"seen_up_to": newest}
+    )
+    previous = 0 if created else mark.seen_up_to
+    if not created and mark.seen_up_to != newest:
+        mark.seen_up_to = newest
+        mark.save(update_fields=["seen_up_to"])
     audit_append(
         actor=staff,
         actor_kind=ActorKind.STAFF,
@@ -324,3 +337,4 @@ def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
         object_type="report",
         object_id=str(report.public_id),
     )
+    return previous
