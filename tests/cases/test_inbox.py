@@ -54,7 +54,7 @@ def test_a_reporters_answer_shows_as_unread_to_each_staff_member_until_they_read
     page = staff.get(reverse("cases:report", args=[report.public_id])).content.decode()
     assert "1 new message from the reporter since you last opened this report." in page
     assert "waiting for our answer" in page
-    assert '<strong class="new">New</strong>' in page
+    assert '<strong class="new">New to you</strong>' in page
     # Read now: no longer unread for this caseworker, still waiting for an answer from anyone.
     inbox = staff.get(reverse("cases:inbox")).content.decode()
     row = inbox_row(inbox, report)
