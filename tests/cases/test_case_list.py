@@ -28,7 +28,7 @@ def _references(html: str, cases: list[Case]) -> list[str]:
 
 def test_critical_cases_come_first_with_a_visible_alert(cast: Cast) -> None:
     normal = opened_case(cast, tactics=["asked_to_stop_activity"])
-    critical = opened_case(cast, tactics=["told_to_return"])
+    critical = opened_case(cast, tactics=["return_imminent"])
     assert critical.urgency == "critical"
     html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
     assert _references(html, [normal, critical]) == [critical.reference, normal.reference]
@@ -90,7 +90,7 @@ def test_only_cases_whose_key_is_sealed_to_the_reader_are_listed(cast: Cast) -> 
 )
 def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set[str]) -> None:
     a = opened_case(cast, tactics=["asked_to_stop_activity"])
-    b = opened_case(cast, tactics=["told_to_return"], community="uyghur", host_country="GB", host_region="")
+    b = opened_case(cast, tactics=["return_imminent"], community="uyghur", host_country="GB", host_region="")
     key = private_key(cast.caseworker)
     incident_create(
         actor=cast.caseworker,
@@ -109,7 +109,7 @@ def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set
 
 
 def test_an_invalid_filter_value_is_reported_and_the_other_filters_still_apply(cast: Cast) -> None:
-    critical = opened_case(cast, tactics=["told_to_return"])
+    critical = opened_case(cast, tactics=["return_imminent"])
     normal = opened_case(cast, tactics=["asked_to_stop_activity"])
     response = console(cast.caseworker).get(
         reverse("cases:case_list"), {"status": "bogus", "urgency": "critical"}
@@ -142,7 +142,7 @@ def test_search_finds_decrypted_text_only_in_cases_the_reader_holds(cast: Cast) 
 
 
 def test_search_combines_with_the_filters(cast: Cast) -> None:
-    critical = opened_case(cast, tactics=["told_to_return"], what_happened="Told to come home by May.")
+    critical = opened_case(cast, tactics=["return_imminent"], what_happened="Told to come home by May.")
     normal = opened_case(cast, tactics=["asked_to_stop_activity"], what_happened="Told to stop by May.")
     html = (
         console(cast.caseworker).get(reverse("cases:case_list"), {"q": "may", "urgency": "critical"}).content

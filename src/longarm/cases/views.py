@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,12 +20,15 @@ from longarm.audit.alerts import ALERT_DAYS
 from longarm.audit.selectors import audit_alerts
 from longarm.cases.casework.forms import ReportSelectionForm
 from longarm.cases.disclosure.views import report_identity_panel
-from longarm.cases.forms import ReceivesReportsForm, ReplyForm
+from longarm.cases.forms import ReceivesReportsForm, ReplyForm, UrgencyForm
 from longarm.cases.inbox import WAITING_LABEL, InboxForm, inbox_page
-from longarm.cases.selectors import report_case_for_user
+from longarm.cases.selectors import report_case_for_user, report_urgency_why
+from longarm.cases.services import report_set_urgency
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.keyring import current_keyring
 from longarm.evidence.package import public_key_of
 from longarm.evidence.views import staff_panel_context
+from longarm.intake.models import Urgency
 from longarm.intake.selectors import (
     report_content,
     report_for_staff,
@@ -76,12 +80,17 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect("cases:report", public_id=report.public_id)
     seen_up_to = report_record_read(report=report, staff=user)
     thread = report_thread(report=report, data_key=data_key, seen_up_to=seen_up_to)
+    content = report_content(report=report, data_key=data_key)
     return render(
         request,
         "cases/report.html",
         {
             "report": report,
-            "content": report_content(report=report, data_key=data_key),
+            "content": content,
+            "urgency_why": report_urgency_why(
+                report=report, tactics=content.get("tactics", ()), data_key=data_key
+            ),
+            "urgency_form": UrgencyForm(initial={"urgency": report.urgency}),
             "thread": thread,
             "unread_count": sum(message.new for message in thread),
             "waiting_label": WAITING_LABEL,
@@ -92,6 +101,32 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             **staff_panel_context(request=request, user=user, report=report, data_key=data_key),
         },
     )
+
+
+@staff_view(*READERS)
+@require_POST
+def report_urgency(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    report, sealed = report_for_staff(user=user, public_id=public_id)
+    form = UrgencyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The urgency was not changed: choose one and say why."))
+        return redirect("cases:report", public_id=public_id)
+    urgency = Urgency(form.cleaned_data["urgency"])
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Change the urgency of report %(reference)s?") % {"reference": report.reference},
+            consequence=_("It becomes “%(urgency)s” for everyone who holds it, with your name and reason.")
+            % {"urgency": urgency.label},
+            cancel_url=reverse("cases:report", args=[public_id]),
+        )
+    data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+    report_set_urgency(
+        actor=user, report=report, data_key=data_key, urgency=urgency, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("The urgency was changed."))
+    return redirect("cases:report", public_id=public_id)
 
 
 @staff_view(Role.ADMIN)

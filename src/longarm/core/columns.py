@@ -190,6 +190,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "answers_ciphertext": _CIPHER,
         "identity_ciphertext": _CIPHER,
         "urgency": _CODED,
+        "urgency_set_by": _KEY,
+        "urgency_reason_ciphertext": _CIPHER,
         "community": _CODED,
         "host_country": _CODED,
         "host_region": _CODED,

@@ -59,6 +59,11 @@ class Report(models.Model):
     identity_ciphertext = models.BinaryField()
     # Kept in clear for everyone: a critical case must surface in triage before anyone opens it.
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    # Set when a caseworker changed the urgency the answers gave; their reason is under the report's data key.
+    urgency_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    urgency_reason_ciphertext = models.BinaryField(blank=True, default=b"")
     # Coded fields (DESIGN §3): present only when the reporter agreed to statistics, coarsened.
     community = models.CharField(max_length=40, blank=True)
     host_country = models.CharField(max_length=8, blank=True)

@@ -739,14 +739,24 @@ LABELS = (
     gettext_noop("I don't know"),
     # Translators: origin_regions.toml, unknown (help)
     gettext_noop("For example, if you do not know where your family members are now."),
+    # Translators: reporter_tactics.toml, threatened_with_violence (label)
+    gettext_noop("Someone threatened to hurt, kidnap or kill me or my family"),
     # Translators: reporter_tactics.toml, relatives_threatened (label)
     gettext_noop("Someone threatened my family members"),
     # Translators: reporter_tactics.toml, relatives_threatened (help)
     gettext_noop("For example: \"Listen to your family, or I cannot guarantee what happens to them.\""),
+    # Translators: reporter_tactics.toml, relative_detained (label)
+    gettext_noop("Police detained or took away a member of my family"),
+    # Translators: reporter_tactics.toml, relative_detained (help)
+    gettext_noop("In my home country, or anywhere else."),
     # Translators: reporter_tactics.toml, relatives_visited_or_detained (label)
-    gettext_noop("Police visited, questioned or detained my family members"),
+    gettext_noop("Police visited or questioned my family members"),
     # Translators: reporter_tactics.toml, relatives_visited_or_detained (help)
     gettext_noop("In my home country, or anywhere else."),
+    # Translators: reporter_tactics.toml, child_involved (label)
+    gettext_noop("A child was threatened, questioned or used to pressure me"),
+    # Translators: reporter_tactics.toml, child_involved (help)
+    gettext_noop("For example: my child, or a child in my family, here or in my home country."),
     # Translators: reporter_tactics.toml, asked_to_inform (label)
     gettext_noop("Someone asked me to spy or to give information about other people"),
     # Translators: reporter_tactics.toml, asked_to_inform (help)
@@ -759,6 +769,10 @@ LABELS = (
     gettext_noop("Someone told me to go back to my home country"),
     # Translators: reporter_tactics.toml, told_to_return (help)
     gettext_noop("For example: \"Come home to renew your passport\" or \"Come back and everything will be fine.\""),
+    # Translators: reporter_tactics.toml, return_imminent (label)
+    gettext_noop("I am being made to travel back soon, or someone tried to take me back by force"),
+    # Translators: reporter_tactics.toml, return_imminent (help)
+    gettext_noop("For example: a ticket was bought for me, or I was told to be at the airport or the embassy on a date."),
     # Translators: reporter_tactics.toml, relatives_travel_blocked (label)
     gettext_noop("My family members' passports were refused or their travel was blocked"),
     # Translators: reporter_tactics.toml, relatives_travel_blocked (help)

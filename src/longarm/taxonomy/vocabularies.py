@@ -422,6 +422,21 @@ def urgency_for(reporter_tactic_codes: Iterable[str]) -> str:
     return URGENCIES[rank]
 
 
+def urgency_reasons(reporter_tactic_codes: Iterable[str]) -> tuple[str, ...]:
+    """The ticked answers that gave the urgency ``urgency_for`` returns, in questionnaire order: the rule
+    that fired, for staff to see why a report was rated so. Empty when nothing raised it above normal."""
+    reporter_tactics = vocabulary("reporter_tactics")
+    ticked = set(reporter_tactic_codes)
+    urgency = urgency_for(ticked)
+    if urgency == URGENCIES[0]:
+        return ()
+    return tuple(
+        term.code
+        for term in reporter_tactics.terms
+        if term.code in ticked and term.attributes["urgency"] == urgency
+    )
+
+
 def analytic_tactics_for(reporter_tactic_codes: Iterable[str]) -> frozenset[str]:
     """The analytic tactic codes (tactics.toml) that the ticked questionnaire answers suggest."""
     reporter_tactics = vocabulary("reporter_tactics")
