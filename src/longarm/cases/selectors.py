@@ -166,11 +166,12 @@ class UrgencyWhy:
 def report_urgency_why(*, report: Report, tactics: Iterable[str], data_key: bytes) -> UrgencyWhy:
     """``tactics``: the reporter's ticked answers, from the decrypted content (they are in clear only with
     consent to statistics)."""
-    if report.urgency_set_by_id is not None:
+    set_by = report.urgency_set_by
+    if set_by is not None:
         reason = decrypt(
             data_key,
             bytes(report.urgency_reason_ciphertext),
             context=urgency_reason_context(report.public_id),
         ).decode()
-        return UrgencyWhy(set_by=report.urgency_set_by.username, reason=reason)
+        return UrgencyWhy(set_by=set_by.username, reason=reason)
     return UrgencyWhy(answers=urgency_reasons(tactics))
