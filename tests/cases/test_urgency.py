@@ -52,7 +52,7 @@ def test_the_report_shows_the_answer_that_made_it_critical(cast: Cast) -> None:
     report = new_report(tactics=["relative_detained", "money_offered"])
     page = console(cast.caseworker).get(reverse("cases:report", args=[report.public_id])).content.decode()
     section = page[page.index("Why this urgency") : page.index("Change the urgency")]
-    assert "detained or took away a member of" in section
+    assert "A relative detained or taken away by police" in section
     assert "money" not in section
 
 
