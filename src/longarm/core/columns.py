@@ -189,6 +189,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "reporter_public_key": _INDEX,
         "answers_ciphertext": _CIPHER,
         "identity_ciphertext": _CIPHER,
+        "calls_ciphertext": _CIPHER,
         "urgency": _CODED,
         "urgency_set_by": _KEY,
         "urgency_reason_ciphertext": _CIPHER,

@@ -17,3 +17,7 @@ def message_context(report_id: UUID, message_id: UUID) -> bytes:
 
 def urgency_reason_context(report_id: UUID) -> bytes:
     return f"longarm report {report_id} urgency reason".encode()
+
+
+def calls_context(report_id: UUID) -> bytes:
+    return f"longarm report {report_id} calls".encode()

@@ -57,6 +57,9 @@ class Report(models.Model):
     reporter_public_key = models.BinaryField(max_length=32)
     answers_ciphertext = models.BinaryField()
     identity_ciphertext = models.BinaryField()
+    # A hotline report's calls (when each began and ended, the caller's language, whether they want a call
+    # back), a JSON list under the report's data key; empty for a web report.
+    calls_ciphertext = models.BinaryField(blank=True, default=b"")
     # Kept in clear for everyone: a critical case must surface in triage before anyone opens it.
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
     # Set when a caseworker changed the urgency the answers gave; their reason is under the report's data key.

@@ -1,6 +1,6 @@
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +22,7 @@ from longarm.crypto.receipts import new_receipt, receipt_lookup_hash, reporter_k
 from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
-from longarm.intake.contexts import answers_context, identity_context, message_context
+from longarm.intake.contexts import answers_context, calls_context, identity_context, message_context
 from longarm.intake.exceptions import ReceiptRefused, TooManyAttempts, TooManyMessages
 from longarm.intake.models import (
     REVIEWABLE_CONSENTS,
@@ -101,6 +101,7 @@ def report_submit(
     survey_campaign: uuid.UUID | None = None,
     credentials: ReporterCredentials | None = None,
     receipt: str | None = None,
+    call: Mapping[str, object] | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -109,6 +110,8 @@ def report_submit(
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
+
+    ``call``: a hotline call's details (``cases.hotline``), kept encrypted as the report's first call.
 
     ``receipt`` is one the reporter was shown and typed back before sending (``intake.steps``); without it
     (and without ``credentials``) a new one is drawn.
@@ -153,6 +156,9 @@ def report_submit(
             answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
             identity_ciphertext=encrypt(
                 identity_key, _json(answers.identity()), context=identity_context(public_id)
+            ),
+            calls_ciphertext=(
+                encrypt(data_key, _json([dict(call)]), context=calls_context(public_id)) if call else b""
             ),
             urgency=urgency_for(answers.tactics),
             **coded,
@@ -253,7 +259,14 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
 
 
 @transaction.atomic
-def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
+def message_post(
+    *,
+    report: Report,
+    data_key: bytes,
+    text: str,
+    author: StaffUser | None,
+    relayed_by: StaffUser | None = None,
+) -> Message:
     """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff.
 
     A staff member's message is chained and dated to the minute; the reporter's are counted per window
@@ -261,7 +274,13 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
     since the time a reporter wrote could be matched against a watched connection. Raises ``TooManyMessages``
     when the reporter has already written ``LONGARM_REPORTER_MESSAGES_PER_DAY`` messages today: one paid
     submission must not buy unbounded storage and a flooded staff inbox.
+
+    ``relayed_by``: the hotline operator who typed what the reporter said on the phone (``author=None``). The
+    message is the reporter's, dated to the day like theirs, with the operator recorded and chained as the
+    one who entered it; no daily limit applies to staff.
     """
+    if relayed_by is not None:
+        return _message_relayed(report=report, data_key=data_key, text=text, operator=relayed_by)
     if author is None:
         daily = _reporter_message_limit(report)
         if is_exceeded(daily):
@@ -291,6 +310,26 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
         actor=author,
         actor_kind=ActorKind.STAFF,
         action="message.create",
+        object_type="report",
+        object_id=str(report.public_id),
+    )
+    return message
+
+
+def _message_relayed(*, report: Report, data_key: bytes, text: str, operator: StaffUser) -> Message:
+    message_id = uuid.uuid4()
+    message = Message.objects.create(
+        public_id=message_id,
+        report=report,
+        author_kind=MessageAuthor.REPORTER,
+        author=operator,
+        created_at=timezone.now().replace(hour=0, minute=0, second=0, microsecond=0),
+        ciphertext=encrypt(data_key, text.encode(), context=message_context(report.public_id, message_id)),
+    )
+    audit_append(
+        actor=operator,
+        actor_kind=ActorKind.STAFF,
+        action="message.create:hotline",
         object_type="report",
         object_id=str(report.public_id),
     )
