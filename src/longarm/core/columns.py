@@ -455,6 +455,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "host_country": _CODED,
         "opens_on": _DAY,
         "closes_on": _DAY,
+        "closed_early": _META,
         "indicators": _META,
         "created_by": _KEY,
         "created_on": _DAY,

@@ -273,3 +273,16 @@ def test_a_report_without_a_campaign_counts_in_no_survey(campaign: SurveyCampaig
     assert Report.objects.count() == 1
     assert not SurveyResponse.objects.exists()
     assert report_answers()["statistics_consent"] == "yes"
+
+
+def test_closing_a_campaign_in_the_console_asks_first(cast: Cast, campaign: SurveyCampaign) -> None:
+    admin = console(cast.admin)
+    url = reverse("surveys:campaign_close", args=[campaign.public_id])
+    asked = admin.post(url)
+    assert "Yes, I am sure" in asked.content.decode()
+    campaign.refresh_from_db()
+    assert not campaign.closed_early
+    admin.post(url, {"confirmed": "yes"})
+    campaign.refresh_from_db()
+    assert campaign.closed_early
+    assert campaign.closes_on == timezone.now().date()

@@ -69,14 +69,16 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_close(*, actor: StaffUser, campaign: SurveyCampaign) -> SurveyCampaign:
-    """Stop a campaign taking responses from today on (for a link that reached the wrong people) and
-    return it."""
-    yesterday = timezone.now().date() - datetime.timedelta(days=1)
-    if campaign.opens_on > yesterday:
-        # Not open before today: its dates move into the past, so that it never takes a response.
-        campaign.opens_on = yesterday
-    campaign.closes_on = min(campaign.closes_on, yesterday)
-    campaign.save(update_fields=["opens_on", "closes_on"])
+    """Stop a campaign taking responses at once (for a link that reached the wrong people) and return it.
+
+    Its closing date becomes today at the earliest: answers may have come today, and responses carry no
+    date, so an earlier closing date could fall before the last answer. A campaign that had not opened yet
+    opens and closes today, and takes nothing."""
+    today = timezone.now().date()
+    campaign.opens_on = min(campaign.opens_on, today)
+    campaign.closes_on = max(min(campaign.closes_on, today), campaign.opens_on)
+    campaign.closed_early = True
+    campaign.save(update_fields=["opens_on", "closes_on", "closed_early"])
     audit_append(
         actor=actor,
         actor_kind=ActorKind.STAFF,

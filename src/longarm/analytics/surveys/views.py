@@ -25,6 +25,7 @@ from longarm.analytics.surveys.services import (
     campaign_create,
     campaign_results_record_export,
 )
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.downloads import as_attachment
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -72,7 +73,17 @@ def campaign_detail(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
 @require_POST
 def campaign_close_view(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
     user = acting_staff(request)
-    campaign_close(actor=user, campaign=campaign_for_staff(user=user, public_id=campaign_id))
+    campaign = campaign_for_staff(user=user, public_id=campaign_id)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Close the campaign “%(title)s”?") % {"title": campaign.title},
+            consequence=_(
+                "Its link stops taking responses at once. A closed campaign cannot be opened again."
+            ),
+            cancel_url=reverse("surveys:campaign", args=[campaign_id]),
+        )
+    campaign_close(actor=user, campaign=campaign)
     messages.success(request, _("The campaign is closed and takes no more responses."))
     return redirect("surveys:campaign", campaign_id=campaign_id)
 
