@@ -41,6 +41,7 @@ REPORTER_SOURCES = (
     "evidence/templates/evidence/_reporter",
     # A survey campaign's public page, which leads into the questionnaire.
     "analytics/surveys/templates/surveys/intro.html",
+    "analytics/surveys/templates/surveys/counted.html",
 )
 QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_tactics", "communities")
 # Translations that may equal the English because they are names or the same word in that language.

@@ -38,6 +38,8 @@ class ReportStatus(models.TextChoices):
 class IntakeChannel(models.TextChoices):
     WEB = "web", _("Online form")
     HOTLINE = "hotline", _("Hotline call")
+    # The online form reached through a survey campaign's link: analysts can tell surveyed incidents apart.
+    SURVEY = "survey", _("Online form, from a survey link")
 
 
 class Report(models.Model):

@@ -11,6 +11,7 @@ from longarm.analytics.surveys.indicators import INDICATOR_CODES, derive_answers
 from longarm.analytics.surveys.models import SurveyCampaign, SurveyResponse
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.intake.models import Report
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -127,3 +128,15 @@ def campaign_results_record_export(*, actor: StaffUser, campaign: SurveyCampaign
         object_type=_OBJECT_TYPE,
         object_id=str(campaign.public_id),
     )
+
+
+@transaction.atomic
+def survey_response_nothing_happened(*, campaign: SurveyCampaign) -> SurveyResponse:
+    """Count one respondent who says none of the campaign's questions applies to them: every indicator
+    "no". Prevalence needs them in the denominator; no report is made, so nothing reaches the incident
+    tables, releases or open data. The act is tallied per window like a reporter's, never chained alone."""
+    response = SurveyResponse.objects.create(
+        campaign=campaign, answers=dict.fromkeys(campaign.indicators, False)
+    )
+    audit_count(action="survey.respond", outcome="nothing_happened")
+    return response
