@@ -185,6 +185,9 @@ def test_every_url_declares_an_access_rule() -> None:
 def test_the_matrix_finds_the_console_the_api_and_the_reporter_site() -> None:
     routes = {route.route: route for route in project_routes()}
     assert routes["console/inbox/"].roles == {Role.CASEWORKER, Role.INVESTIGATOR}
+    # Changing a report's urgency is for those who hold reports; a survey's "nothing happened" is public.
+    assert routes["console/reports/<uuid:public_id>/urgency/"].roles == {Role.CASEWORKER, Role.INVESTIGATOR}
+    assert routes["survey/<slug:slug>/nothing-happened/"].is_public
     assert routes[""].is_public
     assert any(route.is_api for route in routes.values())
 
