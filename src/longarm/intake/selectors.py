@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -66,7 +66,12 @@ def inbox_for_staff(*, user: StaffUser, waiting_first: bool = False) -> QuerySet
     reports = sealed_to(user).annotate(
         unread=unread_by(user),
         last_author=_last_author(),
-        waiting=ExpressionWrapper(Q(last_author=MessageAuthor.REPORTER), output_field=BooleanField()),
+        # Never NULL (a report without messages is not waiting): PostgreSQL sorts NULL first when descending.
+        waiting=Case(
+            When(last_author=MessageAuthor.REPORTER, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
     if waiting_first:
         # Sorting on computed columns reads every report sealed to the user; it is the reader's choice,
