@@ -189,3 +189,18 @@ def test_the_inbox_query_count_does_not_grow_with_the_reports(
     ):
         response = staff.get(reverse("cases:inbox"), query)
     assert response.status_code == 200
+
+
+def test_the_header_count_is_reports_with_unread_messages_sealed_to_the_reader(cast: Cast) -> None:
+    from longarm.intake.selectors import unread_report_count
+
+    receipts = [submit_report(Client()) for _ in range(3)]
+    reporter_writes(receipts[0], "First.")
+    reporter_writes(receipts[0], "Second.")
+    reporter_writes(receipts[1], "Hello?")
+    assert unread_report_count(user=cast.caseworker) == 2
+    assert unread_report_count(user=cast.outsider) == 0
+    first = Report.objects.order_by("id").first()
+    assert first is not None
+    console(cast.caseworker).get(reverse("cases:report", args=[first.public_id]))
+    assert unread_report_count(user=cast.caseworker) == 1

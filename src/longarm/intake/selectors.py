@@ -55,8 +55,22 @@ def sealed_to(user: StaffUser) -> QuerySet[Report]:
 
 
 def unread_report_count(*, user: StaffUser) -> int:
-    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen (one query)."""
-    return sealed_to(user).filter(unread_by(user)).order_by().count()
+    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen (one query).
+
+    Every console page asks it, so it walks the reporters' messages (far fewer than the reports a
+    caseworker holds, and only those are candidates), not every report sealed to the user."""
+    sealed = SealedKey.objects.filter(
+        report=OuterRef("report"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+    )
+    seen = ReadMark.objects.filter(report=OuterRef("report"), staff=user).values("seen_up_to")[:1]
+    return (
+        Message.objects.filter(author_kind=MessageAuthor.REPORTER)
+        .filter(Exists(sealed), pk__gt=Coalesce(Subquery(seen), 0))
+        .order_by()
+        .values("report")
+        .distinct()
+        .count()
+    )
 
 
 def inbox_for_staff(*, user: StaffUser, waiting_first: bool = False) -> QuerySet[Report]:
