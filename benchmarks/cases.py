@@ -27,9 +27,10 @@ What it does, in one run:
    to a live database. It is a benchmark of queries: nothing is really encrypted.
 3. **Pages, end to end.** The caseworker logs in through the real log-in form (password and TOTP); then the
    Django test client (in-process: URL resolution, every middleware, the view, its selectors, template
-   rendering; no network or web server) requests the inbox and the case list with each filter, plus a
-   deep page. Each URL is requested ``--requests`` times after two warm-up requests; ``pages`` gives the
-   p50, p95 and maximum in milliseconds. Target: every p95 ≤ 150 ms.
+   rendering; no network or web server) requests the inbox (in urgency order, "waiting for us" first, only
+   reports not in a case, a deep page; a quarter of the reports have messages, some unread) and the case
+   list with each filter, plus a deep page. Each URL is requested ``--requests`` times after two warm-up
+   requests; ``pages`` gives the p50, p95 and maximum in milliseconds. Target: every p95 ≤ 150 ms.
 4. **The audit chain.** ``--events`` events are appended to the chain with valid hashes (bulk, computing
    the hashes in Python) and a signed checkpoint every 100k events; then `longarm audit verify` runs as an
    operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: ≤ 30 s.
@@ -92,6 +93,8 @@ from longarm.crypto.signing import sign  # noqa: E402
 from longarm.intake.models import (  # noqa: E402
     Consent,
     KeyKind,
+    Message,
+    MessageAuthor,
     RecipientKind,
     Report,
     ReportStatus,
@@ -208,6 +211,28 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> None:
                     ),
                 ]
             SealedKey.objects.bulk_create(keys)
+            # A quarter of the reports have a thread: the reporter wrote; for half of those a caseworker
+            # answered, and for some the reporter wrote again (the inbox's unread and "waiting" columns).
+            messages = []
+            for item in created:
+                if rng.random() >= 0.25:
+                    continue
+                authors = [MessageAuthor.REPORTER]
+                if rng.random() < 0.5:
+                    authors.append(MessageAuthor.STAFF)
+                    if rng.random() < 0.5:
+                        authors.append(MessageAuthor.REPORTER)
+                for author in authors:
+                    messages.append(
+                        Message(
+                            report=item,
+                            author_kind=author,
+                            author=caseworker if author == MessageAuthor.STAFF else None,
+                            created_at=datetime.now(UTC),
+                            ciphertext=blob(rng.randint(100, 600)),
+                        )
+                    )
+            Message.objects.bulk_create(messages)
         done += len(batch)
         if done % 20000 == 0:
             log(f"  {done} reports")
@@ -407,6 +432,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     cases = reverse("cases:case_list")
     urls = {
         "inbox": reverse("cases:inbox"),
+        "inbox?order=waiting": f"{reverse('cases:inbox')}?order=waiting",
+        "inbox?unfiled=on": f"{reverse('cases:inbox')}?unfiled=on",
+        "inbox?page=200": f"{reverse('cases:inbox')}?page=200",
         "cases": cases,
         "cases?status=active": f"{cases}?status=active",
         "cases?urgency=critical": f"{cases}?urgency=critical",

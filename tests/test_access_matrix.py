@@ -198,6 +198,9 @@ def test_the_matrix_finds_the_console_the_api_and_the_reporter_site() -> None:
         assert routes[route].roles == {Role.ADMIN}, route
     assert routes["console/approvals/"].roles == {Role.ADMIN, Role.CUSTODIAN}
     assert routes["console/enrol/<str:token>/"].is_public
+    # Changing a report's urgency is for those who hold reports; a survey's "nothing happened" is public.
+    assert routes["console/reports/<uuid:public_id>/urgency/"].roles == {Role.CASEWORKER, Role.INVESTIGATOR}
+    assert routes["survey/<slug:slug>/nothing-happened/"].is_public
     assert routes[""].is_public
     assert any(route.is_api for route in routes.values())
 

@@ -306,3 +306,17 @@ def test_a_change_never_adds_a_fact_the_copy_already_holds() -> None:
 
     assert again.size == copy.size == 2
     assert again.count("community", None, None) == {("uyghur", "total"): 2}
+
+
+@pytest.mark.parametrize("source", ["snapshot", "facts"])
+def test_analysts_filter_by_source_web_hotline_or_survey(source: str) -> None:
+    facts(3, community="uyghur", intake_channel="web")
+    facts(2, community="uyghur", intake_channel="survey")
+    facts(1, community="tibetan", intake_channel="hotline")
+
+    def total(channel: str) -> int:
+        filters = AnalyticsFilters(intake_channel=channel)
+        return crosstab(rows="community", columns=None, filters=filters, source=source).grand_total()  # type: ignore[arg-type]
+
+    assert [total(""), total("web"), total("survey"), total("hotline")] == [6, 3, 2, 1]
+    assert AnalyticsFilters(intake_channel="survey").as_query() == {"source": "survey"}

@@ -18,7 +18,7 @@ def fill_report(page: Page, files: list[str] | None = None) -> str:
     page.get_by_label("What happened?").fill(
         "Police visited my parents and asked me to photograph the reading club."
     )
-    page.get_by_label("Police visited, questioned or detained my family members").check()
+    page.get_by_label("Police visited or questioned my family members").check()
     page.get_by_role("button", name="Next").click()
     page.get_by_label("WeChat (message, voice or video)").check()
     page.get_by_label("Their WeChat IDs (optional)").fill("wxid_officer_li")

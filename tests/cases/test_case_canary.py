@@ -9,6 +9,7 @@ from django.urls import reverse
 from longarm.cases.models import Case, Person
 from longarm.intake.models import Report
 from tests.cases.helpers import approve_identity, console
+from tests.cases.hotline_helpers import CALL
 from tests.conftest import Cast
 from tests.intake.helpers import report_answers
 from tests.test_canary import canary, stored_bytes
@@ -26,7 +27,7 @@ def test_no_case_canary_appears_in_database_files_or_logs(
     operator = console(cast.operator)
     operator.post(
         reverse("cases:hotline_new"),
-        {**report_answers(what_happened=planted["hotline"]), "consent_read_out": "on"},
+        {**report_answers(what_happened=planted["hotline"]), **CALL},
     )
     staff = console(cast.caseworker)
     staff.post(reverse("cases:case_open", args=[Report.objects.get().public_id]))

@@ -28,7 +28,7 @@ def _references(html: str, cases: list[Case]) -> list[str]:
 
 def test_critical_cases_come_first_with_a_visible_alert(cast: Cast) -> None:
     normal = opened_case(cast, tactics=["asked_to_stop_activity"])
-    critical = opened_case(cast, tactics=["told_to_return"])
+    critical = opened_case(cast, tactics=["return_imminent"])
     assert critical.urgency == "critical"
     html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
     assert _references(html, [normal, critical]) == [critical.reference, normal.reference]
@@ -90,7 +90,7 @@ def test_only_cases_whose_key_is_sealed_to_the_reader_are_listed(cast: Cast) -> 
 )
 def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set[str]) -> None:
     a = opened_case(cast, tactics=["asked_to_stop_activity"])
-    b = opened_case(cast, tactics=["told_to_return"], community="uyghur", host_country="GB", host_region="")
+    b = opened_case(cast, tactics=["return_imminent"], community="uyghur", host_country="GB", host_region="")
     key = private_key(cast.caseworker)
     incident_create(
         actor=cast.caseworker,
@@ -109,7 +109,7 @@ def test_filters_on_coded_fields(cast: Cast, query: dict[str, str], matches: set
 
 
 def test_an_invalid_filter_value_is_reported_and_the_other_filters_still_apply(cast: Cast) -> None:
-    critical = opened_case(cast, tactics=["told_to_return"])
+    critical = opened_case(cast, tactics=["return_imminent"])
     normal = opened_case(cast, tactics=["asked_to_stop_activity"])
     response = console(cast.caseworker).get(
         reverse("cases:case_list"), {"status": "bogus", "urgency": "critical"}
@@ -142,7 +142,7 @@ def test_search_finds_decrypted_text_only_in_cases_the_reader_holds(cast: Cast) 
 
 
 def test_search_combines_with_the_filters(cast: Cast) -> None:
-    critical = opened_case(cast, tactics=["told_to_return"], what_happened="Told to come home by May.")
+    critical = opened_case(cast, tactics=["return_imminent"], what_happened="Told to come home by May.")
     normal = opened_case(cast, tactics=["asked_to_stop_activity"], what_happened="Told to stop by May.")
     html = (
         console(cast.caseworker).get(reverse("cases:case_list"), {"q": "may", "urgency": "critical"}).content
@@ -174,11 +174,12 @@ def test_the_case_list_query_count_does_not_grow_with_the_cases(
         opened_case(cast)
     Case.objects.update(due_on=timezone.now().date())
     staff = console(cast.caseworker)
-    # Session, user, device; the critical count; the ids of the page and a few ahead, the page's rows,
-    # their report counts; on PostgreSQL, the savepoint and setting of ``serial_reads``.
+    # Session, user, device; the header's unread count; the critical count; the ids of the page and a few
+    # ahead, the page's rows, their report counts; on PostgreSQL, the savepoint and setting of
+    # ``serial_reads``.
     with (
         patch("longarm.cases.casework.views.PAGE_SIZE", 4),
-        django_assert_max_num_queries(7 + (3 if connection.vendor == "postgresql" else 0)),  # type: ignore[operator]
+        django_assert_max_num_queries(8 + (3 if connection.vendor == "postgresql" else 0)),  # type: ignore[operator]
     ):
         response = staff.get(reverse("cases:case_list"), query)
     assert response.status_code == 200
@@ -193,8 +194,9 @@ def test_the_search_query_count_does_not_grow_with_the_cases(
         case = opened_case(cast)
         note_add(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, text="club")
     staff = console(cast.caseworker)
-    # Fixed reads, plus one audit event per case revealed (a savepoint, the chain's locked head, the event).
-    with django_assert_max_num_queries(20 + 6 * 5):  # type: ignore[operator]
+    # Fixed reads (the header's unread count among them), plus one audit event per case revealed (a
+    # savepoint, the chain's locked head, the event).
+    with django_assert_max_num_queries(21 + 6 * 5):  # type: ignore[operator]
         assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200
 
 

@@ -98,3 +98,14 @@ def test_revoking_an_attestation_asks_first(cast: Cast) -> None:
     staff.post(url, {"confirmed": "yes"})
     attestation.refresh_from_db()
     assert attestation.revoked_on is not None
+
+
+def test_the_identifier_delete_button_is_labelled_in_words_not_a_bare_cross(cast: Cast) -> None:
+    case = open_case(cast)
+    identifier = _identifier(cast, case)
+    page = _staff(cast).get(reverse("cases:case", args=[case.public_id])).content.decode()
+    url = reverse("cases:identifier_delete", args=[case.public_id, identifier.public_id])
+    form = page[page.index(f'action="{url}"') :]
+    button = form[form.index("<button") : form.index("</button>")]
+    assert "Delete identifier…" in button
+    assert "×" not in button

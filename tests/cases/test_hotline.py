@@ -15,6 +15,7 @@ from longarm.evidence.models import EvidenceKey
 from longarm.intake.models import IntakeChannel, KeyKind, RecipientKind, Report
 from longarm.intake.sealing import seal_to_staff
 from tests.cases.helpers import console
+from tests.cases.hotline_helpers import CALL
 from tests.conftest import Cast
 from tests.intake.helpers import report_answers, submit_report
 from tests.intake.test_mailbox import open_mailbox
@@ -32,7 +33,7 @@ def test_an_operator_enters_a_report_and_reads_the_receipt_back(cast: Cast) -> N
     operator = console(cast.operator)
     form = operator.get(reverse("cases:hotline_new"))
     assert "consent_read_out" in form.content.decode()
-    response = operator.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    response = operator.post(reverse("cases:hotline_new"), {**report_answers(), **CALL})
     html = response.content.decode()
     assert response.status_code == 200, html[:3000]
     assert "Read the receipt back to the caller" in html
@@ -61,7 +62,7 @@ def test_the_consent_read_out_must_be_confirmed(cast: Cast) -> None:
 
 def test_the_operator_lists_and_reads_only_reports_they_entered(cast: Cast) -> None:
     operator = console(cast.operator)
-    operator.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    operator.post(reverse("cases:hotline_new"), {**report_answers(), **CALL})
     submit_report(Client(), what_happened="A web report.")
     entered = Report.objects.get(intake_channel=IntakeChannel.HOTLINE)
     web = Report.objects.get(intake_channel=IntakeChannel.WEB)
@@ -76,7 +77,7 @@ def test_the_operator_lists_and_reads_only_reports_they_entered(cast: Cast) -> N
 
 
 def test_the_caseworker_receives_the_hotline_report(cast: Cast) -> None:
-    console(cast.operator).post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"})
+    console(cast.operator).post(reverse("cases:hotline_new"), {**report_answers(), **CALL})
     report = Report.objects.get()
     page = console(cast.caseworker).get(reverse("cases:report", args=[report.public_id])).content.decode()
     assert "reading club" in page
@@ -84,7 +85,7 @@ def test_the_caseworker_receives_the_hotline_report(cast: Cast) -> None:
 
 def test_a_double_submission_stores_the_report_once(cast: Cast) -> None:
     operator = console(cast.operator)
-    answers = {**report_answers(), "consent_read_out": "on"}
+    answers = {**report_answers(), **CALL}
     operator.post(reverse("cases:hotline_new"), answers)
     assert operator.post(reverse("cases:hotline_new"), answers).status_code == 409
     assert Report.objects.count() == 1
@@ -94,10 +95,7 @@ def test_a_double_submission_stores_the_report_once(cast: Cast) -> None:
 def test_only_operators_use_the_hotline(cast: Cast, role: str) -> None:
     staff = console(getattr(cast, role))
     assert staff.get(reverse("cases:hotline")).status_code == 403
-    assert (
-        staff.post(reverse("cases:hotline_new"), {**report_answers(), "consent_read_out": "on"}).status_code
-        == 403
-    )
+    assert staff.post(reverse("cases:hotline_new"), {**report_answers(), **CALL}).status_code == 403
     assert not Report.objects.exists()
 
 
@@ -112,7 +110,7 @@ def test_the_hotline_list_query_count_does_not_grow_with_the_reports(
     for number in range(4):
         operator.post(
             reverse("cases:hotline_new"),
-            {**report_answers(submission_token=f"t{number}"), "consent_read_out": "on"},
+            {**report_answers(submission_token=f"t{number}"), **CALL},
         )
     assert Report.objects.count() == 4
     with django_assert_max_num_queries(6):  # type: ignore[operator]
@@ -123,7 +121,7 @@ def test_a_statistics_only_report_is_not_sealed_to_the_operator_who_entered_it(c
     operator = console(cast.operator)
     response = operator.post(
         reverse("cases:hotline_new"),
-        {**report_answers(consent="statistics_only"), "consent_read_out": "on"},
+        {**report_answers(consent="statistics_only"), **CALL},
     )
     html = response.content.decode()
     assert response.status_code == 200, html[:3000]
@@ -140,7 +138,7 @@ def test_a_statistics_only_report_is_not_sealed_to_the_operator_who_entered_it(c
 def test_no_path_seals_a_statistics_only_report_key_to_staff(cast: Cast) -> None:
     console(cast.operator).post(
         reverse("cases:hotline_new"),
-        {**report_answers(consent="statistics_only"), "consent_read_out": "on"},
+        {**report_answers(consent="statistics_only"), **CALL},
     )
     report = Report.objects.get()
     with pytest.raises(ValueError, match="statistics-only"):
@@ -155,7 +153,7 @@ def test_the_migration_drops_the_seals_operators_kept_of_statistics_only_reports
     for consent in ("review", "referral"):
         operator.post(
             reverse("cases:hotline_new"),
-            {**report_answers(consent=consent, submission_token=consent), "consent_read_out": "on"},
+            {**report_answers(consent=consent, submission_token=consent), **CALL},
         )
         report = Report.objects.get(consent=consent)
         operator.post(
@@ -174,3 +172,72 @@ def test_the_migration_drops_the_seals_operators_kept_of_statistics_only_reports
     other = Report.objects.get(consent="referral")
     assert other.sealed_keys.filter(recipient_kind=RecipientKind.STAFF, staff=cast.operator).exists()
     assert EvidenceKey.objects.filter(blob__item__report=other, holder="staff", staff=cast.operator).exists()
+
+
+def _hotline_report(cast: Cast, **call: str) -> Report:
+    console(cast.operator).post(
+        reverse("cases:hotline_new"),
+        {**report_answers(), **CALL, "call_ended": "14:31", "callback_wanted": "on", **call},
+    )
+    return Report.objects.get()
+
+
+def test_the_call_details_are_kept_encrypted_and_shown_to_the_operator(cast: Cast) -> None:
+    report = _hotline_report(cast)
+    assert b"14:02" not in bytes(report.calls_ciphertext)
+    assert report.language == "ug"
+    page = (
+        console(cast.operator).get(reverse("cases:hotline_report", args=[report.public_id])).content.decode()
+    )
+    calls = page[page.index("<h2>Calls</h2>") : page.index("</table>")]
+    assert "14:02" in calls
+    assert "14:31" in calls
+    assert "Uyghur" in calls
+    assert "Wanted" in calls
+
+
+def test_a_call_needs_its_caller_language_and_start(cast: Cast) -> None:
+    answers = {**report_answers(), "consent_read_out": "on"}
+    page = console(cast.operator).post(reverse("cases:hotline_new"), answers).content.decode()
+    assert "Type when the call began." in page
+    assert not Report.objects.exists()
+
+
+def test_the_caseworker_sees_the_hotline_channel_and_the_callers_language(cast: Cast) -> None:
+    report = _hotline_report(cast)
+    staff = console(cast.caseworker)
+    inbox = staff.get(reverse("cases:inbox")).content.decode()
+    assert "Hotline call" in inbox
+    page = staff.get(reverse("cases:report", args=[report.public_id])).content.decode()
+    assert "Hotline call" in page
+    assert "Uyghur (ئۇيغۇرچە)" in page
+
+
+def test_the_operator_adds_what_a_caller_says_on_a_second_call_and_reads_replies_out(cast: Cast) -> None:
+    report = _hotline_report(cast)
+    staff = console(cast.caseworker)
+    staff.post(reverse("cases:report", args=[report.public_id]), {"text": "We will call you on Monday."})
+    staff.get(reverse("cases:report", args=[report.public_id]))
+    operator = console(cast.operator)
+    url = reverse("cases:hotline_report", args=[report.public_id])
+    assert "We will call you on Monday." in operator.get(url).content.decode()
+    response = operator.post(url, {"text": "My brother was released.", "call_started": "09:15"})
+    assert response.status_code == 302
+    page = operator.get(url).content.decode()
+    assert "My brother was released." in page
+    assert "09:15" in page
+    assert AuditEvent.objects.filter(action="message.create:hotline", actor=cast.operator).exists()
+    # To the caseworkers it is the reporter's new message.
+    row = staff.get(reverse("cases:inbox")).content.decode()
+    assert "Unread message from the reporter" in row
+
+
+def test_a_closed_report_takes_no_more_from_the_hotline(cast: Cast) -> None:
+    report = _hotline_report(cast)
+    Report.objects.filter(pk=report.pk).update(status="closed")
+    operator = console(cast.operator)
+    url = reverse("cases:hotline_report", args=[report.public_id])
+    page = operator.get(url).content.decode()
+    assert "This report is closed" in page
+    operator.post(url, {"text": "Late news.", "call_started": "09:15"})
+    assert not report.messages.exists()

@@ -41,6 +41,7 @@ REPORTER_SOURCES = (
     "evidence/templates/evidence/_reporter",
     # A survey campaign's public page, which leads into the questionnaire.
     "analytics/surveys/templates/surveys/intro.html",
+    "analytics/surveys/templates/surveys/counted.html",
     # Protection attestations: the public verify page, and the letter, printed in the reader's language.
     "cases/attestations/",
     "cases/templates/cases/attestations/",

@@ -114,9 +114,14 @@ def test_the_first_step_says_truthfully_which_questions_are_required(client: Cli
     assert "Only the first question" not in html
 
 
-def test_being_told_to_return_makes_a_report_critical(client: Client, cast: Cast) -> None:
-    submit_report(client, tactics=["told_to_return"])
+def test_a_return_about_to_happen_makes_a_report_critical(client: Client, cast: Cast) -> None:
+    submit_report(client, tactics=["return_imminent"])
     assert Report.objects.get().urgency == Urgency.CRITICAL
+
+
+def test_being_told_to_return_without_a_date_makes_a_report_high(client: Client, cast: Cast) -> None:
+    submit_report(client, tactics=["told_to_return"])
+    assert Report.objects.get().urgency == Urgency.HIGH
 
 
 def test_every_step_shows_its_place_in_the_questionnaire(client: Client, cast: Cast) -> None:

@@ -158,7 +158,7 @@ def test_the_cluster_export_lists_only_the_cases_the_reader_holds(cast: Cast) ->
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 3
     _assert_nothing_of(text, hidden)
-    assert [row[1:3] for row in rows[1:]] == [["new", "critical"]] * 2
+    assert [row[1:3] for row in rows[1:]] == [["new", "high"]] * 2
     assert "referred" not in text
     assert "normal" not in text
 

@@ -20,7 +20,7 @@ def gettext_noop_arguments(source: str) -> list[str]:
 
 
 def texts(term: Term) -> list[str]:
-    own = [text for text in (term.label, term.help) if text]
+    own = [text for text in (term.label, term.own_staff_label, term.help) if text]
     return own + [text for child in term.children for text in texts(child)]
 
 

@@ -1,14 +1,19 @@
 import pytest
 
-from longarm.taxonomy.vocabularies import analytic_tactics_for, urgency_for, vocabulary
+from longarm.taxonomy.vocabularies import analytic_tactics_for, urgency_for, urgency_reasons, vocabulary
 
 # The questionnaire's "What happened?" options, with the urgency triage must give each.
+# Critical only for detention, a threat of violence, a return about to happen or forced, and a child.
 EXPECTED = {
-    "relatives_threatened": "critical",
-    "relatives_visited_or_detained": "critical",
+    "threatened_with_violence": "critical",
+    "relatives_threatened": "high",
+    "relative_detained": "critical",
+    "relatives_visited_or_detained": "high",
+    "child_involved": "critical",
     "asked_to_inform": "high",
     "asked_to_stop_activity": "high",
-    "told_to_return": "critical",
+    "told_to_return": "high",
+    "return_imminent": "critical",
     "relatives_travel_blocked": "high",
     "embassy_summons": "high",
     "school_or_employer_pressured": "high",
@@ -31,11 +36,15 @@ def test_each_option_carries_its_urgency(code: str, urgency: str) -> None:
 @pytest.mark.parametrize(
     ("code", "words"),
     [
+        ("threatened_with_violence", "hurt, kidnap or kill"),
         ("relatives_threatened", "threatened my family"),
-        ("relatives_visited_or_detained", "visited, questioned or detained"),
+        ("relative_detained", "detained or took away"),
+        ("relatives_visited_or_detained", "visited or questioned"),
+        ("child_involved", "A child"),
         ("asked_to_inform", "spy"),
         ("asked_to_stop_activity", "stop protests, posts or events"),
         ("told_to_return", "go back to my home country"),
+        ("return_imminent", "travel back soon"),
         ("relatives_travel_blocked", "passports"),
         ("embassy_summons", "embassy or consulate"),
         ("school_or_employer_pressured", "school or employer"),
@@ -70,9 +79,13 @@ def test_analytic_tactics_are_the_union_over_the_ticked_options() -> None:
         (["other"], "normal"),
         (["online_harassment", "events_watched"], "normal"),
         (["events_watched", "money_offered"], "high"),
-        (["online_harassment", "told_to_return", "embassy_summons"], "critical"),
-        (["relatives_visited_or_detained"], "critical"),
-        (["relatives_threatened"], "critical"),
+        (["online_harassment", "return_imminent", "embassy_summons"], "critical"),
+        (["online_harassment", "told_to_return", "embassy_summons"], "high"),
+        (["relatives_visited_or_detained"], "high"),
+        (["relative_detained"], "critical"),
+        (["relatives_threatened"], "high"),
+        (["threatened_with_violence"], "critical"),
+        (["child_involved", "money_offered"], "critical"),
     ],
 )
 def test_urgency_is_the_highest_among_the_ticked_options(ticked: list[str], urgency: str) -> None:
@@ -80,9 +93,19 @@ def test_urgency_is_the_highest_among_the_ticked_options(ticked: list[str], urge
 
 
 def test_urgency_for_accepts_any_iterable_once() -> None:
-    assert urgency_for(code for code in ["events_watched", "told_to_return"]) == "critical"
+    assert urgency_for(code for code in ["events_watched", "return_imminent"]) == "critical"
 
 
 def test_urgency_for_an_unknown_option_raises_a_clear_key_error() -> None:
     with pytest.raises(KeyError, match="'told_to_leave' is not a code of vocabulary 'reporter_tactics'"):
         urgency_for(["told_to_leave"])
+
+
+def test_the_rule_that_fired_is_the_ticked_answers_of_the_highest_urgency_in_questionnaire_order() -> None:
+    assert urgency_reasons(["money_offered", "return_imminent", "relative_detained"]) == (
+        "relative_detained",
+        "return_imminent",
+    )
+    assert urgency_reasons(["money_offered", "online_harassment"]) == ("money_offered",)
+    assert urgency_reasons(["online_harassment"]) == ()
+    assert urgency_reasons([]) == ()

@@ -27,7 +27,11 @@ def test_a_duplicate_code_is_reported_with_its_file_and_code(data_copy: Path) ->
 
 
 def test_a_reporter_tactic_pointing_at_a_missing_tactic_is_reported(data_copy: Path, edit: Edit) -> None:
-    edit(data_copy / "reporter_tactics.toml", 'tactics = ["coerced_return"]', 'tactics = ["coerced_returns"]')
+    edit(
+        data_copy / "reporter_tactics.toml",
+        'tactics = ["coerced_return"]\nurgency = "high"',
+        'tactics = ["coerced_returns"]\nurgency = "high"',
+    )
 
     with pytest.raises(TaxonomyError) as raised:
         validate_directory(data_copy)
@@ -52,7 +56,7 @@ def test_removing_a_tactic_that_reporter_tactics_use_is_reported(data_copy: Path
             "reporter_tactics.toml",
             'urgency = "critical"\n\n[[term]]\ncode = "asked_to_inform"',
             'urgency = "urgent"\n\n[[term]]\ncode = "asked_to_inform"',
-            "reporter_tactics.toml: term 'relatives_visited_or_detained': urgency must be one of "
+            "reporter_tactics.toml: term 'child_involved': urgency must be one of "
             "normal, high, critical, not 'urgent'",
             id="invalid urgency",
         ),

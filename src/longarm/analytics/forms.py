@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from longarm.analytics.dimensions import DIMENSIONS
 from longarm.analytics.queries import AnalyticsFilters, Month
+from longarm.intake.models import IntakeChannel
 from longarm.taxonomy.vocabularies import vocabulary
 
 _MONTH: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
@@ -67,6 +68,7 @@ class DashboardForm(PeriodForm):
     community = forms.ChoiceField(label=_("Community"), required=False)
     host = forms.ChoiceField(label=_("Host country or region"), required=False)
     tactic = forms.ChoiceField(label=_("Tactic"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
     rows = forms.ChoiceField(label=_("Cross-tabulation rows"), required=False)
     columns = forms.ChoiceField(label=_("Cross-tabulation columns"), required=False)
 
@@ -76,6 +78,7 @@ class DashboardForm(PeriodForm):
         self._choice("community").choices = [*any_, *vocabulary("communities").choices()]
         self._choice("host").choices = [*any_, *host_choices()]
         self._choice("tactic").choices = [*any_, *vocabulary("tactics").choices()]
+        self._choice("source").choices = [*any_, *IntakeChannel.choices]
         dimensions = [(name, str(dimension.label)) for name, dimension in DIMENSIONS.items()]
         self._choice("rows").choices = dimensions
         self._choice("columns").choices = dimensions
@@ -103,6 +106,7 @@ class DashboardForm(PeriodForm):
             host_country=country,
             host_region=host if host != country else "",
             tactic=data.get("tactic") or "",
+            intake_channel=data.get("source") or "",
         )
 
     def crosstab(self) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from longarm.intake.models import Report
 
 TOTAL: Final = "total"
 _PERIODS: Final = frozenset({"year", "month"})
-_EQUAL_FILTERS: Final = ("community", "host_country", "host_region")
+_EQUAL_FILTERS: Final = ("community", "host_country", "host_region", "intake_channel")
 Source = Literal["snapshot", "facts"]
 
 
@@ -44,7 +44,8 @@ class AnalyticsFilters:
     """Which facts to count. Empty strings and ``None`` mean "no restriction".
 
     With ``start`` or ``end`` set, only facts whose month is known are counted. ``host_region`` implies its
-    country. ``tactic`` keeps the facts that have that tactic among theirs.
+    country. ``tactic`` keeps the facts that have that tactic among theirs. ``intake_channel`` is the source:
+    the online form, the hotline, or the form reached through a survey link.
     """
 
     start: Month | None = None
@@ -53,6 +54,7 @@ class AnalyticsFilters:
     host_country: str = ""
     host_region: str = ""
     tactic: str = ""
+    intake_channel: str = ""
 
     def as_query(self) -> dict[str, str]:
         """The filters as GET parameters (what the dashboard's form sends), for links and audit records."""
@@ -62,6 +64,7 @@ class AnalyticsFilters:
             "community": self.community,
             "host": self.host_region or self.host_country,
             "tactic": self.tactic,
+            "source": self.intake_channel,
         }
         return {key: value for key, value in query.items() if value}
 
@@ -123,7 +126,7 @@ def _period_filters(filters: AnalyticsFilters, alias: str, query: _Query) -> Non
 
 def _key_filters(filters: AnalyticsFilters, alias: str, query: _Query) -> None:
     _period_filters(filters, alias, query)
-    for column in ("community", "host_country"):
+    for column in ("community", "host_country", "intake_channel"):
         value = getattr(filters, column)
         if value:
             query.where.append(f"{alias}.{column} = %s")

@@ -2,6 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from longarm.intake.forms import MAX_TEXT
+from longarm.intake.models import Urgency
+
+MAX_REASON = 1000
 
 
 class ReplyForm(forms.Form):
@@ -15,3 +18,13 @@ class ReplyForm(forms.Form):
 
 class ReceivesReportsForm(forms.Form):
     receives = forms.BooleanField(required=False)
+
+
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("New urgency"), choices=Urgency.choices)
+    reason = forms.CharField(
+        label=_("Why (kept encrypted with the report)"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        error_messages={"required": _("Say why the urgency changes.")},
+    )

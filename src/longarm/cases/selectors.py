@@ -23,7 +23,10 @@ from longarm.cases.models import (
     CaseStatus,
     CodeDimension,
 )
-from longarm.intake.models import Urgency
+from longarm.crypto.envelopes import decrypt
+from longarm.intake.contexts import urgency_reason_context
+from longarm.intake.models import Report, Urgency
+from longarm.taxonomy.vocabularies import urgency_reasons
 
 DUE_SOON_DAYS = 7
 
@@ -148,3 +151,27 @@ def report_case_for_user(*, user: StaffUser, report_id: int) -> ReportCase:
         return ReportCase(case=None, grouped=False)
     member = has_case_key(case=link.case, kind=CaseKeyKind.DATA, staff=user)
     return ReportCase(case=link.case if member else None, grouped=True)
+
+
+@dataclass(frozen=True)
+class UrgencyWhy:
+    """Why a report has its urgency: a caseworker's decision and reason, or the answers that gave it."""
+
+    set_by: str = ""
+    reason: str = ""
+    # Codes of the reporter's answers (reporter_tactics) that gave the urgency; empty for "normal".
+    answers: tuple[str, ...] = ()
+
+
+def report_urgency_why(*, report: Report, tactics: Iterable[str], data_key: bytes) -> UrgencyWhy:
+    """``tactics``: the reporter's ticked answers, from the decrypted content (they are in clear only with
+    consent to statistics)."""
+    set_by = report.urgency_set_by
+    if set_by is not None:
+        reason = decrypt(
+            data_key,
+            bytes(report.urgency_reason_ciphertext),
+            context=urgency_reason_context(report.public_id),
+        ).decode()
+        return UrgencyWhy(set_by=set_by.username, reason=reason)
+    return UrgencyWhy(answers=urgency_reasons(tactics))

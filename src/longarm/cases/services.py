@@ -35,8 +35,9 @@ from longarm.cases.models import (
     CaseStatus,
     Note,
 )
-from longarm.crypto.envelopes import new_data_key
+from longarm.crypto.envelopes import encrypt, new_data_key
 from longarm.evidence.keys import evidence_keys_revoke, evidence_keys_share
+from longarm.intake.contexts import urgency_reason_context
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 
 
@@ -228,3 +229,28 @@ def case_record_search(*, actor: StaffUser, searched: int, hits: list[Case]) -> 
     )
     for case in hits:
         audit_case_act(actor, "case.read:search", case)
+
+
+@transaction.atomic
+def report_set_urgency(
+    *, actor: StaffUser, report: Report, data_key: bytes, urgency: str, reason: str
+) -> Report:
+    """Set the report's urgency by a caseworker's judgement, replacing what the reporter's answers gave.
+
+    The reason is kept under the report's data key (it may retell what the report says); who set it is
+    kept in clear beside the urgency, which triage needs before anyone opens the report. Returns the report.
+    """
+    report.urgency = urgency
+    report.urgency_set_by = actor
+    report.urgency_reason_ciphertext = encrypt(
+        data_key, reason.encode(), context=urgency_reason_context(report.public_id)
+    )
+    report.save(update_fields=["urgency", "urgency_set_by", "urgency_reason_ciphertext"])
+    audit_append(
+        actor=actor,
+        actor_kind=ActorKind.STAFF,
+        action="report.urgency",
+        object_type="report",
+        object_id=str(report.public_id),
+    )
+    return report

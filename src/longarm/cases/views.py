@@ -3,6 +3,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,20 +23,23 @@ from longarm.audit.alerts import ALERT_DAYS
 from longarm.audit.selectors import audit_alerts
 from longarm.cases.casework.forms import ReportSelectionForm
 from longarm.cases.disclosure.views import report_identity_panel
-from longarm.cases.forms import ReceivesReportsForm, ReplyForm
-from longarm.cases.selectors import report_case_for_user
+from longarm.cases.forms import ReceivesReportsForm, ReplyForm, UrgencyForm
+from longarm.cases.inbox import WAITING_LABEL, InboxForm, inbox_page
+from longarm.cases.selectors import report_case_for_user, report_urgency_why
+from longarm.cases.services import report_set_urgency
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.keyring import current_keyring
 from longarm.evidence.package import public_key_of
 from longarm.evidence.views import staff_panel_context
+from longarm.intake.models import Urgency
 from longarm.intake.selectors import (
-    inbox_for_staff,
     report_content,
     report_for_staff,
     report_thread,
     staff_data_key,
 )
 from longarm.intake.services import message_post, report_record_read
-from longarm.linking.report_links import report_links, reports_sharing
+from longarm.linking.report_links import reports_sharing
 
 READERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -58,13 +62,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_view(*READERS)
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = acting_staff(request)
-    reports = list(inbox_for_staff(user=user)[:200])
-    # What each report shares with other reports and cases, before anyone opens a case (holder-only).
-    links = report_links(reports=reports, user=user)
-    for report in reports:
-        report.links = links.get(report.pk)  # type: ignore[attr-defined]
-    return render(request, "cases/inbox.html", {"reports": reports, "selection": ReportSelectionForm()})
+    form = InboxForm(request.GET or None)
+    page = inbox_page(user=acting_staff(request), form=form, number=request.GET.get("page"))
+    return render(
+        request,
+        "cases/inbox.html",
+        {"page": page, "reports": page.object_list, "form": form, "selection": ReportSelectionForm()},
+    )
 
 
 @staff_view(*READERS)
@@ -80,14 +84,22 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request, _("Your reply was sent. The reporter sees it when they next open their report.")
         )
         return redirect("cases:report", public_id=report.public_id)
-    report_record_read(report=report, staff=user)
+    seen_up_to = report_record_read(report=report, staff=user)
+    thread = report_thread(report=report, data_key=data_key, seen_up_to=seen_up_to)
+    content = report_content(report=report, data_key=data_key)
     return render(
         request,
         "cases/report.html",
         {
             "report": report,
-            "content": report_content(report=report, data_key=data_key),
-            "thread": report_thread(report=report, data_key=data_key),
+            "content": content,
+            "urgency_why": report_urgency_why(
+                report=report, tactics=content.get("tactics", ()), data_key=data_key
+            ),
+            "urgency_form": UrgencyForm(initial={"urgency": report.urgency}),
+            "thread": thread,
+            "unread_count": sum(message.new for message in thread),
+            "waiting_label": WAITING_LABEL,
             "form": form,
             "disclosure": report_identity_panel(request, report),
             "in_case": report_case_for_user(user=user, report_id=report.pk),
@@ -95,6 +107,32 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             **staff_panel_context(request=request, user=user, report=report, data_key=data_key),
         },
     )
+
+
+@staff_view(*READERS)
+@require_POST
+def report_urgency(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = acting_staff(request)
+    report, sealed = report_for_staff(user=user, public_id=public_id)
+    form = UrgencyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The urgency was not changed: choose one and say why."))
+        return redirect("cases:report", public_id=public_id)
+    urgency = Urgency(form.cleaned_data["urgency"])
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Change the urgency of report %(reference)s?") % {"reference": report.reference},
+            consequence=_("It becomes “%(urgency)s” for everyone who holds it, with your name and reason.")
+            % {"urgency": urgency.label},
+            cancel_url=reverse("cases:report", args=[public_id]),
+        )
+    data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+    report_set_urgency(
+        actor=user, report=report, data_key=data_key, urgency=urgency, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("The urgency was changed."))
+    return redirect("cases:report", public_id=public_id)
 
 
 @staff_view(Role.ADMIN)

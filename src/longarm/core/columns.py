@@ -257,7 +257,10 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "reporter_public_key": _INDEX,
         "answers_ciphertext": _CIPHER,
         "identity_ciphertext": _CIPHER,
+        "calls_ciphertext": _CIPHER,
         "urgency": _CODED,
+        "urgency_set_by": _KEY,
+        "urgency_reason_ciphertext": _CIPHER,
         "community": _CODED,
         "host_country": _CODED,
         "host_region": _CODED,
@@ -295,6 +298,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "created_at": _DAY,
         "ciphertext": _CIPHER,
     },
+    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _KEY},
     "cases.Case": {
         "id": _KEY,
         "public_id": _KEY,
@@ -542,6 +546,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "host_country": _CODED,
         "opens_on": _DAY,
         "closes_on": _DAY,
+        "closed_early": _META,
         "indicators": _META,
         "created_by": _KEY,
         "created_on": _DAY,
@@ -687,6 +692,10 @@ NOTES: dict[str, str] = {
     "intake.ShreddedReceipt.shredded_in": "the month a report was shredded (its first day)",
     "retention.RetentionHold.reason": "a coded reason a staff member chose; details go in encrypted notes",
     "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
+    "intake.ReadMark.seen_up_to": (
+        "the id of the newest message of the report when this staff member last opened it (no time): that "
+        "they opened it, and which of its messages came after (threat model §5.5, read marks)"
+    ),
     "cases.Incident.day": (
         "the day of an incident where the caseworker coded it to the day; in clear like the other coded "
         "fields of a case, which DESIGN §3 wants to the month"

@@ -13,3 +13,11 @@ def identity_context(report_id: UUID) -> bytes:
 
 def message_context(report_id: UUID, message_id: UUID) -> bytes:
     return f"longarm report {report_id} message {message_id}".encode()
+
+
+def urgency_reason_context(report_id: UUID) -> bytes:
+    return f"longarm report {report_id} urgency reason".encode()
+
+
+def calls_context(report_id: UUID) -> bytes:
+    return f"longarm report {report_id} calls".encode()

@@ -38,6 +38,8 @@ class ReportStatus(models.TextChoices):
 class IntakeChannel(models.TextChoices):
     WEB = "web", _("Online form")
     HOTLINE = "hotline", _("Hotline call")
+    # The online form reached through a survey campaign's link: analysts can tell surveyed incidents apart.
+    SURVEY = "survey", _("Online form, from a survey link")
 
 
 class Report(models.Model):
@@ -57,8 +59,16 @@ class Report(models.Model):
     reporter_public_key = models.BinaryField(max_length=32)
     answers_ciphertext = models.BinaryField()
     identity_ciphertext = models.BinaryField()
+    # A hotline report's calls (when each began and ended, the caller's language, whether they want a call
+    # back), a JSON list under the report's data key; empty for a web report.
+    calls_ciphertext = models.BinaryField(blank=True, default=b"")
     # Kept in clear for everyone: a critical case must surface in triage before anyone opens it.
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    # Set when a caseworker changed the urgency the answers gave; their reason is under the report's data key.
+    urgency_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    urgency_reason_ciphertext = models.BinaryField(blank=True, default=b"")
     # Coded fields (DESIGN §3): present only when the reporter agreed to statistics, coarsened.
     community = models.CharField(max_length=40, blank=True)
     host_country = models.CharField(max_length=8, blank=True)
@@ -170,3 +180,20 @@ class ShreddedReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"shredded receipt ({self.shredded_in:%Y-%m})"
+
+
+class ReadMark(models.Model):
+    """How far one staff member has read one report's thread: the id of the newest message there when they
+    last opened it, so the reporter's later messages show as unread to them (and to nobody who has read
+    them). No time is kept: when someone read a report is in the audit log, where it belongs; this row says
+    only that they opened it and how many of its rows they had then (threat model §4, read marks)."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="read_marks")
+    seen_up_to = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "report"], name="read_mark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} read {self.report_id} up to {self.seen_up_to}"

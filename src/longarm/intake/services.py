@@ -1,6 +1,6 @@
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +22,7 @@ from longarm.crypto.receipts import new_receipt, receipt_lookup_hash, reporter_k
 from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
-from longarm.intake.contexts import answers_context, identity_context, message_context
+from longarm.intake.contexts import answers_context, calls_context, identity_context, message_context
 from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
 from longarm.intake.models import (
     REVIEWABLE_CONSENTS,
@@ -31,6 +31,7 @@ from longarm.intake.models import (
     KeyKind,
     Message,
     MessageAuthor,
+    ReadMark,
     RecipientKind,
     Report,
     ReportStatus,
@@ -101,6 +102,7 @@ def report_submit(
     survey_campaign: uuid.UUID | None = None,
     credentials: ReporterCredentials | None = None,
     receipt: str | None = None,
+    call: Mapping[str, object] | None = None,
 ) -> Submission:
     """Encrypt and store a new report; return it with its receipt, which is never stored anywhere.
 
@@ -109,6 +111,8 @@ def report_submit(
     A hotline ``operator`` who entered the report on a caller's behalf, having read the consent out, is
     recorded as such and gets the report key too (DESIGN §5: operators see the reports they enter) — unless
     the caller chose statistics only, which no staff member reads (threat model G2), the operator included.
+
+    ``call``: a hotline call's details (``cases.hotline``), kept encrypted as the report's first call.
 
     ``receipt`` is one the reporter was shown and typed back before sending (``intake.steps``); without it
     (and without ``credentials``) a new one is drawn.
@@ -153,6 +157,9 @@ def report_submit(
             answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
             identity_ciphertext=encrypt(
                 identity_key, _json(answers.identity()), context=identity_context(public_id)
+            ),
+            calls_ciphertext=(
+                encrypt(data_key, _json([dict(call)]), context=calls_context(public_id)) if call else b""
             ),
             urgency=urgency_for(answers.tactics),
             **coded,
@@ -259,7 +266,14 @@ def report_open_with_receipt(*, receipt: str, session_key: str) -> OpenedReport:
 
 
 @transaction.atomic
-def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUser | None) -> Message:
+def message_post(
+    *,
+    report: Report,
+    data_key: bytes,
+    text: str,
+    author: StaffUser | None,
+    relayed_by: StaffUser | None = None,
+) -> Message:
     """Add an encrypted message to the report's thread from its reporter (``author=None``) or staff.
 
     A staff member's message is chained and dated to the minute; the reporter's are counted per window
@@ -267,7 +281,13 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
     since the time a reporter wrote could be matched against a watched connection. Raises ``TooManyMessages``
     when the reporter has already written ``LONGARM_REPORTER_MESSAGES_PER_DAY`` messages today: one paid
     submission must not buy unbounded storage and a flooded staff inbox.
+
+    ``relayed_by``: the hotline operator who typed what the reporter said on the phone (``author=None``). The
+    message is the reporter's, dated to the day like theirs, with the operator recorded and chained as the
+    one who entered it; no daily limit applies to staff.
     """
+    if relayed_by is not None:
+        return _message_relayed(report=report, data_key=data_key, text=text, operator=relayed_by)
     if author is None:
         daily = _reporter_message_limit(report)
         if is_exceeded(daily):
@@ -303,6 +323,26 @@ def message_post(*, report: Report, data_key: bytes, text: str, author: StaffUse
     return message
 
 
+def _message_relayed(*, report: Report, data_key: bytes, text: str, operator: StaffUser) -> Message:
+    message_id = uuid.uuid4()
+    message = Message.objects.create(
+        public_id=message_id,
+        report=report,
+        author_kind=MessageAuthor.REPORTER,
+        author=operator,
+        created_at=timezone.now().replace(hour=0, minute=0, second=0, microsecond=0),
+        ciphertext=encrypt(data_key, text.encode(), context=message_context(report.public_id, message_id)),
+    )
+    audit_append(
+        actor=operator,
+        actor_kind=ActorKind.STAFF,
+        action="message.create:hotline",
+        object_type="report",
+        object_id=str(report.public_id),
+    )
+    return message
+
+
 def _reporter_message_limit(report: Report) -> Limit:
     # Keyed by a keyed hash of the report, never its id; a day's window, as the messages' dates are.
     return Limit(
@@ -314,16 +354,28 @@ def _reporter_message_limit(report: Report) -> Limit:
 
 
 @transaction.atomic
-def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
+def report_record_read(*, report: Report, staff: StaffUser | None) -> int | None:
     """Audit that the reporter (``staff=None``) or a staff member read the report's content; a staff
     member's first reading marks a new report as read. A staff member's reading is chained; the reporter's
-    are counted per window (``audit.tally``), since reloading the mailbox costs nothing."""
+    are counted per window (``audit.tally``), since reloading the mailbox costs nothing.
+
+    A staff member's read mark moves to the report's newest message. Returns the mark as it was before this
+    reading (0 if they never opened the report), so that the page can show which messages are new to them;
+    ``None`` for the reporter."""
     if staff is None:
         audit_count(action="report.read", outcome="reporter")
-        return
+        return None
     if report.status == ReportStatus.RECEIVED:
         report.status = ReportStatus.READ
         report.save(update_fields=["status"])
+    newest = report.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+    mark, created = ReadMark.objects.get_or_create(
+        staff=staff, report=report, defaults={"seen_up_to": newest}
+    )
+    previous = 0 if created else mark.seen_up_to
+    if not created and mark.seen_up_to != newest:
+        mark.seen_up_to = newest
+        mark.save(update_fields=["seen_up_to"])
     audit_append(
         actor=staff,
         actor_kind=ActorKind.STAFF,
@@ -331,3 +383,4 @@ def report_record_read(*, report: Report, staff: StaffUser | None) -> None:
         object_type="report",
         object_id=str(report.public_id),
     )
+    return previous

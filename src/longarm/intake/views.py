@@ -31,7 +31,7 @@ from longarm.guidance.rights import rights_country_for
 from longarm.intake.campaigns import open_campaign_for_link
 from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
 from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
-from longarm.intake.models import Report
+from longarm.intake.models import IntakeChannel, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import (
     message_post,
@@ -235,6 +235,7 @@ def _report_send(
                 statistics_consent=statistics_consent,
                 language=request.LANGUAGE_CODE,
                 evidence=kept,
+                intake_channel=IntakeChannel.SURVEY if campaign else IntakeChannel.WEB,
                 survey_campaign=campaign.public_id if campaign else None,
                 credentials=credentials,
             )

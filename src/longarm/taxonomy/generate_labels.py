@@ -54,7 +54,7 @@ def labels_up_to_date() -> bool:
 
 def _term_lines(file: str, term: vocabularies_module.Term) -> list[str]:
     lines = []
-    for kind, text in (("label", term.label), ("help", term.help)):
+    for kind, text in (("label", term.label), ("staff label", term.own_staff_label), ("help", term.help)):
         if text:
             # xgettext copies comments that start with "Translators" into the catalogue as context.
             lines.append(f"    # Translators: {file}, {term.code} ({kind})\n")

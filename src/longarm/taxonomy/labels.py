@@ -25,6 +25,8 @@ LABELS = (
     gettext_noop("Studying"),
     # Translators: activities.toml, cultural_language_promotion (label)
     gettext_noop("Teaching or promoting my language or culture"),
+    # Translators: activities.toml, cultural_language_promotion (staff label)
+    gettext_noop("Teaching or promoting their language or culture"),
     # Translators: activities.toml, religious (label)
     gettext_noop("Practising or teaching a religion"),
     # Translators: activities.toml, community_org_staff (label)
@@ -39,6 +41,8 @@ LABELS = (
     gettext_noop("None of these"),
     # Translators: actors.toml, psb_local (label)
     gettext_noop("Police from my home region (public security bureau)"),
+    # Translators: actors.toml, psb_local (staff label)
+    gettext_noop("Public security police of the home region (PSB, guobao)"),
     # Translators: actors.toml, psb_local (help)
     gettext_noop("Including domestic security officers (guobao)."),
     # Translators: actors.toml, mss (label)
@@ -55,20 +59,28 @@ LABELS = (
     gettext_noop("For example: arrest warrants or rewards offered for information about me."),
     # Translators: actors.toml, local_cadre (label)
     gettext_noop("Officials from my home village, workplace or school back home"),
+    # Translators: actors.toml, local_cadre (staff label)
+    gettext_noop("Officials of the home village, workplace or school"),
     # Translators: actors.toml, proxy_relative (label)
     gettext_noop("A family member (who may have been forced to do it)"),
     # Translators: actors.toml, proxy_informant (label)
     gettext_noop("Someone from my community here"),
+    # Translators: actors.toml, proxy_informant (staff label)
+    gettext_noop("A member of the diaspora community in the host country"),
     # Translators: actors.toml, proxy_hired (label)
     gettext_noop("Someone paid to do it (for example a private detective)"),
     # Translators: actors.toml, overseas_station_assoc (label)
     gettext_noop("An overseas \"police service station\" or a hometown association"),
     # Translators: actors.toml, host_official (label)
     gettext_noop("Officials of the country where I live, acting for the Chinese government"),
+    # Translators: actors.toml, host_official (staff label)
+    gettext_noop("Host-country officials acting for the Chinese government"),
     # Translators: actors.toml, unknown_online (label)
     gettext_noop("An unknown person or account online"),
     # Translators: actors.toml, unknown (label)
     gettext_noop("I don't know"),
+    # Translators: actors.toml, unknown (staff label)
+    gettext_noop("Not known to the reporter"),
     # Translators: attribution.toml, self_identified (label)
     gettext_noop("They said who they were"),
     # Translators: attribution.toml, self_identified (help)
@@ -101,18 +113,26 @@ LABELS = (
     gettext_noop("Social media (for example X, Facebook, Instagram, Douyin)"),
     # Translators: channels.toml, in_person_host (label)
     gettext_noop("In person, in the country where I live"),
+    # Translators: channels.toml, in_person_host (staff label)
+    gettext_noop("In person, in the host country"),
     # Translators: channels.toml, embassy_visit (label)
     gettext_noop("At the embassy or consulate"),
     # Translators: channels.toml, embassy_letter (label)
     gettext_noop("A letter or message from the embassy or consulate"),
     # Translators: channels.toml, via_relative (label)
     gettext_noop("Through my family members"),
+    # Translators: channels.toml, via_relative (staff label)
+    gettext_noop("Through relatives"),
     # Translators: channels.toml, via_relative (help)
     gettext_noop("For example: they passed on a message, or police joined their call with me."),
     # Translators: channels.toml, via_employer (label)
     gettext_noop("Through my employer"),
+    # Translators: channels.toml, via_employer (staff label)
+    gettext_noop("Through the employer"),
     # Translators: channels.toml, via_school (label)
     gettext_noop("Through my school or university"),
+    # Translators: channels.toml, via_school (staff label)
+    gettext_noop("Through the school or university"),
     # Translators: channels.toml, via_community_org (label)
     gettext_noop("Through a community group or association"),
     # Translators: channels.toml, letter_or_post (label)
@@ -143,14 +163,22 @@ LABELS = (
     gettext_noop("Another community"),
     # Translators: demands.toml, stop_activity (label)
     gettext_noop("Stop my activities (protests, posts, events)"),
+    # Translators: demands.toml, stop_activity (staff label)
+    gettext_noop("Stop their activities (protests, posts, events)"),
     # Translators: demands.toml, inform (label)
     gettext_noop("Give information about other people"),
     # Translators: demands.toml, return (label)
     gettext_noop("Go back to my home country"),
+    # Translators: demands.toml, return (staff label)
+    gettext_noop("Return to the home country"),
     # Translators: demands.toml, propaganda (label)
     gettext_noop("Say or post things that praise the government, or take back what I said"),
+    # Translators: demands.toml, propaganda (staff label)
+    gettext_noop("Praise the government or take back statements"),
     # Translators: demands.toml, provide_personal_data (label)
     gettext_noop("Give my personal details (address, ID, passport, phone, accounts)"),
+    # Translators: demands.toml, provide_personal_data (staff label)
+    gettext_noop("Hand over personal details (address, ID, passport, phone, accounts)"),
     # Translators: demands.toml, withdraw_from_event (label)
     gettext_noop("Not go to an event, or leave an event"),
     # Translators: harms.toml, self_censorship (label)
@@ -737,48 +765,94 @@ LABELS = (
     gettext_noop("Choose this if you prefer not to name the province."),
     # Translators: origin_regions.toml, unknown (label)
     gettext_noop("I don't know"),
+    # Translators: origin_regions.toml, unknown (staff label)
+    gettext_noop("Not known to the reporter"),
     # Translators: origin_regions.toml, unknown (help)
     gettext_noop("For example, if you do not know where your family members are now."),
+    # Translators: reporter_tactics.toml, threatened_with_violence (label)
+    gettext_noop("Someone threatened to hurt, kidnap or kill me or my family"),
+    # Translators: reporter_tactics.toml, threatened_with_violence (staff label)
+    gettext_noop("Threat to hurt, kidnap or kill the reporter or relatives"),
     # Translators: reporter_tactics.toml, relatives_threatened (label)
     gettext_noop("Someone threatened my family members"),
+    # Translators: reporter_tactics.toml, relatives_threatened (staff label)
+    gettext_noop("Relatives threatened"),
     # Translators: reporter_tactics.toml, relatives_threatened (help)
     gettext_noop("For example: \"Listen to your family, or I cannot guarantee what happens to them.\""),
+    # Translators: reporter_tactics.toml, relative_detained (label)
+    gettext_noop("Police detained or took away a member of my family"),
+    # Translators: reporter_tactics.toml, relative_detained (staff label)
+    gettext_noop("A relative detained or taken away by police"),
+    # Translators: reporter_tactics.toml, relative_detained (help)
+    gettext_noop("In my home country, or anywhere else."),
     # Translators: reporter_tactics.toml, relatives_visited_or_detained (label)
-    gettext_noop("Police visited, questioned or detained my family members"),
+    gettext_noop("Police visited or questioned my family members"),
+    # Translators: reporter_tactics.toml, relatives_visited_or_detained (staff label)
+    gettext_noop("Relatives visited or questioned by police"),
     # Translators: reporter_tactics.toml, relatives_visited_or_detained (help)
     gettext_noop("In my home country, or anywhere else."),
+    # Translators: reporter_tactics.toml, child_involved (label)
+    gettext_noop("A child was threatened, questioned or used to pressure me"),
+    # Translators: reporter_tactics.toml, child_involved (staff label)
+    gettext_noop("A child threatened, questioned or used as leverage"),
+    # Translators: reporter_tactics.toml, child_involved (help)
+    gettext_noop("For example: my child, or a child in my family, here or in my home country."),
     # Translators: reporter_tactics.toml, asked_to_inform (label)
     gettext_noop("Someone asked me to spy or to give information about other people"),
+    # Translators: reporter_tactics.toml, asked_to_inform (staff label)
+    gettext_noop("Asked to spy or inform on others"),
     # Translators: reporter_tactics.toml, asked_to_inform (help)
     gettext_noop("For example: to report on activists, send photos of people at events, or join a group and tell them about it."),
     # Translators: reporter_tactics.toml, asked_to_stop_activity (label)
     gettext_noop("Someone asked me to stop protests, posts or events"),
+    # Translators: reporter_tactics.toml, asked_to_stop_activity (staff label)
+    gettext_noop("Asked to stop protests, posts or events"),
     # Translators: reporter_tactics.toml, asked_to_stop_activity (help)
     gettext_noop("For example: to stop protesting, delete posts, cancel an event or write a statement."),
     # Translators: reporter_tactics.toml, told_to_return (label)
     gettext_noop("Someone told me to go back to my home country"),
+    # Translators: reporter_tactics.toml, told_to_return (staff label)
+    gettext_noop("Told to return to the home country"),
     # Translators: reporter_tactics.toml, told_to_return (help)
     gettext_noop("For example: \"Come home to renew your passport\" or \"Come back and everything will be fine.\""),
+    # Translators: reporter_tactics.toml, return_imminent (label)
+    gettext_noop("I am being made to travel back soon, or someone tried to take me back by force"),
+    # Translators: reporter_tactics.toml, return_imminent (staff label)
+    gettext_noop("Return imminent, or attempted by force"),
+    # Translators: reporter_tactics.toml, return_imminent (help)
+    gettext_noop("For example: a ticket was bought for me, or I was told to be at the airport or the embassy on a date."),
     # Translators: reporter_tactics.toml, relatives_travel_blocked (label)
     gettext_noop("My family members' passports were refused or their travel was blocked"),
+    # Translators: reporter_tactics.toml, relatives_travel_blocked (staff label)
+    gettext_noop("Relatives' passports refused or travel blocked"),
     # Translators: reporter_tactics.toml, relatives_travel_blocked (help)
     gettext_noop("For example: they cannot get a passport, their passport was taken, or they are not allowed to leave."),
     # Translators: reporter_tactics.toml, embassy_summons (label)
     gettext_noop("The embassy or consulate told me to come in or to meet them"),
+    # Translators: reporter_tactics.toml, embassy_summons (staff label)
+    gettext_noop("Summoned by the embassy or consulate"),
     # Translators: reporter_tactics.toml, embassy_summons (help)
     gettext_noop("For example: an invitation to \"collect important documents\"."),
     # Translators: reporter_tactics.toml, school_or_employer_pressured (label)
     gettext_noop("Someone put pressure on my school or employer"),
+    # Translators: reporter_tactics.toml, school_or_employer_pressured (staff label)
+    gettext_noop("School or employer pressured"),
     # Translators: reporter_tactics.toml, money_offered (label)
     gettext_noop("Someone offered me money"),
+    # Translators: reporter_tactics.toml, money_offered (staff label)
+    gettext_noop("Offered money, a job or a deal"),
     # Translators: reporter_tactics.toml, money_offered (help)
     gettext_noop("For example: money, a job or a business deal in return for information or help."),
     # Translators: reporter_tactics.toml, online_harassment (label)
     gettext_noop("People harassed me online"),
+    # Translators: reporter_tactics.toml, online_harassment (staff label)
+    gettext_noop("Harassed online"),
     # Translators: reporter_tactics.toml, online_harassment (help)
     gettext_noop("For example: insults, lies about me, or my private details posted online."),
     # Translators: reporter_tactics.toml, events_watched (label)
     gettext_noop("Someone watched, filmed or photographed our events"),
+    # Translators: reporter_tactics.toml, events_watched (staff label)
+    gettext_noop("Community events watched, filmed or photographed"),
     # Translators: reporter_tactics.toml, other (label)
     gettext_noop("Something else"),
     # Translators: reporter_tactics.toml, other (help)

@@ -2,8 +2,10 @@
 
 Each file holds ``name`` (its stem), ``version`` ("2026.1"), an optional ``description`` and ``code_format``,
 and ``[[term]]`` entries with ``code``, ``label`` (the English source string that translators translate),
-optional ``help``, mapping lists named after a published source (``MAPPING_KEYS``), optional
-``[[term.region]]`` children, and any other key as a free attribute (``urgency``, ``tactics``, ``subject``).
+optional ``staff_label`` (the staff console's wording where ``label`` speaks in the reporter's voice:
+"Through my family members" is "Through relatives" to a caseworker), optional ``help``, mapping lists
+named after a published source (``MAPPING_KEYS``), optional ``[[term.region]]`` children, and any other key as
+a free attribute (``urgency``, ``tactics``, ``subject``).
 
 Coded fields are stored by code, never by label: labels change with the language and the version, codes do
 not. Labels are translated when they are shown (``Vocabulary.choices``/``label``), so the active language
@@ -68,6 +70,7 @@ REFERENCES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
 )
 CODE_FORMATS: Final = frozenset({"snake_case", "iso_3166"})
 CHILDREN_KEY: Final = "region"
+STAFF_LABEL_KEY: Final = "staff_label"
 
 _TOP_LEVEL_KEYS: Final = frozenset({"name", "version", "description", "code_format", "term"})
 _SNAKE_CASE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -86,6 +89,14 @@ class Term:
     mappings: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     attributes: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     children: tuple["Term", ...] = ()
+    # The staff console's wording, where ``label`` is the reporter's ("Police from my home region"); "" when
+    # the label reads the same to both.
+    own_staff_label: str = ""
+
+    @property
+    def staff_label(self) -> str:
+        """The English source string staff see: ``own_staff_label`` or, failing it, ``label``."""
+        return self.own_staff_label or self.label
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,16 @@ class Vocabulary:
         return [(term.code, gettext(term.label)) for term in self.terms]
 
     def label(self, code: str) -> str:
+        """The reporter's wording, translated: for the reporter site and public pages."""
         return gettext(self.get(code).label)
+
+    def staff_choices(self) -> list[tuple[str, str]]:
+        """(code, staff label) pairs in file order, translated: for the staff console."""
+        return [(term.code, gettext(term.staff_label)) for term in self.terms]
+
+    def staff_label(self, code: str) -> str:
+        """The staff console's wording, translated."""
+        return gettext(self.get(code).staff_label)
 
     def help_text(self, code: str) -> str:
         help_ = self.get(code).help
@@ -234,6 +254,7 @@ def _parse_term(raw: object, *, file: str, position: str, code_format: str, pare
         raise TaxonomyError(f"{position} has no code (a string)", file=file)
     _check_code(code, file=file, code_format=code_format, parent=parent)
     label = _required_text(raw, "label", file=file, code=code)
+    staff_label = _optional_text(raw, STAFF_LABEL_KEY, file=file, code=code)
     help_ = _optional_text(raw, "help", file=file, code=code)
 
     mappings: dict[str, tuple[str, ...]] = {}
@@ -267,7 +288,7 @@ def _parse_term(raw: object, *, file: str, position: str, code_format: str, pare
             for index, child in enumerate(raw_children, start=1)
         )
 
-    reserved = {"code", "label", "help", CHILDREN_KEY} | MAPPING_KEYS
+    reserved = {"code", "label", STAFF_LABEL_KEY, "help", CHILDREN_KEY} | MAPPING_KEYS
     attributes = {key: _freeze(value) for key, value in raw.items() if key not in reserved}
     return Term(
         code=code,
@@ -276,6 +297,7 @@ def _parse_term(raw: object, *, file: str, position: str, code_format: str, pare
         mappings=MappingProxyType(mappings),
         attributes=MappingProxyType(attributes),
         children=children,
+        own_staff_label=staff_label,
     )
 
 
@@ -420,6 +442,21 @@ def urgency_for(reporter_tactic_codes: Iterable[str]) -> str:
         default=0,
     )
     return URGENCIES[rank]
+
+
+def urgency_reasons(reporter_tactic_codes: Iterable[str]) -> tuple[str, ...]:
+    """The ticked answers that gave the urgency ``urgency_for`` returns, in questionnaire order: the rule
+    that fired, for staff to see why a report was rated so. Empty when nothing raised it above normal."""
+    reporter_tactics = vocabulary("reporter_tactics")
+    ticked = set(reporter_tactic_codes)
+    urgency = urgency_for(ticked)
+    if urgency == URGENCIES[0]:
+        return ()
+    return tuple(
+        term.code
+        for term in reporter_tactics.terms
+        if term.code in ticked and term.attributes["urgency"] == urgency
+    )
 
 
 def analytic_tactics_for(reporter_tactic_codes: Iterable[str]) -> frozenset[str]:

@@ -114,7 +114,7 @@ def test_a_closed_campaign_stops_taking_responses(cast: Cast) -> None:
     campaign_close(actor=cast.analyst, campaign=campaign)
 
     campaign.refresh_from_db()
-    assert campaign.closes_on < timezone.now().date()
+    assert campaign.closes_on == timezone.now().date()
     assert open_campaign_for_link(campaign.slug) is None
     assert AuditEvent.objects.filter(action="survey.campaign_close").count() == 1
 
@@ -130,7 +130,22 @@ def test_closing_a_campaign_before_it_opens_keeps_it_from_ever_opening(cast: Cas
     campaign_close(actor=cast.analyst, campaign=campaign)
 
     campaign.refresh_from_db()
-    assert campaign.opens_on <= campaign.closes_on < today
+    assert campaign.opens_on == campaign.closes_on == today
+    assert open_campaign_for_link(campaign.slug) is None
+
+
+def test_closing_a_campaign_never_dates_its_end_before_its_last_answer(cast: Cast) -> None:
+    today = timezone.now().date()
+    campaign = new_campaign(cast.analyst, opens_on=today - datetime.timedelta(days=5))
+    respond(campaign, actor_types=("psb_local",), tactics=("told_to_return",))
+    assert campaign.responses.count() == 1
+
+    campaign_close(actor=cast.analyst, campaign=campaign)
+
+    campaign.refresh_from_db()
+    # The answer came today: the window the survey's figures describe must include today.
+    assert campaign.closes_on >= today
+    assert not campaign.is_open_on(today)
 
 
 def test_unknown_overlong_and_future_links_open_nothing(cast: Cast) -> None:

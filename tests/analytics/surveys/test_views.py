@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from longarm.analytics.models import FactIncident
 from longarm.analytics.surveys.models import SurveyCampaign, SurveyResponse
 from longarm.analytics.surveys.services import campaign_close
 from longarm.audit.models import AuditEvent
@@ -16,6 +17,7 @@ from longarm.intake.models import Report
 from tests.analytics.surveys.helpers import new_campaign, respond
 from tests.cases.helpers import console
 from tests.conftest import Cast
+from tests.gate.helpers import gate_fields
 from tests.intake.helpers import report_answers, step_url, submit_report
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +275,51 @@ def test_a_report_without_a_campaign_counts_in_no_survey(campaign: SurveyCampaig
     assert Report.objects.count() == 1
     assert not SurveyResponse.objects.exists()
     assert report_answers()["statistics_consent"] == "yes"
+
+
+def test_closing_a_campaign_in_the_console_asks_first(cast: Cast, campaign: SurveyCampaign) -> None:
+    admin = console(cast.admin)
+    url = reverse("surveys:campaign_close", args=[campaign.public_id])
+    asked = admin.post(url)
+    assert "Yes, I am sure" in asked.content.decode()
+    campaign.refresh_from_db()
+    assert not campaign.closed_early
+    admin.post(url, {"confirmed": "yes"})
+    campaign.refresh_from_db()
+    assert campaign.closed_early
+    assert campaign.closes_on == timezone.now().date()
+
+
+def test_a_respondent_to_whom_nothing_happened_is_counted_without_a_report(
+    cast: Cast, campaign: SurveyCampaign
+) -> None:
+    client = Client()
+    intro = client.get(reverse("survey:intro", args=[campaign.slug])).content.decode()
+    assert "Nothing of this happened to me: count my answer" in intro
+    url = reverse("survey:nothing_happened", args=[campaign.slug])
+    page = client.post(url, gate_fields("report")).content.decode()
+    assert "Your answer was counted" in page
+    assert SurveyResponse.objects.get(campaign=campaign).answers == dict.fromkeys(campaign.indicators, False)
+    # Not an incident: no report, no fact.
+    assert Report.objects.count() == 0
+    assert FactIncident.objects.count() == 0
+
+
+def test_nothing_happened_is_not_counted_without_the_gate_or_after_closing(
+    cast: Cast, campaign: SurveyCampaign
+) -> None:
+    url = reverse("survey:nothing_happened", args=[campaign.slug])
+    refused = Client().post(url, {})
+    assert refused.status_code == 400
+    campaign_close(actor=cast.analyst, campaign=campaign)
+    Client().post(url, gate_fields("report"))
+    assert not SurveyResponse.objects.exists()
+
+
+def test_a_report_through_a_survey_link_is_an_incident_from_a_survey(
+    cast: Cast, campaign: SurveyCampaign
+) -> None:
+    submit_report(Client(), campaign=campaign.slug)
+    report = Report.objects.get()
+    assert report.intake_channel == "survey"
+    assert FactIncident.objects.get(report=report).intake_channel == "survey"

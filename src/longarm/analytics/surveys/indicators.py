@@ -48,9 +48,18 @@ INDICATORS: Final[tuple[Indicator, ...]] = (
     _indicator(
         "relatives_targeted",
         _("Relatives threatened, questioned, detained or kept from travelling"),
-        tactic_codes=("relatives_threatened", "relatives_visited_or_detained", "relatives_travel_blocked"),
+        tactic_codes=(
+            "relatives_threatened",
+            "relative_detained",
+            "relatives_visited_or_detained",
+            "relatives_travel_blocked",
+        ),
     ),
-    _indicator("told_to_return", _("Told to return to the home country"), tactic_codes=("told_to_return",)),
+    _indicator(
+        "told_to_return",
+        _("Told to return to the home country"),
+        tactic_codes=("told_to_return", "return_imminent"),
+    ),
     _indicator(
         "asked_to_inform",
         _("Asked to inform on others or offered money"),

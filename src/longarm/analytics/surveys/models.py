@@ -20,6 +20,9 @@ class SurveyCampaign(models.Model):
     # Inclusive: the campaign takes responses from ``opens_on`` to ``closes_on``.
     opens_on = models.DateField()
     closes_on = models.DateField()
+    # Closed by staff before its end: it takes no more responses, though ``closes_on`` may be today, the
+    # day of its last possible answer (a closing date before an answer would misdate the survey's window).
+    closed_early = models.BooleanField(default=False)
     # Indicator codes (``indicators.INDICATORS``) in display order; fixed once responses arrive.
     indicators = models.JSONField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -37,7 +40,7 @@ class SurveyCampaign(models.Model):
         return self.title
 
     def is_open_on(self, day: datetime.date) -> bool:
-        return self.opens_on <= day <= self.closes_on
+        return not self.closed_early and self.opens_on <= day <= self.closes_on
 
 
 class SurveyResponse(models.Model):

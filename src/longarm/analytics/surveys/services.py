@@ -11,6 +11,7 @@ from longarm.analytics.surveys.indicators import INDICATOR_CODES, derive_answers
 from longarm.analytics.surveys.models import SurveyCampaign, SurveyResponse
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.intake.models import Report
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -69,14 +70,16 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_close(*, actor: StaffUser, campaign: SurveyCampaign) -> SurveyCampaign:
-    """Stop a campaign taking responses from today on (for a link that reached the wrong people) and
-    return it."""
-    yesterday = timezone.now().date() - datetime.timedelta(days=1)
-    if campaign.opens_on > yesterday:
-        # Not open before today: its dates move into the past, so that it never takes a response.
-        campaign.opens_on = yesterday
-    campaign.closes_on = min(campaign.closes_on, yesterday)
-    campaign.save(update_fields=["opens_on", "closes_on"])
+    """Stop a campaign taking responses at once (for a link that reached the wrong people) and return it.
+
+    Its closing date becomes today at the earliest: answers may have come today, and responses carry no
+    date, so an earlier closing date could fall before the last answer. A campaign that had not opened yet
+    opens and closes today, and takes nothing."""
+    today = timezone.now().date()
+    campaign.opens_on = min(campaign.opens_on, today)
+    campaign.closes_on = max(min(campaign.closes_on, today), campaign.opens_on)
+    campaign.closed_early = True
+    campaign.save(update_fields=["opens_on", "closes_on", "closed_early"])
     audit_append(
         actor=actor,
         actor_kind=ActorKind.STAFF,
@@ -125,3 +128,15 @@ def campaign_results_record_export(*, actor: StaffUser, campaign: SurveyCampaign
         object_type=_OBJECT_TYPE,
         object_id=str(campaign.public_id),
     )
+
+
+@transaction.atomic
+def survey_response_nothing_happened(*, campaign: SurveyCampaign) -> SurveyResponse:
+    """Count one respondent who says none of the campaign's questions applies to them: every indicator
+    "no". Prevalence needs them in the denominator; no report is made, so nothing reaches the incident
+    tables, releases or open data. The act is tallied per window like a reporter's, never chained alone."""
+    response = SurveyResponse.objects.create(
+        campaign=campaign, answers=dict.fromkeys(campaign.indicators, False)
+    )
+    audit_count(action="survey.respond", outcome="nothing_happened")
+    return response

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, public_view, staff_view
 from longarm.accounts.models import Role
 from longarm.analytics.surveys.forms import CampaignForm
+from longarm.analytics.surveys.models import SurveyCampaign
 from longarm.analytics.surveys.selectors import (
     CampaignResults,
     campaign_for_link,
@@ -24,8 +25,14 @@ from longarm.analytics.surveys.services import (
     campaign_close,
     campaign_create,
     campaign_results_record_export,
+    survey_response_nothing_happened,
 )
+from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.downloads import as_attachment
+from longarm.gate.exceptions import GateRefused
+from longarm.gate.services import gate_pass
+from longarm.gate.tokens import Purpose
+from longarm.gate.widget import gate_widget, refusal_message
 from longarm.taxonomy.vocabularies import vocabulary
 
 # Admins set campaigns up and close them; the figures are for analysts (DESIGN §5: need to know).
@@ -72,7 +79,17 @@ def campaign_detail(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
 @require_POST
 def campaign_close_view(request: HttpRequest, campaign_id: UUID) -> HttpResponse:
     user = acting_staff(request)
-    campaign_close(actor=user, campaign=campaign_for_staff(user=user, public_id=campaign_id))
+    campaign = campaign_for_staff(user=user, public_id=campaign_id)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Close the campaign “%(title)s”?") % {"title": campaign.title},
+            consequence=_(
+                "Its link stops taking responses at once. A closed campaign cannot be opened again."
+            ),
+            cancel_url=reverse("surveys:campaign", args=[campaign_id]),
+        )
+    campaign_close(actor=user, campaign=campaign)
     messages.success(request, _("The campaign is closed and takes no more responses."))
     return redirect("surveys:campaign", campaign_id=campaign_id)
 
@@ -154,13 +171,38 @@ def campaign_intro(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = campaign_for_link(slug)
     if campaign is None:
         raise Http404
+    return _intro(request, campaign)
+
+
+def _intro(request: HttpRequest, campaign: SurveyCampaign, *, refusal: str = "") -> HttpResponse:
+    is_open = campaign.is_open_on(timezone.now().date())
     return render(
         request,
         "surveys/intro.html",
         {
             "campaign": campaign,
-            "is_open": campaign.is_open_on(timezone.now().date()),
+            "is_open": is_open,
             "community": vocabulary("communities").label(campaign.community),
             "host_country": vocabulary("host_countries").label(campaign.host_country),
+            "gate": gate_widget(request, Purpose.REPORT) if is_open else None,
+            "refusal": refusal,
         },
+        status=400 if refusal else 200,
     )
+
+
+@public_view
+@require_POST
+def campaign_nothing_happened(request: HttpRequest, slug: str) -> HttpResponse:
+    """A respondent's answer that none of it happened to them: counted once the gate is paid."""
+    campaign = campaign_for_link(slug)
+    if campaign is None:
+        raise Http404
+    if not campaign.is_open_on(timezone.now().date()):
+        return _intro(request, campaign)
+    try:
+        gate_pass(purpose=Purpose.REPORT, data=request.POST)
+    except GateRefused as error:
+        return _intro(request, campaign, refusal=refusal_message(error))
+    survey_response_nothing_happened(campaign=campaign)
+    return render(request, "surveys/counted.html", {"campaign": campaign})

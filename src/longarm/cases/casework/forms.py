@@ -61,7 +61,9 @@ class CaseFilterForm(forms.Form):
             ("host_country", "host_countries"),
             ("tactic", "tactics"),
         ):
-            typed_field(self, name, forms.ChoiceField).choices = _any(vocabulary(vocabulary_name).choices())
+            typed_field(self, name, forms.ChoiceField).choices = _any(
+                vocabulary(vocabulary_name).staff_choices()
+            )
 
     def _valid(self) -> dict[str, Any]:
         """The values of the fields that are valid: a bad value (an edited or stale link) filters nothing

@@ -87,10 +87,10 @@ class IncidentForm(forms.Form):
             *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)],
         ]
         for name, vocabulary_name in _CODED:
-            typed_field(self, name, forms.ChoiceField).choices = vocabulary(vocabulary_name).choices()
+            typed_field(self, name, forms.ChoiceField).choices = vocabulary(vocabulary_name).staff_choices()
         typed_field(self, "host_country", forms.ChoiceField).choices = [
             ("", _("Unknown")),
-            *vocabulary("host_countries").choices(),
+            *vocabulary("host_countries").staff_choices(),
         ]
         typed_field(self, "host_region", forms.ChoiceField).choices = [
             ("", _("Unknown")),
@@ -98,7 +98,7 @@ class IncidentForm(forms.Form):
         ]
         typed_field(self, "origin_region", forms.ChoiceField).choices = [
             ("", _("Not applicable or unknown")),
-            *vocabulary("origin_regions").choices(),
+            *vocabulary("origin_regions").staff_choices(),
         ]
         people = [
             (key, f"{person.label} ({person.get_role_display()})") for key, person in self.persons.items()

@@ -20,7 +20,9 @@ def _incident_label(incident: Incident) -> str:
         if part
     ) or _("date unknown")
     tactics = vocabulary("tactics")
-    names = "; ".join(tactics.label(code) if code in tactics.codes() else code for code in incident.tactics)
+    names = "; ".join(
+        tactics.staff_label(code) if code in tactics.codes() else code for code in incident.tactics
+    )
     return _("%(when)s: %(tactics)s") % {"when": when, "tactics": names or _("no tactic coded")}
 
 

@@ -1,12 +1,43 @@
+from datetime import time
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from longarm.intake.forms import ReportForm
+from longarm.cases.languages import language_name
+from longarm.intake.forms import MAX_TEXT, ReportForm
 
 
-class HotlineReportForm(ReportForm):
+class CallDetailsMixin(forms.Form):
+    """What an operator records about one call: when it began and ended (UTC), the caller's language, and
+    whether they want a call back. It is stored with the report's content, encrypted: the time of a call
+    could be matched against phone records."""
+
+    call_started = forms.TimeField(
+        label=_("The call began at (UTC, HH:MM)"),
+        error_messages={"required": _("Type when the call began."), "invalid": _("Type a time as HH:MM.")},
+    )
+    call_ended = forms.TimeField(
+        label=_("The call ended at (UTC, HH:MM)"),
+        required=False,
+        error_messages={"invalid": _("Type a time as HH:MM.")},
+    )
+    callback_wanted = forms.BooleanField(label=_("The caller wants us to call them back"), required=False)
+
+    def call_details(self) -> dict[str, Any]:
+        ended: time | None = self.cleaned_data.get("call_ended")
+        return {
+            "started": self.cleaned_data["call_started"].strftime("%H:%M"),
+            "ended": ended.strftime("%H:%M") if ended else "",
+            "callback_wanted": bool(self.cleaned_data.get("callback_wanted")),
+        }
+
+
+class HotlineReportForm(CallDetailsMixin, ReportForm):
     """The reporter's questionnaire, filled in by an operator during a call, with the consent read out."""
 
+    caller_language = forms.ChoiceField(label=_("The caller's language"))
     consent_read_out = forms.BooleanField(
         label=_(
             "I read the consent text out to the caller, in full, and the caller agreed to the choice marked "
@@ -15,4 +46,21 @@ class HotlineReportForm(ReportForm):
         error_messages={
             "required": _("Read the consent text out to the caller and tick this box before sending.")
         },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["caller_language"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *((code, language_name(code)) for code, _name in settings.LANGUAGES)]
+
+
+class FollowUpForm(CallDetailsMixin):
+    """What a caller adds when they phone again about their report, typed by the operator."""
+
+    text = forms.CharField(
+        label=_("What the caller adds"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
+        error_messages={"required": _("Type what the caller adds.")},
     )

@@ -1,9 +1,13 @@
+import json
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
+from longarm.crypto.envelopes import decrypt
+from longarm.intake.contexts import calls_context
 from longarm.intake.models import IntakeChannel, KeyKind, RecipientKind, Report, SealedKey
 
 
@@ -34,3 +38,13 @@ def entered_report_for_operator(*, operator: StaffUser, public_id: UUID) -> tupl
     if sealed is None:
         raise Http404
     return sealed.report, sealed
+
+
+def report_calls(*, report: Report, data_key: bytes) -> list[dict[str, Any]]:
+    """The hotline calls recorded on ``report``, first call first; empty for a web report."""
+    if not bytes(report.calls_ciphertext):
+        return []
+    calls: list[dict[str, Any]] = json.loads(
+        decrypt(data_key, bytes(report.calls_ciphertext), context=calls_context(report.public_id))
+    )
+    return calls

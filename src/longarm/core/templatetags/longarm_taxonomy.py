@@ -19,6 +19,18 @@ def term(code: str, vocabulary_name: str) -> str:
         return code
 
 
+@register.filter
+def staff_term(code: str, vocabulary_name: str) -> str:
+    """The translated staff label of a code (``Term.staff_label``): the console never shows the reporter's
+    first-person wording ("Through my family members")."""
+    if not code:
+        return ""
+    try:
+        return vocabulary(vocabulary_name).staff_label(code)
+    except KeyError:
+        return code
+
+
 @cache
 def _region_labels(language: str) -> dict[str, str]:
     # Built once per language: a list page shows a region on every row, and building the whole table

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0005_case_list_by_status'),
-        ('intake', '0006_shredded_receipts'),
+        ('intake', '0010_shredded_receipts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

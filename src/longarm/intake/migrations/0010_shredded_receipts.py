@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0005_reporter_messages_by_day'),
+        ('intake', '0009_survey_intake_channel'),
     ]
 
     operations = [
