@@ -27,6 +27,7 @@ from longarm.cases.models.referrals import (
     ReferralKind,
     ReferralStatus,
 )
+from longarm.cases.models.search import SearchDelta, SearchSegment
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -54,4 +55,6 @@ __all__ = [
     "ReferralEvent",
     "ReferralKind",
     "ReferralStatus",
+    "SearchDelta",
+    "SearchSegment",
 ]
