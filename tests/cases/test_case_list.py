@@ -193,8 +193,12 @@ def test_the_search_query_count_does_not_grow_with_the_cases(
         case = opened_case(cast)
         note_add(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, text="club")
     staff = console(cast.caseworker)
-    # Fixed reads, plus one audit event per case revealed (a savepoint, the chain's locked head, the event).
-    with django_assert_max_num_queries(20 + 6 * 5):  # type: ignore[operator]
+    # The first search builds the reader's index: its reads come by batches of cases, not one per case.
+    with django_assert_max_num_queries(30 + 6 * 5):  # type: ignore[operator]
+        assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200
+    # Then fixed reads (the deltas and keys since), plus one audit event per case revealed (a savepoint, the
+    # chain's locked head, the event).
+    with django_assert_max_num_queries(14 + 6 * 5):  # type: ignore[operator]
         assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200
 
 

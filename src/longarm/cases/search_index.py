@@ -1,0 +1,397 @@
+"""Each reader's full-text index over every case they hold (issue 21), readable by that reader alone.
+
+In memory, a reader's index is an SQLite database of its own (``:memory:``): one row per decrypted text of
+each case they hold, in the order ``case_texts`` yields them, and an FTS5 ``trigram`` index over the
+case-folded text, which finds any substring of three characters or more in any script, spaces or none (CJK,
+Uyghur Arabic script, Tibetan). Shorter words (a two-character Chinese name) are found by ``instr`` over
+the same rows. Matching is therefore exact substring matching on ``str.casefold`` text: the same answer as
+decrypting every case and testing ``term in text.casefold()`` (``tests/cases/test_search_index.py`` checks
+it against that reference on random queries).
+
+At rest, the index is only ever sealed to the reader's public key (``seal_data``): ``SearchSegment`` rows
+(the texts, in parts padded to size buckets) and ``SearchDelta`` rows, each naming the cases whose content
+changed, written by ``search_cases_changed`` in the transaction that changed them (the signal receivers in
+``cases.signals``). The server's keyring opens neither. At a reader's first search in a process, the
+segments are unsealed with the private key their session unlocked, the deltas applied (the named cases are
+decrypted afresh), the cases they gained decrypted and those they lost dropped; the whole is then written
+back as a new generation of segments (compaction) when enough changed. Every later search applies only the
+deltas and key changes since. The index is dropped at log-out, after ``LONGARM_SEARCH_INDEX_IDLE_SECONDS``
+unused, or when more than ``LONGARM_SEARCH_INDEXES`` readers are held by one process.
+"""
+
+import json
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+
+from longarm.accounts.models import StaffUser
+from longarm.cases.models import Case, CaseKey, CaseKeyKind, SearchDelta, SearchSegment
+from longarm.crypto.envelopes import seal_data, unseal_data
+
+# A segment's texts before padding; a reader's index is as many segments as it needs.
+SEGMENT_BYTES = 4 * 1024 * 1024
+# Segments are padded to a power of two from here; deltas to this one size (a few hundred case ids).
+_SMALLEST_SEGMENT = 64 * 1024
+_DELTA_BYTES = 4096
+# Deltas applied (or cases decrypted afresh) before the index is written back as a new generation.
+COMPACT_AFTER = 64
+# Cases decrypted per batch of queries: bounded under SQLite's limit on query parameters.
+_BATCH = 500
+# Words shorter than a trigram are matched by scanning the texts in memory.
+_TRIGRAM = 3
+
+_SCHEMA = """
+CREATE TABLE texts (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, place TEXT NOT NULL,
+                    body TEXT NOT NULL, folded TEXT NOT NULL);
+CREATE INDEX texts_case ON texts (case_id);
+CREATE VIRTUAL TABLE grams USING fts5(folded, content='texts', content_rowid='id',
+                                      tokenize='trigram case_sensitive 1');
+CREATE TRIGGER texts_added AFTER INSERT ON texts BEGIN
+  INSERT INTO grams (rowid, folded) VALUES (new.id, new.folded);
+END;
+CREATE TRIGGER texts_removed AFTER DELETE ON texts BEGIN
+  INSERT INTO grams (grams, rowid, folded) VALUES ('delete', old.id, old.folded);
+END;
+"""
+
+Texts = list[tuple[str, str]]
+# The key rows a case's texts were decrypted with: its data key's and, if held, its identity key's.
+KeyRows = tuple[int, int | None]
+
+
+def _segment_context(staff_id: int) -> bytes:
+    return f"longarm search segment:{staff_id}".encode()
+
+
+def _delta_context(staff_id: int) -> bytes:
+    return f"longarm search delta:{staff_id}".encode()
+
+
+def _pad(data: bytes, *, smallest: int) -> bytes:
+    """``data`` behind its length, padded with zeros to ``smallest`` or the next power of two above it, so
+    that a stored size says only which bucket the content fell in."""
+    size = smallest
+    while size < len(data) + 4:
+        size *= 2
+    return len(data).to_bytes(4, "big") + data + bytes(size - len(data) - 4)
+
+
+def _unpad(padded: bytes) -> bytes:
+    return padded[4 : 4 + int.from_bytes(padded[:4], "big")]
+
+
+def _quoted(term: str) -> str:
+    """``term`` as one FTS5 phrase: every character literal, so a query is never FTS5 syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+class ReaderIndex:
+    """One reader's decrypted texts and their trigram index, in this process's memory only."""
+
+    def __init__(self, staff_id: int) -> None:
+        self.staff_id = staff_id
+        # Searches of one reader from two threads take turns; the connection is never used unlocked.
+        self.lock = threading.Lock()
+        self.keys: dict[int, KeyRows] = {}
+        self.applied: set[int] = set()
+        self.fresh = 0
+        self.loaded = False
+        self.used = time.monotonic()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, cases: Iterable[tuple[int, Texts]]) -> None:
+        """Replace what the index holds of each case with its texts, in their order."""
+        self._db.execute("BEGIN")
+        for case_id, texts in cases:
+            self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
+            self._db.executemany(
+                "INSERT INTO texts (case_id, place, body, folded) VALUES (?, ?, ?, ?)",
+                ((case_id, place, body, body.casefold()) for place, body in texts),
+            )
+        self._db.execute("COMMIT")
+
+    def drop(self, case_id: int) -> None:
+        self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
+        self.keys.pop(case_id, None)
+
+    def texts(self) -> Iterator[tuple[int, Texts]]:
+        """Every case's texts, in order, for writing segments."""
+        current = -1
+        texts: Texts = []
+        rows = self._db.execute("SELECT case_id, place, body FROM texts ORDER BY case_id, id")
+        for case_id, place, body in rows:
+            if case_id != current:
+                if texts:
+                    yield current, texts
+                current, texts = case_id, []
+            texts.append((place, body))
+        if texts:
+            yield current, texts
+
+    def _first_rows(self, term: str) -> dict[int, int]:
+        """Each case holding ``term`` (case-folded), with its first text that does."""
+        if len(term) >= _TRIGRAM:
+            sql = (
+                "SELECT case_id, min(id) FROM texts WHERE id IN "
+                "(SELECT rowid FROM grams WHERE grams MATCH ?) GROUP BY case_id"
+            )
+            argument = _quoted(term)
+        else:
+            sql = "SELECT case_id, min(id) FROM texts WHERE instr(folded, ?) > 0 GROUP BY case_id"
+            argument = term
+        return dict(self._db.execute(sql, (argument,)).fetchall())
+
+    def match(self, terms: list[str]) -> dict[int, int]:
+        """The cases whose texts hold every one of ``terms`` (each in any text), each with the first text
+        holding the first term."""
+        found = self._first_rows(terms[0])
+        for term in terms[1:]:
+            if not found:
+                break
+            holding = self._first_rows(term)
+            found = {case_id: row for case_id, row in found.items() if case_id in holding}
+        return found
+
+    def rows(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        wanted = list(ids)
+        found: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, place, body FROM texts WHERE id IN ({marks})"  # noqa: S608 - only "?" marks
+            found.update((row, (place, body)) for row, place, body in self._db.execute(sql, chunk))
+        return found
+
+    def memory_bytes(self) -> int:
+        """What SQLite holds for this index (pages in use), for the benchmark."""
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
+
+
+# ---- At rest: deltas and segments -------------------------------------------------------------------------
+
+
+def search_cases_changed(*, case_ids: Iterable[int]) -> None:
+    """Tell every reader holding one of ``case_ids`` that its content changed: one ``SearchDelta`` sealed to
+    each, naming their cases among ``case_ids``. Called in the transaction that changed the content."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return
+    by_staff: dict[int, tuple[bytes, list[int]]] = {}
+    holders = CaseKey.objects.filter(
+        case_id__in=wanted, kind=CaseKeyKind.DATA, staff__isnull=False
+    ).values_list("staff_id", "staff__public_key", "case_id")
+    for staff_id, public_key, case_id in holders:
+        by_staff.setdefault(staff_id, (bytes(public_key), []))[1].append(case_id)
+    SearchDelta.objects.bulk_create(
+        SearchDelta(staff_id=staff_id, sealed=_sealed_delta(staff_id, public_key, cases))
+        for staff_id, (public_key, cases) in by_staff.items()
+        for cases in _delta_chunks(cases)
+    )
+
+
+def _delta_chunks(cases: list[int]) -> Iterator[list[int]]:
+    # A case id is at most 20 digits and a comma: a chunk always fits one padded delta.
+    step = (_DELTA_BYTES - 64) // 21
+    for start in range(0, len(cases), step):
+        yield cases[start : start + step]
+
+
+def _sealed_delta(staff_id: int, public_key: bytes, cases: list[int]) -> bytes:
+    body = json.dumps(cases, separators=(",", ":")).encode()
+    return seal_data(public_key, _pad(body, smallest=_DELTA_BYTES), context=_delta_context(staff_id))
+
+
+def _open_delta(staff_id: int, private_key: bytes, sealed: bytes) -> list[int]:
+    cases = json.loads(_unpad(unseal_data(private_key, sealed, context=_delta_context(staff_id))))
+    return [int(case_id) for case_id in cases]
+
+
+def _segments(index: ReaderIndex) -> Iterator[bytes]:
+    """The index as JSON parts of at most about ``SEGMENT_BYTES``, each self-contained."""
+    part: dict[str, object] = {}
+    size = 0
+    written: set[int] = set()
+    for case_id, texts in index.texts():
+        keys = index.keys.get(case_id)
+        if keys is None:
+            continue
+        written.add(case_id)
+        entry = [list(keys), texts]
+        part[str(case_id)] = entry
+        size += sum(len(place) + len(body) for place, body in texts) * 3 + 32
+        if size >= SEGMENT_BYTES:
+            yield json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode()
+            part, size = {}, 0
+    # Cases with no text at all are recorded too, so that they are not decrypted again at each load.
+    empty = [case_id for case_id in index.keys if case_id not in written]
+    part.update((str(case_id), [list(index.keys[case_id]), []]) for case_id in empty)
+    if part:
+        yield json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _write_back(index: ReaderIndex, user: StaffUser) -> None:
+    """Replace the reader's segments with the index as it stands, and delete the deltas it has applied."""
+    public_key = bytes(user.public_key)
+    context = _segment_context(user.pk)
+    with transaction.atomic():
+        StaffUser.objects.select_for_update().filter(pk=user.pk).exists()
+        latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
+        generation = (latest or 0) + 1
+        SearchSegment.objects.bulk_create(
+            SearchSegment(
+                staff=user,
+                generation=generation,
+                sealed=seal_data(public_key, _pad(part, smallest=_SMALLEST_SEGMENT), context=context),
+            )
+            for part in _segments(index)
+        )
+        SearchSegment.objects.filter(staff=user, generation__lt=generation).delete()
+        SearchDelta.objects.filter(staff=user, pk__in=sorted(index.applied)).delete()
+    index.applied.clear()
+    index.fresh = 0
+
+
+def _load(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
+    context = _segment_context(user.pk)
+    latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
+    parts = SearchSegment.objects.filter(staff=user, generation=latest).values_list("sealed", flat=True)
+    for sealed in parts.iterator(chunk_size=4):
+        part = json.loads(_unpad(unseal_data(private_key, bytes(sealed), context=context)))
+        index.put(
+            (int(case_id), [(place, body) for place, body in texts]) for case_id, (_, texts) in part.items()
+        )
+        for case_id, (keys, _) in part.items():
+            index.keys[int(case_id)] = (int(keys[0]), None if keys[1] is None else int(keys[1]))
+    index.loaded = True
+
+
+# ---- Keeping the index current ----------------------------------------------------------------------------
+
+
+def _held(user: StaffUser) -> dict[int, KeyRows]:
+    data: dict[int, int] = {}
+    identity: dict[int, int] = {}
+    rows = CaseKey.objects.filter(staff=user, kind__in=[CaseKeyKind.DATA, CaseKeyKind.IDENTITY])
+    for case_id, kind, pk in rows.values_list("case_id", "kind", "pk"):
+        (data if kind == CaseKeyKind.DATA else identity)[case_id] = pk
+    return {case_id: (pk, identity.get(case_id)) for case_id, pk in data.items()}
+
+
+def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
+    from longarm.cases.search import case_texts
+
+    # Deltas first, content after: whatever a delta names is decrypted as it is now, at least as new as it.
+    new_deltas = SearchDelta.objects.filter(staff=user).exclude(pk__in=sorted(index.applied))
+    changed: set[int] = set()
+    for pk, sealed in new_deltas.values_list("pk", "sealed"):
+        changed.update(_open_delta(user.pk, private_key, bytes(sealed)))
+        index.applied.add(pk)
+    held = _held(user)
+    for case_id in [case_id for case_id in index.keys if case_id not in held]:
+        index.drop(case_id)
+    stale = sorted(
+        case_id for case_id, keys in held.items() if index.keys.get(case_id) != keys or case_id in changed
+    )
+    for start in range(0, len(stale), _BATCH):
+        chunk = stale[start : start + _BATCH]
+        cases = list(Case.objects.filter(pk__in=chunk).only("pk", "public_id", "summary_ciphertext"))
+        texts = case_texts(cases, user, private_key)
+        index.put((case.pk, texts.get(case.pk, [])) for case in cases)
+        index.keys.update((case.pk, held[case.pk]) for case in cases)
+    index.fresh += len(stale)
+    if len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
+        _write_back(index, user)
+
+
+# ---- The indexes this process holds ----------------------------------------------------------------------
+
+_registry_lock = threading.Lock()
+_indexes: OrderedDict[str, ReaderIndex] = OrderedDict()
+
+
+def _index_for(holder: str, staff_id: int) -> ReaderIndex:
+    now = time.monotonic()
+    idle = settings.LONGARM_SEARCH_INDEX_IDLE_SECONDS
+    with _registry_lock:
+        for key in [key for key, index in _indexes.items() if now - index.used > idle]:
+            _indexes.pop(key).close()
+        index = _indexes.get(holder)
+        if index is None or index.staff_id != staff_id:
+            if index is not None:
+                index.close()
+            index = ReaderIndex(staff_id)
+            _indexes[holder] = index
+        _indexes.move_to_end(holder)
+        index.used = now
+        while len(_indexes) > settings.LONGARM_SEARCH_INDEXES:
+            _indexes.popitem(last=False)[1].close()
+        return index
+
+
+def session_search_holder(request: HttpRequest) -> str:
+    """Whose index a console request searches: its session's, dropped at log-out."""
+    return f"session:{request.session.session_key}"
+
+
+def api_search_holder(token_id: int) -> str:
+    return f"api-token:{token_id}"
+
+
+def search_index_drop(*, holder: str) -> None:
+    """Forget ``holder``'s index in this process (log-out)."""
+    with _registry_lock:
+        index = _indexes.pop(holder, None)
+    if index is not None:
+        with index.lock:
+            index.close()
+
+
+def search_indexes_held() -> int:
+    with _registry_lock:
+        return len(_indexes)
+
+
+@dataclass(frozen=True)
+class IndexMatches:
+    """Which of the reader's cases match, each with its first text holding the first word."""
+
+    first_rows: dict[int, int]
+    index: ReaderIndex
+
+    def texts(self, case_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        rows = {case_id: self.first_rows[case_id] for case_id in case_ids}
+        with self.index.lock:
+            found = self.index.rows(rows.values())
+        return {case_id: found[row] for case_id, row in rows.items()}
+
+
+def reader_index(*, user: StaffUser, private_key: bytes, holder: str) -> ReaderIndex:
+    """``user``'s index, loaded at the first search of ``holder`` (a session) in this process and brought up
+    to date with every content and key change since. The caller holds ``index.lock`` to use it."""
+    index = _index_for(holder, user.pk)
+    with index.lock:
+        if not index.loaded:
+            _load(index, user, private_key)
+        _refresh(index, user, private_key)
+    return index
+
+
+def index_match(*, user: StaffUser, private_key: bytes, holder: str, terms: list[str]) -> IndexMatches:
+    """The cases ``user`` holds whose decrypted content holds every one of ``terms`` (already case-folded)."""
+    index = reader_index(user=user, private_key=private_key, holder=holder)
+    with index.lock:
+        return IndexMatches(first_rows=index.match(terms), index=index)
