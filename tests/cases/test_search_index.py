@@ -82,7 +82,9 @@ def _cases(cast: Cast) -> list[Case]:
     cases = []
     for number, text in enumerate(TEXTS):
         case = opened_case(cast, summary=TEXTS[(number + 1) % len(TEXTS)][:30], what_happened=text)
-        note_add(actor=cast.caseworker, private_key=key, case=case, text=TEXTS[(number + 2) % len(TEXTS)][-25:])
+        note_add(
+            actor=cast.caseworker, private_key=key, case=case, text=TEXTS[(number + 2) % len(TEXTS)][-25:]
+        )
         cases.append(case)
     person_create(
         actor=cast.caseworker,
@@ -109,7 +111,7 @@ def _queries(seed: int) -> list[str]:
             at = rng.randrange(len(other))
             piece = f"{piece} {other[at : at + rng.randint(1, 4)]}"
         queries.append(piece)
-    return queries + ["王伟", "李", "ساقچى", "ལྷ་ས", "strasse", "σίσυφος", "kashgar club", "nothing-like-this"]
+    return [*queries, "王伟", "李", "ساقچى", "ལྷ་ས", "strasse", "σίσυφος", "kashgar club", "nothing-like-this"]
 
 
 def test_the_index_finds_what_decrypting_every_case_finds_in_every_script(cast: Cast) -> None:
@@ -198,7 +200,9 @@ def test_compaction_folds_the_deltas_into_a_new_generation(cast: Cast) -> None:
         assert SearchDelta.objects.filter(staff=user).count() == 3
         _indexed(user, key, "harp")
     assert SearchDelta.objects.filter(staff=user).count() == 0
-    assert set(SearchSegment.objects.filter(staff=user).values_list("generation", flat=True)) == {max(first) + 1}
+    assert set(SearchSegment.objects.filter(staff=user).values_list("generation", flat=True)) == {
+        max(first) + 1
+    }
     search_index_drop(holder=HOLDER)
     assert _indexed(user, key, "harp circle", holder="session:again") == _reference(user, key, "harp circle")
 
