@@ -19,6 +19,7 @@ deltas and key changes since. The index is dropped at log-out, after ``LONGARM_S
 unused, or when more than ``LONGARM_SEARCH_INDEXES`` readers are held by one process.
 """
 
+import base64
 import json
 import sqlite3
 import threading
@@ -34,7 +35,7 @@ from django.http import HttpRequest
 
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, SearchDelta, SearchSegment
-from longarm.crypto.envelopes import seal_data, unseal_data
+from longarm.crypto.envelopes import decrypt, encrypt, seal_data, unseal, unseal_data
 
 # A segment's texts before padding; a reader's index is as many segments as it needs.
 SEGMENT_BYTES = 4 * 1024 * 1024
@@ -101,7 +102,11 @@ class ReaderIndex:
         # Searches of one reader from two threads take turns; the connection is never used unlocked.
         self.lock = threading.Lock()
         self.keys: dict[int, KeyRows] = {}
+        # Each case's data key, which seals its entry in the segments (see ``_segments``).
+        self.data_keys: dict[int, bytes] = {}
         self.applied: set[int] = set()
+        # Something was deleted or access lost: the segments are rewritten at once, without it.
+        self.purge = False
         self.fresh = 0
         self.loaded = False
         self.used = time.monotonic()
@@ -125,6 +130,7 @@ class ReaderIndex:
     def drop(self, case_id: int) -> None:
         self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
         self.keys.pop(case_id, None)
+        self.data_keys.pop(case_id, None)
 
     def texts(self) -> Iterator[tuple[int, Texts]]:
         """Every case's texts, in order, for writing segments."""
@@ -184,9 +190,11 @@ class ReaderIndex:
 # ---- At rest: deltas and segments -------------------------------------------------------------------------
 
 
-def search_cases_changed(*, case_ids: Iterable[int]) -> None:
+def search_cases_changed(*, case_ids: Iterable[int], removed: bool = False) -> None:
     """Tell every reader holding one of ``case_ids`` that its content changed: one ``SearchDelta`` sealed to
-    each, naming their cases among ``case_ids``. Called in the transaction that changed the content."""
+    each, naming their cases among ``case_ids``. Called in the transaction that changed the content.
+    ``removed`` says content was deleted: each reader's segments are rewritten without it at their next
+    search instead of at the next compaction."""
     wanted = sorted(set(case_ids))
     if not wanted:
         return
@@ -197,7 +205,7 @@ def search_cases_changed(*, case_ids: Iterable[int]) -> None:
     for staff_id, public_key, case_id in holders:
         by_staff.setdefault(staff_id, (bytes(public_key), []))[1].append(case_id)
     SearchDelta.objects.bulk_create(
-        SearchDelta(staff_id=staff_id, sealed=_sealed_delta(staff_id, public_key, cases))
+        SearchDelta(staff_id=staff_id, sealed=_sealed_delta(staff_id, public_key, cases, removed=removed))
         for staff_id, (public_key, cases) in by_staff.items()
         for cases in _delta_chunks(cases)
     )
@@ -210,37 +218,42 @@ def _delta_chunks(cases: list[int]) -> Iterator[list[int]]:
         yield cases[start : start + step]
 
 
-def _sealed_delta(staff_id: int, public_key: bytes, cases: list[int]) -> bytes:
-    body = json.dumps(cases, separators=(",", ":")).encode()
+def _sealed_delta(staff_id: int, public_key: bytes, cases: list[int], *, removed: bool) -> bytes:
+    body = json.dumps({"cases": cases, "removed": removed}, separators=(",", ":")).encode()
     return seal_data(public_key, _pad(body, smallest=_DELTA_BYTES), context=_delta_context(staff_id))
 
 
-def _open_delta(staff_id: int, private_key: bytes, sealed: bytes) -> list[int]:
-    cases = json.loads(_unpad(unseal_data(private_key, sealed, context=_delta_context(staff_id))))
-    return [int(case_id) for case_id in cases]
+def _open_delta(staff_id: int, private_key: bytes, sealed: bytes) -> tuple[list[int], bool]:
+    delta = json.loads(_unpad(unseal_data(private_key, sealed, context=_delta_context(staff_id))))
+    return [int(case_id) for case_id in delta["cases"]], bool(delta["removed"])
+
+
+def _entry_context(staff_id: int, case_id: int) -> bytes:
+    return f"longarm search entry:{staff_id}:{case_id}".encode()
 
 
 def _segments(index: ReaderIndex) -> Iterator[bytes]:
-    """The index as JSON parts of at most about ``SEGMENT_BYTES``, each self-contained."""
+    """The index as JSON parts of about ``SEGMENT_BYTES`` at most: each case's key rows and its texts,
+    encrypted under the case's own data key. So a case crypto-shredded (every seal of its key destroyed) is
+    unreadable in the segments too, even to its former reader, before any segment is rewritten."""
     part: dict[str, object] = {}
     size = 0
     written: set[int] = set()
-    for case_id, texts in index.texts():
-        keys = index.keys.get(case_id)
-        if keys is None:
+    texts_of = dict(index.texts())
+    for case_id, keys in index.keys.items():
+        data_key = index.data_keys.get(case_id)
+        if data_key is None:
             continue
+        body = json.dumps(texts_of.get(case_id, []), ensure_ascii=False).encode()
+        sealed = encrypt(data_key, body, context=_entry_context(index.staff_id, case_id))
+        part[str(case_id)] = [list(keys), base64.b64encode(sealed).decode("ascii")]
         written.add(case_id)
-        entry = [list(keys), texts]
-        part[str(case_id)] = entry
-        size += sum(len(place) + len(body) for place, body in texts) * 3 + 32
+        size += len(sealed) * 4 // 3 + 48
         if size >= SEGMENT_BYTES:
-            yield json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode()
+            yield json.dumps(part, separators=(",", ":")).encode()
             part, size = {}, 0
-    # Cases with no text at all are recorded too, so that they are not decrypted again at each load.
-    empty = [case_id for case_id in index.keys if case_id not in written]
-    part.update((str(case_id), [list(index.keys[case_id]), []]) for case_id in empty)
     if part:
-        yield json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode()
+        yield json.dumps(part, separators=(",", ":")).encode()
 
 
 def _write_back(index: ReaderIndex, user: StaffUser) -> None:
@@ -263,19 +276,45 @@ def _write_back(index: ReaderIndex, user: StaffUser) -> None:
         SearchDelta.objects.filter(staff=user, pk__in=sorted(index.applied)).delete()
     index.applied.clear()
     index.fresh = 0
+    index.purge = False
+
+
+def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None = None) -> dict[int, bytes]:
+    """The data keys of the reader's cases (``case_ids``, or all), unsealed."""
+    rows = CaseKey.objects.filter(staff=user, kind=CaseKeyKind.DATA)
+    if case_ids is None:
+        selections = [rows]
+    else:
+        selections = [
+            rows.filter(case_id__in=case_ids[n : n + _BATCH]) for n in range(0, len(case_ids), _BATCH)
+        ]
+    return {
+        case_id: unseal(private_key, bytes(sealed))
+        for selected in selections
+        for case_id, sealed in selected.values_list("case_id", "sealed").iterator(chunk_size=2000)
+    }
 
 
 def _load(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     context = _segment_context(user.pk)
     latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
     parts = SearchSegment.objects.filter(staff=user, generation=latest).values_list("sealed", flat=True)
+    data_keys = _data_keys(user, private_key) if latest is not None else {}
     for sealed in parts.iterator(chunk_size=4):
         part = json.loads(_unpad(unseal_data(private_key, bytes(sealed), context=context)))
-        index.put(
-            (int(case_id), [(place, body) for place, body in texts]) for case_id, (_, texts) in part.items()
-        )
-        for case_id, (keys, _) in part.items():
-            index.keys[int(case_id)] = (int(keys[0]), None if keys[1] is None else int(keys[1]))
+        opened: list[tuple[int, Texts]] = []
+        for number, (keys, entry) in part.items():
+            case_id = int(number)
+            data_key = data_keys.get(case_id)
+            if data_key is None:
+                # No longer held, or shredded: its entry cannot be opened and is left out.
+                index.purge = True
+                continue
+            body = decrypt(data_key, base64.b64decode(entry), context=_entry_context(user.pk, case_id))
+            opened.append((case_id, [(place, text) for place, text in json.loads(body)]))
+            index.keys[case_id] = (int(keys[0]), None if keys[1] is None else int(keys[1]))
+            index.data_keys[case_id] = data_key
+        index.put(opened)
     index.loaded = True
 
 
@@ -298,11 +337,14 @@ def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     new_deltas = SearchDelta.objects.filter(staff=user).exclude(pk__in=sorted(index.applied))
     changed: set[int] = set()
     for pk, sealed in new_deltas.values_list("pk", "sealed"):
-        changed.update(_open_delta(user.pk, private_key, bytes(sealed)))
+        cases, removed = _open_delta(user.pk, private_key, bytes(sealed))
+        changed.update(cases)
+        index.purge = index.purge or removed
         index.applied.add(pk)
     held = _held(user)
     for case_id in [case_id for case_id in index.keys if case_id not in held]:
         index.drop(case_id)
+        index.purge = True
     stale = sorted(
         case_id for case_id, keys in held.items() if index.keys.get(case_id) != keys or case_id in changed
     )
@@ -310,10 +352,11 @@ def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
         chunk = stale[start : start + _BATCH]
         cases = list(Case.objects.filter(pk__in=chunk).only("pk", "public_id", "summary_ciphertext"))
         texts = case_texts(cases, user, private_key)
+        index.data_keys.update(_data_keys(user, private_key, [case.pk for case in cases]))
         index.put((case.pk, texts.get(case.pk, [])) for case in cases)
         index.keys.update((case.pk, held[case.pk]) for case in cases)
     index.fresh += len(stale)
-    if len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
+    if index.purge or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
         _write_back(index, user)
 
 

@@ -18,6 +18,10 @@ def _case_content_saved(sender: type, instance: Any, **kwargs: Any) -> None:
     search_cases_changed(case_ids=[instance.case_id])
 
 
+def _case_content_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
+    search_cases_changed(case_ids=[instance.case_id], removed=True)
+
+
 def _summary_saved(sender: type, instance: Case, update_fields: Any = None, **kwargs: Any) -> None:
     if update_fields is None or "summary_ciphertext" in update_fields:
         search_cases_changed(case_ids=[instance.pk])
@@ -36,10 +40,15 @@ def _report_saved(sender: type, instance: Report, update_fields: Any = None, **k
         search_cases_changed(case_ids=_cases_of_report(instance.pk))
 
 
-def _report_key_changed(sender: type, instance: SealedKey, **kwargs: Any) -> None:
-    # A reader who gains or loses a report's data key finds, or no longer finds, its answers and messages.
+def _report_key_added(sender: type, instance: SealedKey, **kwargs: Any) -> None:
+    # A reader who gains a report's data key finds its answers and messages from now on.
     if instance.kind == KeyKind.DATA and instance.recipient_kind == RecipientKind.STAFF:
         search_cases_changed(case_ids=_cases_of_report(instance.report_id))
+
+
+def _report_key_removed(sender: type, instance: SealedKey, **kwargs: Any) -> None:
+    if instance.kind == KeyKind.DATA and instance.recipient_kind == RecipientKind.STAFF:
+        search_cases_changed(case_ids=_cases_of_report(instance.report_id), removed=True)
 
 
 def _logged_out(sender: type, request: HttpRequest | None = None, **kwargs: Any) -> None:
@@ -51,10 +60,10 @@ def connect() -> None:
     for model in (Note, Incident, Person, Identifier, CaseReport):
         post_save.connect(_case_content_saved, sender=model, dispatch_uid=f"search:{model.__name__}")
     for model in (Identifier, CaseReport):
-        post_delete.connect(_case_content_saved, sender=model, dispatch_uid=f"search-gone:{model.__name__}")
+        post_delete.connect(_case_content_deleted, sender=model, dispatch_uid=f"search-gone:{model.__name__}")
     post_save.connect(_summary_saved, sender=Case, dispatch_uid="search:Case")
     post_save.connect(_message_saved, sender=Message, dispatch_uid="search:Message")
     post_save.connect(_report_saved, sender=Report, dispatch_uid="search:Report")
-    post_save.connect(_report_key_changed, sender=SealedKey, dispatch_uid="search:SealedKey")
-    post_delete.connect(_report_key_changed, sender=SealedKey, dispatch_uid="search-gone:SealedKey")
+    post_save.connect(_report_key_added, sender=SealedKey, dispatch_uid="search:SealedKey")
+    post_delete.connect(_report_key_removed, sender=SealedKey, dispatch_uid="search-gone:SealedKey")
     user_logged_out.connect(_logged_out, dispatch_uid="search:logout")
