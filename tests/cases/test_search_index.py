@@ -1,6 +1,7 @@
 """Search over every case a reader holds through their sealed index (issue 21): the same answers as decrypting
 every case, in every script; kept current by sealed deltas; nothing readable at rest but by the reader."""
 
+import json
 import random
 from collections.abc import Iterator
 from unittest.mock import patch
@@ -16,6 +17,7 @@ from longarm.cases.search_index import (
     _DELTA_BYTES,
     _SMALLEST_SEGMENT,
     _indexes,
+    _unpad,
     search_index_drop,
     search_indexes_held,
 )
@@ -23,6 +25,7 @@ from longarm.cases.selectors import CaseFilters, case_list
 from longarm.cases.services import case_edit_summary, case_grant, case_revoke, note_add
 from longarm.crypto.envelopes import unseal_data
 from longarm.crypto.errors import DecryptionError
+from longarm.retention.services import case_shred
 from tests.cases.helpers import approve_identity, console, opened_case, private_key
 from tests.conftest import Cast
 
@@ -233,3 +236,26 @@ def test_every_match_is_listed_page_by_page_without_a_cap(cast: Cast) -> None:
     assert len(result.hits) == 2
     html = console(user).get(reverse("cases:case_list"), {"q": "the"}).content.decode()
     assert "were searched" not in html
+
+
+def _segment_cases(user: StaffUser, key: bytes) -> set[int]:
+    """The cases the reader's stored segments hold an entry for."""
+    found: set[int] = set()
+    for sealed in SearchSegment.objects.filter(staff=user).values_list("sealed", flat=True):
+        padded = unseal_data(key, bytes(sealed), context=f"longarm search segment:{user.pk}".encode())
+        found.update(int(case_id) for case_id in json.loads(_unpad(padded)))
+    return found
+
+
+def test_a_shredded_case_leaves_the_index_and_its_segments_at_the_next_search(cast: Cast) -> None:
+    cases = _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    with patch("longarm.cases.search_index.COMPACT_AFTER", 1):
+        assert cases[0].pk in {hit[0] for hit in _indexed(user, key, "kashgar")}
+    assert cases[0].pk in _segment_cases(user, key)
+    case_shred(case=cases[0])
+    # Another process, loading the segments written before the shred: the entry cannot be opened any more.
+    search_index_drop(holder=HOLDER)
+    assert cases[0].pk not in {hit[0] for hit in _indexed(user, key, "kashgar", holder="session:later")}
+    assert cases[0].pk not in _segment_cases(user, key)
+    assert _indexed(user, key, "kashgar", holder="session:later") == _reference(user, key, "kashgar")
