@@ -259,3 +259,18 @@ def test_a_shredded_case_leaves_the_index_and_its_segments_at_the_next_search(ca
     assert cases[0].pk not in {hit[0] for hit in _indexed(user, key, "kashgar", holder="session:later")}
     assert cases[0].pk not in _segment_cases(user, key)
     assert _indexed(user, key, "kashgar", holder="session:later") == _reference(user, key, "kashgar")
+
+
+def test_segments_that_cannot_be_opened_are_rebuilt_from_the_cases(cast: Cast) -> None:
+    _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    with patch("longarm.cases.search_index.COMPACT_AFTER", 1):
+        _indexed(user, key, "club")
+    segment = SearchSegment.objects.filter(staff=user).first()
+    assert segment is not None
+    altered = bytearray(bytes(segment.sealed))
+    altered[-1] ^= 1
+    SearchSegment.objects.filter(pk=segment.pk).update(sealed=bytes(altered))
+    search_index_drop(holder=HOLDER)
+    assert _indexed(user, key, "club", holder="session:later") == _reference(user, key, "club") != []
+    assert not SearchSegment.objects.filter(pk=segment.pk).exists()

@@ -21,6 +21,7 @@ unused, or when more than ``LONGARM_SEARCH_INDEXES`` readers are held by one pro
 
 import base64
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -36,6 +37,9 @@ from django.http import HttpRequest
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, SearchDelta, SearchSegment
 from longarm.crypto.envelopes import decrypt, encrypt, seal_data, unseal, unseal_data
+from longarm.crypto.errors import DecryptionError
+
+logger = logging.getLogger(__name__)
 
 # A segment's texts before padding; a reader's index is as many segments as it needs.
 SEGMENT_BYTES = 4 * 1024 * 1024
@@ -113,9 +117,6 @@ class ReaderIndex:
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
 
-    def close(self) -> None:
-        self._db.close()
-
     def put(self, cases: Iterable[tuple[int, Texts]]) -> None:
         """Replace what the index holds of each case with its texts, in their order."""
         self._db.execute("BEGIN")
@@ -126,6 +127,13 @@ class ReaderIndex:
                 ((case_id, place, body, body.casefold()) for place, body in texts),
             )
         self._db.execute("COMMIT")
+
+    def reset(self) -> None:
+        """Forget everything, so that every held case is decrypted afresh and the segments rewritten."""
+        self._db.execute("DELETE FROM texts")
+        self.keys.clear()
+        self.data_keys.clear()
+        self.purge = True
 
     def drop(self, case_id: int) -> None:
         self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
@@ -296,6 +304,17 @@ def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None =
 
 
 def _load(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
+    try:
+        _load_segments(index, user, private_key)
+    except DecryptionError:
+        # Sealed to another key (the reader's key pair was replaced) or altered: what it held is decrypted
+        # again from the cases themselves, and the segments are replaced.
+        logger.warning("search: the index segments of staff %s could not be opened; rebuilding", user.pk)
+        index.reset()
+    index.loaded = True
+
+
+def _load_segments(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     context = _segment_context(user.pk)
     latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
     parts = SearchSegment.objects.filter(staff=user, generation=latest).values_list("sealed", flat=True)
@@ -315,7 +334,6 @@ def _load(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
             index.keys[case_id] = (int(keys[0]), None if keys[1] is None else int(keys[1]))
             index.data_keys[case_id] = data_key
         index.put(opened)
-    index.loaded = True
 
 
 # ---- Keeping the index current ----------------------------------------------------------------------------
@@ -337,10 +355,15 @@ def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     new_deltas = SearchDelta.objects.filter(staff=user).exclude(pk__in=sorted(index.applied))
     changed: set[int] = set()
     for pk, sealed in new_deltas.values_list("pk", "sealed"):
-        cases, removed = _open_delta(user.pk, private_key, bytes(sealed))
+        index.applied.add(pk)
+        try:
+            cases, removed = _open_delta(user.pk, private_key, bytes(sealed))
+        except DecryptionError:
+            logger.warning("search: a delta of staff %s could not be opened; rebuilding", user.pk)
+            index.reset()
+            continue
         changed.update(cases)
         index.purge = index.purge or removed
-        index.applied.add(pk)
     held = _held(user)
     for case_id in [case_id for case_id in index.keys if case_id not in held]:
         index.drop(case_id)
@@ -367,21 +390,22 @@ _indexes: OrderedDict[str, ReaderIndex] = OrderedDict()
 
 
 def _index_for(holder: str, staff_id: int) -> ReaderIndex:
+    """``holder``'s index, made empty if new. An index dropped here (idle, least recently used, another
+    reader's under the same holder) is only forgotten: a search still using it finishes, and the last
+    reference gone, CPython frees it and SQLite closes its database at once."""
     now = time.monotonic()
     idle = settings.LONGARM_SEARCH_INDEX_IDLE_SECONDS
     with _registry_lock:
         for key in [key for key, index in _indexes.items() if now - index.used > idle]:
-            _indexes.pop(key).close()
+            del _indexes[key]
         index = _indexes.get(holder)
         if index is None or index.staff_id != staff_id:
-            if index is not None:
-                index.close()
             index = ReaderIndex(staff_id)
             _indexes[holder] = index
         _indexes.move_to_end(holder)
         index.used = now
         while len(_indexes) > settings.LONGARM_SEARCH_INDEXES:
-            _indexes.popitem(last=False)[1].close()
+            _indexes.popitem(last=False)
         return index
 
 
@@ -397,10 +421,7 @@ def api_search_holder(token_id: int) -> str:
 def search_index_drop(*, holder: str) -> None:
     """Forget ``holder``'s index in this process (log-out)."""
     with _registry_lock:
-        index = _indexes.pop(holder, None)
-    if index is not None:
-        with index.lock:
-            index.close()
+        _indexes.pop(holder, None)
 
 
 def search_indexes_held() -> int:
