@@ -35,8 +35,11 @@ def _message_saved(sender: type, instance: Message, **kwargs: Any) -> None:
     search_cases_changed(case_ids=_cases_of_report(instance.report_id))
 
 
-def _report_saved(sender: type, instance: Report, update_fields: Any = None, **kwargs: Any) -> None:
-    if update_fields is None or "answers_ciphertext" in update_fields:
+def _report_saved(
+    sender: type, instance: Report, created: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    # A report just submitted is in no case yet: the reporter's request makes no query for it.
+    if not created and (update_fields is None or "answers_ciphertext" in update_fields):
         search_cases_changed(case_ids=_cases_of_report(instance.pk))
 
 
