@@ -31,7 +31,8 @@ What it does, in one run:
    rendering; no network or web server) requests the inbox and the case list with each filter, plus a
    deep page, and the page of one report really submitted through the reporter site (its answers and key
    are real, so the page decrypts it as staff see it, among all the synthetic rows). Each URL is requested
-   ``--requests`` times after two warm-up requests; ``pages`` gives the p50, p95 and maximum in milliseconds. Target: every p95 ≤ 150 ms.
+   ``--requests`` times after two warm-up requests; ``pages`` gives the p50, p95 and maximum in
+   milliseconds. Target: every p95 ≤ 150 ms.
 4. **The audit chain.** ``--events`` events are appended to the chain with valid hashes (bulk, computing
    the hashes in Python) and a signed checkpoint every 100k events; then `longarm audit verify` runs as an
    operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: 30 s per million
