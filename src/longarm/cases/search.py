@@ -203,18 +203,23 @@ def case_search(
     order of ``cases``. ``holder`` names whose in-memory index this is (the session), see ``search_index``."""
     order = list(cases.values_list("pk", flat=True))
     terms = search_terms(text)
-    first_rows: dict[int, int] = {}
-    matches = None
+    found: Page[int] | None = None
+
+    def page_of(matched: frozenset[int]) -> list[int]:
+        nonlocal found
+        found = Paginator([case_id for case_id in order if case_id in matched], per_page).get_page(page)
+        return list(found.object_list)
+
+    shown: dict[int, tuple[str, str]] = {}
     if terms and order:
-        matches = index_match(user=user, private_key=private_key, holder=holder, terms=terms)
-        first_rows = matches.first_rows
-    found = Paginator([case_id for case_id in order if case_id in first_rows], per_page).get_page(page)
-    hits: list[SearchHit] = []
-    if matches is not None and found.object_list:
-        shown = list(found.object_list)
-        by_id = Case.objects.in_bulk(shown)
-        texts = matches.texts(shown)
-        for case_id in shown:
-            where, value = texts[case_id]
-            hits.append(SearchHit(case=by_id[case_id], where=where, snippet=_snippet(value, terms[0])))
+        matches = index_match(user=user, private_key=private_key, holder=holder, terms=terms, pick=page_of)
+        shown = matches.shown
+    if found is None:
+        found = Paginator([], per_page).get_page(page)
+    by_id = Case.objects.in_bulk(list(shown))
+    hits = [
+        SearchHit(case=by_id[case_id], where=where, snippet=_snippet(value, terms[0]))
+        for case_id, (where, value) in shown.items()
+        if case_id in by_id
+    ]
     return SearchResult(hits=hits, page=found, searched=len(order))

@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -357,12 +357,12 @@ def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     for pk, sealed in new_deltas.values_list("pk", "sealed"):
         index.applied.add(pk)
         try:
-            cases, removed = _open_delta(user.pk, private_key, bytes(sealed))
+            named, removed = _open_delta(user.pk, private_key, bytes(sealed))
         except DecryptionError:
             logger.warning("search: a delta of staff %s could not be opened; rebuilding", user.pk)
             index.reset()
             continue
-        changed.update(cases)
+        changed.update(named)
         index.purge = index.purge or removed
     held = _held(user)
     for case_id in [case_id for case_id in index.keys if case_id not in held]:
@@ -431,31 +431,33 @@ def search_indexes_held() -> int:
 
 @dataclass(frozen=True)
 class IndexMatches:
-    """Which of the reader's cases match, each with its first text holding the first word."""
+    """Which of the reader's cases match, and for those picked to be shown, the first text holding the
+    first word: (where, text)."""
 
-    first_rows: dict[int, int]
-    index: ReaderIndex
-
-    def texts(self, case_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-        rows = {case_id: self.first_rows[case_id] for case_id in case_ids}
-        with self.index.lock:
-            found = self.index.rows(rows.values())
-        return {case_id: found[row] for case_id, row in rows.items()}
+    matched: frozenset[int]
+    shown: dict[int, tuple[str, str]]
 
 
-def reader_index(*, user: StaffUser, private_key: bytes, holder: str) -> ReaderIndex:
-    """``user``'s index, loaded at the first search of ``holder`` (a session) in this process and brought up
-    to date with every content and key change since. The caller holds ``index.lock`` to use it."""
+def index_match(
+    *,
+    user: StaffUser,
+    private_key: bytes,
+    holder: str,
+    terms: list[str],
+    pick: Callable[[frozenset[int]], list[int]],
+) -> IndexMatches:
+    """The cases ``user`` holds whose decrypted content holds every one of ``terms`` (already case-folded),
+    with the texts of those ``pick`` chooses among them (a page), read in the same hold of the index.
+
+    The index is loaded at the first search of ``holder`` (a session) in this process and brought up to
+    date with every content and key change since."""
     index = _index_for(holder, user.pk)
     with index.lock:
         if not index.loaded:
             _load(index, user, private_key)
         _refresh(index, user, private_key)
-    return index
-
-
-def index_match(*, user: StaffUser, private_key: bytes, holder: str, terms: list[str]) -> IndexMatches:
-    """The cases ``user`` holds whose decrypted content holds every one of ``terms`` (already case-folded)."""
-    index = reader_index(user=user, private_key=private_key, holder=holder)
-    with index.lock:
-        return IndexMatches(first_rows=index.match(terms), index=index)
+        first_rows = index.match(terms)
+        matched = frozenset(first_rows)
+        picked = {case_id: first_rows[case_id] for case_id in pick(matched)}
+        texts = index.rows(picked.values())
+    return IndexMatches(matched=matched, shown={case_id: texts[row] for case_id, row in picked.items()})
