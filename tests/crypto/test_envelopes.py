@@ -13,6 +13,7 @@ from longarm.crypto.envelopes import (
     seal_data,
     unseal,
     unseal_data,
+    unsealer,
 )
 from longarm.crypto.errors import CryptoError, DecryptionError
 
@@ -273,3 +274,13 @@ def test_sealed_data_altered_anywhere_does_not_open() -> None:
             unseal_data(pair.private, bytes(altered), context=b"search:1")
     with pytest.raises(DecryptionError):
         unseal_data(pair.private, sealed[:100], context=b"search:1")
+
+
+def test_an_unsealer_opens_what_unseal_opens_and_refuses_what_it_refuses() -> None:
+    pair, other = new_keypair(), new_keypair()
+    open_one = unsealer(pair.private)
+    assert open_one(seal(pair.public, b"k" * 32)) == b"k" * 32
+    with pytest.raises(DecryptionError):
+        open_one(seal(other.public, b"k" * 32))
+    with pytest.raises(DecryptionError):
+        open_one(b"short")

@@ -25,7 +25,7 @@ from longarm.cases.contexts import (
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, CaseReport, Identifier, Incident, Note, Person
 from longarm.cases.search_index import index_match
-from longarm.crypto.envelopes import decrypt, unseal
+from longarm.crypto.envelopes import decrypt, unsealer
 from longarm.intake.contexts import answers_context, message_context
 from longarm.intake.models import KeyKind, Message, RecipientKind, SealedKey
 
@@ -100,8 +100,9 @@ def case_texts(cases: list[Case], user: StaffUser, private_key: bytes) -> dict[i
     texts = _Texts()
     ids = [case.pk for case in cases]
     by_id = {case.pk: case for case in cases}
+    open_one = unsealer(private_key)
     keys: dict[tuple[int, str], bytes] = {
-        (sealed.case_id, sealed.kind): unseal(private_key, bytes(sealed.sealed))
+        (sealed.case_id, sealed.kind): open_one(bytes(sealed.sealed))
         for sealed in CaseKey.objects.filter(case_id__in=ids, staff=user)
     }
 
@@ -170,8 +171,9 @@ def _report_texts(texts: _Texts, case_ids: Iterable[int], user: StaffUser, priva
     sealed_keys = SealedKey.objects.filter(
         report_id__in=case_of, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
     )
+    open_one = unsealer(private_key)
     for sealed in sealed_keys.select_related("report").order_by("report_id"):
-        key = unseal(private_key, bytes(sealed.sealed))
+        key = open_one(bytes(sealed.sealed))
         report = sealed.report
         report_keys[report.pk] = (key, report.public_id)
         answers = json.loads(

@@ -36,7 +36,7 @@ from django.http import HttpRequest
 
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, SearchDelta, SearchSegment
-from longarm.crypto.envelopes import decrypt, encrypt, seal_data, unseal, unseal_data
+from longarm.crypto.envelopes import decrypt, encrypt, seal_data, unseal_data, unsealer
 from longarm.crypto.errors import DecryptionError
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ CREATE TABLE texts (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, place TEXT
 CREATE INDEX texts_case ON texts (case_id);
 CREATE VIRTUAL TABLE grams USING fts5(folded, content='texts', content_rowid='id',
                                       tokenize='trigram case_sensitive 1');
+"""
+# Made once the index is first filled: filling the rows and then building the trigram index in one pass is
+# several times faster than a trigger per row.
+_TRIGGERS = """
+INSERT INTO grams (grams) VALUES ('rebuild');
 CREATE TRIGGER texts_added AFTER INSERT ON texts BEGIN
   INSERT INTO grams (rowid, folded) VALUES (new.id, new.folded);
 END;
@@ -116,6 +121,13 @@ class ReaderIndex:
         self.used = time.monotonic()
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
+        self._live = False
+
+    def go_live(self) -> None:
+        """Build the trigram index over what was filled in so far, and keep it current from now on."""
+        if not self._live:
+            self._db.executescript(_TRIGGERS)
+            self._live = True
 
     def put(self, cases: Iterable[tuple[int, Texts]]) -> None:
         """Replace what the index holds of each case with its texts, in their order."""
@@ -156,6 +168,7 @@ class ReaderIndex:
 
     def _first_rows(self, term: str) -> dict[int, int]:
         """Each case holding ``term`` (case-folded), with its first text that does."""
+        self.go_live()
         if len(term) >= _TRIGRAM:
             sql = (
                 "SELECT case_id, min(id) FROM texts WHERE id IN "
@@ -296,8 +309,9 @@ def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None =
         selections = [
             rows.filter(case_id__in=case_ids[n : n + _BATCH]) for n in range(0, len(case_ids), _BATCH)
         ]
+    open_one = unsealer(private_key)
     return {
-        case_id: unseal(private_key, bytes(sealed))
+        case_id: open_one(bytes(sealed))
         for selected in selections
         for case_id, sealed in selected.values_list("case_id", "sealed").iterator(chunk_size=2000)
     }

@@ -6,6 +6,7 @@ the caller's context, so a ciphertext only decrypts for the record and field it 
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nacl.exceptions
@@ -151,6 +152,25 @@ def unseal(private_key: bytes, sealed: bytes) -> bytes:
         return SealedBox(PrivateKey(private_key)).decrypt(sealed)
     except nacl.exceptions.CryptoError:
         raise DecryptionError("cannot unseal: tampered sealed box or wrong private key") from None
+
+
+def unsealer(private_key: bytes) -> Callable[[bytes], bytes]:
+    """:func:`unseal` for many boxes sealed to one key pair, without deriving its public half for each.
+
+    Raises:
+        ValueError: if ``private_key`` is not 32 bytes; the function returned raises ``DecryptionError`` as
+            :func:`unseal` does.
+    """
+    require_length(private_key, X25519_KEY_BYTES, "private key")
+    box = SealedBox(PrivateKey(private_key))
+
+    def open_one(sealed: bytes) -> bytes:
+        try:
+            return box.decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            raise DecryptionError("cannot unseal: tampered sealed box or wrong private key") from None
+
+    return open_one
 
 
 def seal_data(public_key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
