@@ -9,7 +9,8 @@ decrypting every case and testing ``term in text.casefold()`` (``tests/cases/tes
 it against that reference on random queries).
 
 At rest, the index is only ever sealed to the reader's public key (``seal_data``): ``SearchSegment`` rows
-(the texts, in parts padded to size buckets) and ``SearchDelta`` rows, each naming the cases whose content
+(in parts padded to size buckets; inside, each case's texts encrypted again under that case's data key, so
+that shredding a case shreds its entry too) and ``SearchDelta`` rows, each naming the cases whose content
 changed, written by ``search_cases_changed`` in the transaction that changed them (the signal receivers in
 ``cases.signals``). The server's keyring opens neither. At a reader's first search in a process, the
 segments are unsealed with the private key their session unlocked, the deltas applied (the named cases are
