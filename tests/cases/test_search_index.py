@@ -274,3 +274,14 @@ def test_segments_that_cannot_be_opened_are_rebuilt_from_the_cases(cast: Cast) -
     search_index_drop(holder=HOLDER)
     assert _indexed(user, key, "club", holder="session:later") == _reference(user, key, "club") != []
     assert not SearchSegment.objects.filter(pk=segment.pk).exists()
+
+
+def test_a_delta_under_the_id_of_one_already_applied_is_still_applied(cast: Cast) -> None:
+    cases = _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    assert _indexed(user, key, "zither") == []
+    # Another process compacts, deleting the deltas this one applied; SQLite gives the next delta the id of
+    # a deleted one.
+    SearchDelta.objects.filter(staff=user).delete()
+    note_add(actor=user, private_key=key, case=cases[2], text="The zither teacher")
+    assert [hit[0] for hit in _indexed(user, key, "zither")] == [cases[2].pk]

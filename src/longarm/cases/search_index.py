@@ -26,6 +26,7 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -74,8 +75,10 @@ END;
 """
 
 Texts = list[tuple[str, str]]
-# The key rows a case's texts were decrypted with: its data key's and, if held, its identity key's.
-KeyRows = tuple[int, int | None]
+# The seals a case's texts were decrypted with: its data key's and, if held, its identity key's, each as its
+# row id and the first bytes of its sealed box (random: a seal made again, or a row id reused after a
+# deletion, never looks the same).
+KeyRows = tuple[int, ...]
 
 
 def _segment_context(staff_id: int) -> bytes:
@@ -114,7 +117,8 @@ class ReaderIndex:
         self.keys: dict[int, KeyRows] = {}
         # Each case's data key, which seals its entry in the segments (see ``_segments``).
         self.data_keys: dict[int, bytes] = {}
-        self.applied: set[int] = set()
+        # The random tags of the deltas applied, not their row ids: SQLite reuses the ids of deleted rows.
+        self.applied: set[uuid.UUID] = set()
         # Something was deleted or access lost: the segments are rewritten at once, without it.
         self.purge = False
         self.fresh = 0
@@ -295,7 +299,7 @@ def _write_back(index: ReaderIndex, user: StaffUser) -> None:
             for part in _segments(index)
         )
         SearchSegment.objects.filter(staff=user, generation__lt=generation).delete()
-        SearchDelta.objects.filter(staff=user, pk__in=sorted(index.applied)).delete()
+        SearchDelta.objects.filter(staff=user, tag__in=list(index.applied)).delete()
     index.applied.clear()
     index.fresh = 0
     index.purge = False
@@ -346,7 +350,7 @@ def _load_segments(index: ReaderIndex, user: StaffUser, private_key: bytes) -> N
                 continue
             body = decrypt(data_key, base64.b64decode(entry), context=_entry_context(user.pk, case_id))
             opened.append((case_id, [(place, text) for place, text in json.loads(body)]))
-            index.keys[case_id] = (int(keys[0]), None if keys[1] is None else int(keys[1]))
+            index.keys[case_id] = tuple(int(number) for number in keys)
             index.data_keys[case_id] = data_key
         index.put(opened)
 
@@ -354,23 +358,28 @@ def _load_segments(index: ReaderIndex, user: StaffUser, private_key: bytes) -> N
 # ---- Keeping the index current ----------------------------------------------------------------------------
 
 
+def _seal_tag(sealed: bytes) -> int:
+    return int.from_bytes(sealed[:6], "big")
+
+
 def _held(user: StaffUser) -> dict[int, KeyRows]:
-    data: dict[int, int] = {}
-    identity: dict[int, int] = {}
+    data: dict[int, tuple[int, int]] = {}
+    identity: dict[int, tuple[int, int]] = {}
     rows = CaseKey.objects.filter(staff=user, kind__in=[CaseKeyKind.DATA, CaseKeyKind.IDENTITY])
-    for case_id, kind, pk in rows.values_list("case_id", "kind", "pk"):
-        (data if kind == CaseKeyKind.DATA else identity)[case_id] = pk
-    return {case_id: (pk, identity.get(case_id)) for case_id, pk in data.items()}
+    for case_id, kind, pk, sealed in rows.values_list("case_id", "kind", "pk", "sealed").iterator(2000):
+        (data if kind == CaseKeyKind.DATA else identity)[case_id] = (pk, _seal_tag(bytes(sealed)))
+    return {case_id: (*seal, *identity.get(case_id, (0, 0))) for case_id, seal in data.items()}
 
 
 def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     from longarm.cases.search import case_texts
 
     # Deltas first, content after: whatever a delta names is decrypted as it is now, at least as new as it.
-    new_deltas = SearchDelta.objects.filter(staff=user).exclude(pk__in=sorted(index.applied))
+    waiting = SearchDelta.objects.filter(staff=user).values_list("pk", "tag")
+    new = {pk: tag for pk, tag in waiting if tag not in index.applied}
     changed: set[int] = set()
-    for pk, sealed in new_deltas.values_list("pk", "sealed"):
-        index.applied.add(pk)
+    for pk, sealed in SearchDelta.objects.filter(pk__in=sorted(new)).values_list("pk", "sealed"):
+        index.applied.add(new[pk])
         try:
             named, removed = _open_delta(user.pk, private_key, bytes(sealed))
         except DecryptionError:

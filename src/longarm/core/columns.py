@@ -232,7 +232,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     },
     "cases.CaseKey": {"id": _KEY, "case": _KEY, "kind": _META, "staff": _KEY, "sealed": _CIPHER},
     "cases.SearchSegment": {"id": _KEY, "staff": _KEY, "generation": _META, "sealed": _CIPHER},
-    "cases.SearchDelta": {"id": _KEY, "staff": _KEY, "sealed": _CIPHER},
+    "cases.SearchDelta": {"id": _KEY, "staff": _KEY, "tag": _KEY, "sealed": _CIPHER},
     "cases.Assignment": {"id": _KEY, "case": _KEY, "staff": _KEY, "assigned_by": _KEY, "assigned_on": _DAY},
     "cases.CaseReport": {"id": _KEY, "case": _KEY, "report": _KEY},
     "cases.CaseCode": {"id": _KEY, "case": _KEY, "term": _CODED, "incident": _KEY, "report": _KEY},

@@ -4,6 +4,8 @@ Nothing here is readable with the server's keyring: segments and deltas are seal
 public key, whose private half is unlocked only by their password, for the length of their session. No time
 and no size in clear: rows carry no timestamp, and every sealed value is padded to a size bucket."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -29,6 +31,8 @@ class SearchDelta(models.Model):
     written in the transaction that changed the content, consumed and deleted by a compaction."""
 
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Random: tells a delta from a later one that SQLite gave the same id after a compaction deleted it.
+    tag = models.UUIDField(default=uuid.uuid4, editable=False)
     sealed = models.BinaryField()
 
     class Meta:
