@@ -1,4 +1,5 @@
-"""Case management at scale: the inbox and the case list with filters over 100k reports, and
+"""Case management at scale: the inbox, the case list with filters and a report page over 100k reports
+(``--reports 1000000 --cases 600000 --events 10000000`` for the national scale of issue 21), and
 `longarm audit verify` over a million audit events.
 
 Run from the repository root (a few minutes; most of it is generating the data)::
@@ -28,12 +29,15 @@ What it does, in one run:
 3. **Pages, end to end.** The caseworker logs in through the real log-in form (password and TOTP); then the
    Django test client (in-process: URL resolution, every middleware, the view, its selectors, template
    rendering; no network or web server) requests the inbox (in urgency order, "waiting for us" first, only
-   reports not in a case, a deep page; a quarter of the reports have messages, some unread) and the case
-   list with each filter, plus a deep page. Each URL is requested ``--requests`` times after two warm-up
-   requests; ``pages`` gives the p50, p95 and maximum in milliseconds. Target: every p95 ≤ 150 ms.
+   reports not in a case, a deep page; a quarter of the reports have messages, some unread), the case list
+   with each filter, plus a deep page, and the page of one report really submitted through the reporter site
+   (its answers and key are real, so the page decrypts it as staff see it, among all the synthetic rows).
+   Each URL is requested ``--requests`` times after two warm-up requests; ``pages`` gives the p50, p95 and
+   maximum in milliseconds. Target: every p95 ≤ 150 ms.
 4. **The audit chain.** ``--events`` events are appended to the chain with valid hashes (bulk, computing
    the hashes in Python) and a signed checkpoint every 100k events; then `longarm audit verify` runs as an
-   operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: ≤ 30 s.
+   operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: 30 s per million
+   events (≤ 30 s for one million, ≤ 5 minutes for ten).
 
 The single JSON object on stdout holds the database vendor, the data sizes, the page timings, the audit
 verification time, and ``meets_targets``. Progress goes to stderr. This is a benchmark, not a test: nothing
@@ -71,6 +75,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from tests.conftest import log_in as log_in_through_form  # noqa: E402
+from tests.intake.helpers import submit_report  # noqa: E402
 
 from longarm.accounts.models import Role, StaffUser  # noqa: E402
 from longarm.accounts.services import staff_create  # noqa: E402
@@ -105,7 +110,7 @@ from longarm.taxonomy.vocabularies import vocabulary  # noqa: E402
 
 PASSWORD = "a long benchmark passphrase 7"  # noqa: S105 - a throw-away account in a throw-away database
 TARGET_PAGE_P95_MS = 150.0
-TARGET_VERIFY_S = 30.0
+TARGET_VERIFY_S_PER_MILLION = 30.0
 BATCH = 2000
 
 
@@ -427,6 +432,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         # visibility map that lets index-only scans skip the table.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    # One real report, sealed to the caseworker as every new report is, read on its page among the rest.
+    submit_report(Client(SERVER_NAME="localhost"))
+    real_report = Report.objects.latest("id")
     client = Client(SERVER_NAME="localhost")
     log_in(client, caseworker)
     cases = reverse("cases:case_list")
@@ -447,6 +455,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             f"{cases}?status=closed&urgency=high&host_country=GB"
         ),
         "cases?page=200": f"{cases}?page=200",
+        "report": reverse("cases:report", kwargs={"public_id": real_report.public_id}),
     }
     pages = {}
     for name, url in urls.items():
@@ -457,6 +466,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     out = StringIO()
     verify_s = timed("longarm audit verify", lambda: call_command("audit", "verify", stdout=out))
     worst = max(page["p95_ms"] for page in pages.values())
+    verify_target_s = TARGET_VERIFY_S_PER_MILLION * max(1.0, AuditEvent.objects.count() / 1_000_000)
     return {
         "database": connection.vendor,
         "reports": Report.objects.count(),
@@ -469,8 +479,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "audit_verify_s": verify_s,
         "audit_verify_output": out.getvalue().strip(),
         "generation_s": generation,
-        "targets": {"page_p95_ms": TARGET_PAGE_P95_MS, "audit_verify_s": TARGET_VERIFY_S},
-        "meets_targets": worst <= TARGET_PAGE_P95_MS and verify_s <= TARGET_VERIFY_S,
+        "targets": {"page_p95_ms": TARGET_PAGE_P95_MS, "audit_verify_s": round(verify_target_s, 1)},
+        "meets_targets": worst <= TARGET_PAGE_P95_MS and verify_s <= verify_target_s,
     }
 
 

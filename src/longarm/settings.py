@@ -252,6 +252,12 @@ if TASKS_URL.startswith("redis://"):
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Full-text search (issue 21): each logged-in reader's decrypted index lives in the memory of the process that
+# serves them, at most this many per process (least recently used dropped first), and is dropped after this
+# long unused or at log-out.
+LONGARM_SEARCH_INDEXES = env_int("LONGARM_SEARCH_INDEXES", 8, minimum=1)
+LONGARM_SEARCH_INDEX_IDLE_SECONDS = env_int("LONGARM_SEARCH_INDEX_IDLE_SECONDS", 1800, minimum=60)
+
 # Evidence (issue 3). Uploads are encrypted as they stream in; no view but the evidence upload views may
 # receive files at all, so Django's default handlers never write a plaintext upload to a temporary file.
 FILE_UPLOAD_HANDLERS = ["longarm.evidence.uploads.DiscardingUploadHandler"]

@@ -10,7 +10,10 @@ from longarm.crypto.envelopes import (
     new_data_key,
     new_keypair,
     seal,
+    seal_data,
     unseal,
+    unseal_data,
+    unsealer,
 )
 from longarm.crypto.errors import CryptoError, DecryptionError
 
@@ -247,3 +250,37 @@ def test_seal_and_unseal_reject_keys_of_wrong_length() -> None:
         seal(b"p" * 31, b"secret")
     with pytest.raises(ValueError, match="private key"):
         unseal(b"p" * 31, b"x" * 80)
+
+
+def test_sealed_data_of_any_length_opens_only_with_the_private_key_and_context() -> None:
+    pair, other = new_keypair(), new_keypair()
+    for plaintext in (b"", b"x", bytes(range(256)) * 4096):
+        sealed = seal_data(pair.public, plaintext, context=b"search:1")
+        assert len(sealed) == len(plaintext) + 80 + 41
+        assert unseal_data(pair.private, sealed, context=b"search:1") == plaintext
+        with pytest.raises(DecryptionError):
+            unseal_data(other.private, sealed, context=b"search:1")
+        with pytest.raises(DecryptionError):
+            unseal_data(pair.private, sealed, context=b"search:2")
+
+
+def test_sealed_data_altered_anywhere_does_not_open() -> None:
+    pair = new_keypair()
+    sealed = seal_data(pair.public, b"a sealed index segment", context=b"search:1")
+    for position in range(len(sealed)):
+        altered = bytearray(sealed)
+        altered[position] ^= 1
+        with pytest.raises(DecryptionError):
+            unseal_data(pair.private, bytes(altered), context=b"search:1")
+    with pytest.raises(DecryptionError):
+        unseal_data(pair.private, sealed[:100], context=b"search:1")
+
+
+def test_an_unsealer_opens_what_unseal_opens_and_refuses_what_it_refuses() -> None:
+    pair, other = new_keypair(), new_keypair()
+    open_one = unsealer(pair.private)
+    assert open_one(seal(pair.public, b"k" * 32)) == b"k" * 32
+    with pytest.raises(DecryptionError):
+        open_one(seal(other.public, b"k" * 32))
+    with pytest.raises(DecryptionError):
+        open_one(b"short")

@@ -28,6 +28,7 @@ from longarm.cases.models import Case, CaseStatus
 from longarm.cases.referrals.selectors import referral_view
 from longarm.cases.referrals.services import referral_record_read
 from longarm.cases.search import case_search
+from longarm.cases.search_index import api_search_holder
 from longarm.cases.selectors import (
     CaseFilters,
     case_for_user,
@@ -183,14 +184,19 @@ def referral_list(request: HttpRequest, public_id: UUID) -> list[ReferralOut]:
 
 
 @search_router.get("", response={200: SearchOut, **ERRORS}, **scoped(Scope(Resource.SEARCH, Access.READ)))
-def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=200)) -> SearchOut:
-    """Cases you are a member of whose decrypted content holds every word of ``q``. Audited."""
+def search(
+    request: HttpRequest, q: str = Query(..., min_length=1, max_length=200), page: int = Query(1, ge=1)
+) -> SearchOut:
+    """Cases you are a member of whose decrypted content holds every word of ``q``: page ``page`` of them,
+    50 a page, in the order of the case list. Audited."""
     principal = principal_of(request)
     result = case_search(
         user=principal.user,
         private_key=principal.private_key,
+        holder=api_search_holder(principal.token.pk),
         cases=case_list(user=principal.user, filters=CaseFilters()),
         text=q,
+        page=page,
     )
     case_record_search(actor=principal.user, searched=result.searched, hits=[hit.case for hit in result.hits])
     return SearchOut(
@@ -198,5 +204,7 @@ def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=20
             SearchHit(case=_summary(hit.case), where=hit.where, snippet=hit.snippet) for hit in result.hits
         ],
         searched=result.searched,
-        truncated=result.truncated,
+        matched=result.matched,
+        page=result.page.number,
+        pages=result.page.paginator.num_pages,
     )

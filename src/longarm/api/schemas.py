@@ -104,9 +104,12 @@ class SearchHit(Schema):
 
 
 class SearchOut(Schema):
+    # The hits of page ``page`` of ``pages``; ``matched`` cases match among the ``searched`` you hold.
     hits: list[SearchHit]
     searched: int
-    truncated: bool
+    matched: int
+    page: int
+    pages: int
 
 
 class ErrorOut(Schema):

@@ -29,6 +29,7 @@ from longarm.cases.keys import (
 )
 from longarm.cases.models import Case, CaseKeyKind, CaseReport, Referral
 from longarm.cases.referrals.contexts import details_context, event_context, identity_context
+from longarm.cases.search_index import search_cases_changed
 from longarm.cases.services import case_members, case_open
 from longarm.evidence.keys import evidence_keys_share
 from longarm.intake.models import KeyKind, Report
@@ -79,6 +80,8 @@ def _move_reports(actor: StaffUser, private_key: bytes, source: Case, target: Ca
             seal_report_key(report=link.report, kind=KeyKind.DATA, key=key, staff=member)
             evidence_keys_share(report=link.report, holder=actor, private_key=private_key, grantee=member)
     source.case_reports.update(case=target)
+    # A queryset update sends no signal: the readers of the target find the moved reports from now on.
+    search_cases_changed(case_ids=[target.pk])
 
 
 def _move_content(source: Case, target: Case, data: _Rekey, identity: _Rekey | None) -> None:

@@ -313,6 +313,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "summary_ciphertext": _CIPHER,
     },
     "cases.CaseKey": {"id": _KEY, "case": _KEY, "kind": _META, "staff": _KEY, "sealed": _CIPHER},
+    "cases.SearchSegment": {"id": _KEY, "staff": _KEY, "generation": _META, "sealed": _CIPHER},
+    "cases.SearchDelta": {"id": _KEY, "staff": _KEY, "tag": _KEY, "sealed": _CIPHER},
     "cases.Assignment": {"id": _KEY, "case": _KEY, "staff": _KEY, "assigned_by": _KEY, "assigned_on": _DAY},
     "cases.CaseReport": {"id": _KEY, "case": _KEY, "report": _KEY},
     "cases.CaseCode": {"id": _KEY, "case": _KEY, "term": _CODED, "incident": _KEY, "report": _KEY},
@@ -703,6 +705,7 @@ NOTES: dict[str, str] = {
     "cases.Person.label": "a pseudonym staff choose (“Relative A”); names are ciphertext",
     "cases.Referral.agency": "the police force or organisation staff referred the case to",
     "cases.Case.due_sort": "a stored copy of due_on",
+    "cases.SearchSegment.generation": "how many times the reader's search index was compacted",
     "linking.ReportIdentifier.ciphertext": (
         "a value a reporter typed in a structured field, under the report's data key"
     ),

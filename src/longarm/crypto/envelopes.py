@@ -6,6 +6,7 @@ the caller's context, so a ciphertext only decrypts for the record and field it 
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nacl.exceptions
@@ -151,3 +152,52 @@ def unseal(private_key: bytes, sealed: bytes) -> bytes:
         return SealedBox(PrivateKey(private_key)).decrypt(sealed)
     except nacl.exceptions.CryptoError:
         raise DecryptionError("cannot unseal: tampered sealed box or wrong private key") from None
+
+
+def unsealer(private_key: bytes) -> Callable[[bytes], bytes]:
+    """:func:`unseal` for many boxes sealed to one key pair, without deriving its public half for each.
+
+    Raises:
+        ValueError: if ``private_key`` is not 32 bytes; the function returned raises ``DecryptionError`` as
+            :func:`unseal` does.
+    """
+    require_length(private_key, X25519_KEY_BYTES, "private key")
+    box = SealedBox(PrivateKey(private_key))
+
+    def open_one(sealed: bytes) -> bytes:
+        try:
+            return box.decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            raise DecryptionError("cannot unseal: tampered sealed box or wrong private key") from None
+
+    return open_one
+
+
+def seal_data(public_key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
+    """Encrypt ``plaintext`` of any length so that only the holder of ``public_key``'s private half reads it.
+
+    A fresh data key encrypts ``plaintext`` (:func:`encrypt`, bound to ``context``) and is itself sealed to
+    ``public_key`` (:func:`seal`), so sealing needs no private key.
+
+    Returns:
+        the sealed data key (80 bytes) ‖ the ciphertext (41 bytes longer than ``plaintext``).
+
+    Raises:
+        ValueError: if ``public_key`` is not 32 bytes or ``context`` is empty.
+    """
+    key = new_data_key()
+    return seal(public_key, key) + encrypt(key, plaintext, context=context)
+
+
+_SEALED_KEY_BYTES = KEY_BYTES + 48
+
+
+def unseal_data(private_key: bytes, sealed: bytes, *, context: bytes) -> bytes:
+    """Open what :func:`seal_data` made for the matching public key and ``context``.
+
+    Raises:
+        DecryptionError: if ``sealed`` was altered or truncated, or was made for another key or context.
+        ValueError: if ``private_key`` is not 32 bytes or ``context`` is empty.
+    """
+    key = unseal(private_key, sealed[:_SEALED_KEY_BYTES])
+    return decrypt(key, sealed[_SEALED_KEY_BYTES:], context=context)

@@ -28,6 +28,7 @@ from longarm.cases.models.referrals import (
     ReferralKind,
     ReferralStatus,
 )
+from longarm.cases.models.search import SearchDelta, SearchSegment
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -56,4 +57,6 @@ __all__ = [
     "ReferralEvent",
     "ReferralKind",
     "ReferralStatus",
+    "SearchDelta",
+    "SearchSegment",
 ]
