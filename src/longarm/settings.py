@@ -271,6 +271,9 @@ LONGARM_EVIDENCE_OCR = env_bool("LONGARM_EVIDENCE_OCR", True)
 LONGARM_EVIDENCE_QUEUED_PER_REPORT = env_int("LONGARM_EVIDENCE_QUEUED_PER_REPORT", 2, minimum=1)
 # A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
 LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
+# Every this many seconds each worker queues again what a killed worker held past its lease and what a task
+# queue that was down refused (evidence waiting, outbox events undelivered): ``operations.redelivery``.
+LONGARM_REDELIVER_SECONDS = env_int("LONGARM_REDELIVER_SECONDS", 60, minimum=1)
 
 # Argon2id costs (libsodium opslimit, memlimit). Receipts are derived twice per submission and per mailbox
 # login; staff keys once per login.

@@ -126,6 +126,34 @@ def _enqueue(item_ids: Iterable[UUID]) -> None:
         process_evidence.enqueue(str(item_id))
 
 
+def _enqueue_after_commit(item_ids: Sequence[UUID]) -> None:
+    """Queue items marked queued by a transaction that has committed. A queue that cannot be reached (Redis
+    down) must not turn a stored report into an error page, nor leave the items marked queued with no task:
+    those not queued go back to waiting, and the worker's redelivery (``evidence_reclaim``) queues them once
+    the queue is back."""
+    for number, item_id in enumerate(item_ids):
+        try:
+            _enqueue([item_id])
+        except Exception:
+            logger.exception("evidence: the task queue refused %d items; they wait for redelivery", len(item_ids) - number)
+            EvidenceItem.objects.filter(
+                public_id__in=item_ids[number:], status=EvidenceStatus.QUEUED
+            ).update(status=EvidenceStatus.RECEIVED)
+            return
+
+
+def _queue_in_transaction(item_ids: list[UUID]) -> None:
+    from longarm.core.outbox import enqueues_in_transaction
+    from longarm.evidence.tasks import process_evidence
+
+    if enqueues_in_transaction(process_evidence.get_backend()):
+        # The task rows commit with the items' status: a process killed right after the commit cannot leave
+        # an item marked queued that no task will ever run.
+        _enqueue(item_ids)
+    else:
+        transaction.on_commit(partial(_enqueue_after_commit, item_ids))
+
+
 # Items holding one of their report's places in the queue.
 _IN_FLIGHT = (EvidenceStatus.QUEUED, EvidenceStatus.PROCESSING)
 
@@ -143,7 +171,7 @@ def _schedule_locked(report_id: int) -> list[UUID]:
     )
     if ids:
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
-        transaction.on_commit(partial(_enqueue, ids))
+        _queue_in_transaction(ids)
     return ids
 
 
@@ -487,16 +515,27 @@ def _delete_blobs(names: list[str]) -> None:
 def evidence_requeue_unfinished() -> int:
     """Queue again every item whose processing never finished: queued before a worker crash (or a lost
     queue), or started by a worker that died (its lease has run out); then give every report with files
-    still waiting its fair share of the queue (``evidence_schedule``). A task that was not lost after all
-    runs twice, harmlessly: processing is idempotent. Returns how many were queued."""
-    stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
-    ids = list(
-        EvidenceItem.objects.filter(
-            Q(status=EvidenceStatus.QUEUED)
-            | Q(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
-        ).values_list("public_id", flat=True)
-    )
+    still waiting its fair share of the queue (``evidence_schedule``). For start-up (``longarm serve``) and
+    the daily sweep: an item queued a moment ago is queued twice, harmlessly (processing is idempotent).
+    Returns how many were queued."""
+    ids = list(EvidenceItem.objects.filter(status=EvidenceStatus.QUEUED).values_list("public_id", flat=True))
     _enqueue(ids)
+    return len(ids) + evidence_reclaim()
+
+
+def evidence_reclaim() -> int:
+    """Give back to the queue what a dead worker held and what a queue that was down refused: items being
+    processed longer than the lease (``LONGARM_EVIDENCE_LEASE_SECONDS``: their worker was killed) are marked
+    queued again and queued, and every report with files waiting gets its fair share (``evidence_schedule``).
+    Safe to run often beside live workers (the worker's redelivery does): it never touches an item that is
+    queued or within its lease. Returns how many were queued."""
+    stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
+    expired = EvidenceItem.objects.filter(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
+    with transaction.atomic():
+        ids = list(expired.select_for_update().values_list("public_id", flat=True))
+        # Marked queued first: the next pass must not queue them again while they wait for a worker.
+        EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
+        _queue_in_transaction(ids)
     waiting = (
         EvidenceItem.objects.filter(status=EvidenceStatus.RECEIVED)
         .values_list("report_id", flat=True)

@@ -6,6 +6,8 @@ everywhere else ``DiscardingUploadHandler`` drops file parts unread, so Django's
 spool a plaintext upload to a temporary file.
 """
 
+import errno
+import logging
 import uuid
 from typing import Any
 
@@ -23,6 +25,8 @@ from longarm.evidence.contexts import blob_context
 from longarm.evidence.detection import SNIFF_BYTES, DetectedType, detect
 from longarm.evidence.models import Variant
 from longarm.evidence.storage import BlobWriter, delete_blob, new_storage_name
+
+logger = logging.getLogger(__name__)
 
 
 class Refusal(models.TextChoices):
@@ -141,8 +145,18 @@ class EncryptingUploadHandler(FileUploadHandler):
             if len(self._head) >= SNIFF_BYTES:
                 self._start_writing(complete=False)
             return None
-        self._writer.write(raw_data)
+        try:
+            self._writer.write(raw_data)
+        except OSError as error:
+            self._storage_failed(error)
         return None
+
+    def _storage_failed(self, error: OSError) -> None:
+        """Storage refused a write (full, read-only, gone): the file is refused as if the site were busy,
+        which it is, and what was written of it removed; the rest of the form still arrives. Logged with the
+        system's reason only."""
+        logger.error("evidence storage refused an upload: %s", errno.errorcode.get(error.errno or 0, "?"))
+        self._refuse(Refusal.BUSY)
 
     def _start_writing(self, *, complete: bool) -> None:
         upload = self._current
@@ -152,11 +166,14 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._refuse(Refusal.UNSUPPORTED)
             return
         # Only now, with the type accepted, does anything reach the disk.
-        self._writer = BlobWriter(
-            upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
-        )
         head, self._head = bytes(self._head), bytearray()
-        self._writer.write(head)
+        try:
+            self._writer = BlobWriter(
+                upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
+            )
+            self._writer.write(head)
+        except OSError as error:
+            self._storage_failed(error)
 
     def _refuse(self, refusal: Refusal) -> None:
         upload = self._current
@@ -179,7 +196,13 @@ class EncryptingUploadHandler(FileUploadHandler):
             else:
                 self._start_writing(complete=True)
         if upload.refusal is None and self._writer is not None:
-            written = self._writer.finish()
+            try:
+                written = self._writer.finish()  # on failure, the blob is removed
+            except OSError as error:
+                self._writer = None
+                self._storage_failed(error)
+                self._current = None
+                return upload
             self._writer = None
             upload.size = written.size
             upload.sha256 = written.sha256

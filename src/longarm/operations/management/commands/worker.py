@@ -1,5 +1,6 @@
 """`longarm worker`: the background task worker (the database queue, or RQ when LONGARM_TASKS_URL is Redis),
-with a heartbeat that readiness (/readyz) reads."""
+with a heartbeat that readiness (/readyz) reads and the redelivery of what a dead worker or a queue that was
+down left undone (``operations.redelivery``)."""
 
 from argparse import ArgumentParser
 from typing import Any
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
+from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
 
 
@@ -29,10 +31,13 @@ class Command(BaseCommand):
             self.check()
         heartbeat = HeartbeatThread(worker_name())
         heartbeat.start()
+        redelivery = RedeliveryThread()
+        redelivery.start()
         try:
             if settings.TASKS_URL.startswith("redis://"):
                 call_command("rqworker", "default")
             else:
                 call_command("db_worker", interval=1)
         finally:
+            redelivery.stop()
             heartbeat.stop()
