@@ -36,9 +36,10 @@ storage, where the deployment has it). Each fault is repeated ``--repeat`` times
   reporters send reports with photos. They must get their receipt pages, not errors; once Redis is back every
   report must be counted and every file sanitised without a restart. ``recovery_seconds``: from Redis being
   back to the last item ready.
-- ``disk_full`` (root only): the storage directory is a small tmpfs that one photo overfills. The reporter
-  must get a page saying the file could not be taken (no error page); the database and every earlier file
-  stay whole; once there is space again, the same upload works.
+- ``disk_full`` (root only): the storage directory is a tmpfs, shrunk for each repetition to what it holds
+  plus less than the photo needs (a random amount). The reporter must get the files step again saying the
+  file could not be taken just now (no error page); every earlier file stays whole; once there is space
+  again, the same upload works. The tmpfs holds every file of the run in memory: size ``--repeat`` with it.
 
 The JSON summary: per fault, the repetitions, what went wrong and the recovery times; over all,
 ``faults_injected``, ``records_lost`` (acknowledged reports or files missing; target 0), ``duplicates``
@@ -834,7 +835,7 @@ def fault_disk_full(install: Installation, repeat: int, content: Callable[[int],
             status, page = 0, str(error).encode()
         finally:
             remount(mount_point, roomy)
-        if status == 200 and b"try again" in page.lower():
+        if status == 200 and b"than we can take just now" in page:
             tally.outcomes["told to try again"] += 1
         else:
             tally.reporter_errors += 1

@@ -227,7 +227,8 @@ WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 TASKS_URL = env_str("LONGARM_TASKS_URL", "")
 if TASKS_URL.startswith("redis://"):
-    INSTALLED_APPS.append("django_tasks_rq")
+    # django-tasks-rq queues through django-rq, whose app must be installed too (its system check says so).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": TASKS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:

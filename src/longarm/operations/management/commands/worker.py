@@ -24,6 +24,9 @@ class Command(BaseCommand):
             action="store_true",
             help="The start-up checks already ran (`longarm serve` starts it so).",
         )
+        parser.add_argument(
+            "--burst", action="store_true", help="Run every task queued now, then exit (checks, one-off runs)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["checked"]:
@@ -35,9 +38,13 @@ class Command(BaseCommand):
         redelivery.start()
         try:
             if settings.TASKS_URL.startswith("redis://"):
-                call_command("rqworker", "default")
+                # django-tasks-rq's own job class: RQ's default one cannot run a django.tasks Task (it calls
+                # the Task object itself and fails every job).
+                call_command(
+                    "rqworker", "default", job_class="django_tasks_rq.backend.Job", burst=options["burst"]
+                )
             else:
-                call_command("db_worker", interval=1)
+                call_command("db_worker", interval=1, batch=options["burst"])
         finally:
             redelivery.stop()
             heartbeat.stop()
