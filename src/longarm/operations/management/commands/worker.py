@@ -40,8 +40,15 @@ class Command(BaseCommand):
             if settings.TASKS_URL.startswith("redis://"):
                 # django-tasks-rq's own job class: RQ's default one cannot run a django.tasks Task (it calls
                 # the Task object itself and fails every job).
+                # Verbosity 0: RQ's own log handler at WARNING, as settings.LOGGING asks. At INFO it writes
+                # every job's arguments (an evidence item's id) with the time to the second, which would
+                # date a reporter's upload.
                 call_command(
-                    "rqworker", "default", job_class="django_tasks_rq.backend.Job", burst=options["burst"]
+                    "rqworker",
+                    "default",
+                    job_class="django_tasks_rq.backend.Job",
+                    burst=options["burst"],
+                    verbosity=0,
                 )
             else:
                 call_command("db_worker", interval=1, batch=options["burst"])
