@@ -155,6 +155,11 @@ class Installation:
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
+    # Times the worker exited by itself and the supervisor started it again.
+    worker_exits: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _supervisor: threading.Thread | None = None
 
     @property
     def storage(self) -> Path:
@@ -180,12 +185,27 @@ class Installation:
         wait_for(lambda: answers(self.port), START_TIMEOUT, "the server to answer")
 
     def start_worker(self) -> None:
-        self.worker = self._spawn("worker", ["worker"])
+        with self._lock:
+            self.worker = self._spawn("worker", ["worker"])
+        if self._supervisor is None:
+            self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+            self._supervisor.start()
+
+    def _supervise(self) -> None:
+        """Start the worker again when it exits, as the deployment's service manager does (compose.yaml:
+        ``restart: unless-stopped``): a worker that starts while the database is down refuses to start."""
+        while not self._stopping.wait(1.0):
+            with self._lock:
+                if self.worker is not None and self.worker.poll() is not None:
+                    self.worker_exits += 1
+                    self.worker = self._spawn("worker", ["worker"])
 
     def kill_worker(self) -> None:
-        if self.worker is not None and self.worker.poll() is None:
-            os.killpg(self.worker.pid, signal.SIGKILL)
-            self.worker.wait(timeout=30)
+        with self._lock:
+            if self.worker is not None and self.worker.poll() is None:
+                os.killpg(self.worker.pid, signal.SIGKILL)
+                self.worker.wait(timeout=30)
+            self.worker = None
 
     def web_workers(self) -> list[int]:
         """The gunicorn workers: the server's children."""
@@ -208,6 +228,9 @@ class Installation:
         return result.stdout
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=5)
         for process in (self.worker, self.server):
             if process is not None:
                 stop_server(process)
@@ -706,17 +729,17 @@ def fault_database_restart(install: Installation, repeat: int, postgres: Private
                 status, page = reporter.send()
             except Failure as error:
                 status, page = (503 if " 503" in str(error) else 500), str(error).encode()
-            except (OSError, http.client.HTTPException):
-                status, page = 0, b""
+            except (OSError, http.client.HTTPException) as error:
+                status, page = 0, f"{type(error).__name__}: {error}".encode()
             with lock:
                 if status == 302:
                     acknowledged += 1
                     last_ok[0] = time.monotonic()
                     seen["sent"] += 1
-                elif status == 503:
+                elif status == 503 and (b"try again" in page or b" 503" in page):
                     seen["503 please try again"] += 1
                 else:
-                    seen[f"answered {status}"] += 1
+                    seen[f"answered {status}: {page[:120].decode(errors='replace')}"] += 1
 
     threads = [threading.Thread(target=reporter_loop, daemon=True) for _ in range(3)]
     for thread in threads:
@@ -1014,6 +1037,8 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
         "reporter_errors": sum(tally.reporter_errors for tally in tallies),
         "recovery_seconds_p95": percentiles(recoveries)["p95"],
         "faults": {tally.name: tally.summary() for tally in tallies},
+        # The worker exiting by itself (it refuses to start while the database is down), started again.
+        "worker_exits": sum(install.worker_exits for install in installs),
     }
     print(json.dumps(report, indent=2))
 

@@ -113,3 +113,30 @@ def test_a_full_disk_mid_upload_tells_the_reporter_and_keeps_nothing(
     again = client.post(step_url("files"), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})})
     assert again.status_code == 302
     assert PendingUpload.objects.count() == 1
+
+
+def test_a_task_run_while_the_database_restarts_runs_again_once_it_is_back(
+    cast: Cast, queue: list[str], monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Capture
+) -> None:
+    from django.db import OperationalError
+
+    from longarm.core import database
+    from longarm.evidence.tasks import process_evidence
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_with_files(Client(), notes(1))
+    item = EvidenceItem.objects.get()
+    failures = [OperationalError("the database system is shutting down")] * 2
+    real_claim = services._claim
+
+    def claim(item_id: UUID) -> EvidenceItem | None:
+        if failures:
+            raise failures.pop()
+        return real_claim(item_id)
+
+    monkeypatch.setattr(services, "_claim", claim)
+    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(database.connection, "close", lambda: None)  # the test's transaction stays
+    with django_capture_on_commit_callbacks(execute=True):
+        assert process_evidence.call(str(item.public_id)) == EvidenceStatus.READY
+    assert not failures
