@@ -606,27 +606,49 @@ def send_with_photo(install: Installation, body: bytes) -> Reporter:
     return reporter
 
 
+def _wait_processing(install: Installation, before_ready: int) -> bool:
+    """Poll tightly until an item is being processed (True) or another is ready without being seen so."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while time.monotonic() < deadline:
+        statuses = install.database.item_statuses()
+        if statuses.get("processing", 0):
+            return True
+        if statuses.get("ready", 0) + statuses.get("failed", 0) > before_ready:
+            return False
+        time.sleep(0.02)
+    raise TimeoutError("the worker never started sanitising")
+
+
 def fault_worker_sanitise(install: Installation, repeat: int, content: Callable[[int], bytes]) -> Tally:
     tally = Tally("worker_sanitise")
     lease = float(install.env["LONGARM_EVIDENCE_LEASE_SECONDS"])
+    # How long sanitising one photo takes, to kill the worker at a random moment of it.
+    done = sum(install.database.item_statuses().values())
+    send_with_photo(install, content(999))
+    _wait_processing(install, done)
+    started = time.monotonic()
+    settle(install, done + 1)
+    span = time.monotonic() - started
     for number in range(repeat):
-        items = sum(install.database.item_statuses().values())
+        statuses = install.database.item_statuses()
+        items = sum(statuses.values())
         send_with_photo(install, content(1000 + number))
-        wait_for(
-            lambda: install.database.item_statuses().get("processing", 0) > 0
-            or install.database.item_statuses().get("ready", 0) > items,
-            SETTLE_TIMEOUT,
-            "the worker to start sanitising",
-        )
-        time.sleep(random.uniform(0.0, 1.5))
+        if not _wait_processing(install, statuses.get("ready", 0) + statuses.get("failed", 0)):
+            tally.outcomes["finished before it was seen processing"] += 1
+            continue
+        time.sleep(random.uniform(0.0, span * 0.8))
         install.kill_worker()
         killed = time.monotonic()
+        mid = install.database.item_statuses().get("processing", 0) > 0
+        tally.outcomes["killed mid-sanitise" if mid else "finished before the kill"] += 1
         tally.injected += 1
         install.start_worker()
         try:
             settle(install, items + 1, timeout=lease + SETTLE_TIMEOUT)
-            tally.recoveries.append(time.monotonic() - killed)
+            if mid:
+                tally.recoveries.append(time.monotonic() - killed)
         except TimeoutError:
+            tally.lost += 1
             tally.problem("the item was never sanitised after the worker was killed")
     check_exactly_once(install, tally)
     return tally
@@ -800,6 +822,12 @@ def fault_queue_down(
     back = time.monotonic()
     try:
         settle(install, items + tally.outcomes["sent"], timeout=SETTLE_TIMEOUT + 120)
+        # What the reports published waits in the outbox for the worker's redelivery.
+        wait_for(
+            lambda: not install.database.scalar("SELECT count(*) FROM core_outboxevent"),
+            SETTLE_TIMEOUT,
+            "the outbox to be delivered",
+        )
         tally.recoveries.append(time.monotonic() - back)
     except TimeoutError:
         statuses = install.database.item_statuses()

@@ -140,3 +140,40 @@ def test_a_task_run_while_the_database_restarts_runs_again_once_it_is_back(
     with django_capture_on_commit_callbacks(execute=True):
         assert process_evidence.call(str(item.public_id)) == EvidenceStatus.READY
     assert not failures
+
+
+def test_a_full_disk_while_sanitising_is_tried_again_not_recorded_as_a_failed_file(
+    cast: Cast,
+    queue: list[str],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    from longarm.evidence.exceptions import StorageUnavailable
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_with_files(Client(), notes(1))
+    item = EvidenceItem.objects.get()
+
+    def full(self: storage.BlobWriter, piece: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage.BlobWriter, "write", full)
+        with pytest.raises(StorageUnavailable), django_capture_on_commit_callbacks(execute=True):
+            evidence_process(item_id=item.public_id)
+    item.refresh_from_db()
+    assert item.status == EvidenceStatus.PROCESSING  # its claim stands until the lease runs out
+    assert not item.failure_reason
+    assert list(item.blobs.values_list("variant", flat=True)) == ["original"]
+    assert [path.name for path in storage.evidence_root().rglob("*.enc*")] == [
+        item.blobs.get().storage_name.split("/")[1]
+    ]
+    EvidenceItem.objects.filter(pk=item.pk).update(
+        processing_started_at=timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS + 1)
+    )
+    queue.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidence_reclaim() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidence_process(item_id=UUID(queue[0])) == EvidenceStatus.READY

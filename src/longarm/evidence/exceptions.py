@@ -27,3 +27,8 @@ class PackageInvalid(EvidenceError):
 
 class PendingExpired(EvidenceError):
     """A file kept from an earlier try of the questionnaire expired before the questionnaire was sent."""
+
+
+class StorageUnavailable(EvidenceError):
+    """Storage refused a write (full, read-only, unreachable): not the file's fault, so processing is tried
+    again later (the lease gives the item back) rather than recorded as failed."""

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import HashingSource, decrypt_stream
 from longarm.evidence.contexts import blob_context, metadata_context, name_context
 from longarm.evidence.detection import BY_CONTENT_TYPE, extension_for
-from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles, Unsanitisable
+from longarm.evidence.exceptions import KeyNotHeld, StorageUnavailable, TooManyFiles, Unsanitisable
 from longarm.evidence.keys import (
     blob_key_for_processing,
     blob_key_for_staff,
@@ -272,11 +272,17 @@ class _Stored:
 def _store(item: EvidenceItem, variant: Variant, pieces: Iterable[bytes]) -> _Stored:
     key = new_data_key()
     name = new_storage_name(item.public_id, variant)
-    writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
+    try:
+        writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
+    except OSError as error:
+        raise StorageUnavailable from error
     try:
         for piece in pieces:
             writer.write(piece)
         written = writer.finish()
+    except OSError as error:
+        writer.abort()
+        raise StorageUnavailable from error
     except BaseException:
         writer.abort()
         raise
@@ -369,6 +375,12 @@ def evidence_process(*, item_id: UUID) -> str:
     else:
         try:
             _work(item, outcome)
+        except (StorageUnavailable, OperationalError, InterfaceError):
+            # Not the file's fault: the storage or the database is unavailable for now. The item keeps its
+            # claim until its lease runs out and it is queued again (``evidence_reclaim``); the task's own
+            # retry (``core.database.retrying_on_outage``) runs it again sooner if the database is back.
+            _delete_blobs([stored.storage_name for stored in outcome.new_blobs()])
+            raise
         except Unsanitisable as error:
             outcome.failure = error.reason
         except (DecryptionError, KeyNotHeld):
@@ -531,11 +543,18 @@ def evidence_reclaim() -> int:
     queued or within its lease. Returns how many were queued."""
     stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
     expired = EvidenceItem.objects.filter(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
+    from longarm.core.outbox import enqueues_in_transaction
+    from longarm.evidence.tasks import process_evidence
+
+    in_transaction = enqueues_in_transaction(process_evidence.get_backend())
     with transaction.atomic():
         ids = list(expired.select_for_update().values_list("public_id", flat=True))
         # Marked queued first: the next pass must not queue them again while they wait for a worker.
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
-        _queue_in_transaction(ids)
+        if in_transaction:
+            _enqueue(ids)
+    if not in_transaction:
+        _enqueue_after_commit(ids)
     waiting = (
         EvidenceItem.objects.filter(status=EvidenceStatus.RECEIVED)
         .values_list("report_id", flat=True)
