@@ -106,7 +106,7 @@ def photo(mebibytes: float, seed: int) -> bytes:
     from PIL import Image
 
     rng = random.Random(seed)
-    side = max(64, int((mebibytes * 1024 * 1024 / 1.6) ** 0.5))
+    side = max(64, int((mebibytes * 1024 * 1024 / 1.15) ** 0.5))
     image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
     out = BytesIO()
     image.save(out, "JPEG", quality=95)
