@@ -65,7 +65,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -128,7 +127,9 @@ class Database:
 
             with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as connection:
                 return [tuple(row) for row in connection.execute(sql).fetchall()]
-        with contextlib.closing(sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30)) as db:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30)
+        ) as db:
             return [tuple(row) for row in db.execute(sql).fetchall()]
 
     def scalar(self, sql: str) -> Any:
@@ -237,7 +238,9 @@ class Installation:
 
     def tail_logs(self) -> str:
         return "".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in self.logs if path.exists()
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            for path in self.logs
+            if path.exists()
         )
 
 
@@ -267,7 +270,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
         try:
             if condition():
                 return time.monotonic() - started
-        except Exception as error:  # noqa: BLE001 - a database being restarted, a file being renamed
+        except Exception as error:
             log(f"  (waiting for {what}: {type(error).__name__})")
         time.sleep(0.2)
     raise TimeoutError(f"timed out waiting for {what}")
@@ -294,7 +297,9 @@ class Reporter(Client):
             self.step(path)
 
     def step(self, path: str) -> None:
-        status, _page = self.request("POST", path, [("csrfmiddlewaretoken", self.csrf_token or ""), *report_form()])
+        status, _page = self.request(
+            "POST", path, [("csrfmiddlewaretoken", self.csrf_token or ""), *report_form()]
+        )
         if status != 302:
             raise Failure(f"POST {path} {status}")
 
@@ -525,7 +530,7 @@ def fault_web_upload(install: Installation, repeat: int, content: Callable[[int]
         started = time.monotonic()
         wait_for(lambda: answers(install.port), START_TIMEOUT, "gunicorn to replace its worker")
         try:
-            status, page = reporter.upload(body)
+            status, _page = reporter.upload(body)
             if status != 302:
                 raise Failure(f"retried upload answered {status}")
             reporter.to_review()
@@ -675,7 +680,9 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
             self.directory.parent.chmod(0o755)
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.directory), "-U", "postgres", "-A", "trust")
+        self._as_postgres(
+            str(self.bin / "initdb"), "-D", str(self.directory), "-U", "postgres", "-A", "trust"
+        )
         self._pg_ctl("start")
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
@@ -709,15 +716,29 @@ class PrivateRedis:
 
     def start(self) -> str:
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "yes", "--dir", str(self.root)],
+            [  # noqa: S607 - redis-server from PATH
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(self.root),
+            ],
             stdout=subprocess.DEVNULL,
         )
         wait_for(self._answers, 30, "redis to start")
         return f"redis://127.0.0.1:{self.port}/0"
 
     def _answers(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock,
+        ):
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
         return False
@@ -731,7 +752,9 @@ class PrivateRedis:
 def fault_database_restart(install: Installation, repeat: int, postgres: PrivatePostgres | None) -> Tally:
     tally = Tally("database_restart")
     if postgres is None:
-        tally.skipped = "needs the private PostgreSQL cluster (run without DATABASE_URL, as root, with pg_ctl)"
+        tally.skipped = (
+            "needs the private PostgreSQL cluster (run without DATABASE_URL, as root, with pg_ctl)"
+        )
         return tally
     before = install.database.reports()
     acknowledged = 0
@@ -773,7 +796,11 @@ def fault_database_restart(install: Installation, repeat: int, postgres: Private
             restarted = time.monotonic()
             tally.injected += 1
             try:
-                wait_for(lambda: last_ok[0] > restarted, 60, "a submission to succeed after the restart")
+                wait_for(
+                    lambda restarted=restarted: last_ok[0] > restarted,
+                    60,
+                    "a submission to succeed after the restart",
+                )
                 tally.recoveries.append(time.monotonic() - restarted)
             except TimeoutError:
                 tally.problem("no submission succeeded within 60 s of the restart")
@@ -843,22 +870,27 @@ def fault_queue_down(
 def small_disk(directory: Path, size: str) -> Iterator[bool]:
     """Mount a tmpfs of ``size`` on ``directory`` (root only); yields whether it is mounted."""
     directory.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(  # noqa: S603 - a fixed command
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(directory)],
-        capture_output=True,
-        check=False,
-    ).returncode == 0
+    mounted = (
+        subprocess.run(  # noqa: S603 - a fixed command
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(directory)],  # noqa: S607 - mount from PATH
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
     try:
         yield mounted
     finally:
         if mounted:
-            subprocess.run(["umount", "-l", str(directory)], check=False)  # noqa: S603
+            subprocess.run(["umount", "-l", str(directory)], check=False)  # noqa: S603, S607 - umount from PATH
 
 
 def remount(directory: Path, size_bytes: int) -> bool:
     return (
         subprocess.run(  # noqa: S603 - a fixed command
-            ["mount", "-o", f"remount,size={size_bytes}", str(directory)], capture_output=True, check=False
+            ["mount", "-o", f"remount,size={size_bytes}", str(directory)],  # noqa: S607 - mount from PATH
+            capture_output=True,
+            check=False,
         ).returncode
         == 0
     )
@@ -928,7 +960,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
+def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     seed = arguments.seed if arguments.seed is not None else random.randrange(2**32)
@@ -991,7 +1023,9 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
                 disk = contextlib.nullcontext(False)
             else:
                 # Room for every other fault's files; shrunk to full during disk_full (see fault_disk_full).
-                disk = small_disk(data_dir / "storage", f"{int(arguments.repeat * arguments.photo_mib * 12) + 64}m")
+                disk = small_disk(
+                    data_dir / "storage", f"{int(arguments.repeat * arguments.photo_mib * 12) + 64}m"
+                )
         else:
             disk = contextlib.nullcontext(False)
         with disk as mounted:
@@ -1002,7 +1036,8 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
             install.start_worker()
             log(
                 f"server on {HOST}:{install.port}, "
-                f"{'PostgreSQL' if database_url else 'SQLite'}, tasks {'on Redis' if tasks_url else 'in the database'}"
+                f"{'PostgreSQL' if database_url else 'SQLite'}, "
+                f"tasks {'on Redis' if tasks_url else 'in the database'}"
             )
             runs: dict[str, Callable[[], Tally]] = {
                 "web_upload": lambda: fault_web_upload(install, arguments.repeat, content),

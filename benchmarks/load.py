@@ -70,7 +70,7 @@ from intake import (
 )
 
 SATURATION_P95_MS = 2000.0
-STAFF_PASSWORD = "correct horse battery staple 42"
+STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
 SUBMISSION = "report: submit"
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 _ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
@@ -104,8 +104,12 @@ class Visitor(HttpUser):
         solution = altcha.solve_challenge(challenge, timeout=60)
         return "gate_pow", altcha.Payload(challenge, solution).to_base64()
 
-    def post(self, path: str, form: list[tuple[str, str]], name: str, expect: int = 302, **kwargs: Any) -> Any:
-        with self.client.post(path, data=form, name=name, allow_redirects=False, catch_response=True, **kwargs) as r:
+    def post(
+        self, path: str, form: list[tuple[str, str]], name: str, expect: int = 302, **kwargs: Any
+    ) -> Any:
+        with self.client.post(
+            path, data=form, name=name, allow_redirects=False, catch_response=True, **kwargs
+        ) as r:
             if r.status_code != expect:
                 r.failure(f"{r.status_code}")
             return r
@@ -123,7 +127,12 @@ class Reporter(Visitor):
             if self.post(path, answers, f"report: {name}").status_code != 302:
                 return
         files = {"attachments": ("photo.jpg", Shared.photo, "image/jpeg")}
-        if self.post("/report/files/", [("csrfmiddlewaretoken", csrf)], "report: files (photo)", files=files).status_code != 302:
+        if (
+            self.post(
+                "/report/files/", [("csrfmiddlewaretoken", csrf)], "report: files (photo)", files=files
+            ).status_code
+            != 302
+        ):
             return
         self.post("/report/consent/", answers, "report: consent")
         review = self.client.get("/report/review/", name="report: last step")
@@ -189,7 +198,10 @@ class Caseworker(Staff):
         link = links[int(time.monotonic() * 1000) % len(links)]
         page = self.client.get(link, name="caseworker: report").text
         csrf = _inputs(page).get("csrfmiddlewaretoken", "")
-        reply = [("csrfmiddlewaretoken", csrf), ("text", "Thank you. We have read your report and will call you.")]
+        reply = [
+            ("csrfmiddlewaretoken", csrf),
+            ("text", "Thank you. We have read your report and will call you."),
+        ]
         self.post(link, reply, "caseworker: reply")
         case = _CASE_LINK.search(page)
         if case is None:
@@ -220,7 +232,9 @@ class Recorder:
         self.requests: list[tuple[float, str, float, str | None]] = []
 
     def on_request(self, name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
-        self.requests.append((time.monotonic(), name, response_time, None if exception is None else str(exception)[:80]))
+        self.requests.append(
+            (time.monotonic(), name, response_time, None if exception is None else str(exception)[:80])
+        )
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -278,8 +292,14 @@ def photo(mebibytes: float) -> bytes:
 
 def create_staff(env: dict[str, str], name: str, role: str) -> bytes:
     result = subprocess.run(  # noqa: S603 - our own command
-        [*longarm_command(), "createstaff", name, "--credentials-file", "-",
-         *(["--receives-new-reports"] if role == "caseworker" else [])],
+        [
+            *longarm_command(),
+            "createstaff",
+            name,
+            "--credentials-file",
+            "-",
+            *(["--receives-new-reports"] if role == "caseworker" else []),
+        ],
         env=env,
         input=f"role: {role}\npassword: {STAFF_PASSWORD}\n",
         capture_output=True,
@@ -310,7 +330,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
+def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     temporary = Path(tempfile.mkdtemp(prefix="longarm-load-"))
@@ -333,22 +353,31 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
             env["DATABASE_URL"] = database_url
         init_installation(env, temporary / "offline" / "recovery.key")
         staff_count = max(1, math.ceil(arguments.users * 3 / 10)) + 1
-        Shared.staff["caseworker"] = [(f"case{n}", create_staff(env, f"case{n}", "caseworker")) for n in range(staff_count)]
-        Shared.staff["analyst"] = [(f"anal{n}", create_staff(env, f"anal{n}", "analyst")) for n in range(staff_count)]
+        Shared.staff["caseworker"] = [
+            (f"case{n}", create_staff(env, f"case{n}", "caseworker")) for n in range(staff_count)
+        ]
+        Shared.staff["analyst"] = [
+            (f"anal{n}", create_staff(env, f"anal{n}", "analyst")) for n in range(staff_count)
+        ]
         Shared.photo = photo(arguments.photo_mib)
         port = free_port()
         for arguments_ in (["serve", "--no-worker", "--bind", f"{HOST}:{port}"], ["worker"]):
             with (temporary / f"{arguments_[0]}.log").open("wb") as output:
                 processes.append(
                     subprocess.Popen(  # noqa: S603 - our own command
-                        [*longarm_command(), *arguments_], env=env, stdout=output, stderr=subprocess.STDOUT,
+                        [*longarm_command(), *arguments_],
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
                         start_new_session=True,
                     )
                 )
         from faults import answers, wait_for
 
         wait_for(lambda: answers(port), 90, "the server")
-        environment = Environment(user_classes=[Reporter, Caseworker, Analyst], host=f"http://{HOST}:{port}", events=events)
+        environment = Environment(
+            user_classes=[Reporter, Caseworker, Analyst], host=f"http://{HOST}:{port}", events=events
+        )
         environment.events.request.add_listener(recorder.on_request)
         runner = environment.create_local_runner()
         step_seconds = arguments.minutes * 60 / arguments.steps

@@ -46,7 +46,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ from intake import (
     stop_server,
 )
 
-STAFF_PASSWORD = "correct horse battery staple 42"
+STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
 COMMUNITIES = ("uyghur", "tibetan", "southern_mongolian", "hongkonger")
 
 
@@ -162,10 +161,17 @@ class Node:
 
     def command(self, *arguments: str, stdin: str = "") -> str:
         result = subprocess.run(  # noqa: S603 - our own command
-            [*longarm_command(), *arguments], env=self.env, input=stdin, capture_output=True, text=True, check=False
+            [*longarm_command(), *arguments],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"longarm {' '.join(arguments)} on {self.name}: {result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"longarm {' '.join(arguments)} on {self.name}: {result.stdout}{result.stderr}"
+            )
         return result.stdout
 
     def stop(self) -> None:
@@ -264,7 +270,9 @@ def derived(database: Database) -> list[tuple[Any, ...]]:
     for report_id, scheme, strength, blind_index, version in database.rows(
         "SELECT report_id, scheme, strength, blind_index, key_version FROM linking_reportidentifierkey"
     ):
-        links.setdefault(int(report_id), []).append((scheme, strength, bytes(blind_index).hex(), str(version)))
+        links.setdefault(int(report_id), []).append(
+            (scheme, strength, bytes(blind_index).hex(), str(version))
+        )
     reports = {report_id for (report_id,) in database.rows("SELECT id FROM intake_report")}
     return sorted(
         (tuple(sorted(facts.get(report, []))), tuple(sorted(links.get(report, [])))) for report in reports
@@ -280,7 +288,9 @@ def exactly_once(database: Database) -> dict[str, int]:
     )
     return {
         "items": len(rows),
-        "ready_once": sum(1 for status, copies, steps in rows if status == "ready" and copies == 1 and steps == 1),
+        "ready_once": sum(
+            1 for status, copies, steps in rows if status == "ready" and copies == 1 and steps == 1
+        ),
         "not_ready": sum(1 for status, _, _ in rows if status != "ready"),
         "processed_twice": sum(1 for _, copies, steps in rows if copies > 1 or steps > 1),
     }
@@ -332,16 +342,19 @@ def send_reports(ports: list[int], numbers: range, photos: list[bytes]) -> list[
 
 
 def rate_limit_across(ports: list[int], allowed: int) -> dict[str, Any]:
-    """Wrong receipts from one browser on A and B in turn: refused as wrong ``allowed`` times, then stopped."""
+    """Wrong receipts from one browser on A and B in turn: refused ``allowed`` times, then stopped."""
     client = Roaming(ports, 0)
     outcomes = []
     for _ in range(allowed + 2):
-        status, page = client.request("GET", "/mailbox/")
+        _status, page = client.request("GET", "/mailbox/")
         token = hidden_inputs(page).get("csrfmiddlewaretoken", "")
         form = [("csrfmiddlewaretoken", token), ("receipt", "1" * 20), pay_gate(client, "receipt")]
-        status, page = client.request("POST", "/mailbox/", form)
+        _status, page = client.request("POST", "/mailbox/", form)
         outcomes.append("stopped" if b"may not try another receipt" in page else "wrong")
-    return {"outcomes": outcomes, "stopped_after": outcomes.index("stopped") if "stopped" in outcomes else None}
+    return {
+        "outcomes": outcomes,
+        "stopped_after": outcomes.index("stopped") if "stopped" in outcomes else None,
+    }
 
 
 def new_node(name: str, root: Path, base: dict[str, str], keys: Path, shared_storage: Path) -> Node:
@@ -357,7 +370,9 @@ def new_node(name: str, root: Path, base: dict[str, str], keys: Path, shared_sto
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--reporters", type=int, default=12, help="reports sent across the nodes (default 12)")
+    parser.add_argument(
+        "--reporters", type=int, default=12, help="reports sent across the nodes (default 12)"
+    )
     parser.add_argument("--quick", action="store_true", help="4 reporters and small photos")
     arguments = parser.parse_args()
     if arguments.quick:
@@ -369,7 +384,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
+def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     temporary = Path(tempfile.mkdtemp(prefix="longarm-nodes-"))
@@ -383,7 +398,9 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
     try:
         if not admin_url.startswith(("postgres://", "postgresql://")):
             if os.geteuid() != 0 or not shutil.which("pg_ctl"):
-                raise SystemExit("nodes.py needs DATABASE_URL=postgres://… or, as root, pg_ctl for a private one")
+                raise SystemExit(
+                    "nodes.py needs DATABASE_URL=postgres://… or, as root, pg_ctl for a private one"
+                )
             postgres = PrivatePostgres(temporary)
             admin_url = postgres.start()
         tasks_url = os.environ.get("LONGARM_TASKS_URL", "")
@@ -395,7 +412,9 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
             "LONGARM_TASKS_URL": tasks_url,
         }
         databases.append(shared["DATABASE_URL"])
-        shared.update({"LONGARM_GATE_WORK": "1", "LONGARM_GATE_WORK_MAX": "1", "LONGARM_EVIDENCE_OCR": "false"})
+        shared.update(
+            {"LONGARM_GATE_WORK": "1", "LONGARM_GATE_WORK_MAX": "1", "LONGARM_EVIDENCE_OCR": "false"}
+        )
         if os.environ.get("LONGARM_STORAGE_URL"):
             shared["LONGARM_STORAGE_URL"] = os.environ["LONGARM_STORAGE_URL"]
         storage = temporary / "shared-storage"
@@ -421,7 +440,8 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
         wait_for(lambda: settled(database, arguments.reporters - 1), 300, "both workers to finish")
         # Each analyst's process loads its copy of the facts now; the last report must reach both copies.
         analysts = [
-            staff_log_in(port, name, key) for port, (name, key) in zip(ports, analyst_keys.items(), strict=True)
+            staff_log_in(port, name, key)
+            for port, (name, key) in zip(ports, analyst_keys.items(), strict=True)
         ]
         before = [dashboard(analyst)[0] for analyst in analysts]
         receipts += send_reports(ports, range(arguments.reporters - 1, arguments.reporters), photos)
@@ -457,7 +477,11 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
         # The same reports on a single node, same keyring, fresh database.
         single_url = named_database(admin_url, f"longarm_nodes_single_{os.getpid()}")
         databases.append(single_url)
-        alone_env = {**shared, "DATABASE_URL": single_url, "LONGARM_TASKS_URL": other_redis_database(tasks_url)}
+        alone_env = {
+            **shared,
+            "DATABASE_URL": single_url,
+            "LONGARM_TASKS_URL": other_redis_database(tasks_url),
+        }
         single_storage = temporary / "single-storage"
         single_storage.mkdir(mode=0o700)
         single = new_node("single", temporary, alone_env, keys_a, single_storage)

@@ -104,7 +104,9 @@ def test_a_full_disk_mid_upload_tells_the_reporter_and_keeps_nothing(
     answer_steps(client, report_answers())
     with monkeypatch.context() as patched:
         patched.setattr(storage.BlobWriter, "write", full)
-        response = client.post(step_url("files"), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})})
+        response = client.post(
+            step_url("files"), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})}
+        )
     assert response.status_code == 200
     assert "than we can take just now" in response.content.decode()
     assert PendingUpload.objects.count() == 0

@@ -15,7 +15,11 @@ _CHECK = (
 
 def test_the_production_settings_on_redis_pass_the_system_checks(tmp_path: Path) -> None:
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("LONGARM_", "DATABASE_"))},
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("LONGARM_", "DATABASE_"))
+        },
         "DJANGO_SETTINGS_MODULE": "longarm.settings",
         "LONGARM_DATA_DIR": str(tmp_path),
         "LONGARM_SECRET_KEY": "x" * 50,

@@ -1,6 +1,6 @@
-"""`longarm worker` on the Redis task queue runs what was queued (benchmarks/faults.py found every job failing:
-RQ's default job class cannot run a django.tasks Task). The real command in a subprocess, with the production
-settings, on the test database and a Redis database of its own."""
+"""`longarm worker` on the Redis task queue runs what was queued (benchmarks/faults.py found every job
+failing: RQ's default job class cannot run a django.tasks Task). The real command in a subprocess, with the
+production settings, on the test database and a Redis database of its own."""
 
 import os
 import subprocess
@@ -26,13 +26,17 @@ def _redis_up() -> bool:
         import redis
 
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001 - no Redis here: the test is skipped
+    except Exception:
         return False
 
 
 def _longarm(tmp_path: Path, *arguments: str) -> str:
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("LONGARM_", "DATABASE_"))},
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("LONGARM_", "DATABASE_"))
+        },
         "DJANGO_SETTINGS_MODULE": "longarm.settings",
         "DATABASE_URL": database_url(),
         "LONGARM_DATA_DIR": str(tmp_path),

@@ -1,4 +1,4 @@
-"""Database housekeeping shared by the services that destroy keys, and tasks that outlast a database restart."""
+"""Database housekeeping shared by the services that destroy keys; tasks that outlast a database restart."""
 
 import logging
 import time

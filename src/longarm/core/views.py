@@ -4,8 +4,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
-from django.utils.translation import get_language, get_language_bidi
 from django.urls import reverse
+from django.utils.translation import get_language, get_language_bidi
 from django.views.i18n import set_language
 
 from longarm.core.redirects import safe_next_url

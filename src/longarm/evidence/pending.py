@@ -102,7 +102,9 @@ def pending_attached(request: HttpRequest) -> bool:
         entries = json.loads(stored) if stored else []
     except ValueError:
         return False
-    names = [upload.storage_name for upload in map(_decode, entries if isinstance(entries, list) else []) if upload]
+    names = [
+        upload.storage_name for upload in map(_decode, entries if isinstance(entries, list) else []) if upload
+    ]
     return bool(names) and EvidenceBlob.objects.filter(storage_name__in=names).exists()
 
 

@@ -14,7 +14,6 @@ from uuid import UUID
 from django.apps import apps
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
@@ -135,10 +134,12 @@ def _enqueue_after_commit(item_ids: Sequence[UUID]) -> None:
         try:
             _enqueue([item_id])
         except Exception:
-            logger.exception("evidence: the task queue refused %d items; they wait for redelivery", len(item_ids) - number)
-            EvidenceItem.objects.filter(
-                public_id__in=item_ids[number:], status=EvidenceStatus.QUEUED
-            ).update(status=EvidenceStatus.RECEIVED)
+            logger.exception(
+                "evidence: the task queue refused %d items; they wait for redelivery", len(item_ids) - number
+            )
+            EvidenceItem.objects.filter(public_id__in=item_ids[number:], status=EvidenceStatus.QUEUED).update(
+                status=EvidenceStatus.RECEIVED
+            )
             return
 
 

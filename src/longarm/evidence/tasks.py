@@ -3,7 +3,6 @@ from uuid import UUID
 from django.tasks import task
 
 from longarm.core.database import retrying_on_outage
-
 from longarm.evidence.services import evidence_process, evidence_requeue_unfinished, evidence_sweep
 
 

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             help="The start-up checks already ran (`longarm serve` starts it so).",
         )
         parser.add_argument(
-            "--burst", action="store_true", help="Run every task queued now, then exit (checks, one-off runs)."
+            "--burst",
+            action="store_true",
+            help="Run every task queued now, then exit (checks, one-off runs).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
