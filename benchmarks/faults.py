@@ -202,9 +202,16 @@ class Installation:
                     self.worker = self._spawn("worker", ["worker"])
 
     def kill_worker(self) -> None:
+        """SIGKILL the worker and every process under it: RQ runs each job in a work horse that it moves to a
+        process group of its own, which a service manager's kill (the whole cgroup) reaches too."""
         with self._lock:
             if self.worker is not None and self.worker.poll() is None:
-                os.killpg(self.worker.pid, signal.SIGKILL)
+                tree = [self.worker.pid]
+                for pid in tree:
+                    tree.extend(children(pid))
+                for pid in tree:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 self.worker.wait(timeout=30)
             self.worker = None
 
@@ -641,7 +648,7 @@ def fault_worker_sanitise(install: Installation, repeat: int, content: Callable[
         if not _wait_processing(install, statuses.get("ready", 0) + statuses.get("failed", 0)):
             tally.outcomes["finished before it was seen processing"] += 1
             continue
-        time.sleep(random.uniform(0.0, span * 0.8))
+        time.sleep(random.uniform(0.0, span * 0.5))
         install.kill_worker()
         killed = time.monotonic()
         mid = install.database.item_statuses().get("processing", 0) > 0

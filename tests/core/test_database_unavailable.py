@@ -45,3 +45,26 @@ def test_any_other_error_is_still_a_500(monkeypatch: pytest.MonkeyPatch) -> None
     response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 500
     assert "Retry-After" not in response
+
+
+def test_a_session_that_cannot_be_saved_while_the_database_restarts_is_a_503_not_a_400(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from tests.intake.helpers import report_answers, step_answers, step_url
+
+    client = Client(raise_request_exception=False)
+    answers = {key: value for key, value in step_answers(report_answers()).items() if key != "attachments"}
+    assert client.post(step_url("what"), answers).status_code == 302  # the session row exists now
+    real_save = Session.save
+
+    def restarting(self: Session, *args: object, **kwargs: object) -> None:
+        if kwargs.get("force_update"):
+            raise OperationalError("terminating connection due to administrator command")
+        real_save(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "save", restarting)
+    response = client.post(step_url("who"), answers, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert "please try again" in response.content.decode()
