@@ -524,6 +524,8 @@ def main() -> None:
             redis.stop()
         shutil.rmtree(temporary, ignore_errors=True)
     print(json.dumps(result, indent=2))
+    if not result.get("ok"):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
