@@ -179,3 +179,20 @@ def test_a_full_disk_while_sanitising_is_tried_again_not_recorded_as_a_failed_fi
         assert evidence_reclaim() == 1
     with django_capture_on_commit_callbacks(execute=True):
         assert evidence_process(item_id=UUID(queue[0])) == EvidenceStatus.READY
+
+
+def test_reclaiming_a_killed_workers_item_forgets_its_dead_task_row(cast: Cast, settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    submit_with_files(Client(), notes(1))
+    item = EvidenceItem.objects.get()
+    # The worker took the task and was killed: its row says running for ever.
+    DBTaskResult.objects.filter(args_kwargs__args=[str(item.public_id)]).update(status="RUNNING")
+    EvidenceItem.objects.filter(pk=item.pk).update(
+        status=EvidenceStatus.PROCESSING,
+        processing_started_at=timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS + 1),
+    )
+    assert evidence_reclaim() == 1
+    rows = DBTaskResult.objects.filter(args_kwargs__args=[str(item.public_id)])
+    assert list(rows.values_list("status", flat=True)) == ["READY"]  # only the new task, waiting

@@ -536,6 +536,20 @@ def evidence_requeue_unfinished() -> int:
     return len(ids) + evidence_reclaim()
 
 
+def _forget_dead_tasks(item_ids: Sequence[UUID]) -> None:
+    """Delete the database queue's rows of the tasks a killed worker left running on these items: nothing
+    will finish them, and each names its item with the time it was queued, to the microsecond."""
+    if not item_ids or not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    from longarm.evidence.tasks import process_evidence
+
+    stale = DBTaskResult.objects.running().filter(task_path=process_evidence.module_path)
+    for item_id in item_ids:
+        stale.filter(args_kwargs__args=[str(item_id)]).delete()
+
+
 def evidence_reclaim() -> int:
     """Give back to the queue what a dead worker held and what a queue that was down refused: items being
     processed longer than the lease (``LONGARM_EVIDENCE_LEASE_SECONDS``: their worker was killed) are marked
@@ -552,6 +566,7 @@ def evidence_reclaim() -> int:
         ids = list(expired.select_for_update().values_list("public_id", flat=True))
         # Marked queued first: the next pass must not queue them again while they wait for a worker.
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
+        _forget_dead_tasks(ids)
         if in_transaction:
             _enqueue(ids)
     if not in_transaction:
