@@ -59,7 +59,6 @@ from faults import (
     PrivateRedis,
     Reporter,
     finish_submission,
-    log,
     photo,
     wait_for,
 )
@@ -78,6 +77,10 @@ from intake import (
 
 STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
 COMMUNITIES = ("uyghur", "tibetan", "southern_mongolian", "hongkonger")
+
+
+def log(message: str) -> None:
+    print(f"[nodes] {message}", file=sys.stderr, flush=True)
 
 
 def answers_for(number: int) -> list[tuple[str, str]]:
