@@ -246,7 +246,8 @@ WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 TASKS_URL = env_str("LONGARM_TASKS_URL", "")
 if TASKS_URL.startswith("redis://"):
-    INSTALLED_APPS.append("django_tasks_rq")
+    # django-tasks-rq queues through django-rq, whose app must be installed too (its system check says so).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": TASKS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
@@ -296,6 +297,9 @@ LONGARM_EVIDENCE_OCR = env_bool("LONGARM_EVIDENCE_OCR", True)
 LONGARM_EVIDENCE_QUEUED_PER_REPORT = env_int("LONGARM_EVIDENCE_QUEUED_PER_REPORT", 2, minimum=1)
 # A task still unfinished this long after it started is taken to have lost its worker, and is queued again.
 LONGARM_EVIDENCE_LEASE_SECONDS = env_int("LONGARM_EVIDENCE_LEASE_SECONDS", 3600, minimum=1)
+# Every this many seconds each worker queues again what a killed worker held past its lease and what a task
+# queue that was down refused (evidence waiting, outbox events undelivered): ``operations.redelivery``.
+LONGARM_REDELIVER_SECONDS = env_int("LONGARM_REDELIVER_SECONDS", 60, minimum=1)
 
 # Argon2id costs (libsodium opslimit, memlimit). Receipts are derived twice per submission and per mailbox
 # login; staff keys once per login.

@@ -4,6 +4,9 @@ from longarm.accounts.access import public_view
 from longarm.api.routes import api_urls
 from longarm.core.views import language_switch
 
+# The database restarted or unreachable mid-request: 503 "please try again", never a half-written record.
+handler500 = "longarm.core.views.server_error"
+
 urlpatterns = [
     path("console/", include("longarm.cases.urls")),
     path("console/evidence/", include("longarm.evidence.urls")),

@@ -61,7 +61,8 @@ def _dossier(cast: Cast, **_: Any) -> HttpResponseBase:
     case: Case = _case(cast)
     referral: Referral = _referral(cast, case)
     return console(cast.investigator).post(
-        reverse("cases:dossier", args=[case.public_id, referral.public_id]), {"include_referral": "on"}
+        reverse("cases:dossier", args=[case.public_id, referral.public_id]),
+        {"include_referral": "on", "language": "en"},
     )
 
 

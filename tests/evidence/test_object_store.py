@@ -20,6 +20,7 @@ from longarm.backup.container import ContainerError
 from longarm.backup.services import backup_create, backup_restore
 from longarm.crypto.streams import decrypt_stream
 from longarm.evidence import object_store
+from longarm.evidence.exceptions import StorageUnavailable
 from longarm.evidence.models import EvidenceItem, EvidenceStatus, PendingUpload
 from longarm.evidence.object_store import PART_BYTES, ObjectFile
 from longarm.evidence.services import evidence_process, evidence_sweep
@@ -240,7 +241,9 @@ def test_the_worker_leaves_a_file_it_cannot_read_for_the_next_try_without_counti
     submit_with_files(Client(), {"photo.png": files.png()})
     item = EvidenceItem.objects.get()
     own_server.stop()
-    assert evidence_process(item_id=item.public_id) == EvidenceStatus.PROCESSING
+    # The task fails and is retried (and the lease gives the item back): the file is not marked failed.
+    with pytest.raises(StorageUnavailable):
+        evidence_process(item_id=item.public_id)
     item.refresh_from_db()
     assert (item.status, item.attempts, item.failure_reason) == (EvidenceStatus.PROCESSING, 0, "")
     own_server.start()

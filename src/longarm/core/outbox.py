@@ -107,7 +107,7 @@ def _queue_delivery(event_id: int) -> None:
     from longarm.core.tasks import deliver_outbox_event
 
     backend = deliver_outbox_event.get_backend()
-    if _is_database_backend(backend):
+    if enqueues_in_transaction(backend):
         # The task row commits with the event: one transaction for the reporter's request, not two.
         deliver_outbox_event.enqueue(event_id)
     else:
@@ -116,7 +116,9 @@ def _queue_delivery(event_id: int) -> None:
         transaction.on_commit(partial(deliver_outbox_event.enqueue, event_id), robust=True)
 
 
-def _is_database_backend(backend: object) -> bool:
+def enqueues_in_transaction(backend: object) -> bool:
+    """Whether ``backend`` queues a task by writing a row in the caller's transaction (the database queue):
+    then a task queued inside a transaction exists exactly when the transaction commits."""
     try:
         from django_tasks_db.backend import DatabaseBackend
     except ImportError:  # pragma: no cover - django-tasks-db is a dependency

@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import router, transaction
+from django.db import InterfaceError, OperationalError, router, transaction
 
 # A reporter's session ends on the first whole hour after "last change + LONGARM_SESSION_SECONDS" (or the
 # first whole multiple of a shorter session age), so the row dates their last request to the hour at best.
@@ -57,6 +58,17 @@ class SessionStore(DatabaseSessionStore):
             listener()
 
     def save(self, must_create: bool = False) -> None:
+        try:
+            self._save(must_create)
+        except UpdateError as error:
+            # Django turns every database error of an update into UpdateError, which its middleware answers
+            # with 400 ("the session was deleted"). A database that is restarting or unreachable is not that:
+            # the error goes on as itself, and the visitor gets the 503 "please try again" page.
+            if isinstance(error.__context__, OperationalError | InterfaceError):
+                raise error.__context__ from None
+            raise
+
+    def _save(self, must_create: bool) -> None:
         replaced, self._replaced = self._replaced, []
         if not replaced:
             super().save(must_create)

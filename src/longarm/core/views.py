@@ -1,6 +1,11 @@
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
+from django.utils.translation import get_language, get_language_bidi
 from django.views.i18n import set_language
 
 from longarm.core.redirects import safe_next_url
@@ -22,4 +27,24 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     )
     request.POST = checked  # type: ignore[assignment]  # a mutable copy, read by set_language as ever
     response: HttpResponse = set_language(request)
+    return response
+
+
+# Seconds a client is asked to wait before trying again when the database could not be reached.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, rendered like Django's own (no request context: the database or the session may be
+    what failed), in the visitor's language. When the database could not be reached or dropped the connection
+    mid-request (restarted, failed over), the answer is 503 with ``Retry-After``: the transaction was rolled
+    back, nothing half-written stays, and the same page asks the reporter to try again in a few minutes."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, OperationalError | InterfaceError)
+    page = loader.get_template("500.html").render(
+        {"LANGUAGE_CODE": get_language(), "LANGUAGE_BIDI": get_language_bidi()}
+    )
+    response = HttpResponse(page, status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

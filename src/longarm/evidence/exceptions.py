@@ -27,3 +27,9 @@ class PackageInvalid(EvidenceError):
 
 class PendingExpired(EvidenceError):
     """A file kept from an earlier try of the questionnaire expired before the questionnaire was sent."""
+
+
+class StorageUnavailable(EvidenceError, OSError):
+    """Storage refused a write or a read (full, read-only, an unreachable bucket): not the file's fault, so
+    processing is tried again later (the lease gives the item back) rather than recorded as failed. Its text
+    names no key, no path and no host."""

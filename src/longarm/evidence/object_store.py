@@ -21,6 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from longarm.evidence.exceptions import StorageUnavailable
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -29,10 +31,6 @@ PART_BYTES = 8 * 1024 * 1024
 # Parts being sent at once: with the one being filled, memory stays under three parts per upload.
 _PARTS_IN_FLIGHT = 2
 _READ_BYTES = 1024 * 1024
-
-
-class StorageUnavailable(OSError):
-    """The bucket could not be reached, or refused a request. Its text names no key and no host."""
 
 
 @dataclass(frozen=True)

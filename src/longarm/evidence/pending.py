@@ -29,7 +29,7 @@ from longarm.core.session_vault import vault_load, vault_store
 from longarm.evidence.budget import budget_take, pending_budget, units_for
 from longarm.evidence.detection import BY_CONTENT_TYPE
 from longarm.evidence.exceptions import PendingExpired
-from longarm.evidence.models import PendingUpload
+from longarm.evidence.models import EvidenceBlob, PendingUpload
 from longarm.evidence.storage import delete_blobs_or_leave_to_sweep
 from longarm.evidence.uploads import EncryptedUpload
 
@@ -91,6 +91,27 @@ def pending_uploads(request: HttpRequest) -> list[EncryptedUpload]:
         ).values_list("storage_name", flat=True)
     )
     return [upload for upload in uploads if upload.storage_name in alive]
+
+
+def pending_attached(request: HttpRequest) -> bool:
+    """Whether a file this session keeps is already evidence of a report: the questionnaire was sent and
+    committed, but the answer never reached the browser (the connection broke, the server was killed), so
+    the session still holds the draft. Storage names are random and known only to this session."""
+    stored = vault_load(request, _VAULT_NAME)
+    try:
+        entries = json.loads(stored) if stored else []
+    except ValueError:
+        return False
+    names = [
+        upload.storage_name for upload in map(_decode, entries if isinstance(entries, list) else []) if upload
+    ]
+    return bool(names) and EvidenceBlob.objects.filter(storage_name__in=names).exists()
+
+
+def pending_forget(request: HttpRequest) -> None:
+    """Forget the files this session kept (they belong to a report now, or to nothing)."""
+    if vault_load(request, _VAULT_NAME):
+        _remember(request, [])
 
 
 def pending_choose(request: HttpRequest) -> list[EncryptedUpload]:

@@ -13,8 +13,8 @@ from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
@@ -26,7 +26,7 @@ from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import HashingSource, decrypt_stream
 from longarm.evidence.contexts import blob_context, metadata_context, name_context
 from longarm.evidence.detection import BY_CONTENT_TYPE, extension_for
-from longarm.evidence.exceptions import KeyNotHeld, TooManyFiles, Unsanitisable
+from longarm.evidence.exceptions import KeyNotHeld, StorageUnavailable, TooManyFiles, Unsanitisable
 from longarm.evidence.keys import (
     blob_key_for_processing,
     blob_key_for_staff,
@@ -72,7 +72,6 @@ from longarm.evidence.selectors import (
 )
 from longarm.evidence.storage import (
     BlobWriter,
-    StorageUnavailable,
     delete_blob,
     delete_blobs_or_leave_to_sweep,
     new_storage_name,
@@ -134,6 +133,36 @@ def _enqueue(item_ids: Iterable[UUID]) -> None:
         process_evidence.enqueue(str(item_id))
 
 
+def _enqueue_after_commit(item_ids: Sequence[UUID]) -> None:
+    """Queue items marked queued by a transaction that has committed. A queue that cannot be reached (Redis
+    down) must not turn a stored report into an error page, nor leave the items marked queued with no task:
+    those not queued go back to waiting, and the worker's redelivery (``evidence_reclaim``) queues them once
+    the queue is back."""
+    for number, item_id in enumerate(item_ids):
+        try:
+            _enqueue([item_id])
+        except Exception:
+            logger.exception(
+                "evidence: the task queue refused %d items; they wait for redelivery", len(item_ids) - number
+            )
+            EvidenceItem.objects.filter(public_id__in=item_ids[number:], status=EvidenceStatus.QUEUED).update(
+                status=EvidenceStatus.RECEIVED
+            )
+            return
+
+
+def _queue_in_transaction(item_ids: list[UUID]) -> None:
+    from longarm.core.outbox import enqueues_in_transaction
+    from longarm.evidence.tasks import process_evidence
+
+    if enqueues_in_transaction(process_evidence.get_backend()):
+        # The task rows commit with the items' status: a process killed right after the commit cannot leave
+        # an item marked queued that no task will ever run.
+        _enqueue(item_ids)
+    else:
+        transaction.on_commit(partial(_enqueue_after_commit, item_ids))
+
+
 # Items holding one of their report's places in the queue.
 _IN_FLIGHT = (EvidenceStatus.QUEUED, EvidenceStatus.PROCESSING)
 
@@ -151,7 +180,7 @@ def _schedule_locked(report_id: int) -> list[UUID]:
     )
     if ids:
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
-        transaction.on_commit(partial(_enqueue, ids))
+        _queue_in_transaction(ids)
     return ids
 
 
@@ -252,11 +281,17 @@ class _Stored:
 def _store(item: EvidenceItem, variant: Variant, pieces: Iterable[bytes]) -> _Stored:
     key = new_data_key()
     name = new_storage_name()
-    writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
+    try:
+        writer = BlobWriter(name, key, context=blob_context(item.public_id, variant))
+    except OSError as error:
+        raise StorageUnavailable from error
     try:
         for piece in pieces:
             writer.write(piece)
         written = writer.finish()
+    except OSError as error:
+        writer.abort()
+        raise StorageUnavailable from error
     except BaseException:
         writer.abort()
         raise
@@ -349,17 +384,19 @@ def evidence_process(*, item_id: UUID) -> str:
     else:
         try:
             _work(item, outcome)
+        except (StorageUnavailable, OperationalError, InterfaceError) as error:
+            # Not the file's fault: the storage or the database is unavailable for now. The item keeps its
+            # claim until its lease runs out and it is queued again (``evidence_reclaim``); the task's own
+            # retry (``core.database.retrying_on_outage``) runs it again sooner if the database is back. The
+            # try does not count towards the attempts that mark a file as one that kills the worker.
+            _delete_blobs([stored.storage_name for stored in outcome.new_blobs()])
+            if isinstance(error, StorageUnavailable):
+                EvidenceItem.objects.filter(public_id=item_id).update(attempts=F("attempts") - 1)
+            raise
         except Unsanitisable as error:
             outcome.failure = error.reason
         except (DecryptionError, KeyNotHeld):
             outcome.failure = FailureReason.INTEGRITY
-        except StorageUnavailable:
-            # Not the file's fault, and not for ever: the try does not count, the item stays claimed until
-            # its lease runs out and `evidence_requeue_unfinished` queues it again. What it wrote meanwhile
-            # no row names: the orphan sweep deletes it.
-            logger.warning("evidence storage unreachable: processing is tried again after the lease")
-            EvidenceItem.objects.filter(public_id=item_id).update(attempts=F("attempts") - 1)
-            return str(EvidenceStatus.PROCESSING)
         except Exception as error:
             # The traceback's frames, not the message: a parser's message can quote the file.
             # Nor the item's id: a timestamped line naming it would date the upload, which is kept to the day.
@@ -500,16 +537,49 @@ def _delete_blobs(names: list[str]) -> None:
 def evidence_requeue_unfinished() -> int:
     """Queue again every item whose processing never finished: queued before a worker crash (or a lost
     queue), or started by a worker that died (its lease has run out); then give every report with files
-    still waiting its fair share of the queue (``evidence_schedule``). A task that was not lost after all
-    runs twice, harmlessly: processing is idempotent. Returns how many were queued."""
-    stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
-    ids = list(
-        EvidenceItem.objects.filter(
-            Q(status=EvidenceStatus.QUEUED)
-            | Q(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
-        ).values_list("public_id", flat=True)
-    )
+    still waiting its fair share of the queue (``evidence_schedule``). For start-up (``longarm serve``) and
+    the daily sweep: an item queued a moment ago is queued twice, harmlessly (processing is idempotent).
+    Returns how many were queued."""
+    ids = list(EvidenceItem.objects.filter(status=EvidenceStatus.QUEUED).values_list("public_id", flat=True))
     _enqueue(ids)
+    return len(ids) + evidence_reclaim()
+
+
+def _forget_dead_tasks(item_ids: Sequence[UUID]) -> None:
+    """Delete the database queue's rows of the tasks a killed worker left running on these items: nothing
+    will finish them, and each names its item with the time it was queued, to the microsecond."""
+    if not item_ids or not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    from longarm.evidence.tasks import process_evidence
+
+    stale = DBTaskResult.objects.running().filter(task_path=process_evidence.module_path)
+    for item_id in item_ids:
+        stale.filter(args_kwargs__args=[str(item_id)]).delete()
+
+
+def evidence_reclaim() -> int:
+    """Give back to the queue what a dead worker held and what a queue that was down refused: items being
+    processed longer than the lease (``LONGARM_EVIDENCE_LEASE_SECONDS``: their worker was killed) are marked
+    queued again and queued, and every report with files waiting gets its fair share (``evidence_schedule``).
+    Safe to run often beside live workers (the worker's redelivery does): it never touches an item that is
+    queued or within its lease. Returns how many were queued."""
+    stale = timezone.now() - timedelta(seconds=settings.LONGARM_EVIDENCE_LEASE_SECONDS)
+    expired = EvidenceItem.objects.filter(status=EvidenceStatus.PROCESSING, processing_started_at__lt=stale)
+    from longarm.core.outbox import enqueues_in_transaction
+    from longarm.evidence.tasks import process_evidence
+
+    in_transaction = enqueues_in_transaction(process_evidence.get_backend())
+    with transaction.atomic():
+        ids = list(expired.select_for_update().values_list("public_id", flat=True))
+        # Marked queued first: the next pass must not queue them again while they wait for a worker.
+        EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
+        _forget_dead_tasks(ids)
+        if in_transaction:
+            _enqueue(ids)
+    if not in_transaction:
+        _enqueue_after_commit(ids)
     waiting = (
         EvidenceItem.objects.filter(status=EvidenceStatus.RECEIVED)
         .values_list("report_id", flat=True)

@@ -30,8 +30,8 @@ from django.conf import settings
 
 from longarm.crypto.streams import ENCRYPTED_CHUNK_BYTES, HEADER_BYTES, StreamEncryptor
 from longarm.evidence import object_store
+from longarm.evidence.exceptions import StorageUnavailable as StorageUnavailable  # raised from here
 from longarm.evidence.object_store import Bucket, ObjectFile
-from longarm.evidence.object_store import StorageUnavailable as StorageUnavailable  # raised from here
 
 logger = logging.getLogger(__name__)
 

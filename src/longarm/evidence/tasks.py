@@ -2,13 +2,15 @@ from uuid import UUID
 
 from django.tasks import task
 
+from longarm.core.database import retrying_on_outage
 from longarm.evidence.services import evidence_process, evidence_requeue_unfinished, evidence_sweep
 
 
 @task()
 def process_evidence(item_id: str) -> str:
-    """Process one evidence item (see ``evidence_process``); safe to run again for the same item."""
-    return evidence_process(item_id=UUID(item_id))
+    """Process one evidence item (see ``evidence_process``); safe to run again for the same item, and run
+    again while the database is being restarted."""
+    return retrying_on_outage(lambda: evidence_process(item_id=UUID(item_id)))
 
 
 @task()

@@ -6,6 +6,8 @@ everywhere else ``DiscardingUploadHandler`` drops file parts unread, so Django's
 spool a plaintext upload to a temporary file.
 """
 
+import errno
+import logging
 import uuid
 from typing import Any
 
@@ -28,6 +30,8 @@ from longarm.evidence.storage import (
     delete_blobs_or_leave_to_sweep,
     new_storage_name,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class Refusal(models.TextChoices):
@@ -146,16 +150,28 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._refuse(Refusal.BUSY)
             return None
         self._accepted, self._current_bytes = accepted, self._current_bytes + len(raw_data)
+        if self._writer is None:
+            self._head += raw_data
+            if len(self._head) >= SNIFF_BYTES:
+                self._start_writing(complete=False)
+            return None
         try:
-            if self._writer is None:
-                self._head += raw_data
-                if len(self._head) >= SNIFF_BYTES:
-                    self._start_writing(complete=False)
-                return None
             self._writer.write(raw_data)
-        except StorageUnavailable:
-            self._refuse(Refusal.UNAVAILABLE)
+        except OSError as error:
+            self._storage_failed(error)
         return None
+
+    def _storage_failed(self, error: OSError) -> None:
+        """Storage refused a write (full, read-only, gone): the file is refused as if the site were busy,
+        which it is, and what was written of it removed; the rest of the form still arrives. Logged with the
+        system's reason only."""
+        if isinstance(error, StorageUnavailable):
+            # The bucket is unreachable: the reporter is told this file could not be stored just now.
+            logger.error("evidence storage refused an upload: the bucket is unavailable")
+            self._refuse(Refusal.UNAVAILABLE)
+            return
+        logger.error("evidence storage refused an upload: %s", errno.errorcode.get(error.errno or 0, "?"))
+        self._refuse(Refusal.BUSY)
 
     def _start_writing(self, *, complete: bool) -> None:
         upload = self._current
@@ -165,11 +181,14 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._refuse(Refusal.UNSUPPORTED)
             return
         # Only now, with the type accepted, does anything reach the disk.
-        self._writer = BlobWriter(
-            upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
-        )
         head, self._head = bytes(self._head), bytearray()
-        self._writer.write(head)
+        try:
+            self._writer = BlobWriter(
+                upload.storage_name, upload.key, context=blob_context(upload.item_id, Variant.ORIGINAL)
+            )
+            self._writer.write(head)
+        except OSError as error:
+            self._storage_failed(error)
 
     def _refuse(self, refusal: Refusal) -> None:
         upload = self._current
@@ -186,18 +205,19 @@ class EncryptingUploadHandler(FileUploadHandler):
         upload = self._current
         if upload is None:
             return None
-        try:
-            if upload.refusal is None and self._writer is None:
-                if file_size == 0:
-                    self._refuse(Refusal.EMPTY)
-                else:
-                    self._start_writing(complete=True)
-            written = self._writer.finish() if upload.refusal is None and self._writer is not None else None
-        except StorageUnavailable:
-            self._writer = None  # finish removed what it wrote, as far as the bucket let it
-            self._refuse(Refusal.UNAVAILABLE)
-            written = None
-        if written is not None:
+        if upload.refusal is None and self._writer is None:
+            if file_size == 0:
+                self._refuse(Refusal.EMPTY)
+            else:
+                self._start_writing(complete=True)
+        if upload.refusal is None and self._writer is not None:
+            try:
+                written = self._writer.finish()  # on failure, the blob is removed
+            except OSError as error:
+                self._writer = None
+                self._storage_failed(error)
+                self._current = None
+                return upload
             self._writer = None
             upload.size = written.size
             upload.sha256 = written.sha256

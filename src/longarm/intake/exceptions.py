@@ -12,3 +12,8 @@ class ReportShredded(Exception):
 
 class TooManyMessages(Exception):
     """The reporter has written as many messages today as one report may receive in a day."""
+
+
+class AlreadySubmitted(Exception):
+    """A report with this receipt is already stored: the same submission sent again (a reload after the
+    connection broke, a process killed after the commit but before the answer reached the browser)."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
@@ -23,7 +23,13 @@ from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload
 from longarm.intake.answers import ReportAnswers
 from longarm.intake.contexts import answers_context, calls_context, identity_context, message_context
-from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
+from longarm.intake.exceptions import (
+    AlreadySubmitted,
+    ReceiptRefused,
+    ReportShredded,
+    TooManyAttempts,
+    TooManyMessages,
+)
 from longarm.intake.models import (
     REVIEWABLE_CONSENTS,
     Consent,
@@ -123,6 +129,9 @@ def report_submit(
 
     A caller that wraps this in its own transaction passes ``credentials`` made before it
     (``reporter_credentials_new``), so that no Argon2id derivation runs while the transaction is open.
+
+    Raises:
+        AlreadySubmitted: if a report with this receipt is stored already (the same submission sent twice).
     """
     keyring = current_keyring()
     credentials = credentials or reporter_credentials_new(receipt)
@@ -144,26 +153,37 @@ def report_submit(
             "language": language,
         }
     with transaction.atomic():
-        report = Report.objects.create(
-            public_id=public_id,
-            received_on=timezone.now().date(),
-            intake_channel=intake_channel,
-            consent_read_out_by=operator,
-            consent=consent,
-            statistics_consent=statistics_consent,
-            receipt_lookup_hash=credentials.lookup_hash,
-            reporter_salt=credentials.salt,
-            reporter_public_key=credentials.public_key,
-            answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
-            identity_ciphertext=encrypt(
-                identity_key, _json(answers.identity()), context=identity_context(public_id)
-            ),
-            calls_ciphertext=(
-                encrypt(data_key, _json([dict(call)]), context=calls_context(public_id)) if call else b""
-            ),
-            urgency=urgency_for(answers.tactics),
-            **coded,
-        )
+        if Report.objects.filter(receipt_lookup_hash=credentials.lookup_hash).exists():
+            raise AlreadySubmitted
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    public_id=public_id,
+                    received_on=timezone.now().date(),
+                    intake_channel=intake_channel,
+                    consent_read_out_by=operator,
+                    consent=consent,
+                    statistics_consent=statistics_consent,
+                    receipt_lookup_hash=credentials.lookup_hash,
+                    reporter_salt=credentials.salt,
+                    reporter_public_key=credentials.public_key,
+                    answers_ciphertext=encrypt(data_key, _json(content), context=answers_context(public_id)),
+                    identity_ciphertext=encrypt(
+                        identity_key, _json(answers.identity()), context=identity_context(public_id)
+                    ),
+                    calls_ciphertext=(
+                        encrypt(data_key, _json([dict(call)]), context=calls_context(public_id))
+                        if call
+                        else b""
+                    ),
+                    urgency=urgency_for(answers.tactics),
+                    **coded,
+                )
+        except IntegrityError as error:
+            # Two copies of one submission racing: the second finds the first's receipt taken.
+            if Report.objects.filter(receipt_lookup_hash=credentials.lookup_hash).exists():
+                raise AlreadySubmitted from error
+            raise
         for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key)):
             seal_to_holder(
                 report=report,

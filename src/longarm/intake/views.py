@@ -18,7 +18,14 @@ from longarm.crypto.receipts import group_receipt, receipts_equal
 from longarm.evidence import pending
 from longarm.evidence.exceptions import PendingExpired, TooManyFiles
 from longarm.evidence.forms import EvidenceUploadForm
-from longarm.evidence.pending import pending_choose, pending_claimed, pending_keep, pending_uploads
+from longarm.evidence.pending import (
+    pending_attached,
+    pending_choose,
+    pending_claimed,
+    pending_forget,
+    pending_keep,
+    pending_uploads,
+)
 from longarm.evidence.selectors import evidence_listing
 from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload, Refusal
@@ -29,7 +36,13 @@ from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
 from longarm.intake.campaigns import open_campaign_for_link
-from longarm.intake.exceptions import ReceiptRefused, ReportShredded, TooManyAttempts, TooManyMessages
+from longarm.intake.exceptions import (
+    AlreadySubmitted,
+    ReceiptRefused,
+    ReportShredded,
+    TooManyAttempts,
+    TooManyMessages,
+)
 from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
 from longarm.intake.models import IntakeChannel, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
@@ -219,6 +232,8 @@ def _report_send(
     shown = set(request.POST.getlist(pending.FIELD))
     kept = [upload for upload in pending_uploads(request) if upload.item_id.hex in shown]
     if len(kept) < len(shown):
+        if pending_attached(request):
+            return _already_sent(request, draft)
         messages.error(request, _PENDING_EXPIRED)
         return redirect("intake:report_step", "files")
     consent, statistics_consent = answers.consent_and_statistics()
@@ -243,6 +258,8 @@ def _report_send(
     except GateRefused as error:
         form.add_error(None, refusal_message(error))
         return None
+    except AlreadySubmitted:
+        return _already_sent(request, draft)
     except PendingExpired:
         messages.error(request, _PENDING_EXPIRED)
         return redirect("intake:report_step", "files")
@@ -254,6 +271,15 @@ def _report_send(
     # Which rights page to offer next, kept in the vault like the draft it comes from.
     vault_store(request, _SENT, rights_country_for(answers.cleaned_data["host_country"]).encode())
     return redirect("intake:report_sent")
+
+
+def _already_sent(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """The draft was stored by an earlier try whose answer never arrived (the connection broke, the server
+    was killed after the commit): say so, and forget the draft, rather than store it twice or fail."""
+    draft_forget(request)
+    pending_forget(request)
+    submission_token_remember(request, draft.token)
+    return render(request, "intake/already_submitted.html", status=409)
 
 
 @public_view

@@ -1,5 +1,6 @@
 """`longarm worker`: the background task worker (the database queue, or RQ when LONGARM_TASKS_URL is Redis),
-with a heartbeat that readiness (/readyz) reads."""
+with a heartbeat that readiness (/readyz) reads and the redelivery of what a dead worker or a queue that was
+down left undone (``operations.redelivery``)."""
 
 from argparse import ArgumentParser
 from typing import Any
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
+from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
 
 
@@ -22,6 +24,11 @@ class Command(BaseCommand):
             action="store_true",
             help="The start-up checks already ran (`longarm serve` starts it so).",
         )
+        parser.add_argument(
+            "--burst",
+            action="store_true",
+            help="Run every task queued now, then exit (checks, one-off runs).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["checked"]:
@@ -29,10 +36,24 @@ class Command(BaseCommand):
             self.check()
         heartbeat = HeartbeatThread(worker_name())
         heartbeat.start()
+        redelivery = RedeliveryThread()
+        redelivery.start()
         try:
             if settings.TASKS_URL.startswith("redis://"):
-                call_command("rqworker", "default")
+                # django-tasks-rq's own job class: RQ's default one cannot run a django.tasks Task (it calls
+                # the Task object itself and fails every job).
+                # Verbosity 0: RQ's own log handler at WARNING, as settings.LOGGING asks. At INFO it writes
+                # every job's arguments (an evidence item's id) with the time to the second, which would
+                # date a reporter's upload.
+                call_command(
+                    "rqworker",
+                    "default",
+                    job_class="django_tasks_rq.backend.Job",
+                    burst=options["burst"],
+                    verbosity=0,
+                )
             else:
-                call_command("db_worker", interval=1)
+                call_command("db_worker", interval=1, batch=options["burst"])
         finally:
+            redelivery.stop()
             heartbeat.stop()

@@ -1,0 +1,466 @@
+"""Load: Locust, headless, with weighted journeys against the real production server, stepping the number of
+users up to find where a report submission's p95 passes 2 s, and the server's memory over time.
+
+Run from the repository root (the default takes about ten minutes; the machine's CPUs are the limit)::
+
+    .venv/bin/python benchmarks/load.py [--users 50] [--minutes 10] [--steps 5] [--quick]
+
+In a fresh temporary directory it runs ``longarm init`` and ``longarm serve --no-worker`` (gunicorn,
+production settings) and ``longarm worker``, on SQLite — or on a fresh database of the PostgreSQL server
+``DATABASE_URL=postgres://…`` names; ``LONGARM_TASKS_URL`` and ``LONGARM_STORAGE_URL`` are passed on.
+Staff accounts are made with ``longarm createstaff`` (one per simulated staff member: a TOTP code is accepted
+once). The gate's proof of work is set to its minimum (``LONGARM_GATE_WORK=1``), as in
+``benchmarks/intake.py``: the server still issues, checks and records every payment; the client's share is
+negligible.
+
+Journeys (Locust users, by weight):
+
+- reporters (6): the questionnaire's steps, one photo of ``--photo-mib`` (5 MiB) at the files step, the
+  last step with the receipt typed back and the gate paid; then the mailbox: log in with the receipt (gate
+  and Argon2id) and read it.
+- caseworkers (3): log in once (password, TOTP, gate); then the inbox, a report, a reply to its reporter,
+  the report's case (opened from the report the first time) and the case page.
+- analysts (1): log in once; the analytics dashboard.
+
+Users are added in ``--steps`` equal steps up to ``--users`` over ``--minutes``. Printed JSON:
+``requests_per_s``, ``errors`` (target 0) and ``error_kinds``; per journey step the request count and p50,
+p95, p99 (ms); per ramp step the users, requests/s and the submission's p95; ``saturation_users``: the
+first step whose p95 of a report submission exceeds 2 s (null if none did); ``rss_mb``: each server
+process's resident memory sampled over time, with its growth after the first step (warm-up; target: none).
+"""
+
+from __future__ import annotations
+
+# Locust patches the standard library for gevent: it must be imported before anything that opens sockets.
+from locust import HttpUser, between, events, task  # isort: skip
+from locust.env import Environment  # isort: skip
+
+import argparse
+import base64
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from io import BytesIO
+from pathlib import Path
+from typing import Any, ClassVar
+
+import altcha
+import gevent
+
+from intake import (
+    HOST,
+    create_database,
+    drop_database,
+    free_port,
+    hidden_inputs,
+    init_installation,
+    longarm_command,
+    report_form,
+    server_environment,
+    stop_server,
+)
+
+SATURATION_P95_MS = 2000.0
+STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
+SUBMISSION = "report: submit"
+_RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
+_ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
+_REPORT_LINK = re.compile(r'href="(/console/reports/[0-9a-f-]{36}/)"')
+_CASE_LINK = re.compile(r'href="(/console/cases/[0-9a-f-]{36}/)"')
+
+
+def log(message: str) -> None:
+    print(f"[load] {message}", file=sys.stderr, flush=True)
+
+
+# --- The journeys -------------------------------------------------------------------------------------------
+
+
+class Shared:
+    photo: bytes = b""
+    staff: ClassVar[dict[str, list[tuple[str, bytes]]]] = {"caseworker": [], "analyst": []}
+
+
+def _inputs(text: str) -> dict[str, str]:
+    return hidden_inputs(text.encode())
+
+
+class Visitor(HttpUser):
+    abstract = True
+    wait_time = between(1, 3)
+
+    def gate(self, purpose: str) -> tuple[str, str]:
+        response = self.client.get(f"/gate/challenge/{purpose}/", name=f"gate: {purpose}")
+        challenge = altcha.Challenge.from_dict(response.json())
+        solution = altcha.solve_challenge(challenge, timeout=60)
+        return "gate_pow", altcha.Payload(challenge, solution).to_base64()
+
+    def post(
+        self, path: str, form: list[tuple[str, str]], name: str, expect: int = 302, **kwargs: Any
+    ) -> Any:
+        with self.client.post(
+            path, data=form, name=name, allow_redirects=False, catch_response=True, **kwargs
+        ) as r:
+            if r.status_code != expect:
+                r.failure(f"{r.status_code}")
+            return r
+
+
+class Reporter(Visitor):
+    weight = 6
+
+    @task
+    def report_and_mailbox(self) -> None:
+        page = self.client.get("/report/", name="report: form").text
+        csrf = _inputs(page).get("csrfmiddlewaretoken", "")
+        answers = [("csrfmiddlewaretoken", csrf), *report_form()]
+        for path, name in (("/report/", "what"), ("/report/who/", "who"), ("/report/when/", "when")):
+            if self.post(path, answers, f"report: {name}").status_code != 302:
+                return
+        files = {"attachments": ("photo.jpg", Shared.photo, "image/jpeg")}
+        if (
+            self.post(
+                "/report/files/", [("csrfmiddlewaretoken", csrf)], "report: files (photo)", files=files
+            ).status_code
+            != 302
+        ):
+            return
+        self.post("/report/consent/", answers, "report: consent")
+        review = self.client.get("/report/review/", name="report: last step")
+        receipt = _RECEIPT.search(review.content)
+        if receipt is None:
+            return
+        typed = re.sub(rb"\D", b"", receipt[1]).decode()
+        hidden = _inputs(review.text)
+        form = [
+            ("csrfmiddlewaretoken", hidden.get("csrfmiddlewaretoken", csrf)),
+            ("submission_token", hidden.get("submission_token", "")),
+            ("typed_receipt", typed),
+            *(("attached", item.decode()) for item in _ATTACHED.findall(review.content)),
+            self.gate("report"),
+        ]
+        if self.post("/report/review/", form, SUBMISSION).status_code != 302:
+            return
+        self.client.cookies.clear()  # the reporter comes back later, in a new browser session
+        page = self.client.get("/mailbox/", name="mailbox: log-in page").text
+        form = [
+            ("csrfmiddlewaretoken", _inputs(page).get("csrfmiddlewaretoken", "")),
+            ("receipt", typed),
+            self.gate("receipt"),
+        ]
+        if self.post("/mailbox/", form, "mailbox: log in").status_code == 302:
+            self.client.get("/mailbox/report/", name="mailbox: read")
+        self.client.cookies.clear()
+
+
+def totp_now(key: bytes) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(key, step=30, digits=6):06d}"
+
+
+class Staff(Visitor):
+    abstract = True
+    role = ""
+
+    def on_start(self) -> None:
+        name, key = Shared.staff[self.role].pop()
+        page = self.client.get("/console/login/", name="staff: log-in page").text
+        form = [
+            ("csrfmiddlewaretoken", _inputs(page).get("csrfmiddlewaretoken", "")),
+            ("username", name),
+            ("password", STAFF_PASSWORD),
+            ("otp_token", totp_now(key)),
+            self.gate("login"),
+        ]
+        self.post("/console/login/", form, "staff: log in")
+
+
+class Caseworker(Staff):
+    weight = 3
+    role = "caseworker"
+
+    @task
+    def inbox_report_reply_case(self) -> None:
+        inbox = self.client.get("/console/inbox/", name="caseworker: inbox").text
+        links = _REPORT_LINK.findall(inbox)
+        if not links:
+            return
+        link = links[int(time.monotonic() * 1000) % len(links)]
+        page = self.client.get(link, name="caseworker: report").text
+        csrf = _inputs(page).get("csrfmiddlewaretoken", "")
+        reply = [
+            ("csrfmiddlewaretoken", csrf),
+            ("text", "Thank you. We have read your report and will call you."),
+        ]
+        self.post(link, reply, "caseworker: reply")
+        case = _CASE_LINK.search(page)
+        if case is None:
+            opened = self.post(link + "open-case/", [("csrfmiddlewaretoken", csrf)], "caseworker: open case")
+            case_path = urllib.parse.urlsplit(opened.headers.get("Location", "")).path
+        else:
+            case_path = case[1]
+        if case_path.startswith("/console/cases/"):
+            self.client.get(case_path, name="caseworker: case page")
+
+
+class Analyst(Staff):
+    weight = 1
+    role = "analyst"
+
+    @task
+    def dashboard(self) -> None:
+        self.client.get("/console/analytics/", name="analyst: dashboard")
+
+
+# --- Measuring ----------------------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Every request: when it ended, its name, its time, whether it failed."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[float, str, float, str | None]] = []
+
+    def on_request(self, name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
+        self.requests.append(
+            (time.monotonic(), name, response_time, None if exception is None else str(exception)[:80])
+        )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)], 1)
+
+
+def rss_of(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def process_tree(roots: list[int]) -> dict[int, str]:
+    """The server's processes (gunicorn's master and workers, the task worker and its children) by pid."""
+    named: dict[int, str] = {}
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError):
+                continue
+    for pid in parents:
+        ancestor, chain = pid, 0
+        while ancestor not in roots and ancestor in parents and chain < 10:
+            ancestor, chain = parents[ancestor], chain + 1
+        if ancestor in roots:
+            label = "gunicorn master" if pid == roots[0] else ("task worker" if pid == roots[1] else "")
+            if not label:
+                label = "gunicorn worker" if parents[pid] == roots[0] else "task child"
+            named[pid] = f"{label} {pid}"
+    return named
+
+
+# --- Putting it together ------------------------------------------------------------------------------------
+
+
+def photo(mebibytes: float) -> bytes:
+    from PIL import Image
+
+    side = max(64, int((mebibytes * 1024 * 1024 / 1.15) ** 0.5))
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = BytesIO()
+    image.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def create_staff(env: dict[str, str], name: str, role: str) -> bytes:
+    result = subprocess.run(  # noqa: S603 - our own command
+        [
+            *longarm_command(),
+            "createstaff",
+            name,
+            "--credentials-file",
+            "-",
+            *(["--receives-new-reports"] if role == "caseworker" else []),
+        ],
+        env=env,
+        input=f"role: {role}\npassword: {STAFF_PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    uri = re.search(r"otpauth://\S+", result.stdout)
+    assert uri is not None, result.stdout
+    secret = urllib.parse.parse_qs(urllib.parse.urlsplit(uri[0]).query)["secret"][0]
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--users", type=int, default=50, help="users at the last step (default 50)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the run (default 10)")
+    parser.add_argument("--steps", type=int, default=5, help="equal steps of users up to --users (default 5)")
+    parser.add_argument("--photo-mib", type=float, default=5.0, help="the reporter's photo (default 5 MiB)")
+    parser.add_argument("--quick", action="store_true", help="5 users for 30 s (to check that it works)")
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.users, arguments.minutes = 5, 0.5
+    arguments.steps = max(1, min(arguments.steps, arguments.users))
+    return arguments
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    temporary = Path(tempfile.mkdtemp(prefix="longarm-load-"))
+    admin_url = os.environ.get("DATABASE_URL", "")
+    database_url = ""
+    processes: list[subprocess.Popen[bytes]] = []
+    recorder = Recorder()
+    rss: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    steps: list[dict[str, Any]] = []
+    try:
+        data = temporary / "data"
+        data.mkdir(mode=0o700)
+        env = server_environment(data)
+        env.update({"LONGARM_GATE_WORK": "1", "LONGARM_GATE_WORK_MAX": "1"})
+        for name in ("LONGARM_TASKS_URL", "LONGARM_STORAGE_URL"):
+            if os.environ.get(name):
+                env[name] = os.environ[name]
+        if admin_url.startswith(("postgres://", "postgresql://")):
+            database_url = create_database(admin_url)
+            env["DATABASE_URL"] = database_url
+        init_installation(env, temporary / "offline" / "recovery.key")
+        staff_count = max(1, math.ceil(arguments.users * 3 / 10)) + 1
+        Shared.staff["caseworker"] = [
+            (f"case{n}", create_staff(env, f"case{n}", "caseworker")) for n in range(staff_count)
+        ]
+        Shared.staff["analyst"] = [
+            (f"anal{n}", create_staff(env, f"anal{n}", "analyst")) for n in range(staff_count)
+        ]
+        Shared.photo = photo(arguments.photo_mib)
+        port = free_port()
+        for arguments_ in (["serve", "--no-worker", "--bind", f"{HOST}:{port}"], ["worker"]):
+            with (temporary / f"{arguments_[0]}.log").open("wb") as output:
+                processes.append(
+                    subprocess.Popen(  # noqa: S603 - our own command
+                        [*longarm_command(), *arguments_],
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        from faults import answers, wait_for
+
+        wait_for(lambda: answers(port), 90, "the server")
+        environment = Environment(
+            user_classes=[Reporter, Caseworker, Analyst], host=f"http://{HOST}:{port}", events=events
+        )
+        environment.events.request.add_listener(recorder.on_request)
+        runner = environment.create_local_runner()
+        step_seconds = arguments.minutes * 60 / arguments.steps
+        started = time.monotonic()
+        log(f"{arguments.users} users in {arguments.steps} steps of {step_seconds:.0f} s, port {port}")
+        for number in range(1, arguments.steps + 1):
+            users = round(arguments.users * number / arguments.steps)
+            runner.start(users, spawn_rate=max(1, users))
+            step_start = time.monotonic()
+            while time.monotonic() - step_start < step_seconds:
+                now = time.monotonic() - started
+                for pid, name in process_tree([p.pid for p in processes]).items():
+                    if (value := rss_of(pid)) is not None:
+                        rss[name].append((round(now, 1), round(value, 1)))
+                gevent.sleep(min(5.0, step_seconds / 3))
+            steps.append({"users": users, "start": step_start, "end": time.monotonic()})
+        runner.quit()
+        elapsed = time.monotonic() - started
+    finally:
+        for process in processes:
+            stop_server(process)
+        logs = "".join(p.read_text(errors="replace")[-2000:] for p in temporary.glob("*.log"))
+        shutil.rmtree(temporary, ignore_errors=True)
+        if database_url:
+            drop_database(admin_url, database_url)
+    by_name: dict[str, list[float]] = defaultdict(list)
+    errors: Counter[str] = Counter()
+    for _, name, milliseconds, error in recorder.requests:
+        by_name[name].append(milliseconds)
+        if error is not None:
+            errors[f"{name}: {error}"] += 1
+    ramp = []
+    saturation = None
+    for step in steps:
+        inside = [r for r in recorder.requests if step["start"] <= r[0] < step["end"]]
+        p95 = percentile([ms for _, name, ms, _ in inside if name == SUBMISSION], 0.95)
+        ramp.append(
+            {
+                "users": step["users"],
+                "requests_per_s": round(len(inside) / (step["end"] - step["start"]), 2),
+                "submission_p95_ms": p95,
+                "errors": sum(1 for r in inside if r[3] is not None),
+            }
+        )
+        if saturation is None and p95 is not None and p95 > SATURATION_P95_MS:
+            saturation = step["users"]
+    warm = steps[0]["end"] - steps[0]["start"] if steps else 0
+    memory = {}
+    for name, samples in sorted(rss.items()):
+        after = [value for moment, value in samples if moment >= warm]
+        memory[name] = {
+            "samples": samples[:: max(1, len(samples) // 20)],
+            "growth_after_warm_up_mb": round(after[-1] - after[0], 1) if len(after) > 1 else None,
+        }
+    if errors:
+        sys.stderr.write(logs)
+    report = {
+        "benchmark": "load",
+        "database": "postgresql" if database_url else "sqlite",
+        "users": arguments.users,
+        "minutes": arguments.minutes,
+        "photo_bytes": len(Shared.photo),
+        "requests": len(recorder.requests),
+        "requests_per_s": round(len(recorder.requests) / elapsed, 2),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors.most_common(10)),
+        "steps": {
+            name: {
+                "count": len(values),
+                "p50_ms": percentile(values, 0.50),
+                "p95_ms": percentile(values, 0.95),
+                "p99_ms": percentile(values, 0.99),
+            }
+            for name, values in sorted(by_name.items())
+        },
+        "ramp": ramp,
+        "saturation_users": saturation,
+        "saturation_rule": f"first step whose p95 of '{SUBMISSION}' exceeds {SATURATION_P95_MS:.0f} ms",
+        "rss_mb": memory,
+        "cpu_count": os.cpu_count(),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

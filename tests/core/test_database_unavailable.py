@@ -1,0 +1,70 @@
+"""A database restarted or unreachable mid-request answers 503 with the translated "please try again" page
+and Retry-After, never a traceback (benchmarks/faults.py, ``database_restart``); other errors stay 500."""
+
+import pytest
+from django.db import InterfaceError, OperationalError
+from django.test import Client
+
+from longarm.intake import views
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_a_database_error_mid_request_asks_the_reporter_to_try_again_in_their_language(
+    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise error("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(views, "render", down)
+    response = Client(raise_request_exception=False).get("/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert '<html lang="ja"' in page
+    assert "数分後にもう一度お試しください" in page
+    assert "server closed" not in page
+
+
+def test_the_page_is_right_to_left_in_uyghur(monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(views, "render", down)
+    response = Client(raise_request_exception=False).get("/", HTTP_ACCEPT_LANGUAGE="ug")
+    assert response.status_code == 503
+    assert 'dir="rtl"' in response.content.decode()
+
+
+def test_any_other_error_is_still_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(views, "render", broken)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+
+
+def test_a_session_that_cannot_be_saved_while_the_database_restarts_is_a_503_not_a_400(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from tests.intake.helpers import report_answers, step_answers, step_url
+
+    client = Client(raise_request_exception=False)
+    answers = {key: value for key, value in step_answers(report_answers()).items() if key != "attachments"}
+    assert client.post(step_url("what"), answers).status_code == 302  # the session row exists now
+    real_save = Session.save
+
+    def restarting(self: Session, *args: object, **kwargs: object) -> None:
+        if kwargs.get("force_update"):
+            raise OperationalError("terminating connection due to administrator command")
+        real_save(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "save", restarting)
+    response = client.post(step_url("who"), answers, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert "please try again" in response.content.decode()
