@@ -12,7 +12,7 @@ from longarm.cases.hotline.forms import HotlineReportForm
 from longarm.cases.hotline.selectors import entered_report_for_operator, reports_entered_by
 from longarm.cases.hotline.services import hotline_record_read
 from longarm.crypto.receipts import group_receipt
-from longarm.intake.models import Consent, IntakeChannel
+from longarm.intake.models import IntakeChannel
 from longarm.intake.selectors import report_content, staff_data_key
 from longarm.intake.services import report_submit
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
@@ -33,10 +33,11 @@ def hotline_new(request: HttpRequest) -> HttpResponse:
         token = form.cleaned_data["submission_token"]
         if submission_token_used(request, token):
             return render(request, "cases/hotline/already_entered.html", status=409)
+        consent, statistics_consent = form.consent_and_statistics()
         submission = report_submit(
             answers=form.answers(),
-            consent=Consent(form.cleaned_data["consent"]),
-            statistics_consent=form.cleaned_data["statistics_consent"],
+            consent=consent,
+            statistics_consent=statistics_consent,
             language=request.LANGUAGE_CODE,
             intake_channel=IntakeChannel.HOTLINE,
             operator=acting_staff(request),
