@@ -59,7 +59,7 @@ def answer_required(page: Page) -> None:
         page.locator("input[name=consent][value=review]").check()
 
 
-def step_heights(page: Page, base_url: str) -> dict[str, int]:
+def step_heights(page: Page, base_url: str, screenshots: Path | None = None) -> dict[str, int]:
     heights: dict[str, int] = {}
     page.goto(base_url + "/report/")
     while True:
@@ -68,6 +68,9 @@ def step_heights(page: Page, base_url: str) -> dict[str, int]:
         if path in heights:
             raise RuntimeError(f"the questionnaire did not move on from {path}")
         heights[path] = int(page.evaluate("document.scrollingElement.scrollHeight"))
+        if screenshots is not None:
+            name = path.strip("/").replace("/", "-") or "home"
+            page.screenshot(path=str(screenshots / f"{page.evaluate('document.documentElement.lang')}-{name}.png"), full_page=True)
         next_button = page.locator("button[name=go][value=next]")
         if not next_button.count():
             return heights
@@ -81,6 +84,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=360)
     parser.add_argument("--height", type=int, default=780)
     parser.add_argument("--languages", default=",".join(LANGUAGES), help="comma-separated language codes")
+    parser.add_argument("--screenshots", type=Path, default=None, help="a directory for full-page screenshots")
     arguments = parser.parse_args()
     languages = [code for code in arguments.languages.split(",") if code]
     temporary = Path(tempfile.mkdtemp(prefix="longarm-steps-bench-"))
@@ -101,7 +105,7 @@ def main() -> None:
             for language in languages:
                 context = browser.new_context(viewport={"width": arguments.width, "height": arguments.height})
                 context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
-                heights = step_heights(context.new_page(), base_url)
+                heights = step_heights(context.new_page(), base_url, arguments.screenshots)
                 context.close()
                 tallest = max(heights, key=lambda path: heights[path])
                 results[language] = {
