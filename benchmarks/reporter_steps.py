@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Page, sync_playwright
+
 from intake import (
     HOST,
     free_port,
@@ -38,7 +40,6 @@ from intake import (
     stop_server,
     wait_until_ready,
 )
-from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 LANGUAGES = ("en", "ja", "zh-hans", "zh-hant", "tr", "ug", "bo", "mn")
@@ -70,7 +71,11 @@ def step_heights(page: Page, base_url: str, screenshots: Path | None = None) -> 
         heights[path] = int(page.evaluate("document.scrollingElement.scrollHeight"))
         if screenshots is not None:
             name = path.strip("/").replace("/", "-") or "home"
-            page.screenshot(path=str(screenshots / f"{page.evaluate('document.documentElement.lang')}-{name}.png"), full_page=True)
+            language = page.evaluate("document.documentElement.lang")
+            page.screenshot(
+                path=str(screenshots / f"{language}-{name}.png"),
+                full_page=True,
+            )
         next_button = page.locator("button[name=go][value=next]")
         if not next_button.count():
             return heights
@@ -84,7 +89,9 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=360)
     parser.add_argument("--height", type=int, default=780)
     parser.add_argument("--languages", default=",".join(LANGUAGES), help="comma-separated language codes")
-    parser.add_argument("--screenshots", type=Path, default=None, help="a directory for full-page screenshots")
+    parser.add_argument(
+        "--screenshots", type=Path, default=None, help="a directory for full-page screenshots"
+    )
     arguments = parser.parse_args()
     languages = [code for code in arguments.languages.split(",") if code]
     temporary = Path(tempfile.mkdtemp(prefix="longarm-steps-bench-"))

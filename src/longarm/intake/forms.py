@@ -73,8 +73,6 @@ _REPORTER_CHOICE_LABELS = {
 }
 
 
-
-
 def consent_field() -> forms.ChoiceField:
     """The one question for what the reporter allows, with what each answer means for statistics."""
     return forms.ChoiceField(
@@ -315,28 +313,29 @@ class ReporterReportForm(ReportForm):
     ``country`` (the one answered on an earlier step) limits the region list to that country's regions.
     """
 
-    # Asked on the last step, beside Send (``ReviewForm``).
-    consent = None
-    submission_token = None
-    campaign = None
-
     def __init__(
         self, *args: Any, fields: Collection[str] | None = None, country: str = "", **kwargs: Any
     ) -> None:
         # Only this step's fields are copied for the form, not the whole questionnaire's (Django deep-copies
         # every base field into each form it makes).
-        self.base_fields = _step_fields(None if fields is None else frozenset(fields))
+        # An instance attribute shadowing the class's, read once by BaseForm.__init__ (as Django documents
+        # for changing a form's fields per instance); the class's own stay whole.
+        self.base_fields = _step_fields(None if fields is None else frozenset(fields))  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         region = self.fields.get("host_region")
         if country and "host_country" not in self.fields and isinstance(region, forms.ChoiceField):
             region.choices = [("", _("Prefer not to say")), *host_region_choices(country)]
 
 
-
 @functools.cache
 def _step_fields(fields: frozenset[str] | None) -> dict[str, forms.Field]:
-    """The reporter form's fields for one step (``None``: every question, without the files)."""
-    every = ReporterReportForm.base_fields
+    """The reporter form's fields for one step (``None``: every question, without the files). Never the
+    consent (asked on the last step, by ``ReviewForm``), the token or the campaign, which the steps keep."""
+    asked = {
+        name: field
+        for name, field in ReporterReportForm.base_fields.items()
+        if name not in ("consent", "submission_token", "campaign")
+    }
     if fields is None:
-        return {name: field for name, field in every.items() if name != "attachments"}
-    return {name: field for name, field in every.items() if name in fields}
+        return {name: field for name, field in asked.items() if name != "attachments"}
+    return {name: field for name, field in asked.items() if name in fields}

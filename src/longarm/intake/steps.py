@@ -126,11 +126,15 @@ class Draft:
             multiple = isinstance(form_field, forms.MultipleChoiceField)
             self.answers[name] = posted.getlist(name) if multiple else posted.get(name, "")
         region, country = self.answers.get("host_region", ""), self.answers.get("host_country", "")
-        if "host_country" in form.fields and isinstance(region, str) and region:
-            # The region is asked on a later step, among the chosen country's regions: another country's
-            # region is dropped rather than left to contradict the new answer.
-            if region != country and not region.startswith(f"{country}-"):
-                self.answers["host_region"] = ""
+        # The region is asked on a later step, among the chosen country's regions: another country's region
+        # is dropped rather than left to contradict the new answer.
+        if (
+            "host_country" in form.fields
+            and isinstance(region, str)
+            and region not in ("", country)
+            and not region.startswith(f"{country}-")
+        ):
+            self.answers["host_region"] = ""
 
     def mark_done(self, step: Step) -> None:
         if step.slug not in self.done:

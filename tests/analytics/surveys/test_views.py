@@ -16,7 +16,7 @@ from longarm.intake.models import Report
 from tests.analytics.surveys.helpers import new_campaign, respond
 from tests.cases.helpers import console
 from tests.conftest import Cast
-from tests.intake.helpers import answer_steps, report_answers, step_url, submit_report
+from tests.intake.helpers import answer_steps, report_answers, submit_report
 
 pytestmark = pytest.mark.django_db
 
