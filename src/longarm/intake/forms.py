@@ -182,13 +182,18 @@ class ReportForm(forms.Form):
     # A survey campaign's public link key (``longarm.analytics.surveys``); a wrong one only means not counted.
     campaign = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
+        """``country``: the host country already answered, whose regions alone the region list offers."""
         super().__init__(*args, **kwargs)
         # Only the fields this form has (a step asks a few): the region list alone is a few hundred options.
         for name, choices in _choice_lists(get_language() or "", timezone.now().year).items():
             field = self.fields.get(name)
             if isinstance(field, forms.ChoiceField):
-                field.choices = choices
+                field.choices = (
+                    [("", _("Prefer not to say")), *host_region_choices(country)]
+                    if name == "host_region" and country
+                    else choices
+                )
         if not self.is_bound and "submission_token" in self.fields:
             self.initial.setdefault("submission_token", secrets.token_urlsafe(32))
 
@@ -321,10 +326,7 @@ class ReporterReportForm(ReportForm):
         # An instance attribute shadowing the class's, read once by BaseForm.__init__ (as Django documents
         # for changing a form's fields per instance); the class's own stay whole.
         self.base_fields = _step_fields(None if fields is None else frozenset(fields))  # type: ignore[misc]
-        super().__init__(*args, **kwargs)
-        region = self.fields.get("host_region")
-        if country and "host_country" not in self.fields and isinstance(region, forms.ChoiceField):
-            region.choices = [("", _("Prefer not to say")), *host_region_choices(country)]
+        super().__init__(*args, country=country, **kwargs)
 
 
 @functools.cache

@@ -189,7 +189,7 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
     missing = draft.first_missing()
     if missing is not None:
         return redirect("intake:report_step", missing.slug)
-    answers = ReporterReportForm(draft.data())
+    answers = ReporterReportForm(draft.data(), country=_country(draft))
     if not answers.is_valid():
         wrong = next((s for s in QUESTION_STEPS if set(s.fields) & set(answers.errors)), STEPS[0])
         return redirect("intake:report_step", wrong.slug)
