@@ -325,14 +325,15 @@ class ReporterReportForm(ReportForm):
         # every base field into each form it makes).
         # An instance attribute shadowing the class's, read once by BaseForm.__init__ (as Django documents
         # for changing a form's fields per instance); the class's own stay whole.
-        self.base_fields = _step_fields(None if fields is None else frozenset(fields))  # type: ignore[misc]
+        self.base_fields = _step_fields(None if fields is None else tuple(fields))  # type: ignore[misc]
         super().__init__(*args, country=country, **kwargs)
 
 
 @functools.cache
-def _step_fields(fields: frozenset[str] | None) -> dict[str, forms.Field]:
-    """The reporter form's fields for one step (``None``: every question, without the files). Never the
-    consent (asked on the last step, by ``ReviewForm``), the token or the campaign, which the steps keep."""
+def _step_fields(fields: tuple[str, ...] | None) -> dict[str, forms.Field]:
+    """The reporter form's fields for one step, in the step's order, which its error summary follows
+    (``None``: every question, without the files). Never the consent (asked on the last step, by
+    ``ReviewForm``), the token or the campaign, which the steps keep."""
     asked = {
         name: field
         for name, field in ReporterReportForm.base_fields.items()
@@ -340,4 +341,4 @@ def _step_fields(fields: frozenset[str] | None) -> dict[str, forms.Field]:
     }
     if fields is None:
         return {name: field for name, field in asked.items() if name != "attachments"}
-    return {name: field for name, field in asked.items() if name in fields}
+    return {name: asked[name] for name in fields if name in asked}
