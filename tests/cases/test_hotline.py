@@ -174,3 +174,20 @@ def test_the_migration_drops_the_seals_operators_kept_of_statistics_only_reports
     other = Report.objects.get(consent="referral")
     assert other.sealed_keys.filter(recipient_kind=RecipientKind.STAFF, staff=cast.operator).exists()
     assert EvidenceKey.objects.filter(blob__item__report=other, holder="staff", staff=cast.operator).exists()
+
+
+@pytest.mark.parametrize(
+    ("choice", "counted"), [("review", True), ("review_not_counted", False), ("statistics_only", True)]
+)
+def test_the_hotline_asks_the_consent_as_one_choice_that_cannot_contradict_itself(
+    cast: Cast, choice: str, counted: bool
+) -> None:
+    operator = console(cast.operator)
+    html = operator.get(reverse("cases:hotline_new")).content.decode()
+    assert 'name="statistics_consent"' not in html
+    assert html.count('name="consent"') == 5
+    # A second answer to a question the form no longer asks changes nothing.
+    answers = {**report_answers(), "consent": choice, "statistics_consent": "no", "consent_read_out": "on"}
+    assert operator.post(reverse("cases:hotline_new"), answers).status_code == 200
+    report = Report.objects.get()
+    assert (report.consent, report.statistics_consent) == (choice.removesuffix("_not_counted"), counted)
