@@ -218,7 +218,7 @@ def _to_last_step(
     client.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
     if upload is not None:
         fields = [("csrfmiddlewaretoken", client.csrf_token or "")]
-        _post_multipart(client, "/report/files/", _multipart(fields, [("attachments", "a.bin", upload)]))
+        _post_multipart(client, "/report/more/", _multipart(fields, [("attachments", "a.bin", upload)]))
     error, page = answer_steps(client, fetch_each_step=False)
     if error is not None:
         raise Blocked(error)
@@ -236,6 +236,7 @@ def submit_report(port: int, upload: bytes | None, *, pay: bool = True) -> tuple
     fields = [
         ("csrfmiddlewaretoken", tokens["csrfmiddlewaretoken"]),
         ("submission_token", tokens.get("submission_token", "")),
+        ("consent", "review"),
         ("typed_receipt", receipt),
         *(("attached", item) for item in attached),
     ]

@@ -16,12 +16,12 @@ What it does, in one run:
    port of 127.0.0.1, then waits for ``/`` to answer 200.
 3. **The load.** ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
    for ``--seconds``: send a filled report through the questionnaire's steps, as a browser without
-   JavaScript does — POST each of the five question steps (each answers 302 to the next), GET the last step
-   (which shows the receipt drawn for this draft), then POST it with the receipt typed back and the gate
-   paid. Each client fetches ``/report/`` once for the CSRF cookie and token;
-   ``--fetch-form-each-time`` also GETs every step page before posting it (a reporter's whole visit). A
-   submission succeeds when the final POST answers 302 to ``/report/sent/``. A few per client run first as
-   a warm-up and are not counted.
+   JavaScript does — POST each of the three question steps, every question answered (each answers 302 to
+   the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
+   consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
+   CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
+   reporter's whole visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A
+   few per client run first as a warm-up and are not counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
@@ -42,7 +42,7 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
   window, per second.
 - ``latency_ms``: the final POST alone (the submission: validation, two Argon2id derivations, encryption,
   sealing, the database transaction, the redirect); ``cycle_latency_ms``, and ``get_latency_ms``: the
-  steps before it (five POSTs and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
+  steps before it (three POSTs and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
   GETs too).
 - ``floor_submissions_per_s`` and ``ratio`` = ``submissions_per_s / floor_submissions_per_s``. The target is
   ``ratio >= target_ratio`` (0.8): everything the system does besides its chosen Argon2id cost — Django,
@@ -451,7 +451,7 @@ class Client:
 
 
 # The questionnaire's steps before the last one, in order; each POST answers 302 to the next.
-QUESTION_STEPS = ("/report/", "/report/who/", "/report/when/", "/report/files/", "/report/consent/")
+QUESTION_STEPS = ("/report/", "/report/who/", "/report/more/")
 REVIEW_STEP = "/report/review/"
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 
@@ -483,7 +483,6 @@ def report_form() -> list[tuple[str, str]]:
         ("perpetrator_other", "He said he worked for the county bureau."),
         ("community", "southern_mongolian"),
         ("contact", ""),
-        ("consent", "review"),
     ]
 
 
@@ -560,6 +559,7 @@ def submit_once(client: Client, *, reuse_form: bool) -> Cycle:
             [
                 ("csrfmiddlewaretoken", client.csrf_token),
                 ("submission_token", token or ""),
+                ("consent", "review"),
                 ("typed_receipt", typed),
                 gate,
             ],

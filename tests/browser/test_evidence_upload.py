@@ -64,16 +64,16 @@ def test_files_stay_attached_across_the_steps_and_back(
     photo.write_bytes(files.jpeg_with_exif())
     reporter = browser.new_context(java_script_enabled=javascript).new_page()
     reporter.set_default_timeout(20_000)
-    reporter.goto(live_server.url + "/report/files/")  # no draft yet: back to the first step
+    reporter.goto(live_server.url + "/report/more/")  # no draft yet: back to the first step
     receipt = fill_report(reporter, files=[str(photo)])
     if javascript:
         expect(reporter.locator("h1")).to_have_text("Check and send")
-    reporter.goto(live_server.url + "/report/files/")
+    reporter.goto(live_server.url + "/report/more/")
     kept = reporter.get_by_role("checkbox", name=re.compile("police.jpg"))
     expect(kept).to_be_checked()
     # Back from the files step, with the file kept: it is still there on the way forward again.
     reporter.get_by_role("button", name="Back").click()
-    expect(reporter.locator("h1")).to_have_text("When and where")
+    expect(reporter.locator("h1")).to_have_text("Who and how")
     reporter.get_by_role("button", name="Next").click()
     expect(reporter.get_by_role("checkbox", name=re.compile("police.jpg"))).to_be_checked()
     reporter.goto(live_server.url + "/report/review/")

@@ -218,14 +218,9 @@ def tab_through(page: Page, seen: set[str]) -> None:
 
 
 def to_when_step(page: Page) -> None:
-    """From the first step to "when and where", answering only what is required."""
+    """On the first step, where the date and country are asked, answering only what is required."""
     page.locator("textarea[name=what_happened]").fill("Police called my mother.")
     page.locator("input[name=tactics][value=relatives_threatened]").check()
-    next_step(page)
-    page.wait_for_url("**/report/who/")
-    next_step(page)
-    page.wait_for_url("**/report/when/")
-    # The region filter starts once its deferred script has run: before that, a choice changes nothing.
     page.wait_for_load_state("load")
     expect(page.locator("select[name=host_country]")).to_be_attached()
 
@@ -238,10 +233,11 @@ def test_keyboard_focus_is_clearly_visible_and_never_under_the_exit(
     page.goto(live_server.url + "/report/")
     seen: set[str] = set()
     tab_through(page, seen)
-    # The radio buttons are on the consent step.
+    # The radio buttons are on the last step.
     to_when_step(page)
     page.locator("select[name=incident_year]").select_option("2025")
     page.locator("select[name=host_country]").select_option("JP")
+    next_step(page)
     next_step(page)
     next_step(page)
     expect(page.locator("input[name=consent]").first).to_be_attached()
@@ -274,39 +270,28 @@ def test_few_tab_stops_lead_to_the_first_field_and_the_skip_link_comes_first(
     assert page.evaluate("(selector) => document.activeElement.matches(selector)", FIELDS)
 
 
-def test_the_region_list_follows_the_chosen_country_at_once(
-    context_for: MakeContext, live_server: LiveServer
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_region_step_offers_only_the_chosen_countrys_regions_in_the_readers_script(
+    context_for: MakeContext, live_server: LiveServer, javascript: bool
 ) -> None:
-    page = context_for("ja").new_page()
+    page = context_for("ja", javascript=javascript).new_page()
     page.goto(live_server.url + "/report/")
     to_when_step(page)
-    country = page.locator("select[name=host_country]")
+    page.locator("select[name=host_country]").select_option("JP")
+    next_step(page)
+    next_step(page)
+    page.wait_for_url("**/report/more/")
     region = page.locator("select[name=host_region]")
-    country.select_option("JP")
     values = region.locator("option").evaluate_all("(options) => options.map((option) => option.value)")
     assert values == ["", *[f"JP-{number:02d}" for number in range(1, 48)]]
     expect(region.locator("option[value='JP-13']")).to_have_text("東京都")
-    region.select_option("JP-13")
-    country.select_option("FR")
-    expect(region).to_be_hidden()
-    country.select_option("DE")
-    expect(region).to_be_visible()
-    assert region.input_value() == ""
-    assert region.locator("option").count() == 17
-
-
-def test_without_javascript_every_region_is_listed_under_its_country(
-    context_for: MakeContext, live_server: LiveServer
-) -> None:
-    page = context_for("ug", javascript=False).new_page()
+    assert region.locator("optgroup").count() == 0
+    # A country without regions is not asked for one.
     page.goto(live_server.url + "/report/")
-    to_when_step(page)
-    groups = page.locator("select[name=host_region] optgroup")
-    assert groups.count() == 7
-    japan = page.locator("select[name=host_region] optgroup").first
-    expect(japan).to_have_attribute("label", _("ug", "Japan"))
-    # A region is named once, without its country before it.
-    assert _("ug", "Japan") not in japan.locator("option").first.inner_text()
+    page.locator("select[name=host_country]").select_option("FR")
+    next_step(page)
+    page.goto(live_server.url + "/report/more/")
+    expect(page.locator("select[name=host_region]")).to_have_count(0)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -241,3 +241,26 @@ def test_a_closed_report_takes_no_more_from_the_hotline(cast: Cast) -> None:
     assert "This report is closed" in page
     operator.post(url, {"text": "Late news.", "call_started": "09:15"})
     assert not report.messages.exists()
+
+
+@pytest.mark.parametrize(
+    ("choice", "counted"), [("review", True), ("review_not_counted", False), ("statistics_only", True)]
+)
+def test_the_hotline_asks_the_consent_as_one_choice_that_cannot_contradict_itself(
+    cast: Cast, choice: str, counted: bool
+) -> None:
+    operator = console(cast.operator)
+    html = operator.get(reverse("cases:hotline_new")).content.decode()
+    assert 'name="statistics_consent"' not in html
+    assert html.count('name="consent"') == 5
+    # A second answer to a question the form no longer asks changes nothing.
+    answers = {
+        **report_answers(),
+        **CALL,
+        "consent": choice,
+        "statistics_consent": "no",
+        "consent_read_out": "on",
+    }
+    assert operator.post(reverse("cases:hotline_new"), answers).status_code == 200
+    report = Report.objects.get()
+    assert (report.consent, report.statistics_consent) == (choice.removesuffix("_not_counted"), counted)

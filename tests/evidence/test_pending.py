@@ -23,6 +23,7 @@ from tests.evidence import files
 from tests.evidence.helpers import record_of, uploads
 from tests.evidence.store import stored_bytes, stored_names
 from tests.intake.helpers import (
+    FILES_STEP,
     answer_steps,
     post_files,
     receipt_from,
@@ -142,8 +143,8 @@ def test_a_file_that_expires_before_sending_leads_back_to_the_files_step_and_not
     PendingUpload.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     # Sent from the page as it was shown, before the file expired.
     response = send_review(client, receipt_from(review), attached=attached_ids(review))
-    assert response["Location"] == step_url("files")
-    assert "kept too long" in client.get(step_url("files")).content.decode()
+    assert response["Location"] == step_url(FILES_STEP)
+    assert "kept too long" in client.get(step_url(FILES_STEP)).content.decode()
     assert not Report.objects.exists()
 
 

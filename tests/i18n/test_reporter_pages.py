@@ -54,7 +54,7 @@ def walk_the_reporter_site(client: Client) -> list[int]:
     statuses = [client.get(reverse("intake:home")).status_code]
     statuses.append(client.get(reverse("intake:report_new")).status_code)
     statuses.append(client.post(reverse("intake:report_new"), {"what_happened": ""}).status_code)
-    statuses.append(client.post(step_url("when"), {"incident_month": "5"}).status_code)
+    statuses.append(client.post(step_url("what"), {"incident_month": "5"}).status_code)
     answers = step_answers(report_answers(host_country="TR", host_region=""))
     for slug in QUESTION_STEPS:
         assert client.post(step_url(slug), answers).status_code == 302

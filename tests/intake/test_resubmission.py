@@ -32,6 +32,7 @@ def _last_step_form(client: Client, receipt: str) -> dict[str, Any]:
     token = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert token
     return {
+        "consent": "review",
         "typed_receipt": receipt,
         "submission_token": token.group(1),
         "attached": re.findall(r'name="attached" value="([0-9a-f]{32})"', page),

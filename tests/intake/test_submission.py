@@ -8,6 +8,8 @@ from django.urls import reverse
 from longarm.intake.models import Consent, KeyKind, RecipientKind, Report, SealedKey, Urgency
 from tests.conftest import Cast
 from tests.intake.helpers import (
+    FILES_STEP,
+    QUESTION_STEPS,
     answer_steps,
     receipt_from,
     report_answers,
@@ -100,12 +102,42 @@ def test_the_one_consent_choice_sets_both_stored_values(
     assert (report.consent, report.statistics_consent) == (consent, counted)
 
 
-def test_the_consent_step_asks_one_question(client: Client, cast: Cast) -> None:
-    html = client.get(step_url("consent")).content.decode()
-    client.post(step_url("what"), step_answers(report_answers()))
-    html = client.get(step_url("consent")).content.decode()
+def test_the_last_step_asks_the_consent_as_one_question_beside_send(client: Client, cast: Cast) -> None:
+    html = answer_steps(client, report_answers()).content.decode()
     assert 'name="consent"' in html
     assert 'name="statistics_consent"' not in html
+    assert html.index('name="consent"') < html.index('name="typed_receipt"')
+    for slug in QUESTION_STEPS:
+        assert 'name="consent"' not in client.get(step_url(slug)).content.decode()
+
+
+def test_a_mistyped_receipt_keeps_the_consent_chosen(client: Client, cast: Cast) -> None:
+    answer_steps(client, report_answers())
+    again = send_review(client, "1" * 20, consent="referral")
+    assert again.status_code == 200
+    assert re.search(r'value="referral"[^>]*checked', client.get(step_url("review")).content.decode())
+    assert not Report.objects.exists()
+
+
+def test_the_optional_steps_can_be_skipped_from_the_first(client: Client, cast: Cast) -> None:
+    minimal = {
+        "what_happened": "They called my mother.",
+        "tactics": ["relatives_threatened"],
+        "incident_year": "2025",
+        "host_country": "JP",
+    }
+    response = client.post(step_url("what"), {**minimal, "go": "skip"})
+    assert response["Location"] == step_url("review")
+    receipt = receipt_from(client.get(step_url("review")).content.decode())
+    assert send_review(client, receipt).status_code == 302
+    assert Report.objects.get().host_country == "JP"
+
+
+def test_the_last_optional_step_cannot_skip_anything(client: Client, cast: Cast) -> None:
+    client.post(step_url("what"), step_answers(report_answers()))
+    assert 'value="skip"' in client.get(step_url("what")).content.decode()
+    assert 'value="skip"' in client.get(step_url("who")).content.decode()
+    assert 'value="skip"' not in client.get(step_url(FILES_STEP)).content.decode()
 
 
 def test_the_first_step_says_truthfully_which_questions_are_required(client: Client, cast: Cast) -> None:
@@ -126,9 +158,9 @@ def test_being_told_to_return_without_a_date_makes_a_report_high(client: Client,
 
 def test_every_step_shows_its_place_in_the_questionnaire(client: Client, cast: Cast) -> None:
     client.post(step_url("what"), step_answers(report_answers()))
-    for number, slug in enumerate(["what", "who", "when", "files", "consent"], start=1):
+    for number, slug in enumerate(QUESTION_STEPS, start=1):
         html = client.get(step_url(slug)).content.decode()
-        assert f"Step {number} of 6" in html
+        assert f"Step {number} of 4" in html
         # The progress is on the page, never in the title that a shared phone's history keeps.
         assert "<title>Information</title>" in html
 
@@ -153,10 +185,10 @@ def test_next_keeps_the_answers_and_back_keeps_what_was_typed_even_when_invalid(
     client: Client, cast: Cast
 ) -> None:
     assert client.post(step_url("what"), step_answers(report_answers())).status_code == 302
-    back = client.post(step_url("when"), {"incident_month": "5", "go": "back", "contact": "Signal only"})
+    back = client.post(step_url("more"), {"host_region": "XX-1", "go": "back", "contact": "Signal only"})
     assert back["Location"] == step_url("who")
     assert "reading club" in client.get(step_url("what")).content.decode()
-    assert "Signal only" in client.get(step_url("when")).content.decode()
+    assert "Signal only" in client.get(step_url("more")).content.decode()
 
 
 def test_answers_are_kept_server_side_never_in_the_pages_or_the_session_in_clear(
@@ -175,15 +207,31 @@ def test_a_month_without_a_year_is_refused_with_a_message_next_to_the_year(
     client: Client, cast: Cast
 ) -> None:
     response = client.post(
-        step_url("when"), step_answers(report_answers(incident_year="", incident_month="5"))
+        step_url("what"), step_answers(report_answers(incident_year="", incident_month="5"))
     )
     assert "If you know the month, please also choose the year." in response.content.decode()
     assert not Report.objects.exists()
 
 
-def test_a_region_from_another_country_is_refused(client: Client, cast: Cast) -> None:
-    response = client.post(step_url("when"), step_answers(report_answers(host_region="US-CA")))
-    assert "That region is not in the country you chose." in response.content.decode()
+def test_the_region_step_offers_only_the_chosen_country_and_refuses_another(
+    client: Client, cast: Cast
+) -> None:
+    client.post(step_url("what"), step_answers(report_answers(host_country="JP")))
+    html = client.get(step_url("more")).content.decode()
+    assert 'value="JP-13"' in html
+    assert 'value="US-CA"' not in html
+    response = client.post(step_url("more"), step_answers(report_answers(host_region="US-CA")))
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+
+
+def test_another_country_drops_the_region_of_the_first(client: Client, cast: Cast) -> None:
+    answer_steps(client, report_answers(host_country="JP", host_region="JP-13"))
+    client.post(step_url("what"), step_answers(report_answers(host_country="US")))
+    assert 'value="JP-13"' not in client.get(step_url("more")).content.decode()
+    receipt = receipt_from(client.get(step_url("review")).content.decode())
+    assert send_review(client, receipt).status_code == 302
+    assert (Report.objects.get().host_country, Report.objects.get().host_region) == ("US", "")
 
 
 def test_the_last_step_sends_back_to_the_first_step_not_yet_answered(client: Client, cast: Cast) -> None:
@@ -232,7 +280,7 @@ def test_sending_twice_stores_one_report(client: Client, cast: Cast) -> None:
     assert token
     from tests.gate.helpers import gate_fields
 
-    posted = {"typed_receipt": receipt, "submission_token": token.group(1)}
+    posted = {"typed_receipt": receipt, "submission_token": token.group(1), "consent": "review"}
     assert client.post(step_url("review"), {**posted, **gate_fields("report")}).status_code == 302
     second = client.post(step_url("review"), {**posted, **gate_fields("report")})
     assert second.status_code == 409

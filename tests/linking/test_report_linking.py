@@ -16,15 +16,22 @@ from longarm.core import outbox
 from longarm.core.models import OutboxEvent
 from longarm.intake.models import Report
 from longarm.linking.index import current_linking_key
-from longarm.linking.models import Decision, ReportIdentifier, ReportIdentifierKey, Strength
+from longarm.linking.models import (
+    ClusterMembership,
+    Decision,
+    ReportIdentifier,
+    ReportIdentifierKey,
+    Strength,
+)
 from longarm.linking.report_index import report_identifiers_store
 from longarm.linking.report_links import report_links, reports_sharing
 from longarm.linking.services import link_review
+from longarm.linking.suggestions import suggestion_accept, suggestion_for
 from tests.cases.helpers import console, private_key
 from tests.conftest import Cast
 from tests.intake.helpers import report_answers, submit_answers
 from tests.linking.match_helpers import add, case_held_by
-from tests.linking.report_helpers import Processing, arrived
+from tests.linking.report_helpers import NO_IDENTIFIERS, Processing, arrived
 from tests.settings import RECOVERY_KEY_PATH
 
 
@@ -196,3 +203,32 @@ def test_a_link_rejected_between_cases_is_not_shown_for_their_reports(
     link_review(actor=cast.caseworker, identifier=mine, other=other, decision=Decision.REJECTED)
 
     assert reports_sharing(report=report, user=cast.caseworker).total == 0
+
+
+def test_a_report_joins_no_cluster_until_a_caseworker_adds_its_identifier_to_a_case_then_at_once(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Clusters are of cases (linking.clusters); what a reporter typed is matched from the report's own index
+    # rows, written by the worker after commit, and joins a cluster only once a caseworker confirms it.
+    holding = case_held_by(cast)
+    add(holding, cast.caseworker, "wechat", "wxid_shared")
+    _post_undelivered(monkeypatch, **{**NO_IDENTIFIERS, "perpetrator_wechat_ids": "WXID_Shared"})
+    report = Report.objects.latest("id")
+    assert not ReportIdentifierKey.objects.filter(report=report).exists()  # nothing derived in the request
+    outbox.outbox_sweep()
+    assert ReportIdentifierKey.objects.filter(report=report).exists()
+    assert [item.pk for item in reports_sharing(report=report, user=cast.caseworker).held_cases] == [
+        holding.pk
+    ]
+    assert not ClusterMembership.objects.exists()
+
+    own = case_open(actor=cast.caseworker, private_key=private_key(cast.caseworker), report=report)
+    suggestion = ReportIdentifier.objects.get(report=report, kind="wechat")
+    suggestion_accept(
+        actor=cast.caseworker,
+        private_key=private_key(cast.caseworker),
+        case=own,
+        suggestion=suggestion_for(case=own, public_id=suggestion.public_id),
+    )
+    clusters = dict(ClusterMembership.objects.values_list("case_id", "cluster"))
+    assert clusters == {holding.pk: min(holding.pk, own.pk), own.pk: min(holding.pk, own.pk)}

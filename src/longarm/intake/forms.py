@@ -1,10 +1,12 @@
 import datetime
+import functools
 import secrets
 from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -44,6 +46,63 @@ def _optional_text(
     return forms.CharField(
         label=label, required=False, max_length=max_length, widget=widget, help_text=help_text
     )
+
+
+# One question for what the reporter allows (issue 14): each choice says both what caseworkers may do and
+# whether the coded answers count in statistics, so the two stored values can no longer contradict each other.
+REPORTER_CHOICES: dict[str, tuple[Consent, bool]] = {
+    "review": (Consent.REVIEW, True),
+    "review_not_counted": (Consent.REVIEW, False),
+    "referral": (Consent.REFERRAL, True),
+    "identity": (Consent.IDENTITY, True),
+    "statistics_only": (Consent.STATISTICS_ONLY, True),
+}
+_REPORTER_CHOICE_LABELS = {
+    "review": _("Caseworkers may read it and reply to me."),
+    "review_not_counted": _(
+        "Caseworkers may read it and reply to me, but it must not be counted in statistics."
+    ),
+    "referral": _(
+        "Caseworkers may read it and reply to me, and pass it to the police for a criminal investigation, "
+        "without my identity."
+    ),
+    "identity": _(
+        "Caseworkers may read it and reply to me, and pass it to the police together with my identity."
+    ),
+    "statistics_only": _("No one may read it: only count it in anonymous statistics."),
+}
+
+
+def consent_field() -> forms.ChoiceField:
+    """The one question for what the reporter allows, with what each answer means for statistics."""
+    return forms.ChoiceField(
+        label=_("What may we do with your report?"),
+        help_text=_(
+            "Unless you choose otherwise, its coded answers — the type of pressure, your community, "
+            "region and month, never your words or any names — also count in anonymous statistics."
+        ),
+        choices=list(_REPORTER_CHOICE_LABELS.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose what we may do with your report.")},
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _choice_lists(language: str, this_year: int) -> dict[str, list[Any]]:
+    """The questionnaire's choices in ``language`` (the active one), built once per language and year: every
+    step page and every posted step needs them, and building them anew cost a good part of a step's time."""
+    return {
+        "incident_year": [
+            ("", _("I don't know")),
+            *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)],
+        ],
+        "host_country": [("", _("Choose…")), *vocabulary("host_countries").choices()],
+        "host_region": [("", _("Prefer not to say")), *host_region_choices()],
+        "actor_types": vocabulary("actors").choices(),
+        "channels": vocabulary("channels").choices(),
+        "tactics": vocabulary("reporter_tactics").choices(),
+        "community": [("", _("Prefer not to say")), *vocabulary("communities").choices()],
+    }
 
 
 class ReportForm(forms.Form):
@@ -117,53 +176,26 @@ class ReportForm(forms.Form):
         rows=2,
         help_text=_("Only if you want us to. You can also just come back with your receipt number."),
     )
-    consent = forms.ChoiceField(
-        label=_("What may we do with your report?"),
-        choices=Consent.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Please choose what we may do with your report.")},
-    )
-    statistics_consent = forms.TypedChoiceField(
-        label=_("May we count your answers in anonymous statistics?"),
-        help_text=_(
-            "Only coded answers such as the type of pressure, your community, region and month — "
-            "never your words or any names."
-        ),
-        choices=[("yes", _("Yes")), ("no", _("No"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Please answer yes or no.")},
-    )
+    consent = consent_field()
     attachments = evidence_files_field()
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # A survey campaign's public link key (``longarm.analytics.surveys``); a wrong one only means not counted.
     campaign = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
+        """``country``: the host country already answered, whose regions alone the region list offers."""
         super().__init__(*args, **kwargs)
-        this_year = timezone.now().year
-        self._choice_field("incident_year").choices = [
-            ("", _("I don't know")),
-            *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)],
-        ]
-        countries = vocabulary("host_countries").choices()
-        self._choice_field("host_country").choices = [("", _("Choose…")), *countries]
-        self._choice_field("host_region").choices = [("", _("Prefer not to say")), *host_region_choices()]
-        self._choice_field("actor_types").choices = vocabulary("actors").choices()
-        self._choice_field("channels").choices = vocabulary("channels").choices()
-        self._choice_field("tactics").choices = vocabulary("reporter_tactics").choices()
-        self._choice_field("community").choices = [
-            ("", _("Prefer not to say")),
-            *vocabulary("communities").choices(),
-        ]
-        if not self.is_bound:
+        # Only the fields this form has (a step asks a few): the region list alone is a few hundred options.
+        for name, choices in _choice_lists(get_language() or "", timezone.now().year).items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ChoiceField):
+                field.choices = (
+                    [("", _("Prefer not to say")), *host_region_choices(country)]
+                    if name == "host_region" and country
+                    else choices
+                )
+        if not self.is_bound and "submission_token" in self.fields:
             self.initial.setdefault("submission_token", secrets.token_urlsafe(32))
-
-    def _choice_field(self, name: str) -> forms.ChoiceField:
-        field = self.fields[name]
-        if not isinstance(field, forms.ChoiceField):
-            raise TypeError(name)
-        return field
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -188,15 +220,11 @@ class ReportForm(forms.Form):
             self.add_error("host_region", _("That region is not in the country you chose."))
         if "other" in (data.get("tactics") or []) and not data.get("tactic_other"):
             self.add_error("tactic_other", _("Please say briefly what else happened."))
-        if data.get("consent") == Consent.STATISTICS_ONLY and data.get("statistics_consent") is False:
-            self.add_error(
-                "statistics_consent",
-                _(
-                    "You chose “statistics only” but said no to statistics. "
-                    "Please change one of the two answers."
-                ),
-            )
         return data
+
+    def consent_and_statistics(self) -> tuple[Consent, bool]:
+        """What the one consent choice means for the two stored values; call on a valid form."""
+        return REPORTER_CHOICES[self.cleaned_data["consent"]]
 
     def answers(self) -> ReportAnswers:
         """The answers as the report stores them; call on a valid form."""
@@ -248,8 +276,9 @@ def _receipt_widget() -> forms.TextInput:
 
 
 class ReviewForm(forms.Form):
-    """The last step: the receipt typed back before the report is sent, so that it is written down before
-    anything depends on it (SecureDrop shows its codename before the first submission for the same reason)."""
+    """The last step: what the reporter allows, and the receipt typed back before the report is sent, so that
+    it is written down before anything depends on it (SecureDrop shows its codename before the first
+    submission for the same reason)."""
 
     typed_receipt = ReceiptField(
         label=_("Type your receipt number again to show you have written it down"),
@@ -258,6 +287,12 @@ class ReviewForm(forms.Form):
     )
     # Random, not an answer: a report sent twice (a double tap, Back and Send again) is stored once.
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Asked beside Send: what the reporter chooses is what is sent.
+    consent = consent_field()
+
+    def consent_and_statistics(self) -> tuple[Consent, bool]:
+        """What the reporter's one choice means for the two stored values; call on a valid form."""
+        return REPORTER_CHOICES[self.cleaned_data["consent"]]
 
 
 class ReceiptLoginForm(forms.Form):
@@ -277,54 +312,33 @@ class MessageForm(forms.Form):
     )
 
 
-# One question for what the reporter allows (issue 14): each choice says both what caseworkers may do and
-# whether the coded answers count in statistics, so the two stored values can no longer contradict each other.
-REPORTER_CHOICES: dict[str, tuple[Consent, bool]] = {
-    "review": (Consent.REVIEW, True),
-    "review_not_counted": (Consent.REVIEW, False),
-    "referral": (Consent.REFERRAL, True),
-    "identity": (Consent.IDENTITY, True),
-    "statistics_only": (Consent.STATISTICS_ONLY, True),
-}
-_REPORTER_CHOICE_LABELS = {
-    "review": _("Caseworkers may read it and reply to me."),
-    "review_not_counted": _(
-        "Caseworkers may read it and reply to me, but it must not be counted in statistics."
-    ),
-    "referral": _(
-        "Caseworkers may read it and reply to me, and pass it to the police for a criminal investigation, "
-        "without my identity."
-    ),
-    "identity": _(
-        "Caseworkers may read it and reply to me, and pass it to the police together with my identity."
-    ),
-    "statistics_only": _("No one may read it: only count it in anonymous statistics."),
-}
-
-
 class ReporterReportForm(ReportForm):
-    """The reporter's questionnaire, asked in steps (``intake.steps``): one merged consent question, and no
-    token, campaign or files, which the steps keep themselves. ``fields`` limits it to one step's questions.
+    """The reporter's questionnaire, asked in steps (``intake.steps``): no consent (``ReviewForm`` asks it),
+    token, campaign or files, which the steps keep themselves. ``fields`` limits it to one step's questions;
+    ``country`` (the one answered on an earlier step) limits the region list to that country's regions.
     """
 
-    def __init__(self, *args: Any, fields: Collection[str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["consent"] = forms.ChoiceField(
-            label=_("What may we do with your report?"),
-            help_text=_(
-                "Unless you choose otherwise, its coded answers — the type of pressure, your community, "
-                "region and month, never your words or any names — also count in anonymous statistics."
-            ),
-            choices=list(_REPORTER_CHOICE_LABELS.items()),
-            widget=forms.RadioSelect,
-            error_messages={"required": _("Please choose what we may do with your report.")},
-        )
-        for name in ("statistics_consent", "submission_token", "campaign"):
-            del self.fields[name]
-        for name in list(self.fields):
-            if (fields is None and name == "attachments") or (fields is not None and name not in fields):
-                del self.fields[name]
+    def __init__(
+        self, *args: Any, fields: Collection[str] | None = None, country: str = "", **kwargs: Any
+    ) -> None:
+        # Only this step's fields are copied for the form, not the whole questionnaire's (Django deep-copies
+        # every base field into each form it makes).
+        # An instance attribute shadowing the class's, read once by BaseForm.__init__ (as Django documents
+        # for changing a form's fields per instance); the class's own stay whole.
+        self.base_fields = _step_fields(None if fields is None else tuple(fields))  # type: ignore[misc]
+        super().__init__(*args, country=country, **kwargs)
 
-    def consent_and_statistics(self) -> tuple[Consent, bool]:
-        """What the reporter's one choice means for the two stored values; call on a valid form."""
-        return REPORTER_CHOICES[self.cleaned_data["consent"]]
+
+@functools.cache
+def _step_fields(fields: tuple[str, ...] | None) -> dict[str, forms.Field]:
+    """The reporter form's fields for one step, in the step's order, which its error summary follows
+    (``None``: every question, without the files). Never the consent (asked on the last step, by
+    ``ReviewForm``), the token or the campaign, which the steps keep."""
+    asked = {
+        name: field
+        for name, field in ReporterReportForm.base_fields.items()
+        if name not in ("consent", "submission_token", "campaign")
+    }
+    if fields is None:
+        return {name: field for name, field in asked.items() if name != "attachments"}
+    return {name: asked[name] for name in fields if name in asked}

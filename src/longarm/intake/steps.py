@@ -30,10 +30,29 @@ class Step:
     title: StrOrPromise
     fields: tuple[str, ...]
     number: int
+    # Nothing on it must be answered: a reporter may skip it (issue 14: taps to a sent report).
+    optional: bool = False
 
 
+# What must be answered comes first, on one step; the optional steps can be skipped together from it, and
+# what the reporter allows is chosen on the last step, beside the receipt and Send (issue 14: at most ten taps
+# from the home page to a sent report, no step taller than three phone screens).
 STEPS = (
-    Step("what", _("What happened"), ("what_happened", "tactics", "tactic_other"), 1),
+    Step(
+        "what",
+        _("What happened"),
+        (
+            "what_happened",
+            "tactics",
+            "tactic_other",
+            "incident_year",
+            "incident_month",
+            "incident_day",
+            "date_is_approximate",
+            "host_country",
+        ),
+        1,
+    ),
     Step(
         "who",
         _("Who and how"),
@@ -47,29 +66,20 @@ STEPS = (
             "perpetrator_other",
         ),
         2,
+        optional=True,
     ),
     Step(
-        "when",
-        _("When and where"),
-        (
-            "incident_year",
-            "incident_month",
-            "incident_day",
-            "date_is_approximate",
-            "host_country",
-            "host_region",
-            "community",
-            "relatives_at_risk",
-            "contact",
-        ),
+        "more",
+        _("About you"),
+        ("host_region", "community", "relatives_at_risk", "contact", "attachments"),
         3,
+        optional=True,
     ),
-    Step("files", _("Photos, recordings and documents"), ("attachments",), 4),
-    Step("consent", _("Your choice"), ("consent",), 5),
-    Step("review", _("Check and send"), (), 6),
+    Step("review", _("Check and send"), ("consent",), 4),
 )
 QUESTION_STEPS = STEPS[:-1]
 REVIEW = STEPS[-1]
+FILES = next(step for step in STEPS if "attachments" in step.fields)
 _BY_SLUG = {step.slug: step for step in STEPS}
 
 
@@ -83,6 +93,12 @@ def step_after(step: Step) -> Step:
 
 def step_before(step: Step) -> Step | None:
     return STEPS[step.number - 2] if step.number > 1 else None
+
+
+def steps_skippable_after(step: Step) -> list[Step]:
+    """The question steps after ``step``, if every one of them is optional (they can be skipped at once)."""
+    later = list(QUESTION_STEPS[step.number :])
+    return later if later and all(later_step.optional for later_step in later) else []
 
 
 @dataclass
@@ -109,6 +125,16 @@ class Draft:
                 continue
             multiple = isinstance(form_field, forms.MultipleChoiceField)
             self.answers[name] = posted.getlist(name) if multiple else posted.get(name, "")
+        region, country = self.answers.get("host_region", ""), self.answers.get("host_country", "")
+        # The region is asked on a later step, among the chosen country's regions: another country's region
+        # is dropped rather than left to contradict the new answer.
+        if (
+            "host_country" in form.fields
+            and isinstance(region, str)
+            and region not in ("", country)
+            and not region.startswith(f"{country}-")
+        ):
+            self.answers["host_region"] = ""
 
     def mark_done(self, step: Step) -> None:
         if step.slug not in self.done:
@@ -167,6 +193,8 @@ class ReviewRow:
 class ReviewSection:
     step: Step
     rows: list[ReviewRow]
+    # Whether the step attaches files, which the last step lists under it.
+    files: bool = False
 
 
 def _flat_choices(choices: Any) -> dict[str, str]:
@@ -212,5 +240,5 @@ def review_sections(form: forms.Form) -> list[ReviewSection]:
             value = _shown(form.fields[name], form.cleaned_data[name])
             if value != "—":
                 rows.append(ReviewRow(label=form.fields[name].label or name, value=value))
-        sections.append(ReviewSection(step=step, rows=rows))
+        sections.append(ReviewSection(step=step, rows=rows, files="attachments" in step.fields))
     return sections

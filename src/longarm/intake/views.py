@@ -54,6 +54,7 @@ from longarm.intake.services import (
     reporter_credentials_new,
 )
 from longarm.intake.steps import (
+    FILES,
     QUESTION_STEPS,
     REVIEW,
     STEPS,
@@ -66,6 +67,7 @@ from longarm.intake.steps import (
     step_after,
     step_before,
     step_for,
+    steps_skippable_after,
 )
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
 from longarm.taxonomy.vocabularies import vocabulary
@@ -112,18 +114,29 @@ def report_step(request: HttpRequest, slug: str = STEPS[0].slug) -> HttpResponse
             draft_save(request, draft)
         return _step_page(request, step, draft)
     draft = draft or Draft()
-    form = ReporterReportForm(request.POST, request.FILES or None, fields=step.fields)
+    form = ReporterReportForm(
+        request.POST, request.FILES or None, fields=step.fields, country=_country(draft)
+    )
     attached = _files_kept(request, form) if "attachments" in step.fields else []
     draft.keep(form, request.POST)
-    going_back = request.POST.get("go") == "back"
-    if not going_back and not form.is_valid():
+    going = request.POST.get("go", "next")
+    if going != "back" and not form.is_valid():
         draft_save(request, draft)
         return _step_page(request, step, draft, form=form, attached=attached)
-    if not going_back:
+    target = step_before(step) if going == "back" else step_after(step)
+    if going != "back":
         draft.mark_done(step)
+        skipped = steps_skippable_after(step) if going == "skip" else []
+        for later in skipped:
+            draft.mark_done(later)
+        target = REVIEW if skipped else target
     draft_save(request, draft)
-    target = step_before(step) if going_back else step_after(step)
     return redirect("intake:report_step", (target or step).slug)
+
+
+def _country(draft: Draft) -> str:
+    country = draft.answers.get("host_country", "")
+    return country if isinstance(country, str) else ""
 
 
 def _files_kept(request: HttpRequest, form: ReporterReportForm) -> list[EncryptedUpload]:
@@ -158,9 +171,9 @@ def _step_page(
     if form is None:
         # A step passed before is shown as answered, with any message that its answers now need.
         form = (
-            ReporterReportForm(draft.data(), fields=step.fields)
+            ReporterReportForm(draft.data(), fields=step.fields, country=_country(draft))
             if step.slug in draft.done and "attachments" not in step.fields
-            else ReporterReportForm(initial=draft.answers, fields=step.fields)
+            else ReporterReportForm(initial=draft.answers, fields=step.fields, country=_country(draft))
         )
     if attached is None and "attachments" in step.fields:
         attached = pending_uploads(request)
@@ -171,6 +184,7 @@ def _step_page(
             "step": step,
             "total": len(STEPS),
             "previous": step_before(step),
+            "skippable": bool(steps_skippable_after(step)),
             "form": form,
             "attached": attached or [],
             "campaign": open_campaign_for_link(draft.campaign) if draft.campaign else None,
@@ -188,7 +202,7 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
     missing = draft.first_missing()
     if missing is not None:
         return redirect("intake:report_step", missing.slug)
-    answers = ReporterReportForm(draft.data())
+    answers = ReporterReportForm(draft.data(), country=_country(draft))
     if not answers.is_valid():
         wrong = next((s for s in QUESTION_STEPS if set(s.fields) & set(answers.errors)), STEPS[0])
         return redirect("intake:report_step", wrong.slug)
@@ -196,7 +210,14 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
     receipt = draft.receipt_drawn()
     if not had_receipt:
         draft_save(request, draft)
-    form = ReviewForm(request.POST or None, initial={"submission_token": draft.token})
+    form = ReviewForm(
+        request.POST or None,
+        initial={"submission_token": draft.token, "consent": draft.answers.get("consent", "")},
+    )
+    if request.method == "POST":
+        # Kept like every step's answers: a mistyped receipt or a reload does not lose the choice.
+        draft.answers["consent"] = request.POST.get("consent", "")
+        draft_save(request, draft)
     if request.method == "POST" and form.is_valid():
         if submission_token_used(request, form.cleaned_data["submission_token"]):
             return render(request, "intake/already_submitted.html", status=409)
@@ -220,6 +241,7 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
             "groups": group_receipt(receipt),
             "form": form,
             "gate": gate_widget(request, Purpose.REPORT),
+            "campaign": open_campaign_for_link(draft.campaign) if draft.campaign else None,
         },
     )
 
@@ -235,8 +257,8 @@ def _report_send(
         if pending_attached(request):
             return _already_sent(request, draft)
         messages.error(request, _PENDING_EXPIRED)
-        return redirect("intake:report_step", "files")
-    consent, statistics_consent = answers.consent_and_statistics()
+        return redirect("intake:report_step", FILES.slug)
+    consent, statistics_consent = form.consent_and_statistics()
     campaign = open_campaign_for_link(draft.campaign) if draft.campaign else None
     try:
         # The client pays for the two Argon2id derivations a submission costs before they are made.
@@ -262,7 +284,7 @@ def _report_send(
         return _already_sent(request, draft)
     except PendingExpired:
         messages.error(request, _PENDING_EXPIRED)
-        return redirect("intake:report_step", "files")
+        return redirect("intake:report_step", FILES.slug)
     draft_forget(request)
     # A new session key, and so a new vault key (core.sessions): a session or vault cookie planted in this
     # browser before the submission holds nothing of what the session keeps from now on.

@@ -15,7 +15,7 @@ from longarm.cases.hotline.forms import FollowUpForm, HotlineReportForm
 from longarm.cases.hotline.selectors import entered_report_for_operator, report_calls, reports_entered_by
 from longarm.cases.hotline.services import hotline_follow_up, hotline_record_read
 from longarm.crypto.receipts import group_receipt
-from longarm.intake.models import Consent, IntakeChannel, ReportStatus
+from longarm.intake.models import IntakeChannel, ReportStatus
 from longarm.intake.selectors import report_content, report_thread, staff_data_key
 from longarm.intake.services import report_submit
 from longarm.intake.submission_tokens import submission_token_remember, submission_token_used
@@ -37,10 +37,11 @@ def hotline_new(request: HttpRequest) -> HttpResponse:
         if submission_token_used(request, token):
             return render(request, "cases/hotline/already_entered.html", status=409)
         language = form.cleaned_data["caller_language"]
+        consent, statistics_consent = form.consent_and_statistics()
         submission = report_submit(
             answers=form.answers(),
-            consent=Consent(form.cleaned_data["consent"]),
-            statistics_consent=form.cleaned_data["statistics_consent"],
+            consent=consent,
+            statistics_consent=statistics_consent,
             # The caller's language, to answer them in; never the operator's console language.
             language=language,
             intake_channel=IntakeChannel.HOTLINE,
