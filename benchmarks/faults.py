@@ -76,6 +76,7 @@ from typing import Any
 from intake import (
     HOST,
     Client,
+    _exit_on_sigterm,
     create_database,
     drop_database,
     free_port,
@@ -961,10 +962,6 @@ def parse_arguments() -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     return arguments
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def main() -> None:

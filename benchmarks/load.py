@@ -58,6 +58,7 @@ import gevent
 
 from intake import (
     HOST,
+    _exit_on_sigterm,
     create_database,
     drop_database,
     free_port,
@@ -324,10 +325,6 @@ def parse_arguments() -> argparse.Namespace:
         arguments.users, arguments.minutes = 5, 0.5
     arguments.steps = max(1, min(arguments.steps, arguments.users))
     return arguments
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def main() -> None:

@@ -65,6 +65,7 @@ from faults import (
 from intake import (
     HOST,
     Client,
+    _exit_on_sigterm,
     drop_database,
     free_port,
     hidden_inputs,
@@ -381,10 +382,6 @@ def parse_arguments() -> argparse.Namespace:
     if arguments.quick:
         arguments.reporters = 4
     return arguments
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def main() -> None:
