@@ -42,7 +42,7 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
     staff.get_by_label("User name").fill(cast.caseworker.username)
     staff.get_by_label("Password").fill(STAFF_PASSWORD)
     staff.get_by_label("Code from your authenticator app").fill(current_totp(cast.caseworker))
-    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_role("button", name="Log in", exact=True).click()
     staff.locator("table.inbox tbody a").first.click()
     expect(staff.get_by_text("police.jpg")).to_be_visible()
     preview = staff.get_by_role("listitem").filter(has_text="police.jpg").locator("img.evidence-preview")

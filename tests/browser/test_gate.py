@@ -1,6 +1,8 @@
 """The gate in a real browser: with JavaScript the vendored ALTCHA widget solves the proof of work under our
 Content Security Policy before the form goes; without it the time-lock token does, after its wait."""
 
+import re
+
 import pytest
 from django.test import override_settings
 from playwright.sync_api import Browser, ConsoleMessage, expect
@@ -39,7 +41,8 @@ def test_the_widget_solves_the_proof_of_work_and_the_report_is_sent(
     receipt = fill_report(reporter)
     # The wait is for readers without JavaScript; the widget takes its place.
     expect(reporter.locator("[data-gate-wait]")).to_be_hidden()
-    expect(reporter.get_by_text("Anti-abuse check")).to_be_visible()
+    # The widget's label, or what it says once solved: on a quiet machine the work is done before this looks.
+    expect(reporter.get_by_text(re.compile("^(Anti-abuse check|Check done)$"))).to_be_visible()
     send_report(reporter, receipt)
     assert Report.objects.count() == 1
     assert SpentToken.objects.count() == 1

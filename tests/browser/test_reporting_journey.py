@@ -70,7 +70,7 @@ def test_report_receipt_login_reply_and_reading_the_reply(
     staff.get_by_label("User name").fill(cast.caseworker.username)
     staff.get_by_label("Password").fill(STAFF_PASSWORD)
     staff.get_by_label("Code from your authenticator app").fill(current_totp(cast.caseworker))
-    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_role("button", name="Log in", exact=True).click()
     expect(staff.get_by_role("heading", name="Inbox")).to_be_visible()
     staff.locator("table.inbox tbody a").first.click()
     expect(staff.get_by_text("photograph the reading club")).to_be_visible()

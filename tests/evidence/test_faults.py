@@ -19,7 +19,7 @@ from longarm.evidence.services import evidence_process, evidence_reclaim
 from longarm.intake.models import Report
 from tests.conftest import Cast
 from tests.evidence.helpers import submit_with_files, uploads
-from tests.intake.helpers import answer_steps, report_answers, step_url
+from tests.intake.helpers import FILES_STEP, answer_steps, report_answers, step_url
 
 pytestmark = pytest.mark.django_db
 Capture = Callable[..., AbstractContextManager[Any]]
@@ -105,14 +105,14 @@ def test_a_full_disk_mid_upload_tells_the_reporter_and_keeps_nothing(
     with monkeypatch.context() as patched:
         patched.setattr(storage.BlobWriter, "write", full)
         response = client.post(
-            step_url("files"), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})}
+            step_url(FILES_STEP), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})}
         )
     assert response.status_code == 200
     assert "than we can take just now" in response.content.decode()
     assert PendingUpload.objects.count() == 0
     assert not [path for path in storage.evidence_root().rglob("*") if path.is_file()]
     # With room again, the same file is taken.
-    again = client.post(step_url("files"), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})})
+    again = client.post(step_url(FILES_STEP), {"attachments": uploads({"note.txt": b"Officer Li.\n" * 9})})
     assert again.status_code == 302
     assert PendingUpload.objects.count() == 1
 
