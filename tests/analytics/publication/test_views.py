@@ -7,7 +7,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from longarm.analytics.publication.models import NoiseMechanism, Release, ReleaseKind, ReleaseStatus
+from longarm.analytics.publication.models import (
+    NoiseMechanism,
+    PrivacyBudget,
+    Release,
+    ReleaseKind,
+    ReleaseStatus,
+)
+from longarm.analytics.publication.privacy import gaussian_measurement, gaussian_scale, noise_preview
 from longarm.analytics.publication.services import release_decide, release_propose_counts
 from longarm.analytics.tables import CountTable
 from longarm.audit.models import AuditEvent
@@ -200,3 +207,52 @@ def test_the_pages_listing_releases_make_a_fixed_number_of_queries(
         assert client.get(reverse("statistics:statistics")).status_code == 200
     with django_assert_max_num_queries(5):
         assert analyst.get(reverse("publication:releases")).status_code == 200
+
+
+def test_a_noisy_proposal_first_shows_its_noise_and_spends_nothing(cast: Cast) -> None:
+    facts(12, year=2024, month=5, community="uyghur", host_country="GB")
+    analyst = console(cast.analyst)
+    fields = {"rows": "community", "mechanism": "laplace", "epsilon": "0.5"}
+
+    preview = analyst.post(reverse("publication:release_new"), fields)
+
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert not Release.objects.exists()
+    assert not PrivacyBudget.objects.filter(epsilon_spent__gt=0).exists()
+    expected = noise_preview(mechanism="laplace", epsilon=0.5, contributions=1)
+    assert "Noise scale per cell" in page
+    assert f"{expected.scale:.2f}" in page
+    assert f"±{expected.margin:.1f}" in page
+    key = page.split('name="previewed" value="')[1].split('"')[0]
+    # Changed settings are previewed again, not spent.
+    analyst.post(reverse("publication:release_new"), {**fields, "epsilon": "0.4", "previewed": key})
+    assert not Release.objects.exists()
+    response = analyst.post(reverse("publication:release_new"), {**fields, "previewed": key})
+    release = Release.objects.get()
+    assert response["Location"] == reverse("publication:release", args=[release.public_id])
+    assert release.epsilon == pytest.approx(0.5)
+
+
+def test_the_gaussian_preview_uses_the_scale_the_release_uses() -> None:
+    preview = noise_preview(mechanism="gaussian", epsilon=0.5, delta=1e-7, contributions=4)
+    measurement = gaussian_measurement(epsilon=0.5, delta=1e-7, contributions=4)
+
+    assert measurement.map(2)[0] <= 0.5 + 1e-9  # type: ignore[no-untyped-call]
+    assert preview.scale == gaussian_scale(epsilon=0.5, delta=1e-7, contributions=4)
+    # A discrete Gaussian's 95% interval is about 1.96 scales wide on each side.
+    assert 1.8 * preview.scale < preview.margin < 2.2 * preview.scale
+
+
+def test_a_refusal_for_lack_of_budget_says_how_much_is_left(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_DP_EPSILON_BUDGET = 1.0
+    release_propose_counts(
+        actor=cast.analyst, table=TABLE, filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.75
+    )
+
+    response = console(cast.analyst).post(
+        reverse("publication:release_new"), {"rows": "community", "mechanism": "laplace", "epsilon": "0.5"}
+    )
+
+    assert "epsilon 0.25 and delta" in response.content.decode()
+    assert Release.objects.count() == 1

@@ -64,6 +64,13 @@ class ReleaseTableForm(PeriodForm):
             self.add_error("columns", _("Choose a different dimension for the columns."))
         return data
 
+    def preview_key(self) -> str:
+        """The settings that fix the noise: a proposal spends budget only after its preview showed them."""
+        data = self.cleaned_data
+        delta = data.get("delta") if data.get("mechanism") == NoiseMechanism.GAUSSIAN else None
+        settings = (data.get("mechanism"), data.get("epsilon"), delta, data.get("rows"), data.get("columns"))
+        return "|".join(repr(value) for value in settings)
+
     def filters(self) -> AnalyticsFilters:
         data = self.cleaned_data
         return AnalyticsFilters(

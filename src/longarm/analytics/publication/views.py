@@ -18,8 +18,9 @@ from longarm.analytics.publication.exceptions import (
 )
 from longarm.analytics.publication.formats import as_json, open_data_csv, table_csv
 from longarm.analytics.publication.forms import DecisionForm, ReleaseTableForm
-from longarm.analytics.publication.models import Release, ReleaseKind, ReleaseStatus
+from longarm.analytics.publication.models import NoiseMechanism, Release, ReleaseKind, ReleaseStatus
 from longarm.analytics.publication.presentation import release_title, shown_table
+from longarm.analytics.publication.privacy import NoisePreview
 from longarm.analytics.publication.selectors import (
     privacy_budgets,
     public_release,
@@ -30,6 +31,7 @@ from longarm.analytics.publication.selectors import (
 from longarm.analytics.publication.services import (
     release_decide,
     release_download_record,
+    release_noise_preview,
     release_propose_open_data,
     release_propose_table,
     release_withdraw,
@@ -57,28 +59,55 @@ def release_list(request: HttpRequest) -> HttpResponse:
 @staff_view(Role.ANALYST)
 def release_new(request: HttpRequest) -> HttpResponse:
     form = ReleaseTableForm(request.POST or None)
+    preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            release = release_propose_table(
-                actor=acting_staff(request),
-                rows=data["rows"],
-                columns=data["columns"] or None,
-                filters=form.filters(),
-                mechanism=data["mechanism"],
-                epsilon=data["epsilon"],
-                delta=data["delta"],
-            )
-        except BudgetExhausted:
-            form.add_error(None, _("The privacy budget left is too small for this epsilon."))
+            preview = _noise_preview(form)
+            # Noise is drawn (and budget spent) only once its scale was shown for exactly these settings.
+            if preview is None or request.POST.get("previewed") == form.preview_key():
+                release = release_propose_table(
+                    actor=acting_staff(request),
+                    rows=data["rows"],
+                    columns=data["columns"] or None,
+                    filters=form.filters(),
+                    mechanism=data["mechanism"],
+                    epsilon=data["epsilon"],
+                    delta=data["delta"],
+                )
+                messages.success(request, _("The table is proposed. An administrator must approve it."))
+                return redirect("publication:release", release.public_id)
+        except BudgetExhausted as exhausted:
+            form.add_error(None, budget_left_message(exhausted))
         except EmptyRelease:
             form.add_error(None, _("No incident matches these filters, so there is nothing to publish."))
         except OpenEndedPeriod:
             form.add_error(None, _("A noisy table by month or year needs both a start and an end month."))
-        else:
-            messages.success(request, _("The table is proposed. An administrator must approve it."))
-            return redirect("publication:release", release.public_id)
-    return render(request, "publication/release_new.html", {"form": form})
+    return render(
+        request,
+        "publication/release_new.html",
+        {"form": form, "preview": preview, "preview_key": form.preview_key() if preview else ""},
+    )
+
+
+def _noise_preview(form: ReleaseTableForm) -> NoisePreview | None:
+    data = form.cleaned_data
+    if data["mechanism"] == NoiseMechanism.NONE:
+        return None
+    return release_noise_preview(
+        rows=data["rows"],
+        columns=data["columns"] or None,
+        mechanism=data["mechanism"],
+        epsilon=data["epsilon"],
+        delta=data["delta"],
+    )
+
+
+def budget_left_message(exhausted: BudgetExhausted) -> str:
+    return _(
+        "The privacy budget left is too small for this release: epsilon %(epsilon)s and delta %(delta)s "
+        "remain for coded incidents."
+    ) % {"epsilon": f"{exhausted.epsilon_left:.4g}", "delta": f"{exhausted.delta_left:.3g}"}
 
 
 @staff_view(Role.ANALYST)
