@@ -69,7 +69,7 @@ class ReleaseTableForm(PeriodForm):
         data = self.cleaned_data
         delta = data.get("delta") if data.get("mechanism") == NoiseMechanism.GAUSSIAN else None
         settings = (data.get("mechanism"), data.get("epsilon"), delta, data.get("rows"), data.get("columns"))
-        return "|".join(repr(value) for value in settings)
+        return "|".join(str(value) for value in settings)
 
     def filters(self) -> AnalyticsFilters:
         data = self.cleaned_data
