@@ -256,3 +256,39 @@ def test_a_refusal_for_lack_of_budget_says_how_much_is_left(cast: Cast, settings
 
     assert "epsilon 0.25 and delta" in response.content.decode()
     assert Release.objects.count() == 1
+
+
+def test_an_approver_is_warned_when_an_exact_and_a_noisy_table_cover_the_same_cells(cast: Cast) -> None:
+    exact = approved(cast)
+    transposed = CountTable(
+        title="host_country by community",
+        unit="incidents",
+        row_dimension="host_country",
+        rows=("GB", "JP"),
+        column_dimension="community",
+        columns=("uyghur", "tibetan"),
+        cells=((12, 2), (7, 9)),
+    )
+    noisy = release_propose_counts(
+        actor=cast.analyst, table=transposed, filters={}, mechanism=NoiseMechanism.LAPLACE, epsilon=0.2
+    )
+    other_filters = release_propose_counts(
+        actor=cast.analyst,
+        table=TABLE,
+        filters={"start": "2024-01"},
+        mechanism=NoiseMechanism.LAPLACE,
+        epsilon=0.2,
+    )
+    admin = console(cast.admin)
+
+    warned = admin.get(reverse("publication:release", args=[noisy.public_id])).content.decode()
+    not_warned = admin.get(reverse("publication:release", args=[other_filters.public_id])).content.decode()
+
+    assert "The noise would be pointless" in warned
+    assert reverse("publication:release", args=[exact.public_id]) in warned
+    assert "The noise would be pointless" not in not_warned
+    release_decide(actor=cast.admin, release_id=noisy.pk, approve=True)
+    exact_again = release_propose_counts(actor=cast.analyst, table=TABLE, filters={})
+    page = admin.get(reverse("publication:release", args=[exact_again.public_id])).content.decode()
+    assert "gives away the counts the noise hides" in page
+    assert reverse("publication:release", args=[noisy.public_id]) in page

@@ -7,7 +7,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
-from longarm.analytics.publication.models import PrivacyBudget, Release, ReleaseStatus
+from longarm.analytics.publication.models import (
+    NoiseMechanism,
+    PrivacyBudget,
+    Release,
+    ReleaseKind,
+    ReleaseStatus,
+)
 
 
 def releases_for_staff() -> QuerySet[Release]:
@@ -42,3 +48,28 @@ def public_release(*, public_id: uuid.UUID) -> Release:
 
 def privacy_budgets() -> QuerySet[PrivacyBudget]:
     return PrivacyBudget.objects.order_by("scope")
+
+
+def _cells(release: Release) -> tuple[frozenset[str], dict[str, str]]:
+    return frozenset(filter(None, (release.row_dimension, release.column_dimension))), release.filters
+
+
+def noise_defeating_releases(release: Release) -> list[Release]:
+    """Published tables that cover the same cells as ``release`` (same dimensions, either way round, and the
+    same filters) where one is exact and the other noisy: the exact one gives away the counts the noise hides.
+    Empty for open data."""
+    if release.kind != ReleaseKind.TABLE:
+        return []
+    exact = release.mechanism == NoiseMechanism.NONE
+    candidates = (
+        Release.objects.filter(kind=ReleaseKind.TABLE, status=ReleaseStatus.APPROVED)
+        .exclude(pk=release.pk)
+        .filter(row_dimension__in=_cells(release)[0])
+        .defer("content")
+        .order_by("-decided_at", "-id")
+    )
+    if exact:
+        candidates = candidates.exclude(mechanism=NoiseMechanism.NONE)
+    else:
+        candidates = candidates.filter(mechanism=NoiseMechanism.NONE)
+    return [other for other in candidates if _cells(other) == _cells(release)]

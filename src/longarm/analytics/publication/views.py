@@ -22,6 +22,7 @@ from longarm.analytics.publication.models import NoiseMechanism, Release, Releas
 from longarm.analytics.publication.presentation import release_title, shown_table
 from longarm.analytics.publication.privacy import NoisePreview
 from longarm.analytics.publication.selectors import (
+    noise_defeating_releases,
     privacy_budgets,
     public_release,
     public_releases,
@@ -202,6 +203,14 @@ def _release_context(release: Release, *, staff: bool) -> dict[str, object]:
         "chart": release_chart(table, chart_id="chart", rtl=get_language_bidi()) if table else None,
         "record_count": len(release.content.get("records", ())),
         "pending": release.status == ReleaseStatus.PROPOSED,
+        "overlaps": [
+            (other, release_title(other))
+            for other in (
+                noise_defeating_releases(release)
+                if staff and release.status == ReleaseStatus.PROPOSED
+                else ()
+            )
+        ],
         "approved": release.status == ReleaseStatus.APPROVED,
         "staff": staff,
     }
