@@ -114,10 +114,16 @@ def test_an_analyst_proposes_a_table_and_an_admin_approves_it(cast: Cast) -> Non
     admin = console(cast.admin)
     page = admin.get(response["Location"]).content.decode()
     assert reverse("publication:release_decision", args=[release.public_id]) in page
-    admin.post(reverse("publication:release_decision", args=[release.public_id]), {"decision": "approve"})
+    url = reverse("publication:release_decision", args=[release.public_id])
+    unconfirmed = admin.post(url, {"decision": "approve", "reason": "Checked the small cells."})
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PROPOSED
+    assert 'name="confirmed"' in unconfirmed.content.decode()
+    admin.post(url, {"decision": "approve", "reason": "Checked the small cells.", "confirmed": "yes"})
     release.refresh_from_db()
     assert release.status == ReleaseStatus.APPROVED
     assert release.decided_by == cast.admin
+    assert release.decision_reason == "Checked the small cells."
 
 
 def test_a_bad_month_is_refused_with_a_message(cast: Cast) -> None:
@@ -292,3 +298,50 @@ def test_an_approver_is_warned_when_an_exact_and_a_noisy_table_cover_the_same_ce
     page = admin.get(reverse("publication:release", args=[exact_again.public_id])).content.decode()
     assert "gives away the counts the noise hides" in page
     assert reverse("publication:release", args=[noisy.public_id]) in page
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decision_needs_a_reason_and_a_confirmation(cast: Cast, decision: str) -> None:
+    release = release_propose_counts(actor=cast.analyst, table=TABLE, filters={})
+    admin = console(cast.admin)
+    url = reverse("publication:release_decision", args=[release.public_id])
+
+    no_reason = admin.post(url, {"decision": decision, "confirmed": "yes"})
+    no_confirmation = admin.post(url, {"decision": decision, "reason": "Why not"})
+
+    assert "Give a reason." in no_reason.content.decode()
+    assert 'value="Why not"' in no_confirmation.content.decode()
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PROPOSED
+    admin.post(url, {"decision": decision, "reason": "Why not", "confirmed": "yes"})
+    release.refresh_from_db()
+    assert release.status == (ReleaseStatus.APPROVED if decision == "approve" else ReleaseStatus.REJECTED)
+    assert release.decision_reason == "Why not"
+
+
+def test_a_withdrawal_is_confirmed_with_a_reason_and_shown_publicly_with_its_date(
+    cast: Cast, settings: Any
+) -> None:
+    settings.LONGARM_PUBLIC_STATISTICS = True
+    release = approved(cast)
+    admin = console(cast.admin)
+    url = reverse("publication:release_withdraw", args=[release.public_id])
+
+    assert "Give a reason." in admin.post(url, {"confirmed": "yes"}).content.decode()
+    assert 'name="confirmed"' in admin.post(url, {"reason": "A cell was miscoded."}).content.decode()
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.APPROVED
+    admin.post(url, {"reason": "A cell was miscoded.", "confirmed": "yes"})
+
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.WITHDRAWN
+    assert release.withdrawn_by == cast.admin
+    assert release.withdrawal_reason == "A cell was miscoded."
+    assert release.withdrawn_at is not None
+    page = Client().get(reverse("statistics:statistics")).content.decode()
+    assert f"withdrawn on {release.withdrawn_at:%Y-%m-%d}" in page
+    assert "Community by Host country" in page or "by" in page
+    assert "A cell was miscoded." not in page
+    assert 'class="num' not in page
+    assert reverse("statistics:csv", args=[release.public_id]) not in page
+    assert Client().get(reverse("statistics:csv", args=[release.public_id])).status_code == 404

@@ -82,5 +82,19 @@ class ReleaseTableForm(PeriodForm):
         )
 
 
-class DecisionForm(forms.Form):
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the release for staff; it is not published."),
+        error_messages={"required": _("Give a reason.")},
+    )
+
+
+class DecisionForm(ReasonForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+
+
+class WithdrawalForm(ReasonForm):
+    pass

@@ -17,7 +17,7 @@ from longarm.analytics.publication.models import (
 
 
 def releases_for_staff() -> QuerySet[Release]:
-    return Release.objects.select_related("proposed_by", "decided_by")
+    return Release.objects.select_related("proposed_by", "decided_by", "withdrawn_by")
 
 
 def release_for_staff(*, public_id: uuid.UUID) -> Release:
@@ -37,6 +37,16 @@ def public_releases() -> QuerySet[Release]:
     if not public_statistics_enabled():
         raise Http404
     return Release.objects.filter(status=ReleaseStatus.APPROVED).order_by("-decided_at", "-id")
+
+
+def public_listing() -> QuerySet[Release]:
+    """What the public page lists: approved releases, and withdrawn ones (said to be withdrawn, with their
+    date, instead of silently disappearing); 404 while the page is switched off."""
+    if not public_statistics_enabled():
+        raise Http404
+    return Release.objects.filter(status__in=(ReleaseStatus.APPROVED, ReleaseStatus.WITHDRAWN)).order_by(
+        "-decided_at", "-id"
+    )
 
 
 def public_release(*, public_id: uuid.UUID) -> Release:

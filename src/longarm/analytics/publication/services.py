@@ -287,9 +287,9 @@ def release_propose_open_data(*, actor: StaffUser) -> Release:
 
 
 @transaction.atomic
-def release_decide(*, actor: StaffUser, release_id: int, approve: bool) -> Release:
-    """Approve or reject a proposed release. Returns it; raises ``NotAllowed`` unless ``actor`` is an
-    administrator and ``NotPending`` if it was already decided."""
+def release_decide(*, actor: StaffUser, release_id: int, approve: bool, reason: str = "") -> Release:
+    """Approve or reject a proposed release, recording the administrator's ``reason``. Returns it; raises
+    ``NotAllowed`` unless ``actor`` is an administrator and ``NotPending`` if it was already decided."""
     _require(actor, Role.ADMIN)
     release = Release.objects.select_for_update().get(pk=release_id)
     if release.status != ReleaseStatus.PROPOSED:
@@ -297,21 +297,26 @@ def release_decide(*, actor: StaffUser, release_id: int, approve: bool) -> Relea
     release.status = ReleaseStatus.APPROVED if approve else ReleaseStatus.REJECTED
     release.decided_by = actor
     release.decided_at = timezone.now()
-    release.save(update_fields=["status", "decided_by", "decided_at"])
+    release.decision_reason = reason.strip()
+    release.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     _audit(actor, "release.approve" if approve else "release.reject", release)
     return release
 
 
 @transaction.atomic
-def release_withdraw(*, actor: StaffUser, release_id: int) -> Release:
-    """Take an approved release off the public page. Raises ``NotAllowed`` unless ``actor`` is an
-    administrator and ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
+def release_withdraw(*, actor: StaffUser, release_id: int, reason: str = "") -> Release:
+    """Take an approved release's figures off the public page, which then lists it as withdrawn on this
+    date; ``reason`` is kept for staff. Raises ``NotAllowed`` unless ``actor`` is an administrator and
+    ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
     _require(actor, Role.ADMIN)
     release = Release.objects.select_for_update().get(pk=release_id)
     if release.status != ReleaseStatus.APPROVED:
         raise NotPending
     release.status = ReleaseStatus.WITHDRAWN
-    release.save(update_fields=["status"])
+    release.withdrawn_by = actor
+    release.withdrawn_at = timezone.now()
+    release.withdrawal_reason = reason.strip()
+    release.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
     _audit(actor, "release.withdraw", release)
     return release
 
