@@ -14,6 +14,7 @@ from longarm.analytics.publication.models import (
     ReleaseKind,
     ReleaseStatus,
 )
+from longarm.analytics.publication.presentation import release_title
 from longarm.analytics.publication.privacy import gaussian_measurement, gaussian_scale, noise_preview
 from longarm.analytics.publication.services import release_decide, release_propose_counts
 from longarm.analytics.tables import CountTable
@@ -340,7 +341,7 @@ def test_a_withdrawal_is_confirmed_with_a_reason_and_shown_publicly_with_its_dat
     assert release.withdrawn_at is not None
     page = Client().get(reverse("statistics:statistics")).content.decode()
     assert f"withdrawn on {release.withdrawn_at:%Y-%m-%d}" in page
-    assert "Community by Host country" in page or "by" in page
+    assert f"{release_title(release)}: published on {release.decided_at:%Y-%m-%d}" in page
     assert "A cell was miscoded." not in page
     assert 'class="num' not in page
     assert reverse("statistics:csv", args=[release.public_id]) not in page

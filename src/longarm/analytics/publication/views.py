@@ -223,7 +223,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             withdrawn.append((release, release_title(release)))
         else:
             open_data.append(release)
-    withdrawn.sort(key=lambda pair: pair[0].withdrawn_at or pair[0].decided_at, reverse=True)
+    withdrawn.sort(key=lambda pair: pair[0].withdrawn_at or pair[0].proposed_at, reverse=True)
     return render(
         request,
         "publication/statistics.html",
