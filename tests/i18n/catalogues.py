@@ -106,13 +106,14 @@ def statistics_labels() -> frozenset[str]:
 
 @cache
 def region_names() -> frozenset[str]:
-    """Host-country regions and regions of origin: proper nouns."""
-    return frozenset(
-        (
-            *(region.label for term in vocabulary("host_countries").terms for region in term.children),
-            *(term.label for term in vocabulary("origin_regions").terms if term.code != "unknown"),
-        )
-    )
+    return frozenset(region.label for term in vocabulary("host_countries").terms for region in term.children)
+
+
+@cache
+def origin_region_names() -> frozenset[str]:
+    """Regions of origin a published table can show: proper nouns, which a Latin-script language may keep
+    in their romanised form (and only such a language: a Uyghur reader may not read Latin letters)."""
+    return frozenset(term.label for term in vocabulary("origin_regions").terms if term.code != "unknown")
 
 
 def is_reporter_facing(entry: polib.POEntry) -> bool:
@@ -142,6 +143,8 @@ def translation_problem(language: str, entry: polib.POEntry) -> str | None:
     if any(set(_PLACEHOLDER.findall(form)) != expected for form in forms):
         return "placeholders differ"
     allowed_same = SAME_AS_ENGLISH["*"] | SAME_AS_ENGLISH.get(language, set()) | region_names()
+    if language in LATIN_SCRIPT_LANGUAGES:
+        allowed_same |= origin_region_names()
     if entry.msgstr == entry.msgid and has_letters(entry.msgid) and entry.msgid not in allowed_same:
         return "identical to the English"
     return None
