@@ -13,8 +13,10 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import to_locale
 
+from longarm.analytics.dimensions import DIMENSIONS
 from longarm.taxonomy.vocabularies import vocabulary
 
 PACKAGE_DIR = Path(settings.LOCALE_PATHS[0]).parent
@@ -45,6 +47,13 @@ REPORTER_SOURCES = (
     # Protection attestations: the public verify page, and the letter, printed in the reader's language.
     "cases/attestations/",
     "cases/templates/cases/attestations/",
+    # The public statistics page: its template, its tables and charts, and the labels they show.
+    "analytics/publication/templates/publication/statistics.html",
+    "analytics/publication/templates/publication/_table.html",
+    "analytics/publication/templates/publication/_value.html",
+    "analytics/publication/presentation.py",
+    "analytics/publication/charts.py",
+    "analytics/dimensions.py",
 )
 QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_tactics", "communities")
 # Translations that may equal the English because they are names or the same word in that language.
@@ -80,12 +89,35 @@ def questionnaire_labels() -> frozenset[str]:
 
 
 @cache
+def statistics_labels() -> frozenset[str]:
+    """Every label a table on the public statistics page can show: each dimension's name and the labels of
+    its codes (a release can count by any dimension)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        names = {str(dimension.label) for dimension in DIMENSIONS.values()}
+    codes = {
+        label
+        for dimension in DIMENSIONS.values()
+        if dimension.vocabulary
+        for term in vocabulary(dimension.vocabulary).terms
+        for label in (term.label, *(child.label for child in term.children))
+    }
+    return frozenset(names | codes)
+
+
+@cache
 def region_names() -> frozenset[str]:
     return frozenset(region.label for term in vocabulary("host_countries").terms for region in term.children)
 
 
+@cache
+def origin_region_names() -> frozenset[str]:
+    """Regions of origin a published table can show: proper nouns, which a Latin-script language may keep
+    in their romanised form (and only such a language: a Uyghur reader may not read Latin letters)."""
+    return frozenset(term.label for term in vocabulary("origin_regions").terms if term.code != "unknown")
+
+
 def is_reporter_facing(entry: polib.POEntry) -> bool:
-    if entry.msgid in questionnaire_labels():
+    if entry.msgid in questionnaire_labels() or entry.msgid in statistics_labels():
         return True
     return any(path.startswith(REPORTER_SOURCES) for path, _line in entry.occurrences)
 
@@ -111,6 +143,8 @@ def translation_problem(language: str, entry: polib.POEntry) -> str | None:
     if any(set(_PLACEHOLDER.findall(form)) != expected for form in forms):
         return "placeholders differ"
     allowed_same = SAME_AS_ENGLISH["*"] | SAME_AS_ENGLISH.get(language, set()) | region_names()
+    if language in LATIN_SCRIPT_LANGUAGES:
+        allowed_same |= origin_region_names()
     if entry.msgstr == entry.msgid and has_letters(entry.msgid) and entry.msgid not in allowed_same:
         return "identical to the English"
     return None

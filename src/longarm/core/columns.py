@@ -521,6 +521,10 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "proposed_at": _META,
         "decided_by": _KEY,
         "decided_at": _META,
+        "decision_reason": _META,
+        "withdrawn_by": _KEY,
+        "withdrawn_at": _META,
+        "withdrawal_reason": _META,
     },
     "publication.PrivacyBudget": {
         "id": _KEY,

@@ -1,5 +1,11 @@
 class BudgetExhausted(Exception):
-    """The release would spend more differential-privacy budget than its dataset scope has left."""
+    """The release would spend more differential-privacy budget than its dataset scope has left; says how
+    much is left."""
+
+    def __init__(self, *, epsilon_left: float, delta_left: float) -> None:
+        super().__init__(f"epsilon {epsilon_left} and delta {delta_left} left")
+        self.epsilon_left = epsilon_left
+        self.delta_left = delta_left
 
 
 class NotPending(Exception):

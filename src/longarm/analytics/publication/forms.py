@@ -64,6 +64,13 @@ class ReleaseTableForm(PeriodForm):
             self.add_error("columns", _("Choose a different dimension for the columns."))
         return data
 
+    def preview_key(self) -> str:
+        """The settings that fix the noise: a proposal spends budget only after its preview showed them."""
+        data = self.cleaned_data
+        delta = data.get("delta") if data.get("mechanism") == NoiseMechanism.GAUSSIAN else None
+        settings = (data.get("mechanism"), data.get("epsilon"), delta, data.get("rows"), data.get("columns"))
+        return "|".join(str(value) for value in settings)
+
     def filters(self) -> AnalyticsFilters:
         data = self.cleaned_data
         return AnalyticsFilters(
@@ -75,5 +82,19 @@ class ReleaseTableForm(PeriodForm):
         )
 
 
-class DecisionForm(forms.Form):
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the release for staff; it is not published."),
+        error_messages={"required": _("Give a reason.")},
+    )
+
+
+class DecisionForm(ReasonForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+
+
+class WithdrawalForm(ReasonForm):
+    pass

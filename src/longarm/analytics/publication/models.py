@@ -62,6 +62,19 @@ class Release(models.Model):
         related_name="releases_decided",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Why the administrator approved or rejected it, in their words: staff metadata about a statistical
+    # release, never about a reporter.
+    decision_reason = models.TextField(blank=True)
+    # A withdrawn release stays listed publicly as withdrawn, with this date; the reason is for staff.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="releases_withdrawn",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -13,6 +13,7 @@ suppressed depends on the noisy counts only and leaks nothing more.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import opendp.prelude as dp
@@ -39,20 +40,70 @@ def _domain_and_metric(*, gaussian: bool) -> tuple[dp.Domain, dp.Metric]:
 def laplace_measurement(*, epsilon: float, contributions: int) -> dp.Measurement:
     domain, metric = _domain_and_metric(gaussian=False)
     # The discrete Laplace's privacy map is d_in / scale.
-    return dp.m.make_laplace(domain, metric, scale=contributions / epsilon)
+    return dp.m.make_laplace(
+        domain, metric, scale=laplace_scale(epsilon=epsilon, contributions=contributions)
+    )
 
 
-def gaussian_measurement(*, epsilon: float, delta: float, contributions: int) -> dp.Measurement:
+def laplace_scale(*, epsilon: float, contributions: int) -> float:
+    return contributions / epsilon
+
+
+def _gaussian(*, delta: float) -> Callable[[float], dp.Measurement]:
     domain, metric = _domain_and_metric(gaussian=True)
-    sensitivity = math.ceil(math.sqrt(contributions))
 
     def measurement(scale: float) -> dp.Measurement:
         return dp.c.make_fix_delta(
             dp.c.make_zCDP_to_approxDP(dp.m.make_gaussian(domain, metric, scale)), delta
         )
 
-    scale = dp.binary_search_param(measurement, d_in=sensitivity, d_out=(epsilon, delta))
-    return measurement(scale)
+    return measurement
+
+
+def gaussian_scale(*, epsilon: float, delta: float, contributions: int) -> float:
+    """The smallest discrete Gaussian scale OpenDP's privacy map accepts for (epsilon, delta)."""
+    sensitivity = math.ceil(math.sqrt(contributions))
+    return float(dp.binary_search_param(_gaussian(delta=delta), d_in=sensitivity, d_out=(epsilon, delta)))
+
+
+def gaussian_measurement(*, epsilon: float, delta: float, contributions: int) -> dp.Measurement:
+    return _gaussian(delta=delta)(gaussian_scale(epsilon=epsilon, delta=delta, contributions=contributions))
+
+
+@dataclass(frozen=True)
+class NoisePreview:
+    """What noise a release would get, before any is drawn: the per-cell scale and the half-width of the
+    interval that holds each noisy cell's distance from the true count with ``confidence``."""
+
+    mechanism: str
+    epsilon: float
+    delta: float
+    scale: float
+    margin: float
+    confidence: float
+
+
+def noise_preview(
+    *, mechanism: str, epsilon: float, delta: float = 0.0, contributions: int = 1, confidence: float = 0.95
+) -> NoisePreview:
+    """The noise ``noisy_counts`` would add with these parameters (same OpenDP scales), and its error margin
+    from OpenDP's accuracy functions. Reads no data and spends no budget. Raises ``ValueError`` like
+    ``noisy_counts``. Clamping negative cells to zero only moves them closer to the truth."""
+    if not epsilon > 0 or math.isinf(epsilon):
+        raise ValueError("Epsilon must be a positive number.")
+    alpha = 1 - confidence
+    if mechanism == "laplace":
+        scale = laplace_scale(epsilon=epsilon, contributions=contributions)
+        margin = float(dp.discrete_laplacian_scale_to_accuracy(scale, alpha))
+        delta = 0.0
+    elif mechanism == "gaussian":
+        if not 0 < delta < 1:
+            raise ValueError("Gaussian noise needs a delta between 0 and 1.")
+        scale = gaussian_scale(epsilon=epsilon, delta=delta, contributions=contributions)
+        margin = float(dp.discrete_gaussian_scale_to_accuracy(scale, alpha))
+    else:
+        raise ValueError(f"Unknown noise mechanism {mechanism!r}.")
+    return NoisePreview(mechanism, epsilon, delta, scale, margin, confidence)
 
 
 def noisy_counts(

@@ -29,7 +29,7 @@ from longarm.analytics.publication.models import (
     ReleaseStatus,
 )
 from longarm.analytics.publication.opendata import FIELDS, SCHEMA, anonymised_records, stored_facts
-from longarm.analytics.publication.privacy import noisy_counts
+from longarm.analytics.publication.privacy import NoisePreview, noise_preview, noisy_counts
 from longarm.analytics.queries import AnalyticsFilters, crosstab
 from longarm.analytics.tables import CountTable
 from longarm.audit.models import ActorKind
@@ -75,6 +75,21 @@ def privacy_budget(scope: str) -> PrivacyBudget:
     return budget
 
 
+def _check_budget(budget: PrivacyBudget, *, epsilon: float, delta: float) -> None:
+    """Raise ``BudgetExhausted`` (with what is left) unless ``budget`` can pay for ``epsilon`` and ``delta``.
+    The configured budget applies as it stands now (set on ``budget``, not saved); lowering it below what is
+    spent stops releases."""
+    budget.epsilon_total = max(settings.LONGARM_DP_EPSILON_BUDGET, budget.epsilon_spent)
+    budget.delta_total = max(settings.LONGARM_DP_DELTA_BUDGET, budget.delta_spent)
+    if budget.epsilon_spent + epsilon > budget.epsilon_total + _TOLERANCE or (
+        budget.delta_spent + delta > budget.delta_total + _TOLERANCE
+    ):
+        raise BudgetExhausted(
+            epsilon_left=remaining_epsilon(budget),
+            delta_left=max(0.0, budget.delta_total - budget.delta_spent),
+        )
+
+
 @transaction.atomic
 def release_propose_counts(
     *,
@@ -111,14 +126,8 @@ def release_propose_counts(
                 raise ValueError("Gaussian noise needs a delta.")
             gaussian_delta = delta
         budget = PrivacyBudget.objects.select_for_update().get(pk=privacy_budget(scope).pk)
-        # The configured budget applies as it stands now; lowering it below what is spent stops releases.
-        budget.epsilon_total = max(settings.LONGARM_DP_EPSILON_BUDGET, budget.epsilon_spent)
-        budget.delta_total = max(settings.LONGARM_DP_DELTA_BUDGET, budget.delta_spent)
         # The planned spend is checked before any noise is drawn; the map's exact figure is charged.
-        if budget.epsilon_spent + epsilon > budget.epsilon_total + _TOLERANCE or (
-            budget.delta_spent + gaussian_delta > budget.delta_total + _TOLERANCE
-        ):
-            raise BudgetExhausted
+        _check_budget(budget, epsilon=epsilon, delta=gaussian_delta)
         noisy = noisy_counts(
             table, mechanism=mechanism, epsilon=epsilon, delta=gaussian_delta, contributions=contributions
         )
@@ -203,6 +212,28 @@ def on_fixed_axes(table: CountTable, *, filters: AnalyticsFilters) -> CountTable
     )
 
 
+def release_noise_preview(
+    *,
+    rows: str,
+    columns: str | None,
+    mechanism: str,
+    epsilon: float,
+    delta: float | None,
+    scope: str = DatasetScope.INCIDENTS,
+) -> NoisePreview:
+    """The noise a table of ``rows`` by ``columns`` would get, before any budget is spent: the same
+    scale ``release_propose_table`` would use. Reads no data. Raises ``BudgetExhausted`` (with what is left)
+    when the scope's budget cannot pay for it, and ``ValueError`` for bad parameters."""
+    gaussian_delta = (delta or 0.0) if mechanism == NoiseMechanism.GAUSSIAN else 0.0
+    _check_budget(privacy_budget(scope), epsilon=epsilon, delta=gaussian_delta)
+    return noise_preview(
+        mechanism=mechanism,
+        epsilon=epsilon,
+        delta=gaussian_delta,
+        contributions=contributions_bound(rows, columns),
+    )
+
+
 def release_propose_table(
     *,
     actor: StaffUser,
@@ -256,9 +287,9 @@ def release_propose_open_data(*, actor: StaffUser) -> Release:
 
 
 @transaction.atomic
-def release_decide(*, actor: StaffUser, release_id: int, approve: bool) -> Release:
-    """Approve or reject a proposed release. Returns it; raises ``NotAllowed`` unless ``actor`` is an
-    administrator and ``NotPending`` if it was already decided."""
+def release_decide(*, actor: StaffUser, release_id: int, approve: bool, reason: str = "") -> Release:
+    """Approve or reject a proposed release, recording the administrator's ``reason``. Returns it; raises
+    ``NotAllowed`` unless ``actor`` is an administrator and ``NotPending`` if it was already decided."""
     _require(actor, Role.ADMIN)
     release = Release.objects.select_for_update().get(pk=release_id)
     if release.status != ReleaseStatus.PROPOSED:
@@ -266,21 +297,26 @@ def release_decide(*, actor: StaffUser, release_id: int, approve: bool) -> Relea
     release.status = ReleaseStatus.APPROVED if approve else ReleaseStatus.REJECTED
     release.decided_by = actor
     release.decided_at = timezone.now()
-    release.save(update_fields=["status", "decided_by", "decided_at"])
+    release.decision_reason = reason.strip()
+    release.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     _audit(actor, "release.approve" if approve else "release.reject", release)
     return release
 
 
 @transaction.atomic
-def release_withdraw(*, actor: StaffUser, release_id: int) -> Release:
-    """Take an approved release off the public page. Raises ``NotAllowed`` unless ``actor`` is an
-    administrator and ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
+def release_withdraw(*, actor: StaffUser, release_id: int, reason: str = "") -> Release:
+    """Take an approved release's figures off the public page, which then lists it as withdrawn on this
+    date; ``reason`` is kept for staff. Raises ``NotAllowed`` unless ``actor`` is an administrator and
+    ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
     _require(actor, Role.ADMIN)
     release = Release.objects.select_for_update().get(pk=release_id)
     if release.status != ReleaseStatus.APPROVED:
         raise NotPending
     release.status = ReleaseStatus.WITHDRAWN
-    release.save(update_fields=["status"])
+    release.withdrawn_by = actor
+    release.withdrawn_at = timezone.now()
+    release.withdrawal_reason = reason.strip()
+    release.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
     _audit(actor, "release.withdraw", release)
     return release
 
