@@ -42,6 +42,16 @@ def test_every_jurisdiction_has_provisions_that_cover_known_tactics() -> None:
             assert term.attributes["citation"]
 
 
+def test_every_provision_has_a_citation_and_an_https_link_to_the_official_text() -> None:
+    for jurisdiction in LEGAL_PROVISION_JURISDICTIONS:
+        for term in vocabulary(f"legal_provisions_{jurisdiction}").terms:
+            citation, source = term.attributes["citation"], term.attributes["source"]
+            assert isinstance(citation, str), term.code
+            assert citation.strip(), term.code
+            assert isinstance(source, str), term.code
+            assert source.startswith("https://"), term.code
+
+
 def test_uncertain_provisions_are_marked_as_the_domain_file_marks_them() -> None:
     assert provision("jp:stalker_regulation_act").unverified
     assert provision("gb:osa_2023_threatening_communications").unverified
