@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import AuditEvent
@@ -15,7 +16,12 @@ from longarm.cases.models import (
     ReferralKind,
     ReferralStatus,
 )
-from longarm.cases.referrals.provisions import provision, provisions_for_tactics
+from longarm.cases.referrals.provisions import (
+    jurisdiction_choices,
+    provision,
+    provision_value,
+    provisions_for_tactics,
+)
 from longarm.cases.referrals.services import ReferralInput, referral_change_status, referral_create
 from longarm.taxonomy.vocabularies import LEGAL_PROVISION_JURISDICTIONS, vocabulary
 from tests.cases.referral_helpers import add_person, give_case_identity_key, open_case, private_key
@@ -57,6 +63,35 @@ def test_uncertain_provisions_are_marked_as_the_domain_file_marks_them() -> None
     assert provision("gb:osa_2023_threatening_communications").unverified
     assert not provision("jp:penal_code_222").unverified
     assert provision("gb:nsa_2023_s3").caution
+    # Article numbers or scope not checked against the official text when the files were written.
+    for value in ("kr:criminal_act_98", "nl:sr_98d", "ca:fisoia_s20_3", "tr:tck_328", "au:state_stalking"):
+        assert provision(value).unverified, value
+    for value in ("de:stgb_241", "tr:tck_123a", "fr:code_penal_222_17", "au:criminal_code_92_2_92_3"):
+        assert not provision(value).unverified, value
+
+
+def test_a_provision_that_warns_of_coerced_informants_is_marked_caution() -> None:
+    warned = 0
+    for jurisdiction in LEGAL_PROVISION_JURISDICTIONS:
+        for term in vocabulary(f"legal_provisions_{jurisdiction}").terms:
+            if "coerced informants" in term.help:
+                warned += 1
+                assert provision(provision_value(jurisdiction, term.code)).caution, term.code
+    assert warned >= 8
+
+
+@pytest.mark.parametrize("jurisdiction", LEGAL_PROVISION_JURISDICTIONS)
+def test_every_jurisdiction_is_named_and_covers_the_common_tactics(jurisdiction: str) -> None:
+    assert jurisdiction in dict(jurisdiction_choices())
+    for tactic in ("threat_direct", "surveillance_physical", "digital_attack", "informant_recruitment"):
+        assert provisions_for_tactics(jurisdiction, {tactic}), tactic
+
+
+def test_jurisdiction_names_are_translated_for_the_console() -> None:
+    with translation.override("ja"):
+        names = dict(jurisdiction_choices())
+    assert names["kr"] == "韓国"
+    assert names["ca"] == "カナダ（連邦）"
 
 
 def test_provisions_are_suggested_by_the_tactics_they_cover() -> None:

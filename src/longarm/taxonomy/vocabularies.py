@@ -62,7 +62,7 @@ REQUIRED_VOCABULARIES: Final = frozenset(
 )
 # (vocabulary, attribute) -> the vocabulary whose codes the attribute's list refers to.
 # Criminal provisions per jurisdiction (ISO 3166-1 code, lower case) for criminal referrals.
-LEGAL_PROVISION_JURISDICTIONS: Final = ("jp", "gb", "us")
+LEGAL_PROVISION_JURISDICTIONS: Final = ("jp", "gb", "us", "ca", "au", "de", "fr", "nl", "tr", "kr")
 REFERENCES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
     {
         ("reporter_tactics", "tactics"): "tactics",

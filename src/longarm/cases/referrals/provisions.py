@@ -10,6 +10,13 @@ JURISDICTION_NAMES = {
     "jp": gettext_lazy("Japan"),
     "gb": gettext_lazy("United Kingdom"),
     "us": gettext_lazy("United States (federal)"),
+    "ca": gettext_lazy("Canada (federal)"),
+    "au": gettext_lazy("Australia (Commonwealth)"),
+    "de": gettext_lazy("Germany"),
+    "fr": gettext_lazy("France"),
+    "nl": gettext_lazy("Netherlands"),
+    "tr": gettext_lazy("Turkey (Türkiye)"),
+    "kr": gettext_lazy("South Korea"),
 }
 
 
