@@ -596,7 +596,7 @@ LABELS = (
     # Translators: legal_provisions_au.toml, criminal_code_92_2_92_3 (label)
     gettext_noop("Foreign interference"),
     # Translators: legal_provisions_au.toml, criminal_code_92_2_92_3 (help)
-    gettext_noop("Conduct on behalf of or in collaboration with a foreign principal that is covert or deceptive, or involves threats or menaces, to influence a political or governmental process or a person's exercise of their rights; intentional (s.92.2) or reckless (s.92.3)."),
+    gettext_noop("Conduct on behalf of or in collaboration with a foreign principal that is covert or deceptive, or involves threats or menaces, to influence a political or governmental process or a person's exercise of an Australian democratic or political right or duty; intentional (s.92.2) or reckless (s.92.3). Duress is a defence."),
     # Translators: legal_provisions_au.toml, criminal_code_92_4 (label)
     gettext_noop("Preparing for foreign interference"),
     # Translators: legal_provisions_au.toml, criminal_code_div_91 (label)
@@ -642,7 +642,7 @@ LABELS = (
     # Translators: legal_provisions_ca.toml, fitaa_registration (label)
     gettext_noop("Foreign influence registration offence"),
     # Translators: legal_provisions_ca.toml, fitaa_registration (help)
-    gettext_noop("Failing to register an arrangement with a foreign principal under the registry Bill C-70 created; check that the registry is in force. Caution: it may also catch coerced informants."),
+    gettext_noop("Failing to register an arrangement with a foreign principal under the registry Bill C-70 created; the Act was not yet in force in late 2024, so check that it is. Caution: it may also catch coerced informants."),
     # Translators: legal_provisions_de.toml, stgb_241 (label)
     gettext_noop("Threats"),
     # Translators: legal_provisions_de.toml, stgb_240 (label)
