@@ -123,6 +123,8 @@ def test_a_criminal_referral_keeps_its_reference_number_encrypted(cast: Cast) ->
     page = staff.get(response["Location"]).content.decode()
     assert "TMPD-2025-REF-7781" in page
     assert "刑法第222条" in page
+    # The citation links the official text of the statute, for the caseworker to check before relying on it.
+    assert 'href="https://elaws.e-gov.go.jp/document?lawid=140AC0000000045" rel="noreferrer noopener"' in page
     assert AuditEvent.objects.filter(
         action="referral.create:criminal", object_id=str(referral.public_id)
     ).exists()

@@ -26,6 +26,8 @@ class Provision:
     code: str
     label: str
     citation: str
+    # The official text of the statute (an https URL, checked when the data files load).
+    source: str
     unverified: bool
     caution: bool
 
@@ -55,6 +57,7 @@ def provision(value: str) -> Provision:
         code=code,
         label=gettext(term.label),
         citation=str(term.attributes["citation"]),
+        source=str(term.attributes["source"]),
         unverified=term.attributes.get("unverified", False) is True,
         caution=term.attributes.get("caution", False) is True,
     )
