@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import AuditEvent
@@ -15,7 +16,12 @@ from longarm.cases.models import (
     ReferralKind,
     ReferralStatus,
 )
-from longarm.cases.referrals.provisions import provision, provisions_for_tactics
+from longarm.cases.referrals.provisions import (
+    jurisdiction_choices,
+    provision,
+    provision_value,
+    provisions_for_tactics,
+)
 from longarm.cases.referrals.services import ReferralInput, referral_change_status, referral_create
 from longarm.taxonomy.vocabularies import LEGAL_PROVISION_JURISDICTIONS, vocabulary
 from tests.cases.referral_helpers import add_person, give_case_identity_key, open_case, private_key
@@ -42,11 +48,51 @@ def test_every_jurisdiction_has_provisions_that_cover_known_tactics() -> None:
             assert term.attributes["citation"]
 
 
+def test_every_provision_has_a_citation_and_an_https_link_to_the_official_text() -> None:
+    for jurisdiction in LEGAL_PROVISION_JURISDICTIONS:
+        for term in vocabulary(f"legal_provisions_{jurisdiction}").terms:
+            citation, source = term.attributes["citation"], term.attributes["source"]
+            assert isinstance(citation, str), term.code
+            assert citation.strip(), term.code
+            assert isinstance(source, str), term.code
+            assert source.startswith("https://"), term.code
+
+
 def test_uncertain_provisions_are_marked_as_the_domain_file_marks_them() -> None:
     assert provision("jp:stalker_regulation_act").unverified
-    assert provision("gb:osa_2023_threatening_communications").unverified
+    # The domain file left the section open; legislation.gov.uk gives it as s.181.
+    assert not provision("gb:osa_2023_threatening_communications").unverified
     assert not provision("jp:penal_code_222").unverified
     assert provision("gb:nsa_2023_s3").caution
+    # Article numbers or scope not checked against the official text when the files were written.
+    for value in ("kr:criminal_act_98", "nl:sr_98d", "ca:fisoia_s20_3", "tr:tck_328", "au:state_stalking"):
+        assert provision(value).unverified, value
+    for value in ("de:stgb_241", "tr:tck_123a", "fr:code_penal_222_17", "au:criminal_code_92_2_92_3"):
+        assert not provision(value).unverified, value
+
+
+def test_a_provision_that_warns_of_coerced_informants_is_marked_caution() -> None:
+    warned = 0
+    for jurisdiction in LEGAL_PROVISION_JURISDICTIONS:
+        for term in vocabulary(f"legal_provisions_{jurisdiction}").terms:
+            if "coerced informants" in term.help:
+                warned += 1
+                assert provision(provision_value(jurisdiction, term.code)).caution, term.code
+    assert warned >= 8
+
+
+@pytest.mark.parametrize("jurisdiction", LEGAL_PROVISION_JURISDICTIONS)
+def test_every_jurisdiction_is_named_and_covers_the_common_tactics(jurisdiction: str) -> None:
+    assert jurisdiction in dict(jurisdiction_choices())
+    for tactic in ("threat_direct", "surveillance_physical", "digital_attack", "informant_recruitment"):
+        assert provisions_for_tactics(jurisdiction, {tactic}), tactic
+
+
+def test_jurisdiction_names_are_translated_for_the_console() -> None:
+    with translation.override("ja"):
+        names = dict(jurisdiction_choices())
+    assert names["kr"] == "韓国"
+    assert names["ca"] == "カナダ（連邦）"
 
 
 def test_provisions_are_suggested_by_the_tactics_they_cover() -> None:
@@ -78,6 +124,8 @@ def test_a_criminal_referral_keeps_its_reference_number_encrypted(cast: Cast) ->
     page = staff.get(response["Location"]).content.decode()
     assert "TMPD-2025-REF-7781" in page
     assert "刑法第222条" in page
+    # The citation links the official text of the statute, for the caseworker to check before relying on it.
+    assert 'href="https://elaws.e-gov.go.jp/document?lawid=140AC0000000045" rel="noreferrer noopener"' in page
     assert AuditEvent.objects.filter(
         action="referral.create:criminal", object_id=str(referral.public_id)
     ).exists()

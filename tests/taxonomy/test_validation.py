@@ -195,6 +195,21 @@ def test_removing_a_tactic_that_reporter_tactics_use_is_reported(data_copy: Path
             id="regions outside host countries",
         ),
         pytest.param(
+            "legal_provisions_us.toml",
+            'source = "https://uscode.house.gov/view.xhtml?req=granuleid:USC-prelim-title18-section1201&num=0&edition=prelim"\n',
+            "",
+            "legal_provisions_us.toml: term 'usc_18_1201': source is missing or not a string",
+            id="provision without a source",
+        ),
+        pytest.param(
+            "legal_provisions_gb.toml",
+            'source = "https://www.legislation.gov.uk/ukpga/1988/27/section/1"',
+            'source = "http://www.legislation.gov.uk/ukpga/1988/27/section/1"',
+            "legal_provisions_gb.toml: term 'mca_1988_s1': source 'http://www.legislation.gov.uk/ukpga/1988/27/"
+            "section/1' is not an https URL",
+            id="provision with a plain http source",
+        ),
+        pytest.param(
             "actors.toml",
             'label = "Embassy or consulate staff"',
             'label = "Embassy or consulate staff',

@@ -593,6 +593,108 @@ LABELS = (
     gettext_noop("Another country"),
     # Translators: host_countries.toml, other (help)
     gettext_noop("Countries not in this list. You can tell us more in your own words, if it is safe."),
+    # Translators: legal_provisions_au.toml, criminal_code_92_2_92_3 (label)
+    gettext_noop("Foreign interference"),
+    # Translators: legal_provisions_au.toml, criminal_code_92_2_92_3 (help)
+    gettext_noop("Conduct on behalf of or in collaboration with a foreign principal that is covert or deceptive, or involves threats or menaces, to influence a political or governmental process or a person's exercise of an Australian democratic or political right or duty; intentional (s.92.2) or reckless (s.92.3). Duress is a defence."),
+    # Translators: legal_provisions_au.toml, criminal_code_92_4 (label)
+    gettext_noop("Preparing for foreign interference"),
+    # Translators: legal_provisions_au.toml, criminal_code_div_91 (label)
+    gettext_noop("Espionage"),
+    # Translators: legal_provisions_au.toml, criminal_code_div_91 (help)
+    gettext_noop("Dealing with security information for a foreign principal. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_au.toml, criminal_code_474_15 (label)
+    gettext_noop("Threats using a carriage service"),
+    # Translators: legal_provisions_au.toml, criminal_code_474_15 (help)
+    gettext_noop("A threat to kill or seriously harm the person or a third person, by telephone, message or online."),
+    # Translators: legal_provisions_au.toml, criminal_code_474_17 (label)
+    gettext_noop("Menacing or harassing using a carriage service"),
+    # Translators: legal_provisions_au.toml, criminal_code_part_10_7 (label)
+    gettext_noop("Computer misuse"),
+    # Translators: legal_provisions_au.toml, state_stalking (label)
+    gettext_noop("Stalking (state or territory law)"),
+    # Translators: legal_provisions_au.toml, state_stalking (help)
+    gettext_noop("Stalking is an offence of each state and territory; for example section 13 of the Crimes (Domestic and Personal Violence) Act 2007 in New South Wales."),
+    # Translators: legal_provisions_ca.toml, fisoia_s20 (label)
+    gettext_noop("Threats or violence for a foreign entity"),
+    # Translators: legal_provisions_ca.toml, fisoia_s20 (help)
+    gettext_noop("Inducing anyone, by intimidation, threat or violence, to do anything at the direction of, for the benefit of or in association with a foreign entity; since Bill C-70 it covers threats to relatives and no harm to Canada need be proved."),
+    # Translators: legal_provisions_ca.toml, fisoia_indictable_offence_foreign_entity (label)
+    gettext_noop("Indictable offence for a foreign entity"),
+    # Translators: legal_provisions_ca.toml, fisoia_indictable_offence_foreign_entity (help)
+    gettext_noop("Any indictable offence committed for a foreign entity, added by Bill C-70."),
+    # Translators: legal_provisions_ca.toml, fisoia_s20_3 (label)
+    gettext_noop("Surreptitious or deceptive conduct for a foreign entity"),
+    # Translators: legal_provisions_ca.toml, criminal_code_423 (label)
+    gettext_noop("Intimidation"),
+    # Translators: legal_provisions_ca.toml, criminal_code_264 (label)
+    gettext_noop("Criminal harassment"),
+    # Translators: legal_provisions_ca.toml, criminal_code_264_1 (label)
+    gettext_noop("Uttering threats"),
+    # Translators: legal_provisions_ca.toml, criminal_code_346 (label)
+    gettext_noop("Extortion"),
+    # Translators: legal_provisions_ca.toml, criminal_code_279 (label)
+    gettext_noop("Kidnapping and forcible confinement"),
+    # Translators: legal_provisions_ca.toml, criminal_code_265_268 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_ca.toml, criminal_code_342_1 (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_ca.toml, fitaa_registration (label)
+    gettext_noop("Foreign influence registration offence"),
+    # Translators: legal_provisions_ca.toml, fitaa_registration (help)
+    gettext_noop("Failing to register an arrangement with a foreign principal under the registry Bill C-70 created; the Act was not yet in force in late 2024, so check that it is. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_de.toml, stgb_241 (label)
+    gettext_noop("Threats"),
+    # Translators: legal_provisions_de.toml, stgb_240 (label)
+    gettext_noop("Coercion"),
+    # Translators: legal_provisions_de.toml, stgb_238 (label)
+    gettext_noop("Stalking"),
+    # Translators: legal_provisions_de.toml, stgb_99 (label)
+    gettext_noop("Secret service agent activity"),
+    # Translators: legal_provisions_de.toml, stgb_99 (help)
+    gettext_noop("Working for a foreign intelligence service against Germany, including spying on exiles. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_de.toml, stgb_234a (label)
+    gettext_noop("Abduction to a place of political persecution"),
+    # Translators: legal_provisions_de.toml, stgb_234a (help)
+    gettext_noop("Taking or luring a person abroad, or keeping them there, where they face political persecution."),
+    # Translators: legal_provisions_de.toml, stgb_241a (label)
+    gettext_noop("Political denunciation"),
+    # Translators: legal_provisions_de.toml, stgb_241a (help)
+    gettext_noop("Reporting someone to a foreign authority so that they face political persecution. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_de.toml, stgb_239 (label)
+    gettext_noop("Deprivation of liberty"),
+    # Translators: legal_provisions_de.toml, stgb_253 (label)
+    gettext_noop("Extortion"),
+    # Translators: legal_provisions_de.toml, stgb_223 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_de.toml, stgb_202a (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_de.toml, stgb_185_186 (label)
+    gettext_noop("Defamation and insult"),
+    # Translators: legal_provisions_fr.toml, code_penal_222_17 (label)
+    gettext_noop("Threats"),
+    # Translators: legal_provisions_fr.toml, code_penal_222_18 (label)
+    gettext_noop("Threats with an order to meet a condition"),
+    # Translators: legal_provisions_fr.toml, code_penal_222_33_2_2 (label)
+    gettext_noop("Moral harassment"),
+    # Translators: legal_provisions_fr.toml, code_penal_411_12 (label)
+    gettext_noop("Foreign power condition (aggravates any offence)"),
+    # Translators: legal_provisions_fr.toml, code_penal_411_12 (help)
+    gettext_noop("Since the law of 25 July 2024, an offence against persons or property committed to serve a foreign power carries a higher maximum."),
+    # Translators: legal_provisions_fr.toml, code_penal_411_4 (label)
+    gettext_noop("Intelligence with a foreign power"),
+    # Translators: legal_provisions_fr.toml, code_penal_411_4 (help)
+    gettext_noop("Caution: it may also catch coerced informants. Seek legal advice before referring."),
+    # Translators: legal_provisions_fr.toml, code_penal_312_1_312_10 (label)
+    gettext_noop("Extortion and blackmail"),
+    # Translators: legal_provisions_fr.toml, code_penal_224_1 (label)
+    gettext_noop("Confinement and kidnapping"),
+    # Translators: legal_provisions_fr.toml, code_penal_222_11_222_13 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_fr.toml, code_penal_226_1 (label)
+    gettext_noop("Invasion of privacy"),
+    # Translators: legal_provisions_fr.toml, code_penal_323_1 (label)
+    gettext_noop("Unauthorised computer access"),
     # Translators: legal_provisions_gb.toml, nsa_2023_s13 (label)
     gettext_noop("Foreign interference"),
     # Translators: legal_provisions_gb.toml, nsa_2023_s13 (help)
@@ -647,6 +749,80 @@ LABELS = (
     gettext_noop("Stalking (usually does not apply)"),
     # Translators: legal_provisions_jp.toml, stalker_regulation_act (help)
     gettext_noop("The Stalker Regulation Act requires a romantic motive, so it usually does not cover surveillance by a state."),
+    # Translators: legal_provisions_kr.toml, criminal_act_283 (label)
+    gettext_noop("Intimidation"),
+    # Translators: legal_provisions_kr.toml, criminal_act_324 (label)
+    gettext_noop("Coercion"),
+    # Translators: legal_provisions_kr.toml, stalking_punishment_act (label)
+    gettext_noop("Stalking"),
+    # Translators: legal_provisions_kr.toml, network_act_44_7_74 (label)
+    gettext_noop("Repeated frightening messages"),
+    # Translators: legal_provisions_kr.toml, criminal_act_350 (label)
+    gettext_noop("Extortion"),
+    # Translators: legal_provisions_kr.toml, criminal_act_257_260 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_kr.toml, criminal_act_276_287_288 (label)
+    gettext_noop("Confinement and kidnapping"),
+    # Translators: legal_provisions_kr.toml, criminal_act_276_287_288 (help)
+    gettext_noop("Article 288 covers taking a person abroad."),
+    # Translators: legal_provisions_kr.toml, criminal_act_307_311 (label)
+    gettext_noop("Defamation and insult"),
+    # Translators: legal_provisions_kr.toml, criminal_act_314 (label)
+    gettext_noop("Obstruction of business"),
+    # Translators: legal_provisions_kr.toml, network_act_48_71 (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_kr.toml, criminal_act_98 (label)
+    gettext_noop("Espionage"),
+    # Translators: legal_provisions_kr.toml, criminal_act_98 (help)
+    gettext_noop("Covers spying for an enemy state only; check whether the amendment to any foreign state has been enacted. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_nl.toml, sr_98d (label)
+    gettext_noop("Harmful acts for a foreign power (diaspora espionage)"),
+    # Translators: legal_provisions_nl.toml, sr_98d (help)
+    gettext_noop("In force since 15 May 2025: acts for a foreign power that endanger, among others, the safety of persons, such as spying on or pressuring a diaspora community. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_nl.toml, sr_284 (label)
+    gettext_noop("Coercion"),
+    # Translators: legal_provisions_nl.toml, sr_285 (label)
+    gettext_noop("Threats"),
+    # Translators: legal_provisions_nl.toml, sr_285b (label)
+    gettext_noop("Stalking"),
+    # Translators: legal_provisions_nl.toml, sr_98 (label)
+    gettext_noop("Espionage"),
+    # Translators: legal_provisions_nl.toml, sr_98 (help)
+    gettext_noop("Passing state secrets to a foreign power. Caution: it may also catch coerced informants."),
+    # Translators: legal_provisions_nl.toml, sr_317_318 (label)
+    gettext_noop("Extortion and blackmail"),
+    # Translators: legal_provisions_nl.toml, sr_282 (label)
+    gettext_noop("Deprivation of liberty"),
+    # Translators: legal_provisions_nl.toml, sr_300 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_nl.toml, sr_138ab (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_nl.toml, sr_261_266 (label)
+    gettext_noop("Defamation and insult"),
+    # Translators: legal_provisions_tr.toml, tck_106 (label)
+    gettext_noop("Threats"),
+    # Translators: legal_provisions_tr.toml, tck_108 (label)
+    gettext_noop("Coercion"),
+    # Translators: legal_provisions_tr.toml, tck_107 (label)
+    gettext_noop("Blackmail"),
+    # Translators: legal_provisions_tr.toml, tck_123a (label)
+    gettext_noop("Stalking"),
+    # Translators: legal_provisions_tr.toml, tck_123 (label)
+    gettext_noop("Disturbing a person's peace"),
+    # Translators: legal_provisions_tr.toml, tck_109 (label)
+    gettext_noop("Deprivation of liberty"),
+    # Translators: legal_provisions_tr.toml, tck_86 (label)
+    gettext_noop("Injury and assault"),
+    # Translators: legal_provisions_tr.toml, tck_134 (label)
+    gettext_noop("Invasion of privacy"),
+    # Translators: legal_provisions_tr.toml, tck_243_244 (label)
+    gettext_noop("Unauthorised computer access"),
+    # Translators: legal_provisions_tr.toml, tck_125 (label)
+    gettext_noop("Defamation and insult"),
+    # Translators: legal_provisions_tr.toml, tck_328 (label)
+    gettext_noop("Espionage"),
+    # Translators: legal_provisions_tr.toml, tck_328 (help)
+    gettext_noop("Concerns information about the security or interests of Turkey, not spying on exiles as such. Caution: it may also catch coerced informants."),
     # Translators: legal_provisions_us.toml, usc_18_951 (label)
     gettext_noop("Acting as an unregistered agent of a foreign government"),
     # Translators: legal_provisions_us.toml, usc_18_951 (help)

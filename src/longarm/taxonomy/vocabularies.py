@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
+from urllib.parse import urlsplit
 
 from django.utils.translation import get_language, gettext
 
@@ -61,7 +62,7 @@ REQUIRED_VOCABULARIES: Final = frozenset(
 )
 # (vocabulary, attribute) -> the vocabulary whose codes the attribute's list refers to.
 # Criminal provisions per jurisdiction (ISO 3166-1 code, lower case) for criminal referrals.
-LEGAL_PROVISION_JURISDICTIONS: Final = ("jp", "gb", "us")
+LEGAL_PROVISION_JURISDICTIONS: Final = ("jp", "gb", "us", "ca", "au", "de", "fr", "nl", "tr", "kr")
 REFERENCES: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
     {
         ("reporter_tactics", "tactics"): "tactics",
@@ -410,6 +411,13 @@ def _check_legal_provision(term: Term, file: str) -> None:
     if not isinstance(citation, str):
         raise TaxonomyError("citation is missing or not a string", file=file, code=term.code)
     _check_text(citation, key="citation", file=file, code=term.code)
+    # The official text of the statute, for the caseworker to check the provision before citing it.
+    source = term.attributes.get("source")
+    if not isinstance(source, str):
+        raise TaxonomyError("source is missing or not a string", file=file, code=term.code)
+    url = urlsplit(source)
+    if url.scheme != "https" or not url.hostname or any(character.isspace() for character in source):
+        raise TaxonomyError(f"source {source!r} is not an https URL", file=file, code=term.code)
     for code in _strings_attribute(term, "tactics", file=file):
         if not _SNAKE_CASE.fullmatch(code):
             raise TaxonomyError(f"tactics value {code!r} is not snake_case", file=file, code=term.code)

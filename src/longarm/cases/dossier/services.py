@@ -59,7 +59,7 @@ def _provisions(values: list[str]) -> list[Provision]:
             found.append(provision(value))
         except KeyError:
             # A provision since removed from the data files is still cited, by its stored value.
-            found.append(Provision("", value, value, "", unverified=False, caution=False))
+            found.append(Provision("", value, value, "", source="", unverified=False, caution=False))
     return found
 
 

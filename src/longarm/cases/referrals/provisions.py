@@ -10,6 +10,13 @@ JURISDICTION_NAMES = {
     "jp": gettext_lazy("Japan"),
     "gb": gettext_lazy("United Kingdom"),
     "us": gettext_lazy("United States (federal)"),
+    "ca": gettext_lazy("Canada (federal)"),
+    "au": gettext_lazy("Australia (Commonwealth)"),
+    "de": gettext_lazy("Germany"),
+    "fr": gettext_lazy("France"),
+    "nl": gettext_lazy("Netherlands"),
+    "tr": gettext_lazy("Turkey (Türkiye)"),
+    "kr": gettext_lazy("South Korea"),
 }
 
 
@@ -19,6 +26,8 @@ class Provision:
     code: str
     label: str
     citation: str
+    # The official text of the statute (an https URL, checked when the data files load).
+    source: str
     unverified: bool
     caution: bool
 
@@ -48,6 +57,7 @@ def provision(value: str) -> Provision:
         code=code,
         label=gettext(term.label),
         citation=str(term.attributes["citation"]),
+        source=str(term.attributes["source"]),
         unverified=term.attributes.get("unverified", False) is True,
         caution=term.attributes.get("caution", False) is True,
     )
