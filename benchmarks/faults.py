@@ -95,6 +95,8 @@ SETTLE_TIMEOUT = 180.0
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 _ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
 _BOUNDARY = "longarm-faults-" + uuid.uuid4().hex
+# The step that takes files (with the optional questions about the reporter); the consent is on the last step.
+FILES_STEP = "/report/more/"
 
 
 def log(message: str) -> None:
@@ -301,7 +303,7 @@ class Reporter(Client):
         if status != 200:
             raise Failure(f"GET /report/ {status}")
         self.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
-        for path in ("/report/", "/report/who/", "/report/when/"):
+        for path in ("/report/", "/report/who/"):
             self.step(path)
 
     def step(self, path: str) -> None:
@@ -324,7 +326,7 @@ class Reporter(Client):
         body = head + content + f"\r\n--{_BOUNDARY}--\r\n".encode()
         connection = http.client.HTTPConnection(HOST, self.port, timeout=120)
         try:
-            connection.putrequest("POST", "/report/files/")
+            connection.putrequest("POST", FILES_STEP)
             for name, value in (
                 ("Content-Type", f"multipart/form-data; boundary={_BOUNDARY}"),
                 ("Content-Length", str(len(body))),
@@ -353,7 +355,6 @@ class Reporter(Client):
             connection.close()
 
     def to_review(self) -> None:
-        self.step("/report/consent/")
         status, page = self.request("GET", "/report/review/")
         if status != 200:
             raise Failure(f"GET /report/review/ {status}")
@@ -367,6 +368,8 @@ class Reporter(Client):
     def submission(self) -> list[tuple[str, str]]:
         return [
             ("csrfmiddlewaretoken", self.review.get("csrfmiddlewaretoken", "")),
+            # The consent is chosen on the last step, beside Send.
+            ("consent", "review"),
             ("submission_token", self.review.get("submission_token", "")),
             ("typed_receipt", self.receipt),
             *(("attached", item) for item in self.attached),
@@ -557,7 +560,7 @@ def fault_web_submission(install: Installation, repeat: int) -> Tally:
     # How long the last step's POST usually takes, to kill it at a random moment of that span.
     reporter = Reporter(install.port)
     reporter.start()
-    reporter.step("/report/files/")
+    reporter.step(FILES_STEP)
     reporter.to_review()
     started = time.monotonic()
     finish_submission(reporter, None)
@@ -567,7 +570,7 @@ def fault_web_submission(install: Installation, repeat: int) -> Tally:
     for _ in range(repeat):
         reporter = Reporter(install.port)
         reporter.start()
-        reporter.step("/report/files/")
+        reporter.step(FILES_STEP)
         reporter.to_review()
         form = reporter.submission()
         delay = random.uniform(0.0, span * 1.2)
@@ -777,7 +780,7 @@ def fault_database_restart(install: Installation, repeat: int, postgres: Private
             reporter = Reporter(install.port)
             try:
                 reporter.start()
-                reporter.step("/report/files/")
+                reporter.step(FILES_STEP)
                 reporter.to_review()
                 status, page = reporter.send()
             except Failure as error:

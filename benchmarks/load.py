@@ -124,18 +124,17 @@ class Reporter(Visitor):
         page = self.client.get("/report/", name="report: form").text
         csrf = _inputs(page).get("csrfmiddlewaretoken", "")
         answers = [("csrfmiddlewaretoken", csrf), *report_form()]
-        for path, name in (("/report/", "what"), ("/report/who/", "who"), ("/report/when/", "when")):
+        for path, name in (("/report/", "what"), ("/report/who/", "who")):
             if self.post(path, answers, f"report: {name}").status_code != 302:
                 return
         files = {"attachments": ("photo.jpg", Shared.photo, "image/jpeg")}
         if (
             self.post(
-                "/report/files/", [("csrfmiddlewaretoken", csrf)], "report: files (photo)", files=files
+                "/report/more/", [("csrfmiddlewaretoken", csrf)], "report: about you and files", files=files
             ).status_code
             != 302
         ):
             return
-        self.post("/report/consent/", answers, "report: consent")
         review = self.client.get("/report/review/", name="report: last step")
         receipt = _RECEIPT.search(review.content)
         if receipt is None:
@@ -144,6 +143,8 @@ class Reporter(Visitor):
         hidden = _inputs(review.text)
         form = [
             ("csrfmiddlewaretoken", hidden.get("csrfmiddlewaretoken", csrf)),
+            # The consent is chosen on the last step, beside Send.
+            ("consent", "review"),
             ("submission_token", hidden.get("submission_token", "")),
             ("typed_receipt", typed),
             *(("attached", item.decode()) for item in _ATTACHED.findall(review.content)),

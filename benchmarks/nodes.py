@@ -332,7 +332,7 @@ def send_reports(ports: list[int], numbers: range, photos: list[bytes]) -> list[
         reporter = Roaming(ports, number)
         status, page = reporter.request("GET", "/report/")
         reporter.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
-        for path in ("/report/", "/report/who/", "/report/when/"):
+        for path in ("/report/", "/report/who/"):
             reporter.step(path)
         status, page = reporter.upload(photos[number % len(photos)])
         if status != 302:
