@@ -499,6 +499,8 @@ def main() -> None:
             "/report/review/",
             [
                 ("csrfmiddlewaretoken", tokens["csrfmiddlewaretoken"]),
+                # The consent is chosen on the last step, beside Send.
+                ("consent", "review"),
                 ("submission_token", tokens.get("submission_token", "")),
                 ("typed_receipt", receipt),
                 ("gate_pow", payload),
