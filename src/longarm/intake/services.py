@@ -153,8 +153,6 @@ def report_submit(
             "language": language,
         }
     with transaction.atomic():
-        if Report.objects.filter(receipt_lookup_hash=credentials.lookup_hash).exists():
-            raise AlreadySubmitted
         try:
             with transaction.atomic():
                 report = Report.objects.create(
@@ -180,7 +178,8 @@ def report_submit(
                     **coded,
                 )
         except IntegrityError as error:
-            # Two copies of one submission racing: the second finds the first's receipt taken.
+            # A resubmission (a reload after the answer was lost) or two copies racing: the receipt is taken.
+            # Checked only on the unique constraint's refusal, so the usual submission pays no extra query.
             if Report.objects.filter(receipt_lookup_hash=credentials.lookup_hash).exists():
                 raise AlreadySubmitted from error
             raise
