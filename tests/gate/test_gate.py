@@ -11,10 +11,12 @@ from unittest import mock
 import altcha
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from longarm.core.models import ThrottleCounter
+from longarm.gate import pressure
 from longarm.gate.models import SpentToken
 from longarm.gate.tokens import POW_FIELD, TIMELOCK_FIELD, Purpose, timelock_issue, work_for
 from longarm.intake import services as intake_services
@@ -257,6 +259,25 @@ def test_the_challenge_endpoint_serves_only_known_purposes_and_only_harder_level
     assert asked["parameters"]["data"] == {"purpose": "report", "level": 3}
     assert asked["parameters"]["algorithm"] == "PBKDF2/SHA-256"
     assert "keySignature" in asked["parameters"]
+
+
+@override_settings(LONGARM_GATE_PRESSURE_STEP=3)
+def test_a_challenge_is_still_issued_while_the_database_cannot_be_read(cast: Cast) -> None:
+    """The widget's fetch during a database restart gets a challenge at the price last read, not an error
+    page it cannot show: the reporter meets "please try again" only where the database is really needed."""
+    pressure._last_read.pop(Purpose.ATTESTATION, None)
+    for attempt in range(6):
+        _mailbox(Client(), f"{attempt:020d}", gate_fields("receipt"))
+    url = reverse("gate:challenge", args=["receipt"])
+    assert Client().get(url).json()["parameters"]["data"]["level"] == 2
+    closed = OperationalError("the server closed the connection unexpectedly")
+    with mock.patch.object(ThrottleCounter.objects, "filter", side_effect=closed):
+        response = Client().get(url)
+        # A purpose this process has not read yet is issued at the base level.
+        never_read = Client().get(reverse("gate:challenge", args=["attestation"]))
+    assert response.status_code == 200
+    assert response.json()["parameters"]["data"] == {"purpose": "receipt", "level": 2}
+    assert never_read.json()["parameters"]["data"]["level"] == 0
 
 
 def test_spent_tokens_keep_no_nonce_and_no_exact_time_and_are_purged(cast: Cast) -> None:

@@ -7,6 +7,7 @@ flooder first of all, who makes most of them), never impossible.
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from longarm.core.throttle import Limit, current_count, forget_earlier_windows, record_failure
 from longarm.gate.tokens import Purpose, clamp_level
@@ -22,10 +23,23 @@ def _counter(purpose: Purpose) -> Limit:
     )
 
 
+# The level this process last read for each purpose: what a challenge is issued at while the count cannot be
+# read (the database restarting), so that the widget's fetch still gets a challenge, at the price of the
+# moment before, and the reporter meets the "please try again" page only where the database is needed.
+_last_read: dict[Purpose, int] = {}
+
+
 def pressure_level(purpose: Purpose) -> int:
     """The level new challenges and time-lock tokens for ``purpose`` are issued at: one more for every
-    ``LONGARM_GATE_PRESSURE_STEP`` attempts made site-wide in the current window."""
-    return clamp_level(current_count(_counter(purpose)) // settings.LONGARM_GATE_PRESSURE_STEP)
+    ``LONGARM_GATE_PRESSURE_STEP`` attempts made site-wide in the current window (while the count cannot
+    be read, the level this process read last)."""
+    try:
+        count = current_count(_counter(purpose))
+    except DatabaseError:
+        return _last_read.get(purpose, 0)
+    level = clamp_level(count // settings.LONGARM_GATE_PRESSURE_STEP)
+    _last_read[purpose] = level
+    return level
 
 
 def pressure_record(purpose: Purpose) -> bool:
