@@ -36,6 +36,13 @@ storage, where the deployment has it). Each fault is repeated ``--repeat`` times
   reporters send reports with photos. They must get their receipt pages, not errors; once Redis is back every
   report must be counted and every file sanitised without a restart. ``recovery_seconds``: from Redis being
   back to the last item ready.
+- ``object_store_down`` (evidence in an S3-compatible bucket; the default runs moto's server in this process
+  and a second installation whose evidence goes to it): a reporter's first photo is stored, then the bucket
+  server is stopped at a random byte of the second photo's upload. The reporter must get the files step again
+  saying the file could not be stored just now (no error page), with the answers and the first file kept;
+  once the server is back, the same upload works and the report is sent with both files. Every file ends
+  sanitised exactly once and every stored blob's object is in the bucket. ``recovery_seconds``: from the
+  server being back to the report sent.
 - ``disk_full`` (root only): the storage directory is a tmpfs, shrunk for each repetition to what it holds
   plus less than the photo needs (a random amount). The reporter must get the files step again saying the
   file could not be taken just now (no error page); every earlier file stays whole; once there is space
@@ -65,6 +72,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -89,7 +97,15 @@ from intake import (
     stop_server,
 )
 
-FAULTS = ("web_upload", "web_submission", "worker_sanitise", "database_restart", "queue_down", "disk_full")
+FAULTS = (
+    "web_upload",
+    "web_submission",
+    "worker_sanitise",
+    "database_restart",
+    "queue_down",
+    "object_store_down",
+    "disk_full",
+)
 START_TIMEOUT = 90.0
 SETTLE_TIMEOUT = 180.0
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
@@ -296,6 +312,7 @@ class Reporter(Client):
         super().__init__(port)
         self.receipt = ""
         self.review: dict[str, str] = {}
+        self.review_page = b""
         self.attached: list[str] = []
 
     def start(self) -> None:
@@ -314,13 +331,23 @@ class Reporter(Client):
             raise Failure(f"POST {path} {status}")
 
     def upload(
-        self, content: bytes, *, kill_at: int | None = None, kill: Callable[[], object] | None = None
+        self,
+        content: bytes,
+        *,
+        kill_at: int | None = None,
+        kill: Callable[[], object] | None = None,
+        keep: tuple[str, ...] = (),
     ) -> tuple[int, bytes]:
-        """POST the files step with ``content``; with ``kill_at``, call ``kill`` once that many bytes of the
-        body are sent (the connection then breaks: OSError or HTTPException)."""
+        """POST the files step with ``content`` and the earlier files ``keep`` left ticked; with
+        ``kill_at``, call ``kill`` once that many bytes of the body are sent (the connection then breaks:
+        OSError or HTTPException)."""
+        ticked = "".join(
+            f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="attached"\r\n\r\n{item}\r\n'
+            for item in keep
+        )
         head = (
             f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
-            f"{self.csrf_token}\r\n--{_BOUNDARY}\r\nContent-Disposition: form-data; "
+            f"{self.csrf_token}\r\n{ticked}--{_BOUNDARY}\r\nContent-Disposition: form-data; "
             'name="attachments"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
         ).encode()
         body = head + content + f"\r\n--{_BOUNDARY}--\r\n".encode()
@@ -354,6 +381,13 @@ class Reporter(Client):
         finally:
             connection.close()
 
+    def kept_files(self) -> tuple[str, ...]:
+        """The earlier files the files step lists, ticked."""
+        status, page = self.request("GET", FILES_STEP)
+        if status != 200:
+            raise Failure(f"GET {FILES_STEP} {status}")
+        return tuple(match.decode() for match in _ATTACHED.findall(page))
+
     def to_review(self) -> None:
         status, page = self.request("GET", "/report/review/")
         if status != 200:
@@ -362,6 +396,7 @@ class Reporter(Client):
         if receipt is None:
             raise Failure("the last step shows no receipt")
         self.receipt = re.sub(rb"\D", b"", receipt[1]).decode()
+        self.review_page = page
         self.review = hidden_inputs(page)
         self.attached = [match.decode() for match in _ATTACHED.findall(page)]
 
@@ -877,6 +912,140 @@ def fault_queue_down(
     return tally
 
 
+class PrivateObjectStore:
+    """moto's S3-compatible server in this process on a free port of 127.0.0.1, with one bucket. Stopped
+    and started again on the same port it keeps what it held, as a bucket service that goes away and comes
+    back."""
+
+    bucket = "longarm-faults"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.server: Any = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "LONGARM_STORAGE_URL": f"s3://{self.bucket}/evidence",
+            "LONGARM_S3_ENDPOINT_URL": self.endpoint,
+            "LONGARM_S3_REGION": "us-east-1",
+            "LONGARM_S3_ACCESS_KEY_ID": "longarm-faults",
+            "LONGARM_S3_SECRET_ACCESS_KEY": "longarm-faults",
+        }
+
+    def _client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="longarm-faults",
+            aws_secret_access_key="longarm-faults",  # noqa: S106 - moto's throw-away account
+        )
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
+        self.server.start()
+        wait_for(self._answers, 30, "the S3 server to start")
+
+    def _answers(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=1):
+            return True
+        return False
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def create_bucket(self) -> None:
+        self._client().create_bucket(Bucket=self.bucket)
+
+    def object_names(self) -> set[str]:
+        """Every whole object's blob name (the key under the prefix)."""
+        pages = (
+            self._client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="evidence/")
+        )
+        return {item["Key"].removeprefix("evidence/") for page in pages for item in page.get("Contents", [])}
+
+    def unfinished_uploads(self) -> int:
+        return len(self._client().list_multipart_uploads(Bucket=self.bucket).get("Uploads", []))
+
+
+def fault_object_store_down(
+    install: Installation, repeat: int, store: PrivateObjectStore, content: Callable[[int], bytes]
+) -> Tally:
+    tally = Tally("object_store_down")
+    items = sum(install.database.item_statuses().values())
+    sent_files = 0
+    for number in range(repeat):
+        reporter = Reporter(install.port)
+        try:
+            reporter.start()
+            status, _page = reporter.upload(content(4000 + number))
+            if status != 302:
+                raise Failure(f"the first upload, with the bucket up, answered {status}")
+        except Failure as error:
+            tally.reporter_errors += 1
+            tally.problem(str(error))
+            continue
+        body = content(5000 + number)
+        try:
+            kept = reporter.kept_files()
+            status, page = reporter.upload(
+                body, kill_at=random.randrange(0, len(body)), kill=store.stop, keep=kept
+            )
+        except (OSError, http.client.HTTPException, Failure) as error:
+            status, page = 0, str(error).encode()
+        tally.injected += 1
+        store.start()
+        back = time.monotonic()
+        if status == 200 and b"could not be stored just now" in page:
+            tally.outcomes["told the file could not be stored just now"] += 1
+        else:
+            tally.reporter_errors += 1
+            tally.problem(f"upload with the bucket down answered {status}")
+        try:
+            # What the files step lists now, ticked, as the reporter's browser posts it again.
+            kept = tuple(match.decode() for match in _ATTACHED.findall(page))
+            status, _page = reporter.upload(body, keep=kept)
+            if status != 302:
+                raise Failure(f"the upload with the bucket back answered {status}")
+            reporter.to_review()
+            if len(reporter.attached) != 2:
+                raise Failure(f"the last step lists {len(reporter.attached)} files, not 2")
+            if b"Two officers of the local public security bureau" not in reporter.review_page:
+                raise Failure("the last step lost the answers")
+            tally.outcomes[finish_submission(reporter, None)] += 1
+            sent_files += 2
+            tally.recoveries.append(time.monotonic() - back)
+        except Failure as error:
+            tally.lost += 1
+            tally.problem(str(error))
+    try:
+        settle(install, items + sent_files, timeout=SETTLE_TIMEOUT + 120)
+    except TimeoutError:
+        tally.problem(f"files never processed: {dict(install.database.item_statuses())}")
+    check_exactly_once(install, tally)
+    stored = store.object_names()
+    blobs = {name for (name,) in install.database.rows("SELECT storage_name FROM evidence_evidenceblob")}
+    for name in sorted(blobs - stored):
+        tally.lost += 1
+        tally.problem(f"a row refers to a missing object: {name}")
+    # What the outage cut off (an unfinished upload, a kept file's object) waits for the sweep's grace period
+    # (an hour at least), tested in tests/evidence/test_object_store.py; counted here, not failed.
+    pending = {name for (name,) in install.database.rows("SELECT storage_name FROM evidence_pendingupload")}
+    tally.outcomes["objects left for the sweep"] = len(stored - blobs - pending)
+    tally.outcomes["unfinished uploads left for the sweep"] = store.unfinished_uploads()
+    return tally
+
+
 @contextlib.contextmanager
 def small_disk(directory: Path, size: str) -> Iterator[bool]:
     """Mount a tmpfs of ``size`` on ``directory`` (root only); yields whether it is mounted."""
@@ -967,6 +1136,71 @@ def parse_arguments() -> argparse.Namespace:
     return arguments
 
 
+def installation_environment(data_dir: Path, database_url: str, tasks_url: str) -> dict[str, str]:
+    data_dir.mkdir(mode=0o700)
+    env = server_environment(data_dir)
+    env.update(
+        {
+            "LONGARM_GATE_WORK": "1",
+            "LONGARM_GATE_WORK_MAX": "1",
+            "LONGARM_STORAGE_DIR": str(data_dir / "storage"),
+            # Short, so that a killed worker's item comes back within the run (production: an hour).
+            "LONGARM_EVIDENCE_LEASE_SECONDS": "15",
+            "LONGARM_REDELIVER_SECONDS": "5",
+            "LONGARM_EVIDENCE_OCR": "false",
+        }
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if tasks_url:
+        env["LONGARM_TASKS_URL"] = tasks_url
+    return env
+
+
+def run_object_store_down(
+    temporary: Path,
+    admin_url: str,
+    tasks_url: str,
+    repeat: int,
+    content: Callable[[int], bytes],
+    installs: list[Installation],
+) -> Tally:
+    if os.environ.get("LONGARM_STORAGE_URL"):
+        return Tally("object_store_down", skipped="the deployment's own bucket is not stopped by a benchmark")
+    try:
+        import moto.server  # noqa: F401 - only to know it is there
+    except ImportError:
+        return Tally("object_store_down", skipped="needs moto's server (pip install 'moto[server]')")
+    log(f"object_store_down: {repeat} times, on an installation with evidence in a bucket")
+    store = PrivateObjectStore()
+    store.start()
+    database_url = create_database(admin_url, "_s3") if admin_url else ""
+    try:
+        if tasks_url.startswith("redis://"):
+            # Another Redis database: nothing the first installation queued reaches this one's worker.
+            parsed = urllib.parse.urlsplit(tasks_url)
+            number = int(parsed.path.lstrip("/") or 0)
+            tasks_url = urllib.parse.urlunsplit(parsed._replace(path=f"/{(number + 1) % 16}"))
+        data_dir = temporary / "data-s3"
+        env = {**installation_environment(data_dir, database_url, tasks_url), **store.environment()}
+        store.create_bucket()
+        init_installation(env, temporary / "offline-s3" / "recovery.key")
+        install = Installation(
+            temporary / "data-s3", env, Database(database_url, data_dir / "longarm.sqlite3")
+        )
+        installs.append(install)
+        install.start_server()
+        install.start_worker()
+        tally = fault_object_store_down(install, repeat, store, content)
+        install.command("audit", "verify")
+        install.stop()
+        return tally
+    finally:
+        store.stop()
+        if database_url:
+            drop_database(admin_url, database_url)
+
+
 def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -1005,25 +1239,9 @@ def main() -> None:
             tasks_url = redis.start()
             log(f"private Redis on port {redis.port}")
         data_dir = temporary / "data"
-        data_dir.mkdir(mode=0o700)
-        env = server_environment(data_dir)
-        env.update(
-            {
-                "LONGARM_GATE_WORK": "1",
-                "LONGARM_GATE_WORK_MAX": "1",
-                "LONGARM_STORAGE_DIR": str(data_dir / "storage"),
-                # Short, so that a killed worker's item comes back within the run (production: an hour).
-                "LONGARM_EVIDENCE_LEASE_SECONDS": "15",
-                "LONGARM_REDELIVER_SECONDS": "5",
-                "LONGARM_EVIDENCE_OCR": "false",
-            }
-        )
+        env = installation_environment(data_dir, database_url, tasks_url)
         if os.environ.get("LONGARM_STORAGE_URL"):
             env["LONGARM_STORAGE_URL"] = os.environ["LONGARM_STORAGE_URL"]
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        if tasks_url:
-            env["LONGARM_TASKS_URL"] = tasks_url
         database = Database(database_url, data_dir / "longarm.sqlite3")
         if "disk_full" in wanted:
             if os.environ.get("LONGARM_STORAGE_URL"):
@@ -1054,7 +1272,7 @@ def main() -> None:
                 "queue_down": lambda: fault_queue_down(install, arguments.repeat, redis, content),
             }
             for name in FAULTS:
-                if name not in wanted:
+                if name not in wanted or name == "object_store_down":
                     continue
                 log(f"{name}: {arguments.repeat} times")
                 if name == "disk_full":
@@ -1077,6 +1295,12 @@ def main() -> None:
                 final.lost += int(pending)
             tallies.append(final)
             install.command("audit", "verify")
+        if "object_store_down" in wanted:
+            # Its own installation, with evidence in a bucket: the first one keeps local files for disk_full.
+            install.stop()
+            tallies.append(
+                run_object_store_down(temporary, admin_url, tasks_url, arguments.repeat, content, installs)
+            )
     except BaseException:
         for install in installs:
             sys.stderr.write(install.tail_logs())

@@ -295,10 +295,10 @@ def _connect(url: str) -> Any:
     return psycopg.connect(url, autocommit=True)
 
 
-def create_database(url: str) -> str:
+def create_database(url: str, suffix: str = "") -> str:
     """Create a fresh database on the server ``url`` names; return the URL of the new one."""
     parsed = urllib.parse.urlsplit(url)
-    name = f"longarm_intake_bench_{os.getpid()}"
+    name = f"longarm_intake_bench_{os.getpid()}{suffix}"
     with _connect(url) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
