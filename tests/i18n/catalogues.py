@@ -61,7 +61,7 @@ SAME_AS_ENGLISH = {
     # File sizes come from Django's filesizeformat.
     "*": {"Longarm", "%s KB", "%s MB", "%s GB"},
     "ja": {"WeChat ID"},
-    "tr": {"Nepal", "Normal", "Tor Browser", "Kanada"},
+    "tr": {"Nepal", "Normal", "Tor Browser", "Kanada", "%(title)s (CSV)", "%(title)s (JSON)"},
 }
 # Languages written in Latin script, where a region may keep its romanised name ("Tokyo", "Ohio").
 LATIN_SCRIPT_LANGUAGES = frozenset({"en", "tr"})
