@@ -21,7 +21,7 @@ from tests.i18n.catalogues import (
     translation_problem,
 )
 
-STAFF_CONSOLE_LANGUAGES = ("ja", "zh-hans", "zh-hant", "tr")
+STAFF_CONSOLE_LANGUAGES = ("ja", "zh-hans", "zh-hant", "tr", "ug")
 SITE_CSS = PACKAGE_DIR / "core" / "static" / "longarm" / "site.css"
 _FONT_FACE = re.compile(r"@font-face\s*{([^}]*)}")
 _SRC = re.compile(r'url\("([^"]+)"\)')
