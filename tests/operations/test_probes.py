@@ -1,10 +1,12 @@
 """/healthz, /readyz: open to the monitoring addresses only, and readiness that fails for the right reason."""
 
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -69,6 +71,18 @@ def test_a_worker_that_stopped_beating_is_dead(client: Client, database_queue: N
     WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=5))
     assert live_workers() == 0
     assert client.get("/readyz", **MONITOR).status_code == 503
+
+
+def test_readiness_reads_and_never_deletes_a_gone_workers_row(client: Client, database_queue: None) -> None:
+    """A probe asked every few seconds must not write; `longarm housekeeping` deletes what is long gone."""
+    beat("host:1")
+    WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(hours=2))
+    assert client.get("/readyz", **MONITOR).status_code == 503
+    assert WorkerHeartbeat.objects.filter(worker="host:1").exists()
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+    assert "1 gone worker(s)'s heartbeat" in out.getvalue()
+    assert not WorkerHeartbeat.objects.exists()
 
 
 def test_not_ready_when_the_queue_lags(client: Client, database_queue: None, settings: Any) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from longarm.core.outbox import outbox_sweep
 from longarm.core.throttle import purge_expired
 from longarm.gate.models import SpentToken
+from longarm.operations.heartbeat import forget_gone_workers
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,24 @@ class Swept:
     sessions: int
     counters: int
     spent_tokens: int
+    gone_workers: int
     outbox_deliveries: int
 
 
 def housekeeping_run() -> Swept:
-    """Delete expired sessions, counters of windows that ended more than a day ago, and expired spent gate
-    tokens, and deliver what the outbox still holds; returns how many of each."""
+    """Delete expired sessions, counters of windows that ended more than a day ago, expired spent gate
+    tokens and the heartbeat rows of workers long gone, and deliver what the outbox still holds; returns how
+    many of each."""
     now = timezone.now()
     with transaction.atomic():
         sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
         counters = purge_expired()
         spent, _ = SpentToken.objects.filter(expires_at__lt=now).delete()
-    return Swept(sessions=sessions, counters=counters, spent_tokens=spent, outbox_deliveries=outbox_sweep())
+        gone = forget_gone_workers()
+    return Swept(
+        sessions=sessions,
+        counters=counters,
+        spent_tokens=spent,
+        gone_workers=gone,
+        outbox_deliveries=outbox_sweep(),
+    )

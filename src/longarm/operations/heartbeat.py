@@ -31,10 +31,16 @@ def forget(worker: str) -> None:
 
 
 def live_workers() -> int:
-    """How many workers have beaten recently; rows of workers long gone are deleted on the way."""
-    now = timezone.now()
-    WorkerHeartbeat.objects.filter(beat_at__lt=now - 10 * STALE_AFTER).delete()
-    return WorkerHeartbeat.objects.filter(beat_at__gte=now - STALE_AFTER).count()
+    """How many workers have beaten recently. A read only: readiness is probed every few seconds, and a
+    probe that writes would turn a monitor into a writer of the database."""
+    return WorkerHeartbeat.objects.filter(beat_at__gte=timezone.now() - STALE_AFTER).count()
+
+
+def forget_gone_workers() -> int:
+    """Delete the rows of workers that stopped beating long ago (killed, so they never removed their own);
+    `longarm housekeeping` does it. Returns how many."""
+    deleted, _ = WorkerHeartbeat.objects.filter(beat_at__lt=timezone.now() - 10 * STALE_AFTER).delete()
+    return deleted
 
 
 class HeartbeatThread(threading.Thread):

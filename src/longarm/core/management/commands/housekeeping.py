@@ -9,12 +9,15 @@ from longarm.core.housekeeping import housekeeping_run
 
 
 class Command(BaseCommand):
-    help = "Delete expired sessions, throttle counters of past windows and expired spent gate tokens."
+    help = (
+        "Delete expired sessions, throttle counters of past windows, expired spent gate tokens and the "
+        "heartbeats of workers long gone; deliver outbox events a worker left."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         swept = housekeeping_run()
         self.stdout.write(
             f"deleted {swept.sessions} expired session(s), {swept.counters} old counter(s), "
-            f"{swept.spent_tokens} spent token(s); delivered {swept.outbox_deliveries} outbox event(s) "
+            f"{swept.spent_tokens} spent token(s), {swept.gone_workers} gone worker(s)'s heartbeat; delivered {swept.outbox_deliveries} outbox event(s) "
             "a worker had left"
         )
