@@ -18,6 +18,7 @@ class Command(BaseCommand):
         swept = housekeeping_run()
         self.stdout.write(
             f"deleted {swept.sessions} expired session(s), {swept.counters} old counter(s), "
-            f"{swept.spent_tokens} spent token(s), {swept.gone_workers} gone worker(s)'s heartbeat; delivered {swept.outbox_deliveries} outbox event(s) "
+            f"{swept.spent_tokens} spent token(s), {swept.gone_workers} gone worker(s)'s heartbeat; "
+            f"delivered {swept.outbox_deliveries} outbox event(s) "
             "a worker had left"
         )
