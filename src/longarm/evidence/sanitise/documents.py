@@ -99,9 +99,12 @@ def render_document(
     on_page: Callable[[Page], None],
     deadline: Deadline,
     extension: str = "pdf",
+    read_text: bool = True,
 ) -> dict[str, Any]:
     """Run the renderer on ``source``, hand each page to ``on_page`` as it comes (an image made here from
     the raw pixels, so one page at a time is held in memory), and return the document's capture metadata.
+    ``read_text``: whether the renderer reads each page's own text to name its writing systems (only the
+    OCR text layer needs them).
 
     Raises:
         Unsanitisable: with the renderer's named failure, TIMEOUT, or UNRENDERABLE if it died.
@@ -115,6 +118,7 @@ def render_document(
         "--max-pages", str(max_pages),
         "--seconds", str(deadline.left()),
         "--scratch", settings.LONGARM_WORKSPACE_DIR or "/dev/shm",  # noqa: S108 - memory-backed by design
+        *([] if read_text else ["--no-text"]),
     ]  # fmt: skip
     child = sandbox.Child(
         command,
@@ -154,15 +158,23 @@ def render_document(
     return header
 
 
+_PAGE_MODES = {"RGB": 3, "RGBX": 4, "RGBA": 4}
+
+
 def _page(header: dict[str, Any], stream: Any) -> Page:
-    width, height, channels = int(header["width"]), int(header["height"]), int(header["channels"])
-    if not (width > 0 and height > 0 and width * height <= _MAX_PAGE_PIXELS and channels in {3, 4}):
+    width, height, mode = int(header["width"]), int(header["height"]), str(header["mode"])
+    if not (width > 0 and height > 0 and width * height <= _MAX_PAGE_PIXELS and mode in _PAGE_MODES):
         raise ValueError("page out of bounds")
-    size = width * height * channels
+    size = width * height * _PAGE_MODES[mode]
     data = stream.read(size)
     if len(data) != size:
         raise ValueError("page cut short")
-    image = Image.frombytes("RGB" if channels == 3 else "RGBA", (width, height), data)
+    # Four bytes a pixel are Pillow's own layout: the image is the bytes read, not a copy of them.
+    image = (
+        Image.frombytes(mode, (width, height), data)
+        if mode == "RGB"
+        else Image.frombuffer(mode, (width, height), data, "raw", mode, 0, 1)
+    )
     scripts = [str(script) for script in header.get("scripts", [])][:8]
     return Page(image=image, scripts=scripts)
 
@@ -199,7 +211,10 @@ def languages_for(scripts: Iterable[str]) -> list[str]:
 
 def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=_JPEG_QUALITY)
+    # JPEG takes RGB and RGBX as they are (no copy); an alpha channel is dropped first.
+    (image if image.mode in {"RGB", "RGBX"} else image.convert("RGB")).save(
+        buffer, format="JPEG", quality=_JPEG_QUALITY
+    )
     return buffer.getvalue()
 
 

@@ -34,7 +34,7 @@ def sanitise_document(source: Workspace, detected: DetectedType, out: Workspace)
     kind = {"application/pdf": "pdf", "application/epub+zip": "epub"}.get(detected.content_type, "office")
     try:
         metadata: dict[str, Any] = render_document(
-            source, kind, extension=detected.extension, on_page=add, deadline=deadline
+            source, kind, extension=detected.extension, on_page=add, deadline=deadline, read_text=builder.ocr
         )
         builder.save(out)
     finally:

@@ -8,9 +8,10 @@ file or metadata of the original can reach it, even from a renderer the file has
 It imports neither Django nor anything of Longarm but the standard library and the renderers, and speaks a
 small protocol on standard output, one record after the other:
 
-- ``P`` + 4-byte big-endian header length + JSON header (``width``, ``height``, ``channels`` 3 or 4,
-  ``scripts``: the writing systems of the page's own text, to choose OCR languages) + the raw pixels,
-  ``width * height * channels`` bytes, row by row;
+- ``P`` + 4-byte big-endian header length + JSON header (``width``, ``height``, ``mode``: ``RGB``, ``RGBX``
+  or ``RGBA``, ``scripts``: the writing systems of the page's own text, to choose OCR languages, unless
+  ``--no-text``) + the raw pixels, ``width * height`` times 3 bytes (``RGB``) or 4, row by row. PDFium's
+  bitmap goes out as it is drawn (``RGBX``), with no copy made of it here;
 - then exactly one of ``E`` (the end: the document's capture metadata as JSON) or ``X`` (a failure: JSON
   with ``reason``, one of the names in ``FAILURES``), each with a 4-byte length first.
 
@@ -59,7 +60,7 @@ class Failure(Exception):
         self.reason = reason
 
 
-def _record(out: IO[bytes], tag: bytes, header: dict[str, Any], body: bytes = b"") -> None:
+def _record(out: IO[bytes], tag: bytes, header: dict[str, Any], body: bytes | memoryview = b"") -> None:
     encoded = json.dumps(header, ensure_ascii=True, default=str).encode()
     out.write(tag + struct.pack(">I", len(encoded)) + encoded)
     if body:
@@ -195,19 +196,18 @@ def _pdfium_pages(path: str, options: argparse.Namespace, out: IO[bytes]) -> int
                 scale = options.dpi / 72
                 if width * height * scale * scale > options.max_page_pixels:
                     scale = (options.max_page_pixels / (width * height)) ** 0.5
-                try:
-                    text = page.get_textpage().get_text_range()[:_TEXT_SAMPLE]
-                except pdfium.PdfiumError:
-                    text = ""
-                bitmap = page.render(scale=scale, may_draw_forms=True)
-                image = bitmap.to_pil().convert("RGB")
-                bitmap.close()
-            _record(
-                out,
-                b"P",
-                {"width": image.width, "height": image.height, "channels": 3, "scripts": scripts_of(text)},
-                image.tobytes(),
-            )
+                text = ""
+                if options.text:
+                    with contextlib.suppress(pdfium.PdfiumError):
+                        text = page.get_textpage().get_text_range()[:_TEXT_SAMPLE]
+                bitmap = page.render(scale=scale, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True)
+                with contextlib.closing(bitmap):
+                    header = {"width": bitmap.width, "height": bitmap.height, "scripts": scripts_of(text)}
+                    if bitmap.mode == "RGBX" and bitmap.stride == bitmap.width * 4:
+                        _record(out, b"P", {**header, "mode": "RGBX"}, memoryview(bitmap.buffer))
+                    else:
+                        pixels = bitmap.to_pil().convert("RGB").tobytes()
+                        _record(out, b"P", {**header, "mode": "RGB"}, pixels)
     return count
 
 
@@ -322,7 +322,7 @@ def render_svg(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
     _record(
         out,
         b"P",
-        {"width": pixels.width, "height": pixels.height, "channels": 4, "scripts": []},
+        {"width": pixels.width, "height": pixels.height, "mode": "RGBA", "scripts": []},
         pixels.tobytes(),
     )
     metadata["pages"] = 1
@@ -505,6 +505,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-pages", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--scratch", default="")
+    # The pages' own text only chooses the OCR languages: not read when no text layer is made.
+    parser.add_argument("--no-text", dest="text", action="store_false")
     return parser.parse_args(argv)
 
 
