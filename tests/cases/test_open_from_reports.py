@@ -1,6 +1,7 @@
 """Opening a case from reports carries them over: an incident from each report's coded answers, the reporter's
 language, and the identifiers they typed as suggestions a caseworker confirms."""
 
+import re
 import uuid
 
 import pytest
@@ -21,7 +22,7 @@ from tests.linking.report_helpers import Processing, arrived
 def _open(cast: Cast, *reports: object, confirm: bool = True) -> str:
     data = {"reports": [str(report.public_id) for report in reports]}  # type: ignore[attr-defined]
     if confirm:
-        data["confirm"] = "on"  # type: ignore[assignment]
+        data["confirmed"] = "yes"  # type: ignore[assignment]
     response = console(cast.caseworker).post(reverse("cases:reports_open_case"), data, follow=True)
     assert response.status_code == 200
     return response.content.decode()
@@ -117,6 +118,29 @@ def test_one_case_from_several_ticked_reports_after_a_confirmation(
     assert AuditEvent.objects.filter(action__startswith="case.add_report:").count() == 2
 
 
+def test_the_confirmation_page_sent_as_it_is_found_opens_nothing(cast: Cast, processing: Processing) -> None:
+    """A crawler submitting the page's form with its default values (every hidden field, nothing ticked)
+    must not open the case: the box to tick is the one every other confirmation uses."""
+    reports = [arrived(processing) for _ in range(2)]
+    page = _open(cast, *reports, confirm=False)
+    action = reverse("cases:reports_open_case")
+    form = page[page.index(f'action="{action}"') :]
+    form = form[: form.index("</form>")]
+    defaults = [
+        (name, value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form)
+        if name != "csrfmiddlewaretoken"
+    ]
+    assert [name for name, _value in defaults] == ["reports", "reports"]
+    assert 'name="confirmed" value="yes" required' in form
+    data: dict[str, list[str]] = {}
+    for name, value in defaults:
+        data.setdefault(name, []).append(value)
+    again = console(cast.caseworker).post(reverse("cases:reports_open_case"), data).content.decode()
+    assert "Open one case from these reports?" in again
+    assert not CaseReport.objects.exists()
+
+
 def test_ticked_reports_are_added_to_a_case_the_reader_holds(cast: Cast, processing: Processing) -> None:
     first, second = arrived(processing), arrived(processing)
     _open(cast, first)
@@ -128,7 +152,7 @@ def test_ticked_reports_are_added_to_a_case_the_reader_holds(cast: Cast, process
         in client.post(reverse("cases:reports_add_to_case"), data).content.decode()
     )
     assert CaseReport.objects.filter(case=case).count() == 1
-    client.post(reverse("cases:reports_add_to_case"), {**data, "confirm": "on"})
+    client.post(reverse("cases:reports_add_to_case"), {**data, "confirmed": "yes"})
     assert CaseReport.objects.filter(case=case).count() == 2
     assert case.incidents.count() == 2
 
@@ -139,7 +163,7 @@ def test_reports_cannot_be_added_to_a_case_the_reader_does_not_hold(
     first, second = arrived(processing), arrived(processing)
     _open(cast, first)
     case = Case.objects.get()
-    data = {"reports": [str(second.public_id)], "case": case.reference, "confirm": "on"}
+    data = {"reports": [str(second.public_id)], "case": case.reference, "confirmed": "yes"}
     # The outsider holds neither the case nor the report.
     assert console(cast.outsider).post(reverse("cases:reports_add_to_case"), data).status_code == 404
     assert CaseReport.objects.filter(case=case).count() == 1
@@ -172,7 +196,7 @@ def test_the_incident_date_keeps_the_reporters_precision(
 
 
 def test_at_most_fifty_reports_are_acted_on_at_once(cast: Cast) -> None:
-    data = {"reports": [str(uuid.uuid4()) for _ in range(51)], "confirm": "on"}
+    data = {"reports": [str(uuid.uuid4()) for _ in range(51)], "confirmed": "yes"}
     response = console(cast.caseworker).post(reverse("cases:reports_open_case"), data, follow=True)
     assert "Tick at most 50 reports." in response.content.decode()
     assert not Case.objects.exists()

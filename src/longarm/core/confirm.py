@@ -14,6 +14,12 @@ CONFIRM_VALUE = "yes"
 _NOT_REPOSTED = frozenset({"csrfmiddlewaretoken", CONFIRM_FIELD})
 
 
+def confirm_box_context(cancel_url: str) -> dict[str, str]:
+    """What ``core/_confirm_box.html`` (the box to tick, Confirm and Cancel) needs, for a confirmation page
+    of a view's own that lists what it will do."""
+    return {"confirm_field": CONFIRM_FIELD, "confirm_value": CONFIRM_VALUE, "cancel_url": cancel_url}
+
+
 def is_confirmed(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE
 
@@ -34,8 +40,6 @@ def confirmation_page(request: HttpRequest, *, title: str, consequence: str, can
             "consequence": consequence,
             "action": request.path,
             "fields": fields,
-            "cancel_url": cancel_url,
-            "confirm_field": CONFIRM_FIELD,
-            "confirm_value": CONFIRM_VALUE,
+            **confirm_box_context(cancel_url),
         },
     )

@@ -166,13 +166,12 @@ class MergeForm(forms.Form):
 
 class ReportSelectionForm(forms.Form):
     """Reports ticked in the inbox, for one case to be opened from them or for an existing case (given by
-    its reference) to take them. ``confirm`` is set by the confirmation page."""
+    its reference) to take them; the confirmation page's box is ``core.confirm``'s."""
 
     reports = forms.TypedMultipleChoiceField(
         coerce=uuid.UUID, widget=forms.MultipleHiddenInput, error_messages={"required": _("Tick a report.")}
     )
     case = forms.CharField(label=_("Case reference"), max_length=20, required=False)
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

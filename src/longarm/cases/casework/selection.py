@@ -5,6 +5,7 @@ will happen; only the confirmed POST writes (audited by the services)."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from longarm.cases.casework.forms import ReportSelectionForm
 from longarm.cases.exceptions import NoAccess, NotAllowed
 from longarm.cases.from_reports import case_open_from_reports, reports_add_to_case
 from longarm.cases.models import Case, CaseKeyKind, CaseReport
+from longarm.core.confirm import confirm_box_context, is_confirmed
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_for_staff
 
@@ -35,7 +37,10 @@ def _held_case(user: StaffUser, reference: str) -> Case | None:
 def _confirm(
     request: HttpRequest, form: ReportSelectionForm, reports: list[Report], **extra: object
 ) -> HttpResponse:
-    return render(request, "cases/reports_confirm.html", {"form": form, "reports": reports, **extra})
+    """What will happen, and the same box to tick as every other confirmation (``core.confirm``): a crawler
+    that submits the page's form as it finds it does not tick it."""
+    context = {"form": form, "reports": reports, **confirm_box_context(reverse("cases:inbox")), **extra}
+    return render(request, "cases/reports_confirm.html", context)
 
 
 def _selection(
@@ -61,7 +66,7 @@ def reports_open_case(request: HttpRequest) -> HttpResponse:
     if grouped:
         messages.error(request, _("A ticked report is already in a case: add it from its case instead."))
         return redirect("cases:inbox")
-    if not form.cleaned_data["confirm"]:
+    if not is_confirmed(request):
         return _confirm(request, form, reports, action="open")
     try:
         case = case_open_from_reports(actor=user, private_key=staff_private_key(request), reports=reports)
@@ -84,7 +89,7 @@ def reports_add_to_case_view(request: HttpRequest) -> HttpResponse:
     if case is None:
         messages.error(request, _("No case with that reference is shared with you."))
         return redirect("cases:inbox")
-    if not form.cleaned_data["confirm"]:
+    if not is_confirmed(request):
         return _confirm(request, form, reports, action="add", case=case)
     try:
         reports_add_to_case(actor=user, private_key=staff_private_key(request), case=case, reports=reports)
