@@ -277,7 +277,7 @@ def _lines(rng: random.Random, count: int) -> Iterator[Sample]:
             (f"ID\uff1a{line_id}", "label-id"),
             (f"ライン ID\uff1a{line_id}", "label-ja"),
             (f"LINEのIDは{line_id}です。", "sentence-ja"),
-            (f"我的LINE ID是{line_id}，請加我", "sentence-zh-hant"),
+            (f"我的LINE ID是{line_id}\uff0c請加我", "sentence-zh-hant"),
             (f"賴\uff1a{line_id}", "label-lai"),
             (f"「{line_id}」", "brackets"),
         ]

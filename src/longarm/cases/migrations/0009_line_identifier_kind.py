@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_search_index_segments_and_deltas'),
+        ("cases", "0008_search_index_segments_and_deltas"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='identifier',
-            name='kind',
-            field=models.CharField(choices=[('phone', 'Phone number'), ('wechat', 'WeChat ID'), ('qq', 'QQ number'), ('line', 'LINE ID'), ('badge', 'Badge or police ID number'), ('email', 'E-mail address'), ('name', 'Name'), ('plate', 'Vehicle plate'), ('organisation', 'Organisation')], max_length=14),
+            model_name="identifier",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("phone", "Phone number"),
+                    ("wechat", "WeChat ID"),
+                    ("qq", "QQ number"),
+                    ("line", "LINE ID"),
+                    ("badge", "Badge or police ID number"),
+                    ("email", "E-mail address"),
+                    ("name", "Name"),
+                    ("plate", "Vehicle plate"),
+                    ("organisation", "Organisation"),
+                ],
+                max_length=14,
+            ),
         ),
     ]

@@ -16,7 +16,7 @@ form. Only what a case can hold as an identifier is offered: phone numbers, WeCh
 LINE IDs.
 
 LINE IDs are offered only where an export names them as such, since a bare word cannot be told from one: a
-labelled ID (``LINE ID: …``, ``ライン ID：…``, ``LINEのIDは…``, Taiwanese ``賴：…``), a profile link
+labelled ID (``LINE ID: …``, ``ライン ID\uff1a…``, ``LINEのIDは…``, Taiwanese ``賴\uff1a…``), a profile link
 (``line.me/ti/p/~…``, ``line.me/R/ti/p/@…``), and, in a LINE export only, a plain ``ID: …``.
 """
 

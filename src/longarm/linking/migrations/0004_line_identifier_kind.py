@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('linking', '0003_report_identifiers'),
+        ("linking", "0003_report_identifiers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reportidentifier',
-            name='kind',
-            field=models.CharField(choices=[('phone', 'Phone number'), ('wechat', 'WeChat ID'), ('qq', 'QQ number'), ('line', 'LINE ID'), ('badge', 'Badge or police ID number'), ('email', 'E-mail address'), ('name', 'Name'), ('plate', 'Vehicle plate'), ('organisation', 'Organisation')], max_length=14),
+            model_name="reportidentifier",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("phone", "Phone number"),
+                    ("wechat", "WeChat ID"),
+                    ("qq", "QQ number"),
+                    ("line", "LINE ID"),
+                    ("badge", "Badge or police ID number"),
+                    ("email", "E-mail address"),
+                    ("name", "Name"),
+                    ("plate", "Vehicle plate"),
+                    ("organisation", "Organisation"),
+                ],
+                max_length=14,
+            ),
         ),
     ]
