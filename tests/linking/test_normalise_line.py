@@ -35,6 +35,7 @@ from tests.linking._meet import meet
         "taro。k_1234",
         "https://line.me/ti/p/~taro.k_1234",
         "line.me/ti/p/~Taro.K_1234",
+        "~taro.k_1234",
     ],
 )
 def test_a_user_id_meets_across_case_width_labels_sentences_and_links(typed: str) -> None:

@@ -290,6 +290,7 @@ def _lines(rng: random.Random, count: int) -> Iterator[Sample]:
             variants.append((f"https://line.me/R/ti/p/%40{line_id[1:]}", "link-official-encoded"))
         else:
             variants.append((f"https://line.me/ti/p/~{line_id}", "link-user"))
+            variants.append((f"~{line_id}", "tilde-from-link"))
         for value, label in variants:
             yield Sample("line", "line", value, None, entity, label)
         for number, (other, label) in enumerate(_line_near_misses(rng, unique, line_id)):

@@ -46,7 +46,8 @@ _LABEL = re.compile(
     r"|line|ライン|らいん|賴|id|ユーザー\s*id|帳號|账号)"
     rf"(?![{_ID_CHARACTERS}])"
 )
-_TOKEN = re.compile(rf"(?<![{_ID_CHARACTERS}@~])@?[{_ID_CHARACTERS}]+")
+# A "~" before a user ID (copied from a profile link) is not part of it.
+_TOKEN = re.compile(rf"(?<![{_ID_CHARACTERS}@])@?[{_ID_CHARACTERS}]+")
 # An IME's dashes and full stops between the characters of an ID.
 _DASH_IN_ID = re.compile(rf"(?<=[{_ID_CHARACTERS}]){DASHES.pattern}(?=[{_ID_CHARACTERS}])")
 _STOP_IN_ID = re.compile(rf"(?<=[{_ID_CHARACTERS}])[\u3002\uff61](?=[{_ID_CHARACTERS}])")
