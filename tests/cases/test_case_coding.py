@@ -151,6 +151,20 @@ def test_identifiers_are_encrypted_with_a_blind_index_of_their_normal_form(cast:
     assert not Identifier.objects.exists()
 
 
+def test_a_line_id_can_be_chosen_and_typed_in_the_console(cast: Cast) -> None:
+    case = opened_case(cast)
+    staff = console(cast.caseworker)
+    page = staff.get(reverse("cases:case", args=[case.public_id])).content.decode()
+    assert '<option value="line">LINE ID</option>' in page
+    staff.post(
+        reverse("cases:identifier_new", args=[case.public_id]),
+        {"kind": "line", "value": "ライン ID：Taro_1234"},
+    )
+    identifier = Identifier.objects.get()
+    assert identifier.kind == "line"
+    assert bytes(identifier.blind_index) == blind_index(current_linking_key().key, "line", "taro_1234")
+
+
 def test_a_person_of_another_case_cannot_be_involved(cast: Cast) -> None:
     first, second = opened_case(cast), opened_case(cast)
     staff = console(cast.caseworker)

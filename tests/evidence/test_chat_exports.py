@@ -17,7 +17,7 @@ from longarm.cases.models import Identifier
 from longarm.cases.services import case_open
 from longarm.evidence.models import EvidenceBlob, EvidenceItem
 from longarm.evidence.records import DERIVATIVE_RECORD_BYTES, RECORD_BYTES
-from longarm.evidence.sanitise.chats import recognise
+from longarm.evidence.sanitise.chats import line_ids_in, offers_in, recognise
 from tests.cases.helpers import private_key
 from tests.conftest import Cast
 from tests.evidence.helpers import fetch, record_of, staff_client, submit_with_files
@@ -41,6 +41,28 @@ EXPORTS = {
     "whatsapp-android-zh.txt": ("whatsapp", {("phone", "+8613800138000")}, "你明天来派出所一趟"),
     "line-ja.txt": ("line", {("phone", "+819012345678")}, "大使館から電話がありました"),
     "line-en.txt": ("line", {("phone", "+886912345678")}, "They asked about my brother again"),
+    # LINE IDs where the export names them: a labelled ID (also typed in full-width), profile links of a
+    # user and of an official account; "LINEは2024年から…" is a sentence, not an ID.
+    "line-ja-ids.txt": (
+        "line",
+        {
+            ("phone", "+81354123300"),
+            ("line", "sato_consul2024"),
+            ("line", "kimura.k88"),
+            ("line", "@jpn-ug.assoc"),
+        },
+        "お父様の件でお話があります",
+    ),
+    "line-zh-hant-ids.txt": (
+        "line",
+        {
+            ("phone", "+886912345678"),
+            ("wechat", "wangjun_0912"),
+            ("line", "chen.tw_1688"),
+            ("line", "@tibet-hometown"),
+        },
+        "你媽媽託我找你",
+    ),
     "wechat-zh.html": (
         "wechat",
         {
@@ -86,6 +108,23 @@ def test_plain_notes_are_no_chat_export_and_numbers_without_a_country_need_one()
 def test_a_note_offers_only_international_numbers(tmp_path: Path) -> None:
     result, _, _ = clean_copy(b"He called from 138 0013 8000 and from +44 20 7946 0958.\n", tmp_path)
     assert {(offer["kind"], offer["value"]) for offer in result.offers} == {("phone", "+442079460958")}
+
+
+def test_line_ids_are_offered_only_where_the_text_names_them_as_line_ids() -> None:
+    text = (
+        "WeChat ID: wang_li2024\nTelegram ID: tg_watcher\nID: chen.tw_1688\n"
+        "Line 3: the border crossing\nLINEは2024年から使っています\n"
+        "賴ID是 lai.lai99\nライン：yamada-88\n"
+    )
+    assert line_ids_in(text, in_line_export=False) == ["lai.lai99", "yamada-88"]
+    # A plain "ID:" is a LINE ID in a LINE export, never one named after another messenger.
+    assert line_ids_in(text, in_line_export=True) == ["lai.lai99", "yamada-88", "chen.tw_1688"]
+    assert line_ids_in("LINE ID: abc / LINE ID: " + "a" * 21, in_line_export=True) == []
+
+
+def test_an_id_already_offered_for_another_messenger_is_not_offered_again_as_line() -> None:
+    offers = offers_in("微信号：Wang_Li2024\nID：wang_li2024\n", region=None, app="line")
+    assert [(offer["kind"], offer["value"]) for offer in offers] == [("wechat", "Wang_Li2024")]
 
 
 @pytest.fixture
@@ -149,6 +188,28 @@ def test_a_caseworker_sees_the_offers_and_adds_one_to_the_case_with_a_button(
     # A second press adds nothing: the case already holds it (compared by blind index, not in clear).
     client.post(_add(chat, index))
     assert Identifier.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_line_id_found_in_an_export_is_added_as_a_line_identifier(
+    cast: Cast, processing: Processing
+) -> None:
+    with processing():
+        submit_with_files(Client(), {"line.txt": (CHATS / "line-zh-hant-ids.txt").read_bytes()})
+    item = EvidenceItem.objects.get()
+    case_open(actor=cast.caseworker, private_key=private_key(cast.caseworker), report=item.report)
+    client = staff_client(cast.caseworker)
+    page = _page(client, item)
+    assert "chen.tw_1688" in page
+    assert "LINE ID" in page
+    assert not Identifier.objects.exists(), "showing adds nothing"
+    index = record_of(item, "derivative").offers.index(("line", "chen.tw_1688"))
+    assert client.post(_add(item, index)).status_code == 302
+    identifier = Identifier.objects.get()
+    assert identifier.kind == "line"
+    assert "identifier.create:line" in set(AuditEvent.objects.values_list("action", flat=True))
+    for row in (*EvidenceBlob.objects.values_list(), *EvidenceItem.objects.values_list()):
+        assert "chen.tw_1688" not in repr(row)
 
 
 @pytest.mark.django_db

@@ -60,7 +60,10 @@ QUESTIONNAIRE_VOCABULARIES = ("host_countries", "actors", "channels", "reporter_
 SAME_AS_ENGLISH = {
     # File sizes come from Django's filesizeformat.
     "*": {"Longarm", "%s KB", "%s MB", "%s GB"},
-    "ja": {"WeChat ID"},
+    # "LINE ID" is what the app calls it and what its users in Japan and Taiwan say.
+    "ja": {"WeChat ID", "LINE ID"},
+    "zh-hans": {"LINE ID"},
+    "zh-hant": {"LINE ID"},
     "tr": {"Nepal", "Normal", "Tor Browser", "Kanada", "%(title)s (CSV)", "%(title)s (JSON)"},
 }
 # Languages written in Latin script, where a region may keep its romanised name ("Tokyo", "Ohio").

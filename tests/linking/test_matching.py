@@ -37,6 +37,20 @@ def test_the_same_phone_typed_differently_links_two_cases_at_once(cast: Cast) ->
     assert links.hidden_count == 0
 
 
+def test_a_line_id_typed_on_two_cases_links_them(cast: Cast) -> None:
+    first, second, third, fourth = (case_held_by(cast) for _ in range(4))
+    mine = add(first, cast.caseworker, "line", "LINE ID：Sato_Consul2024")
+    add(second, cast.caseworker, "line", "https://line.me/ti/p/~sato_consul2024")
+    add(third, cast.caseworker, "line", "sato.consul2024")  # another account
+    add(fourth, cast.caseworker, "wechat", "sato_consul2024")  # another service
+    links = identifier_links(case=first, user=cast.caseworker)[mine.pk]
+    assert [linked.case for linked in links.held] == [second]
+    assert links.strength == "strong"
+    page = console(cast.caseworker).get(reverse("cases:case", args=[first.public_id])).content.decode()
+    assert "seen in 1 other case" in page
+    assert "LINE ID" in page
+
+
 def test_the_case_page_says_seen_in_n_other_cases_and_the_match_type(cast: Cast) -> None:
     first, second = case_held_by(cast), case_held_by(cast)
     add(first, cast.caseworker, "badge", "12-34 56")

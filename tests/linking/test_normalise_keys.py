@@ -8,6 +8,7 @@ def test_every_strong_kind_gives_strong_keys_under_its_own_scheme() -> None:
         "phone": "+86 138 0013 8000",
         "wechat": "wxid_abc123",
         "qq": "12345678",
+        "line": "taro_1234",
         "email": "wang@163.com",
         "badge": "012345",
         "plate": "粤B12345",
@@ -50,7 +51,7 @@ def test_any_text_of_any_script_gives_keys_without_failing() -> None:
     rng = random.Random(0)
     code_points = [*range(32, 127), *range(0x4E00, 0x4E80), *range(0x600, 0x700), *range(0xFF00, 0xFF60)]
     alphabet = [chr(code) for code in [*code_points, *range(0x300, 0x370), 0x3002, 0xFEFB, 0x200D, 0x1F600]]
-    kinds = ["phone", "wechat", "qq", "email", "badge", "plate", "name", "organisation"]
+    kinds = ["phone", "wechat", "qq", "line", "email", "badge", "plate", "name", "organisation"]
     for _ in range(1500):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         for kind in kinds:
@@ -66,6 +67,8 @@ def test_any_text_of_any_script_gives_keys_without_failing() -> None:
         ("wechat", "不知道"),
         ("wechat", "他没有微信"),
         ("qq", "不记得了"),
+        ("line", "知らない"),
+        ("line", "LINEはやってない"),
         ("badge", "没看清"),
         ("plate", "白色丰田"),
         ("email", "不知道"),
@@ -84,6 +87,8 @@ def test_a_strong_field_holding_words_instead_of_an_identifier_gives_no_key(kind
         ("phone", "090-1622-4517", "JP"),
         ("wechat", "kashgar_li88", None),
         ("qq", "2837465910", None),
+        ("line", "taro.k_1234", None),
+        ("line", "@shop-tokyo", None),
         ("email", "aygul.t@163.com", None),
         ("badge", "086721", None),
         ("plate", "新A·3C521", None),

@@ -9,6 +9,7 @@ from typing import Literal
 
 from longarm.linking.normalisers.accounts import email_form, qq_form, qq_number_of_email, wechat_forms
 from longarm.linking.normalisers.badge import badge_form
+from longarm.linking.normalisers.line import line_form
 from longarm.linking.normalisers.names import name_forms
 from longarm.linking.normalisers.organisations import organisation_forms
 from longarm.linking.normalisers.phone import phone_readings
@@ -18,7 +19,7 @@ from longarm.linking.normalisers.text import fold, without_spaces_and_dashes
 Strength = Literal["strong", "weak"]
 
 # Kinds whose equal normal form identifies one thing (one phone, one account, one officer's badge).
-STRONG_KINDS = frozenset({"phone", "wechat", "qq", "badge", "email", "plate"})
+STRONG_KINDS = frozenset({"phone", "wechat", "qq", "line", "badge", "email", "plate"})
 # Characters of a value that are matched on; the rest is ignored.
 MAX_LENGTH = 256
 
@@ -67,6 +68,8 @@ def match_keys(kind: str, value: str, *, region: str | None = None) -> list[Matc
         return _strong("wechat", [form]) + (_strong("phone", [phone]) if phone else [])
     if kind == "qq":
         return _strong("qq", [qq_form(value)])
+    if kind == "line":
+        return _strong("line", [line_form(value)])
     if kind == "email":
         form = email_form(value)
         # A QQ Mail address <number>@qq.com is that QQ account, so it also meets the QQ number.

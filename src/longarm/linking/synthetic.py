@@ -23,7 +23,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from longarm.linking.normalisers.uyghur import UEY_TO_ULY, fold_latin
 
 # The identifier types measured; the benchmark reports one set of figures for each.
-FAMILIES = ("phone", "wechat", "qq", "email", "badge", "plate", "name", "organisation")
+FAMILIES = ("phone", "wechat", "qq", "line", "email", "badge", "plate", "name", "organisation")
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,79 @@ def _qqs(rng: random.Random, count: int) -> Iterator[Sample]:
         for number_index, (other, label) in enumerate(near):
             if unique.claim(other):
                 yield Sample("qq", "qq", other, None, f"{entity}~{number_index}", label)
+
+
+# Romanised Japanese words and Taiwanese names people build LINE IDs from.
+_LINE_WORDS = ("taro", "hanako", "yuki", "sakura", "kenji", "haruka", "ming", "yating", "chen", "lin", "wei")
+
+
+def _line_id(rng: random.Random) -> str | None:
+    """A LINE user ID (4-20 of a-z, 0-9, ".", "_", "-") or, one time in five, an official account's
+    ``@`` + 3-18 characters."""
+    stem = rng.choice(_LINE_WORDS) + rng.choice(("", ".", "_", "-")) + rng.choice(_LINE_WORDS)
+    value = (stem + str(rng.randint(1, 9999)))[:20]
+    if rng.random() < 0.2:
+        return "@" + value[:18]
+    return value if len(value) >= 4 else None
+
+
+def _lines(rng: random.Random, count: int) -> Iterator[Sample]:
+    unique = _Unique()
+    for index in range(count):
+        line_id = _draw(rng, unique, _line_id)
+        entity = f"line:{index}"
+        variants = [
+            (line_id, "as-registered"),
+            (line_id.upper(), "upper-case"),
+            (_random_case(rng, line_id), "mixed-case"),
+            (_full_width(line_id), "full-width"),
+            (f"  {line_id} ", "spaces"),
+            (f"LINE ID: {line_id}", "label-en"),
+            (f"ID\uff1a{line_id}", "label-id"),
+            (f"ライン ID\uff1a{line_id}", "label-ja"),
+            (f"LINEのIDは{line_id}です。", "sentence-ja"),
+            (f"我的LINE ID是{line_id}\uff0c請加我", "sentence-zh-hant"),
+            (f"賴\uff1a{line_id}", "label-lai"),
+            (f"「{line_id}」", "brackets"),
+        ]
+        if "-" in line_id or "." in line_id:
+            # A Japanese IME in full-width mode types "ー" for "-" and "。" for ".".
+            variants.append((line_id.replace("-", "ー").replace(".", "。"), "ime-punctuation"))
+        variants.append((f"Add me on LINE: {line_id}.", "sentence-en"))
+        if line_id.startswith("@"):
+            variants.append((f"https://line.me/R/ti/p/{line_id}", "link-official"))
+            variants.append((f"https://line.me/R/ti/p/%40{line_id[1:]}", "link-official-encoded"))
+        else:
+            variants.append((f"https://line.me/ti/p/~{line_id}", "link-user"))
+            variants.append((f"~{line_id}", "tilde-from-link"))
+        for value, label in variants:
+            yield Sample("line", "line", value, None, entity, label)
+        for number, (other, label) in enumerate(_line_near_misses(rng, unique, line_id)):
+            yield Sample("line", "line", other, None, f"{entity}~{number}", label)
+
+
+def _line_near_misses(rng: random.Random, unique: _Unique, value: str) -> Iterator[tuple[str, str]]:
+    """One character changed or dropped, a separator swapped or dropped ("taro.1234" and "taro_1234" are
+    two accounts), and the user ID against the official account of the same name."""
+    start = 2 if value.startswith("@") else 1
+    position = rng.randrange(start, len(value))
+    replacement = rng.choice([char for char in _ID_LETTERS + "0123456789" if char != value[position].lower()])
+    candidates = [
+        (value[:position] + replacement + value[position + 1 :], "near-miss:character"),
+        (value[:position] + value[position + 1 :], "near-miss:dropped"),
+    ]
+    for separator in (".", "_", "-"):
+        if separator in value:
+            swapped = "_" if separator != "_" else "."
+            candidates.append((value.replace(separator, swapped, 1), "near-miss:separator"))
+            candidates.append((value.replace(separator, "", 1), "near-miss:no-separator"))
+            break
+    other_kind = value[1:] if value.startswith("@") else "@" + value[:18]
+    candidates.append((other_kind, "near-miss:official-or-user"))
+    for other, label in candidates:
+        body = other.removeprefix("@")
+        if len(body) >= (3 if other.startswith("@") else 4) and unique.claim(other.lower()):
+            yield other, label
 
 
 _EMAIL_DOMAINS = ("163.com", "126.com", "qq.com", "gmail.com", "outlook.com", "sina.com", "yahoo.co.jp")
@@ -710,6 +783,7 @@ _GENERATORS: dict[str, Callable[[random.Random, int], Iterator[Sample]]] = {
     "phone": _phones,
     "wechat": _wechats,
     "qq": _qqs,
+    "line": _lines,
     "email": _emails,
     "badge": _badges,
     "plate": _plates,

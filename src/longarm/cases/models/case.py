@@ -246,6 +246,7 @@ class IdentifierKind(models.TextChoices):
     PHONE = "phone", _("Phone number")
     WECHAT = "wechat", _("WeChat ID")
     QQ = "qq", _("QQ number")
+    LINE = "line", _("LINE ID")
     BADGE = "badge", _("Badge or police ID number")
     EMAIL = "email", _("E-mail address")
     NAME = "name", _("Name")

@@ -12,11 +12,19 @@ itself: ``evidence.views.offer_add``).
 
 Phone numbers written without a country code are read as numbers of the country the export points to
 (WeChat: China; a Japanese LINE: Japan; a Traditional Chinese LINE: Taiwan); others only in international
-form. Only what a case can hold as an identifier is offered: phone numbers, WeChat IDs and QQ numbers.
+form. Only what a case can hold as an identifier is offered: phone numbers, WeChat IDs, QQ numbers and
+LINE IDs.
+
+LINE IDs are offered only where an export names them as such, since a bare word cannot be told from one: a
+labelled ID (``LINE ID: …``, ``ライン ID\uff1a…``, ``LINEのIDは…``, Taiwanese ``賴\uff1a…``), a profile link
+(``line.me/ti/p/~…``, ``line.me/R/ti/p/@…``), and, in a LINE export only, a plain ``ID: …``.
 """
 
 import re
 from dataclasses import dataclass
+
+from longarm.linking.normalisers.line import is_line_id
+from longarm.linking.normalisers.text import nfkc
 
 _SPACE = r"[ \u00a0\u202f]"
 _DATE = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
@@ -43,9 +51,24 @@ _WECHAT_MARKS = ("wxid_", "微信", "WeChat")
 # WeChat's internal IDs, and "WeChat ID: …" / "微信号: …" and "QQ: …" lines of exports and contact cards.
 _WECHAT_ID = re.compile(r"\bwxid_[A-Za-z0-9_-]{4,40}\b")
 _LABELLED_WECHAT = re.compile(
-    r"(?:WeChat ID|WeChat|微信号|微信)\s*[:\uff1a]\s*([A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_-])"
+    r"(?:WeChat ID|WeChat|微信号|微信號|微信)\s*[:\uff1a]\s*([A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_-])"
 )
 _LABELLED_QQ = re.compile(r"(?:QQ号?|QQ number)\s*[:\uff1a]\s*([1-9]\d{4,11})(?!\d)")
+# LINE: profile links, labelled IDs (upper-case "LINE" only: "line" is an English word), and a bare "ID:"
+# in a LINE export, unless another messenger's name stands before it.
+_LINE_ID_CHARACTERS = r"@?[A-Za-z0-9._-]+"
+_LINE_PROFILE_LINK = re.compile(r"line\.me/(?:R/)?ti/p/(~|@|%40)([A-Za-z0-9._-]+)", re.IGNORECASE)
+# An ID label may be followed by ":" or by "は"/"是"/"為" ("LINEのIDは…", "我的LINE ID是…"); the app's name
+# alone only by ":", since "LINEは…" goes on with a sentence, not an ID.
+_LABELLED_LINE = re.compile(
+    r"(?:(?:LINE|Line|ライン|らいん|賴)\s*(?:の\s*)?(?:ID|帳號|账号|アカウント)\s*(?::|は|是|為|为)"
+    r"|(?:LINE|ライン|賴)\s*:)"
+    rf"\s*({_LINE_ID_CHARACTERS})"
+)
+_LABELLED_ID = re.compile(
+    r"(?<![\w])(?<!WeChat )(?<!Telegram )(?<!Skype )(?<!QQ )(?<!Kakao )"
+    rf"ID\s*(?::|は|是|為)\s*({_LINE_ID_CHARACTERS})"
+)
 OFFER_LIMIT = 50
 
 
@@ -80,8 +103,9 @@ def _line_region(header: str) -> str | None:
     return None
 
 
-def offers_in(text: str, *, region: str | None) -> list[dict[str, str]]:
-    """Phone numbers (E.164), WeChat IDs and QQ numbers in ``text``, each once, at most ``OFFER_LIMIT``."""
+def offers_in(text: str, *, region: str | None, app: str | None = None) -> list[dict[str, str]]:
+    """Phone numbers (E.164), WeChat IDs, QQ numbers and LINE IDs in ``text``, each once, at most
+    ``OFFER_LIMIT``; ``app`` is the app that wrote the export (``recognise``), if any."""
     import phonenumbers
 
     found: dict[tuple[str, str], dict[str, str]] = {}
@@ -94,4 +118,21 @@ def offers_in(text: str, *, region: str | None) -> list[dict[str, str]]:
         for match in pattern.finditer(text):
             value = match.group(match.lastindex or 0)
             found.setdefault((kind, value), {"kind": kind, "value": value})
+    for value in line_ids_in(text, in_line_export=app == "line"):
+        if not any(offered.lower() == value for _, offered in found):
+            found.setdefault(("line", value), {"kind": "line", "value": value})
     return list(found.values())[:OFFER_LIMIT]
+
+
+def line_ids_in(text: str, *, in_line_export: bool) -> list[str]:
+    """The LINE IDs ``text`` names as such, lower-cased (LINE regards no case), each once, in order."""
+    text = nfkc(text)
+    found: dict[str, None] = {}
+    for link in _LINE_PROFILE_LINK.finditer(text):
+        mark, name = link.groups()
+        found[("" if mark == "~" else "@") + name.rstrip(".").lower()] = None
+    patterns = (_LABELLED_LINE, _LABELLED_ID) if in_line_export else (_LABELLED_LINE,)
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            found[match.group(1).rstrip(".").lower()] = None
+    return [value for value in found if is_line_id(value)]

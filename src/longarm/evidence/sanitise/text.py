@@ -177,7 +177,9 @@ def sanitise_text(source: Workspace, detected: DetectedType, out: Workspace) -> 
     export = chats.recognise(sample, html=html is not None)
     if export is not None:
         metadata["chat_export"] = export.app
-    offers = chats.offers_in(sample, region=export.region if export else None)
+    offers = chats.offers_in(
+        sample, region=export.region if export else None, app=export.app if export else None
+    )
     return Sanitised(content_type="text/plain; charset=utf-8", metadata=metadata, offers=offers)
 
 
