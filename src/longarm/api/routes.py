@@ -17,6 +17,7 @@ from ninja.operation import PathView
 from longarm.accounts.access import public_view
 from longarm.api import cases, linking, reports
 from longarm.api.auth import SCOPE_EXTENSION, TokenAuth
+from longarm.api.errors import install_error_handlers
 from longarm.api.scopes import Scope
 
 
@@ -53,6 +54,7 @@ api = ScopedNinjaAPI(
     openapi_url="/openapi.json",
     docs_decorator=public_view,
 )
+install_error_handlers(api)
 api.add_router("/reports", reports.router)
 api.add_router("/reports", linking.report_router)
 api.add_router("/cases", cases.router)

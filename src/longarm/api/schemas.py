@@ -7,6 +7,15 @@ from uuid import UUID
 from ninja import Field, Schema
 
 
+class Page(Schema):
+    """One page of a list: ``count`` items in all, and the paths of the next and previous pages (None at
+    either end), which keep the request's other query parameters."""
+
+    count: int
+    next: str | None
+    previous: str | None
+
+
 class ReportSummary(Schema):
     public_id: UUID
     reference: str
@@ -103,11 +112,10 @@ class SearchHit(Schema):
     snippet: str
 
 
-class SearchOut(Schema):
-    # The hits of page ``page`` of ``pages``; ``matched`` cases match among the ``searched`` you hold.
-    hits: list[SearchHit]
+class SearchOut(Page):
+    # Page ``page`` of ``pages`` of the ``count`` cases that match among the ``searched`` you hold.
+    results: list[SearchHit]
     searched: int
-    matched: int
     page: int
     pages: int
 
@@ -116,12 +124,16 @@ class ErrorOut(Schema):
     detail: str
 
 
-class ValidationErrorOut(Schema):
-    detail: list[dict[str, Any]]
+class InvalidInputOut(Schema):
+    """Bad input: what is wrong, by field (``__all__`` for the request as a whole)."""
+
+    detail: str
+    errors: dict[str, list[str]]
 
 
 # The refusals every operation may answer with, documented so that clients (and the schema test) expect them.
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, type[Schema]] = {400: InvalidInputOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
 
 
 class LinkedCaseOut(Schema):
@@ -205,3 +217,35 @@ class TypedIdentifierOut(Schema):
     kind: str
     value: str
     outcome: str
+
+
+class ReportPage(Page):
+    results: list[ReportSummary]
+
+
+class MessagePage(Page):
+    results: list[MessageOut]
+
+
+class CasePage(Page):
+    results: list[CaseListItem]
+
+
+class IncidentPage(Page):
+    results: list[IncidentOut]
+
+
+class PersonPage(Page):
+    results: list[PersonOut]
+
+
+class ReferralPage(Page):
+    results: list[ReferralOut]
+
+
+class IdentifierPage(Page):
+    results: list[IdentifierOut]
+
+
+class TypedIdentifierPage(Page):
+    results: list[TypedIdentifierOut]
