@@ -28,7 +28,9 @@ class InvalidInput(Exception):
 
 
 def form_errors(form: forms.Form) -> dict[str, list[str]]:
-    return {field: [str(item["message"]) for item in items] for field, items in form.get_json_data().items()}
+    return {
+        field: [str(item["message"]) for item in items] for field, items in form.errors.get_json_data().items()
+    }
 
 
 def validated[F: forms.Form](form: F) -> F:
