@@ -167,3 +167,16 @@ def test_a_bad_query_is_answered_400_by_field(cast: Cast) -> None:
     response = Client().get("/api/reports", {"limit": 0}, headers=api_headers(cast.caseworker))
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["limit"]
+
+
+def test_a_body_that_is_not_json_is_answered_400_in_the_same_shape(cast: Cast) -> None:
+    submit_report(Client())
+    report = Report.objects.get()
+    response = Client().post(
+        f"/api/reports/{report.public_id}/messages",
+        b"JIS\x00",
+        content_type="application/json",
+        headers=api_headers(cast.caseworker),
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["__all__"]

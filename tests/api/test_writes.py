@@ -102,7 +102,7 @@ def test_a_case_not_held_is_not_found_for_every_write(cast: Cast) -> None:
         (f"/api/cases/{case.public_id}/incidents", INCIDENT),
         (f"/api/cases/{case.public_id}/persons", {"role": "perpetrator", "label": "Officer 1"}),
         (f"/api/cases/{case.public_id}/identifiers", {"kind": "phone", "value": "+8613800000000"}),
-        (f"/api/cases/{case.public_id}/referrals", {"kind": "support", "support_type": "legal", "agency": "X"}),
+        (f"/api/cases/{case.public_id}/referrals", {"kind": "support", "support_type": "legal_aid", "agency": "X"}),
         (f"/api/cases/{case.public_id}/notes", {"text": "x"}),
     ):
         assert _send("POST", url, body, outsider).status_code == 404, url

@@ -8,7 +8,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 # Request parts ninja names before the field itself ("body", the parameter's name, "query", "path").
 _LOCATION_PARTS = frozenset({"body", "payload", "query", "path"})
@@ -61,5 +61,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def rule_refused(request: HttpRequest, error: InvalidInput) -> HttpResponse:
         return api.create_response(request, _body(error.errors), status=400)
 
+    def http_refused(request: HttpRequest, error: HttpError) -> HttpResponse:
+        # ninja's own 400 (a body that is not JSON) takes the shape of every other 400.
+        if error.status_code == 400:
+            return api.create_response(request, _body({NON_FIELD: [str(error)]}), status=400)
+        return api.create_response(request, {"detail": str(error)}, status=error.status_code)
+
+    api.add_exception_handler(HttpError, http_refused)
     api.add_exception_handler(ValidationError, shape_refused)
     api.add_exception_handler(InvalidInput, rule_refused)
