@@ -157,9 +157,11 @@ def test_the_schema_documents_a_page_for_every_list_and_400_for_bad_input(db: No
         for method, operation in methods.items():
             assert "400" in operation["responses"], (method, path)
             assert "422" not in operation["responses"], (method, path)
-            body = operation["responses"]["200"]["content"]["application/json"]["schema"] if (
-                "200" in operation["responses"]
-            ) else {}
+            body = (
+                operation["responses"]["200"]["content"]["application/json"]["schema"]
+                if ("200" in operation["responses"])
+                else {}
+            )
             assert body.get("type") != "array", f"{method} {path} answers a bare list, not a page"
 
 

@@ -16,6 +16,7 @@ from longarm.api.models import ApiToken
 from longarm.api.routes import ApiOperation, api_operations
 from longarm.api.scopes import WRITABLE, Access, Resource, Scope, all_scopes, read_only_scopes, scope_granted
 from longarm.api.services import api_token_create
+from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import (
     IncidentInput,
     PersonInput,
@@ -25,7 +26,6 @@ from longarm.cases.coding.services import (
 )
 from longarm.cases.models import IdentifierKind, PersonRole, ReferralKind
 from longarm.cases.referrals.services import ReferralInput, referral_create
-from longarm.audit.models import AuditEvent
 from longarm.cases.services import case_open
 from longarm.intake.models import Report
 from tests.api.helpers import api_headers, private_key_of
@@ -101,7 +101,9 @@ def held(cast: Cast) -> Held:
     report, free_report = Report.objects.order_by("id")
     key = private_key_of(cast.caseworker)
     case = case_open(actor=cast.caseworker, private_key=key, report=report, summary="s")
-    incident = incident_create(actor=cast.caseworker, private_key=key, case=case, data=IncidentInput(description="d"))
+    incident = incident_create(
+        actor=cast.caseworker, private_key=key, case=case, data=IncidentInput(description="d")
+    )
     person = person_create(
         actor=cast.caseworker,
         private_key=key,
@@ -141,7 +143,11 @@ def _bodies(held: Held) -> dict[tuple[str, str], dict[str, Any]]:
         ("PUT", "cases/<public_id>/persons/<person_id>"): {"role": "perpetrator", "label": "Officer 3"},
         ("POST", "cases/<public_id>/identifiers"): {"kind": "qq", "value": "10002"},
         ("DELETE", "cases/<public_id>/identifiers/<identifier_id>"): {},
-        ("POST", "cases/<public_id>/referrals"): {"kind": "support", "support_type": "legal_aid", "agency": "X"},
+        ("POST", "cases/<public_id>/referrals"): {
+            "kind": "support",
+            "support_type": "legal_aid",
+            "agency": "X",
+        },
         ("POST", "cases/<public_id>/referrals/<referral_id>/events"): {"status": "sent", "on": "2025-05-01"},
     }
 

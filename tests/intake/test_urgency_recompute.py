@@ -26,7 +26,8 @@ def _stored_under_the_old_rule(**answers: object) -> Report:
     to relatives counted as critical then)."""
     submit_report(Client(), **answers)
     report = Report.objects.order_by("-id").first()
-    assert report is not None and report.urgency == Urgency.HIGH
+    assert report is not None
+    assert report.urgency == Urgency.HIGH
     Report.objects.filter(pk=report.pk).update(urgency=Urgency.CRITICAL)
     return report
 

@@ -146,7 +146,9 @@ def incident_list(
     request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
 ) -> IncidentPage:
     """Incidents with their coded fields and decrypted descriptions. Audited."""
-    items, page = page_of(request, _file(principal_of(request), public_id).incidents, limit=limit, offset=offset)
+    items, page = page_of(
+        request, _file(principal_of(request), public_id).incidents, limit=limit, offset=offset
+    )
     return IncidentPage(results=[incident_out(view.incident, view.description) for view in items], **page)
 
 
@@ -159,7 +161,9 @@ def person_list(
     request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
 ) -> PersonPage:
     """Persons with their pseudonyms and details; names under the identity key are never sent. Audited."""
-    items, page = page_of(request, _file(principal_of(request), public_id).persons, limit=limit, offset=offset)
+    items, page = page_of(
+        request, _file(principal_of(request), public_id).persons, limit=limit, offset=offset
+    )
     return PersonPage(results=[person_out(view.person, view.details) for view in items], **page)
 
 
@@ -179,9 +183,7 @@ def referral_list(
     items, page = page_of(
         request, case.referrals.select_related("case").order_by("id"), limit=limit, offset=offset
     )
-    return ReferralPage(
-        results=[referral_read(principal, referral, keys.data) for referral in items], **page
-    )
+    return ReferralPage(results=[referral_read(principal, referral, keys.data) for referral in items], **page)
 
 
 def referral_read(principal: ApiPrincipal, referral: Referral, data_key: bytes) -> ReferralOut:

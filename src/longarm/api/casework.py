@@ -59,7 +59,9 @@ def case_create(request: HttpRequest, payload: CaseOpenIn) -> Status[CaseDetail]
         for public_id in dict.fromkeys(payload.report_ids)
     ]
     try:
-        case = case_open_from_reports(actor=principal.user, private_key=principal.private_key, reports=reports)
+        case = case_open_from_reports(
+            actor=principal.user, private_key=principal.private_key, reports=reports
+        )
     except NotAllowed as error:
         raise InvalidInput.of("report_ids", _("A report chosen is already in a case.")) from error
     return Status(

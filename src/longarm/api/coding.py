@@ -46,7 +46,10 @@ from longarm.linking.exceptions import IdentifierLimitReached
 
 # On the routers of the reads: ninja serves one path from one router, every method of it.
 router = cases_router
-INCIDENTS_READ, INCIDENTS_WRITE = Scope(Resource.INCIDENTS, Access.READ), Scope(Resource.INCIDENTS, Access.WRITE)
+INCIDENTS_READ, INCIDENTS_WRITE = (
+    Scope(Resource.INCIDENTS, Access.READ),
+    Scope(Resource.INCIDENTS, Access.WRITE),
+)
 PERSONS_READ, PERSONS_WRITE = Scope(Resource.PERSONS, Access.READ), Scope(Resource.PERSONS, Access.WRITE)
 IDENTIFIERS_READ = Scope(Resource.IDENTIFIERS, Access.READ)
 IDENTIFIERS_WRITE = Scope(Resource.IDENTIFIERS, Access.WRITE)
@@ -104,9 +107,7 @@ def incident_replace(
     return incident_out(incident, form.cleaned_data["description"])
 
 
-@router.get(
-    "/{public_id}/persons/{person_id}", response={200: PersonOut, **ERRORS}, **scoped(PERSONS_READ)
-)
+@router.get("/{public_id}/persons/{person_id}", response={200: PersonOut, **ERRORS}, **scoped(PERSONS_READ))
 def person_detail(request: HttpRequest, public_id: UUID, person_id: UUID) -> PersonOut:
     """One person with their pseudonym and details (never a name under the identity key). Audited as a
     read of the case."""

@@ -29,7 +29,8 @@ class InvalidInput(Exception):
 
 def form_errors(form: forms.Form) -> dict[str, list[str]]:
     return {
-        field: [str(item["message"]) for item in items] for field, items in form.errors.get_json_data().items()
+        field: [str(item["message"]) for item in items]
+        for field, items in form.errors.get_json_data().items()
     }
 
 
@@ -52,16 +53,21 @@ def _body(errors: dict[str, list[str]]) -> dict[str, Any]:
 def install_error_handlers(api: NinjaAPI) -> None:
     """Answer both kinds of bad input with 400 and the same body (``schemas.InvalidInputOut``)."""
 
-    def shape_refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    # ninja types a handler's exception as the class or an instance; it always passes an instance.
+    def shape_refused(request: HttpRequest, error: ValidationError | type[ValidationError]) -> HttpResponse:
         errors: dict[str, list[str]] = {}
-        for item in error.errors:
+        for item in error.errors if isinstance(error, ValidationError) else ():
             errors.setdefault(_field(item.get("loc", ())), []).append(str(item.get("msg", "")))
         return api.create_response(request, _body(errors), status=400)
 
-    def rule_refused(request: HttpRequest, error: InvalidInput) -> HttpResponse:
-        return api.create_response(request, _body(error.errors), status=400)
+    def rule_refused(request: HttpRequest, error: InvalidInput | type[InvalidInput]) -> HttpResponse:
+        return api.create_response(
+            request, _body(error.errors if isinstance(error, InvalidInput) else {}), status=400
+        )
 
-    def http_refused(request: HttpRequest, error: HttpError) -> HttpResponse:
+    def http_refused(request: HttpRequest, error: HttpError | type[HttpError]) -> HttpResponse:
+        if not isinstance(error, HttpError):
+            raise TypeError(error)
         # ninja's own 400 (a body that is not JSON) takes the shape of every other 400.
         if error.status_code == 400:
             return api.create_response(request, _body({NON_FIELD: [str(error)]}), status=400)

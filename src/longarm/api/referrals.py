@@ -48,9 +48,7 @@ def _form_data(case: Case, payload: ReferralIn) -> dict[str, Any]:
     return data
 
 
-@router.get(
-    "/{public_id}/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, **scoped(READ)
-)
+@router.get("/{public_id}/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, **scoped(READ))
 def referral_detail(request: HttpRequest, public_id: UUID, referral_id: UUID) -> ReferralOut:
     """One referral with its decrypted details and history (never relatives' names). Audited."""
     principal = principal_of(request)

@@ -15,7 +15,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import PathView
 
 from longarm.accounts.access import public_view
-from longarm.api import casework, cases, coding, linking, referrals, reports
+from longarm.api import cases, casework, coding, linking, referrals, reports
 from longarm.api.auth import SCOPE_EXTENSION, TokenAuth
 from longarm.api.errors import install_error_handlers
 from longarm.api.scopes import Scope

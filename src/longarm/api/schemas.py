@@ -146,7 +146,6 @@ class InvalidInputOut(Schema):
 ERRORS: dict[int, type[Schema]] = {400: InvalidInputOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-
 class LinkedCaseOut(Schema):
     public_id: UUID
     reference: str
