@@ -15,7 +15,7 @@ def test_the_report_list_holds_coded_fields_only(cast: Cast) -> None:
     submit_report(Client())
     response = Client().get("/api/reports", headers=api_headers(cast.caseworker))
     assert response.status_code == 200
-    [item] = response.json()
+    [item] = response.json()["results"]
     assert item["public_id"] == str(Report.objects.get().public_id)
     assert "reading club" not in response.content.decode()
 
@@ -38,7 +38,7 @@ def test_a_report_not_sealed_to_the_caller_is_not_found(cast: Cast) -> None:
     report = Report.objects.get()
     response = Client().get(f"/api/reports/{report.public_id}", headers=api_headers(cast.outsider))
     assert response.status_code == 404
-    assert Client().get("/api/reports", headers=api_headers(cast.outsider)).json() == []
+    assert Client().get("/api/reports", headers=api_headers(cast.outsider)).json()["results"] == []
 
 
 def test_a_reply_through_the_api_reaches_the_thread(cast: Cast) -> None:
@@ -51,7 +51,7 @@ def test_a_reply_through_the_api_reaches_the_thread(cast: Cast) -> None:
     )
     assert response.status_code == 201
     assert b"We have read" not in bytes(Message.objects.get().ciphertext)
-    thread = Client().get(url, headers=headers).json()
+    thread = Client().get(url, headers=headers).json()["results"]
     assert [item["text"] for item in thread] == ["We have read your report."]
 
 
@@ -64,19 +64,19 @@ def test_cases_are_listed_filtered_and_opened_for_members_only(cast: Cast) -> No
         summary="Pressure on a reading club",
     )
     headers = api_headers(cast.caseworker)
-    assert [item["reference"] for item in Client().get("/api/cases", headers=headers).json()] == [
+    assert [item["reference"] for item in Client().get("/api/cases", headers=headers).json()["results"]] == [
         case.reference
     ]
-    assert Client().get("/api/cases?status=closed", headers=headers).json() == []
+    assert Client().get("/api/cases?status=closed", headers=headers).json()["results"] == []
     detail = Client().get(f"/api/cases/{case.public_id}", headers=headers).json()
     assert detail["summary"] == "Pressure on a reading club"
     assert detail["report_ids"] == [str(Report.objects.get().public_id)]
     assert AuditEvent.objects.filter(action="case.read", object_id=str(case.public_id)).exists()
     for part in ("incidents", "persons", "referrals"):
-        assert Client().get(f"/api/cases/{case.public_id}/{part}", headers=headers).json() == []
+        assert Client().get(f"/api/cases/{case.public_id}/{part}", headers=headers).json()["results"] == []
     outsider = api_headers(cast.outsider)
     assert Client().get(f"/api/cases/{case.public_id}", headers=outsider).status_code == 404
-    assert Client().get("/api/cases", headers=outsider).json() == []
+    assert Client().get("/api/cases", headers=outsider).json()["results"] == []
 
 
 def test_search_finds_what_the_caller_can_read_and_is_audited(cast: Cast) -> None:
@@ -89,10 +89,10 @@ def test_search_finds_what_the_caller_can_read_and_is_audited(cast: Cast) -> Non
         summary="Zither club",
     )
     found = Client().get("/api/search", {"q": "zither"}, headers=api_headers(cast.caseworker)).json()
-    assert [hit["case"]["public_id"] for hit in found["hits"]] == [str(case.public_id)]
+    assert [hit["case"]["public_id"] for hit in found["results"]] == [str(case.public_id)]
     assert AuditEvent.objects.filter(action="case.read:search", object_id=str(case.public_id)).exists()
     nothing = Client().get("/api/search", {"q": "zither"}, headers=api_headers(cast.outsider)).json()
-    assert nothing["hits"] == []
+    assert nothing["results"] == []
 
 
 def test_the_openapi_schema_is_served(db: None) -> None:
@@ -125,10 +125,60 @@ def test_incidents_and_persons_are_decrypted_for_members(cast: Cast) -> None:
         ),
     )
     headers = api_headers(cast.caseworker)
-    [incident] = Client().get(f"/api/cases/{case.public_id}/incidents", headers=headers).json()
+    [incident] = Client().get(f"/api/cases/{case.public_id}/incidents", headers=headers).json()["results"]
     assert incident["description"] == "A call at night"
     assert incident["tactics"] == ["threats_to_family"]
-    [person] = Client().get(f"/api/cases/{case.public_id}/persons", headers=headers).json()
+    [person] = Client().get(f"/api/cases/{case.public_id}/persons", headers=headers).json()["results"]
     assert (person["label"], person["details"]) == ("Officer 1", {"agency": "PSB"})
     outsider = Client().get(f"/api/cases/{case.public_id}/persons", headers=api_headers(cast.outsider))
     assert outsider.status_code == 404
+
+
+def test_every_list_pages_with_a_total_and_links_that_keep_the_filters(cast: Cast) -> None:
+    for _ in range(3):
+        submit_report(Client())
+    headers = api_headers(cast.caseworker)
+    first = Client().get("/api/reports", {"status": "received", "limit": 2}, headers=headers).json()
+    assert first["count"] == 3
+    assert first["previous"] is None
+    assert len(first["results"]) == 2
+    assert first["next"].startswith("/api/reports?")
+    assert "status=received" in first["next"]
+    second = Client().get(first["next"], headers=headers).json()
+    assert [len(second["results"]), second["next"]] == [1, None]
+    assert "offset=0" in second["previous"]
+    seen = {item["public_id"] for item in first["results"] + second["results"]}
+    assert seen == {str(report.public_id) for report in Report.objects.all()}
+
+
+def test_the_schema_documents_a_page_for_every_list_and_400_for_bad_input(db: None) -> None:
+    schema = Client().get("/api/openapi.json").json()
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            assert "400" in operation["responses"], (method, path)
+            assert "422" not in operation["responses"], (method, path)
+            body = (
+                operation["responses"]["200"]["content"]["application/json"]["schema"]
+                if ("200" in operation["responses"])
+                else {}
+            )
+            assert body.get("type") != "array", f"{method} {path} answers a bare list, not a page"
+
+
+def test_a_bad_query_is_answered_400_by_field(cast: Cast) -> None:
+    response = Client().get("/api/reports", {"limit": 0}, headers=api_headers(cast.caseworker))
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["limit"]
+
+
+def test_a_body_that_is_not_json_is_answered_400_in_the_same_shape(cast: Cast) -> None:
+    submit_report(Client())
+    report = Report.objects.get()
+    response = Client().post(
+        f"/api/reports/{report.public_id}/messages",
+        b"JIS\x00",
+        content_type="application/json",
+        headers=api_headers(cast.caseworker),
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["__all__"]

@@ -20,7 +20,7 @@ def test_a_case_s_identifiers_come_with_their_links_and_the_read_is_audited(cast
     add(theirs, cast.other_caseworker, "wechat", " WXID_abc123 ")
     response = Client().get(f"/api/cases/{mine.public_id}/identifiers", headers=api_headers(cast.caseworker))
     assert response.status_code == 200
-    [item] = response.json()
+    [item] = response.json()["results"]
     assert item["value"] == "wxid_AbC123"
     # The other case is not the caller's: a count, never its reference.
     assert item["links"]["held"] == []
@@ -72,7 +72,7 @@ def test_a_report_s_typed_identifiers_and_links(cast: Cast, processing: Processi
     links = Client().get(f"/api/reports/{first.public_id}/links", headers=headers).json()
     assert [item["reference"] for item in links["reports"]] == [second.reference]
     assert links["strength"] == "strong"
-    typed = Client().get(f"/api/reports/{second.public_id}/identifiers", headers=headers).json()
+    typed = Client().get(f"/api/reports/{second.public_id}/identifiers", headers=headers).json()["results"]
     assert [(item["kind"], item["value"], item["outcome"]) for item in typed] == [
         ("wechat", "WXID_abc123", "pending")
     ]

@@ -209,6 +209,7 @@ def test_the_api_tells_nothing_of_a_linked_case_the_reader_does_not_hold(cast: C
         f"/api/reports/{report.public_id}",
         f"/api/reports/{report.public_id}/messages",
         f"/api/cases/{first.public_id}/identifiers",
+        f"/api/cases/{first.public_id}/identifiers/{first.identifiers.get().public_id}",
         f"/api/cases/{first.public_id}/cluster",
         f"/api/reports/{report.public_id}/identifiers",
         f"/api/reports/{report.public_id}/links",
@@ -227,6 +228,7 @@ def test_the_api_offers_no_linking_operation_these_tests_do_not_cover(cast: Cast
         path for path in schema["paths"] if "link" in path or "cluster" in path or "identifier" in path
     } == {
         "/api/cases/{public_id}/identifiers",
+        "/api/cases/{public_id}/identifiers/{identifier_id}",
         "/api/cases/{public_id}/cluster",
         "/api/reports/{public_id}/identifiers",
         "/api/reports/{public_id}/links",

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from longarm.accounts.models import StaffUser
 from longarm.audit.models import AuditEvent
-from longarm.cases.coding.views import identifier_limit_message
+from longarm.cases.coding.limits import identifier_limit_message
 from longarm.cases.models import Case, Identifier
 from longarm.core.models import ThrottleCounter
 from longarm.core.throttle import hashed_key

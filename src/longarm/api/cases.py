@@ -2,6 +2,7 @@
 incidents, persons, referrals, and full-text search. Thin: the selectors and services of the cases app do
 the work, and every read of case content is audited as in the console."""
 
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -9,22 +10,27 @@ from ninja import Router
 from ninja.params.functions import Query
 
 from longarm.api.auth import principal_of, scoped
+from longarm.api.paging import limit_param, link_with, offset_param, page_of
 from longarm.api.schemas import (
     ERRORS,
     CaseDetail,
     CaseListItem,
+    CasePage,
     CaseSummary,
     IncidentOut,
+    IncidentPage,
     PersonOut,
+    PersonPage,
     ReferralEventOut,
     ReferralOut,
+    ReferralPage,
     SearchHit,
     SearchOut,
 )
 from longarm.api.scopes import Access, Resource, Scope
 from longarm.api.services import ApiPrincipal
 from longarm.cases.casefile import CaseFile, case_file_open
-from longarm.cases.models import Case, CaseStatus
+from longarm.cases.models import Case, CaseStatus, Incident, Person, Referral
 from longarm.cases.referrals.selectors import referral_view
 from longarm.cases.referrals.services import referral_record_read
 from longarm.cases.search import case_search
@@ -55,13 +61,36 @@ def _summary(case: Case) -> CaseSummary:
     )
 
 
+def incident_out(incident: Incident, description: str) -> IncidentOut:
+    return IncidentOut(
+        public_id=incident.public_id,
+        year=incident.year,
+        month=incident.month,
+        day=incident.day,
+        precision=incident.precision,
+        approximate=incident.approximate,
+        tactics=list(incident.tactics),
+        channels=list(incident.channels),
+        actors=list(incident.actors),
+        harms=list(incident.harms),
+        host_country=incident.host_country,
+        host_region=incident.host_region,
+        origin_region=incident.origin_region,
+        description=description,
+    )
+
+
+def person_out(person: Person, details: dict[str, Any]) -> PersonOut:
+    return PersonOut(public_id=person.public_id, role=person.role, label=person.label, details=details)
+
+
 def _file(principal: ApiPrincipal, public_id: UUID) -> CaseFile:
     """The decrypted case file, its reading audited as the console audits the case page."""
     _, file = case_file_open(user=principal.user, private_key=principal.private_key, public_id=public_id)
     return file
 
 
-@router.get("", response={200: list[CaseListItem], **ERRORS}, **scoped(Scope(Resource.CASES, Access.READ)))
+@router.get("", response={200: CasePage, **ERRORS}, **scoped(Scope(Resource.CASES, Access.READ)))
 def case_list_view(
     request: HttpRequest,
     status: CaseStatus | None = None,
@@ -71,9 +100,9 @@ def case_list_view(
     tactic: str = Query("", max_length=60),
     mine: bool = False,
     due_soon: bool = False,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> list[CaseListItem]:
+    limit: int = limit_param(),
+    offset: int = offset_param(),
+) -> CasePage:
     """Cases you are a member of, critical first, filtered on coded fields. No content."""
     filters = CaseFilters(
         status=status or "",
@@ -84,10 +113,15 @@ def case_list_view(
         mine=mine,
         due_soon=due_soon,
     )
-    cases = with_report_counts(
-        case_list(user=principal_of(request).user, filters=filters)[offset : offset + limit]
+    found = case_list(user=principal_of(request).user, filters=filters).defer("summary_ciphertext")
+    items, page = page_of(request, found, limit=limit, offset=offset)
+    return CasePage(
+        results=[
+            CaseListItem(**_summary(case).dict(), report_count=case.report_count)  # type: ignore[attr-defined]  # set by with_report_counts
+            for case in with_report_counts(items)
+        ],
+        **page,
     )
-    return [CaseListItem(**_summary(case).dict(), report_count=case.report_count) for case in cases]  # type: ignore[attr-defined]  # set by with_report_counts
 
 
 @router.get(
@@ -105,82 +139,70 @@ def case_detail(request: HttpRequest, public_id: UUID) -> CaseDetail:
 
 @router.get(
     "/{public_id}/incidents",
-    response={200: list[IncidentOut], **ERRORS},
+    response={200: IncidentPage, **ERRORS},
     **scoped(Scope(Resource.INCIDENTS, Access.READ)),
 )
-def incident_list(request: HttpRequest, public_id: UUID) -> list[IncidentOut]:
+def incident_list(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> IncidentPage:
     """Incidents with their coded fields and decrypted descriptions. Audited."""
-    return [
-        IncidentOut(
-            public_id=view.incident.public_id,
-            year=view.incident.year,
-            month=view.incident.month,
-            day=view.incident.day,
-            precision=view.incident.precision,
-            approximate=view.incident.approximate,
-            tactics=list(view.incident.tactics),
-            channels=list(view.incident.channels),
-            actors=list(view.incident.actors),
-            harms=list(view.incident.harms),
-            host_country=view.incident.host_country,
-            host_region=view.incident.host_region,
-            origin_region=view.incident.origin_region,
-            description=view.description,
-        )
-        for view in _file(principal_of(request), public_id).incidents
-    ]
+    items, page = page_of(
+        request, _file(principal_of(request), public_id).incidents, limit=limit, offset=offset
+    )
+    return IncidentPage(results=[incident_out(view.incident, view.description) for view in items], **page)
 
 
 @router.get(
     "/{public_id}/persons",
-    response={200: list[PersonOut], **ERRORS},
+    response={200: PersonPage, **ERRORS},
     **scoped(Scope(Resource.PERSONS, Access.READ)),
 )
-def person_list(request: HttpRequest, public_id: UUID) -> list[PersonOut]:
+def person_list(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> PersonPage:
     """Persons with their pseudonyms and details; names under the identity key are never sent. Audited."""
-    return [
-        PersonOut(
-            public_id=view.person.public_id,
-            role=view.person.role,
-            label=view.person.label,
-            details=view.details,
-        )
-        for view in _file(principal_of(request), public_id).persons
-    ]
+    items, page = page_of(
+        request, _file(principal_of(request), public_id).persons, limit=limit, offset=offset
+    )
+    return PersonPage(results=[person_out(view.person, view.details) for view in items], **page)
 
 
 @router.get(
     "/{public_id}/referrals",
-    response={200: list[ReferralOut], **ERRORS},
+    response={200: ReferralPage, **ERRORS},
     **scoped(Scope(Resource.REFERRALS, Access.READ)),
 )
-def referral_list(request: HttpRequest, public_id: UUID) -> list[ReferralOut]:
-    """Referrals with their decrypted details and status history (never relatives' names). Audited."""
+def referral_list(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> ReferralPage:
+    """Referrals with their decrypted details and status history (never relatives' names): only those of
+    the page are decrypted, each read audited."""
     principal = principal_of(request)
     case = case_for_user(user=principal.user, public_id=public_id)
     keys = case_keys(case=case, user=principal.user, private_key=principal.private_key)
-    result = []
-    for referral in case.referrals.select_related("case"):
-        view = referral_view(referral=referral, data_key=keys.data, identity_key=None)
-        referral_record_read(actor=principal.user, referral=referral, identity=False)
-        result.append(
-            ReferralOut(
-                public_id=referral.public_id,
-                kind=referral.kind,
-                status=referral.status,
-                jurisdiction=referral.jurisdiction,
-                provisions=list(referral.provisions),
-                agency=referral.agency,
-                sent_on=referral.sent_on,
-                created_on=referral.created_on,
-                details=view.details,
-                events=[
-                    ReferralEventOut(status=event.status, on=event.on, note=event.note)
-                    for event in view.events
-                ],
-            )
-        )
-    return result
+    items, page = page_of(
+        request, case.referrals.select_related("case").order_by("id"), limit=limit, offset=offset
+    )
+    return ReferralPage(results=[referral_read(principal, referral, keys.data) for referral in items], **page)
+
+
+def referral_read(principal: ApiPrincipal, referral: Referral, data_key: bytes) -> ReferralOut:
+    """The referral decrypted with the case data key (never the names under the identity key), the read
+    audited as the console audits it."""
+    view = referral_view(referral=referral, data_key=data_key, identity_key=None)
+    referral_record_read(actor=principal.user, referral=referral, identity=False)
+    return ReferralOut(
+        public_id=referral.public_id,
+        kind=referral.kind,
+        status=referral.status,
+        jurisdiction=referral.jurisdiction,
+        provisions=list(referral.provisions),
+        agency=referral.agency,
+        sent_on=referral.sent_on,
+        created_on=referral.created_on,
+        details=view.details,
+        events=[ReferralEventOut(status=event.status, on=event.on, note=event.note) for event in view.events],
+    )
 
 
 @search_router.get("", response={200: SearchOut, **ERRORS}, **scoped(Scope(Resource.SEARCH, Access.READ)))
@@ -199,12 +221,15 @@ def search(
         page=page,
     )
     case_record_search(actor=principal.user, searched=result.searched, hits=[hit.case for hit in result.hits])
+    number, pages = result.page.number, result.page.paginator.num_pages
     return SearchOut(
-        hits=[
+        results=[
             SearchHit(case=_summary(hit.case), where=hit.where, snippet=hit.snippet) for hit in result.hits
         ],
+        count=result.matched,
+        next=link_with(request, page=number + 1) if number < pages else None,
+        previous=link_with(request, page=number - 1) if number > 1 else None,
         searched=result.searched,
-        matched=result.matched,
-        page=result.page.number,
-        pages=result.page.paginator.num_pages,
+        page=number,
+        pages=pages,
     )

@@ -10,20 +10,23 @@ from django.http import HttpRequest
 from ninja import Router
 
 from longarm.api.auth import principal_of, scoped
+from longarm.api.paging import limit_param, offset_param, page_of
 from longarm.api.schemas import (
     ERRORS,
     ClusterCaseOut,
     ClusterEdgeOut,
     ClusterOut,
     IdentifierOut,
+    IdentifierPage,
     LinkedCaseOut,
     LinksOut,
     ReportLinksOut,
     ReportRefOut,
     TypedIdentifierOut,
+    TypedIdentifierPage,
 )
 from longarm.api.scopes import Access, Resource, Scope
-from longarm.cases.casefile import IdentifierView, case_file_open
+from longarm.cases.casefile import CaseFile, IdentifierView, case_file_open
 from longarm.cases.selectors import case_for_user, case_keys
 from longarm.intake.selectors import report_for_staff, staff_data_key
 from longarm.intake.services import report_record_read
@@ -57,7 +60,7 @@ def _links(links: IdentifierLinks | None) -> LinksOut | None:
     )
 
 
-def _identifier(view: IdentifierView) -> IdentifierOut:
+def identifier_out(view: IdentifierView) -> IdentifierOut:
     person = view.identifier.person
     return IdentifierOut(
         public_id=view.identifier.public_id,
@@ -70,16 +73,23 @@ def _identifier(view: IdentifierView) -> IdentifierOut:
 
 @case_router.get(
     "/{public_id}/identifiers",
-    response={200: list[IdentifierOut], **ERRORS},
+    response={200: IdentifierPage, **ERRORS},
     **scoped(Scope(Resource.IDENTIFIERS, Access.READ)),
 )
-def case_identifiers(request: HttpRequest, public_id: UUID) -> list[IdentifierOut]:
+def case_identifiers(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> IdentifierPage:
     """The case's identifiers, decrypted, each with the other cases it links to. Audited as a read of the
     case."""
     principal = principal_of(request)
     _case, file = case_file_open(user=principal.user, private_key=principal.private_key, public_id=public_id)
-    views = [item for person in file.persons for item in person.identifiers] + file.unattached_identifiers
-    return [_identifier(view) for view in views]
+    items, page = page_of(request, case_identifier_views(file), limit=limit, offset=offset)
+    return IdentifierPage(results=[identifier_out(view) for view in items], **page)
+
+
+def case_identifier_views(file: CaseFile) -> list[IdentifierView]:
+    """The case's identifiers as the case page lists them: each person's, then those of nobody."""
+    return [item for person in file.persons for item in person.identifiers] + file.unattached_identifiers
 
 
 @case_router.get(
@@ -145,22 +155,28 @@ def report_links_view(request: HttpRequest, public_id: UUID) -> ReportLinksOut:
 
 @report_router.get(
     "/{public_id}/identifiers",
-    response={200: list[TypedIdentifierOut], **ERRORS},
+    response={200: TypedIdentifierPage, **ERRORS},
     **scoped(Scope(Resource.IDENTIFIERS, Access.READ)),
 )
-def report_identifiers(request: HttpRequest, public_id: UUID) -> list[TypedIdentifierOut]:
+def report_identifiers(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> TypedIdentifierPage:
     """The identifiers the reporter typed, decrypted. Audited as a read of the report."""
     principal = principal_of(request)
     report, sealed = report_for_staff(user=principal.user, public_id=public_id)
     data_key = staff_data_key(sealed=sealed, private_key=principal.private_key)
-    typed = list(ReportIdentifier.objects.filter(report=report).select_related("report"))
+    typed = ReportIdentifier.objects.filter(report=report).select_related("report").order_by("id")
+    items, page = page_of(request, typed, limit=limit, offset=offset)
     report_record_read(report=report, staff=principal.user)
-    return [
-        TypedIdentifierOut(
-            public_id=item.public_id,
-            kind=item.kind,
-            value=typed_value(identifier=item, data_key=data_key),
-            outcome=item.outcome,
-        )
-        for item in typed
-    ]
+    return TypedIdentifierPage(
+        results=[
+            TypedIdentifierOut(
+                public_id=item.public_id,
+                kind=item.kind,
+                value=typed_value(identifier=item, data_key=data_key),
+                outcome=item.outcome,
+            )
+            for item in items
+        ],
+        **page,
+    )

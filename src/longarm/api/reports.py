@@ -4,11 +4,19 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.params.functions import Query
 from ninja.responses import Status
 
 from longarm.api.auth import principal_of, scoped
-from longarm.api.schemas import ERRORS, ErrorOut, MessageIn, MessageOut, ReportDetail, ReportSummary
+from longarm.api.paging import limit_param, offset_param, page_of
+from longarm.api.schemas import (
+    ERRORS,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    ReportDetail,
+    ReportPage,
+    ReportSummary,
+)
 from longarm.api.scopes import Access, Resource, Scope
 from longarm.intake.models import Report, ReportStatus, Urgency
 from longarm.intake.selectors import (
@@ -38,21 +46,22 @@ def _summary(report: Report) -> ReportSummary:
     )
 
 
-@router.get("", response={200: list[ReportSummary], **ERRORS}, **scoped(Scope(Resource.REPORTS, Access.READ)))
+@router.get("", response={200: ReportPage, **ERRORS}, **scoped(Scope(Resource.REPORTS, Access.READ)))
 def report_list(
     request: HttpRequest,
     urgency: Urgency | None = None,
     status: ReportStatus | None = None,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> list[ReportSummary]:
+    limit: int = limit_param(),
+    offset: int = offset_param(),
+) -> ReportPage:
     """Reports whose content key is sealed to you, most urgent and newest first. Coded fields only."""
     reports = inbox_for_staff(user=principal_of(request).user)
     if urgency is not None:
         reports = reports.filter(urgency=urgency)
     if status is not None:
         reports = reports.filter(status=status)
-    return [_summary(report) for report in reports[offset : offset + limit]]
+    items, page = page_of(request, reports, limit=limit, offset=offset)
+    return ReportPage(results=[_summary(report) for report in items], **page)
 
 
 @router.get(
@@ -71,10 +80,12 @@ def report_detail(request: HttpRequest, public_id: UUID) -> ReportDetail:
 
 @router.get(
     "/{public_id}/messages",
-    response={200: list[MessageOut], **ERRORS},
+    response={200: MessagePage, **ERRORS},
     **scoped(Scope(Resource.MESSAGES, Access.READ)),
 )
-def message_list(request: HttpRequest, public_id: UUID) -> list[MessageOut]:
+def message_list(
+    request: HttpRequest, public_id: UUID, limit: int = limit_param(), offset: int = offset_param()
+) -> MessagePage:
     """The thread with the reporter, decrypted. Audited as a read of the report."""
     principal = principal_of(request)
     report, sealed = report_for_staff(user=principal.user, public_id=public_id)
@@ -82,15 +93,19 @@ def message_list(request: HttpRequest, public_id: UUID) -> list[MessageOut]:
         report=report, data_key=staff_data_key(sealed=sealed, private_key=principal.private_key)
     )
     report_record_read(report=report, staff=principal.user)
-    return [
-        MessageOut(author_kind=item.author_kind, created_at=item.created_at, text=item.text)
-        for item in thread
-    ]
+    items, page = page_of(request, thread, limit=limit, offset=offset)
+    return MessagePage(
+        results=[
+            MessageOut(author_kind=item.author_kind, created_at=item.created_at, text=item.text)
+            for item in items
+        ],
+        **page,
+    )
 
 
 @router.post(
     "/{public_id}/messages",
-    response={201: MessageOut, 400: ErrorOut, **ERRORS},
+    response={201: MessageOut, **ERRORS},
     **scoped(Scope(Resource.MESSAGES, Access.WRITE)),
 )
 def message_create(request: HttpRequest, public_id: UUID, payload: MessageIn) -> Status[MessageOut]:

@@ -15,8 +15,9 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import PathView
 
 from longarm.accounts.access import public_view
-from longarm.api import cases, linking, reports
+from longarm.api import cases, casework, coding, linking, referrals, reports
 from longarm.api.auth import SCOPE_EXTENSION, TokenAuth
+from longarm.api.errors import install_error_handlers
 from longarm.api.scopes import Scope
 
 
@@ -53,10 +54,13 @@ api = ScopedNinjaAPI(
     openapi_url="/openapi.json",
     docs_decorator=public_view,
 )
+install_error_handlers(api)
 api.add_router("/reports", reports.router)
 api.add_router("/reports", linking.report_router)
 api.add_router("/cases", cases.router)
 api.add_router("/cases", linking.case_router)
+# The writes are on the routers above (one path, one router); importing them registers them.
+WRITES = (casework, coding, referrals)
 api.add_router("/search", cases.search_router)
 
 
@@ -113,7 +117,8 @@ def api_operations() -> list[ApiOperation]:
                 auth.scope if isinstance(auth, TokenAuth) else None for auth in operation.auth_callbacks
             )
             found.extend(ApiOperation(str(pattern.pattern), method, scopes) for method in operation.methods)
-    return found
+    # ninja lists a path of several methods once per method; each operation once is what callers want.
+    return list(dict.fromkeys(found))
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:

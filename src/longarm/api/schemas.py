@@ -6,6 +6,26 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from longarm.cases.from_reports import MAX_REPORTS
+from longarm.cases.models import (
+    CaseStatus,
+    IdentifierKind,
+    PersonRole,
+    ReferralKind,
+    ReferralStatus,
+)
+from longarm.intake.forms import MAX_LINE, MAX_TEXT
+from longarm.intake.models import Urgency
+
+
+class Page(Schema):
+    """One page of a list: ``count`` items in all, and the paths of the next and previous pages (None at
+    either end), which keep the request's other query parameters."""
+
+    count: int
+    next: str | None
+    previous: str | None
+
 
 class ReportSummary(Schema):
     public_id: UUID
@@ -103,11 +123,10 @@ class SearchHit(Schema):
     snippet: str
 
 
-class SearchOut(Schema):
-    # The hits of page ``page`` of ``pages``; ``matched`` cases match among the ``searched`` you hold.
-    hits: list[SearchHit]
+class SearchOut(Page):
+    # Page ``page`` of ``pages`` of the ``count`` cases that match among the ``searched`` you hold.
+    results: list[SearchHit]
     searched: int
-    matched: int
     page: int
     pages: int
 
@@ -116,12 +135,15 @@ class ErrorOut(Schema):
     detail: str
 
 
-class ValidationErrorOut(Schema):
-    detail: list[dict[str, Any]]
+class InvalidInputOut(Schema):
+    """Bad input: what is wrong, by field (``__all__`` for the request as a whole)."""
+
+    detail: str
+    errors: dict[str, list[str]]
 
 
 # The refusals every operation may answer with, documented so that clients (and the schema test) expect them.
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, type[Schema]] = {400: InvalidInputOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class LinkedCaseOut(Schema):
@@ -205,3 +227,132 @@ class TypedIdentifierOut(Schema):
     kind: str
     value: str
     outcome: str
+
+
+class ReportPage(Page):
+    results: list[ReportSummary]
+
+
+class MessagePage(Page):
+    results: list[MessageOut]
+
+
+class CasePage(Page):
+    results: list[CaseListItem]
+
+
+class IncidentPage(Page):
+    results: list[IncidentOut]
+
+
+class PersonPage(Page):
+    results: list[PersonOut]
+
+
+class ReferralPage(Page):
+    results: list[ReferralOut]
+
+
+class IdentifierPage(Page):
+    results: list[IdentifierOut]
+
+
+class TypedIdentifierPage(Page):
+    results: list[TypedIdentifierOut]
+
+
+# What the write operations take. The shapes are checked here; the values by the console's own forms (the
+# same choices, lengths and rules), whose refusals come back as 400 with errors by field.
+
+
+class CaseOpenIn(Schema):
+    # Reports sealed to you, none in a case yet: the first opens the case, each becomes an incident.
+    report_ids: list[UUID] = Field(min_length=1, max_length=MAX_REPORTS)
+
+
+class CaseChangeIn(Schema):
+    """Only the fields sent are changed, all or none."""
+
+    status: CaseStatus | None = None
+    urgency: Urgency | None = None
+    due_on: date | None = None
+    do_not_remove: bool | None = None
+    summary: str | None = Field(None, max_length=MAX_TEXT)
+
+
+class NoteIn(Schema):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class NoteOut(Schema):
+    public_id: UUID
+    created_at: datetime
+    text: str
+
+
+class IncidentIn(Schema):
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    approximate: bool = False
+    # Codes of the staff vocabularies (tactics, channels, actors, harms, host countries and regions).
+    tactics: list[str] = Field(default_factory=list, max_length=100)
+    channels: list[str] = Field(default_factory=list, max_length=100)
+    actors: list[str] = Field(default_factory=list, max_length=100)
+    harms: list[str] = Field(default_factory=list, max_length=100)
+    host_country: str = Field("", max_length=8)
+    host_region: str = Field("", max_length=16)
+    origin_region: str = Field("", max_length=40)
+    description: str = Field(max_length=MAX_TEXT)
+    # Persons of the case (their public ids), by how they took part.
+    targets: list[UUID] = Field(default_factory=list, max_length=200)
+    perpetrators: list[UUID] = Field(default_factory=list, max_length=200)
+    intermediaries: list[UUID] = Field(default_factory=list, max_length=200)
+    witnesses: list[UUID] = Field(default_factory=list, max_length=200)
+
+
+class PersonIn(Schema):
+    role: PersonRole
+    label: str = Field(max_length=MAX_LINE)
+    # A reporter's or relative's name goes under the case identity key and needs it (400 otherwise); it is
+    # never sent back. Anyone else's name is a detail.
+    name: str = Field("", max_length=MAX_LINE)
+    relationship: str = Field("", max_length=MAX_LINE)
+    agency: str = Field("", max_length=MAX_LINE)
+    rank: str = Field("", max_length=MAX_LINE)
+    badge_number: str = Field("", max_length=MAX_LINE)
+    notes: str = Field("", max_length=MAX_TEXT)
+
+
+class IdentifierIn(Schema):
+    kind: IdentifierKind
+    value: str = Field(max_length=MAX_LINE)
+    # A person of the case, or none.
+    person_id: UUID | None = None
+
+
+class ReferralIn(Schema):
+    """A referral of one kind; each kind reads its own fields, as the console's form for it does:
+    criminal (jurisdiction, provisions, agency, reference_number, sent_on, note), protection (sent_on,
+    advised_by, agency, advice), welfare (agency, relatives, relatives_names, sent_on, note), support
+    (support_type, agency, sent_on, note)."""
+
+    kind: ReferralKind
+    jurisdiction: str = Field("", max_length=16)
+    provisions: list[str] = Field(default_factory=list, max_length=100)
+    agency: str = Field("", max_length=MAX_LINE)
+    reference_number: str = Field("", max_length=MAX_LINE)
+    sent_on: date | None = None
+    note: str = Field("", max_length=MAX_TEXT)
+    advised_by: str = Field("", max_length=MAX_LINE)
+    advice: str = Field("", max_length=MAX_TEXT)
+    support_type: str = Field("", max_length=40)
+    # Relatives of the case (their public ids); their names need the case identity key (400 otherwise).
+    relatives: list[UUID] = Field(default_factory=list, max_length=200)
+    relatives_names: str = Field("", max_length=MAX_TEXT)
+
+
+class ReferralEventIn(Schema):
+    status: ReferralStatus
+    on: date
+    note: str = Field("", max_length=MAX_TEXT)

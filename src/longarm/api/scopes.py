@@ -30,7 +30,16 @@ class Access(StrEnum):
 
 
 # The resources the API can change; the others are read-only whatever a token holds.
-WRITABLE = frozenset({Resource.MESSAGES})
+WRITABLE = frozenset(
+    {
+        Resource.MESSAGES,
+        Resource.CASES,
+        Resource.INCIDENTS,
+        Resource.PERSONS,
+        Resource.IDENTIFIERS,
+        Resource.REFERRALS,
+    }
+)
 
 
 @dataclass(frozen=True)

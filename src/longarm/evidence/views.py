@@ -21,8 +21,8 @@ from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.cases.coding.limits import identifier_limit_message
 from longarm.cases.coding.services import identifier_add
-from longarm.cases.coding.views import identifier_limit_message
 from longarm.cases.models import IdentifierKind
 from longarm.cases.selectors import report_case_for_user
 from longarm.core.csrf import NoReferrerCsrfViewMiddleware

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role, StaffUser
 from longarm.accounts.services import staff_private_key
+from longarm.cases.coding.limits import identifier_limit_message
 from longarm.cases.coding.selectors import identifier_for_user
-from longarm.cases.coding.views import identifier_limit_message
 from longarm.cases.exceptions import NoAccess, NotAllowed
 from longarm.cases.models import Case
 from longarm.cases.selectors import case_for_user, case_keys

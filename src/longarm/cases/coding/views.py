@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
@@ -18,6 +17,7 @@ from longarm.cases.coding.forms import (
     incident_initial,
     person_initial,
 )
+from longarm.cases.coding.limits import identifier_limit_message
 from longarm.cases.coding.selectors import (
     identifier_for_user,
     incident_description,
@@ -40,26 +40,6 @@ from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.linking.exceptions import IdentifierLimitReached
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
-
-
-def identifier_limit_message(limit: IdentifierLimitReached) -> str:
-    if limit.period == "hour":
-        text = ngettext(
-            "You have added %(count)d identifier within this hour, the most allowed. This one was not "
-            "added: try again later, or ask an administrator if your work needs more.",
-            "You have added %(count)d identifiers within this hour, the most allowed. This one was not "
-            "added: try again later, or ask an administrator if your work needs more.",
-            limit.maximum,
-        )
-    else:
-        text = ngettext(
-            "You have added %(count)d identifier today, the most allowed. This one was not added: try again "
-            "tomorrow, or ask an administrator if your work needs more.",
-            "You have added %(count)d identifiers today, the most allowed. This one was not added: try again "
-            "tomorrow, or ask an administrator if your work needs more.",
-            limit.maximum,
-        )
-    return text % {"count": limit.maximum}
 
 
 @staff_view(*MEMBERS)
