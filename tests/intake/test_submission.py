@@ -172,7 +172,8 @@ def test_an_invalid_step_names_the_problem_in_a_summary_that_links_to_the_field(
     client: Client, cast: Cast
 ) -> None:
     response = client.post(step_url("what"), {"what_happened": "", "host_country": "JP"})
-    assert '<a href="#id_what_happened">Please tell us briefly what happened.</a>' in response.content.decode()
+    first = response.content.decode()
+    assert '<a href="#id_what_happened">Please tell us briefly what happened.</a>' in first
     response = client.post(step_url("did"), {"tactic_other": "They called my brother.", "tactics": []})
     html = response.content.decode()
     assert response.status_code == 200

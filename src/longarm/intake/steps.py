@@ -34,10 +34,10 @@ class Step:
     optional: bool = False
 
 
-# What must be answered comes first, on two short steps; the optional steps can be skipped together from the
-# second, and what the reporter allows is chosen on the last step, beside the receipt and Send (issue 14: at most
-# ten taps from the home page to a sent report, and no step taller than three phone screens at 360 px in any of
-# the reporter languages, which is why each long list of choices has a step of its own).
+# What must be answered comes first, on two short steps; the optional steps can be skipped together from
+# the second, and what the reporter allows is chosen on the last step, beside the receipt and Send (issue 14:
+# at most ten taps from the home page to a sent report, and no step taller than three phone screens at 360 px
+# in any of the reporter languages, which is why each long list of choices has a step of its own).
 STEPS = (
     Step(
         "what",
