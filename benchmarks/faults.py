@@ -83,6 +83,7 @@ from typing import Any
 
 from intake import (
     HOST,
+    STEPS_BEFORE_FILES,
     Client,
     _exit_on_sigterm,
     create_database,
@@ -320,7 +321,7 @@ class Reporter(Client):
         if status != 200:
             raise Failure(f"GET /report/ {status}")
         self.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
-        for path in ("/report/", "/report/who/"):
+        for path in STEPS_BEFORE_FILES:
             self.step(path)
 
     def step(self, path: str) -> None:

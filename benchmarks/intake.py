@@ -450,8 +450,17 @@ class Client:
             self.cookies[name] = value.strip().strip('"')
 
 
-# The questionnaire's steps before the last one, in order; each POST answers 302 to the next.
-QUESTION_STEPS = ("/report/", "/report/who/", "/report/more/")
+# The questionnaire's steps before the last one, in order (intake.steps.STEPS); each POST answers 302 to the
+# next. The last of them attaches the files.
+QUESTION_STEPS = (
+    "/report/",
+    "/report/did/",
+    "/report/who/",
+    "/report/how/",
+    "/report/them/",
+    "/report/more/",
+)
+STEPS_BEFORE_FILES = QUESTION_STEPS[:-1]
 REVIEW_STEP = "/report/review/"
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 

@@ -58,6 +58,7 @@ import gevent
 
 from intake import (
     HOST,
+    STEPS_BEFORE_FILES,
     _exit_on_sigterm,
     create_database,
     drop_database,
@@ -124,7 +125,8 @@ class Reporter(Visitor):
         page = self.client.get("/report/", name="report: form").text
         csrf = _inputs(page).get("csrfmiddlewaretoken", "")
         answers = [("csrfmiddlewaretoken", csrf), *report_form()]
-        for path, name in (("/report/", "what"), ("/report/who/", "who")):
+        for path in STEPS_BEFORE_FILES:
+            name = path.removeprefix("/report/").strip("/") or "what"
             if self.post(path, answers, f"report: {name}").status_code != 302:
                 return
         files = {"attachments": ("photo.jpg", Shared.photo, "image/jpeg")}

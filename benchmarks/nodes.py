@@ -64,6 +64,7 @@ from faults import (
 )
 from intake import (
     HOST,
+    STEPS_BEFORE_FILES,
     Client,
     _exit_on_sigterm,
     drop_database,
@@ -332,7 +333,7 @@ def send_reports(ports: list[int], numbers: range, photos: list[bytes]) -> list[
         reporter = Roaming(ports, number)
         status, page = reporter.request("GET", "/report/")
         reporter.csrf_token = hidden_inputs(page).get("csrfmiddlewaretoken")
-        for path in ("/report/", "/report/who/"):
+        for path in STEPS_BEFORE_FILES:
             reporter.step(path)
         status, page = reporter.upload(photos[number % len(photos)])
         if status != 302:

@@ -6,7 +6,14 @@ import re
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-STEP_PATHS = ("/report/", "/report/who/", "/report/more/")
+STEP_PATHS = (
+    "/report/",
+    "/report/did/",
+    "/report/who/",
+    "/report/how/",
+    "/report/them/",
+    "/report/more/",
+)
 
 
 def _(language: str, message: str) -> str:
@@ -24,11 +31,14 @@ def answer_steps(
     """From the first step to the last with one tactic, a date, a country, a WeChat ID and consent (chosen on
     the last step); the receipt shown."""
     page.locator("textarea[name=what_happened]").fill(what)
-    page.locator("input[name=tactics][value=relatives_threatened]").check()
     page.locator("select[name=incident_year]").select_option("2025")
     page.locator("select[name=host_country]").select_option(country)
     next_step(page)
+    page.locator("input[name=tactics][value=relatives_threatened]").check()
+    next_step(page)
+    next_step(page)  # who contacted you
     page.locator("input[name=channels][value=wechat]").check()
+    next_step(page)
     page.locator("input[name=perpetrator_wechat_ids]").fill("wxid_officer_li")
     next_step(page)
     if files:

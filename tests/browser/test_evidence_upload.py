@@ -32,7 +32,9 @@ def test_a_reporter_attaches_photos_and_a_caseworker_sees_the_clean_copy(
     reporter.set_default_timeout(20_000)
     reporter.goto(live_server.url + "/report/")
     receipt = fill_report(reporter, files=[str(photo), str(letter)])
-    expect(reporter.get_by_text("police.jpg")).to_be_visible()  # listed on the last step
+    # Listed on the last step, among the answers folded there.
+    reporter.locator(".review-answers > summary").click()
+    expect(reporter.get_by_text("police.jpg")).to_be_visible()
     send_report(reporter, receipt)
     assert set(EvidenceItem.objects.values_list("status", flat=True)) == {EvidenceStatus.READY}
 
@@ -73,7 +75,7 @@ def test_files_stay_attached_across_the_steps_and_back(
     expect(kept).to_be_checked()
     # Back from the files step, with the file kept: it is still there on the way forward again.
     reporter.get_by_role("button", name="Back").click()
-    expect(reporter.locator("h1")).to_have_text("Who and how")
+    expect(reporter.locator("h1")).to_have_text("What you know about them")
     reporter.get_by_role("button", name="Next").click()
     expect(reporter.get_by_role("checkbox", name=re.compile("police.jpg"))).to_be_checked()
     reporter.goto(live_server.url + "/report/review/")

@@ -34,6 +34,7 @@ REPORTER_SOURCES = (
     "core/templates/core/reporter_base.html",
     "core/templates/core/language_switcher.html",
     "core/templates/core/field.html",
+    "core/templates/core/_help.html",
     "core/templates/core/form_errors.html",
     "core/templates/core/csrf_failure.html",
     "taxonomy/vocabularies.py",

@@ -11,7 +11,14 @@ from django.urls import reverse
 from longarm.guidance.rights import RIGHTS_COUNTRIES, rights_country_for
 from tests.conftest import Cast
 from tests.gate.helpers import gate_fields
-from tests.intake.helpers import answer_steps, receipt_from, report_answers, step_url, submit_report
+from tests.intake.helpers import (
+    QUESTION_STEPS,
+    answer_steps,
+    receipt_from,
+    report_answers,
+    step_url,
+    submit_report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +179,6 @@ def test_every_reporter_page_has_the_same_neutral_title_in_a_shared_phones_histo
     html = answer_steps(client, report_answers()).content.decode()
     assert receipt_from(html)
     titles.add(page_title(html))
-    for slug in ("what", "who", "when", "files", "consent"):
+    for slug in QUESTION_STEPS:
         titles.add(page_title(client.get(reverse("intake:report_step", args=[slug])).content.decode()))
     assert titles == {"ئۇچۇر"}

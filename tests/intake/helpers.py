@@ -9,7 +9,7 @@ from longarm.core.outbox import outbox_sweep
 from tests.gate.helpers import gate_fields
 
 RECEIPT_PATTERN = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
-QUESTION_STEPS = ("what", "who", "more")
+QUESTION_STEPS = ("what", "did", "who", "how", "them", "more")
 # The step that attaches files; the consent is chosen on the last step, beside Send.
 FILES_STEP = "more"
 _FILE_FIELDS = ("attachments", "attached")

@@ -119,14 +119,15 @@ def test_a_mistyped_receipt_keeps_the_consent_chosen(client: Client, cast: Cast)
     assert not Report.objects.exists()
 
 
-def test_the_optional_steps_can_be_skipped_from_the_first(client: Client, cast: Cast) -> None:
+def test_the_optional_steps_can_be_skipped_from_the_last_required_step(client: Client, cast: Cast) -> None:
     minimal = {
         "what_happened": "They called my mother.",
         "tactics": ["relatives_threatened"],
         "incident_year": "2025",
         "host_country": "JP",
     }
-    response = client.post(step_url("what"), {**minimal, "go": "skip"})
+    assert client.post(step_url("what"), minimal)["Location"] == step_url("did")
+    response = client.post(step_url("did"), {**minimal, "go": "skip"})
     assert response["Location"] == step_url("review")
     receipt = receipt_from(client.get(step_url("review")).content.decode())
     assert send_review(client, receipt).status_code == 302
@@ -135,7 +136,9 @@ def test_the_optional_steps_can_be_skipped_from_the_first(client: Client, cast: 
 
 def test_the_last_optional_step_cannot_skip_anything(client: Client, cast: Cast) -> None:
     client.post(step_url("what"), step_answers(report_answers()))
-    assert 'value="skip"' in client.get(step_url("what")).content.decode()
+    # A required step follows the first, so nothing can be skipped from it.
+    assert 'value="skip"' not in client.get(step_url("what")).content.decode()
+    assert 'value="skip"' in client.get(step_url("did")).content.decode()
     assert 'value="skip"' in client.get(step_url("who")).content.decode()
     assert 'value="skip"' not in client.get(step_url(FILES_STEP)).content.decode()
 
@@ -160,7 +163,7 @@ def test_every_step_shows_its_place_in_the_questionnaire(client: Client, cast: C
     client.post(step_url("what"), step_answers(report_answers()))
     for number, slug in enumerate(QUESTION_STEPS, start=1):
         html = client.get(step_url(slug)).content.decode()
-        assert f"Step {number} of 4" in html
+        assert f"Step {number} of {len(QUESTION_STEPS) + 1}" in html
         # The progress is on the page, never in the title that a shared phone's history keeps.
         assert "<title>Information</title>" in html
 
@@ -168,7 +171,10 @@ def test_every_step_shows_its_place_in_the_questionnaire(client: Client, cast: C
 def test_an_invalid_step_names_the_problem_in_a_summary_that_links_to_the_field(
     client: Client, cast: Cast
 ) -> None:
-    response = client.post(step_url("what"), {"what_happened": "They called my brother.", "tactics": []})
+    response = client.post(step_url("what"), {"what_happened": "", "host_country": "JP"})
+    first = response.content.decode()
+    assert '<a href="#id_what_happened">Please tell us briefly what happened.</a>' in first
+    response = client.post(step_url("did"), {"tactic_other": "They called my brother.", "tactics": []})
     html = response.content.decode()
     assert response.status_code == 200
     summary = html.split('class="error-summary"')[1].split("</div>")[0]
@@ -186,7 +192,7 @@ def test_next_keeps_the_answers_and_back_keeps_what_was_typed_even_when_invalid(
 ) -> None:
     assert client.post(step_url("what"), step_answers(report_answers())).status_code == 302
     back = client.post(step_url("more"), {"host_region": "XX-1", "go": "back", "contact": "Signal only"})
-    assert back["Location"] == step_url("who")
+    assert back["Location"] == step_url("them")
     assert "reading club" in client.get(step_url("what")).content.decode()
     assert "Signal only" in client.get(step_url("more")).content.decode()
 
@@ -237,7 +243,7 @@ def test_another_country_drops_the_region_of_the_first(client: Client, cast: Cas
 def test_the_last_step_sends_back_to_the_first_step_not_yet_answered(client: Client, cast: Cast) -> None:
     client.post(step_url("what"), step_answers(report_answers()))
     response = client.get(step_url("review"))
-    assert response["Location"] == step_url("who")
+    assert response["Location"] == step_url("did")
 
 
 def test_a_reload_of_the_last_step_shows_the_same_receipt_and_a_fresh_session_none(

@@ -106,6 +106,9 @@ def _choice_lists(language: str, this_year: int) -> dict[str, list[Any]]:
 
 
 class ReportForm(forms.Form):
+    # Questions whose long hint is shown folded (core/_help.html), so that its step stays short on a phone.
+    collapsed_help: frozenset[str] = frozenset({"attachments"})
+
     what_happened = forms.CharField(
         label=_("What happened?"),
         help_text=_(
@@ -279,6 +282,8 @@ class ReviewForm(forms.Form):
     """The last step: what the reporter allows, and the receipt typed back before the report is sent, so that
     it is written down before anything depends on it (SecureDrop shows its codename before the first
     submission for the same reason)."""
+
+    collapsed_help: frozenset[str] = frozenset({"consent"})
 
     typed_receipt = ReceiptField(
         label=_("Type your receipt number again to show you have written it down"),

@@ -34,17 +34,16 @@ class Step:
     optional: bool = False
 
 
-# What must be answered comes first, on one step; the optional steps can be skipped together from it, and
-# what the reporter allows is chosen on the last step, beside the receipt and Send (issue 14: at most ten taps
-# from the home page to a sent report, no step taller than three phone screens).
+# What must be answered comes first, on two short steps; the optional steps can be skipped together from
+# the second, and what the reporter allows is chosen on the last step, beside the receipt and Send (issue 14:
+# at most ten taps from the home page to a sent report, and no step taller than three phone screens at 360 px
+# in any of the reporter languages, which is why each long list of choices has a step of its own).
 STEPS = (
     Step(
         "what",
         _("What happened"),
         (
             "what_happened",
-            "tactics",
-            "tactic_other",
             "incident_year",
             "incident_month",
             "incident_day",
@@ -53,29 +52,30 @@ STEPS = (
         ),
         1,
     ),
+    Step("did", _("What they did"), ("tactics", "tactic_other"), 2),
+    Step("who", _("Who contacted you"), ("actor_types",), 3, optional=True),
+    Step("how", _("How they contacted you"), ("channels",), 4, optional=True),
     Step(
-        "who",
-        _("Who and how"),
+        "them",
+        _("What you know about them"),
         (
-            "actor_types",
-            "channels",
             "perpetrator_names",
             "perpetrator_phone_numbers",
             "perpetrator_wechat_ids",
             "perpetrator_badge_numbers",
             "perpetrator_other",
         ),
-        2,
+        5,
         optional=True,
     ),
     Step(
         "more",
         _("About you"),
         ("host_region", "community", "relatives_at_risk", "contact", "attachments"),
-        3,
+        6,
         optional=True,
     ),
-    Step("review", _("Check and send"), ("consent",), 4),
+    Step("review", _("Check and send"), ("consent",), 7),
 )
 QUESTION_STEPS = STEPS[:-1]
 REVIEW = STEPS[-1]
