@@ -1,4 +1,4 @@
-"""Intake's CPU cost per submission, request by request, measured in one process: independent of the machine's load.
+"""Intake's CPU per submission, request by request, in one process: independent of the machine's load.
 
 Run from the repository root (about half a minute)::
 
@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -173,7 +172,8 @@ def submit(browser: Browser, *, fetch_each_step: bool) -> None:
             ("gate_pow", gate),
         ],
     )
-    assert response.status_code == 302 and response["Location"].endswith("/report/sent/"), response.status_code
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].endswith("/report/sent/"), response["Location"]
 
 
 def summary(samples: list[tuple[float, int, int, float]], per: int) -> dict[str, Any]:

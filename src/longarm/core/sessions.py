@@ -25,6 +25,7 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 # A reporter's session ends on the first whole hour after "last change + LONGARM_SESSION_SECONDS" (or the
@@ -92,15 +93,17 @@ class SessionStore(DatabaseSessionStore):
     def _sql_names(self, using: str) -> tuple[str, str, str, str]:
         """The table and its three columns, quoted for the database ``using``."""
         quote, meta = connections[using].ops.quote_name, self.model._meta
-        return (
-            quote(meta.db_table),
-            *(quote(meta.get_field(name).column) for name in ("session_key", "session_data", "expire_date")),
-        )  # type: ignore[return-value]
+        columns = [meta.get_field(name) for name in ("session_key", "session_data", "expire_date")]
+        key, data, expiry = (
+            quote(column.column or column.name) for column in columns if isinstance(column, Field)
+        )
+        return quote(meta.db_table), key, data, expiry
 
     def _update_row(self) -> None:
         """Django's update of an existing session row (``save(must_create=False)``) as one statement: the new
         data and expiry, or ``UpdateError`` when the row is gone (it expired, or was deleted meanwhile)."""
-        instance = self.create_model_instance(self._get_session())
+        # What Django's save writes: the data as this request left it (the session's cache, loaded if unread).
+        instance = self.create_model_instance(dict(self.items()))
         using = router.db_for_write(self.model, instance=instance)
         connection = connections[using]
         table, key, data, expiry = self._sql_names(using)
