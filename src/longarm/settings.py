@@ -122,10 +122,16 @@ TEMPLATES = [
     },
 ]
 
+# A connection is kept for the thread's next request rather than opened for every one: opening it (SQLite's
+# pragmas and functions, PostgreSQL's handshake and backend) and closing it (SQLite's checkpoint when the last
+# connection goes) cost about 2.5 ms of CPU a request, a tenth of what a reporter's visit costs besides its
+# Argon2id derivations (issue 13, benchmarks/intake_cpu.py). A kept connection is checked before a request
+# reuses it, so that one broken by a database restart is replaced rather than failing the request.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'longarm.sqlite3'}"),
-        conn_max_age=env_int("LONGARM_DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("LONGARM_DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

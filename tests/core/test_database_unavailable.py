@@ -50,21 +50,22 @@ def test_any_other_error_is_still_a_500(monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_session_that_cannot_be_saved_while_the_database_restarts_is_a_503_not_a_400(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django.contrib.sessions.models import Session
+    from django.db.backends.utils import CursorWrapper
 
     from tests.intake.helpers import report_answers, step_answers, step_url
 
     client = Client(raise_request_exception=False)
     answers = {key: value for key, value in step_answers(report_answers()).items() if key != "attachments"}
     assert client.post(step_url("what"), answers).status_code == 302  # the session row exists now
-    real_save = Session.save
+    real_execute = CursorWrapper.execute
 
-    def restarting(self: Session, *args: object, **kwargs: object) -> None:
-        if kwargs.get("force_update"):
+    # At the database, whichever way the session store sends its update.
+    def restarting(self: CursorWrapper, sql: str, params: object = None) -> object:
+        if sql.lstrip().upper().startswith("UPDATE") and "django_session" in sql:
             raise OperationalError("terminating connection due to administrator command")
-        real_save(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_execute(self, sql, params)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Session, "save", restarting)
+    monkeypatch.setattr(CursorWrapper, "execute", restarting)
     response = client.post(step_url("who"), answers, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
     assert "please try again" in response.content.decode()

@@ -51,3 +51,56 @@ def test_a_cycle_tells_its_listeners_at_once() -> None:
     store.cycle_key()
 
     assert heard == ["cycled"]
+
+
+def statements(context: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in context.captured_queries if "django_session" in query["sql"]]
+
+
+def test_a_session_is_read_and_updated_with_one_statement_each() -> None:
+    store = SessionStore()
+    store["draft"] = "first"
+    store.save()
+    key = store.session_key
+
+    reading = SessionStore(key)
+    with CaptureQueriesContext(connection) as read:
+        assert reading["draft"] == "first"
+    reading["draft"] = "second"
+    with CaptureQueriesContext(connection) as written:
+        reading.save()
+
+    assert [sql.split()[0] for sql in statements(read)] == ["SELECT"]
+    assert [sql.split()[0] for sql in statements(written)] == ["UPDATE"]
+    assert reading.session_key == key
+    assert SessionStore(key)["draft"] == "second"
+
+
+def test_an_expired_session_reads_as_empty_and_loses_its_key() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    store = SessionStore()
+    store["draft"] = "kept"
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - timedelta(1))
+
+    expired = SessionStore(store.session_key)
+    assert dict(expired.items()) == {}
+    assert expired.session_key is None
+
+
+def test_updating_a_session_deleted_meanwhile_is_an_update_error() -> None:
+    from django.contrib.sessions.backends.base import UpdateError
+
+    store = SessionStore()
+    store["draft"] = "kept"
+    store.save()
+    loaded = SessionStore(store.session_key)
+    loaded["draft"] = "changed"
+    Session.objects.filter(session_key=store.session_key).delete()
+
+    with pytest.raises(UpdateError):
+        loaded.save()
+    assert not Session.objects.exists()

@@ -85,6 +85,8 @@ def pending_uploads(request: HttpRequest) -> list[EncryptedUpload]:
     except ValueError:
         return []
     uploads = [upload for upload in map(_decode, entries if isinstance(entries, list) else []) if upload]
+    if not uploads:
+        return []  # the usual report, sent without files: no query to build
     alive = set(
         PendingUpload.objects.filter(
             storage_name__in=[upload.storage_name for upload in uploads], expires_at__gt=timezone.now()
