@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from longarm.crypto.errors import SignatureError
+from longarm.crypto.envelopes import keypair_from_private_key
+from longarm.crypto.errors import KeyringError, SignatureError
 from longarm.crypto.kdf import Argon2Cost
 from longarm.crypto.keyring import KEY_FILES, Keyring, load_keyring, load_signing_transitions
 from longarm.crypto.signing_transitions import KeyPeriod, key_periods, signer_among
@@ -41,6 +42,12 @@ def current_keyring() -> Keyring:
     keyring = load_keyring(directory)
     _loaded[str(directory)] = (stamp, keyring)
     return keyring
+
+
+def check_recovery_key(private_key: bytes) -> None:
+    """Raise ``KeyringError`` unless ``private_key`` is the private half of the keyring's recovery key."""
+    if keypair_from_private_key(private_key).public != current_keyring().recovery_public_key:
+        raise KeyringError("this is not the recovery private key of this installation")
 
 
 def receipt_cost() -> Argon2Cost:

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from longarm.core.keyring import check_recovery_key
 from longarm.crypto.envelopes import unseal
 from longarm.evidence.records import (
     FileRecord,
@@ -25,7 +26,6 @@ from longarm.evidence.records import (
     seal_hash,
     seal_record,
 )
-from longarm.linking.reindex import check_recovery_key
 
 STEP_ONE = ("evidence", "0005_sealed_records")
 STEP_TWO = ("evidence", "0006_drop_clear_fingerprints")

@@ -17,10 +17,10 @@ from django.db import transaction
 
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.core.keyring import check_recovery_key
 from longarm.crypto.envelopes import unseal
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
-from longarm.linking.reindex import check_recovery_key
 from longarm.taxonomy.vocabularies import urgency_for
 
 BATCH = 200

@@ -32,10 +32,9 @@ from longarm.audit.services import audit_append
 from longarm.cases.contexts import identifier_context
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, Identifier
-from longarm.core.keyring import current_keyring
+from longarm.core.keyring import check_recovery_key
 from longarm.crypto.blind_index import blind_index
-from longarm.crypto.envelopes import keypair_from_private_key, unseal
-from longarm.crypto.errors import KeyringError
+from longarm.crypto.envelopes import unseal
 from longarm.crypto.linking_key import LinkingKey, commit_linking_key, stage_next_linking_key
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
@@ -282,12 +281,6 @@ def _move_reviews(new: LinkingKey, renamed: dict[bytes, bytes]) -> int:
             review.save(update_fields=["blind_index", "key_version"])
             moved += 1
     return moved
-
-
-def check_recovery_key(private_key: bytes) -> None:
-    """Raise ``KeyringError`` unless ``private_key`` is the private half of the keyring's recovery key."""
-    if keypair_from_private_key(private_key).public != current_keyring().recovery_public_key:
-        raise KeyringError("this is not the recovery private key of this installation")
 
 
 def linking_reindex(
