@@ -1,0 +1,48 @@
+"""`longarm federation run PARTNER`: a private set intersection with a partner deployment, from our side.
+`longarm federation partners`: the partnerships and their terms.
+
+Both print counts and names of partners, never an identifier.
+"""
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from longarm.federation.client import federation_run
+from longarm.federation.exceptions import PartnerUnreachable, RunRefused
+from longarm.federation.models import Partnership
+
+
+class Command(BaseCommand):
+    help = "Federated linking: run a private set intersection with a partner, or list the partners."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        run = actions.add_parser("run", help="Find the identifiers held in common with PARTNER.")
+        run.add_argument("partner", help="The partner's name as the partnership gives it.")
+        actions.add_parser("partners", help="List the partnerships.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "partners":
+            for partnership in Partnership.objects.all():
+                state = "active" if partnership.active else "inactive"
+                self.stdout.write(
+                    f"{partnership.name}\t{state}\t{partnership.mode}\t{','.join(partnership.kinds)}\t"
+                    f"{partnership.endpoint}"
+                )
+            return
+        partnership = Partnership.objects.filter(name=options["partner"]).first()
+        if partnership is None:
+            raise CommandError(f"no partnership named {options['partner']!r}")
+        try:
+            result = federation_run(partnership=partnership, actor=None)
+        except RunRefused as error:
+            raise CommandError(f"the run was refused: {error.code}") from error
+        except PartnerUnreachable as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"Run with {partnership.name}: {result.figures.ours} identifiers offered, "
+            f"{result.figures.common} in common ({partnership.mode}); "
+            f"{result.exchange.sent_bytes} bytes sent, {result.exchange.received_bytes} received."
+        )
