@@ -10,7 +10,7 @@ of them.
 
 from dataclasses import dataclass
 
-from private_set_intersection.python import (  # type: ignore[import-untyped]
+from private_set_intersection.python import (
     DataStructure,
     Request,
     Response,

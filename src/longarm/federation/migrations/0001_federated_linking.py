@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0004_alter_proposal_kind'),
+        ('accounts', '0004_proposal_kind_partnership'),
         ('cases', '0008_search_index_segments_and_deltas'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
