@@ -93,7 +93,15 @@ class Deployment:
 
     def start(self) -> None:
         self.server = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            [sys.executable, "-m", "django", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{self.port}"],
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "runserver",
+                "--noreload",
+                "--nothreading",
+                f"127.0.0.1:{self.port}",
+            ],
             cwd=self.root,
             env=self.environment(),
             stdout=subprocess.DEVNULL,

@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import ClientRound, client_finish, client_request
 from longarm.crypto.signing import new_signing_seed, signing_public_key
 from longarm.federation.models import Mode, Partnership
 from longarm.federation.wire import SIGNATURE_HEADER, b64, request_build, response_open, unb64
-from django.utils import timezone
 
 
 @dataclass
@@ -24,7 +24,9 @@ class FakePartner:
     def public_key(self) -> bytes:
         return signing_public_key(self.seed)
 
-    def signed(self, action: str, payload: dict[str, Any], *, now: int | None = None) -> tuple[bytes, bytes, bytes]:
+    def signed(
+        self, action: str, payload: dict[str, Any], *, now: int | None = None
+    ) -> tuple[bytes, bytes, bytes]:
         return request_build(
             signing_seed=self.seed,
             sender=self.public_key,
@@ -34,7 +36,9 @@ class FakePartner:
             now=int(time.time()) if now is None else now,
         )
 
-    def psi_request(self, elements: list[str], *, mode: str = Mode.INTERSECTION) -> tuple[ClientRound, bytes, bytes, bytes]:
+    def psi_request(
+        self, elements: list[str], *, mode: str = Mode.INTERSECTION
+    ) -> tuple[ClientRound, bytes, bytes, bytes]:
         state = client_request(elements, reveal_intersection=mode == Mode.INTERSECTION)
         body, signature, nonce = self.signed("psi", {"mode": mode, "request": b64(state.request)})
         return state, body, signature, nonce

@@ -117,7 +117,9 @@ def test_a_replayed_request_is_refused(our_identifiers: None) -> None:
 def test_a_stale_request_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
     partnership_with(partner)
-    body, signature, nonce = partner.signed("psi", {"mode": "intersection", "request": ""}, now=int(time.time()) - 3600)
+    body, signature, nonce = partner.signed(
+        "psi", {"mode": "intersection", "request": ""}, now=int(time.time()) - 3600
+    )
     assert opened(post(Client(), "psi", body, signature), nonce)[1] == {"reason": "stale"}
 
 
@@ -135,7 +137,9 @@ def test_runs_beyond_the_partnerships_rate_are_refused(our_identifiers: None) ->
     partnership_with(partner, runs_per_period=1, period_days=7)
     _state, body, signature, _nonce = partner.psi_request(their_set())
     assert post(Client(), "psi", body, signature).status_code == 200
-    _state, body, signature, nonce = partner.psi_request(their_set(*[element("qq", str(n)) for n in range(40)]))
+    _state, body, signature, nonce = partner.psi_request(
+        their_set(*[element("qq", str(n)) for n in range(40)])
+    )
     assert opened(post(Client(), "psi", body, signature), nonce)[1] == {"reason": "too_frequent"}
 
 

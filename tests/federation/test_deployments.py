@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from longarm.accounts.models import Role
 from longarm.audit.models import AuditEvent
@@ -36,7 +35,10 @@ def written(entity: int, side: int) -> tuple[str, str]:
     kind = KINDS[entity % len(KINDS)]
     n = entity
     forms = {
-        "phone": (f"+86 139 {1000 + n // 10000:04d} {n % 10000:04d}", f"0086-139{1000 + n // 10000:04d}{n % 10000:04d}"),
+        "phone": (
+            f"+86 139 {1000 + n // 10000:04d} {n % 10000:04d}",
+            f"0086-139{1000 + n // 10000:04d}{n % 10000:04d}",
+        ),
         "email": (f"Officer.{n}@Example.COM", f"officer.{n}@example.com "),
         "wechat": (f"WXID_Agent{n}", f"wxid_agent{n}"),
         "qq": (f"{700000 + n}", "".join(chr(ord(c) + 0xFEE0) for c in str(700000 + n))),
@@ -48,17 +50,28 @@ def written(entity: int, side: int) -> tuple[str, str]:
 
 def deployment_set(entities: list[int], side: int) -> list[tuple[str, str]]:
     # Names are weak keys: both sides hold the same one, and it must never be found.
-    return [written(entity, side) for entity in entities] + [("name", "Zhang Wei"), ("organisation", "Public Security Bureau")]
+    return [written(entity, side) for entity in entities] + [
+        ("name", "Zhang Wei"),
+        ("organisation", "Public Security Bureau"),
+    ]
 
 
 def canonical(identifiers: list[tuple[str, str]]) -> set[str]:
-    return {element(scheme, value) for kind, value in identifiers for scheme, value in strong_keys(kind=kind, value=value, region=None)}
+    return {
+        element(scheme, value)
+        for kind, value in identifiers
+        for scheme, value in strong_keys(kind=kind, value=value, region=None)
+    }
 
 
 A_ENTITIES = list(range(40))
 B_ENTITIES = list(range(10)) + list(range(100, 130)) + list(range(200, 205))
 C_ENTITIES = list(range(5, 15)) + list(range(200, 205)) + list(range(300, 320))
-A_SET, B_SET, C_SET = deployment_set(A_ENTITIES, 0), deployment_set(B_ENTITIES, 1), deployment_set(C_ENTITIES, 0)
+A_SET, B_SET, C_SET = (
+    deployment_set(A_ENTITIES, 0),
+    deployment_set(B_ENTITIES, 1),
+    deployment_set(C_ENTITIES, 0),
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +101,14 @@ def our_case(cast: Cast, settings: Any) -> Case:
 
 def introduce(ours: str, theirs: Deployment, *, mode: str = Mode.INTERSECTION) -> None:
     """Both sides' administrators enter each other's key and address."""
-    theirs.partner_with("A", b64(current_keyring().signing_public_key), "http://127.0.0.1:9/unused/", mode=mode)
+    theirs.partner_with(
+        "A", b64(current_keyring().signing_public_key), "http://127.0.0.1:9/unused/", mode=mode
+    )
 
 
-def partner_through_two_admins(cast: Cast, make_staff: Any, settings: Any, deployment: Deployment, *, mode: str) -> Partnership:
+def partner_through_two_admins(
+    cast: Cast, make_staff: Any, settings: Any, deployment: Deployment, *, mode: str
+) -> Partnership:
     settings.LONGARM_TWO_PERSON_RULE = True
     second = make_staff(f"second-admin-{deployment.name}", Role.ADMIN)
     terms = Terms(
@@ -107,7 +124,8 @@ def partner_through_two_admins(cast: Cast, make_staff: Any, settings: Any, deplo
         minimum_change=0,
     )
     outcome = partnership_propose(actor=cast.admin, terms=terms)
-    assert outcome.proposal is not None and not Partnership.objects.exists()
+    assert outcome.proposal is not None
+    assert not Partnership.objects.exists()
     return partnership_approve(actor=second, proposal=outcome.proposal)
 
 
@@ -115,7 +133,11 @@ def found_values(case: Case, partner: str) -> set[str]:
     identifiers = list(Identifier.objects.filter(case=case))
     found = findings_for(identifiers)
     values = {identifier.pk: value for identifier, (_kind, value) in zip(identifiers, A_SET, strict=True)}
-    hits = [identifier for identifier in identifiers if any(f.partnership.name == partner for f in found.get(identifier.pk, []))]
+    hits = [
+        identifier
+        for identifier in identifiers
+        if any(f.partnership.name == partner for f in found.get(identifier.pk, []))
+    ]
     return canonical([(identifier.kind, values[identifier.pk]) for identifier in hits])
 
 
@@ -128,7 +150,8 @@ def test_two_deployments_find_exactly_the_plaintext_intersection(
     partnership = partner_through_two_admins(cast, make_staff, settings, b, mode=Mode.INTERSECTION)
     expected = canonical(A_SET) & canonical(B_SET)
     # The variants meet only through the normalisers: as typed, no value is the same on both sides.
-    assert len(expected) == 10 and not {value for _k, value in A_SET[:40]} & {value for _k, value in B_SET[:45]}
+    assert len(expected) == 10
+    assert not {value for _k, value in A_SET[:40]} & {value for _k, value in B_SET[:45]}
 
     result = federation_run(partnership=partnership, actor=cast.admin)
 
@@ -151,8 +174,13 @@ def test_the_contact_message_names_the_identifier_alone_and_reaches_the_partners
     introduce("A", b)
     partnership = partner_through_two_admins(cast, make_staff, settings, b, mode=Mode.INTERSECTION)
     federation_run(partnership=partnership, actor=cast.admin)
-    shared = Identifier.objects.get(case=case, pk__in=[i.pk for i in Identifier.objects.filter(case=case)][:1])
-    url = f"/console/federation/cases/{case.public_id}/identifiers/{shared.public_id}/contact/{partnership.public_id}/"
+    # Our first identifier (entity 0) is one B holds too.
+    shared = Identifier.objects.filter(case=case).order_by("id").first()
+    assert shared is not None
+    url = (
+        f"/console/federation/cases/{case.public_id}/identifiers/{shared.public_id}"
+        f"/contact/{partnership.public_id}/"
+    )
     client = console(cast.caseworker)
     # A first POST only asks to confirm: nothing is sent yet.
     assert client.post(url).status_code == 200
@@ -164,9 +192,13 @@ def test_the_contact_message_names_the_identifier_alone_and_reaches_the_partners
     content = received[0]["content"]
     assert received[0]["partner"] == "A"
     kind, value = A_SET[0]
-    assert content["identifiers"] == [{"kind": s, "value": v} for s, v in strong_keys(kind=kind, value=value, region=None)]
+    assert content["identifiers"] == [
+        {"kind": s, "value": v} for s, v in strong_keys(kind=kind, value=value, region=None)
+    ]
     assert set(content) == {"identifiers", "run_on"}
-    assert AuditEvent.objects.filter(action="federation.message:sent", object_id__startswith=str(shared.public_id)).exists()
+    assert AuditEvent.objects.filter(
+        action="federation.message:sent", object_id__startswith=str(shared.public_id)
+    ).exists()
     # Someone who does not hold the case cannot send one.
     assert console(cast.outsider).post(url, {"confirmed": "yes"}).status_code == 404
 

@@ -32,9 +32,9 @@ from longarm.cases.models import (
 from longarm.cases.selectors import CaseKeys, case_for_user, case_keys
 from longarm.cases.services import case_record_read
 from longarm.crypto.envelopes import unseal
+from longarm.federation.selectors import PartnerFinding, findings_for
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
-from longarm.federation.selectors import PartnerFinding, findings_for
 from longarm.linking.selectors import CaseLinking, IdentifierLinks, case_linking, identifier_links
 
 

@@ -54,14 +54,12 @@ def request_size(request: bytes) -> int:
     parsed = Request()
     try:
         parsed.ParseFromString(request)
-    except Exception as error:  # noqa: BLE001 - protobuf raises its own DecodeError or RuntimeWarning types
+    except Exception as error:
         raise PsiError("not a PSI request") from error
     return len(parsed.encrypted_elements)
 
 
-def server_answer(
-    elements: list[str], request: bytes, *, reveal_intersection: bool
-) -> tuple[bytes, bytes]:
+def server_answer(elements: list[str], request: bytes, *, reveal_intersection: bool) -> tuple[bytes, bytes]:
     """Answer a client's serialised ``request`` from the server's ``elements`` under a fresh key; returns
     the serialised setup (the blinded set) and response. Raises ``PsiError`` on a malformed request."""
     size = request_size(request)
@@ -87,7 +85,9 @@ def client_finish(state: ClientRound, setup: bytes, response: bytes) -> list[int
         parsed_setup.ParseFromString(setup)
         parsed_response.ParseFromString(response)
         if state.reveal_intersection:
-            return sorted(int(position) for position in psi_client.GetIntersection(parsed_setup, parsed_response))
+            return sorted(
+                int(position) for position in psi_client.GetIntersection(parsed_setup, parsed_response)
+            )
         return int(psi_client.GetIntersectionSize(parsed_setup, parsed_response))
     except (RuntimeError, ValueError) as error:
         raise PsiError("the server's answer does not fit the request") from error

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from longarm.accounts.models import StaffUser
+from longarm.cases.models import Identifier
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import ClientRound, PsiError, client_finish, client_request
 from longarm.federation.exceptions import PartnerUnreachable, RunRefused
@@ -28,7 +29,6 @@ from longarm.federation.wire import (
     response_open,
     unb64,
 )
-from longarm.cases.models import Identifier
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,10 @@ def send(
         raise PartnerUnreachable(f"the partner did not answer: {type(error).__name__}") from error
     try:
         status, content = response_open(
-            body=answer, signature=unb64(answer_signature), public_key=bytes(partnership.public_key), nonce=nonce
+            body=answer,
+            signature=unb64(answer_signature),
+            public_key=bytes(partnership.public_key),
+            nonce=nonce,
         )
     except MalformedMessage as error:
         raise PartnerUnreachable("the partner's answer is not signed for this request") from error

@@ -7,7 +7,14 @@ from django.views.decorators.http import require_POST
 
 from longarm.accounts.access import public_view
 from longarm.federation.server import handle_request
-from longarm.federation.wire import MAX_BODY_BYTES, SIGNATURE_HEADER, MalformedMessage, b64, request_parse, unb64
+from longarm.federation.wire import (
+    MAX_BODY_BYTES,
+    SIGNATURE_HEADER,
+    MalformedMessage,
+    b64,
+    request_parse,
+    unb64,
+)
 
 
 @public_view

@@ -24,7 +24,9 @@ class PartnershipForm(forms.Form):
     public_key = forms.CharField(
         label=_("Partner's signing public key"),
         max_length=100,
-        help_text=_("What `longarm keyring public-key` prints on the partner's server, given to you in person."),
+        help_text=_(
+            "What `longarm keyring public-key` prints on the partner's server, given to you in person."
+        ),
     )
     endpoint = forms.CharField(
         label=_("Partner's federation address"),
@@ -39,7 +41,9 @@ class PartnershipForm(forms.Form):
     mode = forms.ChoiceField(label=_("What a run reveals"), choices=Mode.choices)
     minimum_set_size = forms.IntegerField(label=_("Smallest set accepted"), min_value=1, initial=100)
     maximum_set_size = forms.IntegerField(label=_("Largest set accepted"), min_value=1, initial=1_000_000)
-    runs_per_period = forms.IntegerField(label=_("Runs allowed per period"), min_value=1, max_value=100, initial=1)
+    runs_per_period = forms.IntegerField(
+        label=_("Runs allowed per period"), min_value=1, max_value=100, initial=1
+    )
     period_days = forms.IntegerField(label=_("Period in days"), min_value=1, max_value=365, initial=7)
     minimum_change = forms.IntegerField(
         label=_("Smallest change in set size between runs"), min_value=0, initial=10

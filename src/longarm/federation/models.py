@@ -109,7 +109,9 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["partnership", "role", "outcome", "started_at"], name="federation_runs")]
+        indexes = [
+            models.Index(fields=["partnership", "role", "outcome", "started_at"], name="federation_runs")
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} run with {self.partnership_id}: {self.outcome}"
@@ -152,9 +154,6 @@ class PartnerMessage(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="messages")
     received_at = models.DateTimeField()
     sealed = models.BinaryField()
-    read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -62,7 +62,9 @@ def run_record(
         if figures is not None:
             run.figures_ciphertext = encrypt(
                 federation_key(),
-                json.dumps({"ours": figures.ours, "theirs": figures.theirs, "common": figures.common}).encode(),
+                json.dumps(
+                    {"ours": figures.ours, "theirs": figures.theirs, "common": figures.common}
+                ).encode(),
                 context=_context(run),
             )
         run.save()

@@ -4,6 +4,7 @@ holds the case), the partnerships and waiting changes (for administrators), and 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 from datetime import date
 from typing import Any
 
@@ -67,7 +68,7 @@ def partnerships() -> list[Partnership]:
     return list(Partnership.objects.annotate(last_run=Max("runs__started_at")))
 
 
-def partnership_by_public_id(public_id: object) -> Partnership | None:
+def partnership_by_public_id(public_id: UUID) -> Partnership | None:
     return Partnership.objects.filter(public_id=public_id).first()
 
 

@@ -46,7 +46,12 @@ def _apply(terms: Terms, partnership: Partnership | None, actor: StaffUser) -> P
     target.runs_per_period, target.period_days = terms.runs_per_period, terms.period_days
     target.minimum_change, target.active, target.changed_at = terms.minimum_change, terms.active, now
     target.save()
-    _audit(actor, "federation.partnership:" + ("change" if partnership else "add"), "partnership", str(target.public_id))
+    _audit(
+        actor,
+        "federation.partnership:" + ("change" if partnership else "add"),
+        "partnership",
+        str(target.public_id),
+    )
     return target
 
 
@@ -56,7 +61,9 @@ class ChangeOutcome:
     partnership: Partnership | None = None
 
 
-def partnership_propose(*, actor: StaffUser, terms: Terms, partnership: Partnership | None = None) -> ChangeOutcome:
+def partnership_propose(
+    *, actor: StaffUser, terms: Terms, partnership: Partnership | None = None
+) -> ChangeOutcome:
     """Propose adding a partner (``partnership`` None) or changing one; with the two-person rule off the
     change is made at once. Returns the waiting proposal or the partnership. Raises ``TermsRefused``."""
     with transaction.atomic():
@@ -92,7 +99,8 @@ def _pending(proposal: Proposal) -> Proposal:
 
 def partnership_approve(*, actor: StaffUser, proposal: Proposal) -> Partnership:
     """Approve a partnership change as the second administrator and make it; returns the partnership.
-    Raises ``TermsRefused`` when ``actor`` proposed it, it was decided or lapsed, or it can no longer be made."""
+    Raises ``TermsRefused`` when ``actor`` proposed it, it was decided or lapsed, or it can no longer be
+    made."""
     with transaction.atomic():
         _require_admin(actor)
         proposal = _pending(proposal)
@@ -100,7 +108,11 @@ def partnership_approve(*, actor: StaffUser, proposal: Proposal) -> Partnership:
             raise TermsRefused(_("You proposed this change: a second administrator must approve it."))
         change = PartnershipChange.objects.select_related("partnership").get(proposal=proposal)
         partnership = _apply(Terms.from_json(change.terms), change.partnership, actor)
-        proposal.status, proposal.decided_by, proposal.decided_at = ProposalStatus.APPROVED, actor, timezone.now()
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.APPROVED,
+            actor,
+            timezone.now(),
+        )
         proposal.save(update_fields=["status", "decided_by", "decided_at"])
         _audit(actor, "proposal.approve:partnership", "proposal", str(proposal.public_id))
     return partnership
@@ -137,17 +149,32 @@ def partner_contact(*, actor: StaffUser, identifier: Identifier, partnership: Pa
         for row in identifier.offered_keys.filter(scheme__in=list(partnership.kinds))
     ]
     content = json.dumps(
-        {"identifiers": [{"kind": scheme, "value": value} for scheme, value in keys], "run_on": run.run_on.isoformat()},
+        {
+            "identifiers": [{"kind": scheme, "value": value} for scheme, value in keys],
+            "run_on": run.run_on.isoformat(),
+        },
         ensure_ascii=False,
     ).encode()
     sealed = seal_to_signing_key(bytes(partnership.public_key), content)
     try:
-        status, reply, _exchange = send(partnership=partnership, action="message", payload={"sealed": b64(sealed)})
+        status, reply, _exchange = send(
+            partnership=partnership, action="message", payload={"sealed": b64(sealed)}
+        )
     except PartnerUnreachable:
-        _audit(actor, "federation.message:unreachable", "identifier", f"{identifier.public_id}>{partnership.public_id}")
+        _audit(
+            actor,
+            "federation.message:unreachable",
+            "identifier",
+            f"{identifier.public_id}>{partnership.public_id}",
+        )
         raise
     with transaction.atomic():
         outcome = "sent" if status == "ok" else "refused"
-        _audit(actor, f"federation.message:{outcome}", "identifier", f"{identifier.public_id}>{partnership.public_id}")
+        _audit(
+            actor,
+            f"federation.message:{outcome}",
+            "identifier",
+            f"{identifier.public_id}>{partnership.public_id}",
+        )
     if status != "ok":
         raise RunRefused(str(reply.get("reason", "refused"))[:24])

@@ -59,11 +59,17 @@ def public_key_bytes(text: str) -> bytes:
     """The 32 bytes of a base64 (or hexadecimal) public key; raises ``TermsRefused``."""
     text = text.strip()
     try:
-        key = bytes.fromhex(text) if len(text) == 2 * PUBLIC_KEY_BYTES else base64.b64decode(text, validate=True)
+        key = (
+            bytes.fromhex(text)
+            if len(text) == 2 * PUBLIC_KEY_BYTES
+            else base64.b64decode(text, validate=True)
+        )
     except (ValueError, binascii.Error):
         key = b""
     if len(key) != PUBLIC_KEY_BYTES:
-        raise TermsRefused(_("Give the partner's signing public key (32 bytes, base64 or hex)."), field="public_key")
+        raise TermsRefused(
+            _("Give the partner's signing public key (32 bytes, base64 or hex)."), field="public_key"
+        )
     return key
 
 

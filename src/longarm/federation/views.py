@@ -66,7 +66,9 @@ def _propose(request: HttpRequest, partnership: Partnership | None) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = partnership_propose(actor=acting_staff(request), terms=form.terms(), partnership=partnership)
+            outcome = partnership_propose(
+                actor=acting_staff(request), terms=form.terms(), partnership=partnership
+            )
         except TermsRefused as error:
             form.add_error(error.field or None, str(error))
         else:
@@ -152,5 +154,7 @@ def partner_contact_view(
     except PartnerUnreachable:
         messages.error(request, _("The partner could not be reached. Try again later."))
     else:
-        messages.success(request, _("The partner's administrators were sent this identifier, and nothing else."))
+        messages.success(
+            request, _("The partner's administrators were sent this identifier, and nothing else.")
+        )
     return redirect("cases:case", case_id=case_id)

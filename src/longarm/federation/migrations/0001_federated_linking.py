@@ -47,7 +47,6 @@ class Migration(migrations.Migration):
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('received_at', models.DateTimeField()),
                 ('sealed', models.BinaryField()),
-                ('read_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='federation.partnership')),
             ],
             options={

@@ -25,11 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "partners":
-            for partnership in Partnership.objects.all():
-                state = "active" if partnership.active else "inactive"
+            for listed in Partnership.objects.all():
+                state = "active" if listed.active else "inactive"
                 self.stdout.write(
-                    f"{partnership.name}\t{state}\t{partnership.mode}\t{','.join(partnership.kinds)}\t"
-                    f"{partnership.endpoint}"
+                    f"{listed.name}\t{state}\t{listed.mode}\t{','.join(listed.kinds)}\t{listed.endpoint}"
                 )
             return
         partnership = Partnership.objects.filter(name=options["partner"]).first()
