@@ -4,9 +4,9 @@ holds the case), the partnerships and waiting changes (for administrators), and 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from uuid import UUID
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Max
 
