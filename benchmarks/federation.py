@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src .venv/bin/python benchmarks/federation.py --quick   # 10,000 x 10,000 and 100,000 x 1,000
-    PYTHONPATH=src .venv/bin/python benchmarks/federation.py           # 100,000 x 100,000 and 1,000,000 x 1,000
+    PYTHONPATH=src .venv/bin/python benchmarks/federation.py --quick  # 10,000 x 10,000; 1,000 x 100,000
+    PYTHONPATH=src .venv/bin/python benchmarks/federation.py          # 100,000 x 100,000; 1,000 x 1,000,000
 
 Each scenario runs the asking side (the client) in this process and the answering side (the server) in a
 child process, talking through a pipe the exact bytes the HTTP endpoint would carry: the signed JSON request
@@ -71,7 +71,9 @@ def _normalised(kind: str, value: str) -> str:
     return f"{keys[0].scheme}\x00{keys[0].value}"
 
 
-def sets(n_client: int, n_server: int, common: int, seed: int) -> tuple[list[str], list[str], set[str], float]:
+def sets(
+    n_client: int, n_server: int, common: int, seed: int
+) -> tuple[list[str], list[str], set[str], float]:
     """The client's and the server's canonical keys, the plaintext intersection, and the seconds spent
     normalising the variants of the shared entities on both sides."""
     rng = random.Random(seed)
@@ -179,7 +181,9 @@ def scenario(n_client: int, n_server: int, common: int, seed: int) -> dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="Small sizes, for a quick check.")
     parser.add_argument("--only", choices=["balanced", "lopsided"], help="Run one scenario.")
     parser.add_argument("--seed", type=int, default=1)
@@ -190,7 +194,10 @@ def main() -> None:
         # compressed set comes back).
         "lopsided": (1_000, 100_000, 1_000) if options.quick else (1_000, 1_000_000, 1_000),
     }
-    report: dict[str, Any] = {"quick": options.quick, "targets": {"balanced_seconds": 60, "bytes": 20_000_000}}
+    report: dict[str, Any] = {
+        "quick": options.quick,
+        "targets": {"balanced_seconds": 60, "bytes": 20_000_000},
+    }
     for name, (n_client, n_server, common) in scenarios.items():
         if options.only and name != options.only:
             continue

@@ -50,7 +50,7 @@ def offered_keys_backfill(*, recovery_private_key: bytes, progress: Callable[[st
                 value = str(
                     decrypt_json(keys.data_key(case), identifier.ciphertext, context=context)["value"]
                 )
-                offered_keys_store(identifier=identifier, value=value)
+                offered_keys_store(identifier=identifier, value=value, region=keys.region(case))
                 del value
         read += len(batch)
         progress(f"{read} identifiers read")

@@ -12,7 +12,6 @@ from longarm.cases.models import Identifier
 from longarm.crypto.envelopes import decrypt, encrypt
 from longarm.crypto.federation import federation_tag, load_federation_key
 from longarm.federation.models import OfferedKey
-from longarm.linking.index import case_region
 from longarm.linking.keys import STRONG_KINDS, match_keys
 
 # Schemes a partnership may cover: the strong kinds of the linking app.
@@ -48,11 +47,12 @@ def strong_keys(*, kind: str, value: str, region: str | None) -> list[tuple[str,
     )
 
 
-def offered_keys_store(*, identifier: Identifier, value: str) -> list[OfferedKey]:
-    """Replace what ``identifier`` offers with the strong keys of its plaintext ``value`` (in memory only).
-    Runs in the caller's transaction (``identifier_keys_store``); returns the stored rows."""
+def offered_keys_store(*, identifier: Identifier, value: str, region: str | None) -> list[OfferedKey]:
+    """Replace what ``identifier`` offers with the strong keys of its plaintext ``value`` (in memory only),
+    read in ``region`` (its case's, :func:`longarm.linking.index.case_region`). Runs in the caller's
+    transaction (``identifier_keys_store``); returns the stored rows."""
     OfferedKey.objects.filter(identifier=identifier).delete()
-    pairs = strong_keys(kind=identifier.kind, value=value, region=case_region(identifier.case))
+    pairs = strong_keys(kind=identifier.kind, value=value, region=region)
     if not pairs:
         return []
     key, context = federation_key(), offered_context(identifier)
