@@ -11,11 +11,12 @@ from longarm.audit.models import AuditEvent
 from longarm.crypto.keyring import load_recovery_private_key
 from longarm.crypto.signing import new_signing_seed, signing_public_key
 from longarm.federation.backfill import offered_keys_backfill
-from longarm.federation.exceptions import TermsRefused
+from longarm.federation.client import federation_run
+from longarm.federation.exceptions import RunRefused, TermsRefused
 from longarm.federation.keyset import federation_key, identifier_tag, offered_set
 from longarm.federation.models import Mode, OfferedKey, Outcome, Partnership
 from longarm.federation.models import Role as RunRole
-from longarm.federation.runs import run_record
+from longarm.federation.runs import Figures, run_record
 from longarm.federation.services import partnership_approve, partnership_propose, partnership_reject
 from longarm.federation.terms import Terms
 from longarm.federation.wire import b64
@@ -128,3 +129,42 @@ def test_identifiers_added_before_federation_are_offered_with_the_recovery_key(
     # The name, a weak key, is never offered; nothing is in clear.
     assert OfferedKey.objects.count() == 2
     assert all(b"139" not in bytes(row.ciphertext) for row in OfferedKey.objects.all())
+
+
+def test_our_own_limits_refuse_a_run_before_anything_is_sent(cast: Cast, settings: Any) -> None:
+    settings.LONGARM_IDENTIFIERS_PER_HOUR = 1000
+    case = case_held_by(cast)
+    for n in range(3):
+        add(case, cast.caseworker, "phone", f"+86 139 1000 000{n}")
+    # The address is unreachable: a refusal must come before any request.
+    small = partnership_propose(
+        actor=cast.admin,
+        terms=terms(endpoint="https://127.0.0.1:9/federation/", minimum_set_size=5),
+    ).partnership
+    assert small is not None
+    with pytest.raises(RunRefused) as refused:
+        federation_run(partnership=small, actor=cast.admin)
+    assert refused.value.code == "too_small"
+
+    Partnership.objects.filter(pk=small.pk).update(minimum_set_size=1, runs_per_period=1)
+    small.refresh_from_db()
+    run_record(
+        partnership=small,
+        role=RunRole.ASKED,
+        mode=Mode.INTERSECTION,
+        outcome=Outcome.DONE,
+        started_at=timezone.now(),
+        figures=Figures(ours=3, common=1),
+    )
+    with pytest.raises(RunRefused) as refused:
+        federation_run(partnership=small, actor=cast.admin)
+    assert refused.value.code == "too_frequent"
+
+    Partnership.objects.filter(pk=small.pk).update(runs_per_period=5, minimum_change=2)
+    small.refresh_from_db()
+    add(case, cast.caseworker, "phone", "+86 139 1000 0009")
+    # One more number than last time: comparing the two results would single it out.
+    with pytest.raises(RunRefused) as refused:
+        federation_run(partnership=small, actor=cast.admin)
+    assert refused.value.code == "too_similar"
+    assert AuditEvent.objects.filter(action="federation.asked:refused:too_similar").exists()

@@ -175,7 +175,7 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
         common = len(found)
     else:
         common = found
-    figures = Figures(ours=len(ours.elements), theirs=0, common=common)
+    figures = Figures(ours=len(ours.elements), common=common)
     run = run_record(
         partnership=partnership,
         role=Role.ASKED,

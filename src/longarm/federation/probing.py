@@ -32,6 +32,6 @@ def refusal_for(*, partnership: Partnership, role: Role, size: int, now: datetim
     figures = figures_of(previous) if previous is not None else None
     if figures is not None:
         earlier = figures.theirs if role == Role.ANSWERED else figures.ours
-        if abs(size - earlier) < partnership.minimum_change:
+        if earlier is not None and abs(size - earlier) < partnership.minimum_change:
             return TOO_SIMILAR
     return ""

@@ -17,11 +17,12 @@ from longarm.federation.models import Finding, Outcome, Partnership, Role, Run
 
 @dataclass(frozen=True)
 class Figures:
-    """Sizes of a run: our set, the partner's (as the request showed it) and what was found in common (None
-    when we did not learn it: the partner asked)."""
+    """Sizes of a run: our set, the partner's (the number of elements its request held; None when we asked,
+    since the answer shows it only roughly) and what was found in common (None when the partner asked: we
+    learn nothing of it)."""
 
     ours: int
-    theirs: int
+    theirs: int | None = None
     common: int | None = None
 
 
