@@ -121,6 +121,10 @@ def _intersect(partnership: Partnership, request: SignedRequest, now: datetime) 
     # The partnership's mode is ours to enforce: a partner asking for more than the size is refused.
     if asked == Mode.INTERSECTION and partnership.mode == Mode.CARDINALITY:
         return _refuse(partnership, request, "mode")
+    # Checked before our set is decrypted, so that a refused request costs us nothing; again under the lock.
+    refusal = refusal_for(partnership=partnership, role=Role.ANSWERED, size=size, now=now)
+    if refusal:
+        return _refuse(partnership, request, refusal)
     ours = offered_set(list(partnership.kinds))
     with transaction.atomic():
         # One run at a time per partnership, so that two requests cannot both pass the rate limit.
