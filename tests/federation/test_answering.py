@@ -125,7 +125,7 @@ def test_a_stale_request_is_refused(our_identifiers: None) -> None:
 
 def test_a_set_smaller_than_the_partnership_allows_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
-    partnership_with(partner, minimum_set_size=50)
+    partnership_with(partner, smallest_set=50)
     # A set of one (or of a few) would test whether we hold one given number.
     _state, body, signature, nonce = partner.psi_request([element("phone", "+8613800138000")])
     assert opened(post(Client(), "psi", body, signature), nonce)[1] == {"reason": "too_small"}

@@ -139,14 +139,14 @@ def test_our_own_limits_refuse_a_run_before_anything_is_sent(cast: Cast, setting
     # The address is unreachable: a refusal must come before any request.
     small = partnership_propose(
         actor=cast.admin,
-        terms=terms(endpoint="https://127.0.0.1:9/federation/", minimum_set_size=5),
+        terms=terms(endpoint="https://127.0.0.1:9/federation/", smallest_set=5),
     ).partnership
     assert small is not None
     with pytest.raises(RunRefused) as refused:
         federation_run(partnership=small, actor=cast.admin)
     assert refused.value.code == "too_small"
 
-    Partnership.objects.filter(pk=small.pk).update(minimum_set_size=1, runs_per_period=1)
+    Partnership.objects.filter(pk=small.pk).update(smallest_set=1, runs_per_period=1)
     small.refresh_from_db()
     run_record(
         partnership=small,

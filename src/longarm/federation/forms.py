@@ -39,8 +39,8 @@ class PartnershipForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     mode = forms.ChoiceField(label=_("What a run reveals"), choices=Mode.choices)
-    minimum_set_size = forms.IntegerField(label=_("Smallest set accepted"), min_value=1, initial=100)
-    maximum_set_size = forms.IntegerField(label=_("Largest set accepted"), min_value=1, initial=1_000_000)
+    smallest_set = forms.IntegerField(label=_("Smallest set accepted"), min_value=1, initial=100)
+    largest_set = forms.IntegerField(label=_("Largest set accepted"), min_value=1, initial=1_000_000)
     runs_per_period = forms.IntegerField(
         label=_("Runs allowed per period"), min_value=1, max_value=100, initial=1
     )
@@ -58,8 +58,8 @@ class PartnershipForm(forms.Form):
             endpoint=data["endpoint"],
             kinds=list(data["kinds"]),
             mode=data["mode"],
-            minimum_set_size=data["minimum_set_size"],
-            maximum_set_size=data["maximum_set_size"],
+            smallest_set=data["smallest_set"],
+            largest_set=data["largest_set"],
             runs_per_period=data["runs_per_period"],
             period_days=data["period_days"],
             minimum_change=data["minimum_change"],

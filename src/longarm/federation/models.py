@@ -28,8 +28,8 @@ class Partnership(models.Model):
     # Match-key schemes offered and asked for ("phone", "wechat", …): strong kinds only.
     kinds = models.JSONField(default=list)
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.CARDINALITY)
-    minimum_set_size = models.PositiveIntegerField(default=100)
-    maximum_set_size = models.PositiveIntegerField(default=1_000_000)
+    smallest_set = models.PositiveIntegerField(default=100)
+    largest_set = models.PositiveIntegerField(default=1_000_000)
     runs_per_period = models.PositiveSmallIntegerField(default=1)
     period_days = models.PositiveSmallIntegerField(default=7)
     # A partner's set must differ in size from its previous accepted run by at least this many elements.

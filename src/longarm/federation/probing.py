@@ -22,9 +22,9 @@ def refusal_for(*, partnership: Partnership, role: Role, size: int, now: datetim
     """The rule a run of a set of ``size`` elements would break ("" when it breaks none). ``role`` is our
     side: ``answered`` judges the partner's set, ``asked`` our own before we send it (the partner would
     refuse it anyway; we do not spend one of its runs)."""
-    if size < partnership.minimum_set_size:
+    if size < partnership.smallest_set:
         return TOO_SMALL
-    if size > partnership.maximum_set_size:
+    if size > partnership.largest_set:
         return TOO_LARGE
     if runs_in_period(partnership=partnership, role=role, now=now) >= partnership.runs_per_period:
         return TOO_FREQUENT

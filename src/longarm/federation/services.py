@@ -42,7 +42,7 @@ def _apply(terms: Terms, partnership: Partnership | None, actor: StaffUser) -> P
     target = partnership or Partnership(created_at=now)
     target.name, target.public_key, target.endpoint = terms.name.strip(), key, terms.endpoint.strip()
     target.kinds, target.mode = sorted(set(terms.kinds)), terms.mode
-    target.minimum_set_size, target.maximum_set_size = terms.minimum_set_size, terms.maximum_set_size
+    target.smallest_set, target.largest_set = terms.smallest_set, terms.largest_set
     target.runs_per_period, target.period_days = terms.runs_per_period, terms.period_days
     target.minimum_change, target.active, target.changed_at = terms.minimum_change, terms.active, now
     target.save()

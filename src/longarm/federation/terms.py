@@ -24,8 +24,8 @@ class Terms:
     endpoint: str
     kinds: list[str]
     mode: str = Mode.CARDINALITY
-    minimum_set_size: int = 100
-    maximum_set_size: int = 1_000_000
+    smallest_set: int = 100
+    largest_set: int = 1_000_000
     runs_per_period: int = 1
     period_days: int = 7
     minimum_change: int = 10
@@ -46,8 +46,8 @@ class Terms:
             endpoint=partnership.endpoint,
             kinds=list(partnership.kinds),
             mode=partnership.mode,
-            minimum_set_size=partnership.minimum_set_size,
-            maximum_set_size=partnership.maximum_set_size,
+            smallest_set=partnership.smallest_set,
+            largest_set=partnership.largest_set,
             runs_per_period=partnership.runs_per_period,
             period_days=partnership.period_days,
             minimum_change=partnership.minimum_change,
@@ -98,8 +98,8 @@ def check_terms(terms: Terms, *, partnership: Partnership | None) -> bytes:
         raise TermsRefused(_("Choose the kinds of identifier the partnership covers."), field="kinds")
     if terms.mode not in Mode.values:
         raise TermsRefused(_("Choose what a run reveals."), field="mode")
-    if terms.minimum_set_size < 1 or terms.maximum_set_size < terms.minimum_set_size:
-        raise TermsRefused(_("The largest set must be at least the smallest."), field="maximum_set_size")
+    if terms.smallest_set < 1 or terms.largest_set < terms.smallest_set:
+        raise TermsRefused(_("The largest set must be at least the smallest."), field="largest_set")
     if terms.runs_per_period < 1 or terms.period_days < 1:
         raise TermsRefused(_("Allow at least one run per period of at least a day."), field="runs_per_period")
     return key
