@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "longarm.analytics.publication",
     "longarm.analytics.surveys",
     "longarm.linking",
+    "longarm.federation",
     "longarm.operations",
     "longarm.notifications",
     "longarm.backup",
@@ -364,6 +365,15 @@ SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 # guards against one console administrator, so nothing one administrator can change in the console turns it
 # off; whoever sets the environment already controls the host. Single-administrator deployments set it false.
 LONGARM_TWO_PERSON_RULE = env_bool("LONGARM_TWO_PERSON_RULE", True)
+# Federated linking (issue 19): how far a partner's clock may be from ours before a signed request is stale
+# (its nonce is remembered that long), how long we wait for a partner, and whether a partner's endpoint may
+# be plain http:// (only for tests and a loopback; partners are reached over https:// or an onion address).
+LONGARM_FEDERATION_CLOCK_SKEW_SECONDS = env_int("LONGARM_FEDERATION_CLOCK_SKEW_SECONDS", 300, minimum=10)
+LONGARM_FEDERATION_TIMEOUT_SECONDS = env_int("LONGARM_FEDERATION_TIMEOUT_SECONDS", 300, minimum=1)
+LONGARM_FEDERATION_ALLOW_PLAIN_HTTP = env_bool("LONGARM_FEDERATION_ALLOW_PLAIN_HTTP", False)
+# Partners at onion addresses are reached through this proxy (Tor's HTTP tunnel port, e.g.
+# http://127.0.0.1:9080); empty: onion endpoints cannot be reached.
+LONGARM_FEDERATION_ONION_PROXY = env_str("LONGARM_FEDERATION_ONION_PROXY", "")
 # How long a proposal waits for the second person before it lapses.
 LONGARM_PROPOSAL_HOURS = env_int("LONGARM_PROPOSAL_HOURS", 72, minimum=1)
 # How long the one-time enrolment link of a new member, or of a second-factor reset, stays usable.

@@ -88,6 +88,7 @@ class ProposalKind(models.TextChoices):
     ROUTING = "routing", _("Change new-report routing")
     OFFBOARD = "offboard", _("Offboard a staff member")
     DISCLOSURE = "disclosure", _("Disclose a reporter's identity")
+    PARTNERSHIP = "partnership", _("Add or change a federation partner")
 
 
 class ProposalStatus(models.TextChoices):

@@ -32,6 +32,7 @@ from longarm.cases.models import (
 from longarm.cases.selectors import CaseKeys, case_for_user, case_keys
 from longarm.cases.services import case_record_read
 from longarm.crypto.envelopes import unseal
+from longarm.federation.selectors import PartnerFinding, findings_for
 from longarm.intake.models import KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content
 from longarm.linking.selectors import CaseLinking, IdentifierLinks, case_linking, identifier_links
@@ -43,6 +44,8 @@ class IdentifierView:
     value: str
     # Other cases sharing a match key with it; None when there are none.
     links: IdentifierLinks | None = None
+    # Partner deployments whose latest run found it in common (issue 19).
+    partners: list[PartnerFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,12 +128,14 @@ def _persons(
     case: Case, keys: CaseKeys, links: dict[int, IdentifierLinks]
 ) -> tuple[list[PersonView], list[IdentifierView]]:
     identifiers: dict[int | None, list[IdentifierView]] = {}
-    for identifier in case.identifiers.order_by("kind", "id"):
+    ordered = list(case.identifiers.order_by("kind", "id"))
+    partners = findings_for(ordered)
+    for identifier in ordered:
         value = decrypt_json(
             keys.data, identifier.ciphertext, context=identifier_context(case.public_id, identifier.public_id)
         )["value"]
         identifiers.setdefault(identifier.person_id, []).append(
-            IdentifierView(identifier, value, links.get(identifier.pk))
+            IdentifierView(identifier, value, links.get(identifier.pk), partners.get(identifier.pk, []))
         )
     persons = []
     for person in case.persons.all():

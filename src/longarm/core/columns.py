@@ -585,6 +585,46 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "key_version": _META,
     },
     "linking.ClusterMembership": {"id": _KEY, "case": _KEY, "cluster": _INDEX},
+    "federation.Partnership": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "name": _META,
+        "public_key": _META,
+        "endpoint": _META,
+        "kinds": _META,
+        "mode": _META,
+        "smallest_set": _META,
+        "largest_set": _META,
+        "runs_per_period": _META,
+        "period_days": _META,
+        "minimum_change": _META,
+        "active": _META,
+        "created_at": _META,
+        "changed_at": _META,
+    },
+    "federation.PartnershipChange": {"id": _KEY, "proposal": _KEY, "partnership": _KEY, "terms": _META},
+    "federation.OfferedKey": {"id": _KEY, "identifier": _KEY, "scheme": _CODED, "ciphertext": _CIPHER},
+    "federation.Run": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "partnership": _KEY,
+        "role": _META,
+        "mode": _META,
+        "started_at": _META,
+        "outcome": _META,
+        "refusal": _META,
+        "figures_ciphertext": _CIPHER,
+        "started_by": _KEY,
+    },
+    "federation.Finding": {"id": _KEY, "run": _KEY, "tag": _INDEX},
+    "federation.SeenNonce": {"id": _KEY, "partnership": _KEY, "nonce": _META, "seen_at": _META},
+    "federation.PartnerMessage": {
+        "id": _KEY,
+        "public_id": _KEY,
+        "partnership": _KEY,
+        "received_at": _META,
+        "sealed": _CIPHER,
+    },
     "linking.LinkReview": {
         "id": _KEY,
         "low": _KEY,
@@ -721,6 +761,39 @@ NOTES: dict[str, str] = {
         "(and cases) that share a value (threat model §5.3)"
     ),
     "linking.ClusterMembership.cluster": "the smallest case id of a connected group: the link graph (§4.3)",
+    "federation.Partnership.public_key": (
+        "the partner deployment's Ed25519 signing public key, exchanged out of band by administrators"
+    ),
+    "federation.Partnership.kinds": (
+        "which kinds of identifier the partnership covers (phone, e-mail…), never a value"
+    ),
+    "federation.PartnershipChange.terms": (
+        "the partnership terms an administrator proposed (name, key, address, kinds, limits), never a value"
+    ),
+    "federation.OfferedKey.scheme": (
+        "which kind of strong match key (phone, WeChat ID…) a case identifier offers to partners: that one "
+        "exists, not its value, as linking.IdentifierKey.scheme"
+    ),
+    "federation.OfferedKey.ciphertext": (
+        "the canonical strong match key (e.g. a phone number in E.164) under the federation key of the "
+        "keyring, which the server needs to answer a partner's private set intersection"
+    ),
+    "federation.Run.started_at": (
+        "exact: when this deployment or a partner started a private set intersection, a system act"
+    ),
+    "federation.Run.figures_ciphertext": (
+        "the sizes of both sets and of what was in common, under the federation key: counts of identifiers"
+    ),
+    "federation.Finding.tag": (
+        "keyed BLAKE2b (federation key) of the public id of one of our identifiers a partner also holds: "
+        "with the keyring, which identifiers a partner knows too (threat model, federated linking)"
+    ),
+    "federation.SeenNonce.nonce": (
+        "16 random bytes a partner chose for one request; kept for minutes, against replay"
+    ),
+    "federation.PartnerMessage.sealed": (
+        "a partner's message naming one identifier, sealed to the X25519 form of our signing key"
+    ),
     "evidence.EvidenceItem.kind": "image, PDF, audio, video, text or archive; the exact type is ciphertext",
     "evidence.EvidenceItem.received_on": "the day the file came",
     "evidence.EvidenceItem.processing_started_at": (

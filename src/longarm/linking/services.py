@@ -17,6 +17,7 @@ from longarm.cases.keys import has_case_key
 from longarm.cases.models import Case, CaseKeyKind, Identifier
 from longarm.cases.services import case_grant
 from longarm.core.throttle import Limit, hashed_key, is_exceeded, record_failure
+from longarm.federation.keyset import offered_keys_store
 from longarm.linking.clusters import clusters_update
 from longarm.linking.exceptions import (
     AlreadyDecided,
@@ -58,11 +59,14 @@ def identifier_keys_store(*, identifier: Identifier, value: str) -> list[Identif
     key; then the clusters of its case are updated. Called in ``identifier_add``'s transaction, which audits.
     Returns the stored keys."""
     key = current_linking_key()
-    keys = indexed_keys(kind=identifier.kind, value=value, region=case_region(identifier.case), key=key)
+    region = case_region(identifier.case)
+    keys = indexed_keys(kind=identifier.kind, value=value, region=region, key=key)
     identifier.blind_index = primary_index(kind=identifier.kind, keys=keys, key=key)
     identifier.save(update_fields=["blind_index"])
     IdentifierKey.objects.filter(identifier=identifier).delete()
     rows = IdentifierKey.objects.bulk_create(key_rows(identifier=identifier, keys=keys, version=key.version))
+    # The canonical strong keys a partner deployment may meet in a private set intersection (issue 19).
+    offered_keys_store(identifier=identifier, value=value, region=region)
     clusters_update([identifier.case_id])
     return rows
 

@@ -1,0 +1,92 @@
+"""The set this deployment offers to a private set intersection: the canonical strong match keys of its case
+identifiers (the linking app's normalisers, so that a number typed two ways on two deployments meets), never
+the linking key's blind indexes, which are secret per deployment and would match nothing elsewhere. Weak
+keys (names, organisations, a phone number's second reading) are never offered."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from longarm.cases.models import Identifier
+from longarm.crypto.envelopes import decrypt, encrypt
+from longarm.crypto.federation import federation_tag, load_federation_key
+from longarm.federation.models import OfferedKey
+from longarm.linking.keys import STRONG_KINDS, match_keys
+
+# Schemes a partnership may cover: the strong kinds of the linking app.
+OFFERABLE_SCHEMES = tuple(sorted(STRONG_KINDS))
+
+
+def federation_key() -> bytes:
+    return load_federation_key(Path(settings.KEYS_DIR))
+
+
+def offered_context(identifier: Identifier) -> bytes:
+    return f"longarm federation offered key {identifier.public_id}".encode()
+
+
+def element(scheme: str, value: str) -> str:
+    """What enters the intersection: the scheme keeps a QQ number apart from a badge number of the same
+    digits, as it does in the blind indexes."""
+    return f"{scheme}\x00{value}"
+
+
+def identifier_tag(key: bytes, identifier: Identifier) -> bytes:
+    return federation_tag(key, f"identifier {identifier.public_id}")
+
+
+def strong_keys(*, kind: str, value: str, region: str | None) -> list[tuple[str, str]]:
+    """The (scheme, canonical value) of every strong match key of a value of ``kind``."""
+    return list(
+        dict.fromkeys(
+            (match.scheme, match.value)
+            for match in match_keys(kind, value, region=region)
+            if match.strength == "strong" and match.scheme in STRONG_KINDS
+        )
+    )
+
+
+def offered_keys_store(*, identifier: Identifier, value: str, region: str | None) -> list[OfferedKey]:
+    """Replace what ``identifier`` offers with the strong keys of its plaintext ``value`` (in memory only),
+    read in ``region`` (its case's, :func:`longarm.linking.index.case_region`). Runs in the caller's
+    transaction (``identifier_keys_store``); returns the stored rows."""
+    OfferedKey.objects.filter(identifier=identifier).delete()
+    pairs = strong_keys(kind=identifier.kind, value=value, region=region)
+    if not pairs:
+        return []
+    key, context = federation_key(), offered_context(identifier)
+    return OfferedKey.objects.bulk_create(
+        OfferedKey(
+            identifier=identifier,
+            scheme=scheme,
+            ciphertext=encrypt(key, element(scheme, normal).encode(), context=context),
+        )
+        for scheme, normal in pairs
+    )
+
+
+@dataclass(frozen=True)
+class OfferedSet:
+    """The elements offered for ``schemes``, each once, and which identifiers gave each (several cases may
+    hold the same phone number)."""
+
+    elements: list[str]
+    holders: list[list[int]]
+
+
+def offered_set(schemes: list[str]) -> OfferedSet:
+    """Decrypt, in memory, every offered key of ``schemes``."""
+    key = federation_key()
+    holders: dict[str, list[int]] = {}
+    rows = (
+        OfferedKey.objects.filter(scheme__in=[s for s in schemes if s in STRONG_KINDS])
+        .select_related("identifier")
+        .only("ciphertext", "identifier__public_id", "identifier_id")
+        .order_by("id")
+        .iterator(chunk_size=2000)
+    )
+    for row in rows:
+        plain = decrypt(key, bytes(row.ciphertext), context=offered_context(row.identifier)).decode()
+        holders.setdefault(plain, []).append(row.identifier_id)
+    return OfferedSet(elements=list(holders), holders=list(holders.values()))

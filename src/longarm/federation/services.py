@@ -1,0 +1,180 @@
+"""Writes of federated linking: adding or changing a partnership under the two-person rule
+(``LONGARM_TWO_PERSON_RULE``: one administrator proposes, a second one approves), and a caseworker's
+"contact the partner" message about one identifier a run found in common."""
+
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from longarm.accounts.administration import proposal_lifetime, two_person_rule
+from longarm.accounts.models import Proposal, ProposalKind, ProposalStatus, Role, StaffUser
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append
+from longarm.cases.models import Identifier
+from longarm.crypto.envelopes import decrypt
+from longarm.crypto.federation import seal_to_signing_key
+from longarm.federation.client import send
+from longarm.federation.exceptions import PartnerUnreachable, RunRefused, TermsRefused
+from longarm.federation.keyset import federation_key, offered_context
+from longarm.federation.models import Partnership, PartnershipChange
+from longarm.federation.selectors import findings_for
+from longarm.federation.terms import Terms, check_terms
+from longarm.federation.wire import b64
+
+
+def _audit(actor: StaffUser, action: str, object_type: str, object_id: str) -> None:
+    audit_append(
+        actor=actor, actor_kind=ActorKind.STAFF, action=action, object_type=object_type, object_id=object_id
+    )
+
+
+def _require_admin(actor: StaffUser) -> None:
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise TermsRefused(_("Only an active administrator can do this."))
+
+
+def _apply(terms: Terms, partnership: Partnership | None, actor: StaffUser) -> Partnership:
+    key = check_terms(terms, partnership=partnership)
+    now = timezone.now()
+    target = partnership or Partnership(created_at=now)
+    target.name, target.public_key, target.endpoint = terms.name.strip(), key, terms.endpoint.strip()
+    target.kinds, target.mode = sorted(set(terms.kinds)), terms.mode
+    target.smallest_set, target.largest_set = terms.smallest_set, terms.largest_set
+    target.runs_per_period, target.period_days = terms.runs_per_period, terms.period_days
+    target.minimum_change, target.active, target.changed_at = terms.minimum_change, terms.active, now
+    target.save()
+    _audit(
+        actor,
+        "federation.partnership:" + ("change" if partnership else "add"),
+        "partnership",
+        str(target.public_id),
+    )
+    return target
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    proposal: Proposal | None = None
+    partnership: Partnership | None = None
+
+
+def partnership_propose(
+    *, actor: StaffUser, terms: Terms, partnership: Partnership | None = None
+) -> ChangeOutcome:
+    """Propose adding a partner (``partnership`` None) or changing one; with the two-person rule off the
+    change is made at once. Returns the waiting proposal or the partnership. Raises ``TermsRefused``."""
+    with transaction.atomic():
+        _require_admin(actor)
+        check_terms(terms, partnership=partnership)
+        if not two_person_rule():
+            return ChangeOutcome(partnership=_apply(terms, partnership, actor))
+        waiting = PartnershipChange.objects.filter(
+            proposal__status=ProposalStatus.PENDING, proposal__expires_at__gt=timezone.now()
+        )
+        if partnership is not None and waiting.filter(partnership=partnership).exists():
+            raise TermsRefused(_("A change of this partnership is already waiting for approval."))
+        now = timezone.now()
+        proposal = Proposal.objects.create(
+            kind=ProposalKind.PARTNERSHIP,
+            proposed_by=actor,
+            proposed_at=now,
+            expires_at=now + proposal_lifetime(),
+        )
+        PartnershipChange.objects.create(proposal=proposal, partnership=partnership, terms=terms.as_json())
+        _audit(actor, "proposal.make:partnership", "proposal", str(proposal.public_id))
+    return ChangeOutcome(proposal=proposal)
+
+
+def _pending(proposal: Proposal) -> Proposal:
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.kind != ProposalKind.PARTNERSHIP or locked.status != ProposalStatus.PENDING:
+        raise TermsRefused(_("This proposal was already decided."))
+    if locked.expired:
+        raise TermsRefused(_("This proposal has lapsed. Propose the change again if it is still needed."))
+    return locked
+
+
+def partnership_approve(*, actor: StaffUser, proposal: Proposal) -> Partnership:
+    """Approve a partnership change as the second administrator and make it; returns the partnership.
+    Raises ``TermsRefused`` when ``actor`` proposed it, it was decided or lapsed, or it can no longer be
+    made."""
+    with transaction.atomic():
+        _require_admin(actor)
+        proposal = _pending(proposal)
+        if proposal.proposed_by_id == actor.pk:
+            raise TermsRefused(_("You proposed this change: a second administrator must approve it."))
+        change = PartnershipChange.objects.select_related("partnership").get(proposal=proposal)
+        partnership = _apply(Terms.from_json(change.terms), change.partnership, actor)
+        proposal.status, proposal.decided_by, proposal.decided_at = (
+            ProposalStatus.APPROVED,
+            actor,
+            timezone.now(),
+        )
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(actor, "proposal.approve:partnership", "proposal", str(proposal.public_id))
+    return partnership
+
+
+def partnership_reject(*, actor: StaffUser, proposal: Proposal) -> Proposal:
+    """Reject a partnership change (withdraw it, when ``actor`` proposed it); returns the proposal."""
+    with transaction.atomic():
+        _require_admin(actor)
+        proposal = _pending(proposal)
+        withdrawn = proposal.proposed_by_id == actor.pk
+        proposal.status = ProposalStatus.WITHDRAWN if withdrawn else ProposalStatus.REJECTED
+        proposal.decided_by, proposal.decided_at = actor, timezone.now()
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(actor, f"proposal.{proposal.status}:partnership", "proposal", str(proposal.public_id))
+    return proposal
+
+
+def partner_contact(*, actor: StaffUser, identifier: Identifier, partnership: Partnership) -> None:
+    """Send the partner's administrators a message naming ``identifier`` (its canonical strong keys) and
+    nothing else of the case, sealed to the partner's signing key and sent signed; audited on both sides.
+
+    ``identifier`` comes from an access selector (the actor holds its case). Raises ``RunRefused`` when no
+    run with this partner found the identifier or the partner refuses the message, ``PartnerUnreachable``
+    when it cannot be delivered.
+    """
+    found = findings_for([identifier]).get(identifier.pk, [])
+    run = next((item for item in found if item.partnership.pk == partnership.pk), None)
+    if run is None:
+        raise RunRefused("not_found")
+    key = federation_key()
+    keys = [
+        decrypt(key, bytes(row.ciphertext), context=offered_context(identifier)).decode().split("\x00", 1)
+        for row in identifier.offered_keys.filter(scheme__in=list(partnership.kinds))
+    ]
+    content = json.dumps(
+        {
+            "identifiers": [{"kind": scheme, "value": value} for scheme, value in keys],
+            "run_on": run.run_on.isoformat(),
+        },
+        ensure_ascii=False,
+    ).encode()
+    sealed = seal_to_signing_key(bytes(partnership.public_key), content)
+    try:
+        status, reply, _exchange = send(
+            partnership=partnership, action="message", payload={"sealed": b64(sealed)}
+        )
+    except PartnerUnreachable:
+        _audit(
+            actor,
+            "federation.message:unreachable",
+            "identifier",
+            f"{identifier.public_id}>{partnership.public_id}",
+        )
+        raise
+    with transaction.atomic():
+        outcome = "sent" if status == "ok" else "refused"
+        _audit(
+            actor,
+            f"federation.message:{outcome}",
+            "identifier",
+            f"{identifier.public_id}>{partnership.public_id}",
+        )
+    if status != "ok":
+        raise RunRefused(str(reply.get("reason", "refused"))[:24])
