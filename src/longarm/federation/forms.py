@@ -5,18 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from longarm.cases.models import IdentifierKind
 from longarm.federation.keyset import OFFERABLE_SCHEMES
 from longarm.federation.models import Mode
 from longarm.federation.terms import Terms
-
-KIND_LABELS = {
-    "phone": _("Phone numbers"),
-    "wechat": _("WeChat IDs"),
-    "qq": _("QQ numbers"),
-    "badge": _("Badge or police ID numbers"),
-    "email": _("E-mail addresses"),
-    "plate": _("Vehicle plates"),
-}
 
 
 class PartnershipForm(forms.Form):
@@ -35,7 +27,8 @@ class PartnershipForm(forms.Form):
     )
     kinds = forms.MultipleChoiceField(
         label=_("Kinds of identifier covered"),
-        choices=[(kind, KIND_LABELS[kind]) for kind in OFFERABLE_SCHEMES],
+        # The kinds' own labels: a kind the linking keys call strong is offered as soon as it exists.
+        choices=[(kind, IdentifierKind(kind).label) for kind in OFFERABLE_SCHEMES],
         widget=forms.CheckboxSelectMultiple,
     )
     mode = forms.ChoiceField(label=_("What a run reveals"), choices=Mode.choices)

@@ -10,6 +10,7 @@ object, font program, script, form, annotation, embedded file, embedded photo (w
 
 import io
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
 import pikepdf
 from django.conf import settings
@@ -102,7 +103,8 @@ def render_document(
     read_text: bool = True,
 ) -> dict[str, Any]:
     """Run the renderer on ``source``, hand each page to ``on_page`` as it comes (an image made here from
-    the raw pixels, so one page at a time is held in memory), and return the document's capture metadata.
+    the raw pixels; at most three pages are held in memory: the one ``on_page`` has, one waiting and one
+    being read), and return the document's capture metadata.
     ``read_text``: whether the renderer reads each page's own text to name its writing systems (only the
     OCR text layer needs them).
 
@@ -128,23 +130,37 @@ def render_document(
         environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_THREAD_LIMIT": "1"},
         require_isolation=kind == "office",
     )
+    records: queue.Queue[tuple[bytes, Any]] = queue.Queue(maxsize=1)
+    stopped = threading.Event()
+    reader = threading.Thread(
+        target=_read_records, args=(child.stdout, records, stopped), name="longarm-render-reader", daemon=True
+    )
+    reader.start()
     count = 0
     ending: tuple[bytes, dict[str, Any]] | None = None
     try:
-        for tag, header, stream in render.iter_records(child.stdout):
+        while True:
+            try:
+                tag, item = records.get(timeout=deadline.left())
+            except queue.Empty:
+                raise Unsanitisable(FailureReason.TIMEOUT) from None
             if tag == b"P":
                 count += 1
                 if count > max_pages:
                     raise Unsanitisable(FailureReason.TOO_MANY_PAGES)
-                on_page(_page(header, stream))
+                on_page(item)
             elif tag in {b"E", b"X"}:
-                ending = (tag, header)
+                ending = (tag, item)
                 break
             else:
                 break
     except (ValueError, KeyError, TypeError, OSError):
         ending = None
     finally:
+        stopped.set()
+        if ending is None:
+            child.kill()  # nothing reads its output any more: it must not wait on the pipe
+        reader.join()
         child.finish()
     if child.timed_out:
         raise Unsanitisable(FailureReason.TIMEOUT)
@@ -159,6 +175,38 @@ def render_document(
 
 
 _PAGE_MODES = {"RGB": 3, "RGBX": 4, "RGBA": 4}
+
+
+def _read_records(
+    stream: IO[bytes], records: "queue.Queue[tuple[bytes, Any]]", stopped: threading.Event
+) -> None:
+    """In a thread of its own: the renderer's records as they come, each page made into an image, so that
+    the renderer draws the next page while the caller encodes this one (the pipe holds far less than a
+    page, so without it each would wait for the other). Ends with the end record, or ``b""`` when the
+    output broke off or could not be read."""
+
+    def put(record: tuple[bytes, Any]) -> bool:
+        while not stopped.is_set():
+            try:
+                records.put(record, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    try:
+        for tag, header, body in render.iter_records(stream):
+            if tag == b"P":
+                if not put((tag, _page(header, body))):
+                    return
+            elif tag in {b"E", b"X"}:
+                put((tag, header))
+                return
+            else:
+                break
+    except (ValueError, KeyError, TypeError, OSError):
+        pass
+    put((b"", None))
 
 
 def _page(header: dict[str, Any], stream: Any) -> Page:

@@ -212,8 +212,10 @@ def _pdfium_pages(path: str, options: argparse.Namespace, out: IO[bytes]) -> int
 
 
 def render_pdf(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
+    # The pages first: the parent encodes them while the metadata is read here.
+    pages = _pdfium_pages(options.input, options, out)
     metadata = pdf_metadata(options.input)
-    metadata["pages"] = _pdfium_pages(options.input, options, out)
+    metadata["pages"] = pages
     return metadata
 
 
