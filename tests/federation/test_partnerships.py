@@ -168,3 +168,14 @@ def test_our_own_limits_refuse_a_run_before_anything_is_sent(cast: Cast, setting
         federation_run(partnership=small, actor=cast.admin)
     assert refused.value.code == "too_similar"
     assert AuditEvent.objects.filter(action="federation.asked:refused:too_similar").exists()
+
+
+def test_the_partnership_form_offers_every_strong_identifier_kind() -> None:
+    """A strong kind added to linking (LINE IDs were) is offered at once, under the kind's own label."""
+    from longarm.cases.models import IdentifierKind
+    from longarm.federation.forms import PartnershipForm
+    from longarm.linking.keys import STRONG_KINDS
+
+    choices = dict(PartnershipForm().fields["kinds"].choices)  # type: ignore[attr-defined]
+    assert set(choices) == STRONG_KINDS
+    assert choices["line"] == IdentifierKind.LINE.label
