@@ -12,10 +12,11 @@ from longarm.audit.services import audit_append
 from longarm.cases.contexts import identifier_context
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Identifier
+from longarm.core.keyring import check_recovery_key
 from longarm.federation.keyset import offered_keys_store
 from longarm.federation.models import OfferedKey
 from longarm.linking.keys import STRONG_KINDS
-from longarm.linking.reindex import BATCH, _CaseKeys, check_recovery_key
+from longarm.linking.reindex import BATCH, _CaseKeys
 
 
 def _not_offered() -> Iterator[list[Identifier]]:
