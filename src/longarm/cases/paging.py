@@ -60,6 +60,32 @@ class BoundedPaginator(Paginator[Any]):
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
+class SegmentedPaginator(BoundedPaginator):
+    """A ``BoundedPaginator`` of a list in consecutive parts: ``segments`` are querysets, each ordered (by
+    an index it can walk), that together hold the rows of ``queryset`` once each. A page's ids come from the
+    parts it spans; a part before the requested page is counted, never read."""
+
+    def __init__(
+        self, queryset: QuerySet[Any], segments: list[QuerySet[Any]], per_page: int, *, number: object
+    ) -> None:
+        super().__init__(queryset, per_page, number=number)
+        self.segments = segments
+
+    def _ids(self, bottom: int, limit: int) -> list[int]:
+        ids: list[int] = []
+        for segment in self.segments:
+            if len(ids) == limit:
+                break
+            found = list(segment.values_list("pk", flat=True)[bottom : bottom + limit - len(ids)])
+            if found:
+                ids += found
+                bottom = 0
+            elif bottom:
+                # The page starts past this part: skip it whole.
+                bottom -= segment.order_by().count()
+        return ids
+
+
 @contextmanager
 def serial_reads() -> Iterator[None]:
     """Reads of one page without PostgreSQL's parallel workers: starting them takes longer than such a
