@@ -44,11 +44,7 @@ class Table:
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
-        fields = [
-            field
-            for field in model._meta.concrete_fields
-            if not getattr(field, "generated", False)
-        ]
+        fields = [field for field in model._meta.concrete_fields if not getattr(field, "generated", False)]
         self.columns = [field.column for field in fields]
         self.position = {field.attname: number for number, field in enumerate(fields)}
         self.position.update({field.name: number for number, field in enumerate(fields)})
@@ -99,7 +95,8 @@ def insert(table: Table, rows: Iterable[tuple[Any, ...]]) -> int:
                         copy.write_row(row)
             else:
                 marks = ", ".join("?" for _ in table.columns)
-                raw.cursor().executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", chunk)
+                sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608 - model names, "?" marks
+                raw.cursor().executemany(sql, chunk)
         written += len(chunk)
     return written
 
@@ -129,4 +126,3 @@ def loading() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA cache_size = -2000")
-

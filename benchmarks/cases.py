@@ -73,14 +73,13 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from tests.conftest import log_in as log_in_through_form  # noqa: E402
 from tests.intake.helpers import submit_report  # noqa: E402
 
 from _bulk import BATCH, Table, insert, loading, reset_sequences  # noqa: E402
-
 from longarm.accounts.models import Role, StaffUser  # noqa: E402
 from longarm.accounts.services import staff_create  # noqa: E402
 from longarm.audit.chain import GENESIS_HASH, checkpoint_message, link_hash  # noqa: E402
@@ -279,9 +278,7 @@ def make_cases(
     statuses = [status for status, weight in weights for _ in range(weight)]
     urgencies = [Urgency.CRITICAL] * 3 + [Urgency.HIGH] * 17 + [Urgency.NORMAL] * 80
     first_report = Report.objects.order_by("id").values_list("id", flat=True).first() or 1
-    tables = {
-        model: Table(model) for model in (Case, CaseReport, CaseKey, Assignment, Incident, CaseCode)
-    }
+    tables = {model: Table(model) for model in (Case, CaseReport, CaseKey, Assignment, Incident, CaseCode)}
     ids = {model: table.next_id() for model, table in tables.items()}
     today = datetime.now(UTC).date()
 
@@ -361,7 +358,10 @@ def make_cases(
                 SimpleNamespace(
                     case_id=case_id,
                     report=SimpleNamespace(
-                        pk=report_id, tactic_codes=tactic_codes, host_country=host_country, community=community
+                        pk=report_id,
+                        tactic_codes=tactic_codes,
+                        host_country=host_country,
+                        community=community,
                     ),
                 )
             )
