@@ -55,23 +55,24 @@ def sealed_to(user: StaffUser) -> QuerySet[Report]:
     return Report.objects.filter(Exists(sealed))
 
 
-def unread_report_count(*, user: StaffUser) -> int:
-    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen (one query).
+def unread_report_count(*, user: StaffUser, up_to: int | None = None) -> int:
+    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen; with ``up_to``,
+    counted no further than that (two queries).
 
-    Every console page asks it, so it walks the reporters' messages (far fewer than the reports a
-    caseworker holds, and only those are candidates), not every report sealed to the user."""
-    sealed = SealedKey.objects.filter(
-        report=OuterRef("report"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
-    )
-    seen = ReadMark.objects.filter(report=OuterRef("report"), staff=user).values("seen_up_to")[:1]
-    return (
-        Message.objects.filter(author_kind=MessageAuthor.REPORTER)
-        .filter(Exists(sealed), pk__gt=Coalesce(Subquery(seen), 0))
-        .order_by()
-        .values("report")
-        .distinct()
-        .count()
-    )
+    Every console page asks it, so it walks the two indexes of the reports' kept thread state (those whose
+    reporter wrote last, then those answered since) and, with ``up_to``, stops there: an exact count would
+    look at every thread the reader holds on every page (a third of a second at 100k reports)."""
+    unread = sealed_to(user).filter(unread_by(user))
+    counted = 0
+    for part in (unread.filter(awaiting_reply=True), unread.filter(awaiting_reply=False)):
+        rows = part.order_by("urgency", "-id").values("pk")
+        if up_to is None:
+            counted += rows.count()
+            continue
+        counted += rows[: up_to - counted].count()
+        if counted >= up_to:
+            break
+    return counted
 
 
 def inbox_for_staff(*, user: StaffUser) -> QuerySet[Report]:
