@@ -182,7 +182,8 @@ def test_the_inbox_query_count_does_not_grow_with_the_reports(
     staff = console(cast.caseworker)
     # Session, user, device; the ids of the page and a few ahead, the page's rows; their cases, the held
     # ones, assignees; what they share with other reports and cases (at most eleven, whatever the page's
-    # length); the header's unread count (in two parts: those waiting, those answered); on PostgreSQL, the savepoint and setting of ``serial_reads``.
+    # length); the header's unread count (in two parts: those waiting, those answered); on PostgreSQL, the
+    # savepoint and setting of ``serial_reads``.
     # "Waiting for us" first reads the page's ids from up to four consecutive parts of the list.
     waiting_parts = 3 if query.get("order") == "waiting" else 0
     with (
@@ -226,4 +227,7 @@ def test_the_header_counts_unread_reports_up_to_a_bound_in_two_queries(
             assert unread_reports(cast.caseworker) == UnreadCount(count=2, more=True)
         page = console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
     assert "More than 2 reports with unread messages" in page
-    assert "3 reports with unread messages" in console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
+    assert (
+        "3 reports with unread messages"
+        in console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
+    )

@@ -16,8 +16,8 @@ from longarm.cases.search import _snippet, case_search, case_texts, search_terms
 from longarm.cases.search_index import (
     _DELTA_BYTES,
     _SMALLEST_SEGMENT,
-    _indexes,
     SearchIndexBuilding,
+    _indexes,
     _unpad,
     search_index_drop,
     search_indexes_held,
@@ -303,7 +303,12 @@ def test_a_first_index_too_long_for_one_request_is_built_over_several_and_resume
         while True:
             try:
                 case_search(
-                    user=user, private_key=key, holder=next(holders), cases=cases, text="kashgar", build_seconds=0
+                    user=user,
+                    private_key=key,
+                    holder=next(holders),
+                    cases=cases,
+                    text="kashgar",
+                    build_seconds=0,
                 )
                 break
             except SearchIndexBuilding as building:

@@ -80,7 +80,10 @@ def test_every_migration_runs_forward_over_existing_data(migrator: Migrator) -> 
     old = migrator.apply_initial_migration([("intake", "0001_initial"), ("accounts", "0001_initial")]).apps
     parent = report(old, community="uyghur", host_country="JP")
     old.get_model("intake", "Message").objects.create(
-        report=parent, author_kind="reporter", created_at=datetime(2026, 3, 1, 9, 5, tzinfo=UTC), ciphertext=b"m"
+        report=parent,
+        author_kind="reporter",
+        created_at=datetime(2026, 3, 1, 9, 5, tzinfo=UTC),
+        ciphertext=b"m",
     )
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()

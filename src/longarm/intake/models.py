@@ -96,7 +96,9 @@ class Report(models.Model):
             # The inbox's "waiting for us first" order (``intake.waiting``): the reports whose reporter wrote
             # last, and those whose reporter wrote before a caseworker answered, each in the inbox order.
             models.Index(
-                fields=["urgency", "-id"], name="report_waiting_order", condition=models.Q(awaiting_reply=True)
+                fields=["urgency", "-id"],
+                name="report_waiting_order",
+                condition=models.Q(awaiting_reply=True),
             ),
             models.Index(
                 fields=["urgency", "-id"],

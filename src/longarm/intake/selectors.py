@@ -4,8 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
@@ -13,7 +12,6 @@ from longarm.crypto.envelopes import decrypt, unseal
 from longarm.intake.contexts import answers_context, identity_context, message_context
 from longarm.intake.models import (
     KeyKind,
-    Message,
     MessageAuthor,
     ReadMark,
     RecipientKind,

@@ -23,4 +23,3 @@ def _message_deleted(sender: type, instance: Message, **kwargs: Any) -> None:
 def connect() -> None:
     post_save.connect(_message_written, sender=Message, dispatch_uid="intake-thread-written")
     post_delete.connect(_message_deleted, sender=Message, dispatch_uid="intake-thread-deleted")
-
