@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from longarm.accounts.models import StaffUser
@@ -72,7 +72,10 @@ def inbox_queryset(*, user: StaffUser, form: InboxForm) -> QuerySet[Report]:
     """The reports the inbox lists, in the inbox order (most urgent and newest first)."""
     reports = inbox_for_staff(user=user)
     if form.only_unfiled():
-        reports = reports.filter(case_link__isnull=True)
+        # NOT EXISTS, not a LEFT JOIN on the link: PostgreSQL plans the join as a hash over every report
+        # and every link before sorting (half a second at 100k reports); the anti-join walks the inbox
+        # order and stops after the page.
+        reports = reports.filter(~Exists(CaseReport.objects.filter(report=OuterRef("pk"))))
     return reports.only(*_LISTED)
 
 
