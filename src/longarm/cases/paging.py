@@ -90,23 +90,18 @@ class SegmentedPaginator(BoundedPaginator):
 @contextmanager
 def walking_the_order(*, deep: bool) -> Iterator[None]:
     """A deep page's ids read by walking the list's ordering index, checking each row's filters (nested
-    loops), inside ``serial_reads``' transaction on PostgreSQL. Past the first pages its planner prices
-    that walk above a hash join over every row the reader may see followed by a sort, and picks the
-    latter: a pass over all of them (a third of a second at 100k reports, ten times more at a million)
-    where the walk reads the rows up to the page. Nothing changes on SQLite, for a first page, or outside
-    a transaction."""
-    if not deep or connection.vendor != "postgresql" or not connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_hashjoin = off")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-    try:
-        yield
-    finally:
+    loops), inside ``serial_reads``' transaction on PostgreSQL, and so the rest of that page's reads (each
+    a handful of rows by id). Past the first pages its planner prices that walk above a hash join over
+    every row the reader may see followed by a sort, and picks the latter: a pass over all of them (a third
+    of a second at 100k reports, ten times more at a million) where the walk reads the rows up to the page.
+    One query; nothing changes on SQLite, for a first page, or outside a transaction."""
+    if deep and connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_hashjoin = on")
-            cursor.execute("SET LOCAL enable_mergejoin = on")
+            cursor.execute(
+                "SELECT set_config('enable_hashjoin', 'off', true),"
+                " set_config('enable_mergejoin', 'off', true)"
+            )
+    yield
 
 
 @contextmanager
