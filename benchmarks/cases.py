@@ -1,15 +1,17 @@
 """Case management at scale: the inbox, the case list with filters and a report page over 100k reports
-(``--reports 1000000 --cases 600000 --events 10000000`` for the national scale of issue 21), and
+(``--reports 1000000 --cases 600000 --audit-events 10000000`` for the national scale of issue 21), and
 `longarm audit verify` over a million audit events.
 
 Run from the repository root (a few minutes; most of it is generating the data)::
 
-    .venv/bin/python benchmarks/cases.py [--reports 100000] [--cases 60000] [--events 1000000] [--requests 40]
+    .venv/bin/python benchmarks/cases.py [--reports 100000] [--cases 60000] [--audit-events 1000000]
+        [--requests 40]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/cases.py
 
 While working on the queries, ``--keep NAME`` (a SQLite file or a PostgreSQL database name) keeps the
 database and reuses its data on the next run with the same name, migrating it first; numbers to report come
-from a fresh database.
+from a fresh database. (Each run makes a new throw-away keyring, so a kept chain's checkpoints no longer
+verify: audit verification needs a fresh database.)
 
 What it does, in one run:
 
@@ -17,14 +19,19 @@ What it does, in one run:
    Argon2 for the one log-in; everything else is the production configuration, middleware included) it
    creates a new database the way the test runner does — a SQLite file, or ``test_<name>`` on the
    PostgreSQL server of ``DATABASE_URL`` — migrates it, and destroys it at the end whatever happened.
-2. **Synthetic data** with ``bulk_create``: ``--reports`` reports with realistic coded fields (community,
+2. **Synthetic data**, loaded through each database's bulk path (``benchmarks/_bulk.py``: ``executemany`` in
+   transactions of 50,000 rows on SQLite, ``COPY`` on PostgreSQL, explicit ids, every column as the model
+   stores it): ``--reports`` reports with realistic coded fields (community,
    host country and region, month, tactic, actor and channel codes, urgency, status, consent) and fake
    ciphertext of realistic size (answers about 1.5 KiB, identity about 300 bytes, 80-byte sealed keys);
    each report's data key sealed to the caseworker, and data and identity keys to the recovery key and the
-   reporter (four sealed keys per report). ``--cases`` cases each group one report, with a data key sealed
+   reporter (four sealed keys per report); a quarter have a thread (the reporter wrote; for half a
+   caseworker answered, and for half of those the reporter wrote again), with the thread state the message
+   signals keep on the report, and the caseworker has opened two threads in five (half since their last
+   message). ``--cases`` cases each group one report, with a data key sealed
    to the caseworker and to the recovery key, an incident with coded tactics and places, and an assignment
    for a third of them. The case list's index of coded values (``CaseCode``), which the services keep, is
-   filled as the data migration fills it. On PostgreSQL, ``VACUUM ANALYZE`` then does what autovacuum does
+   filled by the same code (``cases.codes``). On PostgreSQL, ``VACUUM ANALYZE`` then does what autovacuum does
    to a live database. It is a benchmark of queries: nothing is really encrypted.
 3. **Pages, end to end.** The caseworker logs in through the real log-in form (password and TOTP); then the
    Django test client (in-process: URL resolution, every middleware, the view, its selectors, template
@@ -34,7 +41,7 @@ What it does, in one run:
    (its answers and key are real, so the page decrypts it as staff see it, among all the synthetic rows).
    Each URL is requested ``--requests`` times after two warm-up requests; ``pages`` gives the p50, p95 and
    maximum in milliseconds. Target: every p95 ≤ 150 ms.
-4. **The audit chain.** ``--events`` events are appended to the chain with valid hashes (bulk, computing
+4. **The audit chain.** ``--audit-events`` events are appended to the chain with valid hashes (bulk, computing
    the hashes in Python) and a signed checkpoint every 100k events; then `longarm audit verify` runs as an
    operator would (``call_command``) and ``audit_verify`` gives its wall time. Target: 30 s per million
    events (≤ 30 s for one million, ≤ 5 minutes for ten).
