@@ -14,12 +14,15 @@ Run from the repository root (full size takes minutes; ``--quick`` is 2,000 of 5
    names and places drawn so that queries match from a handful of cases to thousands. The other cases hold
    random bytes of realistic size, sealed to nobody the reader is. Bulk inserts, so no delta is written.
 3. **Search.** ``first_build_s``: the first search ever (no segments yet): every held case decrypted, the
-   index built and written back sealed. ``warm_up_s``: the first search of a new log-in: the segments
-   unsealed and loaded (target ≤ 30 s). Then each query of ``QUERIES`` is run ``--requests`` times through
-   ``case_search`` as the case list view calls it (the list's order, page one, hits with snippets):
-   ``query_p95_ms`` per query and overall (target ≤ 1,000 ms). In a fresh process (a new worker after a
-   log-in), ``fresh_process_warm_up_s`` and ``index_rss_mib``: how much its resident memory grows by holding
-   the reader's index; ``index_sqlite_mib``: the pages SQLite holds for it.
+   index built and written back sealed, over as many requests as the console makes of it (each decrypts
+   for ``LONGARM_SEARCH_BUILD_SECONDS``, writes back what it read and answers with a progress page that
+   reloads itself): ``first_build_requests`` of them, the longest ``first_build_longest_request_s``.
+   ``warm_up_s``: the first search of a new log-in: the segments unsealed and loaded (target ≤ 30 s). Then
+   each query of ``QUERIES`` is run ``--requests`` times through ``case_search`` as the case list view
+   calls it (the list's order, page one, hits with snippets): ``query_p95_ms`` per query and overall
+   (target ≤ 1,000 ms). In a fresh process (a new worker after a log-in), ``fresh_process_warm_up_s`` and
+   ``index_rss_mib``: how much its resident memory grows by holding the reader's index;
+   ``index_sqlite_mib``: the pages SQLite holds for it.
 4. **Same answers.** Every held case is decrypted once (``case_texts``) and each query of the sample answered
    the way search answered before issue 21; ``identical`` says whether every hit, its place and its snippet,
    in order, equal the index's.
@@ -53,6 +56,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from longarm.accounts.models import Role, StaffUser  # noqa: E402
@@ -70,7 +74,7 @@ from longarm.cases.models import (  # noqa: E402
     Note,
 )
 from longarm.cases.search import _snippet, case_search, case_texts, search_terms  # noqa: E402
-from longarm.cases.search_index import _indexes, search_index_drop  # noqa: E402
+from longarm.cases.search_index import SearchIndexBuilding, _indexes, search_index_drop  # noqa: E402
 from longarm.cases.selectors import CaseFilters, case_list  # noqa: E402
 from longarm.crypto.envelopes import encrypt, new_data_key, seal  # noqa: E402
 from longarm.crypto.staff_keys import LockedPrivateKey, unlock_private_key  # noqa: E402
@@ -236,11 +240,52 @@ def make_cases(total: int, held: int, reader: StaffUser, rng: random.Random) -> 
             log(f"  {start + BATCH} cases")
 
 
-def search(reader: StaffUser, private_key: bytes, holder: str, query: str, per_page: int = 50) -> Any:
+def search(
+    reader: StaffUser,
+    private_key: bytes,
+    holder: str,
+    query: str,
+    per_page: int = 50,
+    build_seconds: float | None = None,
+) -> Any:
     cases = case_list(user=reader, filters=CaseFilters())
     return case_search(
-        user=reader, private_key=private_key, holder=holder, cases=cases, text=query, per_page=per_page
+        user=reader,
+        private_key=private_key,
+        holder=holder,
+        cases=cases,
+        text=query,
+        per_page=per_page,
+        build_seconds=build_seconds,
     )
+
+
+def first_build(reader: StaffUser, private_key: bytes) -> dict[str, float]:
+    """The first search ever, as the console makes it: requests until the index is complete."""
+    started = time.perf_counter()
+    requests, longest = 0, 0.0
+    while True:
+        began = time.perf_counter()
+        requests += 1
+        try:
+            search(
+                reader,
+                private_key,
+                "bench:first",
+                "reading club",
+                build_seconds=settings.LONGARM_SEARCH_BUILD_SECONDS,
+            )
+            done = True
+        except SearchIndexBuilding as building:
+            log(f"  first build: {building.done} of {building.total} cases")
+            done = False
+        longest = max(longest, time.perf_counter() - began)
+        if done:
+            return {
+                "first_build_s": round(time.perf_counter() - started, 1),
+                "first_build_requests": requests,
+                "first_build_longest_request_s": round(longest, 1),
+            }
 
 
 def reference(
@@ -305,10 +350,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
 
-    started = time.perf_counter()
-    search(reader, private_key, "bench:first", "reading club")
-    first_build_s = round(time.perf_counter() - started, 1)
-    log(f"first build: {first_build_s} s")
+    built = first_build(reader, private_key)
+    log(f"first build: {built}")
     search_index_drop(holder="bench:first")
     started = time.perf_counter()
     search(reader, private_key, "bench:login", "reading club")
@@ -357,7 +400,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "cases_in_database": Case.objects.count(),
         "cases_held_by_reader": len(order),
         "generation_s": generation_s,
-        "first_build_s": first_build_s,
+        **built,
         "warm_up_s": warm_up_s,
         "fresh_process_warm_up_s": fresh_process["warm_up_s"],
         "index_rss_mib": fresh_process["index_rss_mib"],

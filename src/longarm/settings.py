@@ -265,6 +265,9 @@ else:
 # long unused or at log-out.
 LONGARM_SEARCH_INDEXES = env_int("LONGARM_SEARCH_INDEXES", 8, minimum=1)
 LONGARM_SEARCH_INDEX_IDLE_SECONDS = env_int("LONGARM_SEARCH_INDEX_IDLE_SECONDS", 1800, minimum=60)
+# A console search decrypts at most this long for the reader's index before answering with a progress page
+# that reloads itself and goes on (a first index over thousands of cases takes longer than a request should).
+LONGARM_SEARCH_BUILD_SECONDS = env_int("LONGARM_SEARCH_BUILD_SECONDS", 3, minimum=1)
 
 # Evidence (issue 3). Uploads are encrypted as they stream in; no view but the evidence upload views may
 # receive files at all, so Django's default handlers never write a plaintext upload to a temporary file.

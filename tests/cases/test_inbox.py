@@ -182,10 +182,14 @@ def test_the_inbox_query_count_does_not_grow_with_the_reports(
     staff = console(cast.caseworker)
     # Session, user, device; the ids of the page and a few ahead, the page's rows; their cases, the held
     # ones, assignees; what they share with other reports and cases (at most eleven, whatever the page's
-    # length); the header's unread count; on PostgreSQL, the savepoint and setting of ``serial_reads``.
+    # length); the header's unread count (in two parts: those waiting, those answered); on PostgreSQL, the
+    # savepoint and setting of ``serial_reads``, and past the first page the join setting of
+    # ``walking_the_order``. "Waiting for us" first reads the page's ids from up to four parts of the list.
+    waiting_parts = 3 if query.get("order") == "waiting" else 0
+    on_postgresql = 3 + (1 if query.get("page") else 0) if connection.vendor == "postgresql" else 0
     with (
         patch("longarm.cases.inbox.PAGE_SIZE", 4),
-        django_assert_max_num_queries(20 + (3 if connection.vendor == "postgresql" else 0)),  # type: ignore[operator]
+        django_assert_max_num_queries(21 + waiting_parts + on_postgresql),  # type: ignore[operator]
     ):
         response = staff.get(reverse("cases:inbox"), query)
     assert response.status_code == 200
@@ -204,3 +208,27 @@ def test_the_header_count_is_reports_with_unread_messages_sealed_to_the_reader(c
     assert first is not None
     console(cast.caseworker).get(reverse("cases:report", args=[first.public_id]))
     assert unread_report_count(user=cast.caseworker) == 1
+
+
+def test_the_header_counts_unread_reports_up_to_a_bound_in_two_queries(
+    cast: Cast, django_assert_max_num_queries: pytest.FixtureRequest
+) -> None:
+    """The header is on every console page: it stops counting at a bound instead of looking at every thread
+    the reader holds, and says "more than" past it."""
+    from longarm.cases.templatetags.longarm_inbox import UnreadCount, unread_reports
+    from longarm.intake.selectors import unread_report_count
+
+    receipts = [submit_report(Client()) for _ in range(3)]
+    for receipt in receipts:
+        reporter_writes(receipt, "Any news?")
+    assert unread_report_count(user=cast.caseworker) == 3
+    assert unread_report_count(user=cast.caseworker, up_to=2) == 2
+    with patch("longarm.cases.templatetags.longarm_inbox.UNREAD_SHOWN_UP_TO", 2):
+        with django_assert_max_num_queries(2):  # type: ignore[operator]
+            assert unread_reports(cast.caseworker) == UnreadCount(count=2, more=True)
+        page = console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
+    assert "More than 2 reports with unread messages" in page
+    assert (
+        "3 reports with unread messages"
+        in console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
+    )

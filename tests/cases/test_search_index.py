@@ -16,6 +16,7 @@ from longarm.cases.search import _snippet, case_search, case_texts, search_terms
 from longarm.cases.search_index import (
     _DELTA_BYTES,
     _SMALLEST_SEGMENT,
+    SearchIndexBuilding,
     _indexes,
     _unpad,
     search_index_drop,
@@ -285,3 +286,50 @@ def test_a_delta_under_the_id_of_one_already_applied_is_still_applied(cast: Cast
     SearchDelta.objects.filter(staff=user).delete()
     note_add(actor=user, private_key=key, case=cases[2], text="The zither teacher")
     assert [hit[0] for hit in _indexed(user, key, "zither")] == [cases[2].pk]
+
+
+def test_a_first_index_too_long_for_one_request_is_built_over_several_and_resumed_anywhere(
+    cast: Cast,
+) -> None:
+    """A reader's first search over thousands of cases is not decrypted inside one request: each request
+    reads for a bounded time, writes what it read back as segments and says how far it got; the next one,
+    in this process or another, goes on from there."""
+    _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    cases = case_list(user=user, filters=CaseFilters())
+    progress = []
+    holders = iter(["session:a", "session:b", "session:c"] * 10)  # a new process each time, as it may be
+    with patch("longarm.cases.search_index._BATCH", 2):
+        while True:
+            try:
+                case_search(
+                    user=user,
+                    private_key=key,
+                    holder=next(holders),
+                    cases=cases,
+                    text="kashgar",
+                    build_seconds=0,
+                )
+                break
+            except SearchIndexBuilding as building:
+                progress.append((building.done, building.total))
+                assert SearchSegment.objects.filter(staff=user).exists()
+    assert progress == [(2, 6), (4, 6)]
+    for query in ("kashgar", "王伟", "ساقچى", "李"):
+        assert _indexed(user, key, query, holder="session:d") == _reference(user, key, query), query
+
+
+def test_the_console_shows_a_self_reloading_progress_page_until_the_index_is_built(
+    cast: Cast, settings: object
+) -> None:
+    _cases(cast)
+    settings.LONGARM_SEARCH_BUILD_SECONDS = 0  # type: ignore[attr-defined]
+    staff = console(cast.caseworker)
+    with patch("longarm.cases.search_index._BATCH", 2):
+        first = staff.get(reverse("cases:case_list"), {"q": "kashgar"})
+        assert first["Refresh"] == "1"
+        assert "Preparing your search: 2 of 6 cases read so far." in first.content.decode()
+        assert staff.get(reverse("cases:case_list"), {"q": "kashgar"}).has_header("Refresh")
+        done = staff.get(reverse("cases:case_list"), {"q": "kashgar"})
+    assert not done.has_header("Refresh")
+    assert "2 cases match" in done.content.decode()

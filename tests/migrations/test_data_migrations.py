@@ -80,7 +80,10 @@ def test_every_migration_runs_forward_over_existing_data(migrator: Migrator) -> 
     old = migrator.apply_initial_migration([("intake", "0001_initial"), ("accounts", "0001_initial")]).apps
     parent = report(old, community="uyghur", host_country="JP")
     old.get_model("intake", "Message").objects.create(
-        report=parent, author_kind="reporter", created_at=datetime(2026, 3, 1, 9, 5, tzinfo=UTC), ciphertext=b"m"
+        report=parent,
+        author_kind="reporter",
+        created_at=datetime(2026, 3, 1, 9, 5, tzinfo=UTC),
+        ciphertext=b"m",
     )
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
@@ -105,3 +108,28 @@ def test_tokens_made_before_scopes_keep_every_scope_they_had(migrator: Migrator)
     token = new.get_model("api", "ApiToken").objects.get()
     assert sorted(token.scopes) == sorted(all_scopes())
     assert bytes(token.bound_session) == b""
+
+
+def test_each_reports_thread_state_is_filled_from_its_messages(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(("intake", "0010_shredded_receipts")).apps
+    message = old.get_model("intake", "Message")
+    written = datetime(2026, 3, 1, tzinfo=UTC)
+    silent, waiting, answered, wrote_again = (report(old) for _ in range(4))
+    for parent, authors in (
+        (waiting, ["reporter"]),
+        (answered, ["reporter", "staff"]),
+        (wrote_again, ["reporter", "staff", "reporter"]),
+    ):
+        for author in authors:
+            message.objects.create(report=parent, author_kind=author, created_at=written, ciphertext=b"m")
+    new = migrator.apply_tested_migration(("intake", "0011_report_thread_state")).apps
+    reports = new.get_model("intake", "Report").objects
+    newest_reporter = dict(
+        (parent.pk, message.objects.filter(report=parent, author_kind="reporter").latest("pk").pk)
+        for parent in (waiting, answered, wrote_again)
+    )
+    state = {row[0]: row[1:] for row in reports.values_list("pk", "awaiting_reply", "last_reporter_message")}
+    assert state[silent.pk] == (False, None)
+    assert state[waiting.pk] == (True, newest_reporter[waiting.pk])
+    assert state[answered.pk] == (False, newest_reporter[answered.pk])
+    assert state[wrote_again.pk] == (True, newest_reporter[wrote_again.pk])

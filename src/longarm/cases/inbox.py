@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Assignment, CaseKey, CaseKeyKind, CaseReport
-from longarm.cases.paging import BoundedPaginator, serial_reads
+from longarm.cases.paging import BoundedPaginator, SegmentedPaginator, serial_reads
 from longarm.intake.models import Report, ReportStatus
-from longarm.intake.selectors import inbox_for_staff
+from longarm.intake.selectors import inbox_for_staff, waiting_segments
 from longarm.linking.report_links import report_links
 
 PAGE_SIZE = 50
@@ -69,17 +69,31 @@ class InboxCase:
 
 
 def inbox_queryset(*, user: StaffUser, form: InboxForm) -> QuerySet[Report]:
-    reports = inbox_for_staff(user=user, waiting_first=form.waiting_first())
+    """The reports the inbox lists, in the inbox order (most urgent and newest first)."""
+    reports = inbox_for_staff(user=user)
     if form.only_unfiled():
-        reports = reports.filter(case_link__isnull=True)
+        # NOT EXISTS, not a LEFT JOIN on the link: PostgreSQL plans the join as a hash over every report
+        # and every link before sorting (half a second at 100k reports); the anti-join walks the inbox
+        # order and stops after the page.
+        reports = reports.filter(~Exists(CaseReport.objects.filter(report=OuterRef("pk"))))
     return reports.only(*_LISTED)
+
+
+def inbox_paginator(*, user: StaffUser, form: InboxForm, number: str | None) -> BoundedPaginator:
+    """Pages of the inbox in the order the reader chose: "waiting for us" first is four consecutive parts
+    (``waiting_segments``), each walking an index."""
+    reports = inbox_queryset(user=user, form=form)
+    if form.waiting_first():
+        segments = waiting_segments(reports=reports, user=user)
+        return SegmentedPaginator(reports, segments, PAGE_SIZE, number=number)
+    return BoundedPaginator(reports, PAGE_SIZE, number=number)
 
 
 def inbox_page(*, user: StaffUser, form: InboxForm, number: str | None) -> Page[Report]:
     """One page of the reader's inbox, each report with ``case`` (an ``InboxCase`` or None), ``links`` (what
     it shares with other reports and cases) and ``status_label``."""
     with serial_reads():
-        paginator = BoundedPaginator(inbox_queryset(user=user, form=form), PAGE_SIZE, number=number)
+        paginator = inbox_paginator(user=user, form=form, number=number)
         page = paginator.get_page(number)
         reports: list[Report] = list(page.object_list)
         cases = _cases_of(user=user, reports=reports)

@@ -199,10 +199,13 @@ def case_search(
     text: str,
     page: int | str | None = None,
     per_page: int = PAGE_SIZE,
+    build_seconds: float | None = None,
 ) -> SearchResult:
     """The cases among ``cases`` (already the reader's: see ``case_list``) whose decrypted content holds
     every word of ``text``, case-insensitively, each word anywhere in the case: page ``page`` of them, in the
-    order of ``cases``. ``holder`` names whose in-memory index this is (the session), see ``search_index``."""
+    order of ``cases``. ``holder`` names whose in-memory index this is (the session), see ``search_index``.
+    With ``build_seconds``, raises ``SearchIndexBuilding`` when the reader's index needs more decrypting
+    than that (their first search over thousands of cases): asked again, it goes on where it stopped."""
     order = list(cases.values_list("pk", flat=True))
     terms = search_terms(text)
     found: Page[int] | None = None
@@ -214,7 +217,14 @@ def case_search(
 
     shown: dict[int, tuple[str, str]] = {}
     if terms and order:
-        matches = index_match(user=user, private_key=private_key, holder=holder, terms=terms, pick=page_of)
+        matches = index_match(
+            user=user,
+            private_key=private_key,
+            holder=holder,
+            terms=terms,
+            pick=page_of,
+            build_seconds=build_seconds,
+        )
         shown = matches.shown
     if found is None:
         found = Paginator([], per_page).get_page(page)

@@ -107,6 +107,16 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+class SearchIndexBuilding(Exception):
+    """The reader's index is not complete yet: ``done`` of the ``total`` cases they hold are in it. The
+    search is asked again (the console's progress page reloads itself) and goes on from there."""
+
+    def __init__(self, *, done: int, total: int) -> None:
+        super().__init__(f"search index: {done} of {total} cases")
+        self.done = done
+        self.total = total
+
+
 class ReaderIndex:
     """One reader's decrypted texts and their trigram index, in this process's memory only."""
 
@@ -371,8 +381,16 @@ def _held(user: StaffUser) -> dict[int, KeyRows]:
     return {case_id: (*seal, *identity.get(case_id, (0, 0))) for case_id, seal in data.items()}
 
 
-def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
+def _refresh(
+    index: ReaderIndex, user: StaffUser, private_key: bytes, *, build_seconds: float | None = None
+) -> None:
+    """Apply the deltas and key changes since the index was last brought up to date, decrypting the cases
+    they name. With ``build_seconds``, stop decrypting once that long has passed (a reader's first index
+    over thousands of cases): what was read so far is written back as segments, so that the next request,
+    in this process or another, goes on from there, and ``SearchIndexBuilding`` says how far it got."""
     from longarm.cases.search import case_texts
+
+    deadline = None if build_seconds is None else time.monotonic() + build_seconds
 
     # Deltas first, content after: whatever a delta names is decrypted as it is now, at least as new as it.
     waiting = SearchDelta.objects.filter(staff=user).values_list("pk", "tag")
@@ -395,16 +413,23 @@ def _refresh(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
     stale = sorted(
         case_id for case_id, keys in held.items() if index.keys.get(case_id) != keys or case_id in changed
     )
+    read = 0
     for start in range(0, len(stale), _BATCH):
+        if deadline is not None and read and time.monotonic() >= deadline:
+            break
         chunk = stale[start : start + _BATCH]
         cases = list(Case.objects.filter(pk__in=chunk).only("pk", "public_id", "summary_ciphertext"))
         texts = case_texts(cases, user, private_key)
         index.data_keys.update(_data_keys(user, private_key, [case.pk for case in cases]))
         index.put((case.pk, texts.get(case.pk, [])) for case in cases)
         index.keys.update((case.pk, held[case.pk]) for case in cases)
-    index.fresh += len(stale)
-    if index.purge or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
+        read += len(chunk)
+    index.fresh += read
+    unfinished = read < len(stale)
+    if unfinished or index.purge or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
         _write_back(index, user)
+    if unfinished:
+        raise SearchIndexBuilding(done=len(held) - len(stale) + read, total=len(held))
 
 
 # ---- The indexes this process holds ----------------------------------------------------------------------
@@ -469,17 +494,19 @@ def index_match(
     holder: str,
     terms: list[str],
     pick: Callable[[frozenset[int]], list[int]],
+    build_seconds: float | None = None,
 ) -> IndexMatches:
     """The cases ``user`` holds whose decrypted content holds every one of ``terms`` (already case-folded),
     with the texts of those ``pick`` chooses among them (a page), read in the same hold of the index.
 
     The index is loaded at the first search of ``holder`` (a session) in this process and brought up to
-    date with every content and key change since."""
+    date with every content and key change since. With ``build_seconds``, a search that would decrypt
+    cases for longer raises ``SearchIndexBuilding`` after that long instead (see ``_refresh``)."""
     index = _index_for(holder, user.pk)
     with index.lock:
         if not index.loaded:
             _load(index, user, private_key)
-        _refresh(index, user, private_key)
+        _refresh(index, user, private_key, build_seconds=build_seconds)
         first_rows = index.match(terms)
         matched = frozenset(first_rows)
         picked = {case_id: first_rows[case_id] for case_id in pick(matched)}

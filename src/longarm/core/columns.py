@@ -270,6 +270,8 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "actor_codes": _CODED,
         "channel_codes": _CODED,
         "language": _CODED,
+        "awaiting_reply": _META,
+        "last_reporter_message": _KEY,
     },
     "intake.ShreddedReceipt": {"id": _KEY, "receipt_lookup_hash": _INDEX, "shredded_in": _DAY},
     "retention.RetentionHold": {
@@ -731,6 +733,14 @@ NOTES: dict[str, str] = {
     "intake.Report.reporter_salt": "random, per report",
     "intake.Report.reporter_public_key": "derived from the receipt with Argon2id and the pepper (§4.3)",
     "intake.Report.receipt_lookup_hash": "keyed BLAKE2b(pepper, Argon2id(receipt)) (§5.1)",
+    "intake.Report.awaiting_reply": (
+        "workflow state: whether the reporter wrote last in the thread, so that it waits for an answer from "
+        "staff; a copy of what the author kinds of the report's messages already say, and no time"
+    ),
+    "intake.Report.last_reporter_message": (
+        "the id of the reporter's newest message in the thread (a row of intake.Message, whose ids are "
+        "already in clear), compared with read marks for the inbox's unread column; no time"
+    ),
     "intake.ShreddedReceipt.receipt_lookup_hash": (
         "a shredded report's receipt lookup hash, kept LONGARM_RETENTION_NOTICE_DAYS so its reporter is told "
         "it was removed; without the pepper it cannot be tested against a receipt"

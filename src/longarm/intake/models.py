@@ -79,6 +79,13 @@ class Report(models.Model):
     actor_codes = models.JSONField(default=list, blank=True)
     channel_codes = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=16, blank=True)
+    # The thread's state, kept by every message written or deleted (``intake.threads``): whether the reporter
+    # wrote last (the report waits for an answer from us), and the id of the reporter's newest message
+    # (compared with a reader's read mark, it says whether they have seen it). No time and nothing a
+    # reporter wrote: both are what the messages' own rows say, kept here so that the inbox's "waiting for
+    # us first" order walks an index instead of looking at every report's messages.
+    awaiting_reply = models.BooleanField(default=False)
+    last_reporter_message = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -86,6 +93,18 @@ class Report(models.Model):
             models.Index(fields=["urgency", "status"]),
             # The inbox order (``inbox_for_staff``).
             models.Index(fields=["urgency", "-id"], name="report_inbox_order"),
+            # The inbox's "waiting for us first" order (``intake.waiting``): the reports whose reporter wrote
+            # last, and those whose reporter wrote before a caseworker answered, each in the inbox order.
+            models.Index(
+                fields=["urgency", "-id"],
+                name="report_waiting_order",
+                condition=models.Q(awaiting_reply=True),
+            ),
+            models.Index(
+                fields=["urgency", "-id"],
+                name="report_answered_order",
+                condition=models.Q(awaiting_reply=False, last_reporter_message__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

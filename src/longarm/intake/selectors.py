@@ -4,8 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
@@ -13,7 +12,6 @@ from longarm.crypto.envelopes import decrypt, unseal
 from longarm.intake.contexts import answers_context, identity_context, message_context
 from longarm.intake.models import (
     KeyKind,
-    Message,
     MessageAuthor,
     ReadMark,
     RecipientKind,
@@ -31,19 +29,20 @@ class ThreadMessage:
     new: bool = False
 
 
-def unread_by(user: StaffUser) -> Exists:
-    """Whether the report (the outer query's row) has a message from its reporter that came after ``user``
-    last opened it, or that ``user`` never opened it since it came."""
-    seen = ReadMark.objects.filter(report=OuterRef(OuterRef("pk")), staff=user).values("seen_up_to")[:1]
+def caught_up(user: StaffUser) -> Exists:
+    """Whether ``user`` has opened the report (the outer query's row) since its reporter last wrote."""
     return Exists(
-        Message.objects.filter(
-            report=OuterRef("pk"), author_kind=MessageAuthor.REPORTER, pk__gt=Coalesce(Subquery(seen), 0)
+        ReadMark.objects.filter(
+            report=OuterRef("pk"), staff=user, seen_up_to__gte=OuterRef("last_reporter_message")
         )
     )
 
 
-def _last_author() -> Subquery:
-    return Subquery(Message.objects.filter(report=OuterRef("pk")).order_by("-pk").values("author_kind")[:1])
+def unread_by(user: StaffUser) -> Q:
+    """Whether the report (the outer query's row) has a message from its reporter that came after ``user``
+    last opened it, or that ``user`` never opened it since it came (the report's kept thread state against
+    the reader's read mark)."""
+    return Q(last_reporter_message__isnull=False) & ~Q(caught_up(user))
 
 
 def sealed_to(user: StaffUser) -> QuerySet[Report]:
@@ -54,48 +53,56 @@ def sealed_to(user: StaffUser) -> QuerySet[Report]:
     return Report.objects.filter(Exists(sealed))
 
 
-def unread_report_count(*, user: StaffUser) -> int:
-    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen (one query).
+def unread_report_count(*, user: StaffUser, up_to: int | None = None) -> int:
+    """How many reports sealed to ``user`` have a reporter's message ``user`` has not seen; with ``up_to``,
+    counted no further than that (two queries).
 
-    Every console page asks it, so it walks the reporters' messages (far fewer than the reports a
-    caseworker holds, and only those are candidates), not every report sealed to the user."""
-    sealed = SealedKey.objects.filter(
-        report=OuterRef("report"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
-    )
-    seen = ReadMark.objects.filter(report=OuterRef("report"), staff=user).values("seen_up_to")[:1]
-    return (
-        Message.objects.filter(author_kind=MessageAuthor.REPORTER)
-        .filter(Exists(sealed), pk__gt=Coalesce(Subquery(seen), 0))
-        .order_by()
-        .values("report")
-        .distinct()
-        .count()
-    )
+    Every console page asks it, so it walks the two indexes of the reports' kept thread state (those whose
+    reporter wrote last, then those answered since) and, with ``up_to``, stops there: an exact count would
+    look at every thread the reader holds on every page (a third of a second at 100k reports)."""
+    unread = sealed_to(user).filter(unread_by(user))
+    counted = 0
+    for part in (unread.filter(awaiting_reply=True), unread.filter(awaiting_reply=False)):
+        rows = part.order_by("urgency", "-id").values("pk")
+        if up_to is None:
+            counted += rows.count()
+            continue
+        counted += rows[: up_to - counted].count()
+        if counted >= up_to:
+            break
+    return counted
 
 
-def inbox_for_staff(*, user: StaffUser, waiting_first: bool = False) -> QuerySet[Report]:
-    """Reports whose content key is sealed to ``user``, most urgent and newest first; with ``waiting_first``,
-    those whose reporter wrote last (unanswered) come first, the ones ``user`` has not read before the rest.
-    Each report carries ``unread`` and ``waiting`` (booleans)."""
+def inbox_for_staff(*, user: StaffUser) -> QuerySet[Report]:
+    """Reports whose content key is sealed to ``user``, most urgent and newest first. Each report carries
+    ``unread`` and ``waiting`` (booleans); ``waiting_segments`` orders them "waiting for us" first."""
     reports = sealed_to(user).annotate(
-        unread=unread_by(user),
-        last_author=_last_author(),
-        # Never NULL (a report without messages is not waiting): PostgreSQL sorts NULL first when descending.
-        waiting=Case(
-            When(last_author=MessageAuthor.REPORTER, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+        unread=ExpressionWrapper(unread_by(user), output_field=BooleanField()),
+        waiting=F("awaiting_reply"),
     )
-    if waiting_first:
-        # Sorting on computed columns reads every report sealed to the user; it is the reader's choice,
-        # the default order below keeps walking the index.
-        return reports.order_by("-waiting", "-unread", "urgency", "-id")
     # The urgency codes sort alphabetically in priority order (critical, high, normal; a test keeps it so).
     # Ordering by the stored code lets the database walk the (urgency, -id) index and stop after the first
     # page, checking the seal of each report it passes; ranking urgencies with a CASE expression made it
     # sort every report sealed to the user (a third of a second at 100k reports).
     return reports.order_by("urgency", "-id")
+
+
+def waiting_segments(*, reports: QuerySet[Report], user: StaffUser) -> list[QuerySet[Report]]:
+    """``reports`` (some of the reports sealed to ``user``) "waiting for us" first, in four consecutive
+    parts, each in the inbox order: the reporter wrote last and ``user`` has not read it; the reporter wrote
+    last and ``user`` has read it; a caseworker answered, but ``user`` has not read the reporter's newest
+    message; all the rest. That is ordering by (waiting, unread) descending, then urgency and newest; but
+    each part is a walk of an index of the report's kept thread state (``report_waiting_order``,
+    ``report_answered_order``, ``report_inbox_order``) that stops after a page, where sorting on the two
+    computed columns read every report the reader holds on every view (a quarter of a second at 100k)."""
+    order = ("urgency", "-id")
+    unread, read = unread_by(user), Q(caught_up(user))
+    return [
+        reports.filter(unread, awaiting_reply=True).order_by(*order),
+        reports.filter(read, awaiting_reply=True).order_by(*order),
+        reports.filter(unread, awaiting_reply=False).order_by(*order),
+        reports.filter(Q(last_reporter_message__isnull=True) | read, awaiting_reply=False).order_by(*order),
+    ]
 
 
 def report_for_staff(*, user: StaffUser, public_id: UUID) -> tuple[Report, SealedKey]:

@@ -28,7 +28,7 @@ from longarm.cases.merge import case_merge, case_split
 from longarm.cases.models import Case, CaseReport, CaseStatus
 from longarm.cases.paging import BoundedPaginator, serial_reads
 from longarm.cases.search import case_search
-from longarm.cases.search_index import session_search_holder
+from longarm.cases.search_index import SearchIndexBuilding, session_search_holder
 from longarm.cases.selectors import (
     case_for_user,
     case_list,
@@ -78,14 +78,22 @@ def cases(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "result": None, "page": None}
     if text := form.text():
         context["critical"] = critical_open_count(user=user)
-        result = case_search(
-            user=user,
-            private_key=staff_private_key(request),
-            holder=session_search_holder(request),
-            cases=found,
-            text=text,
-            page=request.GET.get("page"),
-        )
+        try:
+            result = case_search(
+                user=user,
+                private_key=staff_private_key(request),
+                holder=session_search_holder(request),
+                cases=found,
+                text=text,
+                page=request.GET.get("page"),
+                build_seconds=settings.LONGARM_SEARCH_BUILD_SECONDS,
+            )
+        except SearchIndexBuilding as building:
+            # The reader's first index over many cases: a page that says how far it got and asks again.
+            context["building"] = building
+            response = render(request, "cases/case_list.html", context)
+            response["Refresh"] = "1"
+            return response
         case_record_search(actor=user, searched=result.searched, hits=[hit.case for hit in result.hits])
         context["result"] = result
     else:

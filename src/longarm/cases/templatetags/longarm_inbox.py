@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import template
 
 from longarm.accounts.models import StaffUser
@@ -12,7 +14,20 @@ def language_name(code: str) -> str:
     return _language_name(code)
 
 
+# The console header counts reports with unread messages up to here, and says "more than" past it.
+UNREAD_SHOWN_UP_TO = 99
+
+
+@dataclass(frozen=True)
+class UnreadCount:
+    count: int
+    # There are more than ``count`` (which is then ``UNREAD_SHOWN_UP_TO``).
+    more: bool
+
+
 @register.simple_tag
-def unread_reports(user: StaffUser) -> int:
-    """How many reports sealed to ``user`` have a reporter's message they have not read (one query)."""
-    return unread_report_count(user=user)
+def unread_reports(user: StaffUser) -> UnreadCount:
+    """How many reports sealed to ``user`` have a reporter's message they have not read, up to
+    ``UNREAD_SHOWN_UP_TO`` (at most two queries, however many threads the reader holds)."""
+    counted = unread_report_count(user=user, up_to=UNREAD_SHOWN_UP_TO + 1)
+    return UnreadCount(count=min(counted, UNREAD_SHOWN_UP_TO), more=counted > UNREAD_SHOWN_UP_TO)
