@@ -49,12 +49,11 @@ _QQ_LABEL_IN_TEXT = re.compile(
 # whole token so that Chinese text or punctuation around it is not part of it.
 _WECHAT_ID_IN_TEXT = re.compile(r"(?<![a-z0-9_\-])[a-z_][a-z0-9_\-]{5,39}(?![a-z0-9_\-])")
 _ID_MARK = re.compile(r"[0-9_\-]")
-# Words of an English sentence around an ID that are shaped like one.
-_NOT_AN_ID = frozenset(
+# Words of an English sentence around an account ID that are shaped like one (WeChat's, LINE's, …).
+SENTENCE_WORDS_SHAPED_LIKE_IDS = frozenset(
     {
         "please",
         "account",
-        "accounts",
         "called",
         "contact",
         "contacted",
@@ -68,8 +67,6 @@ _NOT_AN_ID = frozenset(
         "officer",
         "request",
         "search",
-        "wechat",
-        "weixin",
         "username",
         "through",
         "another",
@@ -80,6 +77,7 @@ _NOT_AN_ID = frozenset(
         "threatened",
     }
 )
+_NOT_AN_ID = SENTENCE_WORDS_SHAPED_LIKE_IDS | {"accounts", "wechat", "weixin"}
 # A QQ number: 5-11 digits, never from 0, possibly grouped by spaces or dashes.
 _QQ_NUMBER_IN_TEXT = re.compile(r"(?<!\d)[1-9](?:[\s\-]?\d){4,10}(?!\d)")
 # Obfuscated e-mail: "[at]", "(at)", "{at}", "（at）", "-at-", " at " and the same for dot; "#" for "@".

@@ -23,6 +23,7 @@ added, so ``taro.1234`` and ``taro_1234`` (two accounts) stay apart.
 
 import re
 
+from longarm.linking.normalisers.accounts import SENTENCE_WORDS_SHAPED_LIKE_IDS
 from longarm.linking.normalisers.text import (
     COLON,
     DASHES,
@@ -53,35 +54,12 @@ _DASH_IN_ID = re.compile(rf"(?<=[{_ID_CHARACTERS}]){DASHES.pattern}(?=[{_ID_CHAR
 _STOP_IN_ID = re.compile(rf"(?<=[{_ID_CHARACTERS}])[\u3002\uff61](?=[{_ID_CHARACTERS}])")
 _ID_MARK = re.compile(r"[0-9._\-]")
 _IDENTIFIER_CHARACTER = re.compile(r"[a-z0-9]")
-# Words of an English sentence around an ID that are shaped like one.
-_NOT_AN_ID = frozenset(
+# Words of an English sentence around an ID that are shaped like one, and those a LINE ID's length admits.
+_NOT_AN_ID = SENTENCE_WORDS_SHAPED_LIKE_IDS | frozenset(
     {
         "line",
-        "please",
-        "account",
         "official",
-        "called",
-        "contact",
-        "contacted",
-        "friend",
-        "friends",
-        "handle",
-        "message",
-        "messages",
-        "number",
-        "police",
-        "officer",
-        "request",
-        "search",
-        "username",
         "user",
-        "through",
-        "another",
-        "someone",
-        "sent",
-        "added",
-        "asked",
-        "threatened",
         "this",
         "that",
         "they",
