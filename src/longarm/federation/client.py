@@ -122,18 +122,22 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
     mode = partnership.mode
     if not partnership.active:
         raise RunRefused("inactive")
-    ours = offered_set(list(partnership.kinds))
-    refusal = refusal_for(partnership=partnership, role=Role.ASKED, size=len(ours.elements), now=now)
-    if refusal:
+
+    def record_ending(outcome: Outcome, refusal: str) -> None:
         run_record(
             partnership=partnership,
             role=Role.ASKED,
             mode=mode,
-            outcome=Outcome.REFUSED,
+            outcome=outcome,
             started_at=now,
             refusal=refusal,
             actor=actor,
         )
+
+    ours = offered_set(list(partnership.kinds))
+    refusal = refusal_for(partnership=partnership, role=Role.ASKED, size=len(ours.elements), now=now)
+    if refusal:
+        record_ending(Outcome.REFUSED, refusal)
         raise RunRefused(refusal)
     state = client_request(ours.elements, reveal_intersection=mode == Mode.INTERSECTION)
     try:
@@ -142,27 +146,11 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
         )
         if status != "ok":
             reason = str(content.get("reason", "refused"))[:24]
-            run_record(
-                partnership=partnership,
-                role=Role.ASKED,
-                mode=mode,
-                outcome=Outcome.REFUSED,
-                started_at=now,
-                refusal=reason,
-                actor=actor,
-            )
+            record_ending(Outcome.REFUSED, reason)
             raise RunRefused(reason)
         found = _finish(state, content)
     except PartnerUnreachable:
-        run_record(
-            partnership=partnership,
-            role=Role.ASKED,
-            mode=mode,
-            outcome=Outcome.FAILED,
-            started_at=now,
-            refusal="unreachable",
-            actor=actor,
-        )
+        record_ending(Outcome.FAILED, "unreachable")
         raise
     tags: list[bytes] = []
     if isinstance(found, list):
