@@ -9,6 +9,7 @@ from django.test import Client
 from longarm.audit.models import AuditEvent
 from longarm.federation.keyset import element
 from longarm.federation.models import Mode, Outcome, Role, Run
+from longarm.federation.wire import SIGNATURE_HEADER
 from tests.conftest import Cast
 from tests.federation.helpers import FakePartner, found, opened, partnership_with, post
 from tests.linking.match_helpers import add, case_held_by
@@ -76,31 +77,30 @@ def test_a_cardinality_only_partner_asking_for_the_intersection_is_refused(our_i
 def test_a_deployment_not_in_a_partnership_is_refused_without_a_reason(our_identifiers: None) -> None:
     partnership_with(FakePartner())
     stranger = FakePartner()
-    _state, body, signature, nonce = stranger.psi_request(their_set())
+    _state, body, signature, _nonce = stranger.psi_request(their_set())
     response = post(Client(), "psi", body, signature)
-    assert response.status_code == 403
-    assert opened(response, nonce) == ("refused", {"reason": "refused"})
+    assert_not_for_us(response)
     assert not Run.objects.exists()
 
 
 def test_a_request_signed_by_another_key_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
     partnership_with(partner)
-    _state, body, _signature, nonce = partner.psi_request(their_set())
+    _state, body, _signature, _nonce = partner.psi_request(their_set())
     _other_state, _other_body, forged, _other_nonce = FakePartner().psi_request(their_set())
     response = post(Client(), "psi", body, forged)
-    assert response.status_code == 403
-    assert opened(response, nonce) == ("refused", {"reason": "bad_signature"})
-    assert AuditEvent.objects.filter(action="federation.refused:psi:bad_signature").exists()
+    # The same bare refusal as a stranger's: nobody learns which keys are our partners.
+    assert_not_for_us(response)
+    assert not AuditEvent.objects.filter(action__startswith="federation.refused").exists()
 
 
 def test_a_tampered_request_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
     partnership_with(partner)
-    _state, body, signature, nonce = partner.psi_request(their_set())
+    _state, body, signature, _nonce = partner.psi_request(their_set())
     tampered = body.replace(b'"mode":"intersection"', b'"mode":"cardinality"')
     assert tampered != body
-    assert opened(post(Client(), "psi", tampered, signature), nonce)[1] == {"reason": "bad_signature"}
+    assert_not_for_us(post(Client(), "psi", tampered, signature))
 
 
 def test_a_replayed_request_is_refused(our_identifiers: None) -> None:
@@ -161,8 +161,26 @@ def test_a_set_that_changed_by_only_a_few_elements_is_refused(our_identifiers: N
 def test_an_inactive_partnership_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
     partnership_with(partner, active=False)
-    _state, body, signature, nonce = partner.psi_request(their_set())
-    assert opened(post(Client(), "psi", body, signature), nonce)[1] == {"reason": "refused"}
+    _state, body, signature, _nonce = partner.psi_request(their_set())
+    assert_not_for_us(post(Client(), "psi", body, signature))
+
+
+def assert_not_for_us(response: Any) -> None:
+    """Unsigned and empty: it names neither us nor the rule that refused."""
+    assert response.status_code == 403
+    assert response.content == b""
+    assert SIGNATURE_HEADER not in response
+
+
+def test_a_body_shaped_unlike_our_messages_is_refused_before_it_is_parsed(our_identifiers: None) -> None:
+    partnership_with(FakePartner())
+    for body in (b"[" + b"[]," * 5000 + b"[]]", b"[" * 100_000, b'{"v": 1, "timestamp": 1e999}'):
+        assert Client().post("/federation/psi", data=body, content_type="application/json").status_code == 400
+
+
+def test_a_deployment_without_partners_takes_no_large_body(our_identifiers: None) -> None:
+    large = b"x" * (1024 * 1024)
+    assert Client().post("/federation/psi", data=large, content_type="application/json").status_code == 413
 
 
 def test_a_get_or_an_unsigned_body_is_refused(our_identifiers: None) -> None:

@@ -179,3 +179,39 @@ def test_the_partnership_form_offers_every_strong_identifier_kind() -> None:
     choices = dict(PartnershipForm().fields["kinds"].choices)  # type: ignore[attr-defined]
     assert set(choices) == STRONG_KINDS
     assert choices["line"] == IdentifierKind.LINE.label
+
+
+def test_the_identifiers_of_reporters_and_relatives_are_never_offered(cast: Cast, settings: Any) -> None:
+    """A partner who guessed a relative's number must not learn that we hold it: only the identifiers of
+    perpetrators, intermediaries and those recorded without a person are offered."""
+    from longarm.cases.coding.services import PersonInput, identifier_add, person_create
+    from longarm.cases.models import IdentifierKind, PersonRole
+    from tests.cases.helpers import private_key
+
+    settings.LONGARM_IDENTIFIERS_PER_HOUR = 1000
+    case = case_held_by(cast)
+    people = {
+        role: person_create(
+            actor=cast.caseworker,
+            private_key=private_key(cast.caseworker),
+            case=case,
+            data=PersonInput(role=role, label=role.label),
+        )
+        for role in PersonRole
+    }
+    for number, role in enumerate(PersonRole):
+        identifier_add(
+            actor=cast.caseworker,
+            private_key=private_key(cast.caseworker),
+            case=case,
+            kind=IdentifierKind.PHONE,
+            value=f"+86 139 2000 000{number}",
+            person=people[role],
+        )
+    add(case, cast.caseworker, "phone", "+86 139 2000 0009")
+    offered = sorted(offered_set(["phone"]).elements)
+    assert offered == ["phone\x00+8613920000002", "phone\x00+8613920000003", "phone\x00+8613920000009"]
+    # A person who becomes a relative takes their identifiers out of the next run.
+    people[PersonRole.PERPETRATOR].role = PersonRole.RELATIVE
+    people[PersonRole.PERPETRATOR].save(update_fields=["role"])
+    assert "phone\x00+8613920000002" not in offered_set(["phone"]).elements

@@ -39,15 +39,25 @@ class Exchange:
     received_bytes: int
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A partner answers where the partnership says, or not at all: a redirect (to another host, to plain
+    http, to a clearnet name for an onion) is not followed."""
+
+    def redirect_request(self, *_arguments: Any, **_options: Any) -> None:
+        return None
+
+
 def _opener(endpoint: str) -> urllib.request.OpenerDirector:
     host = urlsplit(endpoint).hostname or ""
     proxy = settings.LONGARM_FEDERATION_ONION_PROXY
     if host.endswith(".onion"):
         if not proxy:
             raise PartnerUnreachable("an onion endpoint needs LONGARM_FEDERATION_ONION_PROXY")
-        return urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy, "https": proxy}))
+        return urllib.request.build_opener(
+            urllib.request.ProxyHandler({"http": proxy, "https": proxy}), _NoRedirects()
+        )
     # No proxy from the environment: a request between deployments goes where the partnership says.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
 
 
 def send(
@@ -79,6 +89,9 @@ def send(
             answer, answer_signature = reply.read(MAX_BODY_BYTES + 1), reply.headers.get(SIGNATURE_HEADER, "")
     except urllib.error.HTTPError as error:
         answer, answer_signature = error.read(MAX_BODY_BYTES + 1), error.headers.get(SIGNATURE_HEADER, "")
+        if error.code == 403 and not answer:
+            # The partner's bare refusal: it does not know our key (or not as active), and says no more.
+            return "refused", {"reason": "refused"}, Exchange(sent_bytes=len(body), received_bytes=0)
     except (urllib.error.URLError, OSError) as error:
         raise PartnerUnreachable(f"the partner did not answer: {type(error).__name__}") from error
     try:

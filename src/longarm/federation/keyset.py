@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from longarm.cases.models import Identifier
+from longarm.cases.models import Identifier, PersonRole
 from longarm.crypto.envelopes import decrypt, encrypt
 from longarm.crypto.federation import federation_tag, load_federation_key
 from longarm.federation.models import OfferedKey
@@ -47,11 +47,24 @@ def strong_keys(*, kind: str, value: str, region: str | None) -> list[tuple[str,
     )
 
 
+# Whose identifiers are never offered to a partner: the reporter's and their relatives' own numbers and
+# accounts. A partner who guessed one could otherwise learn that we hold it, and a badge or a "contact the
+# partner" would point at a victim. Identifiers of perpetrators and intermediaries, and those recorded
+# without a person (the questionnaire's and most caseworkers' entries are the perpetrators'), are offered.
+NEVER_OFFERED_ROLES = (PersonRole.REPORTER, PersonRole.RELATIVE)
+
+
+def offerable(identifier: Identifier) -> bool:
+    return identifier.person_id is None or identifier.person.role not in NEVER_OFFERED_ROLES
+
+
 def offered_keys_store(*, identifier: Identifier, value: str, region: str | None) -> list[OfferedKey]:
     """Replace what ``identifier`` offers with the strong keys of its plaintext ``value`` (in memory only),
     read in ``region`` (its case's, :func:`longarm.linking.index.case_region`). Runs in the caller's
     transaction (``identifier_keys_store``); returns the stored rows."""
     OfferedKey.objects.filter(identifier=identifier).delete()
+    if not offerable(identifier):
+        return []
     pairs = strong_keys(kind=identifier.kind, value=value, region=region)
     if not pairs:
         return []
@@ -81,6 +94,8 @@ def offered_set(schemes: list[str]) -> OfferedSet:
     holders: dict[str, list[int]] = {}
     rows = (
         OfferedKey.objects.filter(scheme__in=[s for s in schemes if s in STRONG_KINDS])
+        # Again here: a person's role may have changed since the key was stored.
+        .exclude(identifier__person__role__in=NEVER_OFFERED_ROLES)
         .select_related("identifier")
         .only("ciphertext", "identifier__public_id", "identifier_id")
         .order_by("id")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
+from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import PsiError, request_size, server_answer
 from longarm.federation.keyset import offered_set
@@ -53,17 +54,26 @@ def _answer(status_code: int, nonce: bytes, status: str, payload: dict[str, obje
     return Answer(status_code, body, signature)
 
 
-def _refuse(partnership: Partnership | None, request: SignedRequest, code: str) -> Answer:
-    if partnership is not None:
-        audit_append(
-            actor=None,
-            actor_kind=ActorKind.SYSTEM,
-            action=f"federation.refused:{request.action[:12]}:{code}",
-            object_type="partnership",
-            object_id=str(partnership.public_id),
-        )
-        return _answer(403, request.nonce, "refused", {"reason": code})
-    return _answer(403, request.nonce, "refused", {"reason": "refused"})
+# The answer to a request from a key we do not know, not meant for us, or not signed by the partner it
+# names: the same bare 403 for each, unsigned, so that nobody learns which keys are our partners, nor our
+# own key, and nothing is written to the audit chain for it (a tally counts them).
+_NOT_FOR_US = Answer(403, b"", b"")
+
+
+def _refuse(partnership: Partnership, request: SignedRequest, code: str) -> Answer:
+    audit_append(
+        actor=None,
+        actor_kind=ActorKind.SYSTEM,
+        action=f"federation.refused:{request.action[:12]}:{code}",
+        object_type="partnership",
+        object_id=str(partnership.public_id),
+    )
+    return _answer(403, request.nonce, "refused", {"reason": code})
+
+
+def _not_for_us() -> Answer:
+    audit_count(action="federation.request", outcome="refused")
+    return _NOT_FOR_US
 
 
 def _fresh(request: SignedRequest, now: datetime) -> bool:
@@ -93,11 +103,13 @@ def handle_request(body: bytes, signature: bytes) -> Answer:
     now = timezone.now()
     keyring = current_keyring()
     partnership = Partnership.objects.filter(public_key=request.sender, active=True).first()
-    if partnership is None or request.recipient != keyring.signing_public_key:
-        logger.warning("federation request refused: unknown sender or another recipient")
-        return _refuse(None, request, "refused")
-    if not request_verified(request, body, signature, bytes(partnership.public_key)):
-        return _refuse(partnership, request, "bad_signature")
+    if (
+        partnership is None
+        or request.recipient != keyring.signing_public_key
+        or not request_verified(request, body, signature, bytes(partnership.public_key))
+    ):
+        logger.warning("federation request refused: unknown sender, another recipient or a bad signature")
+        return _not_for_us()
     if not _fresh(request, now):
         return _refuse(partnership, request, "stale")
     if not _remember_nonce(partnership, request, now):

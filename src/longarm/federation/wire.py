@@ -77,17 +77,34 @@ def request_build(
     return body, sign_request(signing_seed, body), nonce
 
 
+# Our messages are one object of a few fields whose bulk is one base64 string: a body with more nesting or
+# more members than that is not one of ours, and is refused before it is parsed (before anyone is known), so
+# that an anonymous body of a million tiny arrays cannot take gigabytes of memory to read.
+_MAX_CONTAINERS = 16
+_MAX_MEMBERS = 64
+# Seconds since 1970 up to the year 2100: enough for a clock, and never an overflow in datetime.
+_MAX_TIMESTAMP = 4_102_444_800
+
+
+def _loads(body: bytes) -> Any:
+    if body.count(b"{") + body.count(b"[") > _MAX_CONTAINERS or body.count(b",") > _MAX_MEMBERS:
+        raise MalformedMessage("not one of our messages")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedMessage("not JSON") from None
+
+
 def request_parse(body: bytes) -> SignedRequest:
     """The fields of a request body, not yet verified. Raises ``MalformedMessage``."""
-    try:
-        content = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedMessage("not JSON") from None
+    content = _loads(body)
     if not isinstance(content, dict) or content.get("v") != VERSION:
         raise MalformedMessage("not a version 1 request")
     timestamp, action, payload = content.get("timestamp"), content.get("action"), content.get("payload")
     if not isinstance(timestamp, int) or not isinstance(action, str) or not isinstance(payload, dict):
         raise MalformedMessage("missing fields")
+    if not 0 <= timestamp <= _MAX_TIMESTAMP:
+        raise MalformedMessage("not a time")
     nonce = unb64(content.get("nonce"))
     if len(nonce) != NONCE_BYTES:
         raise MalformedMessage("bad nonce")
@@ -124,10 +141,7 @@ def response_open(
     """
     if not response_signed_by(public_key, body, signature):
         raise MalformedMessage("the answer is not signed by the partner")
-    try:
-        content = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedMessage("not JSON") from None
+    content = _loads(body)
     if not isinstance(content, dict) or content.get("v") != VERSION:
         raise MalformedMessage("not a version 1 answer")
     if unb64(content.get("in_reply_to")) != nonce or unb64(content.get("from")) != public_key:
