@@ -319,6 +319,35 @@ def test_a_first_index_too_long_for_one_request_is_built_over_several_and_resume
         assert _indexed(user, key, query, holder="session:d") == _reference(user, key, query), query
 
 
+def test_a_change_the_interrupted_build_did_not_reach_is_read_on_the_next_request(cast: Cast) -> None:
+    """An update that stops at its time limit writes back what it read and drops the deltas it applied: a
+    case they named that it had not reached yet must not keep its old text in the index for good."""
+    cases = _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    assert [hit[0] for hit in _indexed(user, key, "zither")] == []
+    last = max(cases, key=lambda case: case.pk)
+    case_edit_summary(actor=user, private_key=key, case=last, summary="The zither teacher")
+    for case in sorted(cases, key=lambda case: case.pk)[:2]:
+        note_add(actor=user, private_key=key, case=case, text="another note")
+    listed = case_list(user=user, filters=CaseFilters())
+    with patch("longarm.cases.search_index._BATCH", 2):
+        with pytest.raises(SearchIndexBuilding):
+            case_search(
+                user=user, private_key=key, holder=HOLDER, cases=listed, text="zither", build_seconds=0
+            )
+        while True:
+            try:
+                case_search(
+                    user=user, private_key=key, holder=HOLDER, cases=listed, text="zither", build_seconds=0
+                )
+                break
+            except SearchIndexBuilding:
+                continue
+    assert [hit[0] for hit in _indexed(user, key, "zither")] == [last.pk]
+    for query in ("zither", "kashgar", "王伟"):
+        assert _indexed(user, key, query) == _reference(user, key, query), query
+
+
 def test_the_console_shows_a_self_reloading_progress_page_until_the_index_is_built(
     cast: Cast, settings: object
 ) -> None:

@@ -426,6 +426,10 @@ def _refresh(
         read += len(chunk)
     index.fresh += read
     unfinished = read < len(stale)
+    # The deltas applied above go at the write-back: a case they named that was not read yet must stay stale
+    # by its keys, or its old text (removed content included) would stay in the index for good.
+    for case_id in stale[read:]:
+        index.drop(case_id)
     if unfinished or index.purge or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
         _write_back(index, user)
     if unfinished:
