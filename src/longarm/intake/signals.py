@@ -4,9 +4,10 @@ writes a message cannot forget it."""
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from longarm.intake.models import Message
+from longarm.intake.models import Message, Report
 from longarm.intake.threads import thread_changed
 
 
@@ -16,7 +17,10 @@ def _message_written(sender: type, instance: Message, created: bool = False, **k
 
 
 def _message_deleted(sender: type, instance: Message, **kwargs: Any) -> None:
-    # A report being deleted takes its messages with it; nothing is left to update then.
+    # A report being deleted (shredded) takes its messages with it: nothing is left to update then.
+    origin = kwargs.get("origin")
+    if isinstance(origin, Report) or (isinstance(origin, QuerySet) and origin.model is Report):
+        return
     thread_changed(report_id=instance.report_id)
 
 

@@ -3,6 +3,7 @@ wrote last (``awaiting_reply``) and the id of their newest message (``last_repor
 what the messages' rows already say; kept on the report, they let the inbox's "waiting for us first" order
 walk an index (``intake.waiting``) instead of looking at every report's messages on every view."""
 
+from django.db import transaction
 from django.db.models import Max
 
 from longarm.intake.models import Message, MessageAuthor, Report
@@ -22,9 +23,14 @@ def thread_state(report_id: int) -> tuple[bool, int | None]:
 
 
 def thread_changed(*, report_id: int) -> None:
-    """Bring the report's thread state up to date with its messages (two queries, in the writer's
-    transaction)."""
-    awaiting_reply, last_reporter_message = thread_state(report_id)
-    Report.objects.filter(pk=report_id).update(
-        awaiting_reply=awaiting_reply, last_reporter_message=last_reporter_message
-    )
+    """Bring the report's thread state up to date with its messages, in the writer's transaction. The
+    report's row is locked first: on PostgreSQL two messages written at once (the reporter's and a
+    caseworker's) would otherwise each compute the state without the other's, and the later write could say
+    nobody is waiting while the reporter's message sits unread."""
+    with transaction.atomic():
+        if not Report.objects.select_for_update().filter(pk=report_id).values_list("pk", flat=True):
+            return
+        awaiting_reply, last_reporter_message = thread_state(report_id)
+        Report.objects.filter(pk=report_id).update(
+            awaiting_reply=awaiting_reply, last_reporter_message=last_reporter_message
+        )
