@@ -7,7 +7,7 @@ flooder first of all, who makes most of them), never impossible.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from longarm.core.throttle import Limit, current_count, forget_earlier_windows, record_failure
 from longarm.gate.tokens import Purpose, clamp_level
@@ -34,7 +34,9 @@ def pressure_level(purpose: Purpose) -> int:
     ``LONGARM_GATE_PRESSURE_STEP`` attempts made site-wide in the current window (while the count cannot
     be read, the level this process read last)."""
     try:
-        count = current_count(_counter(purpose))
+        # A savepoint: a failed read inside a caller's transaction must not leave it unusable.
+        with transaction.atomic():
+            count = current_count(_counter(purpose))
     except DatabaseError:
         return _last_read.get(purpose, 0)
     level = clamp_level(count // settings.LONGARM_GATE_PRESSURE_STEP)

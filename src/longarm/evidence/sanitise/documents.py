@@ -194,19 +194,25 @@ def _read_records(
             return True
         return False
 
+    ended = False
     try:
         for tag, header, body in render.iter_records(stream):
             if tag == b"P":
                 if not put((tag, _page(header, body))):
+                    ended = True
                     return
             elif tag in {b"E", b"X"}:
-                put((tag, header))
+                ended = put((tag, header)) or True
                 return
             else:
                 break
     except (ValueError, KeyError, TypeError, OSError):
         pass
-    put((b"", None))
+    finally:
+        # Whatever ended the reading (an unexpected error, memory), the caller is told at once, not at its
+        # deadline.
+        if not ended:
+            put((b"", None))
 
 
 def _page(header: dict[str, Any], stream: Any) -> Page:
