@@ -8,6 +8,7 @@ from uuid import UUID
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.responses import Status
 
 from longarm.api.auth import principal_of, scoped
@@ -24,7 +25,7 @@ from longarm.api.schemas import (
 )
 from longarm.api.scopes import Access, Resource, Scope
 from longarm.cases.casework.forms import NoteForm, StatusForm, SummaryForm, TriageForm
-from longarm.cases.exceptions import NotAllowed
+from longarm.cases.exceptions import NoAccess, NotAllowed
 from longarm.cases.from_reports import case_open_from_reports
 from longarm.cases.models import Case, CaseStatus
 from longarm.cases.selectors import case_for_user
@@ -64,6 +65,8 @@ def case_create(request: HttpRequest, payload: CaseOpenIn) -> Status[CaseDetail]
         )
     except NotAllowed as error:
         raise InvalidInput.of("report_ids", _("A report chosen is already in a case.")) from error
+    except NoAccess as error:
+        raise HttpError(403, _("You do not hold the key of a report chosen.")) from error
     return Status(
         201,
         CaseDetail(

@@ -5,6 +5,7 @@ move the case along (a criminal referral sent makes the case "referred"), each a
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -70,17 +71,19 @@ def referral_create_view(request: HttpRequest, public_id: UUID, payload: Referra
             _("You do not hold this case's identity key, so you cannot record relatives' names."),
         )
     form = validated(FORMS[payload.kind](_form_data(case, payload), case=case, identity_holder=holder))
-    try:
-        referral = referral_create(
-            actor=principal.user, private_key=principal.private_key, case=case, data=form.to_input()
-        )
-    except NotAllowed as error:
-        raise InvalidInput.of(
-            _NAMES_NEED_IDENTITY,
-            _("You do not hold this case's identity key, so you cannot record relatives' names."),
-        ) from error
-    keys = case_keys(case=case, user=principal.user, private_key=principal.private_key)
-    return Status(201, referral_read(principal, referral, keys.data))
+    # The write and the audited read of what was written: one transaction, as every request.
+    with transaction.atomic():
+        try:
+            referral = referral_create(
+                actor=principal.user, private_key=principal.private_key, case=case, data=form.to_input()
+            )
+        except NotAllowed as error:
+            raise InvalidInput.of(
+                _NAMES_NEED_IDENTITY,
+                _("You do not hold this case's identity key, so you cannot record relatives' names."),
+            ) from error
+        keys = case_keys(case=case, user=principal.user, private_key=principal.private_key)
+        return Status(201, referral_read(principal, referral, keys.data))
 
 
 @router.post(
@@ -94,13 +97,14 @@ def referral_event_create(
     principal = principal_of(request)
     referral = referral_for_member(user=principal.user, case_id=public_id, public_id=referral_id)
     form = validated(ReferralStatusForm(payload.dict()))
-    referral_change_status(
-        actor=principal.user,
-        private_key=principal.private_key,
-        referral=referral,
-        status=ReferralStatus(form.cleaned_data["status"]),
-        on=form.cleaned_data["on"],
-        note=form.cleaned_data["note"],
-    )
-    keys = case_keys(case=referral.case, user=principal.user, private_key=principal.private_key)
-    return Status(201, referral_read(principal, referral, keys.data))
+    with transaction.atomic():
+        referral_change_status(
+            actor=principal.user,
+            private_key=principal.private_key,
+            referral=referral,
+            status=ReferralStatus(form.cleaned_data["status"]),
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"],
+        )
+        keys = case_keys(case=referral.case, user=principal.user, private_key=principal.private_key)
+        return Status(201, referral_read(principal, referral, keys.data))
