@@ -55,7 +55,8 @@ NEVER_OFFERED_ROLES = (PersonRole.REPORTER, PersonRole.RELATIVE)
 
 
 def offerable(identifier: Identifier) -> bool:
-    return identifier.person_id is None or identifier.person.role not in NEVER_OFFERED_ROLES
+    person = identifier.person
+    return person is None or PersonRole(person.role) not in NEVER_OFFERED_ROLES
 
 
 def offered_keys_store(*, identifier: Identifier, value: str, region: str | None) -> list[OfferedKey]:
