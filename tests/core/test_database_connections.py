@@ -31,11 +31,13 @@ def production_database(**environment: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("url", ["", "postgres://longarm@db.internal:5432/longarm"])
-def test_connections_are_kept_between_requests_and_checked_before_reuse(url: str) -> None:
-    database = production_database(**({"DATABASE_URL": url} if url else {}))
+def test_connections_can_be_kept_between_requests_and_are_checked_before_reuse(url: str) -> None:
+    database = production_database(**({"DATABASE_URL": url} if url else {}), LONGARM_DB_CONN_MAX_AGE="600")
     assert database["CONN_MAX_AGE"] == 600
     assert database["CONN_HEALTH_CHECKS"] is True
 
 
-def test_one_connection_per_request_can_still_be_chosen() -> None:
-    assert production_database(LONGARM_DB_CONN_MAX_AGE="0")["CONN_MAX_AGE"] == 0
+def test_one_connection_per_request_by_default() -> None:
+    # Kept connections made the full suite fail on SQLite ("disk I/O error" after a test replaced the
+    # database file under a kept connection); until that is understood, a deployment opts in.
+    assert production_database()["CONN_MAX_AGE"] == 0
