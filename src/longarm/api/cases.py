@@ -49,7 +49,7 @@ router = Router(tags=["cases"])
 search_router = Router(tags=["search"])
 
 
-def _summary(case: Case) -> CaseSummary:
+def case_summary_out(case: Case) -> CaseSummary:
     return CaseSummary(
         public_id=case.public_id,
         reference=case.reference,
@@ -117,7 +117,7 @@ def case_list_view(
     items, page = page_of(request, found, limit=limit, offset=offset)
     return CasePage(
         results=[
-            CaseListItem(**_summary(case).dict(), report_count=case.report_count)  # type: ignore[attr-defined]  # set by with_report_counts
+            CaseListItem(**case_summary_out(case).dict(), report_count=case.report_count)  # type: ignore[attr-defined]  # set by with_report_counts
             for case in with_report_counts(items)
         ],
         **page,
@@ -131,7 +131,7 @@ def case_detail(request: HttpRequest, public_id: UUID) -> CaseDetail:
     """The case with its decrypted summary and the reports it groups. Audited."""
     file = _file(principal_of(request), public_id)
     return CaseDetail(
-        **_summary(file.case).dict(),
+        **case_summary_out(file.case).dict(),
         summary=file.summary,
         report_ids=[item.report.public_id for item in file.reports],
     )
@@ -224,7 +224,8 @@ def search(
     number, pages = result.page.number, result.page.paginator.num_pages
     return SearchOut(
         results=[
-            SearchHit(case=_summary(hit.case), where=hit.where, snippet=hit.snippet) for hit in result.hits
+            SearchHit(case=case_summary_out(hit.case), where=hit.where, snippet=hit.snippet)
+            for hit in result.hits
         ],
         count=result.matched,
         next=link_with(request, page=number + 1) if number < pages else None,

@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from longarm.api.auth import principal_of, scoped
+from longarm.api.cases import case_summary_out
 from longarm.api.cases import router as cases_router
 from longarm.api.errors import InvalidInput, validated
 from longarm.api.schemas import (
@@ -36,18 +37,6 @@ from longarm.intake.selectors import report_for_staff
 router = cases_router
 WRITE = Scope(Resource.CASES, Access.WRITE)
 _TRIAGE = ("urgency", "due_on", "do_not_remove")
-
-
-def case_summary_out(case: Case) -> CaseSummary:
-    return CaseSummary(
-        public_id=case.public_id,
-        reference=case.reference,
-        status=case.status,
-        urgency=case.urgency,
-        opened_on=case.opened_on,
-        due_on=case.due_on,
-        do_not_remove=case.do_not_remove,
-    )
 
 
 @router.post("", response={201: CaseDetail, **ERRORS}, **scoped(WRITE))
