@@ -27,7 +27,9 @@ Users are added in ``--steps`` equal steps up to ``--users`` over ``--minutes``.
 ``requests_per_s``, ``errors`` (target 0) and ``error_kinds``; per journey step the request count and p50,
 p95, p99 (ms); per ramp step the users, requests/s and the submission's p95; ``saturation_users``: the
 first step whose p95 of a report submission exceeds 2 s (null if none did); ``rss_mb``: each server
-process's resident memory sampled over time, with its growth after the first step (warm-up; target: none).
+process's resident memory sampled over time, with its growth after the first step (warm-up): the
+median of the second half of the samples minus that of the first (target: none; a leak raises it, the swing of
+the requests a worker holds when it is read does not), and its peak.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -449,9 +452,16 @@ def main() -> None:
     memory = {}
     for name, samples in sorted(rss.items()):
         after = [value for moment, value in samples if moment >= warm]
+        half = len(after) // 2
         memory[name] = {
             "samples": samples[:: max(1, len(samples) // 20)],
-            "growth_after_warm_up_mb": round(after[-1] - after[0], 1) if len(after) > 1 else None,
+            # A worker's resident memory swings by the size of the requests it holds at the moment it is read
+            # (a photo upload, a dashboard): the growth is the median of the second half after warm-up minus
+            # the median of the first half, which a leak raises and a swing does not.
+            "growth_after_warm_up_mb": (
+                round(statistics.median(after[half:]) - statistics.median(after[:half]), 1) if half else None
+            ),
+            "peak_after_warm_up_mb": max(after) if after else None,
         }
     if errors:
         sys.stderr.write(logs)
