@@ -2,9 +2,15 @@
 layer (issue 12: a copy without a text layer was three times its floor, most of it copies of the pixels and
 text nobody used)."""
 
-from django.test import override_settings
+import io
+from typing import cast
 
-from longarm.evidence.sanitise.documents import Deadline, Page, render_document
+import pikepdf
+from django.test import override_settings
+from pikepdf import PdfImage
+from PIL import Image
+
+from longarm.evidence.sanitise.documents import Deadline, Page, pages_to_pdf, render_document
 from longarm.evidence.workspace import Workspace
 from tests.evidence.files import pdf_with_photo_and_text
 
@@ -26,3 +32,30 @@ def test_a_page_is_read_for_its_writing_system_only_when_a_text_layer_is_made() 
     assert with_text[0].image.mode == without_text[0].image.mode == "RGBX"
     assert with_text[0].image.tobytes() == without_text[0].image.tobytes()
     assert with_text[0].image.size == (827, 1170)
+
+
+def _page(width: int, height: int, colour: tuple[int, int, int]) -> Page:
+    return Page(image=Image.new("RGBX", (width, height), (*colour, 0)))
+
+
+@override_settings(LONGARM_EVIDENCE_DOCUMENT_DPI=72, LONGARM_EVIDENCE_OCR=False)
+def test_pages_encoded_side_by_side_come_out_in_their_order() -> None:
+    """Without a text layer pages are encoded several at a time; the copy keeps the original's order, even
+    when a later, smaller page is encoded before an earlier, larger one."""
+    sizes = [(2400, 3000), (40, 60), (1200, 800), (30, 30), (2000, 2000), (600, 900), (10, 2000)]
+    pages = [_page(w, h, (index * 30, 255 - index * 30, 90)) for index, (w, h) in enumerate(sizes)]
+    with Workspace() as out:
+        pages_to_pdf(iter(pages), out, deadline=Deadline(120))
+        out.file.seek(0)
+        with pikepdf.open(io.BytesIO(out.file.read())) as copy:
+            boxes = [tuple(int(value) for value in page.mediabox[2:]) for page in copy.pages]
+            reds = [
+                PdfImage(cast(pikepdf.Stream, page.Resources.XObject.Im0))
+                .as_pil_image()
+                .convert("RGB")
+                .getpixel((0, 0))
+                for page in copy.pages
+            ]
+    assert boxes == sizes
+    # Each page's own pixels, within JPEG's rounding.
+    assert all(isinstance(red, tuple) and abs(red[0] - index * 30) <= 6 for index, red in enumerate(reds))

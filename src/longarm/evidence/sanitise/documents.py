@@ -8,6 +8,8 @@ object, font program, script, form, annotation, embedded file, embedded photo (w
 (``/PTEX``) or identifier of the original can survive: none of them is pixels.
 """
 
+import contextlib
+import fcntl
 import io
 import os
 import queue
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +69,10 @@ _MAX_PAGE_PIXELS = 40_000_000
 _OCR_PROCESSES = max(1, min(2, len(os.sched_getaffinity(0))))
 _OCR_BATCH_PAGES = 8
 _OCR_BATCH_PIXELS = 32_000_000
+# Without a text layer the copy's cost is the JPEG encoding of each page, which Pillow does outside the GIL:
+# pages are encoded this many at a time (and at most this many pixels), while the renderer draws the next.
+_ENCODERS = max(1, min(2, len(os.sched_getaffinity(0))))
+_ENCODING_PIXELS = 16_000_000
 
 
 @dataclass
@@ -130,6 +137,7 @@ def render_document(
         environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_THREAD_LIMIT": "1"},
         require_isolation=kind == "office",
     )
+    _widen_pipe(child.stdout)
     records: queue.Queue[tuple[bytes, Any]] = queue.Queue(maxsize=1)
     stopped = threading.Event()
     reader = threading.Thread(
@@ -175,6 +183,14 @@ def render_document(
 
 
 _PAGE_MODES = {"RGB": 3, "RGBX": 4, "RGBA": 4}
+_PIPE_BYTES = 1024 * 1024
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """A page is megabytes of pixels: through the default 64 KiB pipe, renderer and reader take turns a
+    hundred times a page. Linux lets a pipe hold up to ``/proc/sys/fs/pipe-max-size`` (1 MiB by default)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _read_records(
@@ -295,6 +311,7 @@ class PdfBuilder:
     anywhere), at most ``_OCR_PROCESSES`` runs at a time, in threads of their own. Each run returns a PDF of
     the text alone (``textonly_pdf``), which is laid over our page images when the copy is saved; the way
     OCRmyPDF grafts Tesseract's text layer. A run that fails leaves its pages without text, as before.
+    Without a text layer, up to ``_ENCODERS`` pages (``_ENCODING_PIXELS``) are encoded at a time, in order.
     """
 
     def __init__(self, *, dpi: int, deadline: Deadline, ocr: bool = True) -> None:
@@ -311,8 +328,13 @@ class PdfBuilder:
         self._pool: ThreadPoolExecutor | None = None
         # Runs in flight plus one waiting: the renderer is held back rather than pages piling up in memory.
         self._slots = threading.BoundedSemaphore(_OCR_PROCESSES + 1)
+        self._encoding: deque[tuple[Future[bytes], tuple[int, int]]] = deque()
+        self._encoder: ThreadPoolExecutor | None = None
 
     def add(self, page: Page) -> None:
+        if not self.ocr:
+            self._add_later(page.image)
+            return
         jpeg = _jpeg(page.image)
         index = self._add_image_only(jpeg, page.image.size)
         if not self.ocr:
@@ -329,6 +351,26 @@ class PdfBuilder:
         self._batch_pixels += grey.width * grey.height
         if len(self._batch) >= _OCR_BATCH_PAGES or self._batch_pixels >= _OCR_BATCH_PIXELS:
             self._send()
+
+    def _add_later(self, image: Image.Image) -> None:
+        """Encode ``image`` in a thread of its own and add it once the pages before it are in, in order."""
+        pixels = image.width * image.height
+        while self._encoding and (
+            len(self._encoding) >= _ENCODERS
+            or sum(width * height for _, (width, height) in self._encoding) + pixels > _ENCODING_PIXELS
+        ):
+            self._add_encoded()
+        if self._encoder is None:
+            self._encoder = ThreadPoolExecutor(max_workers=_ENCODERS, thread_name_prefix="longarm-jpeg")
+        self._encoding.append((self._encoder.submit(_jpeg, image), image.size))
+
+    def _add_encoded(self) -> None:
+        future, size = self._encoding.popleft()
+        try:
+            jpeg = future.result(timeout=self.deadline.left())
+        except TimeoutError:
+            raise Unsanitisable(FailureReason.TIMEOUT) from None
+        self._add_image_only(jpeg, size)
 
     def _send(self) -> None:
         """Hand the pages gathered so far to a Tesseract run of their own."""
@@ -387,7 +429,11 @@ class PdfBuilder:
         self._runs = []
 
     def close(self) -> None:
-        """End the OCR threads; a run under way stops at its own time limit."""
+        """End the OCR and encoding threads; a run under way stops at its own time limit."""
+        self._encoding.clear()
+        if self._encoder is not None:
+            self._encoder.shutdown(wait=False, cancel_futures=True)
+            self._encoder = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -419,6 +465,8 @@ class PdfBuilder:
 
     def save(self, out: Workspace) -> None:
         try:
+            while self._encoding:
+                self._add_encoded()
             self._lay_text()
         finally:
             self.close()
