@@ -16,7 +16,7 @@ from longarm.core.keyring import check_recovery_key
 from longarm.federation.keyset import offered_keys_store
 from longarm.federation.models import OfferedKey
 from longarm.linking.keys import STRONG_KINDS
-from longarm.linking.reindex import BATCH, _CaseKeys
+from longarm.linking.reindex import BATCH, CaseKeys
 
 
 def _not_offered() -> Iterator[list[Identifier]]:
@@ -41,7 +41,7 @@ def offered_keys_backfill(*, recovery_private_key: bytes, progress: Callable[[st
     Raises ``KeyringError`` when the recovery key is not this installation's. Identifiers whose value has no
     strong key are read again by a later run (they have nothing to offer, so nothing marks them done)."""
     check_recovery_key(recovery_private_key)
-    keys = _CaseKeys(recovery_private_key)
+    keys = CaseKeys(recovery_private_key)
     read = 0
     for batch in _not_offered():
         with transaction.atomic():
