@@ -48,16 +48,16 @@ class PartnerFinding:
 
 
 # What the latest runs found, opened once per process (a run's findings never change once stored).
-_OPENED: "OrderedDict[int, dict[str, list[str]]]" = OrderedDict()
+_OPENED: "OrderedDict[UUID, dict[str, list[str]]]" = OrderedDict()
 _OPENED_RUNS = 16
 
 
 def _findings(run: Run, sealer: Sealer) -> dict[str, list[str]]:
-    if run.pk in _OPENED:
-        _OPENED.move_to_end(run.pk)
-        return _OPENED[run.pk]
+    if run.public_id in _OPENED:
+        _OPENED.move_to_end(run.public_id)
+        return _OPENED[run.public_id]
     found = findings_of(run, sealer)
-    _OPENED[run.pk] = found
+    _OPENED[run.public_id] = found
     while len(_OPENED) > _OPENED_RUNS:
         _OPENED.popitem(last=False)
     return found
@@ -67,7 +67,12 @@ def _latest_runs() -> dict[int, Run]:
     """The latest done run with us asking, of each active partnership (there are a handful)."""
     runs: dict[int, Run] = {}
     for partnership in Partnership.objects.filter(active=True):
-        run = Run.objects.filter(partnership=partnership, role=Role.ASKED, outcome=Outcome.DONE).first()
+        run = (
+            Run.objects.filter(partnership=partnership, role=Role.ASKED, outcome=Outcome.DONE)
+            # Read only when a process has not opened it yet (``_findings``).
+            .defer("findings_ciphertext")
+            .first()
+        )
         if run is not None:
             run.partnership = partnership
             runs[run.pk] = run
@@ -80,7 +85,7 @@ def findings_for(identifiers: Iterable[Identifier]) -> dict[int, list[PartnerFin
     identifiers = list(identifiers)
     if not identifiers:
         return {}
-    runs = [run for run in _latest_runs().values() if run.findings_ciphertext]
+    runs = [run for run in _latest_runs().values() if run.mode == Mode.INTERSECTION]
     if not runs:
         return {}
     try:
