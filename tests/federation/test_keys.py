@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from longarm.crypto.envelopes import decrypt
@@ -20,14 +21,19 @@ from longarm.crypto.federation import (
     FederationKeyMissing,
     load_federation_key,
 )
-from longarm.federation.keyset import offered_context, offered_set
+from longarm.crypto.keyring import load_recovery_private_key
+from longarm.federation.backfill import offered_keys_backfill
+from longarm.federation.client import federation_run
+from longarm.federation.exceptions import RunRefused
+from longarm.federation.keyset import element, offered_context, offered_set
 from longarm.federation.models import Mode, OfferedKey, Outcome
 from longarm.federation.models import Role as RunRole
 from longarm.federation.runs import Figures, element_digest, figures_of, run_record
 from longarm.federation.selectors import findings_for
 from tests.conftest import Cast
-from tests.federation.helpers import FakePartner, partnership_with
+from tests.federation.helpers import FakePartner, opened, partnership_with, post
 from tests.linking.match_helpers import add, case_held_by
+from tests.settings import RECOVERY_KEY_PATH
 
 
 @pytest.fixture
@@ -40,13 +46,30 @@ def own_keyring(settings: Any, tmp_path: Path) -> Path:
     return directory
 
 
-def test_a_missing_federation_key_is_refused_and_never_created(own_keyring: Path) -> None:
+def test_a_missing_federation_key_is_refused_and_never_created(own_keyring: Path, cast: Cast) -> None:
     (own_keyring / FEDERATION_KEY_FILE).unlink()
     with pytest.raises(FederationKeyMissing) as missing:
         load_federation_key(own_keyring)
     assert "longarm federation key create" in str(missing.value)
     with pytest.raises(FederationKeyMissing):
         offered_set(["phone"])
+    with pytest.raises(FederationKeyMissing):
+        offered_keys_backfill(
+            recovery_private_key=load_recovery_private_key(RECOVERY_KEY_PATH), progress=lambda _: None
+        )
+    # A run from our side, and a partner's, are refused with a reason an administrator can act on.
+    partner = FakePartner()
+    partnership = partnership_with(partner, endpoint="https://127.0.0.1:9/federation/")
+    with pytest.raises(RunRefused) as refused:
+        federation_run(partnership=partnership, actor=None)
+    assert refused.value.code == "no_federation_key"
+    _state, body, signature, nonce = partner.psi_request(
+        [element("phone", f"+3361234{n:04d}") for n in range(6)]
+    )
+    assert opened(post(Client(), "psi", body, signature), nonce) == (
+        "refused",
+        {"reason": "no_federation_key"},
+    )
     assert not (own_keyring / FEDERATION_KEY_FILE).exists()
 
 

@@ -161,9 +161,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     return partner
 
 
-def test_a_contact_message_names_only_the_keys_found_in_common(
-    cast: Cast, settings: Any, sent: Sent
-) -> None:
+def test_a_contact_message_names_only_the_keys_found_in_common(cast: Cast, settings: Any, sent: Sent) -> None:
     settings.LONGARM_IDENTIFIERS_PER_HOUR = 1000
     partner = FakePartner()
     partnership = partnership_with(partner, kinds=["email", "qq"])

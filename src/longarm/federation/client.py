@@ -15,8 +15,8 @@ from longarm.accounts.models import StaffUser
 from longarm.cases.models import Identifier
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import ClientRound, PsiError, client_finish, client_request
-from longarm.federation.exceptions import PartnerUnreachable, RunRefused
-from longarm.federation.keyset import OfferedSet, offered_set
+from longarm.federation.exceptions import NO_FEDERATION_KEY, PartnerUnreachable, RunRefused
+from longarm.federation.keyset import OfferedSet, federation_key_exists, offered_set
 from longarm.federation.models import Mode, Outcome, Partnership, Role, Run
 from longarm.federation.probing import refusal_for
 from longarm.federation.runs import Figures, element_digest, run_record
@@ -185,6 +185,8 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
     mode = partnership.mode
     if not partnership.active:
         raise RunRefused("inactive")
+    if not federation_key_exists():
+        raise RunRefused(NO_FEDERATION_KEY)
 
     def record_ending(outcome: Outcome, refusal: str) -> None:
         run_record(

@@ -24,7 +24,8 @@ from longarm.audit.services import audit_append
 from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import PsiError, request_size, server_answer
-from longarm.federation.keyset import Sealer, offered_set
+from longarm.federation.exceptions import NO_FEDERATION_KEY
+from longarm.federation.keyset import Sealer, federation_key_exists, offered_set
 from longarm.federation.models import (
     Mode,
     Outcome,
@@ -136,6 +137,11 @@ def handle_request(body: bytes, signature: bytes) -> Answer:
     if not _remember_nonce(partnership, request, now):
         return _refuse(partnership, request, "replayed")
     answers_expire(now)
+    if request.action in {"psi", "answer"} and not federation_key_exists():
+        logger.error(
+            "federation.key is missing: a partner's run was refused (`longarm federation key create`)"
+        )
+        return _refuse(partnership, request, NO_FEDERATION_KEY)
     if request.action == "psi":
         return _intersect(partnership, request, now)
     if request.action == "answer":
@@ -156,7 +162,12 @@ def answer_context(run: Run) -> bytes:
 def answers_expire(now: datetime) -> int:
     """Expire the runs whose answer was not fetched in time (computed or not); returns how many."""
     expired = 0
-    for pending in PendingAnswer.objects.filter(expires_at__lt=now).select_related("run", "run__partnership"):
+    stale = (
+        PendingAnswer.objects.filter(expires_at__lt=now)
+        .select_related("run", "run__partnership")
+        .defer("request_ciphertext", "answer_ciphertext")
+    )
+    for pending in stale:
         run_mark(run=pending.run, outcome=Outcome.EXPIRED, reason="unfetched")
         expired += 1
     return expired
@@ -276,7 +287,8 @@ def _fetch(partnership: Partnership, request: SignedRequest, now: datetime) -> A
             return _refuse(partnership, request, "unknown_run")
         if run.outcome != Outcome.PENDING:
             return _refuse(partnership, request, "fetched" if run.outcome == Outcome.DONE else run.outcome)
-        pending = PendingAnswer.objects.get(run=run)
+        # A partner polls every few seconds: its request (up to tens of megabytes) is not read for it.
+        pending = PendingAnswer.objects.defer("request_ciphertext").get(run=run)
         if not pending.answer_ciphertext:
             return _answer(200, request.nonce, "pending", {"retry_after": RETRY_AFTER_SECONDS})
         payload = json.loads(Sealer().open(bytes(pending.answer_ciphertext), context=answer_context(run)))

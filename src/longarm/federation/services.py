@@ -19,8 +19,8 @@ from longarm.audit.services import audit_append
 from longarm.cases.models import Identifier
 from longarm.crypto.federation import seal_to_signing_key
 from longarm.federation.client import send
-from longarm.federation.exceptions import PartnerUnreachable, RunRefused, TermsRefused
-from longarm.federation.keyset import Sealer, offered_context
+from longarm.federation.exceptions import NO_FEDERATION_KEY, PartnerUnreachable, RunRefused, TermsRefused
+from longarm.federation.keyset import Sealer, federation_key_exists, offered_context
 from longarm.federation.models import MessageSent, Partnership, PartnershipChange
 from longarm.federation.runs import element_digest
 from longarm.federation.selectors import findings_for
@@ -189,6 +189,8 @@ def partner_contact(*, actor: StaffUser, identifier: Identifier, partnership: Pa
     run with this partner found the identifier, the limit is reached or the partner refuses the message,
     ``PartnerUnreachable`` when it cannot be delivered.
     """
+    if not federation_key_exists():
+        raise RunRefused(NO_FEDERATION_KEY)
     found = findings_for([identifier]).get(identifier.pk, [])
     run = next((item for item in found if item.partnership.pk == partnership.pk), None)
     if run is None:

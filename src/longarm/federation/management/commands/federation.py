@@ -20,6 +20,7 @@ from longarm.federation.backfill import offered_keys_backfill
 from longarm.federation.client import federation_run
 from longarm.federation.exceptions import PartnerUnreachable, RunRefused
 from longarm.federation.models import Partnership
+from longarm.federation.refusals import refusal_text
 from longarm.federation.rotation import federation_key_rotate, key_id
 from longarm.recovery.keyholders import add_recovery_key_arguments, recovery_key_from_options
 
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         try:
             result = federation_run(partnership=partnership, actor=None)
         except RunRefused as error:
-            raise CommandError(f"the run was refused: {error.code}") from error
+            raise CommandError(f"the run was refused ({error.code}): {refusal_text(error.code)}") from error
         except PartnerUnreachable as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
