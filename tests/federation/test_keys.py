@@ -145,3 +145,13 @@ def test_the_federation_app_uses_no_private_name_of_another_app() -> None:
             if module.startswith("longarm.") and not module.startswith("longarm.federation"):
                 private += [f"{path.name}: {alias.name}" for alias in node.names if alias.name[0] == "_"]
     assert private == []
+
+
+def test_the_doctor_warns_of_a_missing_key_when_partners_are_set_up(own_keyring: Path) -> None:
+    from longarm.operations.doctor import Level, examine
+
+    partnership_with(FakePartner())
+    (own_keyring / FEDERATION_KEY_FILE).unlink()
+    [warning] = [finding for finding in examine() if finding.name == "federation key"]
+    assert warning.level is Level.WARNING
+    assert "longarm federation key create" in warning.detail
