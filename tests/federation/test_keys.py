@@ -154,4 +154,4 @@ def test_the_doctor_warns_of_a_missing_key_when_partners_are_set_up(own_keyring:
     (own_keyring / FEDERATION_KEY_FILE).unlink()
     [warning] = [finding for finding in examine() if finding.name == "federation key"]
     assert warning.level is Level.WARNING
-    assert "longarm federation key create" in warning.detail
+    assert "longarm federation key create" in warning.message
