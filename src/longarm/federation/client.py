@@ -7,6 +7,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
@@ -144,6 +145,10 @@ def _answer_fetch(
         wait = _waited(content)
 
 
+# Within SQLite's oldest limit on the parameters of one query.
+_PUBLIC_IDS_BATCH = 900
+
+
 def _found(ours: OfferedSet, positions: list[int]) -> dict[str, list[str]]:
     """Our identifiers (by public id) holding the elements at ``positions``, each with the digests of its
     elements that were found: a contact message names those keys and no other of the identifier's."""
@@ -152,7 +157,11 @@ def _found(ours: OfferedSet, positions: list[int]) -> dict[str, list[str]]:
         digest = element_digest(ours.elements[position])
         for identifier in ours.holders[position]:
             found.setdefault(identifier, []).append(digest)
-    public_ids = dict(Identifier.objects.filter(pk__in=list(found)).values_list("pk", "public_id"))
+    holders = list(found)
+    public_ids: dict[int, UUID] = {}
+    for start in range(0, len(holders), _PUBLIC_IDS_BATCH):
+        batch = holders[start : start + _PUBLIC_IDS_BATCH]
+        public_ids.update(Identifier.objects.filter(pk__in=batch).values_list("pk", "public_id"))
     return {str(public_ids[pk]): digests for pk, digests in found.items() if pk in public_ids}
 
 

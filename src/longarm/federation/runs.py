@@ -160,5 +160,6 @@ def previous_run(*, partnership: Partnership, role: Role) -> Run | None:
     return (
         Run.objects.filter(partnership=partnership, role=role, outcome__in=TOOK_PLACE)
         .exclude(figures_ciphertext=b"")
+        .defer("findings_ciphertext")
         .first()
     )

@@ -96,11 +96,14 @@ def findings_for(identifiers: Iterable[Identifier]) -> dict[int, list[PartnerFin
     by_id = {str(identifier.public_id): identifier.pk for identifier in identifiers}
     found: dict[int, list[PartnerFinding]] = {}
     for run in sorted(runs, key=lambda item: item.pk):
-        for public_id, elements in _findings(run, sealer).items():
-            if public_id in by_id:
-                found.setdefault(by_id[public_id], []).append(
+        in_common = _findings(run, sealer)
+        for public_id, pk in by_id.items():
+            if public_id in in_common:
+                found.setdefault(pk, []).append(
                     PartnerFinding(
-                        partnership=run.partnership, run_on=run.started_at.date(), elements=elements
+                        partnership=run.partnership,
+                        run_on=run.started_at.date(),
+                        elements=in_common[public_id],
                     )
                 )
     return found
@@ -208,7 +211,11 @@ def waiting_changes() -> list[ChangeView]:
 
 
 def recent_runs(limit: int = 50) -> list[Run]:
-    return list(Run.objects.select_related("partnership", "started_by")[:limit])
+    return list(
+        Run.objects.select_related("partnership", "started_by").defer(
+            "figures_ciphertext", "findings_ciphertext"
+        )[:limit]
+    )
 
 
 @dataclass(frozen=True)
