@@ -136,3 +136,20 @@ def test_messages_from_a_partner_beyond_the_daily_limit_are_refused(ours: None, 
     assert replies == [("ok", {}), ("ok", {}), ("refused", {"reason": "too_many_messages"})]
     assert PartnerMessage.objects.count() == 2
     assert AuditEvent.objects.filter(action="federation.refused:message:too_many_messages").count() == 1
+
+
+def test_housekeeping_expires_answers_nobody_asks_for_again(ours: None, queue: Queue) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    partner = FakePartner()
+    partnership_with(partner)
+    _state, body, signature, _nonce = partner.psi_request(their_set())
+    post(Client(), "psi", body, signature)
+    PendingAnswer.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+    assert "expired 1 unfetched federation answer(s)" in out.getvalue()
+    assert Run.objects.get().outcome == Outcome.EXPIRED
+    assert not PendingAnswer.objects.exists()
