@@ -147,7 +147,7 @@ def test_the_federation_app_uses_no_private_name_of_another_app() -> None:
     assert private == []
 
 
-def test_the_doctor_warns_of_a_missing_key_when_partners_are_set_up(own_keyring: Path) -> None:
+def test_the_doctor_warns_of_a_missing_key_when_partners_are_set_up(own_keyring: Path, db: None) -> None:
     from longarm.operations.doctor import Level, examine
 
     partnership_with(FakePartner())
