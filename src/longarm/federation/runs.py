@@ -6,6 +6,7 @@ than a rough size: the figures to one fixed length, the findings to the next pow
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,7 +44,7 @@ def element_digest(element: str) -> str:
     return blake2b(element.encode(), digest_size=16, person=b"longarm-fedelem", encoder=HexEncoder).decode()
 
 
-def _padded(content: dict[str, object], length: int) -> bytes:
+def _padded(content: Mapping[str, object], length: int) -> bytes:
     """``content`` as JSON, padded with spaces (outside the object, which JSON ignores) to ``length`` bytes,
     or to the next power of two when it is longer."""
     plain = json.dumps(content, separators=(",", ":"), sort_keys=True).encode()
