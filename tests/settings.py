@@ -11,6 +11,7 @@ _ROOT = Path(tempfile.mkdtemp(prefix="longarm-test-"))
 os.environ.setdefault("LONGARM_DATA_DIR", str(_ROOT / "data"))
 os.environ.setdefault("LONGARM_KEYS_DIR", str(_ROOT / "keys"))
 
+from longarm.crypto.federation import create_federation_key  # noqa: E402
 from longarm.crypto.keyring import create_keyring, write_recovery_private_key  # noqa: E402
 from longarm.settings import *  # noqa: E402, F403
 from longarm.settings import DATA_DIR, DATABASES, KEYS_DIR, STORAGES, TASKS_URL  # noqa: E402
@@ -18,6 +19,8 @@ from longarm.settings import DATA_DIR, DATABASES, KEYS_DIR, STORAGES, TASKS_URL 
 TEST_ROOT = _ROOT
 RECOVERY_KEY_PATH = _ROOT / "offline" / "recovery.key"
 _creation = create_keyring(KEYS_DIR)
+# As `longarm init` makes it (never on first use).
+create_federation_key(KEYS_DIR)
 if _creation.recovery_private_key is not None:
     RECOVERY_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
     write_recovery_private_key(RECOVERY_KEY_PATH, _creation.recovery_private_key, forbidden_dirs=[KEYS_DIR])

@@ -373,6 +373,12 @@ LONGARM_TWO_PERSON_RULE = env_bool("LONGARM_TWO_PERSON_RULE", True)
 # be plain http:// (only for tests and a loopback; partners are reached over https:// or an onion address).
 LONGARM_FEDERATION_CLOCK_SKEW_SECONDS = env_int("LONGARM_FEDERATION_CLOCK_SKEW_SECONDS", 300, minimum=10)
 LONGARM_FEDERATION_TIMEOUT_SECONDS = env_int("LONGARM_FEDERATION_TIMEOUT_SECONDS", 300, minimum=1)
+# A partner's run is answered by the task worker; the answer waits this long to be fetched, then is deleted
+# and the run expires.
+LONGARM_FEDERATION_ANSWER_TTL_SECONDS = env_int("LONGARM_FEDERATION_ANSWER_TTL_SECONDS", 3600, minimum=60)
+# "Contact the partner" messages per partnership and direction in any 24 hours: sending more is refused, and
+# so is receiving more (both audited).
+LONGARM_FEDERATION_MESSAGES_PER_DAY = env_int("LONGARM_FEDERATION_MESSAGES_PER_DAY", 20, minimum=1)
 LONGARM_FEDERATION_ALLOW_PLAIN_HTTP = env_bool("LONGARM_FEDERATION_ALLOW_PLAIN_HTTP", False)
 # Partners at onion addresses are reached through this proxy (Tor's HTTP tunnel port, e.g.
 # http://127.0.0.1:9080); empty: onion endpoints cannot be reached.

@@ -62,6 +62,17 @@ def opened(response: Any, nonce: bytes) -> tuple[str, dict[str, Any]]:
     )
 
 
+def fetched(client: Client, partner: FakePartner, response: Any, nonce: bytes) -> tuple[str, dict[str, Any]]:
+    """What a partner gets for its ``psi`` request: the answer, fetched with a signed ``answer`` request
+    when the request was accepted (the task backend of the tests computes it at once), or the refusal."""
+    status, payload = opened(response, nonce)
+    if status != "accepted":
+        return status, payload
+    assert response.status_code == 202
+    body, signature, answer_nonce = partner.signed("answer", {"ticket": payload["ticket"]})
+    return opened(post(client, "answer", body, signature), answer_nonce)
+
+
 def found(state: ClientRound, payload: dict[str, Any]) -> list[int] | int:
     return client_finish(state, unb64(payload["setup"]), unb64(payload["response"]))
 

@@ -11,7 +11,7 @@ from longarm.federation.keyset import element
 from longarm.federation.models import Mode, Outcome, Role, Run
 from longarm.federation.wire import SIGNATURE_HEADER
 from tests.conftest import Cast
-from tests.federation.helpers import FakePartner, found, opened, partnership_with, post
+from tests.federation.helpers import FakePartner, fetched, found, opened, partnership_with, post
 from tests.linking.match_helpers import add, case_held_by
 
 OURS = [
@@ -46,8 +46,8 @@ def test_a_partner_learns_the_identifiers_in_common_and_nothing_else(our_identif
     theirs = their_set(element("name", "zhang wei"))
     state, body, signature, nonce = partner.psi_request(theirs)
     response = post(Client(), "psi", body, signature)
-    assert response.status_code == 200
-    status, payload = opened(response, nonce)
+    assert response.status_code == 202
+    status, payload = fetched(Client(), partner, response, nonce)
     assert status == "ok"
     # The formatted phone number and the capitalised address meet; the name (a weak key) is never offered.
     assert found(state, payload) == [0, 1]
@@ -60,7 +60,7 @@ def test_a_cardinality_only_partner_learns_the_number_alone(our_identifiers: Non
     partner = FakePartner()
     partnership_with(partner, mode=Mode.CARDINALITY)
     state, body, signature, nonce = partner.psi_request(their_set(), mode=Mode.CARDINALITY)
-    status, payload = opened(post(Client(), "psi", body, signature), nonce)
+    status, payload = fetched(Client(), partner, post(Client(), "psi", body, signature), nonce)
     assert status == "ok"
     assert found(state, payload) == 2
 
@@ -107,7 +107,7 @@ def test_a_replayed_request_is_refused(our_identifiers: None) -> None:
     partner = FakePartner()
     partnership_with(partner)
     _state, body, signature, nonce = partner.psi_request(their_set())
-    assert post(Client(), "psi", body, signature).status_code == 200
+    assert post(Client(), "psi", body, signature).status_code == 202
     response = post(Client(), "psi", body, signature)
     assert response.status_code == 403
     assert opened(response, nonce) == ("refused", {"reason": "replayed"})
@@ -136,7 +136,7 @@ def test_runs_beyond_the_partnerships_rate_are_refused(our_identifiers: None) ->
     partner = FakePartner()
     partnership_with(partner, runs_per_period=1, period_days=7)
     _state, body, signature, _nonce = partner.psi_request(their_set())
-    assert post(Client(), "psi", body, signature).status_code == 200
+    assert post(Client(), "psi", body, signature).status_code == 202
     _state, body, signature, nonce = partner.psi_request(
         their_set(*[element("qq", str(n)) for n in range(40)])
     )
@@ -147,7 +147,7 @@ def test_a_set_that_changed_by_only_a_few_elements_is_refused(our_identifiers: N
     partner = FakePartner()
     partnership_with(partner, minimum_change=10)
     _state, body, signature, _nonce = partner.psi_request(their_set())
-    assert post(Client(), "psi", body, signature).status_code == 200
+    assert post(Client(), "psi", body, signature).status_code == 202
     # The same set with one number added: the answer would say whether we hold that number.
     probe = their_set(element("phone", "+442079460000"))
     _state, body, signature, nonce = partner.psi_request(probe)
@@ -155,7 +155,7 @@ def test_a_set_that_changed_by_only_a_few_elements_is_refused(our_identifiers: N
     # A set that grew by as many as the partnership asks is answered.
     grown = their_set(*[element("qq", str(20000 + n)) for n in range(10)])
     _state, body, signature, nonce = partner.psi_request(grown)
-    assert opened(post(Client(), "psi", body, signature), nonce)[0] == "ok"
+    assert fetched(Client(), partner, post(Client(), "psi", body, signature), nonce)[0] == "ok"
 
 
 def test_an_inactive_partnership_is_refused(our_identifiers: None) -> None:

@@ -13,17 +13,22 @@ from longarm.crypto.signing import new_signing_seed, signing_public_key
 from longarm.federation.backfill import offered_keys_backfill
 from longarm.federation.client import federation_run
 from longarm.federation.exceptions import RunRefused, TermsRefused
-from longarm.federation.keyset import federation_key, identifier_tag, offered_set
-from longarm.federation.models import Mode, OfferedKey, Outcome, Partnership
+from longarm.federation.keyset import offered_set
+from longarm.federation.models import Mode, OfferedKey, Outcome, Partnership, PartnershipChange
 from longarm.federation.models import Role as RunRole
-from longarm.federation.runs import Figures, run_record
+from longarm.federation.runs import Figures, element_digest, run_record
 from longarm.federation.services import partnership_approve, partnership_propose, partnership_reject
-from longarm.federation.terms import Terms
+from longarm.federation.terms import Terms, change_digest
 from longarm.federation.wire import b64
 from tests.cases.helpers import console
 from tests.conftest import Cast
 from tests.linking.match_helpers import add, case_held_by
 from tests.settings import RECOVERY_KEY_PATH
+
+
+def shown(proposal: Any) -> str:
+    """The digest of the change as the approver's page shows it."""
+    return change_digest(PartnershipChange.objects.select_related("partnership").get(proposal=proposal))
 
 
 def terms(**changes: Any) -> Terms:
@@ -49,8 +54,10 @@ def test_a_partnership_takes_effect_only_when_a_second_administrator_approves(
     assert outcome.proposal is not None
     assert not Partnership.objects.exists()
     with pytest.raises(TermsRefused):
-        partnership_approve(actor=cast.admin, proposal=outcome.proposal)
-    partnership = partnership_approve(actor=make_staff("second", Role.ADMIN), proposal=outcome.proposal)
+        partnership_approve(actor=cast.admin, proposal=outcome.proposal, digest=shown(outcome.proposal))
+    partnership = partnership_approve(
+        actor=make_staff("second", Role.ADMIN), proposal=outcome.proposal, digest=shown(outcome.proposal)
+    )
     assert partnership.kinds == ["email", "phone"]
     assert AuditEvent.objects.filter(action="federation.partnership:add").exists()
 
@@ -99,7 +106,7 @@ def test_a_partner_badge_shows_to_holders_of_the_case_only(cast: Cast, settings:
         mode=Mode.INTERSECTION,
         outcome=Outcome.DONE,
         started_at=timezone.now(),
-        tags=[identifier_tag(federation_key(), found)],
+        found={str(found.public_id): [element_digest("phone\x00+8613910000001")]},
     )
     page = console(cast.caseworker).get(f"/console/cases/{case.public_id}/").content.decode()
     assert page.count("also known to partner London NGO") == 1

@@ -616,9 +616,17 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "outcome": _META,
         "refusal": _META,
         "figures_ciphertext": _CIPHER,
+        "findings_ciphertext": _CIPHER,
         "started_by": _KEY,
     },
-    "federation.Finding": {"id": _KEY, "run": _KEY, "tag": _INDEX},
+    "federation.PendingAnswer": {
+        "id": _KEY,
+        "run": _KEY,
+        "request_ciphertext": _CIPHER,
+        "answer_ciphertext": _CIPHER,
+        "expires_at": _META,
+    },
+    "federation.MessageSent": {"id": _KEY, "partnership": _KEY, "sent_at": _META},
     "federation.SeenNonce": {"id": _KEY, "partnership": _KEY, "nonce": _META, "seen_at": _META},
     "federation.PartnerMessage": {
         "id": _KEY,
@@ -794,9 +802,21 @@ NOTES: dict[str, str] = {
     "federation.Run.figures_ciphertext": (
         "the sizes of both sets and of what was in common, under the federation key: counts of identifiers"
     ),
-    "federation.Finding.tag": (
-        "keyed BLAKE2b (federation key) of the public id of one of our identifiers a partner also holds: "
-        "with the keyring, which identifiers a partner knows too (threat model, federated linking)"
+    "federation.Run.findings_ciphertext": (
+        "which of our identifiers (and which of their strong keys, as digests) a run found in common, under "
+        "the federation key and padded to a power of two: one value per run, so no row count is the count "
+        "in common (threat model §5.8)"
+    ),
+    "federation.PendingAnswer.request_ciphertext": (
+        "a partner's blinded PSI request under the federation key, kept until the worker answers it and the "
+        "partner fetches the answer (an hour at most)"
+    ),
+    "federation.PendingAnswer.answer_ciphertext": (
+        "our PSI answer (our set blinded under a key drawn for the run) under the federation key, until the "
+        "partner fetches it or it expires"
+    ),
+    "federation.MessageSent.sent_at": (
+        "exact: when a caseworker sent a partner a message, a staff act; counted by the rate limit"
     ),
     "federation.SeenNonce.nonce": (
         "16 random bytes a partner chose for one request; kept for minutes, against replay"

@@ -6,7 +6,8 @@ a window), and spent gate tokens. None of it is needed once it has expired, and 
 of the database could read.
 
 It also delivers outbox events a dead worker left (``core.outbox``): each holds what a report published
-until its subscribers have derived from it.
+until its subscribers have derived from it, and expires the answers to partners' federated runs that were
+never fetched (each holds a partner's blinded request and our blinded set until it is).
 """
 
 from dataclasses import dataclass
@@ -28,12 +29,15 @@ class Swept:
     spent_tokens: int
     gone_workers: int
     outbox_deliveries: int
+    expired_answers: int = 0
 
 
 def housekeeping_run() -> Swept:
     """Delete expired sessions, counters of windows that ended more than a day ago, expired spent gate
     tokens and the heartbeat rows of workers long gone, and deliver what the outbox still holds; returns how
     many of each."""
+    from longarm.federation.server import answers_expire
+
     now = timezone.now()
     with transaction.atomic():
         sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
@@ -46,4 +50,5 @@ def housekeeping_run() -> Swept:
         spent_tokens=spent,
         gone_workers=gone,
         outbox_deliveries=outbox_sweep(),
+        expired_answers=answers_expire(now),
     )

@@ -1,10 +1,11 @@
 """Keys and envelopes of federated linking (issue 19): the federation key, signed requests between
 deployments, and messages sealed to a partner's signing key.
 
-``federation.key`` (mode 0600, beside ``linking.key``) encrypts the canonical strong match keys a deployment
-offers to private set intersection and keys the tags that mark which of its identifiers a run found in
-common. Unlike the linking key it keys nothing shared with other deployments: the values it protects are
-what the PSI library blinds afresh on every run.
+``federation.key`` (mode 0600, beside ``linking.key``; made by `longarm init` or `longarm federation key
+create`, never on first use, and replaced by `longarm federation key rotate`) encrypts the canonical strong
+match keys a deployment offers to private set intersection, each run's figures and findings, and partners'
+pending answers. Unlike the linking key it keys nothing shared with other deployments: the values it
+protects are what the PSI library blinds afresh on every run.
 
 Partners know each other by their Ed25519 signing public keys, exchanged out of band. A message sealed to a
 partner uses the X25519 form of that key (libsodium's ``crypto_sign_ed25519_pk_to_curve25519``), so no
@@ -13,6 +14,7 @@ second key has to be exchanged.
 
 import base64
 import binascii
+import os
 from pathlib import Path
 
 import nacl.exceptions
@@ -22,12 +24,22 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
 from longarm.crypto._checks import require_length
-from longarm.crypto._secure_files import check_private_directory, create_new_file, read_small_file
+from longarm.crypto._secure_files import (
+    _fsync_directory,
+    check_private_directory,
+    create_new_file,
+    read_small_file,
+    replace_file,
+)
 from longarm.crypto.envelopes import new_data_key
 from longarm.crypto.errors import DecryptionError, KeyringError
 from longarm.crypto.signing import PUBLIC_KEY_BYTES, SEED_BYTES
 
 FEDERATION_KEY_FILE = "federation.key"
+# A rotation's staged key, and the key it replaced until every row is re-encrypted (`longarm federation key
+# rotate`).
+NEXT_FEDERATION_KEY_FILE = "federation.key.next"
+PREVIOUS_FEDERATION_KEY_FILE = "federation.key.previous"
 FEDERATION_KEY_BYTES = 32
 TAG_BYTES = 16
 _TAG_PERSON = b"longarm-fedtag"
@@ -37,24 +49,38 @@ REQUEST_DOMAIN = b"longarm federation request v1\n"
 RESPONSE_DOMAIN = b"longarm federation response v1\n"
 
 
-def ensure_federation_key(directory: Path) -> bool:
-    """Create ``federation.key`` in the keyring directory unless it exists; returns whether it did.
+class FederationKeyMissing(KeyringError):
+    """The keyring has no ``federation.key``: federated linking is off until an administrator creates it."""
+
+
+def _key_missing(path: Path) -> FederationKeyMissing:
+    return FederationKeyMissing(
+        f"{path} is missing: federated linking needs it. Create it with `longarm federation key create` "
+        "(a new installation gets it from `longarm init`), then offer existing identifiers with "
+        "`longarm federation offer --recovery-key PATH`. If it was lost, restore it from a keyring export: "
+        "what was stored under it cannot be read without it."
+    )
+
+
+def create_federation_key(directory: Path) -> bool:
+    """Create ``federation.key`` in the keyring directory unless it exists; returns whether it did. Only
+    `longarm init` and `longarm federation key create` call this: every other use of a missing key is
+    refused (:class:`FederationKeyMissing`), never answered by a new key that cannot read what the old one
+    protected.
+
     Raises ``KeyringError`` if the directory is missing or accessible to group or others."""
     check_private_directory(directory)
     path = directory / FEDERATION_KEY_FILE
     if path.exists():
         return False
-    return create_new_file(path, base64.b64encode(new_data_key()) + b"\n")
+    return create_new_file(path, _encode(new_data_key()))
 
 
-def load_federation_key(directory: Path) -> bytes:
-    """The federation key, created first if the installation lacks it.
+def _encode(key: bytes) -> bytes:
+    return base64.b64encode(key) + b"\n"
 
-    Raises:
-        KeyringError: if the directory or the file is accessible to group or others, or it is malformed.
-    """
-    ensure_federation_key(directory)
-    path = directory / FEDERATION_KEY_FILE
+
+def _read(path: Path) -> bytes:
     try:
         key = base64.b64decode(read_small_file(path, private=True).strip(), validate=True)
     except binascii.Error:
@@ -62,6 +88,70 @@ def load_federation_key(directory: Path) -> bytes:
     if len(key) != FEDERATION_KEY_BYTES:
         raise KeyringError(f"key file {path} does not hold {FEDERATION_KEY_BYTES} bytes")
     return key
+
+
+def load_federation_key(directory: Path) -> bytes:
+    """The federation key.
+
+    Raises:
+        FederationKeyMissing: if the installation has none (it is never created here).
+        KeyringError: if the directory or the file is accessible to group or others, or it is malformed.
+    """
+    path = directory / FEDERATION_KEY_FILE
+    if not path.exists():
+        raise _key_missing(path)
+    return _read(path)
+
+
+def federation_keys(directory: Path) -> list[bytes]:
+    """The keys that may have encrypted something: the current one first, then, while a rotation runs,
+    the staged next one and the previous one (:func:`stage_federation_key`). Raises as
+    :func:`load_federation_key`."""
+    keys = [load_federation_key(directory)]
+    for name in (NEXT_FEDERATION_KEY_FILE, PREVIOUS_FEDERATION_KEY_FILE):
+        path = directory / name
+        if path.exists():
+            keys.append(_read(path))
+    return keys
+
+
+def stage_federation_key(directory: Path) -> tuple[bytes, bytes]:
+    """Start (or resume) a rotation: returns the current key and the staged next one
+    (``federation.key.next``, created unless an interrupted rotation left it). Raises as
+    :func:`load_federation_key`."""
+    current = load_federation_key(directory)
+    path = directory / NEXT_FEDERATION_KEY_FILE
+    if not path.exists():
+        create_new_file(path, _encode(new_data_key()))
+    staged = _read(path)
+    if staged == current:
+        raise KeyringError(f"{path} is the current key; remove it and run again")
+    return current, staged
+
+
+def commit_federation_key(directory: Path) -> tuple[bytes, bytes]:
+    """Make the staged key current; the old one stays as ``federation.key.previous`` until
+    :func:`drop_previous_federation_key`, so that rows written under it meanwhile can still be read and
+    re-encrypted. Returns (previous, current). Raises ``KeyringError`` when nothing is staged."""
+    staged_path = directory / NEXT_FEDERATION_KEY_FILE
+    if not staged_path.exists():
+        raise KeyringError("no federation key is staged")
+    staged, current = _read(staged_path), load_federation_key(directory)
+    replace_file(directory / PREVIOUS_FEDERATION_KEY_FILE, _encode(current))
+    os.replace(staged_path, directory / FEDERATION_KEY_FILE)
+    _fsync_directory(directory)
+    return current, staged
+
+
+def previous_federation_key(directory: Path) -> bytes | None:
+    path = directory / PREVIOUS_FEDERATION_KEY_FILE
+    return _read(path) if path.exists() else None
+
+
+def drop_previous_federation_key(directory: Path) -> None:
+    """The end of a rotation: nothing is under the previous key any more, so it is deleted."""
+    (directory / PREVIOUS_FEDERATION_KEY_FILE).unlink(missing_ok=True)
+    _fsync_directory(directory)
 
 
 def federation_tag(key: bytes, label: str) -> bytes:

@@ -13,10 +13,10 @@ from longarm.cases.contexts import identifier_context
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Identifier
 from longarm.core.keyring import check_recovery_key
-from longarm.federation.keyset import offered_keys_store
+from longarm.federation.keyset import federation_key, offered_keys_store
 from longarm.federation.models import OfferedKey
 from longarm.linking.keys import STRONG_KINDS
-from longarm.linking.reindex import BATCH, _CaseKeys
+from longarm.linking.reindex import BATCH, CaseKeys
 
 
 def _not_offered() -> Iterator[list[Identifier]]:
@@ -38,10 +38,13 @@ def _not_offered() -> Iterator[list[Identifier]]:
 
 def offered_keys_backfill(*, recovery_private_key: bytes, progress: Callable[[str], None]) -> int:
     """Store the offered keys of every identifier that lacks them; returns how many identifiers were read.
-    Raises ``KeyringError`` when the recovery key is not this installation's. Identifiers whose value has no
+    Raises ``KeyringError`` when the recovery key is not this installation's, or ``FederationKeyMissing`` (a
+    ``KeyringError``) when there is no federation key. Identifiers whose value has no
     strong key are read again by a later run (they have nothing to offer, so nothing marks them done)."""
     check_recovery_key(recovery_private_key)
-    keys = _CaseKeys(recovery_private_key)
+    # Refused (``FederationKeyMissing``) before anything is read: without it nothing would be offered.
+    federation_key()
+    keys = CaseKeys(recovery_private_key)
     read = 0
     for batch in _not_offered():
         with transaction.atomic():

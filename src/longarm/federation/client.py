@@ -7,6 +7,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,11 +16,11 @@ from longarm.accounts.models import StaffUser
 from longarm.cases.models import Identifier
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import ClientRound, PsiError, client_finish, client_request
-from longarm.federation.exceptions import PartnerUnreachable, RunRefused
-from longarm.federation.keyset import federation_key, identifier_tag, offered_set
+from longarm.federation.exceptions import NO_FEDERATION_KEY, PartnerUnreachable, RunRefused
+from longarm.federation.keyset import OfferedSet, federation_key_exists, offered_set
 from longarm.federation.models import Mode, Outcome, Partnership, Role, Run
 from longarm.federation.probing import refusal_for
-from longarm.federation.runs import Figures, run_record
+from longarm.federation.runs import Figures, element_digest, run_record
 from longarm.federation.wire import (
     MAX_BODY_BYTES,
     SIGNATURE_HEADER,
@@ -106,6 +107,64 @@ def send(
     return status, content, Exchange(sent_bytes=len(body), received_bytes=len(answer))
 
 
+# How long to wait before the first request for an answer (a small set is answered at once), and the bounds
+# of what a partner may tell us to wait between two.
+_FIRST_WAIT_SECONDS = 0.2
+_SHORTEST_WAIT_SECONDS = 0.2
+_LONGEST_WAIT_SECONDS = 10.0
+
+
+def _waited(content: dict[str, Any]) -> float:
+    try:
+        wanted = float(content.get("retry_after", _LONGEST_WAIT_SECONDS))
+    except (TypeError, ValueError):
+        wanted = _LONGEST_WAIT_SECONDS
+    return min(max(wanted, _SHORTEST_WAIT_SECONDS), _LONGEST_WAIT_SECONDS)
+
+
+def _answer_fetch(
+    *, partnership: Partnership, content: dict[str, Any], exchange: Exchange
+) -> tuple[str, dict[str, Any], Exchange]:
+    """Ask for the answer of an accepted run (its ticket) until the partner gives it, refuses, or
+    ``LONGARM_FEDERATION_TIMEOUT_SECONDS`` have passed (``PartnerUnreachable``). Each request is signed
+    afresh, with its own nonce and time."""
+    ticket = content.get("ticket")
+    if not isinstance(ticket, str) or len(ticket) > 64:
+        raise PartnerUnreachable("the partner accepted the run without a ticket")
+    deadline = time.monotonic() + settings.LONGARM_FEDERATION_TIMEOUT_SECONDS
+    wait = _FIRST_WAIT_SECONDS
+    sent, received = exchange.sent_bytes, exchange.received_bytes
+    while True:
+        if time.monotonic() + wait > deadline:
+            raise PartnerUnreachable("the partner's answer did not come in time")
+        time.sleep(wait)
+        status, content, step = send(partnership=partnership, action="answer", payload={"ticket": ticket})
+        sent, received = sent + step.sent_bytes, received + step.received_bytes
+        if status != "pending":
+            return status, content, Exchange(sent_bytes=sent, received_bytes=received)
+        wait = _waited(content)
+
+
+# Within SQLite's oldest limit on the parameters of one query.
+_PUBLIC_IDS_BATCH = 900
+
+
+def _found(ours: OfferedSet, positions: list[int]) -> dict[str, list[str]]:
+    """Our identifiers (by public id) holding the elements at ``positions``, each with the digests of its
+    elements that were found: a contact message names those keys and no other of the identifier's."""
+    found: dict[int, list[str]] = {}
+    for position in positions:
+        digest = element_digest(ours.elements[position])
+        for identifier in ours.holders[position]:
+            found.setdefault(identifier, []).append(digest)
+    holders = list(found)
+    public_ids: dict[int, UUID] = {}
+    for start in range(0, len(holders), _PUBLIC_IDS_BATCH):
+        batch = holders[start : start + _PUBLIC_IDS_BATCH]
+        public_ids.update(Identifier.objects.filter(pk__in=batch).values_list("pk", "public_id"))
+    return {str(public_ids[pk]): digests for pk, digests in found.items() if pk in public_ids}
+
+
 @dataclass(frozen=True)
 class RunResult:
     run: Run
@@ -135,6 +194,8 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
     mode = partnership.mode
     if not partnership.active:
         raise RunRefused("inactive")
+    if not federation_key_exists():
+        raise RunRefused(NO_FEDERATION_KEY)
 
     def record_ending(outcome: Outcome, refusal: str) -> None:
         run_record(
@@ -157,6 +218,10 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
         status, content, exchange = send(
             partnership=partnership, action="psi", payload={"mode": mode, "request": b64(state.request)}
         )
+        if status == "accepted":
+            status, content, exchange = _answer_fetch(
+                partnership=partnership, content=content, exchange=exchange
+            )
         if status != "ok":
             reason = str(content.get("reason", "refused"))[:24]
             record_ending(Outcome.REFUSED, reason)
@@ -165,14 +230,9 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
     except PartnerUnreachable:
         record_ending(Outcome.FAILED, "unreachable")
         raise
-    tags: list[bytes] = []
+    in_common: dict[str, list[str]] | None = None
     if isinstance(found, list):
-        holder_ids = [identifier for position in found for identifier in ours.holders[position]]
-        key = federation_key()
-        tags = [
-            identifier_tag(key, identifier)
-            for identifier in Identifier.objects.filter(pk__in=holder_ids).only("public_id")
-        ]
+        in_common = _found(ours, found)
         common = len(found)
     else:
         common = found
@@ -184,7 +244,7 @@ def federation_run(*, partnership: Partnership, actor: StaffUser | None) -> RunR
         outcome=Outcome.DONE,
         started_at=now,
         figures=figures,
-        tags=tags,
+        found=in_common,
         actor=actor,
     )
     return RunResult(run=run, figures=figures, exchange=exchange)

@@ -1,5 +1,8 @@
 """What federated linking refuses, and why: a refusal's ``code`` is what a partner is told."""
 
+# The refusal of every federation act on an installation without ``federation.key``.
+NO_FEDERATION_KEY = "no_federation_key"
+
 
 class FederationError(Exception):
     """Base of the federation app's errors."""

@@ -3,6 +3,7 @@ identifiers (the linking app's normalisers, so that a number typed two ways on t
 the linking key's blind indexes, which are secret per deployment and would match nothing elsewhere. Weak
 keys (names, organisations, a phone number's second reading) are never offered."""
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,12 @@ from django.conf import settings
 
 from longarm.cases.models import Identifier, PersonRole
 from longarm.crypto.envelopes import decrypt, encrypt
-from longarm.crypto.federation import federation_tag, load_federation_key
+from longarm.crypto.errors import DecryptionError
+from longarm.crypto.federation import (
+    FEDERATION_KEY_FILE,
+    federation_keys,
+    load_federation_key,
+)
 from longarm.federation.models import OfferedKey
 from longarm.linking.keys import STRONG_KINDS, match_keys
 
@@ -18,8 +24,36 @@ from longarm.linking.keys import STRONG_KINDS, match_keys
 OFFERABLE_SCHEMES = tuple(sorted(STRONG_KINDS))
 
 
+logger = logging.getLogger(__name__)
+
+
 def federation_key() -> bytes:
+    """The current federation key. Raises ``FederationKeyMissing`` (a ``KeyringError``) when the keyring
+    has none: it is made only by `longarm init` and `longarm federation key create`."""
     return load_federation_key(Path(settings.KEYS_DIR))
+
+
+def federation_key_exists() -> bool:
+    return (Path(settings.KEYS_DIR) / FEDERATION_KEY_FILE).exists()
+
+
+class Sealer:
+    """Encrypts under the current federation key and decrypts under any key a rotation may have left
+    (:func:`longarm.crypto.federation.federation_keys`), loaded once for many rows."""
+
+    def __init__(self, keys: list[bytes] | None = None) -> None:
+        self.keys = keys if keys is not None else federation_keys(Path(settings.KEYS_DIR))
+
+    def seal(self, plaintext: bytes, *, context: bytes) -> bytes:
+        return encrypt(self.keys[0], plaintext, context=context)
+
+    def open(self, ciphertext: bytes, *, context: bytes) -> bytes:
+        for key in self.keys[:-1]:
+            try:
+                return decrypt(key, ciphertext, context=context)
+            except DecryptionError:
+                continue
+        return decrypt(self.keys[-1], ciphertext, context=context)
 
 
 def offered_context(identifier: Identifier) -> bytes:
@@ -30,10 +64,6 @@ def element(scheme: str, value: str) -> str:
     """What enters the intersection: the scheme keeps a QQ number apart from a badge number of the same
     digits, as it does in the blind indexes."""
     return f"{scheme}\x00{value}"
-
-
-def identifier_tag(key: bytes, identifier: Identifier) -> bytes:
-    return federation_tag(key, f"identifier {identifier.public_id}")
 
 
 def strong_keys(*, kind: str, value: str, region: str | None) -> list[tuple[str, str]]:
@@ -62,12 +92,18 @@ def offerable(identifier: Identifier) -> bool:
 def offered_keys_store(*, identifier: Identifier, value: str, region: str | None) -> list[OfferedKey]:
     """Replace what ``identifier`` offers with the strong keys of its plaintext ``value`` (in memory only),
     read in ``region`` (its case's, :func:`longarm.linking.index.case_region`). Runs in the caller's
-    transaction (``identifier_keys_store``); returns the stored rows."""
+    transaction (``identifier_keys_store``); returns the stored rows.
+
+    On an installation without ``federation.key`` nothing is offered (federated linking is off there, and
+    casework must not stop for it): `longarm federation offer` offers the identifiers once the key exists."""
     OfferedKey.objects.filter(identifier=identifier).delete()
     if not offerable(identifier):
         return []
     pairs = strong_keys(kind=identifier.kind, value=value, region=region)
     if not pairs:
+        return []
+    if not federation_key_exists():
+        logger.warning("federation.key is missing: an identifier was not offered to partners")
         return []
     key, context = federation_key(), offered_context(identifier)
     return OfferedKey.objects.bulk_create(
@@ -90,8 +126,8 @@ class OfferedSet:
 
 
 def offered_set(schemes: list[str]) -> OfferedSet:
-    """Decrypt, in memory, every offered key of ``schemes``."""
-    key = federation_key()
+    """Decrypt, in memory, every offered key of ``schemes``. Raises ``FederationKeyMissing``."""
+    sealer = Sealer()
     holders: dict[str, list[int]] = {}
     rows = (
         OfferedKey.objects.filter(scheme__in=[s for s in schemes if s in STRONG_KINDS])
@@ -103,6 +139,6 @@ def offered_set(schemes: list[str]) -> OfferedSet:
         .iterator(chunk_size=2000)
     )
     for row in rows:
-        plain = decrypt(key, bytes(row.ciphertext), context=offered_context(row.identifier)).decode()
+        plain = sealer.open(bytes(row.ciphertext), context=offered_context(row.identifier)).decode()
         holders.setdefault(plain, []).append(row.identifier_id)
     return OfferedSet(elements=list(holders), holders=list(holders.values()))

@@ -28,8 +28,10 @@ class Partnership(models.Model):
     # Match-key schemes offered and asked for ("phone", "wechat", …): strong kinds only.
     kinds = models.JSONField(default=list)
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.CARDINALITY)
+    # The largest set bounds how many guessed values a dishonest partner can test per run (threat model
+    # §5.8): the default suits a partner of an NGO's size; a larger partner's must be chosen, not inherited.
     smallest_set = models.PositiveIntegerField(default=100)
-    largest_set = models.PositiveIntegerField(default=1_000_000)
+    largest_set = models.PositiveIntegerField(default=10_000)
     runs_per_period = models.PositiveSmallIntegerField(default=1)
     period_days = models.PositiveSmallIntegerField(default=7)
     # A partner's set must differ in size from its previous accepted run by at least this many elements.
@@ -84,15 +86,21 @@ class Role(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
+    # Answering side: accepted, the answer computed by the task worker and waiting to be fetched.
+    PENDING = "pending", _("Accepted, not yet fetched")
     DONE = "done", _("Done")
     REFUSED = "refused", _("Refused")
     FAILED = "failed", _("Failed")
+    # Answering side: the partner never fetched the answer in time; it was deleted.
+    EXPIRED = "expired", _("Expired unfetched")
 
 
 class Run(models.Model):
     """One private set intersection with a partner, on either side. ``figures_ciphertext`` holds the sizes
     of both sets and of what was found in common, under the federation key: counts of identifiers are
-    derived from what reporters gave, so they are never in a clear column."""
+    derived from what reporters gave, so they are never in a clear column. ``findings_ciphertext`` holds,
+    under the same key and padded to a power-of-two length, which of our identifiers (and which of their
+    strong keys) a run we asked found in common: one value, so that no row count tells how many."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="runs")
@@ -103,6 +111,7 @@ class Run(models.Model):
     # The rule that refused the run ("too_small", "too_frequent", …); empty when it was done.
     refusal = models.CharField(max_length=24, blank=True)
     figures_ciphertext = models.BinaryField(default=b"")
+    findings_ciphertext = models.BinaryField(default=b"")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -117,18 +126,18 @@ class Run(models.Model):
         return f"{self.role} run with {self.partnership_id}: {self.outcome}"
 
 
-class Finding(models.Model):
-    """One of our identifiers that a run found the partner also holds, as its tag under the federation key
-    (:func:`longarm.federation.keyset.identifier_tag`): without the keyring no one can tell which."""
+class PendingAnswer(models.Model):
+    """The answering side of a run between the partner's request and its fetching the answer: the partner's
+    blinded request, then our answer once the task worker has computed it, both under the federation key.
+    Deleted when the answer is fetched or the run expires."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="findings")
-    tag = models.BinaryField(max_length=16)
-
-    class Meta:
-        indexes = [models.Index(fields=["tag"], name="federation_finding_tag")]
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="pending_answer")
+    request_ciphertext = models.BinaryField()
+    answer_ciphertext = models.BinaryField(default=b"")
+    expires_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"finding of run {self.run_id}"
+        return f"answer of run {self.run_id}"
 
 
 class SeenNonce(models.Model):
@@ -160,3 +169,18 @@ class PartnerMessage(models.Model):
 
     def __str__(self) -> str:
         return f"message from {self.partnership_id}"
+
+
+class MessageSent(models.Model):
+    """That a caseworker sent (or tried to send) a partner a "contact the partner" message, and when: what
+    the rate limit on sending counts. The message itself is not kept; the audit event names the
+    identifier."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "sent_at"], name="federation_sent_messages")]
+
+    def __str__(self) -> str:
+        return f"message to {self.partnership_id}"

@@ -8,5 +8,6 @@ app_name = "federation_endpoint"
 
 urlpatterns = [
     path("federation/psi", endpoint.partner_request, {"action": "psi"}, name="psi"),
+    path("federation/answer", endpoint.partner_request, {"action": "answer"}, name="answer"),
     path("federation/message", endpoint.partner_request, {"action": "message"}, name="message"),
 ]

@@ -17,5 +17,15 @@ def refusal_text(code: str) -> str:
         "stale": _("The partner refused the request as stale: check both servers' clocks."),
         "replayed": _("The partner refused the request as a replay."),
         "bad_signature": _("The partner did not accept our signature: check the keys you exchanged."),
+        "too_many_messages": _(
+            "Too many messages to this partner in the last 24 hours. Try again tomorrow, or write to its "
+            "administrators another way."
+        ),
+        "no_federation_key": _(
+            "Federated linking is off: this server has no federation key. An administrator creates it with "
+            "`longarm federation key create`."
+        ),
+        "unavailable": _("The partner could not queue the run. Try again later."),
+        "expired": _("The partner's answer expired before it was fetched. Run it again."),
     }
     return texts.get(code, _("The partner refused the request."))

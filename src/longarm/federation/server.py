@@ -1,8 +1,17 @@
 """Answering a partner deployment's signed requests: a private set intersection, or a "contact the partner"
 message. Every refusal of a known partner is audited with the rule that refused it; a request from a key we
-do not know, or not meant for us, is refused without saying why."""
+do not know, or not meant for us, is refused without saying why.
 
+A private set intersection is answered in three signed exchanges, so that no web request does the heavy
+work (an answer over a million identifiers takes minutes): the partner's ``psi`` request is checked and
+accepted with a ticket (the run's id); the task worker computes the answer (:func:`answer_compute`); the
+partner's ``answer`` requests, each signed with its own nonce and time, are told to come back until it is
+ready, then given it once. The run is done only when the answer was fetched; one never fetched expires
+after ``LONGARM_FEDERATION_ANSWER_TTL_SECONDS`` and its answer is deleted."""
+
+import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,10 +24,20 @@ from longarm.audit.services import audit_append
 from longarm.audit.tally import audit_count
 from longarm.core.keyring import current_keyring
 from longarm.crypto.psi import PsiError, request_size, server_answer
-from longarm.federation.keyset import offered_set
-from longarm.federation.models import Mode, Outcome, PartnerMessage, Partnership, Role, SeenNonce
+from longarm.federation.exceptions import NO_FEDERATION_KEY
+from longarm.federation.keyset import Sealer, federation_key_exists, offered_set
+from longarm.federation.models import (
+    Mode,
+    Outcome,
+    PartnerMessage,
+    Partnership,
+    PendingAnswer,
+    Role,
+    Run,
+    SeenNonce,
+)
 from longarm.federation.probing import refusal_for
-from longarm.federation.runs import Figures, run_mark_failed, run_record
+from longarm.federation.runs import Figures, figures_of, run_mark, run_record, seal_figures
 from longarm.federation.wire import (
     MalformedMessage,
     SignedRequest,
@@ -33,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 # The most a sealed "contact the partner" message may weigh: it names one identifier.
 MAX_MESSAGE_BYTES = 4096
+# Seconds a partner is told to wait before asking again for an answer not yet computed.
+RETRY_AFTER_SECONDS = 2
+TOO_MANY_MESSAGES = "too_many_messages"
 
 
 @dataclass(frozen=True)
@@ -114,11 +136,41 @@ def handle_request(body: bytes, signature: bytes) -> Answer:
         return _refuse(partnership, request, "stale")
     if not _remember_nonce(partnership, request, now):
         return _refuse(partnership, request, "replayed")
+    answers_expire(now)
+    if request.action in {"psi", "answer"} and not federation_key_exists():
+        logger.error(
+            "federation.key is missing: a partner's run was refused (`longarm federation key create`)"
+        )
+        return _refuse(partnership, request, NO_FEDERATION_KEY)
     if request.action == "psi":
         return _intersect(partnership, request, now)
+    if request.action == "answer":
+        return _fetch(partnership, request, now)
     if request.action == "message":
         return _message(partnership, request, now)
     return _refuse(partnership, request, "unknown_action")
+
+
+def request_context(run: Run) -> bytes:
+    return f"longarm federation run {run.public_id} request".encode()
+
+
+def answer_context(run: Run) -> bytes:
+    return f"longarm federation run {run.public_id} answer".encode()
+
+
+def answers_expire(now: datetime) -> int:
+    """Expire the runs whose answer was not fetched in time (computed or not); returns how many."""
+    expired = 0
+    stale = (
+        PendingAnswer.objects.filter(expires_at__lt=now)
+        .select_related("run", "run__partnership")
+        .defer("request_ciphertext", "answer_ciphertext")
+    )
+    for pending in stale:
+        run_mark(run=pending.run, outcome=Outcome.EXPIRED, reason="unfetched")
+        expired += 1
+    return expired
 
 
 def _intersect(partnership: Partnership, request: SignedRequest, now: datetime) -> Answer:
@@ -137,29 +189,113 @@ def _intersect(partnership: Partnership, request: SignedRequest, now: datetime) 
     refusal = refusal_for(partnership=partnership, role=Role.ANSWERED, size=size, now=now)
     if refusal:
         return _refuse(partnership, request, refusal)
-    ours = offered_set(list(partnership.kinds))
+    sealer = Sealer()
     with transaction.atomic():
         # One run at a time per partnership, so that two requests cannot both pass the rate limit.
         locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
         refusal = refusal_for(partnership=locked, role=Role.ANSWERED, size=size, now=now)
         if refusal:
             return _refuse(locked, request, refusal)
+        # Our own size is filled in by the worker, which decrypts our set.
         run = run_record(
             partnership=locked,
             role=Role.ANSWERED,
             mode=asked,
-            outcome=Outcome.DONE,
+            outcome=Outcome.PENDING,
             started_at=now,
-            figures=Figures(ours=len(ours.elements), theirs=size),
+            figures=Figures(ours=0, theirs=size),
         )
+        PendingAnswer.objects.create(
+            run=run,
+            request_ciphertext=sealer.seal(psi_request, context=request_context(run)),
+            expires_at=now + timedelta(seconds=settings.LONGARM_FEDERATION_ANSWER_TTL_SECONDS),
+        )
+    # Queued once the run is committed (whatever the backend), so the worker always finds it.
+    from longarm.federation.tasks import answer_partner_run
+
+    try:
+        answer_partner_run.enqueue(str(run.public_id))
+    except Exception:
+        logger.exception("federation: the task queue refused a partner's run")
+        run_mark(run=run, outcome=Outcome.FAILED, reason="unavailable")
+        return _answer(503, request.nonce, "refused", {"reason": "unavailable"})
+    return _answer(
+        202, request.nonce, "accepted", {"ticket": str(run.public_id), "retry_after": RETRY_AFTER_SECONDS}
+    )
+
+
+def answer_compute(run_public_id: uuid.UUID) -> str:
+    """The task worker's part of answering a run: decrypt our set, answer the partner's request, keep the
+    answer (under the federation key) for the partner to fetch. Safe to run again: a run already answered,
+    ended or expired is left alone. Returns what it did."""
+    pending = (
+        PendingAnswer.objects.filter(run__public_id=run_public_id, run__outcome=Outcome.PENDING)
+        .select_related("run", "run__partnership")
+        .first()
+    )
+    if pending is None or pending.answer_ciphertext:
+        return "nothing to do"
+    run = pending.run
+    if pending.expires_at < timezone.now():
+        run_mark(run=run, outcome=Outcome.EXPIRED, reason="unfetched")
+        return "expired"
+    sealer = Sealer()
+    ours = offered_set(list(run.partnership.kinds))
+    psi_request = sealer.open(bytes(pending.request_ciphertext), context=request_context(run))
     try:
         setup, response = server_answer(
-            ours.elements, psi_request, reveal_intersection=asked == Mode.INTERSECTION
+            ours.elements, psi_request, reveal_intersection=run.mode == Mode.INTERSECTION
         )
     except PsiError:
-        run_mark_failed(run=run, reason="malformed")
+        run_mark(run=run, outcome=Outcome.FAILED, reason="malformed")
+        return "failed"
+    answer = json.dumps({"mode": run.mode, "setup": b64(setup), "response": b64(response)}).encode()
+    figures = Figures(ours=len(ours.elements), theirs=_theirs(run))
+    with transaction.atomic():
+        if (
+            not PendingAnswer.objects.select_for_update()
+            .filter(pk=pending.pk, answer_ciphertext=b"")
+            .exists()
+        ):
+            return "nothing to do"
+        PendingAnswer.objects.filter(pk=pending.pk).update(
+            answer_ciphertext=sealer.seal(answer, context=answer_context(run))
+        )
+        Run.objects.filter(pk=run.pk).update(figures_ciphertext=seal_figures(run, figures, sealer))
+    return "answered"
+
+
+def _theirs(run: Run) -> int | None:
+    figures = figures_of(run)
+    return figures.theirs if figures is not None else None
+
+
+def _fetch(partnership: Partnership, request: SignedRequest, now: datetime) -> Answer:
+    """A partner asking for the answer of a run it started (its ticket): told to come back while the
+    worker computes it, given it once it is ready, refused once the run ended."""
+    try:
+        ticket = uuid.UUID(str(request.payload.get("ticket")))
+    except ValueError:
         return _refuse(partnership, request, "malformed")
-    return _answer(200, request.nonce, "ok", {"mode": asked, "setup": b64(setup), "response": b64(response)})
+    with transaction.atomic():
+        run = (
+            Run.objects.select_for_update()
+            .filter(public_id=ticket, partnership=partnership, role=Role.ANSWERED)
+            .first()
+        )
+        if run is None:
+            return _refuse(partnership, request, "unknown_run")
+        if run.outcome != Outcome.PENDING:
+            return _refuse(partnership, request, "fetched" if run.outcome == Outcome.DONE else run.outcome)
+        # A partner polls every few seconds: its request (up to tens of megabytes) is not read for it.
+        pending = PendingAnswer.objects.defer("request_ciphertext").get(run=run)
+        if not pending.answer_ciphertext:
+            return _answer(200, request.nonce, "pending", {"retry_after": RETRY_AFTER_SECONDS})
+        payload = json.loads(Sealer().open(bytes(pending.answer_ciphertext), context=answer_context(run)))
+        run.partnership = partnership
+        # Done now that the answer goes out, and deleted: it is given once.
+        run_mark(run=run, outcome=Outcome.DONE)
+    return _answer(200, request.nonce, "ok", payload)
 
 
 def _message(partnership: Partnership, request: SignedRequest, now: datetime) -> Answer:
@@ -170,6 +306,13 @@ def _message(partnership: Partnership, request: SignedRequest, now: datetime) ->
     if not sealed or len(sealed) > MAX_MESSAGE_BYTES:
         return _refuse(partnership, request, "malformed")
     with transaction.atomic():
+        # One message at a time per partnership, so that two cannot both pass the limit.
+        Partnership.objects.select_for_update().get(pk=partnership.pk)
+        received = PartnerMessage.objects.filter(
+            partnership=partnership, received_at__gt=now - timedelta(days=1)
+        ).count()
+        if received >= settings.LONGARM_FEDERATION_MESSAGES_PER_DAY:
+            return _refuse(partnership, request, TOO_MANY_MESSAGES)
         message = PartnerMessage.objects.create(partnership=partnership, received_at=now, sealed=sealed)
         audit_append(
             actor=None,

@@ -2,9 +2,12 @@
 (``LONGARM_TWO_PERSON_RULE``: one administrator proposes, a second one approves), and a caseworker's
 "contact the partner" message about one identifier a run found in common."""
 
+import hmac
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,14 +17,15 @@ from longarm.accounts.models import Proposal, ProposalKind, ProposalStatus, Role
 from longarm.audit.models import ActorKind
 from longarm.audit.services import audit_append
 from longarm.cases.models import Identifier
-from longarm.crypto.envelopes import decrypt
 from longarm.crypto.federation import seal_to_signing_key
 from longarm.federation.client import send
-from longarm.federation.exceptions import PartnerUnreachable, RunRefused, TermsRefused
-from longarm.federation.keyset import federation_key, offered_context
-from longarm.federation.models import Partnership, PartnershipChange
+from longarm.federation.exceptions import NO_FEDERATION_KEY, PartnerUnreachable, RunRefused, TermsRefused
+from longarm.federation.keyset import Sealer, federation_key_exists, offered_context
+from longarm.federation.models import MessageSent, Partnership, PartnershipChange
+from longarm.federation.runs import element_digest
 from longarm.federation.selectors import findings_for
-from longarm.federation.terms import Terms, check_terms
+from longarm.federation.server import TOO_MANY_MESSAGES
+from longarm.federation.terms import Terms, change_digest, check_terms
 from longarm.federation.wire import b64
 
 
@@ -97,16 +101,28 @@ def _pending(proposal: Proposal) -> Proposal:
     return locked
 
 
-def partnership_approve(*, actor: StaffUser, proposal: Proposal) -> Partnership:
+def partnership_approve(*, actor: StaffUser, proposal: Proposal, digest: str) -> Partnership:
     """Approve a partnership change as the second administrator and make it; returns the partnership.
-    Raises ``TermsRefused`` when ``actor`` proposed it, it was decided or lapsed, or it can no longer be
-    made."""
+    ``digest`` is the :func:`change_digest` of the change the approver was shown.
+
+    Raises ``TermsRefused`` when ``actor`` proposed it, it was decided or lapsed, it or the partnership
+    changed since it was shown, or it can no longer be made."""
     with transaction.atomic():
         _require_admin(actor)
         proposal = _pending(proposal)
         if proposal.proposed_by_id == actor.pk:
             raise TermsRefused(_("You proposed this change: a second administrator must approve it."))
         change = PartnershipChange.objects.select_related("partnership").get(proposal=proposal)
+        if change.partnership is not None:
+            # Read under the lock, so the terms compared are the terms changed.
+            change.partnership = Partnership.objects.select_for_update().get(pk=change.partnership.pk)
+        if not hmac.compare_digest(change_digest(change), digest):
+            raise TermsRefused(
+                _(
+                    "The proposal or the partnership changed after the page you approved from was shown. "
+                    "Review the change again."
+                )
+            )
         partnership = _apply(Terms.from_json(change.terms), change.partnership, actor)
         proposal.status, proposal.decided_by, proposal.decided_at = (
             ProposalStatus.APPROVED,
@@ -131,23 +147,60 @@ def partnership_reject(*, actor: StaffUser, proposal: Proposal) -> Proposal:
     return proposal
 
 
+def _matched_keys(identifier: Identifier, elements: list[str], partnership: Partnership) -> list[list[str]]:
+    """The (scheme, value) of each strong key of ``identifier`` that the run found in common (digests
+    ``elements``): not the identifier's other keys, which the partner may not hold."""
+    sealer, context, wanted = Sealer(), offered_context(identifier), set(elements)
+    keys = []
+    for row in identifier.offered_keys.filter(scheme__in=list(partnership.kinds)).order_by("id"):
+        plain = sealer.open(bytes(row.ciphertext), context=context).decode()
+        if element_digest(plain) in wanted:
+            keys.append(plain.split("\x00", 1))
+    return keys
+
+
+def _message_allowed(actor: StaffUser, identifier: Identifier, partnership: Partnership) -> bool:
+    """Count one message to ``partnership`` against ``LONGARM_FEDERATION_MESSAGES_PER_DAY`` (attempts count,
+    delivered or not); False, audited, when the limit is reached."""
+    now = timezone.now()
+    with transaction.atomic():
+        Partnership.objects.select_for_update().get(pk=partnership.pk)
+        sent = MessageSent.objects.filter(
+            partnership=partnership, sent_at__gt=now - timedelta(days=1)
+        ).count()
+        if sent >= settings.LONGARM_FEDERATION_MESSAGES_PER_DAY:
+            _audit(
+                actor,
+                f"federation.message:refused:{TOO_MANY_MESSAGES}",
+                "identifier",
+                f"{identifier.public_id}>{partnership.public_id}",
+            )
+            return False
+        MessageSent.objects.create(partnership=partnership, sent_at=now)
+    return True
+
+
 def partner_contact(*, actor: StaffUser, identifier: Identifier, partnership: Partnership) -> None:
-    """Send the partner's administrators a message naming ``identifier`` (its canonical strong keys) and
-    nothing else of the case, sealed to the partner's signing key and sent signed; audited on both sides.
+    """Send the partner's administrators a message naming ``identifier`` (the strong keys of it that the
+    run found in common) and nothing else of the case, sealed to the partner's signing key and sent signed;
+    audited on both sides. At most ``LONGARM_FEDERATION_MESSAGES_PER_DAY`` per partnership.
 
     ``identifier`` comes from an access selector (the actor holds its case). Raises ``RunRefused`` when no
-    run with this partner found the identifier or the partner refuses the message, ``PartnerUnreachable``
-    when it cannot be delivered.
+    run with this partner found the identifier, the limit is reached or the partner refuses the message,
+    ``PartnerUnreachable`` when it cannot be delivered.
     """
+    if not federation_key_exists():
+        raise RunRefused(NO_FEDERATION_KEY)
     found = findings_for([identifier]).get(identifier.pk, [])
     run = next((item for item in found if item.partnership.pk == partnership.pk), None)
     if run is None:
         raise RunRefused("not_found")
-    key = federation_key()
-    keys = [
-        decrypt(key, bytes(row.ciphertext), context=offered_context(identifier)).decode().split("\x00", 1)
-        for row in identifier.offered_keys.filter(scheme__in=list(partnership.kinds))
-    ]
+    keys = _matched_keys(identifier, run.elements, partnership)
+    if not keys:
+        # The identifier changed since the run: what it holds now was not found in common.
+        raise RunRefused("not_found")
+    if not _message_allowed(actor, identifier, partnership):
+        raise RunRefused(TOO_MANY_MESSAGES)
     content = json.dumps(
         {
             "identifiers": [{"kind": scheme, "value": value} for scheme, value in keys],

@@ -3,6 +3,8 @@ when approved."""
 
 import base64
 import binascii
+import hashlib
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,9 +14,16 @@ from django.utils.translation import gettext as _
 
 from longarm.federation.exceptions import TermsRefused
 from longarm.federation.keyset import OFFERABLE_SCHEMES
-from longarm.federation.models import Mode, Partnership
+from longarm.federation.models import Mode, Partnership, PartnershipChange
 
 PUBLIC_KEY_BYTES = 32
+# The defaults and bounds of a partnership's set sizes (threat model §5.8). ``largest_set`` bounds how many
+# guessed values a dishonest partner can test per run, so its default is an NGO's size, not a national
+# centre's; the ceiling is what one request may carry on the wire (48 bytes per element within
+# ``wire.MAX_BODY_BYTES``), rounded down.
+DEFAULT_SMALLEST_SET = 100
+DEFAULT_LARGEST_SET = 10_000
+LARGEST_SET_CEILING = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -24,8 +33,8 @@ class Terms:
     endpoint: str
     kinds: list[str]
     mode: str = Mode.CARDINALITY
-    smallest_set: int = 100
-    largest_set: int = 1_000_000
+    smallest_set: int = DEFAULT_SMALLEST_SET
+    largest_set: int = DEFAULT_LARGEST_SET
     runs_per_period: int = 1
     period_days: int = 7
     minimum_change: int = 10
@@ -100,6 +109,20 @@ def check_terms(terms: Terms, *, partnership: Partnership | None) -> bytes:
         raise TermsRefused(_("Choose what a run reveals."), field="mode")
     if terms.smallest_set < 1 or terms.largest_set < terms.smallest_set:
         raise TermsRefused(_("The largest set must be at least the smallest."), field="largest_set")
+    if terms.largest_set > LARGEST_SET_CEILING:
+        raise TermsRefused(
+            _("The largest set can be at most %(ceiling)s identifiers.") % {"ceiling": LARGEST_SET_CEILING},
+            field="largest_set",
+        )
     if terms.runs_per_period < 1 or terms.period_days < 1:
         raise TermsRefused(_("Allow at least one run per period of at least a day."), field="runs_per_period")
     return key
+
+
+def change_digest(change: PartnershipChange) -> str:
+    """What an approver saw: a digest of the proposed terms and of the partnership's terms as they stand.
+    An approval names it, so that it makes exactly the change that was shown, against exactly the terms it
+    was shown beside (:func:`partnership_approve`)."""
+    current = Terms.of(change.partnership).as_json() if change.partnership is not None else None
+    shown = json.dumps({"proposed": change.terms, "current": current}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(shown.encode()).hexdigest()

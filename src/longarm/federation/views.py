@@ -101,7 +101,7 @@ def proposal_decide(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
     actor = acting_staff(request)
     try:
         if request.POST.get("decision") == "approve":
-            partnership_approve(actor=actor, proposal=proposal)
+            partnership_approve(actor=actor, proposal=proposal, digest=request.POST.get("digest", ""))
             messages.success(request, _("The partnership change is made."))
         else:
             partnership_reject(actor=actor, proposal=proposal)

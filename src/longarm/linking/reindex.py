@@ -89,8 +89,9 @@ def _missing(version: int) -> Iterator[list[Identifier]]:
         yield batch
 
 
-class _CaseKeys:
-    """Case data keys opened with the recovery key, and the cases' regions, kept for one run."""
+class CaseKeys:
+    """Case data keys opened with the recovery key, and the cases' regions, kept for one run (public: the
+    federation app's backfill opens cases the same way)."""
 
     def __init__(self, recovery_private_key: bytes) -> None:
         self.recovery = recovery_private_key
@@ -183,7 +184,7 @@ def _rebuild_typed(new: LinkingKey, keys: _ReportKeys) -> tuple[int, int]:
 def _rebuild(
     new: LinkingKey,
     old: LinkingKey | None,
-    keys: _CaseKeys,
+    keys: CaseKeys,
     renamed: dict[bytes, bytes],
     reviewed: set[bytes],
 ) -> tuple[int, int]:
@@ -298,7 +299,7 @@ def linking_reindex(
     new = stage_next_linking_key(directory)
     reviewed = {bytes(index) for index in LinkReview.objects.values_list("blind_index", flat=True)}
     renamed: dict[bytes, bytes] = {}
-    keys, report_keys = _CaseKeys(recovery_private_key), _ReportKeys(recovery_private_key)
+    keys, report_keys = CaseKeys(recovery_private_key), _ReportKeys(recovery_private_key)
     identifiers, rows = _rebuild(new, old, keys, renamed, reviewed)
     # Identifiers reporters typed: no review names one (reviews are between cases).
     typed, typed_rows = _rebuild_typed(new, report_keys)

@@ -181,6 +181,37 @@ def _second_approvers() -> Iterator[Finding]:
         yield Finding("two-person rule", Level.OK, "on; changes need a second administrator or custodian")
 
 
+def _federation_key() -> Iterator[Finding]:
+    """Federated linking refuses every run without ``federation.key`` (it is never made on first use): say so
+    when partners are set up, and when a rotation of it was interrupted (a warning, never a refusal to
+    start: casework does not need it)."""
+    from longarm.crypto.federation import (
+        FEDERATION_KEY_FILE,
+        NEXT_FEDERATION_KEY_FILE,
+        PREVIOUS_FEDERATION_KEY_FILE,
+    )
+
+    directory = Path(settings.KEYS_DIR)
+    if any((directory / name).exists() for name in (NEXT_FEDERATION_KEY_FILE, PREVIOUS_FEDERATION_KEY_FILE)):
+        yield Finding(
+            "federation key",
+            Level.WARNING,
+            "a rotation of federation.key is unfinished; run `longarm federation key rotate` to resume it",
+        )
+    if (directory / FEDERATION_KEY_FILE).exists() or not probes.migrations_check().ok:
+        return
+    from longarm.federation.models import Partnership
+
+    if Partnership.objects.filter(active=True).exists():
+        yield Finding(
+            "federation key",
+            Level.WARNING,
+            "federation.key is missing, so every run with a partner is refused: restore it from a keyring "
+            "export, or create a new one with `longarm federation key create` and offer the identifiers "
+            "again with `longarm federation offer --recovery-key PATH`",
+        )
+
+
 def _from_probe(probe: Callable[[], probes.Check], fix: str) -> Callable[[], Iterator[Finding]]:
     def run() -> Iterator[Finding]:
         check = probe()
@@ -213,6 +244,7 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
         "write to it",
     ),
     _second_approvers,
+    _federation_key,
 )
 
 

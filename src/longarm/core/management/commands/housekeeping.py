@@ -11,7 +11,8 @@ from longarm.core.housekeeping import housekeeping_run
 class Command(BaseCommand):
     help = (
         "Delete expired sessions, throttle counters of past windows, expired spent gate tokens and the "
-        "heartbeats of workers long gone; deliver outbox events a worker left."
+        "heartbeats of workers long gone; deliver outbox events a worker left; expire federation answers "
+        "partners never fetched."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -20,5 +21,5 @@ class Command(BaseCommand):
             f"deleted {swept.sessions} expired session(s), {swept.counters} old counter(s), "
             f"{swept.spent_tokens} spent token(s), {swept.gone_workers} gone worker(s)'s heartbeat; "
             f"delivered {swept.outbox_deliveries} outbox event(s) "
-            "a worker had left"
+            f"a worker had left; expired {swept.expired_answers} unfetched federation answer(s)"
         )

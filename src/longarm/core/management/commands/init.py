@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from longarm.crypto.errors import KeyringError
-from longarm.crypto.federation import FEDERATION_KEY_FILE, ensure_federation_key
+from longarm.crypto.federation import FEDERATION_KEY_FILE, create_federation_key
 from longarm.crypto.keyring import (
     RECOVERY_PUBLIC_KEY_FILE,
     create_keyring,
@@ -118,7 +118,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Created key {keys_dir / name}")
         if ensure_linking_key(keys_dir):
             self.stdout.write(f"Created key {keys_dir / LINKING_KEY_FILE}")
-        if ensure_federation_key(keys_dir):
+        if create_federation_key(keys_dir):
             self.stdout.write(f"Created key {keys_dir / FEDERATION_KEY_FILE}")
         self._ensure_django_secret(keys_dir)
         if creation.recovery_private_key is not None and split is not None and options["print_shares"]:

@@ -98,3 +98,20 @@ class Command(BaseCommand):
             "(signed by both): with it, `longarm evidence verify --transitions` and `longarm backup verify "
             "--transitions` accept what either key signed. Take a new keyring export now."
         )
+        self._tell_partners(encode_public_key(transition.new_public_key))
+
+    def _tell_partners(self, new_key: str) -> None:
+        """Federation partners pin our signing key: print what their administrators must be sent."""
+        from longarm.federation.models import Partnership
+        from longarm.federation.selectors import key_fingerprint
+
+        partners = list(Partnership.objects.filter(active=True).values_list("name", flat=True))
+        if not partners:
+            return
+        self.stdout.write(
+            f"Federation partners pin the signing key: until their administrators change the partnership, "
+            f"each side refuses the other's requests. Send {', '.join(partners)} this text, in person or "
+            "over a channel you both trust, and read the fingerprint to them:"
+        )
+        self.stdout.write(f"    Longarm federation signing public key: {new_key}")
+        self.stdout.write(f"    Fingerprint (SHA-256): {key_fingerprint(new_key)}")
