@@ -63,14 +63,16 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
     caplog.set_level(logging.DEBUG)
     started = time.time() - 1
     needles = {name: canary(name) for name in ("text", "make", "model", "filename", "staffnote", "zipname")}
-    chat = (f"WeChat export {needles['text']}\n" * 20_000).encode()  # several 64 KiB chunks
-    assert len(chat) > 4 * 65536
+    piece = EncryptingUploadHandler.chunk_size
+    line = f"WeChat export {needles['text']}\n"
+    chat = (line * (4 * piece // len(line) + 1)).encode()  # several of the pieces the parser hands over
+    assert len(chat) > 4 * piece
     during: list[bytes] = []
     original = EncryptingUploadHandler.receive_data_chunk
 
     def spying(self: EncryptingUploadHandler, raw_data: bytes, start: int) -> None:
         original(self, raw_data, start)
-        if start >= 2 * 65536 and not during:
+        if start >= 2 * piece and not during:
             during.append(stored_bytes() + scratch_bytes(started))
 
     monkeypatch.setattr(EncryptingUploadHandler, "receive_data_chunk", spying)
