@@ -5,13 +5,14 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from longarm.audit.models import AuditEvent
 from longarm.cases.coding.services import IncidentInput, incident_create
 from longarm.cases.models import Case
+from longarm.cases.paging import BoundedPaginator, serial_reads, walking_the_order
 from longarm.cases.selectors import CaseFilters, case_list
 from longarm.cases.services import case_grant, note_add
 from tests.cases.helpers import console, opened_case, private_key
@@ -223,3 +224,27 @@ def test_pages_follow_the_list_order_and_count_only_a_few_pages_ahead(cast: Cast
     assert "Page 3 of 3" in pages[2]
     assert "Page 3 of 3" in past_the_end
     assert _references(past_the_end, cases) == expected[4:]
+
+
+def _planner(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings are PostgreSQL's")
+def test_a_deep_pages_join_settings_end_with_its_id_query(cast: Cast) -> None:
+    """Hash and merge joins are off for the query reading a deep page's ids, not for what the transaction
+    reads after it."""
+    for _ in range(3):
+        opened_case(cast)
+    with transaction.atomic():
+        with walking_the_order(deep=True):
+            assert (_planner("enable_hashjoin"), _planner("enable_mergejoin")) == ("off", "off")
+        assert (_planner("enable_hashjoin"), _planner("enable_mergejoin")) == ("on", "on")
+    with serial_reads():
+        page = BoundedPaginator(case_list(user=cast.caseworker, filters=CaseFilters()), 1, number=2).get_page(
+            2
+        )
+        assert len(page.object_list) == 1
+        assert (_planner("enable_hashjoin"), _planner("enable_mergejoin")) == ("on", "on")
