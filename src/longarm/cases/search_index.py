@@ -353,13 +353,12 @@ def _store(index: ReaderIndex, user: StaffUser, private_key: bytes, *, compact: 
     try:
         with transaction.atomic():
             StaffUser.objects.select_for_update().filter(pk=user.pk).exists()
-            theirs = _catch_up(index, user, private_key)
-            if theirs is None:
+            if _catch_up(index, user, private_key) is None:
                 return
             if compact:
                 _compact(index, user)
             else:
-                _append(index, user, index.added - theirs)
+                _append(index, user, index.added)
     except IntegrityError:
         # Another process appended the same part number between the check and the write (possible only
         # without the row lock): its part is read at the next search, and nothing of this one is lost but
@@ -409,7 +408,8 @@ def _stored_state(user: StaffUser) -> tuple[int | None, int]:
 
 def _catch_up(index: ReaderIndex, user: StaffUser, private_key: bytes) -> set[int] | None:
     """Bring the index up to what is stored: loaded whole if it never was or another process compacted
-    (then None), else the parts other processes appended since read into it (the cases they hold)."""
+    (then None), else the parts other processes appended since read into it (the cases they hold, which
+    this index then does not append again)."""
     generation, last_part = _stored_state(user)
     if not index.loaded or generation != index.generation:
         had = index.loaded
@@ -419,11 +419,13 @@ def _catch_up(index: ReaderIndex, user: StaffUser, private_key: bytes) -> set[in
     if last_part <= index.last_part:
         return set()
     try:
-        return _load_segments(index, user, private_key, generation=generation, after=index.last_part)
+        theirs = _load_segments(index, user, private_key, generation=generation, after=index.last_part)
     except DecryptionError:
         _unreadable(index, user)
         index.last_part = last_part
         return set()
+    index.added -= theirs
+    return theirs
 
 
 def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None = None) -> dict[int, bytes]:
