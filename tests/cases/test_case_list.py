@@ -177,8 +177,8 @@ def test_the_case_list_query_count_does_not_grow_with_the_cases(
     staff = console(cast.caseworker)
     # Session, user, device; the header's unread count (two parts); the critical count; the ids of the page
     # and a few ahead, the page's rows, their report counts; on PostgreSQL, the savepoint and setting of
-    # ``serial_reads``, and past the first page the join setting of ``walking_the_order``.
-    on_postgresql = 3 + (1 if query.get("page") else 0) if connection.vendor == "postgresql" else 0
+    # ``serial_reads``, and past the first page the join settings of ``walking_the_order`` and their reset.
+    on_postgresql = 3 + (2 if query.get("page") else 0) if connection.vendor == "postgresql" else 0
     with (
         patch("longarm.cases.casework.views.PAGE_SIZE", 4),
         django_assert_max_num_queries(9 + on_postgresql),  # type: ignore[operator]
