@@ -494,7 +494,7 @@ def test_a_second_builder_of_one_reader_waits_for_the_first_and_goes_on_from_its
 
     def reading(batch: list[Case], *args: object) -> dict[int, list[tuple[str, str]]]:
         name = threading.current_thread().name
-        read.setdefault(name, []).extend(case.pk for case in batch)
+        read.setdefault(name, []).extend(sorted(case.pk for case in batch))
         if name == "a":
             inside.set()
             assert release.wait(10)
