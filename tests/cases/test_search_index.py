@@ -246,7 +246,7 @@ def _segment_cases(user: StaffUser, key: bytes) -> set[int]:
     found: set[int] = set()
     for sealed in SearchSegment.objects.filter(staff=user).values_list("sealed", flat=True):
         padded = unseal_data(key, bytes(sealed), context=f"longarm search segment:{user.pk}".encode())
-        found.update(int(case_id) for case_id in json.loads(_unpad(padded)))
+        found.update(int(case_id) for case_id in json.loads(_unpad(padded)) if case_id != "applied")
     return found
 
 
@@ -373,7 +373,8 @@ def _stored_parts(user: StaffUser, key: bytes) -> list[tuple[int, int, int, byte
     found = []
     for pk, generation, part, sealed in rows.values_list("pk", "generation", "part", "sealed"):
         held = json.loads(_unpad(unseal_data(key, bytes(sealed), context=context)))
-        found.append((pk, generation, part, bytes(sealed), frozenset(int(case_id) for case_id in held)))
+        cases = frozenset(int(case_id) for case_id in held if case_id != "applied")
+        found.append((pk, generation, part, bytes(sealed), cases))
     return found
 
 

@@ -65,6 +65,8 @@ _TRIGRAM = 3
 # The first key of the PostgreSQL advisory lock one reader's index builders take turns on (the second is
 # the reader's id): any constant no other lock of the project uses.
 _ADVISORY_CLASS = 2121
+# The key of a part's list of applied delta tags, beside its case ids.
+_APPLIED = "applied"
 
 _SCHEMA = """
 CREATE TABLE texts (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, place TEXT NOT NULL,
@@ -150,9 +152,13 @@ class ReaderIndex:
         self.last_part = 0
         # Cases read since the index was last written: what the next appended part holds.
         self.added: set[int] = set()
-        # Cases a delta applied here named that were not read again yet: another process's part must not
-        # bring back their older text (the delta is deleted at this process's next compaction).
-        self.unread: set[int] = set()
+        # Cases a delta applied here named that were not read again yet, with the tags of those deltas:
+        # another process's part must not bring back text older than them (they are deleted at this
+        # process's next compaction).
+        self.unread: dict[int, set[uuid.UUID]] = {}
+        # For each case whose entry came from a stored part: the deltas its writer had applied, which that
+        # entry already reflects (a later process does not decrypt the case again for them).
+        self.reflects: dict[int, frozenset[uuid.UUID]] = {}
         self.used = time.monotonic()
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
@@ -169,6 +175,7 @@ class ReaderIndex:
         self.applied.clear()
         self.added.clear()
         self.unread.clear()
+        self.reflects.clear()
         self.purge = False
         self.fresh = 0
         self.loaded = False
@@ -185,7 +192,8 @@ class ReaderIndex:
         """Replace what the index holds of each case with its texts, in their order."""
         self._db.execute("BEGIN")
         for case_id, texts in cases:
-            self.unread.discard(case_id)
+            self.unread.pop(case_id, None)
+            self.reflects.pop(case_id, None)
             self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
             self._db.executemany(
                 "INSERT INTO texts (case_id, place, body, folded) VALUES (?, ?, ?, ?)",
@@ -204,6 +212,7 @@ class ReaderIndex:
         self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
         self.keys.pop(case_id, None)
         self.data_keys.pop(case_id, None)
+        self.reflects.pop(case_id, None)
 
     def texts(self) -> Iterator[tuple[int, Texts]]:
         """Every case's texts, in order, for writing segments."""
@@ -311,8 +320,11 @@ def _segments(index: ReaderIndex, only: set[int] | None = None) -> Iterator[byte
     key rows and its texts, encrypted under the case's own data key. So a case crypto-shredded (every seal
     of its key destroyed) is unreadable in the segments too, even to its former reader, before any segment
     is rewritten."""
-    part: dict[str, object] = {}
-    size = 0
+    # An appended part names the deltas its writer applied: every entry in it reflects them. (A compaction
+    # deletes them.)
+    applied = sorted(str(tag) for tag in index.applied) if only is not None else []
+    part: dict[str, object] = {_APPLIED: applied}
+    size = len(applied) * 40
     written: set[int] = set()
     texts_of = dict(index.texts())
     for case_id, keys in index.keys.items():
@@ -326,8 +338,8 @@ def _segments(index: ReaderIndex, only: set[int] | None = None) -> Iterator[byte
         size += len(sealed) * 4 // 3 + 48
         if size >= SEGMENT_BYTES:
             yield json.dumps(part, separators=(",", ":")).encode()
-            part, size = {}, 0
-    if part:
+            part, size = {_APPLIED: applied}, len(applied) * 40
+    if len(part) > 1:
         yield json.dumps(part, separators=(",", ":")).encode()
 
 
@@ -475,13 +487,18 @@ def _load_segments(
     parts = SearchSegment.objects.filter(staff=user, generation=generation)
     if after is not None:
         parts = parts.filter(part__gt=after)
-    mine = set(index.keys) | index.unread if after is not None else set()
+    mine = set(index.keys) if after is not None else set()
     data_keys = _data_keys(user, private_key) if after is None else {}
     held: set[int] = set()
     rows = parts.order_by("part", "pk").values_list("part", "sealed")
     for part_number, sealed in rows.iterator(chunk_size=4):
         part = json.loads(_unpad(unseal_data(private_key, bytes(sealed), context=context)))
-        wanted = [int(case_id) for case_id in part if int(case_id) not in mine]
+        reflects = frozenset(uuid.UUID(tag) for tag in part.pop(_APPLIED, []))
+        wanted = [
+            int(case_id)
+            for case_id in part
+            if int(case_id) not in mine and index.unread.get(int(case_id), set()) <= reflects
+        ]
         if after is not None:
             data_keys.update(_data_keys(user, private_key, wanted))
         held.update(int(case_id) for case_id in part)
@@ -498,6 +515,8 @@ def _load_segments(
             index.keys[case_id] = tuple(int(number) for number in keys)
             index.data_keys[case_id] = data_key
         index.put(opened)
+        for case_id, _texts in opened:
+            index.reflects[case_id] = reflects
         index.last_part = max(index.last_part, part_number)
     return held
 
@@ -536,16 +555,20 @@ def _refresh(
     # Deltas first, content after: whatever a delta names is decrypted as it is now, at least as new as it.
     waiting = SearchDelta.objects.filter(staff=user).values_list("pk", "tag")
     new = {pk: tag for pk, tag in waiting if tag not in index.applied}
-    changed: set[int] = set()
+    changed: dict[int, set[uuid.UUID]] = {}
     for pk, sealed in SearchDelta.objects.filter(pk__in=sorted(new)).values_list("pk", "sealed"):
-        index.applied.add(new[pk])
+        tag = new[pk]
+        index.applied.add(tag)
         try:
             named, removed = _open_delta(user.pk, private_key, bytes(sealed))
         except DecryptionError:
             logger.warning("search: a delta of staff %s could not be opened; rebuilding", user.pk)
             index.reset()
             continue
-        changed.update(named)
+        for case_id in named:
+            # An entry another process wrote after applying this delta is already as new as it.
+            if tag not in index.reflects.get(case_id, ()):
+                changed.setdefault(case_id, set()).add(tag)
         index.purge = index.purge or removed
     held = _held(user)
     for case_id in [case_id for case_id in index.keys if case_id not in held]:
@@ -572,9 +595,9 @@ def _refresh(
     # must stay stale by its keys (and not come back from another process's part), or its old text (removed
     # content included) would stay in the index for good.
     for case_id in stale[read:]:
-        if case_id in index.keys:
+        if case_id in changed:
             index.drop(case_id)
-            index.unread.add(case_id)
+            index.unread.setdefault(case_id, set()).update(changed[case_id])
     if index.purge or (
         not unfinished
         and (index.last_part > 0 or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER)
