@@ -196,8 +196,10 @@ def test_the_search_query_count_does_not_grow_with_the_cases(
         case = opened_case(cast)
         note_add(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, text="club")
     staff = console(cast.caseworker)
-    # The first search builds the reader's index: its reads come by batches of cases, not one per case.
-    with django_assert_max_num_queries(31 + 6 * 5):  # type: ignore[operator]
+    # The first search builds the reader's index: its reads come by batches of cases, not one per case. On
+    # PostgreSQL, the builders' lock of the reader: a savepoint, the advisory lock, the release.
+    builders_lock = 3 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(31 + 6 * 5 + builders_lock):  # type: ignore[operator]
         assert staff.get(reverse("cases:case_list"), {"q": "club"}).status_code == 200
     # Then fixed reads (the deltas and keys since, the header's unread count), plus one audit event per case
     # revealed (a savepoint, the chain's locked head, the event).
