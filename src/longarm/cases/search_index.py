@@ -428,7 +428,7 @@ def _catch_up(index: ReaderIndex, user: StaffUser, private_key: bytes) -> set[in
         index.wipe()
         _load(index, user, private_key)
         return None if had else set()
-    if last_part <= index.last_part:
+    if generation is None or last_part <= index.last_part:
         return set()
     try:
         theirs = _load_segments(index, user, private_key, generation=generation, after=index.last_part)
