@@ -3,6 +3,7 @@ and bodies, answers with a status and a body the schema documents, and never a s
 
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import schemathesis
@@ -56,3 +57,32 @@ def test_the_api_honours_its_schema(case: Any, caseworker_headers: dict[str, str
     # Unknown query parameters are ignored, as HTTP APIs commonly do, rather than refused; every other
     # check applies: documented status codes, content types and bodies, no server error, auth enforced.
     case.call_and_validate(headers=caseworker_headers, excluded_checks=[negative_data_rejection])
+
+
+def test_a_search_while_the_index_is_built_answers_202_with_progress_as_documented(
+    cast: Cast, caseworker_headers: dict[str, str], settings: Any
+) -> None:
+    """The caller's first search over more cases than one request decrypts: 202, a Retry-After header and
+    how far it got, each as the schema documents them; asked again, it goes on, and then answers."""
+    second = Report.objects.order_by("id").last()
+    assert second is not None
+    case_open(
+        actor=cast.caseworker, private_key=private_key_of(cast.caseworker), report=second, summary="Zither"
+    )
+    settings.LONGARM_SEARCH_BUILD_SECONDS = 0
+    operation = schema["/api/search"]["GET"]
+    answers = []
+    with patch("longarm.cases.search_index._BATCH", 1):
+        for _ in range(2):
+            case = operation.Case(query={"q": "zither"}, headers=caseworker_headers)
+            answers.append(case.call_and_validate(excluded_checks=[negative_data_rejection]))
+    building, found = answers
+    assert building.status_code == 202
+    assert building.headers["retry-after"] == ["1"]
+    body = building.json()
+    assert (body["done"], body["total"], body["retry_after"]) == (1, 2, 1)
+    assert "1 of 2" in body["detail"]
+    assert found.status_code == 200
+    assert found.json()["count"] == 1
+    documented = operation.definition.raw["responses"]["202"]
+    assert "Retry-After" in documented["headers"]

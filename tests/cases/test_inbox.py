@@ -183,10 +183,11 @@ def test_the_inbox_query_count_does_not_grow_with_the_reports(
     # Session, user, device; the ids of the page and a few ahead, the page's rows; their cases, the held
     # ones, assignees; what they share with other reports and cases (at most eleven, whatever the page's
     # length); the header's unread count (in two parts: those waiting, those answered); on PostgreSQL, the
-    # savepoint and setting of ``serial_reads``, and past the first page the join setting of
-    # ``walking_the_order``. "Waiting for us" first reads the page's ids from up to four parts of the list.
+    # savepoint and setting of ``serial_reads``, and past the first page the join settings of
+    # ``walking_the_order`` and their reset. "Waiting for us" first reads the page's ids from up to four
+    # parts of the list.
     waiting_parts = 3 if query.get("order") == "waiting" else 0
-    on_postgresql = 3 + (1 if query.get("page") else 0) if connection.vendor == "postgresql" else 0
+    on_postgresql = 3 + (2 if query.get("page") else 0) if connection.vendor == "postgresql" else 0
     with (
         patch("longarm.cases.inbox.PAGE_SIZE", 4),
         django_assert_max_num_queries(21 + waiting_parts + on_postgresql),  # type: ignore[operator]

@@ -3,10 +3,12 @@ every case, in every script; kept current by sealed deltas; nothing readable at 
 
 import json
 import random
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from unittest.mock import patch
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from longarm.accounts.models import StaffUser
@@ -244,7 +246,7 @@ def _segment_cases(user: StaffUser, key: bytes) -> set[int]:
     found: set[int] = set()
     for sealed in SearchSegment.objects.filter(staff=user).values_list("sealed", flat=True):
         padded = unseal_data(key, bytes(sealed), context=f"longarm search segment:{user.pk}".encode())
-        found.update(int(case_id) for case_id in json.loads(_unpad(padded)))
+        found.update(int(case_id) for case_id in json.loads(_unpad(padded)) if case_id != "applied")
     return found
 
 
@@ -362,3 +364,167 @@ def test_the_console_shows_a_self_reloading_progress_page_until_the_index_is_bui
         done = staff.get(reverse("cases:case_list"), {"q": "kashgar"})
     assert not done.has_header("Refresh")
     assert "2 cases match" in done.content.decode()
+
+
+def _stored_parts(user: StaffUser, key: bytes) -> list[tuple[int, int, int, bytes, frozenset[int]]]:
+    """Each stored segment of the reader: (row, generation, part, sealed, the cases it holds)."""
+    context = f"longarm search segment:{user.pk}".encode()
+    rows = SearchSegment.objects.filter(staff=user).order_by("generation", "part", "pk")
+    found = []
+    for pk, generation, part, sealed in rows.values_list("pk", "generation", "part", "sealed"):
+        held = json.loads(_unpad(unseal_data(key, bytes(sealed), context=context)))
+        cases = frozenset(int(case_id) for case_id in held if case_id != "applied")
+        found.append((pk, generation, part, bytes(sealed), cases))
+    return found
+
+
+def _build_step(user: StaffUser, key: bytes, holder: str) -> tuple[int, int] | None:
+    """One request of a first build (``build_seconds`` 0: one batch): how far it got, or None if done."""
+    cases = case_list(user=user, filters=CaseFilters())
+    try:
+        case_search(user=user, private_key=key, holder=holder, cases=cases, text="kashgar", build_seconds=0)
+    except SearchIndexBuilding as building:
+        return building.done, building.total
+    return None
+
+
+def test_a_resumed_build_appends_only_what_each_request_read(cast: Cast) -> None:
+    """Each build request appends one part holding the cases it read and leaves the stored parts as they
+    were; the last one merges them into one generation."""
+    cases = sorted(case.pk for case in _cases(cast))
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    with patch("longarm.cases.search_index._BATCH", 2):
+        assert _build_step(user, key, "session:a") == (2, 6)
+        first = _stored_parts(user, key)
+        assert [(part, held) for _, _, part, _, held in first] == [(1, frozenset(cases[:2]))]
+        assert _build_step(user, key, "session:b") == (4, 6)
+        second = _stored_parts(user, key)
+        # The first part untouched (same row, same bytes); the new one holds the two cases read since.
+        assert second[:1] == first
+        assert [(part, held) for _, _, part, _, held in second[1:]] == [(2, frozenset(cases[2:4]))]
+        assert _build_step(user, key, "session:a") is None
+    merged = _stored_parts(user, key)
+    assert len({generation for _, generation, _, _, _ in merged}) == 1
+    assert [part for _, _, part, _, _ in merged] == [0] * len(merged)
+    assert frozenset().union(*(held for *_, held in merged)) == frozenset(cases)
+    search_index_drop(holder="session:a")
+    for query in ("kashgar", "王伟", "ساقچى"):
+        assert _indexed(user, key, query, holder="session:c") == _reference(user, key, query), query
+
+
+def test_two_builders_of_one_reader_interleaved_lose_nothing_and_write_nothing_twice(cast: Cast) -> None:
+    """Two requests of one reader on two web workers (two processes here: two holders), the second running
+    its whole step while the first decrypts: the first finds the second's part at its write and appends
+    none of the cases that part holds."""
+    from longarm.cases import search
+
+    cases = sorted(case.pk for case in _cases(cast))
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    real = search.case_texts
+    armed = [False]
+
+    def interleaved(batch: list[Case], *args: object) -> dict[int, list[tuple[str, str]]]:
+        texts = real(batch, *args)  # type: ignore[arg-type]
+        if armed[0]:
+            armed[0] = False
+            assert _build_step(user, key, "session:b") == (4, 6)
+        return texts
+
+    with (
+        patch("longarm.cases.search_index._BATCH", 2),
+        patch.object(search, "case_texts", interleaved),
+    ):
+        assert _build_step(user, key, "session:a") == (2, 6)
+        armed[0] = True
+        # A reads cases 3 and 4; meanwhile B, a new process, loads A's part and reads the same two.
+        assert _build_step(user, key, "session:a") == (4, 6)
+        parts = _stored_parts(user, key)
+        assert [(part, held) for _, _, part, _, held in parts] == [
+            (1, frozenset(cases[:2])),
+            (2, frozenset(cases[2:4])),
+        ]
+        assert _build_step(user, key, "session:b") is None
+    final = _stored_parts(user, key)
+    assert frozenset().union(*(held for *_, held in final)) == frozenset(cases)
+    assert sum(len(held) for *_, held in final) == len(cases)
+    for holder in ("session:a", "session:b"):
+        for query in ("kashgar", "王伟", "李"):
+            assert _indexed(user, key, query, holder=holder) == _reference(user, key, query), query
+
+
+def test_a_change_another_process_compacted_away_is_still_found_here(cast: Cast) -> None:
+    """Process B applies a delta and compacts, deleting it; process A, which had loaded the older
+    generation, must not keep the text the delta replaced: it loads the new generation."""
+    cases = _cases(cast)
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    with patch("longarm.cases.search_index.COMPACT_AFTER", 1):
+        assert _indexed(user, key, "zither", holder="session:a") == []
+        note_add(actor=user, private_key=key, case=cases[3], text="The zither teacher")
+        assert [hit[0] for hit in _indexed(user, key, "zither", holder="session:b")] == [cases[3].pk]
+        assert not SearchDelta.objects.filter(staff=user).exists()
+        assert [hit[0] for hit in _indexed(user, key, "zither", holder="session:a")] == [cases[3].pk]
+
+
+def _in_thread(work: Callable[[], None], errors: list[BaseException]) -> threading.Thread:
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    return threading.Thread(target=run)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="waiting needs a lock other than SQLite's one write lock, which would stop every writer while a "
+    "builder decrypts; on SQLite the compare-and-set alone keeps two builders apart (the test above)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_second_builder_of_one_reader_waits_for_the_first_and_goes_on_from_its_part(cast: Cast) -> None:
+    from longarm.cases import search
+
+    cases = sorted(case.pk for case in _cases(cast))
+    user, key = cast.caseworker, private_key(cast.caseworker)
+    real = search.case_texts
+    inside, release = threading.Event(), threading.Event()
+    read: dict[str, list[int]] = {}
+    progress: dict[str, tuple[int, int] | None] = {}
+
+    def reading(batch: list[Case], *args: object) -> dict[int, list[tuple[str, str]]]:
+        name = threading.current_thread().name
+        read.setdefault(name, []).extend(sorted(case.pk for case in batch))
+        if name == "a":
+            inside.set()
+            assert release.wait(10)
+        return real(batch, *args)  # type: ignore[arg-type]
+
+    def step(name: str) -> Callable[[], None]:
+        def run() -> None:
+            progress[name] = _build_step(user, key, f"session:{name}")
+
+        return run
+
+    errors: list[BaseException] = []
+    first, second = _in_thread(step("a"), errors), _in_thread(step("b"), errors)
+    first.name, second.name = "a", "b"
+    with patch("longarm.cases.search_index._BATCH", 2), patch.object(search, "case_texts", reading):
+        first.start()
+        assert inside.wait(10)
+        second.start()
+        second.join(0.5)
+        # B waits on A's lock: it has decrypted nothing yet.
+        assert second.is_alive()
+        assert "b" not in read
+        release.set()
+        first.join(10)
+        second.join(10)
+    assert not errors
+    assert progress == {"a": (2, 6), "b": (4, 6)}
+    assert read == {"a": cases[:2], "b": cases[2:4]}
+    assert [(part, held) for _, _, part, _, held in _stored_parts(user, key)] == [
+        (1, frozenset(cases[:2])),
+        (2, frozenset(cases[2:4])),
+    ]

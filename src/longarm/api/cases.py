@@ -5,7 +5,9 @@ the work, and every read of case content is audited as in the console."""
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.params.functions import Query
 
@@ -24,6 +26,7 @@ from longarm.api.schemas import (
     ReferralEventOut,
     ReferralOut,
     ReferralPage,
+    SearchBuildingOut,
     SearchHit,
     SearchOut,
 )
@@ -34,7 +37,7 @@ from longarm.cases.models import Case, CaseStatus, Incident, Person, Referral
 from longarm.cases.referrals.selectors import referral_view
 from longarm.cases.referrals.services import referral_record_read
 from longarm.cases.search import case_search
-from longarm.cases.search_index import api_search_holder
+from longarm.cases.search_index import SearchIndexBuilding, api_search_holder
 from longarm.cases.selectors import (
     CaseFilters,
     case_for_user,
@@ -205,21 +208,65 @@ def referral_read(principal: ApiPrincipal, referral: Referral, data_key: bytes) 
     )
 
 
-@search_router.get("", response={200: SearchOut, **ERRORS}, **scoped(Scope(Resource.SEARCH, Access.READ)))
+# How long a client waits before asking again while its search index is built: each request then reads
+# for ``LONGARM_SEARCH_BUILD_SECONDS`` and answers, as the console's progress page does.
+SEARCH_RETRY_AFTER_SECONDS = 1
+_SEARCH_SCOPE = scoped(Scope(Resource.SEARCH, Access.READ))
+
+
+@search_router.get(
+    "",
+    response={200: SearchOut, 202: SearchBuildingOut, **ERRORS},
+    auth=_SEARCH_SCOPE["auth"],
+    openapi_extra={
+        **_SEARCH_SCOPE["openapi_extra"],
+        "responses": {
+            202: {
+                "description": "Your search index is being built: ask again after Retry-After seconds.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before asking again.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                },
+            }
+        },
+    },
+)
 def search(
     request: HttpRequest, q: str = Query(..., min_length=1, max_length=200), page: int = Query(1, ge=1)
-) -> SearchOut:
+) -> SearchOut | HttpResponse:
     """Cases you are a member of whose decrypted content holds every word of ``q``: page ``page`` of them,
-    50 a page, in the order of the case list. Audited."""
+    50 a page, in the order of the case list. Audited.
+
+    Your first search over many cases builds your search index, decrypting them over several requests
+    (each bounded to ``LONGARM_SEARCH_BUILD_SECONDS``): until it is complete, the answer is 202 with how many
+    of the cases you hold are in it and a Retry-After header; ask again (the same request) and it goes on
+    from there. Later searches answer at once."""
     principal = principal_of(request)
-    result = case_search(
-        user=principal.user,
-        private_key=principal.private_key,
-        holder=api_search_holder(principal.token.pk),
-        cases=case_list(user=principal.user, filters=CaseFilters()),
-        text=q,
-        page=page,
-    )
+    try:
+        result = case_search(
+            user=principal.user,
+            private_key=principal.private_key,
+            holder=api_search_holder(principal.token.pk),
+            cases=case_list(user=principal.user, filters=CaseFilters()),
+            text=q,
+            page=page,
+            build_seconds=settings.LONGARM_SEARCH_BUILD_SECONDS,
+        )
+    except SearchIndexBuilding as building:
+        body = SearchBuildingOut(
+            detail=str(
+                _("Preparing your search: %(done)s of %(total)s cases read so far.")
+                % {"done": building.done, "total": building.total}
+            ),
+            done=building.done,
+            total=building.total,
+            retry_after=SEARCH_RETRY_AFTER_SECONDS,
+        )
+        response = JsonResponse(body.model_dump(), status=202)
+        response["Retry-After"] = str(SEARCH_RETRY_AFTER_SECONDS)
+        return response
     case_record_search(actor=principal.user, searched=result.searched, hits=[hit.case for hit in result.hits])
     number, pages = result.page.number, result.page.paginator.num_pages
     return SearchOut(

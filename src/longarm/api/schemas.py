@@ -131,6 +131,16 @@ class SearchOut(Page):
     pages: int
 
 
+class SearchBuildingOut(Schema):
+    # 202: your search index is being built (your first search over many cases decrypts them over several
+    # requests, each bounded in time). ``done`` of the ``total`` cases you hold are in it so far: ask again
+    # after ``retry_after`` seconds (also the Retry-After header), and the search goes on from there.
+    detail: str
+    done: int
+    total: int
+    retry_after: int
+
+
 class ErrorOut(Schema):
     detail: str
 

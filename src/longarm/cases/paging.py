@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 
 # How many pages past the requested one are counted.
@@ -56,7 +56,11 @@ class BoundedPaginator(Paginator[Any]):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         start, window, _ = self._window
-        ids = window[: self.per_page] if window and start == bottom else self._ids(bottom, self.per_page)
+        if window and start == bottom:
+            ids = window[: self.per_page]
+        else:
+            with walking_the_order(deep=bottom > 0):
+                ids = self._ids(bottom, self.per_page)
         rows = self.queryset.order_by().filter(pk__in=ids).in_bulk()
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
 
@@ -90,18 +94,39 @@ class SegmentedPaginator(BoundedPaginator):
 @contextmanager
 def walking_the_order(*, deep: bool) -> Iterator[None]:
     """A deep page's ids read by walking the list's ordering index, checking each row's filters (nested
-    loops), inside ``serial_reads``' transaction on PostgreSQL, and so the rest of that page's reads (each
-    a handful of rows by id). Past the first pages its planner prices that walk above a hash join over
-    every row the reader may see followed by a sort, and picks the latter: a pass over all of them (a third
-    of a second at 100k reports, ten times more at a million) where the walk reads the rows up to the page.
-    One query; nothing changes on SQLite, for a first page, or outside a transaction."""
-    if deep and connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('enable_hashjoin', 'off', true),"
-                " set_config('enable_mergejoin', 'off', true)"
-            )
-    yield
+    loops), inside ``serial_reads``' transaction on PostgreSQL. Past the first pages its planner prices that
+    walk above a hash join over every row the reader may see followed by a sort, and picks the latter: a
+    pass over all of them (a third of a second at 100k reports, ten times more at a million) where the walk
+    reads the rows up to the page. Hash and merge joins are off for the query inside the block alone: the
+    settings it found are put back as it ends (a failed query aborts the transaction, whose rollback puts
+    them back). Nothing changes on SQLite, for a first page, or outside a transaction."""
+    if not (deep and connection.vendor == "postgresql" and connection.in_atomic_block):
+        yield
+        return
+    with connection.cursor() as cursor:
+        # The list is read left to right: the settings as they were, then off.
+        cursor.execute(
+            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'),"
+            " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+        )
+        hashjoin, mergejoin, _, _ = cursor.fetchone()
+    try:
+        yield
+    except DatabaseError:
+        raise
+    except BaseException:
+        _join_settings(hashjoin, mergejoin)
+        raise
+    else:
+        _join_settings(hashjoin, mergejoin)
+
+
+def _join_settings(hashjoin: str, mergejoin: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+            [hashjoin, mergejoin],
+        )
 
 
 @contextmanager

@@ -16,8 +16,16 @@ changed, written by ``search_cases_changed`` in the transaction that changed the
 segments are unsealed with the private key their session unlocked, the deltas applied (the named cases are
 decrypted afresh), the cases they gained decrypted and those they lost dropped; the whole is then written
 back as a new generation of segments (compaction) when enough changed. Every later search applies only the
-deltas and key changes since. The index is dropped at log-out, after ``LONGARM_SEARCH_INDEX_IDLE_SECONDS``
-unused, or when more than ``LONGARM_SEARCH_INDEXES`` readers are held by one process.
+deltas and key changes since, and what other processes wrote (their appended parts are read in; after
+their compaction, which deleted deltas, the index is loaded again). The index is dropped at log-out, after
+``LONGARM_SEARCH_INDEX_IDLE_SECONDS`` unused, or when more than ``LONGARM_SEARCH_INDEXES`` readers are held
+by one process.
+
+A reader's first index over thousands of cases is built over several requests (``build_seconds``): each
+appends one part holding only the cases it read, and the last compacts the parts into one generation.
+Two requests of one reader on two web workers do not overwrite each other: on PostgreSQL the second waits
+for the first (an advisory lock) and goes on from what it wrote; everywhere, writing is a compare-and-set
+on the stored generation and part number (``_store``).
 """
 
 import base64
@@ -29,11 +37,11 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 
 from longarm.accounts.models import StaffUser
@@ -54,6 +62,11 @@ COMPACT_AFTER = 64
 _BATCH = 500
 # Words shorter than a trigram are matched by scanning the texts in memory.
 _TRIGRAM = 3
+# The first key of the PostgreSQL advisory lock one reader's index builders take turns on (the second is
+# the reader's id): any constant no other lock of the project uses.
+_ADVISORY_CLASS = 2121
+# The key of a part's list of applied delta tags, beside its case ids.
+_APPLIED = "applied"
 
 _SCHEMA = """
 CREATE TABLE texts (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL, place TEXT NOT NULL,
@@ -133,10 +146,41 @@ class ReaderIndex:
         self.purge = False
         self.fresh = 0
         self.loaded = False
+        # The stored generation this index was loaded from (None: there was none) and the highest part of it
+        # read or written: what the stored segments must still be for this process to write after them.
+        self.generation: int | None = None
+        self.last_part = 0
+        # Cases read since the index was last written: what the next appended part holds.
+        self.added: set[int] = set()
+        # Cases a delta applied here named that were not read again yet, with the tags of those deltas:
+        # another process's part must not bring back text older than them (they are deleted at this
+        # process's next compaction).
+        self.unread: dict[int, set[uuid.UUID]] = {}
+        # For each case whose entry came from a stored part: the deltas its writer had applied, which that
+        # entry already reflects (a later process does not decrypt the case again for them).
+        self.reflects: dict[int, frozenset[uuid.UUID]] = {}
         self.used = time.monotonic()
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
         self._live = False
+
+    def wipe(self) -> None:
+        """Forget everything, as a new process would hold it: loaded again from the stored segments."""
+        self._db.close()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._db.executescript(_SCHEMA)
+        self._live = False
+        self.keys.clear()
+        self.data_keys.clear()
+        self.applied.clear()
+        self.added.clear()
+        self.unread.clear()
+        self.reflects.clear()
+        self.purge = False
+        self.fresh = 0
+        self.loaded = False
+        self.generation = None
+        self.last_part = 0
 
     def go_live(self) -> None:
         """Build the trigram index over what was filled in so far, and keep it current from now on."""
@@ -148,6 +192,8 @@ class ReaderIndex:
         """Replace what the index holds of each case with its texts, in their order."""
         self._db.execute("BEGIN")
         for case_id, texts in cases:
+            self.unread.pop(case_id, None)
+            self.reflects.pop(case_id, None)
             self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
             self._db.executemany(
                 "INSERT INTO texts (case_id, place, body, folded) VALUES (?, ?, ?, ?)",
@@ -166,6 +212,7 @@ class ReaderIndex:
         self._db.execute("DELETE FROM texts WHERE case_id = ?", (case_id,))
         self.keys.pop(case_id, None)
         self.data_keys.pop(case_id, None)
+        self.reflects.pop(case_id, None)
 
     def texts(self) -> Iterator[tuple[int, Texts]]:
         """Every case's texts, in order, for writing segments."""
@@ -268,17 +315,21 @@ def _entry_context(staff_id: int, case_id: int) -> bytes:
     return f"longarm search entry:{staff_id}:{case_id}".encode()
 
 
-def _segments(index: ReaderIndex) -> Iterator[bytes]:
-    """The index as JSON parts of about ``SEGMENT_BYTES`` at most: each case's key rows and its texts,
-    encrypted under the case's own data key. So a case crypto-shredded (every seal of its key destroyed) is
-    unreadable in the segments too, even to its former reader, before any segment is rewritten."""
-    part: dict[str, object] = {}
-    size = 0
+def _segments(index: ReaderIndex, only: set[int] | None = None) -> Iterator[bytes]:
+    """The index (or its cases in ``only``) as JSON parts of about ``SEGMENT_BYTES`` at most: each case's
+    key rows and its texts, encrypted under the case's own data key. So a case crypto-shredded (every seal
+    of its key destroyed) is unreadable in the segments too, even to its former reader, before any segment
+    is rewritten."""
+    # An appended part names the deltas its writer applied: every entry in it reflects them. (A compaction
+    # deletes them.)
+    applied = sorted(str(tag) for tag in index.applied) if only is not None else []
+    part: dict[str, object] = {_APPLIED: applied}
+    size = len(applied) * 40
     written: set[int] = set()
     texts_of = dict(index.texts())
     for case_id, keys in index.keys.items():
         data_key = index.data_keys.get(case_id)
-        if data_key is None:
+        if data_key is None or (only is not None and case_id not in only):
             continue
         body = json.dumps(texts_of.get(case_id, []), ensure_ascii=False).encode()
         sealed = encrypt(data_key, body, context=_entry_context(index.staff_id, case_id))
@@ -287,32 +338,106 @@ def _segments(index: ReaderIndex) -> Iterator[bytes]:
         size += len(sealed) * 4 // 3 + 48
         if size >= SEGMENT_BYTES:
             yield json.dumps(part, separators=(",", ":")).encode()
-            part, size = {}, 0
-    if part:
+            part, size = {_APPLIED: applied}, len(applied) * 40
+    if len(part) > 1:
         yield json.dumps(part, separators=(",", ":")).encode()
 
 
-def _write_back(index: ReaderIndex, user: StaffUser) -> None:
-    """Replace the reader's segments with the index as it stands, and delete the deltas it has applied."""
+def _sealed_parts(index: ReaderIndex, user: StaffUser, only: set[int] | None = None) -> list[bytes]:
     public_key = bytes(user.public_key)
     context = _segment_context(user.pk)
-    with transaction.atomic():
-        StaffUser.objects.select_for_update().filter(pk=user.pk).exists()
-        latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
-        generation = (latest or 0) + 1
-        SearchSegment.objects.bulk_create(
-            SearchSegment(
-                staff=user,
-                generation=generation,
-                sealed=seal_data(public_key, _pad(part, smallest=_SMALLEST_SEGMENT), context=context),
-            )
-            for part in _segments(index)
-        )
-        SearchSegment.objects.filter(staff=user, generation__lt=generation).delete()
-        SearchDelta.objects.filter(staff=user, tag__in=list(index.applied)).delete()
-    index.applied.clear()
+    return [
+        seal_data(public_key, _pad(part, smallest=_SMALLEST_SEGMENT), context=context)
+        for part in _segments(index, only)
+    ]
+
+
+def _store(index: ReaderIndex, user: StaffUser, private_key: bytes, *, compact: bool) -> None:
+    """Write what the index read since it was last written: with ``compact``, the whole index as a new
+    generation, deleting the older one and the deltas applied; otherwise (a build step) only the cases
+    read since, appended to the generation as its next part.
+
+    A compare-and-set: under the reader's row lock, the stored segments must still be what this index
+    was loaded from and wrote. If another process appended parts since (two requests of one reader on two
+    web workers), they are read into this index first and the cases they hold are not appended again; if
+    it compacted, this index is loaded again from its generation and writes nothing (what it read is read
+    again later). The unique part number makes the loser of a race fail rather than write alongside."""
+    try:
+        with transaction.atomic():
+            StaffUser.objects.select_for_update().filter(pk=user.pk).exists()
+            if _catch_up(index, user, private_key) is None:
+                return
+            if compact:
+                _compact(index, user)
+            else:
+                _append(index, user, index.added)
+    except IntegrityError:
+        # Another process appended the same part number between the check and the write (possible only
+        # without the row lock): its part is read at the next search, and nothing of this one is lost but
+        # the time spent reading it.
+        logger.info("search: staff %s's index was appended to by another process first", user.pk)
+        return
+    index.added.clear()
     index.fresh = 0
+
+
+def _compact(index: ReaderIndex, user: StaffUser) -> None:
+    generation = (index.generation or 0) + 1
+    SearchSegment.objects.bulk_create(
+        SearchSegment(staff=user, generation=generation, part=0, sealed=sealed)
+        for sealed in _sealed_parts(index, user)
+    )
+    SearchSegment.objects.filter(staff=user, generation__lt=generation).delete()
+    SearchDelta.objects.filter(staff=user, tag__in=list(index.applied)).delete()
+    index.generation = generation
+    index.last_part = 0
+    index.applied.clear()
     index.purge = False
+
+
+def _append(index: ReaderIndex, user: StaffUser, cases: set[int]) -> None:
+    generation = index.generation or 1
+    parts = _sealed_parts(index, user, cases) if cases else []
+    SearchSegment.objects.bulk_create(
+        SearchSegment(staff=user, generation=generation, part=index.last_part + number, sealed=sealed)
+        for number, sealed in enumerate(parts, start=1)
+    )
+    if parts:
+        index.generation = generation
+        index.last_part += len(parts)
+
+
+def _stored_state(user: StaffUser) -> tuple[int | None, int]:
+    """The reader's latest stored generation and the highest part number in it."""
+    latest = (
+        SearchSegment.objects.filter(staff=user)
+        .order_by("-generation", "-part")
+        .values_list("generation", "part")
+        .first()
+    )
+    return (None, 0) if latest is None else latest
+
+
+def _catch_up(index: ReaderIndex, user: StaffUser, private_key: bytes) -> set[int] | None:
+    """Bring the index up to what is stored: loaded whole if it never was or another process compacted
+    (then None), else the parts other processes appended since read into it (the cases they hold, which
+    this index then does not append again)."""
+    generation, last_part = _stored_state(user)
+    if not index.loaded or generation != index.generation:
+        had = index.loaded
+        index.wipe()
+        _load(index, user, private_key)
+        return None if had else set()
+    if generation is None or last_part <= index.last_part:
+        return set()
+    try:
+        theirs = _load_segments(index, user, private_key, generation=generation, after=index.last_part)
+    except DecryptionError:
+        _unreadable(index, user)
+        index.last_part = last_part
+        return set()
+    index.added -= theirs
+    return theirs
 
 
 def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None = None) -> dict[int, bytes]:
@@ -333,26 +458,53 @@ def _data_keys(user: StaffUser, private_key: bytes, case_ids: list[int] | None =
 
 
 def _load(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
-    try:
-        _load_segments(index, user, private_key)
-    except DecryptionError:
-        # Sealed to another key (the reader's key pair was replaced) or altered: what it held is decrypted
-        # again from the cases themselves, and the segments are replaced.
-        logger.warning("search: the index segments of staff %s could not be opened; rebuilding", user.pk)
-        index.reset()
+    generation, last_part = _stored_state(user)
+    if generation is not None:
+        try:
+            _load_segments(index, user, private_key, generation=generation, after=None)
+        except DecryptionError:
+            _unreadable(index, user)
+        index.generation = generation
+        index.last_part = max(index.last_part, last_part)
     index.loaded = True
 
 
-def _load_segments(index: ReaderIndex, user: StaffUser, private_key: bytes) -> None:
+def _unreadable(index: ReaderIndex, user: StaffUser) -> None:
+    # Sealed to another key (the reader's key pair was replaced) or altered: what it held is decrypted again
+    # from the cases themselves, and the segments are replaced by a compaction at once.
+    logger.warning("search: the index segments of staff %s could not be opened; rebuilding", user.pk)
+    index.reset()
+
+
+def _load_segments(
+    index: ReaderIndex, user: StaffUser, private_key: bytes, *, generation: int, after: int | None
+) -> set[int]:
+    """Read the parts of ``generation`` into the index, in the order they were written (a later part's
+    entry for a case replaces an earlier one): all of them, or (``after``) those numbered above it that
+    another process appended, merged: a case this index already holds, or must read again, keeps what
+    this index has. Returns the cases the parts hold."""
     context = _segment_context(user.pk)
-    latest = SearchSegment.objects.filter(staff=user).aggregate(latest=Max("generation"))["latest"]
-    parts = SearchSegment.objects.filter(staff=user, generation=latest).values_list("sealed", flat=True)
-    data_keys = _data_keys(user, private_key) if latest is not None else {}
-    for sealed in parts.iterator(chunk_size=4):
+    parts = SearchSegment.objects.filter(staff=user, generation=generation)
+    if after is not None:
+        parts = parts.filter(part__gt=after)
+    mine = set(index.keys) if after is not None else set()
+    data_keys = _data_keys(user, private_key) if after is None else {}
+    held: set[int] = set()
+    rows = parts.order_by("part", "pk").values_list("part", "sealed")
+    for part_number, sealed in rows.iterator(chunk_size=4):
         part = json.loads(_unpad(unseal_data(private_key, bytes(sealed), context=context)))
+        reflects = frozenset(uuid.UUID(tag) for tag in part.pop(_APPLIED, []))
+        wanted = [
+            int(case_id)
+            for case_id in part
+            if int(case_id) not in mine and index.unread.get(int(case_id), set()) <= reflects
+        ]
+        if after is not None:
+            data_keys.update(_data_keys(user, private_key, wanted))
+        held.update(int(case_id) for case_id in part)
         opened: list[tuple[int, Texts]] = []
-        for number, (keys, entry) in part.items():
-            case_id = int(number)
+        for case_id in wanted:
+            keys, entry = part[str(case_id)]
             data_key = data_keys.get(case_id)
             if data_key is None:
                 # No longer held, or shredded: its entry cannot be opened and is left out.
@@ -363,6 +515,10 @@ def _load_segments(index: ReaderIndex, user: StaffUser, private_key: bytes) -> N
             index.keys[case_id] = tuple(int(number) for number in keys)
             index.data_keys[case_id] = data_key
         index.put(opened)
+        for case_id, _texts in opened:
+            index.reflects[case_id] = reflects
+        index.last_part = max(index.last_part, part_number)
+    return held
 
 
 # ---- Keeping the index current ----------------------------------------------------------------------------
@@ -383,28 +539,36 @@ def _held(user: StaffUser) -> dict[int, KeyRows]:
 
 def _refresh(
     index: ReaderIndex, user: StaffUser, private_key: bytes, *, build_seconds: float | None = None
-) -> None:
+) -> tuple[int, int] | None:
     """Apply the deltas and key changes since the index was last brought up to date, decrypting the cases
     they name. With ``build_seconds``, stop decrypting once that long has passed (a reader's first index
-    over thousands of cases): what was read so far is written back as segments, so that the next request,
-    in this process or another, goes on from there, and ``SearchIndexBuilding`` says how far it got."""
+    over thousands of cases): what was read so far is appended to the stored segments as one part, so that
+    the next request, in this process or another, goes on from there; returns how far it got (cases in the
+    index, cases held), or None once complete."""
     from longarm.cases.search import case_texts
 
     deadline = None if build_seconds is None else time.monotonic() + build_seconds
+    # What other processes wrote since (parts appended, a compaction) first: not decrypted again here.
+    if _catch_up(index, user, private_key) is None:
+        logger.info("search: staff %s's index was compacted by another process; loaded again", user.pk)
 
     # Deltas first, content after: whatever a delta names is decrypted as it is now, at least as new as it.
     waiting = SearchDelta.objects.filter(staff=user).values_list("pk", "tag")
     new = {pk: tag for pk, tag in waiting if tag not in index.applied}
-    changed: set[int] = set()
+    changed: dict[int, set[uuid.UUID]] = {}
     for pk, sealed in SearchDelta.objects.filter(pk__in=sorted(new)).values_list("pk", "sealed"):
-        index.applied.add(new[pk])
+        tag = new[pk]
+        index.applied.add(tag)
         try:
             named, removed = _open_delta(user.pk, private_key, bytes(sealed))
         except DecryptionError:
             logger.warning("search: a delta of staff %s could not be opened; rebuilding", user.pk)
             index.reset()
             continue
-        changed.update(named)
+        for case_id in named:
+            # An entry another process wrote after applying this delta is already as new as it.
+            if tag not in index.reflects.get(case_id, ()):
+                changed.setdefault(case_id, set()).add(tag)
         index.purge = index.purge or removed
     held = _held(user)
     for case_id in [case_id for case_id in index.keys if case_id not in held]:
@@ -423,17 +587,45 @@ def _refresh(
         index.data_keys.update(_data_keys(user, private_key, [case.pk for case in cases]))
         index.put((case.pk, texts.get(case.pk, [])) for case in cases)
         index.keys.update((case.pk, held[case.pk]) for case in cases)
+        index.added.update(case.pk for case in cases)
         read += len(chunk)
     index.fresh += read
     unfinished = read < len(stale)
-    # The deltas applied above go at the write-back: a case they named that was not read yet must stay stale
-    # by its keys, or its old text (removed content included) would stay in the index for good.
+    # The deltas applied above are deleted at the next compaction: a case they named that was not read yet
+    # must stay stale by its keys (and not come back from another process's part), or its old text (removed
+    # content included) would stay in the index for good.
     for case_id in stale[read:]:
-        index.drop(case_id)
-    if unfinished or index.purge or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER:
-        _write_back(index, user)
-    if unfinished:
-        raise SearchIndexBuilding(done=len(held) - len(stale) + read, total=len(held))
+        if case_id in changed:
+            index.drop(case_id)
+            index.unread.setdefault(case_id, set()).update(changed[case_id])
+    if index.purge or (
+        not unfinished
+        and (index.last_part > 0 or len(index.applied) >= COMPACT_AFTER or index.fresh >= COMPACT_AFTER)
+    ):
+        # Content removed (written without it at once), or a complete index whose build steps are merged
+        # or with enough changed since it was written.
+        _store(index, user, private_key, compact=True)
+    elif unfinished and index.added:
+        _store(index, user, private_key, compact=False)
+    if not unfinished:
+        return None
+    return sum(1 for case_id, keys in held.items() if index.keys.get(case_id) == keys), len(held)
+
+
+@contextmanager
+def _one_builder(user: StaffUser) -> Iterator[None]:
+    """On PostgreSQL, one process at a time brings a reader's index up to date, and a second request of the
+    same reader (on another web worker) waits for the first to end, then reads what it wrote rather than
+    decrypting the same cases again: a transaction-scoped advisory lock, held for at most a build step.
+    SQLite has no such lock short of its write lock, which would stop every writer for as long: there, two
+    builders may decrypt the same cases, and ``_store``'s compare-and-set keeps their parts apart."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_CLASS, user.pk % 2**31])
+        yield
 
 
 # ---- The indexes this process holds ----------------------------------------------------------------------
@@ -508,9 +700,10 @@ def index_match(
     cases for longer raises ``SearchIndexBuilding`` after that long instead (see ``_refresh``)."""
     index = _index_for(holder, user.pk)
     with index.lock:
-        if not index.loaded:
-            _load(index, user, private_key)
-        _refresh(index, user, private_key, build_seconds=build_seconds)
+        with _one_builder(user):
+            progress = _refresh(index, user, private_key, build_seconds=build_seconds)
+        if progress is not None:
+            raise SearchIndexBuilding(done=progress[0], total=progress[1])
         first_rows = index.match(terms)
         matched = frozenset(first_rows)
         picked = {case_id: first_rows[case_id] for case_id in pick(matched)}

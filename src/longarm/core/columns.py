@@ -315,7 +315,13 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "summary_ciphertext": _CIPHER,
     },
     "cases.CaseKey": {"id": _KEY, "case": _KEY, "kind": _META, "staff": _KEY, "sealed": _CIPHER},
-    "cases.SearchSegment": {"id": _KEY, "staff": _KEY, "generation": _META, "sealed": _CIPHER},
+    "cases.SearchSegment": {
+        "id": _KEY,
+        "staff": _KEY,
+        "generation": _META,
+        "part": _META,
+        "sealed": _CIPHER,
+    },
     "cases.SearchDelta": {"id": _KEY, "staff": _KEY, "tag": _KEY, "sealed": _CIPHER},
     "cases.Assignment": {"id": _KEY, "case": _KEY, "staff": _KEY, "assigned_by": _KEY, "assigned_on": _DAY},
     "cases.CaseReport": {"id": _KEY, "case": _KEY, "report": _KEY},
@@ -768,6 +774,9 @@ NOTES: dict[str, str] = {
     "cases.Referral.agency": "the police force or organisation staff referred the case to",
     "cases.Case.due_sort": "a stored copy of due_on",
     "cases.SearchSegment.generation": "how many times the reader's search index was compacted",
+    "cases.SearchSegment.part": (
+        "which request of a reader's first index build appended the part (0: written by a compaction)"
+    ),
     "linking.ReportIdentifier.ciphertext": (
         "a value a reporter typed in a structured field, under the report's data key"
     ),
