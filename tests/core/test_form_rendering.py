@@ -7,8 +7,9 @@ import pytest
 from django import forms
 from django.forms.renderers import BaseRenderer, DjangoTemplates, get_default_renderer
 from django.template import Context, Template
+from django.utils.translation import gettext_lazy
 
-from longarm.core.form_rendering import FormRenderer
+from longarm.core.form_rendering import FormRenderer, Options, Select
 
 
 class _Form(forms.Form):
@@ -68,3 +69,52 @@ def test_choice_rows_write_what_the_loop_over_the_choices_writes(
         assert _ROWS.render(context) == _LOOP.render(context)
     if data:
         assert " checked" in _ROWS.render(Context({"field": form["size"]}))
+
+
+_PLACES: list[tuple[Any, Any]] = [
+    ("", gettext_lazy("Choose…")),
+    ("JP", "Japan & <Tokyo>"),
+    ("o'k", 'Say "yes"'),
+    ("Asia", [("CN", "China"), ("KR", gettext_lazy("Korea")), (None, "Nothing")]),
+    ("", [("XX", "In a group without a name")]),
+    (None, "None for a value"),
+    ("JP", "Japan again"),
+    (2025, "A number"),
+]
+
+
+class _Multiple(Select):
+    allow_multiple_selected = True
+
+
+@pytest.mark.parametrize("value", [None, "", "JP", "KR", "nope", ["JP", "KR"], 2025, "None"])
+@pytest.mark.parametrize("multiple", [False, True])
+@pytest.mark.parametrize(
+    "attrs", [None, {"id": "id_place", "required": True, "aria-invalid": "true", "data-off": False, "q": '"'}]
+)
+def test_select_with_kept_options_writes_what_djangos_select_writes(
+    value: Any, multiple: bool, attrs: dict[str, Any] | None
+) -> None:
+    theirs = (forms.SelectMultiple if multiple else forms.Select)(choices=_PLACES)
+    ours = (_Multiple if multiple else Select)(choices=Options(_PLACES))
+    renderer = FormRenderer()
+
+    expected = theirs.render("place", value, attrs=attrs, renderer=renderer)
+    assert ours.render("place", value, attrs=attrs, renderer=renderer) == expected
+    assert ours.render("place", value, attrs=attrs, renderer=renderer) == expected  # from the kept markup
+    # Another renderer gets Django's own rendering.
+    assert ours.render("place", value, attrs=attrs, renderer=DjangoTemplates()) == theirs.render(
+        "place", value, attrs=attrs, renderer=DjangoTemplates()
+    )
+
+
+def test_kept_options_are_a_list_of_choices_to_django() -> None:
+    options = Options(_PLACES)
+    field = forms.ChoiceField(choices=options, widget=Select)
+
+    assert len(options) == len(_PLACES)
+    assert field.choices is options  # not copied
+    assert field.clean("KR") == "KR"
+    assert field.clean("JP") == "JP"
+    with pytest.raises(forms.ValidationError):
+        field.clean("Asia")

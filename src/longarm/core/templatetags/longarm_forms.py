@@ -18,7 +18,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from markupsafe import escape
 
-from longarm.core.form_rendering import FormRenderer
+from longarm.core.form_rendering import FormRenderer, attributes
 
 register = template.Library()
 
@@ -26,16 +26,6 @@ register = template.Library()
 _INPUT_OPTIONS = frozenset(
     {"django/forms/widgets/checkbox_option.html", "django/forms/widgets/radio_option.html"}
 )
-
-
-def attributes(attrs: Mapping[str, Any]) -> str:
-    """A widget's attributes as the flattened widget templates write them: ``True`` as a bare name, ``False``
-    left out, every name and value escaped."""
-    return "".join(
-        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
 
 
 def _input(option: Mapping[str, Any]) -> str:
