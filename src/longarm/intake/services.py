@@ -207,7 +207,11 @@ def report_submit(
             object_id=str(report.pk),
             payload={"survey_campaign": str(survey_campaign)} if survey_campaign else None,
             arrival=ReportArrival(
-                report_pk=report.pk, public_id=public_id, data_key=data_key, content=content
+                report_pk=report.pk,
+                public_id=public_id,
+                data_key=data_key,
+                content=content,
+                staff_may_read=consent in REVIEWABLE_CONSENTS,
             ),
         )
         audit_append(
