@@ -34,8 +34,11 @@ def test_a_restore_under_open_connections_keeps_the_database_whole(tmp_path: Pat
 
     restore_database(dump)
 
-    # It reads the restored database, not the file it had open before.
+    # It reads the restored database, not the file it had open before, and what it writes is kept.
     assert server.execute(f"SELECT digest FROM {table}").fetchall() == [("in the backup",)]  # noqa: S608
+    with server:
+        insert = f"INSERT INTO {table} (digest, expires_at) VALUES (?, ?)"  # noqa: S608 - model's table
+        server.execute(insert, ("written by the server", "2030-01-01 00:00:00"))
     spent("written after the restore")  # this thread's connection, kept open
     # The server stops. Were it on a replaced file, SQLite would take it for the last connection to that
     # file and delete the write-ahead log and shared memory by name: the live database's.
@@ -43,8 +46,9 @@ def test_a_restore_under_open_connections_keeps_the_database_whole(tmp_path: Pat
     with closing(sqlite3.connect(sqlite_path())) as fresh:
         assert fresh.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         rows = fresh.execute(f"SELECT digest FROM {table} ORDER BY digest").fetchall()  # noqa: S608
-    assert rows == [("in the backup",), ("written after the restore",)]
+    assert rows == [("in the backup",), ("written after the restore",), ("written by the server",)]
     assert sorted(SpentToken.objects.values_list("digest", flat=True)) == [
         "in the backup",
         "written after the restore",
+        "written by the server",
     ]
