@@ -67,8 +67,10 @@ def test_choice_rows_write_what_the_loop_over_the_choices_writes(
     for name in ("colours", "size", "other"):
         context = Context({"field": form[name]})
         assert _ROWS.render(context) == _LOOP.render(context)
-    if data:
+    if data and data["size"] == "l":
         assert " checked" in _ROWS.render(Context({"field": form["size"]}))
+    if data and data["size"] == "x":
+        assert 'aria-invalid="true"' in _ROWS.render(Context({"field": form["size"]}))
 
 
 _PLACES: list[tuple[Any, Any]] = [
