@@ -68,10 +68,9 @@ def _restore_sqlite(dump: Path) -> None:
 
     The file is written through SQLite, not replaced: every connection open on it (a kept one of another
     thread, a running server's, the worker's) sees the restored contents at its next transaction, as after
-    any commit. Replacing the file left such a connection on the old, unlinked file; when it closed, SQLite,
-    taking it for the last connection to its database, deleted the write-ahead log and shared-memory files by
-    name — the new database's — so that what had been committed since was lost and the next connection met
-    "disk I/O error" (frames the shared memory still counted were no longer in the log).
+    any commit. Replacing the file (and deleting its write-ahead log and shared memory) left such a
+    connection on the old, unlinked file: it went on reading the old contents, and what it wrote was lost
+    (tests/backup/test_restore_live.py). SQLite's own list of ways to corrupt a database names this one too.
     """
     with (
         closing(sqlite3.connect(f"{dump.resolve().as_uri()}?mode=rw", uri=True)) as source,
