@@ -116,6 +116,17 @@ def _source_language_after_each_test() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _gate_pressure_read_afresh() -> Iterator[None]:
+    # The gate keeps the pressure it read for a second (gate.pressure): a test's database is rolled back, so
+    # the next test must not be priced by what this one counted.
+    from longarm.gate import pressure
+
+    pressure._last_read.clear()
+    yield
+    pressure._last_read.clear()
+
+
+@pytest.fixture(autouse=True)
 def _empty_bucket_named_by_the_environment() -> Iterator[None]:
     """With ``LONGARM_STORAGE_URL=s3://…`` (CI's run against an S3-compatible server) every test starts and
     ends with the bucket empty, as the database is rolled back."""

@@ -1,10 +1,15 @@
 """Widgets render through Jinja2 (core.form_rendering), escaped as Django's templates escape them, and a
 template only the Django template language has is still found."""
 
-from django import forms
-from django.forms.renderers import get_default_renderer
+from typing import Any
 
-from longarm.core.form_rendering import FormRenderer
+import pytest
+from django import forms
+from django.forms.renderers import BaseRenderer, DjangoTemplates, get_default_renderer
+from django.template import Context, Template
+from django.utils.translation import gettext_lazy
+
+from longarm.core.form_rendering import FormRenderer, Options, Select
 
 
 class _Form(forms.Form):
@@ -29,3 +34,89 @@ def test_a_template_only_django_has_is_found_there() -> None:
     template = FormRenderer().get_template("intake/home.html")
 
     assert template.__class__.__module__.startswith("django.template")
+
+
+class _Choices(forms.Form):
+    colours = forms.MultipleChoiceField(
+        choices=[("red", "Red & <b>bold</b>"), ("o'k", 'Say "yes"'), ("", "Empty value")],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "x", "data-on": True, "data-off": False}),
+        help_text="Choose.",
+    )
+    size = forms.ChoiceField(choices=[("s", "Small"), ("l", "Large")], widget=forms.RadioSelect)
+    other = forms.MultipleChoiceField(
+        required=False, choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+    )
+
+
+_LOOP = Template(
+    '{% for choice in field %}<label class="choice">{{ choice.tag }} <span>{{ choice.choice_label }}</span>'
+    "</label>{% endfor %}"
+)
+_ROWS = Template("{% load longarm_forms %}{{ field|choice_rows }}")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {}, {"colours": ["red", "o'k"], "size": "l", "other": ["b"]}, {"colours": ["nope"], "size": "x"}],
+)
+@pytest.mark.parametrize("renderer", [FormRenderer, DjangoTemplates])
+def test_choice_rows_write_what_the_loop_over_the_choices_writes(
+    data: dict[str, Any] | None, renderer: type[BaseRenderer]
+) -> None:
+    form = _Choices(data, renderer=renderer())
+    for name in ("colours", "size", "other"):
+        context = Context({"field": form[name]})
+        assert _ROWS.render(context) == _LOOP.render(context)
+    if data and data["size"] == "l":
+        assert " checked" in _ROWS.render(Context({"field": form["size"]}))
+    if data and data["size"] == "x":
+        assert 'aria-invalid="true"' in _ROWS.render(Context({"field": form["size"]}))
+
+
+_PLACES: list[tuple[Any, Any]] = [
+    ("", gettext_lazy("Choose…")),
+    ("JP", "Japan & <Tokyo>"),
+    ("o'k", 'Say "yes"'),
+    ("Asia", [("CN", "China"), ("KR", gettext_lazy("Korea")), (None, "Nothing")]),
+    ("", [("XX", "In a group without a name")]),
+    (None, "None for a value"),
+    ("JP", "Japan again"),
+    (2025, "A number"),
+]
+
+
+class _Multiple(Select):
+    allow_multiple_selected = True
+
+
+@pytest.mark.parametrize("value", [None, "", "JP", "KR", "nope", ["JP", "KR"], 2025, "None"])
+@pytest.mark.parametrize("multiple", [False, True])
+@pytest.mark.parametrize(
+    "attrs", [None, {"id": "id_place", "required": True, "aria-invalid": "true", "data-off": False, "q": '"'}]
+)
+def test_select_with_kept_options_writes_what_djangos_select_writes(
+    value: Any, multiple: bool, attrs: dict[str, Any] | None
+) -> None:
+    theirs = (forms.SelectMultiple if multiple else forms.Select)(choices=_PLACES)
+    ours = (_Multiple if multiple else Select)(choices=Options(_PLACES))
+    renderer = FormRenderer()
+
+    expected = theirs.render("place", value, attrs=attrs, renderer=renderer)
+    assert ours.render("place", value, attrs=attrs, renderer=renderer) == expected
+    assert ours.render("place", value, attrs=attrs, renderer=renderer) == expected  # from the kept markup
+    # Another renderer gets Django's own rendering.
+    assert ours.render("place", value, attrs=attrs, renderer=DjangoTemplates()) == theirs.render(
+        "place", value, attrs=attrs, renderer=DjangoTemplates()
+    )
+
+
+def test_kept_options_are_a_list_of_choices_to_django() -> None:
+    options = Options(_PLACES)
+    field = forms.ChoiceField(choices=options, widget=Select)
+
+    assert len(options) == len(_PLACES)
+    assert field.choices is options  # not copied
+    assert field.clean("KR") == "KR"
+    assert field.clean("JP") == "JP"
+    with pytest.raises(forms.ValidationError):
+        field.clean("Asia")

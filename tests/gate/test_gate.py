@@ -11,8 +11,9 @@ from unittest import mock
 import altcha
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from longarm.core.models import ThrottleCounter
@@ -262,10 +263,12 @@ def test_the_challenge_endpoint_serves_only_known_purposes_and_only_harder_level
 
 
 @override_settings(LONGARM_GATE_PRESSURE_STEP=3)
-def test_a_challenge_is_still_issued_while_the_database_cannot_be_read(cast: Cast) -> None:
+def test_a_challenge_is_still_issued_while_the_database_cannot_be_read(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The widget's fetch during a database restart gets a challenge at the price last read, not an error
     page it cannot show: the reporter meets "please try again" only where the database is really needed."""
-    pressure._last_read.pop(Purpose.ATTESTATION, None)
+    monkeypatch.setattr(pressure, "READ_EVERY_SECONDS", 0.0)  # every challenge reads the count
     for attempt in range(6):
         _mailbox(Client(), f"{attempt:020d}", gate_fields("receipt"))
     url = reverse("gate:challenge", args=["receipt"])
@@ -278,6 +281,31 @@ def test_a_challenge_is_still_issued_while_the_database_cannot_be_read(cast: Cas
     assert response.status_code == 200
     assert response.json()["parameters"]["data"] == {"purpose": "receipt", "level": 2}
     assert never_read.json()["parameters"]["data"]["level"] == 0
+
+
+@override_settings(LONGARM_GATE_PRESSURE_STEP=3)
+def test_the_pressure_is_read_at_most_once_a_second_and_counts_this_processs_attempts_at_once(
+    cast: Cast, django_assert_num_queries: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(pressure, "_clock", lambda: clock[0])
+    url = reverse("gate:challenge", args=["receipt"])
+    assert Client().get(url).json()["parameters"]["data"]["level"] == 0
+    # Within the second: no query at all for the next challenge.
+    with django_assert_num_queries(0):
+        assert Client().get(url).json()["parameters"]["data"]["level"] == 0
+    # Attempts this process counts price the next challenge at once.
+    for attempt in range(3):
+        _mailbox(Client(), f"{attempt:020d}", gate_fields("receipt"))
+    assert Client().get(url).json()["parameters"]["data"]["level"] == 1
+    # Other processes' attempts (written here behind this process's back) are seen once the second is over.
+    ThrottleCounter.objects.filter(scope="gate-receipt").update(count=9)
+    clock[0] += pressure.READ_EVERY_SECONDS / 2
+    assert Client().get(url).json()["parameters"]["data"]["level"] == 1
+    clock[0] += pressure.READ_EVERY_SECONDS / 2
+    with CaptureQueriesContext(connection) as read:
+        assert Client().get(url).json()["parameters"]["data"]["level"] == 3
+    assert [query["sql"] for query in read if "core_throttlecounter" in query["sql"]]
 
 
 def test_spent_tokens_keep_no_nonce_and_no_exact_time_and_are_purged(cast: Cast) -> None:

@@ -3,6 +3,7 @@
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 from django.db import connection, connections
@@ -62,17 +63,42 @@ def dump_database(directory: Path) -> Path:
     raise ContainerError(f"backups of a {vendor()} database are not supported")
 
 
+def _restore_sqlite(dump: Path) -> None:
+    """Copy ``dump`` into the live SQLite database with SQLite's backup API, in one write transaction.
+
+    The file is written through SQLite, not replaced: every connection open on it (a kept one of another
+    thread, a running server's, the worker's) sees the restored contents at its next transaction, as after
+    any commit. Replacing the file (and deleting its write-ahead log and shared memory) left such a
+    connection on the old, unlinked file: it went on reading the old contents, and what it wrote was lost
+    (tests/backup/test_restore_live.py). SQLite's own list of ways to corrupt a database names this one too.
+    """
+    with (
+        closing(sqlite3.connect(f"{dump.resolve().as_uri()}?mode=rw", uri=True)) as source,
+        closing(sqlite3.connect(sqlite_path(), timeout=30)) as target,
+    ):
+        try:
+            # The backup API cannot give a database in WAL mode another page size: the copy takes the live
+            # file's (the same unless the deployment that made the backup chose another).
+            page_size = int(target.execute("PRAGMA page_size").fetchone()[0])
+            if int(source.execute("PRAGMA page_size").fetchone()[0]) != page_size:
+                source.execute(f"PRAGMA page_size={page_size}")
+                source.execute("VACUUM")
+            target.execute("PRAGMA secure_delete=ON")
+            source.backup(target)  # every page in one step, so one transaction: all of it or nothing
+        except sqlite3.Error as error:
+            raise ContainerError(f"the database could not be restored, nothing changed: {error}") from error
+        # Fold the log into the file now, so that none of the old pages lingers in it.
+        target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def restore_database(dump: Path) -> None:
     """Replace the live database's contents with ``dump``, all at once: a failure leaves the old contents."""
+    # This thread's connections start afresh on the restored contents.
     connections.close_all()
     if dump.name == "database.sqlite3":
         if vendor() != "sqlite":
             raise ContainerError("this backup holds an SQLite database; this deployment uses PostgreSQL")
-        live = sqlite_path()
-        for suffix in ("-wal", "-shm", "-journal"):
-            live.with_name(live.name + suffix).unlink(missing_ok=True)
-        dump.chmod(0o600)
-        dump.replace(live)
+        _restore_sqlite(dump)
         return
     if vendor() != "postgresql":
         raise ContainerError("this backup holds a PostgreSQL database; this deployment uses SQLite")

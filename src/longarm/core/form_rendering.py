@@ -17,14 +17,20 @@ includes written out, found before Django's own, so that the HTML is the same at
 (issue 13: the reporter's visit in steps).
 """
 
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.forms import renderers
-from django.forms.renderers import DjangoTemplates, Jinja2
+from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2, get_default_renderer
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Jinja2 as Jinja2Backend
+from django.utils.choices import BaseChoiceIterator
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from markupsafe import escape
 
 _FLATTENED = Path(__file__).resolve().parent / "form_widgets"
 # Where Django keeps its own widget templates for Jinja2, searched after ours.
@@ -52,3 +58,100 @@ class FormRenderer(Jinja2):
             return super().get_template(template_name)
         except TemplateDoesNotExist:
             return self._django.get_template(template_name)
+
+
+def attributes(attrs: Mapping[str, Any]) -> str:
+    """A widget's attributes as the templates of ``form_widgets/`` write them: ``True`` as a bare name,
+    ``False`` left out, every name and value escaped as Jinja2 escapes them."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _resolved(value: Any) -> Any:
+    return str(value) if isinstance(value, Promise) else value
+
+
+# One <option> as the select template writes it: the value it is chosen by, its markup, its markup chosen.
+_Option = tuple[str, str, str]
+
+
+class Options(BaseChoiceIterator):
+    """A fixed list of choices for fields of many form instances (a language's list of countries, say).
+
+    Django keeps it as it is rather than copying it into every field and widget (``normalize_choices``), and
+    ``Select`` below writes its ``<option>`` elements from markup made once per list instead of through the
+    select template: a step of the questionnaire has a few hundred options, re-made on every page and post.
+    The markup holds only the list's own values and labels (nothing a reporter chose).
+    """
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]]) -> None:
+        """``choices`` as a field takes them; lazy labels are translated now, into the active language."""
+        self._choices = tuple(
+            (_resolved(value), [tuple(map(_resolved, item)) for item in label])
+            if isinstance(label, list | tuple)
+            else (value, _resolved(label))
+            for value, label in choices
+        )
+        self._markup: tuple[tuple[str | None, tuple[_Option, ...]], ...] | None = None
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self._choices)
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def markup(self) -> tuple[tuple[str | None, tuple[_Option, ...]], ...]:
+        """Per group (``None``: a choice outside any group) its ``<optgroup>`` label and its options."""
+        if self._markup is None:
+            groups = []
+            for value, label in self._choices:
+                if isinstance(label, list):
+                    groups.append((str(escape(value)) if value else None, tuple(map(self._option, label))))
+                else:
+                    groups.append((None, (self._option(("" if value is None else value, label)),)))
+            self._markup = tuple(groups)
+        return self._markup
+
+    @staticmethod
+    def _option(choice: tuple[Any, Any]) -> _Option:
+        value, label = choice
+        start, end = f'\n  <option value="{escape(value)}"', f">{escape(label)}</option>"
+        return str(value), start + end, f"{start} selected{end}"
+
+
+class Select(forms.Select):
+    """Django's ``Select``; with ``Options`` for choices and the site's renderer, the same HTML as its
+    template (``form_widgets/django/forms/widgets/select.html``) written from the options' kept markup."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        renderer = renderer or get_default_renderer()
+        if not isinstance(self.choices, Options) or not isinstance(renderer, FormRenderer):
+            return super().render(name, value, attrs, renderer)
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True
+        chosen, found = self.format_value(value), False
+        parts = [f'<select name="{escape(name)}"{attributes(final_attrs)}>']
+        for group, options in self.choices.markup():
+            if group is not None:
+                parts.append(f'\n  <optgroup label="{group}">')
+            for option_value, plain, selected in options:
+                # As ChoiceWidget.optgroups: only the first match of a single choice is selected.
+                if (not found or self.allow_multiple_selected) and option_value in chosen:
+                    found = True
+                    parts.append(selected)
+                else:
+                    parts.append(plain)
+            if group is not None:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value and label is escaped above

@@ -43,6 +43,8 @@ class ReportArrival:
     data_key: bytes
     # The answers exactly as intake encrypts them: ``answers.content()`` plus ``"language"``.
     content: Mapping[str, object]
+    # Whether the reporter's consent lets staff read the report (None: not said, look it up).
+    staff_may_read: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -191,10 +191,10 @@ def pending_keep(request: HttpRequest, uploads: Iterable[UploadedFile[Any]]) -> 
     kept = [upload for upload in accepted if upload.storage_name in keeping]
     dropped = [upload for upload in candidates if upload.storage_name not in keeping]
     expires_at = timezone.now().replace(second=0, microsecond=0) + lifetime()
-    with transaction.atomic():
-        for upload in new:
-            PendingUpload.objects.create(storage_name=upload.storage_name, expires_at=expires_at)
-        if new:
+    if new:  # a step posted without new files opens no transaction (on SQLite, the write lock)
+        with transaction.atomic():
+            for upload in new:
+                PendingUpload.objects.create(storage_name=upload.storage_name, expires_at=expires_at)
             # Anyone may send a form with errors: counted per window, not chained file by file.
             audit_count(action="evidence.pending", outcome="kept", times=len(new))
     if kept or vault_load(request, _VAULT_NAME):  # no session and cookie just for a form with a typo

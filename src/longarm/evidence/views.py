@@ -66,12 +66,12 @@ def _accepting[V: Callable[..., HttpResponseBase]](view: V, *, budgeted: bool) -
             return _csrf_protect(view)(request, *args, **kwargs)
         finally:
             names = [upload.storage_name for upload in handler.uploads]
-            claimed = set(
-                EvidenceBlob.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
-            )
-            claimed |= set(
-                PendingUpload.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
-            )
+            claimed: set[str] = set()
+            if names:  # most posts carry no file: no queries to build (issue 13, the questionnaire's steps)
+                for model in (EvidenceBlob, PendingUpload):
+                    claimed |= set(
+                        model.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+                    )
             handler.discard_unclaimed(claimed)
 
     return cast(V, wrapper)

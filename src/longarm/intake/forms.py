@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from longarm.core.form_rendering import Options, Select
 from longarm.crypto.receipts import normalise_receipt
 from longarm.evidence.forms import evidence_files_field
 from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
@@ -88,14 +89,18 @@ def consent_field() -> forms.ChoiceField:
 
 
 @functools.lru_cache(maxsize=32)
-def _choice_lists(language: str, this_year: int) -> dict[str, list[Any]]:
+def _choice_lists(language: str, this_year: int) -> dict[str, Options]:
     """The questionnaire's choices in ``language`` (the active one), built once per language and year: every
-    step page and every posted step needs them, and building them anew cost a good part of a step's time."""
-    return {
+    step page and every posted step needs them, and building them anew cost a good part of a step's time.
+    As ``Options``, each list is shared by every form rather than copied into each, and a ``<select>`` writes
+    its options from markup made once (``core.form_rendering``)."""
+    lists: dict[str, list[Any]] = {
         "incident_year": [
             ("", _("I don't know")),
             *[(str(year), str(year)) for year in range(this_year, EARLIEST_YEAR - 1, -1)],
         ],
+        "incident_month": [("", _("I don't know")), *_MONTHS],
+        "incident_day": [("", _("I don't know")), *[(str(day), str(day)) for day in range(1, 32)]],
         "host_country": [("", _("Choose…")), *vocabulary("host_countries").choices()],
         "host_region": [("", _("Prefer not to say")), *host_region_choices()],
         "actor_types": vocabulary("actors").choices(),
@@ -103,6 +108,13 @@ def _choice_lists(language: str, this_year: int) -> dict[str, list[Any]]:
         "tactics": vocabulary("reporter_tactics").choices(),
         "community": [("", _("Prefer not to say")), *vocabulary("communities").choices()],
     }
+    return {name: Options(choices) for name, choices in lists.items()}
+
+
+@functools.lru_cache(maxsize=2048)
+def _region_options(language: str, country: str) -> Options:
+    """One host country's regions in ``language`` (the active one), for the step that asks the region."""
+    return Options([("", _("Prefer not to say")), *host_region_choices(country)])
 
 
 class ReportForm(forms.Form):
@@ -118,30 +130,27 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 8}),
         error_messages={"required": _("Please tell us briefly what happened.")},
     )
-    incident_year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    # Every list of choices is set per form, in the active language (_choice_lists).
+    incident_year = forms.TypedChoiceField(
+        label=_("Year"), required=False, coerce=int, empty_value=None, widget=Select
+    )
     incident_month = forms.TypedChoiceField(
-        label=_("Month"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("I don't know")), *_MONTHS],
+        label=_("Month"), required=False, coerce=int, empty_value=None, widget=Select
     )
     incident_day = forms.TypedChoiceField(
-        label=_("Day"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("I don't know")), *[(str(day), str(day)) for day in range(1, 32)]],
+        label=_("Day"), required=False, coerce=int, empty_value=None, widget=Select
     )
     date_is_approximate = forms.BooleanField(label=_("This date is approximate"), required=False)
     host_country = forms.ChoiceField(
         label=_("Which country do you live in?"),
         error_messages={"required": _("Please choose the country you live in.")},
+        widget=Select,
     )
     host_region = forms.ChoiceField(
         label=_("Region (optional)"),
         required=False,
         help_text=_("Only the region, never your town or address."),
+        widget=Select,
     )
     actor_types = forms.MultipleChoiceField(
         label=_("Who contacted you or your family?"), required=False, widget=forms.CheckboxSelectMultiple
@@ -173,7 +182,7 @@ class ReportForm(forms.Form):
     perpetrator_other = _optional_text(
         _("Anything else you know about them (optional)"), rows=3, max_length=MAX_TEXT
     )
-    community = forms.ChoiceField(label=_("Your community (optional)"), required=False)
+    community = forms.ChoiceField(label=_("Your community (optional)"), required=False, widget=Select)
     contact = _optional_text(
         _("How can we contact you safely? (optional)"),
         rows=2,
@@ -189,13 +198,12 @@ class ReportForm(forms.Form):
         """``country``: the host country already answered, whose regions alone the region list offers."""
         super().__init__(*args, **kwargs)
         # Only the fields this form has (a step asks a few): the region list alone is a few hundred options.
-        for name, choices in _choice_lists(get_language() or "", timezone.now().year).items():
+        language = get_language() or ""
+        for name, choices in _choice_lists(language, timezone.now().year).items():
             field = self.fields.get(name)
             if isinstance(field, forms.ChoiceField):
                 field.choices = (
-                    [("", _("Prefer not to say")), *host_region_choices(country)]
-                    if name == "host_region" and country
-                    else choices
+                    _region_options(language, country) if name == "host_region" and country else choices
                 )
         if not self.is_bound and "submission_token" in self.fields:
             self.initial.setdefault("submission_token", secrets.token_urlsafe(32))

@@ -41,9 +41,10 @@ from longarm.intake.models import (
     RecipientKind,
     Report,
     ReportStatus,
+    SealedKey,
     ShreddedReceipt,
 )
-from longarm.intake.sealing import custodians, new_report_readers, seal_to_holder, seal_to_staff
+from longarm.intake.sealing import holder_seal, new_report_recipients, staff_seals
 from longarm.taxonomy.vocabularies import urgency_for
 
 _EMPTY_SALT = bytes(16)
@@ -183,26 +184,22 @@ def report_submit(
             if Report.objects.filter(receipt_lookup_hash=credentials.lookup_hash).exists():
                 raise AlreadySubmitted from error
             raise
-        for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key)):
-            seal_to_holder(
-                report=report,
-                kind=kind,
-                key=key,
-                holder=RecipientKind.REPORTER,
-                public_key=credentials.public_key,
+        # Every seal in one insert: the reporter's and the recovery key's of both keys, then the staff's.
+        readers, holders = new_report_recipients()
+        seals = [
+            holder_seal(report=report, kind=kind, key=key, holder=holder, public_key=public_key)
+            for kind, key in ((KeyKind.DATA, data_key), (KeyKind.IDENTITY, identity_key))
+            for holder, public_key in (
+                (RecipientKind.REPORTER, credentials.public_key),
+                (RecipientKind.RECOVERY, keyring.recovery_public_key),
             )
-            seal_to_holder(
-                report=report,
-                kind=kind,
-                key=key,
-                holder=RecipientKind.RECOVERY,
-                public_key=keyring.recovery_public_key,
-            )
+        ]
         if consent in REVIEWABLE_CONSENTS:
-            seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=new_report_readers())
-        seal_to_staff(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=custodians())
+            seals += staff_seals(report=report, kind=KeyKind.DATA, key=data_key, staff=readers)
+        seals += staff_seals(report=report, kind=KeyKind.IDENTITY, key=identity_key, staff=holders)
         if operator is not None and consent in REVIEWABLE_CONSENTS:
-            seal_to_staff(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
+            seals += staff_seals(report=report, kind=KeyKind.DATA, key=data_key, staff=[operator])
+        SealedKey.objects.bulk_create(seals)
         if evidence:
             evidence_attach(report=report, data_key=data_key, uploads=evidence, actor=operator)
         publish(
@@ -210,7 +207,11 @@ def report_submit(
             object_id=str(report.pk),
             payload={"survey_campaign": str(survey_campaign)} if survey_campaign else None,
             arrival=ReportArrival(
-                report_pk=report.pk, public_id=public_id, data_key=data_key, content=content
+                report_pk=report.pk,
+                public_id=public_id,
+                data_key=data_key,
+                content=content,
+                staff_may_read=consent in REVIEWABLE_CONSENTS,
             ),
         )
         audit_append(

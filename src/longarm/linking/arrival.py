@@ -109,7 +109,9 @@ def report_identifiers_prepare(arrival: ReportArrival) -> dict[str, object] | No
     """The payload of one arriving report: no plaintext, only ciphertexts and blind indexes. A report
     whose reporter chose statistics only is read by no staff member, so it links to nothing either."""
     values = typed_values(arrival.content)
-    if not values or not linkable(arrival.report_pk):
+    if not values:
+        return None
+    if not (linkable(arrival.report_pk) if arrival.staff_may_read is None else arrival.staff_may_read):
         return None
     key = current_linking_key()
     region = region_of(arrival.content)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 
@@ -66,6 +67,10 @@ class Command(BaseCommand):
         evidence_requeue_unfinished()
         # Likewise what reports published and no worker derived (core.outbox): facts, survey answers, indexes.
         outbox_sweep()
+        # gunicorn forks its workers from this process: none may inherit an open database connection (SQLite
+        # keeps its locks and shared-memory state per process, and a forked copy of them is not held by the
+        # child; PostgreSQL's socket would be shared by every worker).
+        connections.close_all()
         worker = None if options["no_worker"] else subprocess.Popen(worker_command())  # noqa: S603
         self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
         try:
