@@ -137,3 +137,48 @@ def test_each_reports_thread_state_is_filled_from_its_messages(migrator: Migrato
     assert state[waiting.pk] == (True, newest_reporter[waiting.pk])
     assert state[answered.pk] == (False, newest_reporter[answered.pk])
     assert state[wrote_again.pk] == (True, newest_reporter[wrote_again.pk])
+
+
+def test_messages_get_random_ids_and_their_places_in_their_threads(migrator: Migrator) -> None:
+    """Existing messages are renumbered at random; each thread's order, the read marks and the reports'
+    newest reporter messages are kept, as places in the thread instead of ids."""
+    old = migrator.apply_initial_migration(("intake", "0011_report_thread_state")).apps
+    message, mark = old.get_model("intake", "Message"), old.get_model("intake", "ReadMark")
+    written = datetime(2026, 3, 1, tzinfo=UTC)
+    reader = staff(old, "rita")
+    first, second = report(old), report(old)
+    by_public_id = {}
+    # Interleaved across the two reports, as one sequence numbered them.
+    for parent, author in (
+        (first, "reporter"),
+        (second, "reporter"),
+        (first, "staff"),
+        (second, "staff"),
+        (first, "reporter"),
+        (second, "reporter"),
+    ):
+        row = message.objects.create(report=parent, author_kind=author, created_at=written, ciphertext=b"m")
+        by_public_id[row.public_id] = (parent.pk, row.pk)
+    old_ids = {pk for _, pk in by_public_id.values()}
+    second_thread = list(message.objects.filter(report=second).order_by("pk").values_list("pk", flat=True))
+    old.get_model("intake", "Report").objects.filter(pk=first.pk).update(
+        awaiting_reply=True,
+        last_reporter_message=message.objects.filter(report=first).order_by("-pk").values("pk")[:1],
+    )
+    mark.objects.create(staff=reader, report=second, seen_up_to=second_thread[1])  # read up to the answer
+
+    new = migrator.apply_tested_migration(("intake", "0013_message_position_required")).apps
+    messages = new.get_model("intake", "Message").objects
+    rows = {row.public_id: row for row in messages.all()}
+    assert set(rows) == set(by_public_id)
+    for public_id, (parent, _) in by_public_id.items():
+        assert rows[public_id].report_id == parent
+    assert not old_ids & {row.pk for row in rows.values()}
+    assert all(row.pk >= 1 << 40 for row in rows.values())
+    for parent in (first, second):
+        thread = messages.filter(report_id=parent.pk).order_by("position")
+        assert [row.position for row in thread] == [1, 2, 3]
+        assert [row.author_kind for row in thread] == ["reporter", "staff", "reporter"]
+    migrated = new.get_model("intake", "Report").objects.get(pk=first.pk)
+    assert migrated.last_reporter_message == 3
+    assert new.get_model("intake", "ReadMark").objects.get().seen_up_to == 2

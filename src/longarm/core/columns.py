@@ -295,6 +295,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "id": _KEY,
         "public_id": _KEY,
         "report": _KEY,
+        "position": _META,
         "author_kind": _META,
         "author": _KEY,
         "created_at": _DAY,
@@ -738,8 +739,8 @@ NOTES: dict[str, str] = {
         "staff; a copy of what the author kinds of the report's messages already say, and no time"
     ),
     "intake.Report.last_reporter_message": (
-        "the id of the reporter's newest message in the thread (a row of intake.Message, whose ids are "
-        "already in clear), compared with read marks for the inbox's unread column; no time"
+        "the place in its thread (intake.Message.position, already in clear) of the reporter's newest "
+        "message, compared with read marks for the inbox's unread column; no time, nothing across threads"
     ),
     "intake.ShreddedReceipt.receipt_lookup_hash": (
         "a shredded report's receipt lookup hash, kept LONGARM_RETENTION_NOTICE_DAYS so its reporter is told "
@@ -749,8 +750,17 @@ NOTES: dict[str, str] = {
     "retention.RetentionHold.reason": "a coded reason a staff member chose; details go in encrypted notes",
     "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
     "intake.ReadMark.seen_up_to": (
-        "the id of the newest message of the report when this staff member last opened it (no time): that "
-        "they opened it, and which of its messages came after (threat model §5.5, read marks)"
+        "the place in the thread (intake.Message.position) of the report's newest message when this staff "
+        "member last opened it (no time): that they opened it, and which of its messages came after "
+        "(threat model §5.5, read marks)"
+    ),
+    "intake.Message.id": (
+        "random (core.ids), not a sequence: ids numbered across all reports dated a reporter's message by "
+        "the staff messages around it (threat model §5.5, message ids); rows from before keep no old id"
+    ),
+    "intake.Message.position": (
+        "the message's place in its report's thread (1, 2, …), as staff read it: the order within one "
+        "thread, nothing across threads and no time"
     ),
     "cases.Incident.day": (
         "the day of an incident where the caseworker coded it to the day; in clear like the other coded "

@@ -1,0 +1,20 @@
+"""Primary keys that say nothing of when a row was made, for rows a reporter's act creates.
+
+An auto-increment id is a clock: rows of one table are numbered in the order they were written, so a row a
+reporter made (dated to the day, threat model §5.4) is placed between its neighbours, and a neighbour that a
+staff member made is dated to the minute on its own row and to the second in the audit chain. A random id
+orders nothing. Ids are drawn from ``[2**40, 2**63)``: above every id a sequence gave a row kept from before
+(no collision with them), inside a signed 64-bit integer (PostgreSQL's ``bigint``, SQLite's integer key).
+At ten million rows the chance that two draws ever collide is about one in 200,000; a collision is a
+refused insert (a unique key), never a merged row.
+"""
+
+import secrets
+
+RANDOM_ID_FLOOR = 1 << 40
+_RANDOM_ID_SPAN = (1 << 63) - RANDOM_ID_FLOOR
+
+
+def random_id() -> int:
+    """A random primary key in ``[2**40, 2**63)``."""
+    return RANDOM_ID_FLOOR + secrets.randbelow(_RANDOM_ID_SPAN)
