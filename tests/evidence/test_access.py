@@ -84,7 +84,7 @@ def test_every_view_appends_custody_and_audit_events(cast: Cast, item: EvidenceI
     after = (CustodyEvent.objects.count(), AuditEvent.objects.filter(action__startswith="evidence.").count())
     assert after == (before[0] + 2, before[1] + 2)
     # The copy is saved; the preview is shown in the page.
-    assert list(CustodyEvent.objects.order_by("-id")[:2].values_list("variant", "action")) == [
+    assert list(CustodyEvent.objects.filter(item=item).order_by("-position")[:2].values_list("variant", "action")) == [
         ("preview", CustodyAction.VIEWED),
         ("derivative", CustodyAction.DOWNLOADED),
     ]

@@ -464,6 +464,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     "evidence.CustodyEvent": {
         "id": _KEY,
         "item": _KEY,
+        "position": _META,
         "at": _DAY,
         "action": _META,
         "actor_kind": _META,
@@ -830,6 +831,14 @@ NOTES: dict[str, str] = {
         "contain the item's id and the variant"
     ),
     "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
+    "evidence.CustodyEvent.id": (
+        "random (core.ids), not a sequence: ids numbered across all files dated a reporter's upload step by "
+        "the staff steps around it (threat model §5.5, message ids); rows from before keep no old id"
+    ),
+    "evidence.CustodyEvent.position": (
+        "the step's place in its item's chain of custody (1, 2, …), as the custody log lists it: the order "
+        "within one item, nothing across items and no time"
+    ),
     "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",
     "evidence.ExportPackage.manifest_sha256_ciphertext": "under the report's data key",
     "evidence.PendingUpload.expires_at": (

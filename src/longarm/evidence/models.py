@@ -4,11 +4,13 @@ exact sizes and exact types are ciphertext (see ``evidence.records``); only the 
 it came and the processing state are in clear."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
+from longarm.core.ids import random_id
 from longarm.intake.models import Report
 
 
@@ -173,7 +175,12 @@ class CustodyEvent(models.Model):
     to the day; staff steps to the minute. The hash is under the key of the version concerned, and empty
     when whoever recorded the step could not open that key (processing that never got to the file)."""
 
+    # Random, not a sequence: ids numbered across every item placed a reporter's upload (dated to the day)
+    # between staff steps of other files, dated to the minute (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody_events")
+    # The step's place in its item's chain of custody (1, 2, …), given under the item's row lock.
+    position = models.PositiveIntegerField(editable=False)
     at = models.DateTimeField()
     action = models.CharField(max_length=12, choices=CustodyAction.choices)
     actor_kind = models.CharField(max_length=10, choices=[*AddedBy.choices, ("system", _("System"))])
@@ -183,10 +190,35 @@ class CustodyEvent(models.Model):
     detail = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["item_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="custody_position_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not (self._state.adding and self.position is None):
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # The item's row is locked first, so two steps recorded at once (a download during processing)
+            # take one place after the other.
+            list(
+                EvidenceItem.objects.using(using)
+                .select_for_update()
+                .filter(pk=self.item_id)
+                .values_list("pk")
+            )
+            last = (
+                CustodyEvent.objects.using(using)
+                .filter(item_id=self.item_id)
+                .aggregate(last=models.Max("position"))["last"]
+            )
+            self.position = (last or 0) + 1
+            super().save(*args, **kwargs)
 
 
 class ExportPackage(models.Model):

@@ -147,7 +147,12 @@ def item_metadata(*, item: EvidenceItem, original_key: bytes) -> dict[str, Any]:
 
 
 def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
-    return CustodyEvent.objects.filter(item__in=items).select_related("actor", "item").order_by("id")
+    """The custody steps of ``items``, item by item (in the order the items came), each item's in order."""
+    return (
+        CustodyEvent.objects.filter(item__in=items)
+        .select_related("actor", "item")
+        .order_by("item_id", "position")
+    )
 
 
 def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:
