@@ -182,3 +182,49 @@ def test_messages_get_random_ids_and_their_places_in_their_threads(migrator: Mig
     migrated = new.get_model("intake", "Report").objects.get(pk=first.pk)
     assert migrated.last_reporter_message == 3
     assert new.get_model("intake", "ReadMark").objects.get().seen_up_to == 2
+
+
+def test_custody_steps_get_random_ids_and_their_places_in_their_items_chains(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(
+        [("evidence", "0007_evidence_queued_status"), ("intake", "0013_message_position_required")]
+    ).apps
+    item_model, event_model = (
+        old.get_model("evidence", "EvidenceItem"),
+        old.get_model("evidence", "CustodyEvent"),
+    )
+    parent = report(old)
+    items = [
+        item_model.objects.create(
+            public_id=uuid.uuid4(),
+            report_id=parent.pk,
+            added_by_kind="reporter",
+            received_on=date(2026, 3, 1),
+            name_ciphertext=b"n",
+            record_ciphertext=b"r",
+            kind="image",
+        )
+        for _ in range(2)
+    ]
+    steps = []
+    for item, action in (
+        (items[0], "received"),
+        (items[1], "received"),
+        (items[0], "sanitised"),
+        (items[1], "failed"),
+    ):
+        row = event_model.objects.create(
+            item=item,
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+            action=action,
+            actor_kind="reporter",
+            variant="original",
+        )
+        steps.append(row.pk)
+
+    new = migrator.apply_tested_migration(("evidence", "0009_custody_position_required")).apps
+    events = new.get_model("evidence", "CustodyEvent").objects
+    assert not set(steps) & set(events.values_list("pk", flat=True))
+    assert all(pk >= 1 << 40 for pk in events.values_list("pk", flat=True))
+    for item, actions in ((items[0], ["received", "sanitised"]), (items[1], ["received", "failed"])):
+        chain = events.filter(item_id=item.pk).order_by("position")
+        assert [(event.position, event.action) for event in chain] == list(enumerate(actions, start=1))
