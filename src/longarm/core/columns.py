@@ -848,6 +848,70 @@ NOTES: dict[str, str] = {
     ),
     "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
     "surveys.SurveyResponse.answers": "indicator code to yes or no",
+    "intake.SealedKey.id": (
+        "random (core.ids), not a sequence: a submission's seals, numbered between those of staff grants, "
+        "dated it (threat model §5.5, message ids)"
+    ),
+    "evidence.EvidenceKey.id": (
+        "random (core.ids), not a sequence: an upload's seals, numbered between those of staff grants, "
+        "dated it (threat model §5.5, message ids)"
+    ),
+}
+
+# Every table a reporter's act (a submission, a message, an upload, a survey answer) writes rows in, and
+# whether those rows' ids are random (None) or why they may stay a sequence. An id numbered in the order
+# rows were written dates a row by its neighbours: by a staff act's row beside it (dated to the minute, and
+# chained to the second in the audit log), or by its own clear time. ``tests/test_column_classification.py``
+# holds the random ones to a random key and the others to a reason; a new such table is added here.
+REPORTER_ROWS: dict[str, str | None] = {
+    "intake.Message": None,
+    "intake.SealedKey": None,
+    "evidence.EvidenceKey": None,
+    "evidence.CustodyEvent": None,
+    "surveys.SurveyResponse": None,
+    "intake.Report": (
+        "still a sequence (open, threat model §5.5, message ids): staff-entered hotline reports, chained to "
+        "the second, are its timed neighbours, so a web report's id places it between two calls' times; "
+        "every report page, list and count walks the newest-first order on it"
+    ),
+    "evidence.EvidenceItem": (
+        "still a sequence (open, threat model §5.5, message ids): staff-added files, audited to the second, "
+        "are its timed neighbours; the processing queue and every file list are in its order"
+    ),
+    "evidence.EvidenceBlob": (
+        "still a sequence (open, threat model §5.5, message ids): written with its item (the original) and "
+        "by the worker, which follows an upload within moments; its order is its item's"
+    ),
+    "evidence.PendingUpload": (
+        "its own expiry, in clear to the minute, dates it more finely than its id could; the row is deleted "
+        "when the questionnaire is sent or the file expires"
+    ),
+    "audit.ReporterEvent": (
+        "holds reporters' events only (no timed neighbour in its table), each deleted when it joins the "
+        "chain, in random order, after its day has ended"
+    ),
+    "gate.SpentToken": (
+        "one per passed challenge, with no link to what it paid for; its expiry is rounded to the hour"
+    ),
+    "linking.ReportIdentifier": (
+        "written after a submission for its structured identifiers only (no staff rows beside it): its "
+        "order is the reports' order"
+    ),
+    "linking.ReportIdentifierKey": (
+        "as linking.ReportIdentifier, and written again in bulk when the linking key is rotated"
+    ),
+    "analytics.FactIncident": (
+        "still a sequence (open, threat model §5.5, message ids): a report's fact is written moments after "
+        "it arrives, beside facts of cases staff coded; so is the log of fact writes (FactVersion), which is "
+        "pruned"
+    ),
+    "analytics.FactCode": "written with its analytics.FactIncident, as that",
+    "core.OutboxEvent": "deleted when its last subscriber has run, moments after the submission",
+    "core.OutboxPending": "deleted when its subscriber has run, moments after the submission",
+    "core.ThrottleCounter": (
+        "its key is keyed (nothing links a reporter's counter to a report without the keyring) and "
+        "housekeeping deletes it once its window began a day ago"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ refused insert (a unique key), never a merged row.
 """
 
 import secrets
+from typing import Any
 
 RANDOM_ID_FLOOR = 1 << 40
 _RANDOM_ID_SPAN = (1 << 63) - RANDOM_ID_FLOOR
@@ -18,3 +19,25 @@ _RANDOM_ID_SPAN = (1 << 63) - RANDOM_ID_FLOOR
 def random_id() -> int:
     """A random primary key in ``[2**40, 2**63)``."""
     return RANDOM_ID_FLOOR + secrets.randbelow(_RANDOM_ID_SPAN)
+
+
+def renumber_at_random(schema_editor: Any, table: str) -> int:
+    """Give every row of ``table`` a random id (``random_id``), for a migration; returns how many rows.
+
+    Only for a table whose ids no other row refers to (no foreign key, no id kept elsewhere): a link to a
+    renumbered row would point at nothing."""
+    quote = schema_editor.quote_name
+    name, column = quote(table), quote("id")
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {name}")  # noqa: S608 - quoted names only
+        old = [row[0] for row in cursor.fetchall()]
+        taken: set[int] = set()
+        pairs = []
+        for number in old:
+            new = random_id()
+            while new in taken:
+                new = random_id()
+            taken.add(new)
+            pairs.append((new, number))
+        cursor.executemany(f"UPDATE {name} SET {column} = %s WHERE {column} = %s", pairs)  # noqa: S608
+    return len(pairs)

@@ -130,6 +130,9 @@ class KeyHolder(models.TextChoices):
 class EvidenceKey(models.Model):
     """A blob's key sealed (X25519 SealedBox) to one holder's public key."""
 
+    # Random, not a sequence: an upload's seals, numbered between the seals of staff grants and downloads,
+    # would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     blob = models.ForeignKey(EvidenceBlob, on_delete=models.CASCADE, related_name="keys")
     holder = models.CharField(max_length=10, choices=KeyHolder.choices)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)

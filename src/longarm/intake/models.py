@@ -142,6 +142,9 @@ class RecipientKind(models.TextChoices):
 class SealedKey(models.Model):
     """A report key sealed (X25519 SealedBox) to one recipient's public key."""
 
+    # Random, not a sequence: a submission's seals, numbered between the seals of staff grants (each chained
+    # to the second), would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sealed_keys")
     kind = models.CharField(max_length=10, choices=KeyKind.choices)
     recipient_kind = models.CharField(max_length=10, choices=RecipientKind.choices)

@@ -52,22 +52,7 @@ def to_positions(apps: Any, schema_editor: Any) -> None:
 
 
 def renumber(apps: Any, schema_editor: Any) -> None:
-    n = _names(apps, schema_editor)
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT {id} FROM {message}".format(**n))
-        old = [row[0] for row in cursor.fetchall()]
-        taken: set[int] = set()
-        pairs = []
-        for number in old:
-            new = longarm.core.ids.random_id()
-            while new in taken:
-                new = longarm.core.ids.random_id()
-            taken.add(new)
-            pairs.append((new, number))
-        cursor.executemany(
-            "UPDATE {message} SET {id} = %s WHERE {id} = %s".format(**n),
-            pairs,
-        )
+    longarm.core.ids.renumber_at_random(schema_editor, apps.get_model("intake", "Message")._meta.db_table)
 
 
 class Migration(migrations.Migration):
