@@ -159,7 +159,7 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
     today = datetime.now(UTC).date()
     written = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     reports, keys, messages, marks = Table(Report), Table(SealedKey), Table(Message), Table(ReadMark)
-    report_id, key_id, mark_id = reports.next_id(), keys.next_id(), marks.next_id()
+    report_id, mark_id = reports.next_id(), marks.next_id()
     coded_values: list[tuple[Any, ...]] = []
     done = 0
     while done < count:
@@ -243,7 +243,7 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
             ):
                 key_rows.append(
                     keys.row(
-                        id=key_id,
+                        id=random_id(),
                         report_id=report_id,
                         kind=kind,
                         recipient_kind=recipient,
@@ -251,7 +251,6 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
                         sealed=blob(80, rng),
                     )
                 )
-                key_id += 1
             report_id += 1
         insert(reports, report_rows)
         insert(keys, key_rows)

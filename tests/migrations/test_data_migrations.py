@@ -228,3 +228,29 @@ def test_custody_steps_get_random_ids_and_their_places_in_their_items_chains(mig
     for item, actions in ((items[0], ["received", "sanitised"]), (items[1], ["received", "failed"])):
         chain = events.filter(item_id=item.pk).order_by("position")
         assert [(event.position, event.action) for event in chain] == list(enumerate(actions, start=1))
+
+
+def test_sealed_keys_are_renumbered_and_an_unfinished_rotation_walks_them_again(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(
+        [("intake", "0013_message_position_required"), ("recovery", "0001_recovery_rotation")]
+    ).apps
+    sealed_model = old.get_model("intake", "SealedKey")
+    parents = [report(old), report(old)]
+    before = {
+        sealed_model.objects.create(
+            report=parent, kind="data", recipient_kind="recovery", sealed=b"s"
+        ).pk: parent.pk
+        for parent in parents
+    }
+    old.get_model("recovery", "RecoveryRotation").objects.create(
+        old_public_key=b"o" * 32,
+        new_public_key=b"n" * 32,
+        started_at=datetime(2026, 3, 1, tzinfo=UTC),
+        stage="1:report",
+        last_id=max(before),
+    )
+    new = migrator.apply_tested_migration(("intake", "0014_sealed_key_random_ids")).apps
+    rows = list(new.get_model("intake", "SealedKey").objects.values_list("pk", "report_id"))
+    assert sorted(report_id for _, report_id in rows) == sorted(before.values())
+    assert all(pk >= 1 << 40 and pk not in before for pk, _ in rows)
+    assert new.get_model("recovery", "RecoveryRotation").objects.get().last_id == 0
