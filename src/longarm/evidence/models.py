@@ -202,7 +202,7 @@ class CustodyEvent(models.Model):
         return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not (self._state.adding and self.position is None):
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
             super().save(*args, **kwargs)
             return
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)

@@ -203,7 +203,7 @@ class Message(models.Model):
         return str(self.public_id)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not (self._state.adding and self.position is None):
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
             super().save(*args, **kwargs)
             return
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
