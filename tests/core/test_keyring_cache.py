@@ -48,6 +48,7 @@ def test_a_call_on_a_settled_keyring_stats_the_directory_only(
         monkeypatch.setattr(core_keyring.os, "stat", counting)
         for _ in range(10):
             assert current_keyring() is first
+        monkeypatch.setattr(core_keyring.os, "stat", real_stat)
     assert stats == [str(keys_dir)] * 10
 
 
