@@ -36,7 +36,8 @@ class Skip(StrEnum):
     # No data key sealed to the recovery key (a report stored without one, or its seal removed).
     NO_RECOVERY_SEAL = "no recovery seal"
     # The data key does not open with this recovery key: a recovery-key rotation is under way and this
-    # report is already sealed to the new key, or the seal was altered.
+    # report's seal has not yet been moved to the current key (run again once it has), or the seal was
+    # altered.
     SEALED_TO_ANOTHER_KEY = "sealed to another recovery key"
     # The answers do not open with the report's data key (altered or truncated ciphertext).
     ANSWERS_UNREADABLE = "answers do not open"
