@@ -271,7 +271,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "channel_codes": _CODED,
         "language": _CODED,
         "awaiting_reply": _META,
-        "last_reporter_message": _KEY,
+        "last_reporter_message": _META,
     },
     "intake.ShreddedReceipt": {"id": _KEY, "receipt_lookup_hash": _INDEX, "shredded_in": _DAY},
     "retention.RetentionHold": {
@@ -301,7 +301,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "created_at": _DAY,
         "ciphertext": _CIPHER,
     },
-    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _KEY},
+    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _META},
     "cases.Case": {
         "id": _KEY,
         "public_id": _KEY,
