@@ -21,23 +21,40 @@ def random_id() -> int:
     return RANDOM_ID_FLOOR + secrets.randbelow(_RANDOM_ID_SPAN)
 
 
-def renumber_at_random(schema_editor: Any, table: str) -> int:
-    """Give every row of ``table`` a random id (``random_id``), for a migration; returns how many rows.
+def renumber_at_random(schema_editor: Any, table: str, *, batch: int = 900) -> int:
+    """Give every row of ``table`` whose id a sequence gave (below ``RANDOM_ID_FLOOR``) a random id, for a
+    migration; returns how many rows. In batches, in id order, so that memory stays flat on a large table
+    and a rerun renumbers only what is left; each batch's new ids are checked against the table first.
 
     Only for a table whose ids no other row refers to (no foreign key, no id kept elsewhere): a link to a
     renumbered row would point at nothing."""
     quote = schema_editor.quote_name
     name, column = quote(table), quote("id")
+    done, after = 0, 0
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {name}")  # noqa: S608 - quoted names only
-        old = [row[0] for row in cursor.fetchall()]
-        taken: set[int] = set()
-        pairs = []
-        for number in old:
-            new = random_id()
-            while new in taken:
-                new = random_id()
-            taken.add(new)
-            pairs.append((new, number))
-        cursor.executemany(f"UPDATE {name} SET {column} = %s WHERE {column} = %s", pairs)  # noqa: S608
-    return len(pairs)
+        while True:
+            cursor.execute(
+                f"SELECT {column} FROM {name} WHERE {column} > %s AND {column} < %s"  # noqa: S608 - quoted names
+                f" ORDER BY {column} LIMIT %s",
+                [after, RANDOM_ID_FLOOR, batch],
+            )
+            old = [row[0] for row in cursor.fetchall()]
+            if not old:
+                return done
+            new = _unused_ids(cursor, name, column, len(old))
+            cursor.executemany(
+                f"UPDATE {name} SET {column} = %s WHERE {column} = %s",  # noqa: S608 - quoted names
+                list(zip(new, old, strict=True)),
+            )
+            done, after = done + len(old), old[-1]
+
+
+def _unused_ids(cursor: Any, name: str, column: str, count: int) -> list[int]:
+    while True:
+        drawn = {random_id() for _ in range(count)}
+        if len(drawn) < count:
+            continue
+        marks = ", ".join(["%s"] * count)
+        cursor.execute(f"SELECT {column} FROM {name} WHERE {column} IN ({marks})", list(drawn))  # noqa: S608
+        if not cursor.fetchall():
+            return list(drawn)

@@ -5,7 +5,7 @@ messages around it (kept to the minute). Each message now has ``position``, its 
 which orders the thread; the read marks and each report's newest reporter message are rewritten from ids to
 positions; then every existing message gets a random id. Nothing refers to a message by its id (the audit
 chain names reports by their public id; no foreign key points at a message), so the renumbering loses no
-link. Set-wise statements only, except the renumbering (one executemany).
+link. Set-wise statements only, except the renumbering (in batches of ids).
 """
 
 from typing import Any
