@@ -441,6 +441,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "id": _KEY,
         "public_id": _KEY,
         "report": _KEY,
+        "position": _META,
         "added_by_kind": _META,
         "added_by": _KEY,
         "received_on": _DAY,
@@ -831,6 +832,18 @@ NOTES: dict[str, str] = {
         "contain the item's id and the variant"
     ),
     "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
+    "evidence.EvidenceItem.id": (
+        "random (core.ids), not a sequence: ids numbered across all reports dated a reporter's upload by "
+        "the files staff added around it (threat model §5.5, message ids)"
+    ),
+    "evidence.EvidenceItem.position": (
+        "the file's place among its report's files (1, 2, …), the order they came in: within one report, "
+        "nothing across reports and no time"
+    ),
+    "evidence.EvidenceBlob.id": (
+        "random (core.ids), not a sequence: an upload's original, numbered between staff files and the "
+        "worker's copies, dated it (threat model §5.5, message ids)"
+    ),
     "evidence.CustodyEvent.id": (
         "random (core.ids), not a sequence: ids numbered across all files dated a reporter's upload step by "
         "the staff steps around it (threat model §5.5, message ids); rows from before keep no old id"
@@ -874,14 +887,8 @@ REPORTER_ROWS: dict[str, str | None] = {
         "the second, are its timed neighbours, so a web report's id places it between two calls' times; "
         "every report page, list and count walks the newest-first order on it"
     ),
-    "evidence.EvidenceItem": (
-        "still a sequence (open, threat model §5.5, message ids): staff-added files, audited to the second, "
-        "are its timed neighbours; the processing queue and every file list are in its order"
-    ),
-    "evidence.EvidenceBlob": (
-        "still a sequence (open, threat model §5.5, message ids): written with its item (the original) and "
-        "by the worker, which follows an upload within moments; its order is its item's"
-    ),
+    "evidence.EvidenceItem": None,
+    "evidence.EvidenceBlob": None,
     "evidence.PendingUpload": (
         "its own expiry, in clear to the minute, dates it more finely than its id could; the row is deleted "
         "when the questionnaire is sent or the file expires"

@@ -10,6 +10,7 @@ refused insert (a unique key), never a merged row.
 """
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 RANDOM_ID_FLOOR = 1 << 40
@@ -21,13 +22,17 @@ def random_id() -> int:
     return RANDOM_ID_FLOOR + secrets.randbelow(_RANDOM_ID_SPAN)
 
 
-def renumber_at_random(schema_editor: Any, table: str, *, batch: int = 900) -> int:
+def renumber_at_random(
+    schema_editor: Any, table: str, *, references: Sequence[tuple[str, str]] = (), batch: int = 900
+) -> int:
     """Give every row of ``table`` whose id a sequence gave (below ``RANDOM_ID_FLOOR``) a random id, for a
     migration; returns how many rows. In batches, in id order, so that memory stays flat on a large table
     and a rerun renumbers only what is left; each batch's new ids are checked against the table first.
 
-    Only for a table whose ids no other row refers to (no foreign key, no id kept elsewhere): a link to a
-    renumbered row would point at nothing."""
+    ``references``: every (table, column) whose foreign key points at ``table``; each is rewritten with its
+    rows, in the same transaction (PostgreSQL checks Django's foreign keys at commit, and SQLite's schema
+    editor at its end). An id kept anywhere else (in a text column, in ciphertext) would point at nothing:
+    only for tables whose ids nothing else keeps."""
     quote = schema_editor.quote_name
     name, column = quote(table), quote("id")
     done, after = 0, 0
@@ -42,10 +47,16 @@ def renumber_at_random(schema_editor: Any, table: str, *, batch: int = 900) -> i
             if not old:
                 return done
             new = _unused_ids(cursor, name, column, len(old))
+            pairs = list(zip(new, old, strict=True))
             cursor.executemany(
                 f"UPDATE {name} SET {column} = %s WHERE {column} = %s",  # noqa: S608 - quoted names
-                list(zip(new, old, strict=True)),
+                pairs,
             )
+            for other, link in references:
+                cursor.executemany(
+                    f"UPDATE {quote(other)} SET {quote(link)} = %s WHERE {quote(link)} = %s",  # noqa: S608
+                    pairs,
+                )
             done, after = done + len(old), old[-1]
 
 

@@ -55,8 +55,14 @@ class AddedBy(models.TextChoices):
 
 
 class EvidenceItem(models.Model):
+    # Random, not a sequence: ids numbered across every report placed a reporter's upload (dated to the day)
+    # between files staff added, chained to the second (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_items")
+    # The file's place among its report's files (1, 2, …), given under the report's row lock: the order
+    # they came in, within one report only.
+    position = models.PositiveIntegerField(editable=False)
     added_by_kind = models.CharField(max_length=10, choices=AddedBy.choices)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     # The day only: the exact time of an upload could be matched against a watched connection.
@@ -74,7 +80,7 @@ class EvidenceItem(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["report_id", "position"]
         indexes = [models.Index(fields=["status"])]
         constraints = [
             models.CheckConstraint(
@@ -86,10 +92,28 @@ class EvidenceItem(models.Model):
                 condition=models.Q(status="failed") ^ models.Q(failure_reason=""),
                 name="evidence_failure_reason_iff_failed",
             ),
+            models.UniqueConstraint(fields=["report", "position"], name="evidence_position_once"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # The report's row is locked first (the upload service holds it already), so files attached at
+            # once take one place after the other.
+            list(Report.objects.using(using).select_for_update().filter(pk=self.report_id).values_list("pk"))
+            last = (
+                EvidenceItem.objects.using(using)
+                .filter(report_id=self.report_id)
+                .aggregate(last=models.Max("position"))["last"]
+            )
+            self.position = (last or 0) + 1
+            super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -105,6 +129,9 @@ class Variant(models.TextChoices):
 class EvidenceBlob(models.Model):
     """One encrypted file in storage, with its own random key (sealed in ``EvidenceKey`` rows)."""
 
+    # Random, not a sequence: an upload's original, numbered between the files of staff and the worker's
+    # copies, would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="blobs")
     variant = models.CharField(max_length=12, choices=Variant.choices)
     storage_name = models.CharField(max_length=120, unique=True)

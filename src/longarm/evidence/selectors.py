@@ -51,7 +51,7 @@ def evidence_of_report(*, report: Report) -> QuerySet[EvidenceItem]:
     return (
         report.evidence_items.select_related("added_by")
         .prefetch_related(Prefetch("blobs", queryset=EvidenceBlob.objects.order_by("variant")))
-        .order_by("id")
+        .order_by("position")
     )
 
 
@@ -151,7 +151,7 @@ def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
     return (
         CustodyEvent.objects.filter(item__in=items)
         .select_related("actor", "item")
-        .order_by("item_id", "position")
+        .order_by("item__report_id", "item__position", "position")
     )
 
 
