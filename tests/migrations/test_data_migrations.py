@@ -254,3 +254,58 @@ def test_sealed_keys_are_renumbered_and_an_unfinished_rotation_walks_them_again(
     assert sorted(report_id for _, report_id in rows) == sorted(before.values())
     assert all(pk >= 1 << 40 and pk not in before for pk, _ in rows)
     assert new.get_model("recovery", "RecoveryRotation").objects.get().last_id == 0
+
+
+def test_items_and_files_are_renumbered_with_everything_that_points_at_them(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(
+        [("evidence", "0010_evidence_key_random_ids"), ("intake", "0014_sealed_key_random_ids")]
+    ).apps
+    item_model, blob_model = (
+        old.get_model("evidence", "EvidenceItem"),
+        old.get_model("evidence", "EvidenceBlob"),
+    )
+    key_model, event_model = (
+        old.get_model("evidence", "EvidenceKey"),
+        old.get_model("evidence", "CustodyEvent"),
+    )
+    first, second = report(old), report(old)
+    made = []
+    for parent in (first, second, first):
+        item = item_model.objects.create(
+            public_id=uuid.uuid4(),
+            report_id=parent.pk,
+            added_by_kind="reporter",
+            received_on=date(2026, 3, 1),
+            name_ciphertext=b"n",
+            record_ciphertext=b"r",
+            kind="image",
+        )
+        blob = blob_model.objects.create(
+            item=item, variant="original", storage_name=f"{item.public_id.hex}.enc", record_ciphertext=b"b"
+        )
+        key_model.objects.create(blob=blob, holder="recovery", sealed=b"k" + item.public_id.bytes)
+        event_model.objects.create(
+            item=item,
+            position=1,
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+            action="received",
+            actor_kind="reporter",
+        )
+        made.append((parent.pk, item.public_id, item.pk, blob.pk))
+
+    new = migrator.apply_tested_migration(("evidence", "0012_item_position_required")).apps
+    items = new.get_model("evidence", "EvidenceItem").objects
+    for (parent, public_id, old_item, old_blob), place in zip(made, (1, 1, 2), strict=True):
+        item = items.get(public_id=public_id)
+        assert (item.report_id, item.position) == (parent, place)
+        assert item.pk >= 1 << 40
+        assert item.pk != old_item
+        blob = new.get_model("evidence", "EvidenceBlob").objects.get(storage_name=f"{public_id.hex}.enc")
+        assert blob.item_id == item.pk
+        assert blob.pk >= 1 << 40
+        assert blob.pk != old_blob
+        assert (
+            bytes(new.get_model("evidence", "EvidenceKey").objects.get(blob=blob).sealed)[1:]
+            == public_id.bytes
+        )
+        assert new.get_model("evidence", "CustodyEvent").objects.get(item=item).action == "received"
