@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.db import models
+from django.db.models.fields import AutoFieldMixin
 from django.test.utils import isolate_apps
 
 from longarm.core.columns import (
@@ -148,7 +149,7 @@ def test_rows_a_reporter_writes_have_random_ids_or_a_reason_not_to() -> None:
         assert primary_key is not None, label
         is_random = isinstance(primary_key, models.UUIDField) or (
             isinstance(primary_key, models.BigIntegerField)
-            and not isinstance(primary_key, models.AutoFieldMixin)
+            and not isinstance(primary_key, AutoFieldMixin)
             and primary_key.default is random_id
         )
         if reason is None:
