@@ -103,6 +103,7 @@ from longarm.cases.models import (  # noqa: E402
     DatePrecision,
     Incident,
 )
+from longarm.core.ids import random_id  # noqa: E402
 from longarm.core.keyring import current_keyring  # noqa: E402
 from longarm.crypto.signing import sign  # noqa: E402
 from longarm.intake.models import (  # noqa: E402
@@ -158,12 +159,7 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
     today = datetime.now(UTC).date()
     written = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     reports, keys, messages, marks = Table(Report), Table(SealedKey), Table(Message), Table(ReadMark)
-    report_id, key_id, message_id, mark_id = (
-        reports.next_id(),
-        keys.next_id(),
-        messages.next_id(),
-        marks.next_id(),
-    )
+    report_id, mark_id = reports.next_id(), marks.next_id()
     coded_values: list[tuple[Any, ...]] = []
     done = 0
     while done < count:
@@ -197,20 +193,20 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
                     if rng.random() < 0.5:
                         authors.append(MessageAuthor.REPORTER)
             thread = []
-            for author in authors:
-                thread.append((message_id, author))
+            for position, author in enumerate(authors, start=1):
+                thread.append((position, author))
                 message_rows.append(
                     messages.row(
-                        id=message_id,
+                        id=random_id(),
                         public_id=uuid.uuid4(),
                         report_id=report_id,
+                        position=position,
                         author_kind=author,
                         author_id=caseworker.pk if author == MessageAuthor.STAFF else None,
                         created_at=written,
                         ciphertext=blob(rng.randint(100, 600), rng),
                     )
                 )
-                message_id += 1
             reporter_ids = [number for number, author in thread if author == MessageAuthor.REPORTER]
             if thread and rng.random() < 0.4:
                 # The caseworker opened two in five threads: half since the last message, half before.
@@ -247,7 +243,7 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
             ):
                 key_rows.append(
                     keys.row(
-                        id=key_id,
+                        id=random_id(),
                         report_id=report_id,
                         kind=kind,
                         recipient_kind=recipient,
@@ -255,7 +251,6 @@ def make_reports(count: int, caseworker: StaffUser, rng: random.Random) -> list[
                         sealed=blob(80, rng),
                     )
                 )
-                key_id += 1
             report_id += 1
         insert(reports, report_rows)
         insert(keys, key_rows)

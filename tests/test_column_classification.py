@@ -6,17 +6,20 @@ from pathlib import Path
 
 from django.apps import apps
 from django.db import models
+from django.db.models.fields import AutoFieldMixin
 from django.test.utils import isolate_apps
 
 from longarm.core.columns import (
     COLUMNS,
     NOTES,
+    REPORTER_ROWS,
     ColumnClass,
     column_labels,
     concrete_models,
     markdown,
     unclassified,
 )
+from longarm.core.ids import random_id
 
 THREAT_MODEL = Path(__file__).resolve().parents[1] / "docs" / "threat-model.md"
 # Only these may be named like a fingerprint without being ciphertext or a keyed index: the audit hash chain
@@ -135,3 +138,28 @@ def test_the_threat_model_mirrors_the_table() -> None:
         "`python -c 'from longarm.core.columns import markdown; print(markdown(), end=\"\")'` between the "
         "columns markers"
     )
+
+
+def test_rows_a_reporter_writes_have_random_ids_or_a_reason_not_to() -> None:
+    """An id numbered in the order rows were written dates a reporter's row by its neighbours (threat model
+    §5.5, message ids): each table a reporter's act writes in has a random key, or says why not; a table
+    whose key was made random is held to it."""
+    for label, reason in REPORTER_ROWS.items():
+        primary_key = apps.get_model(label)._meta.pk
+        assert primary_key is not None, label
+        is_random = isinstance(primary_key, models.UUIDField) or (
+            isinstance(primary_key, models.BigIntegerField)
+            and not isinstance(primary_key, AutoFieldMixin)
+            and primary_key.default is random_id
+        )
+        if reason is None:
+            assert is_random, f"{label} must have a random primary key"
+        else:
+            assert not is_random, f"{label} has a random key now: set its entry in REPORTER_ROWS to None"
+            assert len(reason) > 40, label
+
+
+def test_a_random_id_is_a_signed_64_bit_integer_above_every_sequence() -> None:
+    ids = {random_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(1 << 40 <= number < 1 << 63 for number in ids)

@@ -84,13 +84,13 @@ def test_read_state_is_per_staff_member(cast: Cast) -> None:
     )
 
 
-def test_a_read_mark_holds_a_message_id_and_no_time_or_content(cast: Cast) -> None:
+def test_a_read_mark_holds_a_place_in_the_thread_and_no_time_or_content(cast: Cast) -> None:
     receipt = submit_report(Client())
     report = Report.objects.get()
     reporter_writes(receipt, "They called my mother again.")
     console(cast.caseworker).get(reverse("cases:report", args=[report.public_id]))
     mark = ReadMark.objects.get()
-    assert mark.seen_up_to == Message.objects.get().pk
+    assert mark.seen_up_to == Message.objects.get().position == 1
     assert {field.name for field in ReadMark._meta.get_fields()} == {"id", "staff", "report", "seen_up_to"}
 
 

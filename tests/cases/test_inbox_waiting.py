@@ -62,10 +62,10 @@ def reference_order(user: StaffUser) -> list[int]:
     marks = dict(ReadMark.objects.filter(staff=user).values_list("report_id", "seen_up_to"))
     keys = []
     for report in Report.objects.filter(sealed_keys__staff=user):
-        thread = list(report.messages.order_by("pk"))
+        thread = list(report.messages.order_by("position"))
         waiting = bool(thread) and thread[-1].author_kind == MessageAuthor.REPORTER
         unread = any(
-            message.author_kind == MessageAuthor.REPORTER and message.pk > marks.get(report.pk, 0)
+            message.author_kind == MessageAuthor.REPORTER and message.position > marks.get(report.pk, 0)
             for message in thread
         )
         keys.append((not waiting, not unread, report.urgency, -report.pk))
@@ -99,7 +99,7 @@ def test_the_waiting_order_is_the_order_of_every_reports_messages_and_read_marks
             [[], ["reporter"], ["reporter", "staff"], ["reporter", "staff", "reporter"]]
         ):
             write(report, author)
-        newest = report.messages.order_by("-pk").values_list("pk", flat=True).first()
+        newest = report.messages.order_by("-position").values_list("position", flat=True).first()
         if newest and rng.random() < 0.5:
             # Read now, or before the last message came (a stale mark); the other reader's marks are not ours.
             seen = newest if rng.random() < 0.6 else newest - 1
@@ -125,15 +125,16 @@ def test_the_thread_state_follows_every_message_written_or_removed(cast: Cast) -
 
     assert state() == (False, None)
     first = write(report, MessageAuthor.REPORTER)
-    assert state() == (True, first.pk)
+    assert state() == (True, first.position)
     answer = write(report, MessageAuthor.STAFF)
-    assert state() == (False, first.pk)
+    assert state() == (False, first.position)
     again = write(report, MessageAuthor.REPORTER)
-    assert state() == (True, again.pk)
+    assert state() == (True, again.position)
+    assert (first.position, answer.position, again.position) == (1, 2, 3)
     again.delete()
-    assert state() == (False, first.pk)
+    assert state() == (False, first.position)
     answer.delete()
-    assert state() == (True, first.pk)
+    assert state() == (True, first.position)
 
 
 def plan(sql: str, params: tuple[object, ...]) -> str:

@@ -104,3 +104,60 @@ def test_updating_a_session_deleted_meanwhile_is_an_update_error() -> None:
     with pytest.raises(UpdateError):
         loaded.save()
     assert not Session.objects.exists()
+
+
+def test_a_flush_after_a_cycle_deletes_the_old_row() -> None:
+    """Log out (or leave the mailbox) in the request that logged in: the cycle left no key of its own to
+    delete, and the row under the old key must not stay behind with what it held."""
+    store = SessionStore()
+    store["planted"] = "before"
+    store.save()
+    old_key = store.session_key
+
+    store.cycle_key()
+    store.flush()
+
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert store.session_key is None
+    store["fresh"] = "visit"
+    store.save()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [store.session_key]
+
+
+def test_a_delete_after_a_cycle_deletes_the_old_row() -> None:
+    store = SessionStore()
+    store["planted"] = "before"
+    store.save()
+    old_key = store.session_key
+
+    store.cycle_key()
+    store.delete()
+
+    assert not Session.objects.filter(session_key=old_key).exists()
+
+
+def test_a_failed_update_leaves_the_callers_transaction_usable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database error of the update becomes UpdateError; on PostgreSQL the statement that failed must be
+    rolled back to a savepoint, or the transaction the session was saved in refuses every later query."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.db import transaction
+
+    store = SessionStore()
+    store["draft"] = "kept"
+    store.save()
+    key = store.session_key
+    loaded = SessionStore(key)
+    loaded["draft"] = "changed"
+    making = loaded.create_model_instance
+
+    def without_data(data: dict[str, object]) -> Session:
+        instance = making(data)
+        instance.session_data = None  # type: ignore[assignment]  # a NOT NULL column: the UPDATE fails
+        return instance  # type: ignore[return-value]
+
+    monkeypatch.setattr(loaded, "create_model_instance", without_data)
+    with transaction.atomic():
+        with pytest.raises(UpdateError):
+            loaded.save()
+        assert Session.objects.filter(session_key=key).exists()
+    assert SessionStore(key)["draft"] == "kept"

@@ -43,7 +43,7 @@ def fetch(client: Client, item: EvidenceItem, variant: str) -> bytes:
 
 
 def item_named(report: Report, index: int = 0) -> EvidenceItem:
-    return report.evidence_items.order_by("id")[index]
+    return report.evidence_items.order_by("position")[index]
 
 
 def recovery_private_key() -> bytes:

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from longarm.audit.models import AuditEvent
 from longarm.cases.services import case_grant, case_open, case_revoke
+from longarm.core.ids import RANDOM_ID_FLOOR
 from longarm.evidence.models import CustodyAction, CustodyEvent, EvidenceItem
 from tests.cases.helpers import private_key
 from tests.conftest import Cast
@@ -84,7 +85,8 @@ def test_every_view_appends_custody_and_audit_events(cast: Cast, item: EvidenceI
     after = (CustodyEvent.objects.count(), AuditEvent.objects.filter(action__startswith="evidence.").count())
     assert after == (before[0] + 2, before[1] + 2)
     # The copy is saved; the preview is shown in the page.
-    assert list(CustodyEvent.objects.order_by("-id")[:2].values_list("variant", "action")) == [
+    latest = CustodyEvent.objects.filter(item=item).order_by("-position")[:2]
+    assert list(latest.values_list("variant", "action")) == [
         ("preview", CustodyAction.VIEWED),
         ("derivative", CustodyAction.DOWNLOADED),
     ]
@@ -153,3 +155,18 @@ def test_the_report_page_query_count_does_not_grow_with_the_files(cast: Cast, pr
     assert EvidenceItem.objects.count() == 8
     client.get(page)  # shows (and so removes) the "files were added" notice
     assert queries() <= few
+
+
+def test_custody_step_ids_do_not_follow_the_order_steps_were_recorded(cast: Cast, item: EvidenceItem) -> None:
+    """Ids numbered across every file placed a reporter's upload step (dated to the day) between staff steps
+    of other files, dated to the minute: they must order nothing; the chain keeps its order by position."""
+    client = staff_client(cast.caseworker)
+    for _ in range(6):
+        fetch(client, item, "derivative")
+        fetch(client, item, "preview")
+    events = list(CustodyEvent.objects.filter(item=item))
+    assert [event.position for event in events] == list(range(1, len(events) + 1))
+    assert [event.action for event in events[-2:]] == [CustodyAction.DOWNLOADED, CustodyAction.VIEWED]
+    ids = [event.pk for event in events]
+    assert min(ids) >= RANDOM_ID_FLOOR
+    assert ids != sorted(ids)

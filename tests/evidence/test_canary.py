@@ -93,7 +93,7 @@ def test_no_canary_from_an_upload_appears_on_disk_or_in_logs(
 
     staff = Client()
     log_in(staff, cast.caseworker)
-    item = EvidenceItem.objects.order_by("id").first()
+    item = EvidenceItem.objects.order_by("report_id", "position").first()
     assert item is not None
     shown = staff.get(reverse("evidence:staff_file", args=[item.public_id, "derivative"]))
     assert needles["text"].encode() in b"".join(shown.streaming_content)  # type: ignore[attr-defined]

@@ -75,7 +75,7 @@ def handled(cast: Cast, processing: Processing) -> dict[str, Any]:
     reporter = Client()
     with processing():
         receipt = submit_with_files(reporter, {"threat.jpg": photo, "chat.txt": chat})
-    photo_item, chat_item = EvidenceItem.objects.order_by("id")
+    photo_item, chat_item = EvidenceItem.objects.order_by("report_id", "position")
     assert {photo_item.status, chat_item.status} == {EvidenceStatus.READY}
     investigator = staff_client(cast.investigator)
     copies = {

@@ -221,7 +221,7 @@ def test_the_bucket_going_away_mid_upload_refuses_that_file_and_keeps_the_answer
     assert "Ankara" in page
     response = send_review(client, receipt_from(page))
     assert response.status_code == 302, response.content.decode()[:2000]
-    items = list(Report.objects.get().evidence_items.order_by("id"))
+    items = list(Report.objects.get().evidence_items.order_by("position"))
     assert sorted(record_of(item).sha256 for item in items) == sorted(
         hashlib.sha256(content).hexdigest() for content in (files.png(), video)
     )

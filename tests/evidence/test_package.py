@@ -39,7 +39,7 @@ def package(cast: Cast, processing: Processing, tmp_path: Path) -> Path:
         submit_with_files(
             Client(), {"station.jpg": files.jpeg_with_exif(), "letter.pdf": files.pdf_with_author()}
         )
-    photo, letter = EvidenceItem.objects.order_by("id")
+    photo, letter = EvidenceItem.objects.order_by("report_id", "position")
     report = Report.objects.get()
     response = staff_client(cast.investigator).post(
         reverse("evidence:staff_export", args=[report.public_id]),

@@ -137,3 +137,172 @@ def test_each_reports_thread_state_is_filled_from_its_messages(migrator: Migrato
     assert state[waiting.pk] == (True, newest_reporter[waiting.pk])
     assert state[answered.pk] == (False, newest_reporter[answered.pk])
     assert state[wrote_again.pk] == (True, newest_reporter[wrote_again.pk])
+
+
+def test_messages_get_random_ids_and_their_places_in_their_threads(migrator: Migrator) -> None:
+    """Existing messages are renumbered at random; each thread's order, the read marks and the reports'
+    newest reporter messages are kept, as places in the thread instead of ids."""
+    old = migrator.apply_initial_migration(("intake", "0011_report_thread_state")).apps
+    message, mark = old.get_model("intake", "Message"), old.get_model("intake", "ReadMark")
+    written = datetime(2026, 3, 1, tzinfo=UTC)
+    reader = staff(old, "rita")
+    first, second = report(old), report(old)
+    by_public_id = {}
+    # Interleaved across the two reports, as one sequence numbered them.
+    for parent, author in (
+        (first, "reporter"),
+        (second, "reporter"),
+        (first, "staff"),
+        (second, "staff"),
+        (first, "reporter"),
+        (second, "reporter"),
+    ):
+        row = message.objects.create(report=parent, author_kind=author, created_at=written, ciphertext=b"m")
+        by_public_id[row.public_id] = (parent.pk, row.pk)
+    old_ids = {pk for _, pk in by_public_id.values()}
+    second_thread = list(message.objects.filter(report=second).order_by("pk").values_list("pk", flat=True))
+    old.get_model("intake", "Report").objects.filter(pk=first.pk).update(
+        awaiting_reply=True,
+        last_reporter_message=message.objects.filter(report=first).order_by("-pk").values("pk")[:1],
+    )
+    mark.objects.create(staff=reader, report=second, seen_up_to=second_thread[1])  # read up to the answer
+
+    new = migrator.apply_tested_migration(("intake", "0013_message_position_required")).apps
+    messages = new.get_model("intake", "Message").objects
+    rows = {row.public_id: row for row in messages.all()}
+    assert set(rows) == set(by_public_id)
+    for public_id, (parent, _) in by_public_id.items():
+        assert rows[public_id].report_id == parent
+    assert not old_ids & {row.pk for row in rows.values()}
+    assert all(row.pk >= 1 << 40 for row in rows.values())
+    for parent in (first, second):
+        thread = messages.filter(report_id=parent.pk).order_by("position")
+        assert [row.position for row in thread] == [1, 2, 3]
+        assert [row.author_kind for row in thread] == ["reporter", "staff", "reporter"]
+    migrated = new.get_model("intake", "Report").objects.get(pk=first.pk)
+    assert migrated.last_reporter_message == 3
+    assert new.get_model("intake", "ReadMark").objects.get().seen_up_to == 2
+
+
+def test_custody_steps_get_random_ids_and_their_places_in_their_items_chains(migrator: Migrator) -> None:
+    # One target: the migrator applies everything its full plan holds before the last target given.
+    old = migrator.apply_initial_migration(("evidence", "0007_evidence_queued_status")).apps
+    item_model, event_model = (
+        old.get_model("evidence", "EvidenceItem"),
+        old.get_model("evidence", "CustodyEvent"),
+    )
+    parent = report(old)
+    items = [
+        item_model.objects.create(
+            public_id=uuid.uuid4(),
+            report_id=parent.pk,
+            added_by_kind="reporter",
+            received_on=date(2026, 3, 1),
+            name_ciphertext=b"n",
+            record_ciphertext=b"r",
+            kind="image",
+        )
+        for _ in range(2)
+    ]
+    steps = []
+    for item, action in (
+        (items[0], "received"),
+        (items[1], "received"),
+        (items[0], "sanitised"),
+        (items[1], "failed"),
+    ):
+        row = event_model.objects.create(
+            item=item,
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+            action=action,
+            actor_kind="reporter",
+            variant="original",
+        )
+        steps.append(row.pk)
+
+    new = migrator.apply_tested_migration(("evidence", "0009_custody_position_required")).apps
+    events = new.get_model("evidence", "CustodyEvent").objects
+    assert not set(steps) & set(events.values_list("pk", flat=True))
+    assert all(pk >= 1 << 40 for pk in events.values_list("pk", flat=True))
+    for item, actions in ((items[0], ["received", "sanitised"]), (items[1], ["received", "failed"])):
+        chain = events.filter(item_id=item.pk).order_by("position")
+        assert [(event.position, event.action) for event in chain] == list(enumerate(actions, start=1))
+
+
+def test_sealed_keys_are_renumbered_and_an_unfinished_rotation_walks_them_again(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(
+        [("intake", "0013_message_position_required"), ("recovery", "0001_recovery_rotation")]
+    ).apps
+    sealed_model = old.get_model("intake", "SealedKey")
+    parents = [report(old), report(old)]
+    before = {
+        sealed_model.objects.create(
+            report=parent, kind="data", recipient_kind="recovery", sealed=b"s"
+        ).pk: parent.pk
+        for parent in parents
+    }
+    old.get_model("recovery", "RecoveryRotation").objects.create(
+        old_public_key=b"o" * 32,
+        new_public_key=b"n" * 32,
+        started_at=datetime(2026, 3, 1, tzinfo=UTC),
+        stage="1:report",
+        last_id=max(before),
+    )
+    new = migrator.apply_tested_migration(("intake", "0014_sealed_key_random_ids")).apps
+    rows = list(new.get_model("intake", "SealedKey").objects.values_list("pk", "report_id"))
+    assert sorted(report_id for _, report_id in rows) == sorted(before.values())
+    assert all(pk >= 1 << 40 and pk not in before for pk, _ in rows)
+    assert new.get_model("recovery", "RecoveryRotation").objects.get().last_id == 0
+
+
+def test_items_and_files_are_renumbered_with_everything_that_points_at_them(migrator: Migrator) -> None:
+    old = migrator.apply_initial_migration(("evidence", "0010_evidence_key_random_ids")).apps
+    item_model, blob_model = (
+        old.get_model("evidence", "EvidenceItem"),
+        old.get_model("evidence", "EvidenceBlob"),
+    )
+    key_model, event_model = (
+        old.get_model("evidence", "EvidenceKey"),
+        old.get_model("evidence", "CustodyEvent"),
+    )
+    first, second = report(old), report(old)
+    made = []
+    for parent in (first, second, first):
+        item = item_model.objects.create(
+            public_id=uuid.uuid4(),
+            report_id=parent.pk,
+            added_by_kind="reporter",
+            received_on=date(2026, 3, 1),
+            name_ciphertext=b"n",
+            record_ciphertext=b"r",
+            kind="image",
+        )
+        blob = blob_model.objects.create(
+            item=item, variant="original", storage_name=f"{item.public_id.hex}.enc", record_ciphertext=b"b"
+        )
+        key_model.objects.create(blob=blob, holder="recovery", sealed=b"k" + item.public_id.bytes)
+        event_model.objects.create(
+            item=item,
+            position=1,
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+            action="received",
+            actor_kind="reporter",
+        )
+        made.append((parent.pk, item.public_id, item.pk, blob.pk))
+
+    new = migrator.apply_tested_migration(("evidence", "0012_item_position_required")).apps
+    items = new.get_model("evidence", "EvidenceItem").objects
+    for (parent, public_id, old_item, old_blob), place in zip(made, (1, 1, 2), strict=True):
+        item = items.get(public_id=public_id)
+        assert (item.report_id, item.position) == (parent, place)
+        assert item.pk >= 1 << 40
+        assert item.pk != old_item
+        blob = new.get_model("evidence", "EvidenceBlob").objects.get(storage_name=f"{public_id.hex}.enc")
+        assert blob.item_id == item.pk
+        assert blob.pk >= 1 << 40
+        assert blob.pk != old_blob
+        assert (
+            bytes(new.get_model("evidence", "EvidenceKey").objects.get(blob=blob).sealed)[1:]
+            == public_id.bytes
+        )
+        assert new.get_model("evidence", "CustodyEvent").objects.get(item=item).action == "received"

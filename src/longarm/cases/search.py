@@ -180,7 +180,7 @@ def _report_texts(texts: _Texts, case_ids: Iterable[int], user: StaffUser, priva
             decrypt(key, bytes(report.answers_ciphertext), context=answers_context(report.public_id))
         )
         texts.add(case_of[report.pk], "report", answers)
-    for message in Message.objects.filter(report_id__in=report_keys).order_by("report_id", "pk"):
+    for message in Message.objects.filter(report_id__in=report_keys).order_by("report_id", "position"):
         key, report_id = report_keys[message.report_id]
         text = decrypt(key, bytes(message.ciphertext), context=message_context(report_id, message.public_id))
         texts.add(case_of[message.report_id], "message", text.decode())

@@ -271,7 +271,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "channel_codes": _CODED,
         "language": _CODED,
         "awaiting_reply": _META,
-        "last_reporter_message": _KEY,
+        "last_reporter_message": _META,
     },
     "intake.ShreddedReceipt": {"id": _KEY, "receipt_lookup_hash": _INDEX, "shredded_in": _DAY},
     "retention.RetentionHold": {
@@ -295,12 +295,13 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "id": _KEY,
         "public_id": _KEY,
         "report": _KEY,
+        "position": _META,
         "author_kind": _META,
         "author": _KEY,
         "created_at": _DAY,
         "ciphertext": _CIPHER,
     },
-    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _KEY},
+    "intake.ReadMark": {"id": _KEY, "staff": _KEY, "report": _KEY, "seen_up_to": _META},
     "cases.Case": {
         "id": _KEY,
         "public_id": _KEY,
@@ -446,6 +447,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
         "id": _KEY,
         "public_id": _KEY,
         "report": _KEY,
+        "position": _META,
         "added_by_kind": _META,
         "added_by": _KEY,
         "received_on": _DAY,
@@ -469,6 +471,7 @@ _BY_MODEL: dict[str, dict[str, ColumnClass]] = {
     "evidence.CustodyEvent": {
         "id": _KEY,
         "item": _KEY,
+        "position": _META,
         "at": _DAY,
         "action": _META,
         "actor_kind": _META,
@@ -752,8 +755,8 @@ NOTES: dict[str, str] = {
         "staff; a copy of what the author kinds of the report's messages already say, and no time"
     ),
     "intake.Report.last_reporter_message": (
-        "the id of the reporter's newest message in the thread (a row of intake.Message, whose ids are "
-        "already in clear), compared with read marks for the inbox's unread column; no time"
+        "the place in its thread (intake.Message.position, already in clear) of the reporter's newest "
+        "message, compared with read marks for the inbox's unread column; no time, nothing across threads"
     ),
     "intake.ShreddedReceipt.receipt_lookup_hash": (
         "a shredded report's receipt lookup hash, kept LONGARM_RETENTION_NOTICE_DAYS so its reporter is told "
@@ -763,8 +766,17 @@ NOTES: dict[str, str] = {
     "retention.RetentionHold.reason": "a coded reason a staff member chose; details go in encrypted notes",
     "intake.Message.created_at": "to the day for the reporter's messages; staff messages to the minute",
     "intake.ReadMark.seen_up_to": (
-        "the id of the newest message of the report when this staff member last opened it (no time): that "
-        "they opened it, and which of its messages came after (threat model §5.5, read marks)"
+        "the place in the thread (intake.Message.position) of the report's newest message when this staff "
+        "member last opened it (no time): that they opened it, and which of its messages came after "
+        "(threat model §5.5, read marks)"
+    ),
+    "intake.Message.id": (
+        "random (core.ids), not a sequence: ids numbered across all reports dated a reporter's message by "
+        "the staff messages around it (threat model §5.5, message ids); rows from before keep no old id"
+    ),
+    "intake.Message.position": (
+        "the message's place in its report's thread (1, 2, …), as staff read it: the order within one "
+        "thread, nothing across threads and no time"
     ),
     "cases.Incident.day": (
         "the day of an incident where the caseworker coded it to the day; in clear like the other coded "
@@ -849,6 +861,26 @@ NOTES: dict[str, str] = {
         "contain the item's id and the variant"
     ),
     "evidence.CustodyEvent.at": "to the day for the reporter's and the worker's steps; staff's to the minute",
+    "evidence.EvidenceItem.id": (
+        "random (core.ids), not a sequence: ids numbered across all reports dated a reporter's upload by "
+        "the files staff added around it (threat model §5.5, message ids)"
+    ),
+    "evidence.EvidenceItem.position": (
+        "the file's place among its report's files (1, 2, …), the order they came in: within one report, "
+        "nothing across reports and no time"
+    ),
+    "evidence.EvidenceBlob.id": (
+        "random (core.ids), not a sequence: an upload's original, numbered between staff files and the "
+        "worker's copies, dated it (threat model §5.5, message ids)"
+    ),
+    "evidence.CustodyEvent.id": (
+        "random (core.ids), not a sequence: ids numbered across all files dated a reporter's upload step by "
+        "the staff steps around it (threat model §5.5, message ids); rows from before keep no old id"
+    ),
+    "evidence.CustodyEvent.position": (
+        "the step's place in its item's chain of custody (1, 2, …), as the custody log lists it: the order "
+        "within one item, nothing across items and no time"
+    ),
     "evidence.CustodyEvent.sha256_ciphertext": "the hash of the version handled, under that version's key",
     "evidence.ExportPackage.manifest_sha256_ciphertext": "under the report's data key",
     "evidence.PendingUpload.expires_at": (
@@ -858,6 +890,64 @@ NOTES: dict[str, str] = {
     ),
     "surveys.SurveyResponse.id": "random (UUID 4), so that responses do not line up with reports",
     "surveys.SurveyResponse.answers": "indicator code to yes or no",
+    "intake.SealedKey.id": (
+        "random (core.ids), not a sequence: a submission's seals, numbered between those of staff grants, "
+        "dated it (threat model §5.5, message ids)"
+    ),
+    "evidence.EvidenceKey.id": (
+        "random (core.ids), not a sequence: an upload's seals, numbered between those of staff grants, "
+        "dated it (threat model §5.5, message ids)"
+    ),
+}
+
+# Every table a reporter's act (a submission, a message, an upload, a survey answer) writes rows in, and
+# whether those rows' ids are random (None) or why they may stay a sequence. An id numbered in the order
+# rows were written dates a row by its neighbours: by a staff act's row beside it (dated to the minute, and
+# chained to the second in the audit log), or by its own clear time. ``tests/test_column_classification.py``
+# holds the random ones to a random key and the others to a reason; a new such table is added here.
+REPORTER_ROWS: dict[str, str | None] = {
+    "intake.Message": None,
+    "intake.SealedKey": None,
+    "evidence.EvidenceKey": None,
+    "evidence.CustodyEvent": None,
+    "surveys.SurveyResponse": None,
+    "intake.Report": (
+        "still a sequence (open, threat model §5.5, message ids): staff-entered hotline reports, chained to "
+        "the second, are its timed neighbours, so a web report's id places it between two calls' times; "
+        "every report page, list and count walks the newest-first order on it"
+    ),
+    "evidence.EvidenceItem": None,
+    "evidence.EvidenceBlob": None,
+    "evidence.PendingUpload": (
+        "its own expiry, in clear to the minute, dates it more finely than its id could; the row is deleted "
+        "when the questionnaire is sent or the file expires"
+    ),
+    "audit.ReporterEvent": (
+        "holds reporters' events only (no timed neighbour in its table), each deleted when it joins the "
+        "chain, in random order, after its day has ended"
+    ),
+    "gate.SpentToken": (
+        "one per passed challenge, with no link to what it paid for; its expiry is rounded to the hour"
+    ),
+    "linking.ReportIdentifier": (
+        "written after a submission for its structured identifiers only (no staff rows beside it): its "
+        "order is the reports' order"
+    ),
+    "linking.ReportIdentifierKey": (
+        "as linking.ReportIdentifier, and written again in bulk when the linking key is rotated"
+    ),
+    "analytics.FactIncident": (
+        "still a sequence (open, threat model §5.5, message ids): a report's fact is written moments after "
+        "it arrives, beside facts of cases staff coded; so is the log of fact writes (FactVersion), which is "
+        "pruned"
+    ),
+    "analytics.FactCode": "written with its analytics.FactIncident, as that",
+    "core.OutboxEvent": "deleted when its last subscriber has run, moments after the submission",
+    "core.OutboxPending": "deleted when its subscriber has run, moments after the submission",
+    "core.ThrottleCounter": (
+        "its key is keyed (nothing links a reporter's counter to a report without the keyring) and "
+        "housekeeping deletes it once its window began a day ago"
+    ),
 }
 
 

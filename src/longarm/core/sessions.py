@@ -74,6 +74,34 @@ class SessionStore(DatabaseSessionStore):
                 raise error.__context__ from None
             raise
 
+    def delete(self, session_key: str | None = None) -> None:
+        """Delete the row of ``session_key`` (by default this session's), and with this session's own, the
+        rows of every key it cycled away from in this request but has not saved since: ``flush`` after
+        ``cycle_key`` (a log-out right after a log-in, a receipt log-in then "leave") has no key of its own
+        to delete, and the old row would stay, holding what it held, until it expires."""
+        if session_key is not None:
+            super().delete(session_key)
+            return
+        replaced, self._replaced = self._replaced, []
+        if replaced:
+            self.model.objects.using(router.db_for_write(self.model)).filter(
+                session_key__in=replaced
+            ).delete()
+        super().delete()
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        if session_key is not None:
+            await super().adelete(session_key)
+            return
+        replaced, self._replaced = self._replaced, []
+        if replaced:
+            await (
+                self.model.objects.using(router.db_for_write(self.model))
+                .filter(session_key__in=replaced)
+                .adelete()
+            )
+        await super().adelete()
+
     def _save(self, must_create: bool) -> None:
         replaced, self._replaced = self._replaced, []
         if not replaced:
@@ -108,7 +136,10 @@ class SessionStore(DatabaseSessionStore):
         connection = connections[using]
         table, key, data, expiry = self._sql_names(using)
         try:
-            with connection.cursor() as cursor:
+            # A savepoint, as Django's own save has: a request may save its session inside a transaction of
+            # its own (a view under ``atomic``), and on PostgreSQL a failed statement outside one would leave
+            # that transaction unusable, every later query refused, after the failure became UpdateError.
+            with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET {data} = %s, {expiry} = %s WHERE {key} = %s",  # noqa: S608 - names quoted
                     [

@@ -4,11 +4,13 @@ exact sizes and exact types are ciphertext (see ``evidence.records``); only the 
 it came and the processing state are in clear."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
+from longarm.core.ids import random_id
 from longarm.intake.models import Report
 
 
@@ -53,8 +55,14 @@ class AddedBy(models.TextChoices):
 
 
 class EvidenceItem(models.Model):
+    # Random, not a sequence: ids numbered across every report placed a reporter's upload (dated to the day)
+    # between files staff added, chained to the second (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence_items")
+    # The file's place among its report's files (1, 2, …), given under the report's row lock: the order
+    # they came in, within one report only.
+    position = models.PositiveIntegerField(editable=False)
     added_by_kind = models.CharField(max_length=10, choices=AddedBy.choices)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     # The day only: the exact time of an upload could be matched against a watched connection.
@@ -72,7 +80,7 @@ class EvidenceItem(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["report_id", "position"]
         indexes = [models.Index(fields=["status"])]
         constraints = [
             models.CheckConstraint(
@@ -84,10 +92,28 @@ class EvidenceItem(models.Model):
                 condition=models.Q(status="failed") ^ models.Q(failure_reason=""),
                 name="evidence_failure_reason_iff_failed",
             ),
+            models.UniqueConstraint(fields=["report", "position"], name="evidence_position_once"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # The report's row is locked first (the upload service holds it already), so files attached at
+            # once take one place after the other.
+            list(Report.objects.using(using).select_for_update().filter(pk=self.report_id).values_list("pk"))
+            last = (
+                EvidenceItem.objects.using(using)
+                .filter(report_id=self.report_id)
+                .aggregate(last=models.Max("position"))["last"]
+            )
+            self.position = (last or 0) + 1
+            super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -103,6 +129,9 @@ class Variant(models.TextChoices):
 class EvidenceBlob(models.Model):
     """One encrypted file in storage, with its own random key (sealed in ``EvidenceKey`` rows)."""
 
+    # Random, not a sequence: an upload's original, numbered between the files of staff and the worker's
+    # copies, would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="blobs")
     variant = models.CharField(max_length=12, choices=Variant.choices)
     storage_name = models.CharField(max_length=120, unique=True)
@@ -128,6 +157,9 @@ class KeyHolder(models.TextChoices):
 class EvidenceKey(models.Model):
     """A blob's key sealed (X25519 SealedBox) to one holder's public key."""
 
+    # Random, not a sequence: an upload's seals, numbered between the seals of staff grants and downloads,
+    # would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     blob = models.ForeignKey(EvidenceBlob, on_delete=models.CASCADE, related_name="keys")
     holder = models.CharField(max_length=10, choices=KeyHolder.choices)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
@@ -173,7 +205,12 @@ class CustodyEvent(models.Model):
     to the day; staff steps to the minute. The hash is under the key of the version concerned, and empty
     when whoever recorded the step could not open that key (processing that never got to the file)."""
 
+    # Random, not a sequence: ids numbered across every item placed a reporter's upload (dated to the day)
+    # between staff steps of other files, dated to the minute (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody_events")
+    # The step's place in its item's chain of custody (1, 2, …), given under the item's row lock.
+    position = models.PositiveIntegerField(editable=False)
     at = models.DateTimeField()
     action = models.CharField(max_length=12, choices=CustodyAction.choices)
     actor_kind = models.CharField(max_length=10, choices=[*AddedBy.choices, ("system", _("System"))])
@@ -183,10 +220,35 @@ class CustodyEvent(models.Model):
     detail = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["item_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="custody_position_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # The item's row is locked first, so two steps recorded at once (a download during processing)
+            # take one place after the other.
+            list(
+                EvidenceItem.objects.using(using)
+                .select_for_update()
+                .filter(pk=self.item_id)
+                .values_list("pk")
+            )
+            last = (
+                CustodyEvent.objects.using(using)
+                .filter(item_id=self.item_id)
+                .aggregate(last=models.Max("position"))["last"]
+            )
+            self.position = (last or 0) + 1
+            super().save(*args, **kwargs)
 
 
 class ExportPackage(models.Model):

@@ -51,7 +51,7 @@ def evidence_of_report(*, report: Report) -> QuerySet[EvidenceItem]:
     return (
         report.evidence_items.select_related("added_by")
         .prefetch_related(Prefetch("blobs", queryset=EvidenceBlob.objects.order_by("variant")))
-        .order_by("id")
+        .order_by("position")
     )
 
 
@@ -147,7 +147,12 @@ def item_metadata(*, item: EvidenceItem, original_key: bytes) -> dict[str, Any]:
 
 
 def custody_log(*, items: list[EvidenceItem]) -> QuerySet[CustodyEvent]:
-    return CustodyEvent.objects.filter(item__in=items).select_related("actor", "item").order_by("id")
+    """The custody steps of ``items``, item by item (in the order the items came), each item's in order."""
+    return (
+        CustodyEvent.objects.filter(item__in=items)
+        .select_related("actor", "item")
+        .order_by("item__report_id", "item__position", "position")
+    )
 
 
 def custody_hash(*, event: CustodyEvent, key: bytes | None) -> str:

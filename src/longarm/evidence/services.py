@@ -176,7 +176,9 @@ def _schedule_locked(report_id: int) -> list[UUID]:
     if free <= 0:
         return []
     ids = list(
-        items.filter(status=EvidenceStatus.RECEIVED).order_by("id").values_list("public_id", flat=True)[:free]
+        items.filter(status=EvidenceStatus.RECEIVED)
+        .order_by("position")
+        .values_list("public_id", flat=True)[:free]
     )
     if ids:
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)

@@ -2,10 +2,13 @@
 coarse coded fields of DESIGN §3 are in clear, and only with the reporter's consent to statistics."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
+
+from longarm.core.ids import random_id
 
 
 class Consent(models.TextChoices):
@@ -80,10 +83,10 @@ class Report(models.Model):
     channel_codes = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=16, blank=True)
     # The thread's state, kept by every message written or deleted (``intake.threads``): whether the reporter
-    # wrote last (the report waits for an answer from us), and the id of the reporter's newest message
-    # (compared with a reader's read mark, it says whether they have seen it). No time and nothing a
-    # reporter wrote: both are what the messages' own rows say, kept here so that the inbox's "waiting for
-    # us first" order walks an index instead of looking at every report's messages.
+    # wrote last (the report waits for an answer from us), and the place in the thread (``Message.position``)
+    # of the reporter's newest message (compared with a reader's read mark, it says whether they have seen
+    # it). No time and nothing a reporter wrote: both are what the messages' own rows say, kept here so that
+    # the inbox's "waiting for us first" order walks an index instead of looking at every report's messages.
     awaiting_reply = models.BooleanField(default=False)
     last_reporter_message = models.PositiveBigIntegerField(null=True, blank=True)
 
@@ -139,6 +142,9 @@ class RecipientKind(models.TextChoices):
 class SealedKey(models.Model):
     """A report key sealed (X25519 SealedBox) to one recipient's public key."""
 
+    # Random, not a sequence: a submission's seals, numbered between the seals of staff grants (each chained
+    # to the second), would date it (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sealed_keys")
     kind = models.CharField(max_length=10, choices=KeyKind.choices)
     recipient_kind = models.CharField(max_length=10, choices=RecipientKind.choices)
@@ -174,18 +180,46 @@ class MessageAuthor(models.TextChoices):
 
 
 class Message(models.Model):
+    # Random, not a sequence: ids numbered across every report would place a reporter's message (dated to
+    # the day) between staff messages dated to the minute (threat model §5.5, "Message ids").
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    # The message's place in its report's thread (1, 2, …), given under the report's row lock when it is
+    # written: the order within one thread and nothing across threads.
+    position = models.PositiveIntegerField(editable=False)
     author_kind = models.CharField(max_length=10, choices=MessageAuthor.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField()
     ciphertext = models.BinaryField()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["report_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="message_position_once"),
+        ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or self.position:  # a place is never 0: none given yet
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # The report's row is locked first, so two messages written at once (the reporter's and a
+            # caseworker's, on PostgreSQL) take one place after the other, not the same one. No service
+            # deletes a single message; were one to delete a thread's last, the next would take its place,
+            # and a read mark that covered the deleted one would cover the new one too.
+            list(Report.objects.using(using).select_for_update().filter(pk=self.report_id).values_list("pk"))
+            last = (
+                Message.objects.using(using)
+                .filter(report_id=self.report_id)
+                .aggregate(last=models.Max("position"))["last"]
+            )
+            self.position = (last or 0) + 1
+            super().save(*args, **kwargs)
 
 
 class ShreddedReceipt(models.Model):
@@ -202,10 +236,11 @@ class ShreddedReceipt(models.Model):
 
 
 class ReadMark(models.Model):
-    """How far one staff member has read one report's thread: the id of the newest message there when they
-    last opened it, so the reporter's later messages show as unread to them (and to nobody who has read
-    them). No time is kept: when someone read a report is in the audit log, where it belongs; this row says
-    only that they opened it and how many of its rows they had then (threat model §4, read marks)."""
+    """How far one staff member has read one report's thread: the place in the thread (``Message.position``)
+    of the newest message there when they last opened it, so the reporter's later messages show as unread to
+    them (and to nobody who has read them). No time is kept: when someone read a report is in the audit log,
+    where it belongs; this row says only that they opened it and how many of its messages they had then
+    (threat model §5.5, read marks)."""
 
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="read_marks")

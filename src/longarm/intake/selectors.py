@@ -148,7 +148,7 @@ def report_thread(*, report: Report, data_key: bytes, seen_up_to: int | None = N
             new=(
                 seen_up_to is not None
                 and message.author_kind == MessageAuthor.REPORTER
-                and message.pk > seen_up_to
+                and message.position > seen_up_to
             ),
             text=decrypt(
                 data_key,

@@ -388,7 +388,7 @@ def report_record_read(*, report: Report, staff: StaffUser | None) -> int | None
     if report.status == ReportStatus.RECEIVED:
         report.status = ReportStatus.READ
         report.save(update_fields=["status"])
-    newest = report.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+    newest = report.messages.order_by("-position").values_list("position", flat=True).first() or 0
     mark, created = ReadMark.objects.get_or_create(
         staff=staff, report=report, defaults={"seen_up_to": newest}
     )

@@ -1,7 +1,8 @@
 """A report's thread state, kept on the report whenever a message is written or removed: whether the reporter
-wrote last (``awaiting_reply``) and the id of their newest message (``last_reporter_message``). Both say only
-what the messages' rows already say; kept on the report, they let the inbox's "waiting for us first" order
-walk an index (``intake.waiting``) instead of looking at every report's messages on every view."""
+wrote last (``awaiting_reply``) and the place in the thread (``Message.position``) of their newest message
+(``last_reporter_message``). Both say only what the messages' rows already say; kept on the report, they let
+the inbox's "waiting for us first" order walk an index (``intake.waiting``) instead of looking at every
+report's messages on every view."""
 
 from django.db import transaction
 from django.db.models import Max
@@ -10,12 +11,13 @@ from longarm.intake.models import Message, MessageAuthor, Report
 
 
 def thread_state(report_id: int) -> tuple[bool, int | None]:
-    """Whether the reporter wrote last, and the id of their newest message (None when they never wrote)."""
+    """Whether the reporter wrote last, and the place in the thread of their newest message (None when they
+    never wrote)."""
     newest = dict(
         Message.objects.filter(report_id=report_id)
         .order_by()
         .values("author_kind")
-        .annotate(newest=Max("pk"))
+        .annotate(newest=Max("position"))
         .values_list("author_kind", "newest")
     )
     reporter, staff = newest.get(MessageAuthor.REPORTER), newest.get(MessageAuthor.STAFF)

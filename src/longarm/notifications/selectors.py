@@ -17,7 +17,7 @@ class Waiting:
 def waiting_for(staff: StaffUser) -> Waiting:
     held = Report.objects.filter(sealed_keys__staff=staff, sealed_keys__kind=KeyKind.DATA).distinct()
     last_author = Subquery(
-        Message.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id").values("author_kind")[:1]
+        Message.objects.filter(report=OuterRef("pk")).order_by("-position").values("author_kind")[:1]
     )
     open_reports = held.exclude(status=ReportStatus.CLOSED)
     return Waiting(

@@ -88,7 +88,7 @@ def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> lis
         .select_related("report")
         .prefetch_related("blobs")
     )
-    for item in items.order_by("pk"):
+    for item in items.order_by("report_id", "position"):
         data_key = data_keys[item.report_id]
         record = item_record(item=item, report=item.report, data_key=data_key)
         if record is None:

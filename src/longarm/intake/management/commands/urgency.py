@@ -2,7 +2,9 @@
 under an earlier urgency rule the urgency the current rule gives their answers.
 
 Reports whose urgency a caseworker set are left as they are. The answers are read with the recovery key, in
-memory, for the run only; the command prints counts, never content. Each change is audited.
+memory, for the run only; the command prints counts, never content. Each change is audited. A report it
+cannot open (a seal to another recovery key during a rotation, answers with a removed code) is skipped and
+counted by the class of reason, and the run goes on.
 """
 
 from argparse import ArgumentParser
@@ -34,6 +36,9 @@ class Command(BaseCommand):
         except (KeyringError, ShareError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            f"{result.checked} reports read, {result.changed} changed; "
+            f"{result.checked} reports read: {result.changed} re-rated, {result.unchanged} unchanged, "
+            f"{sum(result.skipped.values())} skipped; "
             f"{result.overridden} rated by a caseworker were left as they are."
         )
+        for reason, count in sorted(result.skipped.items()):
+            self.stdout.write(f"skipped, {reason.value}: {count}")
