@@ -23,10 +23,10 @@ A round is one of each of the load benchmark's journeys (see ``benchmarks/load.p
   reply, the report's case (opened from the report the first time) and the case page;
 - an analyst (each thread's own, logged in once): the analytics dashboard.
 
-After ``--warm-up`` rounds, :mod:`tracemalloc` snapshots are taken (after a full garbage collection)
-before and after two equal measured phases of ``--rounds`` rounds each. A leak proportional to requests
-grows the traced memory in both phases alike; a cache filling up to its bound, or a lazy import, only in
-the first.
+After ``--warm-up`` rounds, :mod:`tracemalloc` starts, and snapshots are taken (after a full garbage
+collection) then and after each of two equal measured phases of ``--rounds`` rounds. A leak proportional
+to requests grows the traced memory in both phases alike; a cache filling up to its bound, or a lazy
+import, only in the first.
 
 Printed JSON: ``requests`` and ``errors`` (target 0: an error voids the figures); ``traced_mb`` at the
 three snapshots and ``traced_growth_kib_per_round`` in each phase; ``python_objects``
@@ -51,6 +51,7 @@ with tests under ``tests/`` that fail on the old code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import itertools
@@ -346,7 +347,7 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=2, help="threads calling the application (default 2)")
     parser.add_argument("--photo-mib", type=float, default=5.0, help="the reporter's photo (default 5 MiB)")
-    parser.add_argument("--frames", type=int, default=12, help="frames tracemalloc keeps (default 12)")
+    parser.add_argument("--frames", type=int, default=8, help="frames tracemalloc keeps (default 8)")
     parser.add_argument("--top", type=int, default=15, help="growing allocation sites shown (default 15)")
     parser.add_argument(
         "--leak-kib",
@@ -426,6 +427,7 @@ def main() -> None:
         if admin_url.startswith(("postgres://", "postgresql://")):
             database_url = create_database(admin_url, "_memory")
             env["DATABASE_URL"] = database_url
+        began = time.monotonic()
         log("longarm init")
         init_installation(env, temporary / "offline" / "recovery.key")
         staff = {
@@ -448,13 +450,12 @@ def main() -> None:
         for name in [name for name in os.environ if name not in env]:
             del os.environ[name]
         os.environ.update(env)
-        if not arguments.rss_only:
-            tracemalloc.start(arguments.frames)
         import django
 
         django.setup()
         from longarm.wsgi import application
 
+        log(f"Django set up; staff logging in ({time.monotonic() - began:.0f} s)")
         tally = Tally()
         desks = []
         for number in range(arguments.threads):
@@ -462,6 +463,8 @@ def main() -> None:
             staff_log_in(desk[0], *staff["caseworker"][number])
             staff_log_in(desk[1], *staff["analyst"][number])
             desks.append(desk)
+        # The same threads throughout, as a gthread worker keeps its pool (and glibc its threads' arenas).
+        pool = ThreadPoolExecutor(arguments.threads, thread_name_prefix="request")
         turns = iter(range(10**9))
         turn_lock = threading.Lock()
 
@@ -478,15 +481,18 @@ def main() -> None:
                 rounds // arguments.threads + (n < rounds % arguments.threads)
                 for n in range(arguments.threads)
             ]
-            with ThreadPoolExecutor(arguments.threads) as pool:
-                for future in [
-                    pool.submit(one_desk, desk, share) for desk, share in zip(desks, shares, strict=True)
-                ]:
-                    future.result()
+            for future in [
+                pool.submit(one_desk, desk, share) for desk, share in zip(desks, shares, strict=True)
+            ]:
+                future.result()
 
         started = time.monotonic()
         log(f"warm-up: {arguments.warm_up} rounds on {arguments.threads} threads")
         run(arguments.warm_up)
+        if not arguments.rss_only:
+            # Only from here: what the warm-up made is not traced, but nothing it made can be a growth after
+            # it, and tracing everything from the start slowed the run past SQLite's lock timeout.
+            tracemalloc.start(arguments.frames)
         points = [snapshot()]
         for phase in (1, 2):
             _, traced, resident, _ = points[-1]
@@ -494,14 +500,16 @@ def main() -> None:
             run(arguments.rounds)
             points.append(snapshot())
         elapsed = time.monotonic() - started
+        pool.shutdown()
     finally:
         if worker is not None:
             stop_server(worker)
         shutil.rmtree(temporary, ignore_errors=True)
         if database_url:
-            from django.db import connections
+            with contextlib.suppress(Exception):
+                from django.db import connections
 
-            connections.close_all()
+                connections.close_all()
             drop_database(admin_url, database_url)
     per_round = [
         round((later[1] - earlier[1]) * 1024 / arguments.rounds, 2)
@@ -510,11 +518,19 @@ def main() -> None:
     top: list[dict[str, Any]] = []
     first, last = points[0][0], points[-1][0]
     if first is not None and last is not None:
-        for stat in last.compare_to(first, "traceback")[: arguments.top]:
+        # By line of allocation (what grew), each with its largest growing traceback's frame in our code.
+        by_traceback = [stat for stat in last.compare_to(first, "traceback") if stat.size_diff > 0]
+        for stat in last.compare_to(first, "lineno")[: arguments.top]:
             if stat.size_diff <= 0:
                 break
+            site = stat.traceback[-1]
+            callers = [other for other in by_traceback if other.traceback[-1] == site]
             top.append(
-                {**where(stat.traceback), "kib": round(stat.size_diff / 1024, 1), "blocks": stat.count_diff}
+                {
+                    **(where(callers[0].traceback) if callers else where(stat.traceback)),
+                    "kib": round(stat.size_diff / 1024, 1),
+                    "blocks": stat.count_diff,
+                }
             )
     report = {
         "benchmark": "memory",
