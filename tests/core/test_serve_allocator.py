@@ -108,12 +108,14 @@ def _gunicorn_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return captured
 
 
+@pytest.mark.django_db
 def test_workers_are_kept_for_good_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     options = _gunicorn_options(monkeypatch)
     assert options["max_requests"] == 0
     assert options["worker_class"] == "gthread"
 
 
+@pytest.mark.django_db
 @override_settings(LONGARM_MAX_REQUESTS=20000)
 def test_workers_are_replaced_after_the_requests_set_with_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     options = _gunicorn_options(monkeypatch)
