@@ -47,6 +47,10 @@ ALLOWED_HOSTS = env_list("LONGARM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 # `longarm serve`: the address gunicorn listens on, and the proxies whose X-Forwarded-* headers it believes.
 LONGARM_BIND = env_str("LONGARM_BIND", "127.0.0.1:8000")
 LONGARM_FORWARDED_ALLOW_IPS = env_list("LONGARM_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
+# `longarm serve`: a gunicorn worker is replaced after about this many requests (give or take a tenth, so that
+# the workers do not all restart together); 0, the default: never. Defence in depth against memory a worker
+# keeps; what it costs is in the README ("Memory").
+LONGARM_MAX_REQUESTS = env_int("LONGARM_MAX_REQUESTS", 0)
 CSRF_TRUSTED_ORIGINS = env_list("LONGARM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

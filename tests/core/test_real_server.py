@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from longarm import cli
+
 # The server runs on the test database (its tables must exist), outside any test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 HOST = "127.0.0.1"
@@ -161,3 +163,26 @@ def test_the_real_server_counts_requests_for_prometheus(server: int) -> None:
     counted = r'longarm_http_requests_total\{method="GET",status="2xx",view="[a-z_]+:[a-z_]+"\} [3-9]'
     assert re.search(counted, text)
     assert get(server, "/healthz").status == 200
+
+
+def _environment(pid: Path) -> dict[str, str]:
+    try:
+        raw = (pid / "environ").read_bytes()
+    except OSError:  # gone, or another user's
+        return {}
+    return dict(entry.split("=", 1) for entry in raw.decode(errors="replace").split("\0") if "=" in entry)
+
+
+@pytest.mark.skipif(not cli._glibc(), reason="the MALLOC_* variables are glibc's")
+def test_gunicorn_runs_with_the_allocator_bounded(server: int, server_home: Path) -> None:
+    # `longarm serve` starts itself again with glibc's allocator settings (cli.py), which gunicorn's workers
+    # inherit: without them a worker's memory crept under load (issue 17).
+    assert get(server, "/").status == 200
+    ours = [
+        environment
+        for environment in map(_environment, Path("/proc").glob("[0-9]*"))
+        if environment.get("LONGARM_DATA_DIR") == str(server_home / "data")
+    ]
+    assert len(ours) >= 2, "gunicorn's master and its worker"
+    for environment in ours:
+        assert {name: environment.get(name) for name in cli.MALLOC_SETTINGS} == cli.MALLOC_SETTINGS

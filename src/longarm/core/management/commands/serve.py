@@ -84,6 +84,8 @@ class Command(BaseCommand):
                     "accesslog": None,
                     "errorlog": "-",
                     "timeout": 120,
+                    "max_requests": settings.LONGARM_MAX_REQUESTS,
+                    "max_requests_jitter": settings.LONGARM_MAX_REQUESTS // 10,
                     "forwarded_allow_ips": ",".join(settings.LONGARM_FORWARDED_ALLOW_IPS),
                     # gunicorn's run-time control socket (in $HOME, shared by every instance of this user): no
                     # one operates Longarm through it.
