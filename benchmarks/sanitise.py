@@ -26,7 +26,8 @@ off), each against its own floor.
 How to read the JSON printed on stdout (progress goes to stderr), one entry per item:
 
 - ``seconds``, ``seconds_per_page`` for documents, ``floor_seconds`` and ``ratio`` = seconds / floor; the
-  target is ``ratio <= 1.5`` for every item.
+  target is ``ratio <= 1.5`` for every item. An item whose run and floor took under 10 s together is run
+  three times (``runs``), and its time and its floor are each the least of the three.
 - ``worker_peak_rss_mib``: the peak RSS of the worker process; ``child_peak_rss_mib``: of the largest process
   it ran (renderer, LibreOffice, Tesseract, ffmpeg). The target is ``<= 1024`` for both, for any single file.
 - ``meets_targets`` overall.
@@ -271,6 +272,10 @@ def child(path: Path, *, ocr: bool) -> dict[str, Any]:
     return report
 
 
+QUICK_SECONDS = 10.0
+QUICK_RUNS = 3
+
+
 def run_child(path: Path, *, ocr: bool) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", str(path), *([] if ocr else ["--no-ocr"])]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - ourselves
@@ -278,6 +283,22 @@ def run_child(path: Path, *, ocr: bool) -> dict[str, Any]:
         raise SystemExit(f"the child for {path.name} failed:\n{result.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(result.stdout)
     return report
+
+
+def best_of_runs(path: Path, *, ocr: bool) -> dict[str, Any]:
+    """One run; an item that took under ``QUICK_SECONDS`` (with its floor) runs ``QUICK_RUNS`` times in all,
+    and both its time and its floor are the least seen: a second's work on a shared machine varies by a
+    third from run to run, the floor as much as the copy. Peak memory is the largest seen."""
+    runs = [run_child(path, ocr=ocr)]
+    if runs[0]["seconds"] + runs[0]["floor_seconds"] < QUICK_SECONDS:
+        runs += [run_child(path, ocr=ocr) for _ in range(QUICK_RUNS - 1)]
+    best = dict(min(runs, key=lambda run: run["seconds"]))
+    best["floor_seconds"] = min(run["floor_seconds"] for run in runs)
+    best["ratio"] = round(best["seconds"] / best["floor_seconds"], 2) if best["floor_seconds"] else None
+    for key in ("worker_peak_rss_mib", "child_peak_rss_mib"):
+        best[key] = max(run[key] for run in runs)
+    best["runs"] = len(runs)
+    return best
 
 
 def main() -> None:
@@ -288,6 +309,7 @@ def main() -> None:
     parser.add_argument("--video-seconds", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-ocr", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", metavar="TEXT", help="run only the items whose name contains TEXT")
     options = parser.parse_args()
     if options.child:
         print(json.dumps(child(options.child, ocr=not options.no_ocr)))
@@ -297,11 +319,13 @@ def main() -> None:
         inputs = make_inputs(Path(scratch), options)
         items: dict[str, Any] = {}
         for name, path in inputs.items():
-            log(f"sanitising {name}")
-            items[name] = run_child(path, ocr=True)
+            variants = [(name, True)]
             if name.endswith((".pdf", ".docx")):
-                log(f"sanitising {name} without the text layer")
-                items[f"{name} (no text layer)"] = run_child(path, ocr=False)
+                variants.append((f"{name} (no text layer)", False))
+            for item, ocr in variants:
+                if options.only is None or options.only in item:
+                    log(f"sanitising {item}")
+                    items[item] = best_of_runs(path, ocr=ocr)
     ratios_ok = all(item["ratio"] is not None and item["ratio"] <= TARGET_RATIO for item in items.values())
     rss_ok = all(
         item["worker_peak_rss_mib"] <= TARGET_RSS_MIB and item["child_peak_rss_mib"] <= TARGET_RSS_MIB

@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from collections import Counter
@@ -212,9 +213,23 @@ def _pdfium_pages(path: str, options: argparse.Namespace, out: IO[bytes]) -> int
 
 
 def render_pdf(options: argparse.Namespace, out: IO[bytes]) -> dict[str, Any]:
-    # The pages first: the parent encodes them while the metadata is read here.
+    # The metadata is read in a thread of its own while PDFium draws the pages (PDFium's calls release the
+    # GIL), so that the end record follows the last page at once.
+    found: dict[str, Any] = {}
+
+    def read_metadata() -> None:
+        try:
+            found["metadata"] = pdf_metadata(options.input)
+        except Failure as failure:
+            found["failure"] = failure
+
+    reader = threading.Thread(target=read_metadata, name="metadata", daemon=True)
+    reader.start()
     pages = _pdfium_pages(options.input, options, out)
-    metadata = pdf_metadata(options.input)
+    reader.join()
+    if "failure" in found:
+        raise found["failure"]
+    metadata: dict[str, Any] = found.get("metadata", {"unreadable_structure": True})
     metadata["pages"] = pages
     return metadata
 
