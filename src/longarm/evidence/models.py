@@ -4,13 +4,13 @@ exact sizes and exact types are ciphertext (see ``evidence.records``); only the 
 it came and the processing state are in clear."""
 
 import uuid
-from typing import Any
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from longarm.core.ids import random_id
+from longarm.core.positions import TakesNextPlace
 from longarm.intake.models import Report
 
 
@@ -54,7 +54,9 @@ class AddedBy(models.TextChoices):
     STAFF = "staff", _("Staff member")
 
 
-class EvidenceItem(models.Model):
+class EvidenceItem(TakesNextPlace):
+    place_among = "report"
+
     # Random, not a sequence: ids numbered across every report placed a reporter's upload (dated to the day)
     # between files staff added, chained to the second (threat model §5.5, "Message ids").
     id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
@@ -97,23 +99,6 @@ class EvidenceItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding or self.position:  # a place is never 0: none given yet
-            super().save(*args, **kwargs)
-            return
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            # The report's row is locked first (the upload service holds it already), so files attached at
-            # once take one place after the other.
-            list(Report.objects.using(using).select_for_update().filter(pk=self.report_id).values_list("pk"))
-            last = (
-                EvidenceItem.objects.using(using)
-                .filter(report_id=self.report_id)
-                .aggregate(last=models.Max("position"))["last"]
-            )
-            self.position = (last or 0) + 1
-            super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -198,12 +183,14 @@ class CustodyAction(models.TextChoices):
     EXPORTED = "exported", _("Exported in a package")
 
 
-class CustodyEvent(models.Model):
+class CustodyEvent(TakesNextPlace):
     """One step in the chain of custody of an item: who handled which version, when, with which hash.
 
     Steps of the reporter and of the background worker (which follows an upload within moments) are dated
     to the day; staff steps to the minute. The hash is under the key of the version concerned, and empty
     when whoever recorded the step could not open that key (processing that never got to the file)."""
+
+    place_among = "item"
 
     # Random, not a sequence: ids numbered across every item placed a reporter's upload (dated to the day)
     # between staff steps of other files, dated to the minute (threat model §5.5, "Message ids").
@@ -227,28 +214,6 @@ class CustodyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding or self.position:  # a place is never 0: none given yet
-            super().save(*args, **kwargs)
-            return
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            # The item's row is locked first, so two steps recorded at once (a download during processing)
-            # take one place after the other.
-            list(
-                EvidenceItem.objects.using(using)
-                .select_for_update()
-                .filter(pk=self.item_id)
-                .values_list("pk")
-            )
-            last = (
-                CustodyEvent.objects.using(using)
-                .filter(item_id=self.item_id)
-                .aggregate(last=models.Max("position"))["last"]
-            )
-            self.position = (last or 0) + 1
-            super().save(*args, **kwargs)
 
 
 class ExportPackage(models.Model):

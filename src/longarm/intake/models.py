@@ -2,13 +2,13 @@
 coarse coded fields of DESIGN §3 are in clear, and only with the reporter's consent to statistics."""
 
 import uuid
-from typing import Any
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from longarm.core.ids import random_id
+from longarm.core.positions import TakesNextPlace
 
 
 class Consent(models.TextChoices):
@@ -179,7 +179,9 @@ class MessageAuthor(models.TextChoices):
     STAFF = "staff", _("Caseworker")
 
 
-class Message(models.Model):
+class Message(TakesNextPlace):
+    place_among = "report"
+
     # Random, not a sequence: ids numbered across every report would place a reporter's message (dated to
     # the day) between staff messages dated to the minute (threat model §5.5, "Message ids").
     id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
@@ -201,25 +203,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding or self.position:  # a place is never 0: none given yet
-            super().save(*args, **kwargs)
-            return
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            # The report's row is locked first, so two messages written at once (the reporter's and a
-            # caseworker's, on PostgreSQL) take one place after the other, not the same one. No service
-            # deletes a single message; were one to delete a thread's last, the next would take its place,
-            # and a read mark that covered the deleted one would cover the new one too.
-            list(Report.objects.using(using).select_for_update().filter(pk=self.report_id).values_list("pk"))
-            last = (
-                Message.objects.using(using)
-                .filter(report_id=self.report_id)
-                .aggregate(last=models.Max("position"))["last"]
-            )
-            self.position = (last or 0) + 1
-            super().save(*args, **kwargs)
 
 
 class ShreddedReceipt(models.Model):
