@@ -39,7 +39,6 @@ from locust import HttpUser, between, events, task  # isort: skip
 from locust.env import Environment  # isort: skip
 
 import argparse
-import base64
 import json
 import math
 import os
@@ -53,13 +52,13 @@ import tempfile
 import time
 import urllib.parse
 from collections import Counter, defaultdict
-from io import BytesIO
 from pathlib import Path
 from typing import Any, ClassVar
 
 import altcha
 import gevent
 
+from _setup import STAFF_PASSWORD, create_staff, photo
 from intake import (
     HOST,
     STEPS_BEFORE_FILES,
@@ -76,7 +75,6 @@ from intake import (
 )
 
 SATURATION_P95_MS = 2000.0
-STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
 SUBMISSION = "report: submit"
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 _ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
@@ -294,38 +292,6 @@ def process_tree(roots: list[int]) -> dict[int, str]:
 
 
 # --- Putting it together ------------------------------------------------------------------------------------
-
-
-def photo(mebibytes: float) -> bytes:
-    from PIL import Image
-
-    side = max(64, int((mebibytes * 1024 * 1024 / 1.15) ** 0.5))
-    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-    out = BytesIO()
-    image.save(out, "JPEG", quality=95)
-    return out.getvalue()
-
-
-def create_staff(env: dict[str, str], name: str, role: str) -> bytes:
-    result = subprocess.run(  # noqa: S603 - our own command
-        [
-            *longarm_command(),
-            "createstaff",
-            name,
-            "--credentials-file",
-            "-",
-            *(["--receives-new-reports"] if role == "caseworker" else []),
-        ],
-        env=env,
-        input=f"role: {role}\npassword: {STAFF_PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    uri = re.search(r"otpauth://\S+", result.stdout)
-    assert uri is not None, result.stdout
-    secret = urllib.parse.parse_qs(urllib.parse.urlsplit(uri[0]).query)["secret"][0]
-    return base64.b32decode(secret + "=" * (-len(secret) % 8))
 
 
 def parse_arguments() -> argparse.Namespace:

@@ -75,6 +75,7 @@ from typing import Any
 
 import altcha
 
+from _setup import STAFF_PASSWORD, create_staff, photo
 from intake import (
     HOST,
     STEPS_BEFORE_FILES,
@@ -89,7 +90,6 @@ from intake import (
     stop_server,
 )
 
-STAFF_PASSWORD = "correct horse battery staple 42"  # noqa: S105 - throw-away accounts of this run
 MALLOC_SETTINGS = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")
 _RECEIPT = re.compile(rb'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 _ATTACHED = re.compile(rb'name="attached" value="([0-9a-f]{32})"')
@@ -303,40 +303,6 @@ def analyst(browser: Browser) -> None:
 
 
 # --- Setting up --------------------------------------------------------------------------------------------
-
-
-def photo(mebibytes: float) -> bytes:
-    from PIL import Image
-
-    side = max(64, int((mebibytes * 1024 * 1024 / 1.15) ** 0.5))
-    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=95)
-    return out.getvalue()
-
-
-def create_staff(env: dict[str, str], name: str, role: str) -> bytes:
-    import base64
-
-    result = subprocess.run(  # noqa: S603 - our own command
-        [
-            *longarm_command(),
-            "createstaff",
-            name,
-            "--credentials-file",
-            "-",
-            *(["--receives-new-reports"] if role == "caseworker" else []),
-        ],
-        env=env,
-        input=f"role: {role}\npassword: {STAFF_PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    uri = re.search(r"otpauth://\S+", result.stdout)
-    assert uri is not None, result.stdout
-    secret = urllib.parse.parse_qs(urllib.parse.urlsplit(uri[0]).query)["secret"][0]
-    return base64.b32decode(secret + "=" * (-len(secret) % 8))
 
 
 def parse_arguments() -> argparse.Namespace:
