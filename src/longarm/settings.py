@@ -135,7 +135,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'longarm.sqlite3'}"),
-        conn_max_age=env_int("LONGARM_DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("LONGARM_DB_CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
