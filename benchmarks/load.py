@@ -23,13 +23,17 @@ Journeys (Locust users, by weight):
   the report's case (opened from the report the first time) and the case page.
 - analysts (1): log in once; the analytics dashboard.
 
-Users are added in ``--steps`` equal steps up to ``--users`` over ``--minutes``. Printed JSON:
-``requests_per_s``, ``errors`` (target 0) and ``error_kinds``; per journey step the request count and p50,
-p95, p99 (ms); per ramp step the users, requests/s and the submission's p95; ``saturation_users``: the
-first step whose p95 of a report submission exceeds 2 s (null if none did); ``rss_mb``: each server
-process's resident memory sampled over time, with its growth after the first step (warm-up): the
-median of the second half of the samples minus that of the first (target: none; a leak raises it, the swing of
-the requests a worker holds when it is read does not), and its peak.
+The run has two phases. **The ramp** adds users in ``--steps`` equal steps up to ``--users`` over
+``--ramp-minutes`` (5), to find the saturation point; it is also the warm-up. **The hold** then keeps
+``--users`` for ``--minutes`` (10): the issue's "50 concurrent users for 10 minutes", over which memory is
+judged. Printed JSON: ``requests_per_s``, ``errors`` (target 0) and ``error_kinds`` over both phases; per
+journey step the request count and p50, p95, p99 (ms); per ramp step the users, requests/s and the
+submission's p95; ``saturation_users``: the first step whose p95 of a report submission exceeds 2 s (null if
+none did); ``hold``: the hold's requests/s, errors and submission p95; ``rss_mb``: each server process's
+resident memory sampled over time, with its growth over the hold: the median of the hold's second half of
+samples minus that of its first (target: none; a leak raises it, the swing of the requests a worker holds
+when it is read does not), and its peak. ``rss_total_mb`` does the same for the sum over the web workers and
+the task worker, which is what the machine must have.
 """
 
 from __future__ import annotations
@@ -291,19 +295,37 @@ def process_tree(roots: list[int]) -> dict[int, str]:
     return named
 
 
+def memory_growth(samples: list[tuple[float, float]], warm: float) -> dict[str, Any]:
+    """A process's resident memory over the hold (the samples from ``warm`` seconds on).
+
+    A worker's resident memory swings by the size of the requests it holds at the moment it is read (a photo
+    upload, a dashboard): the growth is the median of the hold's second half minus the median of its first
+    half, which a leak raises and a swing does not."""
+    after = [value for moment, value in samples if moment >= warm]
+    half = len(after) // 2
+    return {
+        "samples": [(moment, round(value, 1)) for moment, value in samples[:: max(1, len(samples) // 20)]],
+        "growth_after_warm_up_mb": (
+            round(statistics.median(after[half:]) - statistics.median(after[:half]), 1) if half else None
+        ),
+        "peak_after_warm_up_mb": round(max(after), 1) if after else None,
+    }
+
+
 # --- Putting it together ------------------------------------------------------------------------------------
 
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=50, help="users at the last step (default 50)")
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the run (default 10)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="the hold at --users (default 10)")
+    parser.add_argument("--ramp-minutes", type=float, default=5.0, help="the ramp to --users (default 5)")
     parser.add_argument("--steps", type=int, default=5, help="equal steps of users up to --users (default 5)")
     parser.add_argument("--photo-mib", type=float, default=5.0, help="the reporter's photo (default 5 MiB)")
     parser.add_argument("--quick", action="store_true", help="5 users for 30 s (to check that it works)")
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.users, arguments.minutes = 5, 0.5
+        arguments.users, arguments.minutes, arguments.ramp_minutes = 5, 0.5, 0.25
     arguments.steps = max(1, min(arguments.steps, arguments.users))
     return arguments
 
@@ -370,20 +392,29 @@ def main() -> None:
         )
         environment.events.request.add_listener(recorder.on_request)
         runner = environment.create_local_runner()
-        step_seconds = arguments.minutes * 60 / arguments.steps
+        step_seconds = arguments.ramp_minutes * 60 / arguments.steps
         started = time.monotonic()
         log(f"{arguments.users} users in {arguments.steps} steps of {step_seconds:.0f} s, port {port}")
-        for number in range(1, arguments.steps + 1):
-            users = round(arguments.users * number / arguments.steps)
-            runner.start(users, spawn_rate=max(1, users))
-            step_start = time.monotonic()
-            while time.monotonic() - step_start < step_seconds:
+
+        def sample_for(seconds: float) -> None:
+            phase_start = time.monotonic()
+            while time.monotonic() - phase_start < seconds:
                 now = time.monotonic() - started
                 for pid, name in process_tree([p.pid for p in processes]).items():
                     if (value := rss_of(pid)) is not None:
                         rss[name].append((round(now, 1), round(value, 1)))
-                gevent.sleep(min(5.0, step_seconds / 3))
+                gevent.sleep(min(5.0, seconds / 3))
+
+        for number in range(1, arguments.steps + 1):
+            users = round(arguments.users * number / arguments.steps)
+            runner.start(users, spawn_rate=max(1, users))
+            step_start = time.monotonic()
+            sample_for(step_seconds)
             steps.append({"users": users, "start": step_start, "end": time.monotonic()})
+        log(f"holding {arguments.users} users for {arguments.minutes:g} minutes")
+        hold = {"start": time.monotonic(), "end": 0.0}
+        sample_for(arguments.minutes * 60)
+        hold["end"] = time.monotonic()
         runner.quit()
         elapsed = time.monotonic() - started
     finally:
@@ -414,21 +445,23 @@ def main() -> None:
         )
         if saturation is None and p95 is not None and p95 > SATURATION_P95_MS:
             saturation = step["users"]
-    warm = steps[0]["end"] - steps[0]["start"] if steps else 0
-    memory = {}
-    for name, samples in sorted(rss.items()):
-        after = [value for moment, value in samples if moment >= warm]
-        half = len(after) // 2
-        memory[name] = {
-            "samples": samples[:: max(1, len(samples) // 20)],
-            # A worker's resident memory swings by the size of the requests it holds at the moment it is read
-            # (a photo upload, a dashboard): the growth is the median of the second half after warm-up minus
-            # the median of the first half, which a leak raises and a swing does not.
-            "growth_after_warm_up_mb": (
-                round(statistics.median(after[half:]) - statistics.median(after[:half]), 1) if half else None
-            ),
-            "peak_after_warm_up_mb": max(after) if after else None,
-        }
+    in_hold = [r for r in recorder.requests if hold["start"] <= r[0] < hold["end"]]
+    hold_summary = {
+        "users": arguments.users,
+        "minutes": arguments.minutes,
+        "requests_per_s": round(len(in_hold) / max(1e-9, hold["end"] - hold["start"]), 2),
+        "errors": sum(1 for r in in_hold if r[3] is not None),
+        "submission_p95_ms": percentile([ms for _, name, ms, _ in in_hold if name == SUBMISSION], 0.95),
+    }
+    warm = hold["start"] - started
+    memory = {name: memory_growth(samples, warm) for name, samples in sorted(rss.items())}
+    totals: dict[float, float] = defaultdict(float)
+    for name, samples in rss.items():
+        if name.startswith(("gunicorn worker", "task worker")):
+            for moment, value in samples:
+                totals[moment] += value
+    # Samples of one round share their moment (rounded to 0.1 s), so each total is one reading of the machine.
+    total = memory_growth(sorted(totals.items()), warm)
     if errors:
         sys.stderr.write(logs)
     report = {
@@ -451,9 +484,11 @@ def main() -> None:
             for name, values in sorted(by_name.items())
         },
         "ramp": ramp,
+        "hold": hold_summary,
         "saturation_users": saturation,
         "saturation_rule": f"first step whose p95 of '{SUBMISSION}' exceeds {SATURATION_P95_MS:.0f} ms",
         "rss_mb": memory,
+        "rss_total_mb": total,
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(report, indent=2))
