@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +36,25 @@ def test_critical_cases_come_first_with_a_visible_alert(cast: Cast) -> None:
     assert _references(html, [normal, critical]) == [critical.reference, normal.reference]
     assert 'role="alert"' in html
     assert "1 open critical case needs attention now." in html
+
+
+def test_the_critical_alert_counts_up_to_a_bound_then_says_more_than(cast: Cast) -> None:
+    cases = [opened_case(cast, tactics=["return_imminent"]) for _ in range(4)]
+    assert all(case.urgency == "critical" for case in cases)
+    with patch("longarm.cases.selectors.CRITICAL_COUNTED_UP_TO", 3):
+        html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
+    assert "More than 3 open critical cases need attention now." in html
+    with patch("longarm.cases.selectors.CRITICAL_COUNTED_UP_TO", 4):
+        html = console(cast.caseworker).get(reverse("cases:case_list")).content.decode()
+    assert "4 open critical cases need attention now." in html
+    assert "More than" not in html
+    # The bound is in the query: the count stops reading rows past it.
+    bounded = patch("longarm.cases.selectors.CRITICAL_COUNTED_UP_TO", 3)
+    with bounded, CaptureQueriesContext(connection) as seen:
+        console(cast.caseworker).get(reverse("cases:case_list"))
+    counts = [q["sql"] for q in seen.captured_queries if "COUNT(" in q["sql"] and "critical" in q["sql"]]
+    assert counts
+    assert all("LIMIT 4" in sql for sql in counts), counts
 
 
 def test_the_list_orders_by_urgency_then_due_date_undated_last_then_newest(cast: Cast) -> None:

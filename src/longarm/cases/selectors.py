@@ -122,10 +122,28 @@ def with_report_counts(cases: Iterable[Case]) -> list[Case]:
     return listed
 
 
-def critical_open_count(*, user: StaffUser) -> int:
-    return (
-        cases_for_user(user=user).filter(urgency=Urgency.CRITICAL).exclude(status=CaseStatus.CLOSED).count()
-    )
+# The case list's alert counts open critical cases up to this many and then says "more than": an exact count
+# of a national centre's critical cases is a pass over every one of them on each view of the list (issue 21).
+CRITICAL_COUNTED_UP_TO = 500
+
+
+@dataclass(frozen=True)
+class CriticalCount:
+    """Open critical cases the reader holds: ``number``, or more than ``number`` when ``more``."""
+
+    number: int
+    more: bool
+
+    def __bool__(self) -> bool:
+        return self.number > 0
+
+
+def critical_open_count(*, user: StaffUser) -> CriticalCount:
+    critical = cases_for_user(user=user).filter(urgency=Urgency.CRITICAL).exclude(status=CaseStatus.CLOSED)
+    counted = critical.order_by()[: CRITICAL_COUNTED_UP_TO + 1].count()
+    if counted > CRITICAL_COUNTED_UP_TO:
+        return CriticalCount(number=CRITICAL_COUNTED_UP_TO, more=True)
+    return CriticalCount(number=counted, more=False)
 
 
 def colleagues_for_grant(*, case: Case) -> QuerySet[StaffUser]:
