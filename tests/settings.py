@@ -26,6 +26,11 @@ if _creation.recovery_private_key is not None:
     write_recovery_private_key(RECOVERY_KEY_PATH, _creation.recovery_private_key, forbidden_dirs=[KEYS_DIR])
 SECRET_KEY = "test-only-secret-key-" + "x" * 40
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+# The test process opens one connection per request, as it did before connections were kept by default
+# (LONGARM_DB_CONN_MAX_AGE): pytest-django manages the test thread's connection itself, and on SQLite the
+# whole suite once hit "disk I/O error" reconnecting after `serve` closed it with other tests' kept
+# connections open. The servers the tests start as subprocesses keep theirs, as production does.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that the canary test can read every byte the database wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
