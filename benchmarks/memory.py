@@ -33,8 +33,11 @@ three snapshots and ``traced_growth_kib_per_round`` in each phase; ``python_obje
 (``gc.get_objects()``) likewise; ``top_growth``: the allocation sites whose live memory grew most from the
 first snapshot to the last, each with the innermost frame and the nearest frame in Longarm's code;
 ``rss_mb`` of this process at the three points (with tracemalloc running it includes tracemalloc's own
-records); ``malloc_env``: the glibc ``MALLOC_*`` settings this process started with; and ``python_leak``:
-whether the traced memory grew by more than ``--leak-kib`` per round in *both* phases.
+records); ``malloc``: glibc's account of its heap at the three points (``in_use_mb``: what the program
+holds, Python's objects and native libraries' alike; ``free_in_arenas_mb``: freed but kept), which tells a
+native leak from fragmentation; ``rss_after_trim_mb``: the resident memory once ``malloc_trim`` has returned
+the free pages; ``malloc_env``: the glibc ``MALLOC_*`` settings this process started with; and
+``python_leak``: whether the traced memory grew by more than ``--leak-kib`` per round in *both* phases.
 
 With ``--rss-only`` tracemalloc is not started: the resident memory alone, at full speed, to compare the
 allocator's settings in one process, e.g. ``MALLOC_ARENA_MAX=2 .venv/bin/python benchmarks/memory.py
@@ -52,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import gc
 import io
 import itertools
@@ -107,6 +111,42 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+            "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def malloc_state() -> dict[str, float] | None:
+    """glibc's own account of its heap (``mallinfo2``): the bytes the program holds, and the bytes freed but
+    kept in its arenas. A native leak raises the first; fragmentation the second (and ``malloc_trim`` then
+    gives pages back). None where the C library is not glibc 2.33 or later."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {
+        "in_use_mb": round((info.uordblks + info.hblkhd) / 1024**2, 1),
+        "free_in_arenas_mb": round(info.fordblks / 1024**2, 1),
+    }
+
+
+def rss_after_trim_mb() -> float | None:
+    """The resident memory after ``malloc_trim(0)`` hands glibc's free pages back to the system."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return rss_mb()
 
 
 # --- A browser that calls the WSGI application --------------------------------------------------------------
@@ -460,11 +500,14 @@ def main() -> None:
             # it, and tracing everything from the start slowed the run past SQLite's lock timeout.
             tracemalloc.start(arguments.frames)
         points = [snapshot()]
+        heap = [malloc_state()]
         for phase in (1, 2):
             _, traced, resident, _ = points[-1]
             log(f"phase {phase}: {arguments.rounds} rounds (traced {traced} MB, RSS {resident} MB)")
             run(arguments.rounds)
             points.append(snapshot())
+            heap.append(malloc_state())
+        trimmed = rss_after_trim_mb()
         elapsed = time.monotonic() - started
         pool.shutdown()
     finally:
@@ -517,6 +560,8 @@ def main() -> None:
         "rss_mb": [point[2] for point in points],
         "rss_growth_mb": [round(later[2] - earlier[2], 1) for earlier, later in itertools.pairwise(points)],
         "malloc_env": {name: os.environ.get(name) for name in MALLOC_SETTINGS},
+        "malloc": heap,
+        "rss_after_trim_mb": trimmed,
         "top_growth": top,
         "python_leak": None if arguments.rss_only else all(value > arguments.leak_kib for value in per_round),
     }
