@@ -1,0 +1,27 @@
+"""The task worker opens a connection per task whatever the web server keeps between requests
+(LONGARM_DB_CONN_MAX_AGE, 600 by default): its behaviour across a database restart stays the one it was built
+and measured with (benchmarks/faults.py, ``database_restart``)."""
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from longarm.operations.management.commands import worker
+
+
+def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+
+    def inner_worker(name: str, **options: Any) -> None:
+        seen.append(connections["default"].settings_dict["CONN_MAX_AGE"])
+
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 600)
+    monkeypatch.setattr(worker, "call_command", inner_worker)
+    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
+    call_command("worker", "--checked", "--burst")
+    assert seen == [0]
