@@ -32,8 +32,9 @@ submission's p95; ``saturation_users``: the first step whose p95 of a report sub
 none did); ``hold``: the hold's requests/s, errors and submission p95; ``rss_mb``: each server process's
 resident memory sampled over time, with its growth over the hold: the median of the hold's second half of
 samples minus that of its first (target: none; a leak raises it, the swing of the requests a worker holds
-when it is read does not), and its peak. ``rss_total_mb`` does the same for the sum over the web workers and
-the task worker, which is what the machine must have.
+when it is read does not), and its peak, and ``growth_by_kind_mb``: the same growth of the anonymous memory
+(the heap), of mapped files and of shared memory, which tells the heap from SQLite's maps. ``rss_total_mb``
+does the same for the sum over the web workers and the task worker, which is what the machine must have.
 """
 
 from __future__ import annotations
@@ -262,14 +263,22 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)], 1)
 
 
-def rss_of(pid: int) -> float | None:
+# The kinds of resident memory /proc tells apart: the heap (Python's and the C libraries'), mapped files
+# (code, SQLite's database when mapped) and shared memory (SQLite's WAL index, the metrics' files).
+RSS_KINDS = {"VmRSS:": "rss", "RssAnon:": "anonymous", "RssFile:": "file", "RssShmem:": "shared"}
+
+
+def rss_of(pid: int) -> dict[str, float] | None:
+    """A process's resident memory in MiB, in all (``rss``) and by kind."""
+    kinds: dict[str, float] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+            label = line.split(maxsplit=1)[0] if line else ""
+            if label in RSS_KINDS:
+                kinds[RSS_KINDS[label]] = int(line.split()[1]) / 1024
     except OSError:
         return None
-    return None
+    return kinds if "rss" in kinds else None
 
 
 def process_tree(roots: list[int]) -> dict[int, str]:
@@ -339,6 +348,7 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     recorder = Recorder()
     rss: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    rss_by_kind: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     steps: list[dict[str, Any]] = []
     try:
         data = temporary / "data"
@@ -401,8 +411,11 @@ def main() -> None:
             while time.monotonic() - phase_start < seconds:
                 now = time.monotonic() - started
                 for pid, name in process_tree([p.pid for p in processes]).items():
-                    if (value := rss_of(pid)) is not None:
-                        rss[name].append((round(now, 1), round(value, 1)))
+                    if (kinds := rss_of(pid)) is not None:
+                        rss[name].append((round(now, 1), round(kinds["rss"], 1)))
+                        for kind, value in kinds.items():
+                            if kind != "rss":
+                                rss_by_kind[name][kind].append((round(now, 1), value))
                 gevent.sleep(min(5.0, seconds / 3))
 
         for number in range(1, arguments.steps + 1):
@@ -454,7 +467,16 @@ def main() -> None:
         "submission_p95_ms": percentile([ms for _, name, ms, _ in in_hold if name == SUBMISSION], 0.95),
     }
     warm = hold["start"] - started
-    memory = {name: memory_growth(samples, warm) for name, samples in sorted(rss.items())}
+    memory = {
+        name: {
+            **memory_growth(samples, warm),
+            "growth_by_kind_mb": {
+                kind: memory_growth(values, warm)["growth_after_warm_up_mb"]
+                for kind, values in sorted(rss_by_kind[name].items())
+            },
+        }
+        for name, samples in sorted(rss.items())
+    }
     totals: dict[float, float] = defaultdict(float)
     for name, samples in rss.items():
         if name.startswith(("gunicorn worker", "task worker")):
