@@ -72,6 +72,7 @@ def test_a_report_s_typed_identifiers_and_links(cast: Cast, processing: Processi
     links = Client().get(f"/api/reports/{first.public_id}/links", headers=headers).json()
     assert [item["reference"] for item in links["reports"]] == [second.reference]
     assert links["strength"] == "strong"
+    assert links["complete"] is True
     typed = Client().get(f"/api/reports/{second.public_id}/identifiers", headers=headers).json()["results"]
     assert [(item["kind"], item["value"], item["outcome"]) for item in typed] == [
         ("wechat", "WXID_abc123", "pending")

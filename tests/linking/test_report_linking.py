@@ -7,7 +7,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from longarm.cases.models import Identifier, IdentifierKind
@@ -15,6 +17,7 @@ from longarm.cases.services import case_open
 from longarm.core import outbox
 from longarm.core.models import OutboxEvent
 from longarm.intake.models import Report
+from longarm.linking import report_links as report_links_module
 from longarm.linking.index import current_linking_key
 from longarm.linking.models import (
     ClusterMembership,
@@ -27,6 +30,7 @@ from longarm.linking.report_index import report_identifiers_store
 from longarm.linking.report_links import report_links, reports_sharing
 from longarm.linking.services import link_review
 from longarm.linking.suggestions import suggestion_accept, suggestion_for
+from tests.api.helpers import api_headers
 from tests.cases.helpers import console, private_key
 from tests.conftest import Cast
 from tests.intake.helpers import report_answers, submit_answers
@@ -232,3 +236,42 @@ def test_a_report_joins_no_cluster_until_a_caseworker_adds_its_identifier_to_a_c
     )
     clusters = dict(ClusterMembership.objects.values_list("case_id", "cluster"))
     assert clusters == {holding.pk: min(holding.pk, own.pk), own.pk: min(holding.pk, own.pk)}
+
+
+def test_a_key_many_reports_share_is_read_up_to_a_bound_and_shown_as_a_lower_bound(
+    cast: Cast, processing: Processing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One officer's WeChat ID in thousands of reports must not make every inbox page read (and hold in
+    memory) every one of them for each listed report: per key, only the newest ``READ_PER_KEY`` holders
+    are read, and the page says "or more"."""
+    monkeypatch.setattr(report_links_module, "READ_PER_KEY", 2)
+    sharing = [arrived(processing, perpetrator_wechat_ids="wxid_officer_li") for _ in range(5)]
+    alone = arrived(processing, perpetrator_wechat_ids="wxid_officer_li")
+    pair = [arrived(processing, perpetrator_wechat_ids="wxid_only_two") for _ in range(2)]
+    newest, oldest = alone, sharing[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        links = report_links(reports=[newest, oldest, *pair], user=cast.caseworker)
+    # The two newest holders of the key are read: for the newest report, itself and one other; the oldest
+    # is not among them, and is told of those two.
+    assert [item.pk for item in links[newest.pk].held_reports] == [sharing[-1].pk]
+    assert [item.pk for item in links[oldest.pk].held_reports] == sorted(
+        item.pk for item in [sharing[-1], newest]
+    )
+    assert not links[newest.pk].complete
+    assert not links[oldest.pk].complete
+    # A key within the bound is read whole.
+    assert links[pair[0].pk].complete
+    assert [item.pk for item in links[pair[0].pk].held_reports] == [pair[1].pk]
+    # The bound is in the SQL: rows are numbered per key and only those within it are fetched.
+    reads = [query["sql"] for query in queries if "linking_reportidentifierkey" in query["sql"]]
+    assert any("ROW_NUMBER" in sql.upper() for sql in reads)
+
+    inbox = console(cast.caseworker).get(reverse("cases:inbox")).content.decode()
+    assert "Seen in 2 or more other reports or cases" in inbox
+    assert "Seen in 1 other report or case" in inbox
+    page = console(cast.caseworker).get(reverse("cases:report", args=[newest.public_id])).content.decode()
+    assert "only the newest 2 are shown" in page
+    api = Client().get(f"/api/reports/{oldest.public_id}/links", headers=api_headers(cast.caseworker)).json()
+    assert api["complete"] is False
+    assert len(api["reports"]) == 2

@@ -150,6 +150,7 @@ def report_links_view(request: HttpRequest, public_id: UUID) -> ReportLinksOut:
         reports=[_ref(item.public_id, item.reference) for item in found.held_reports],
         cases=[_ref(item.public_id, item.reference) for item in found.held_cases],
         hidden_count=found.hidden_count,
+        complete=found.complete,
     )
 
 

@@ -228,6 +228,9 @@ class ReportLinksOut(Schema):
     reports: list[ReportRefOut]
     cases: list[ReportRefOut]
     hidden_count: int
+    # False when a key of the report is shared by more reports or cases than are read per key (the newest
+    # 100): the lists and the count are then the newest, and there are more.
+    complete: bool
 
 
 class TypedIdentifierOut(Schema):

@@ -8,6 +8,12 @@ is not even counted. (Stricter than a case page, which also counts a weak link a
 confirmed: a report is matched on what its reporter typed, and nobody confirmed that.) A report grouped in a
 case counts as that case, a report's own case is not "another" case, and a link a caseworker rejected
 between its case and another is left out.
+
+Bounded: a key thousands of reports share (one officer's phone number, nationally) would otherwise make
+every inbox page read and hold every one of them for each listed report. Per key, only the newest
+``READ_PER_KEY`` reports and cases holding it are read (one window query per kind, whatever the page's
+length); a report with a key that had more says so (``ReportLinks.complete`` is False), and its count is
+then a lower bound: the page says "N or more".
 """
 
 from collections import defaultdict
@@ -15,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Case, CaseKey, CaseKeyKind, CaseReport
@@ -35,6 +42,9 @@ Target = tuple[str, int]
 CASE, REPORT = "case", "report"
 # Blind indexes per query: SQLite allows a limited number of parameters.
 _BATCH = 500
+# Reports (and, apart, cases) read per key: the newest; a key held by more makes its reports' links
+# incomplete.
+READ_PER_KEY = 100
 
 
 @dataclass
@@ -52,6 +62,13 @@ class ReportLinks:
     held_cases: list[Case] = field(default_factory=list)
     hidden_count: int = 0
     schemes: list[str] = field(default_factory=list)
+    # False: one of the report's keys is held by more than ``READ_PER_KEY`` reports or cases, so the lists
+    # and the count are what was read, and there are more.
+    complete: bool = True
+
+    @property
+    def read_per_key(self) -> int:
+        return READ_PER_KEY
 
     @property
     def total(self) -> int:
@@ -82,22 +99,37 @@ def _rejected(case_ids: set[int], version: int) -> set[tuple[int, int, bytes]]:
 
 
 def _holders(
-    rows: QuerySet[Any], holder: str, indexes: list[bytes], into: dict[bytes, dict[int, bool]]
+    rows: QuerySet[Any],
+    holder: str,
+    indexes: list[bytes],
+    into: dict[bytes, dict[int, bool]],
+    overflowing: set[bytes],
 ) -> None:
-    """Add to ``into`` every holder (report or case) of one of ``indexes`` among ``rows``, and whether
-    any of its rows is strong."""
+    """Add to ``into`` the holders (reports or cases) of the newest ``READ_PER_KEY`` rows of each of
+    ``indexes`` among ``rows``, and whether any of a holder's rows is strong; add to ``overflowing`` each
+    index that has more rows than that."""
     for start in range(0, len(indexes), _BATCH):
         batch = indexes[start : start + _BATCH]
-        for raw_index, holder_id, strength in rows.filter(blind_index__in=batch).values_list(
-            "blind_index", holder, "strength"
+        numbered = rows.filter(blind_index__in=batch).annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("blind_index")], order_by=[F(holder).desc(), F("pk").asc()]
+            )
+        )
+        for raw_index, holder_id, strength, place in numbered.filter(place__lte=READ_PER_KEY + 1).values_list(
+            "blind_index", holder, "strength", "place"
         ):
-            held = into[bytes(raw_index)]
+            index = bytes(raw_index)
+            if place > READ_PER_KEY:
+                overflowing.add(index)
+                continue
+            held = into[index]
             held[holder_id] = held.get(holder_id, False) or strength == Strength.STRONG
 
 
-def _found_links(report_ids: list[int], user: StaffUser) -> dict[int, dict[Target, _Found]]:
-    """Per report of ``report_ids``: every other report (or its case) and case sharing one of its keys,
-    with whether the link is strong on both sides and the schemes it is on. Rejected links between two
+def _found_links(report_ids: list[int], user: StaffUser) -> tuple[dict[int, dict[Target, _Found]], set[int]]:
+    """Per report of ``report_ids``: the other reports (or their cases) and cases sharing one of its keys
+    (up to ``READ_PER_KEY`` per key), with whether the link is strong on both sides and the schemes it is
+    on; and the reports one of whose keys has more holders than were read. Rejected links between two
     cases are left out."""
     version = current_linking_key().version
     mine: dict[int, dict[bytes, tuple[bool, str]]] = defaultdict(dict)
@@ -110,7 +142,7 @@ def _found_links(report_ids: list[int], user: StaffUser) -> dict[int, dict[Targe
     strong = list({index for keys in mine.values() for index, (is_strong, _s) in keys.items() if is_strong})
     weak = list({index for keys in mine.values() for index in keys} - set(strong))
     if not strong and not weak:
-        return {}
+        return {}, set()
     # Per index, the reports and cases holding it, and whether any of their rows is strong. A weak key
     # (a name: thousands of reports may share a common one) links only to what the reader holds, so only
     # those rows are read for it.
@@ -122,12 +154,13 @@ def _found_links(report_ids: list[int], user: StaffUser) -> dict[int, dict[Targe
         report=OuterRef("report_id"), kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
     )
     held_case = CaseKey.objects.filter(case=OuterRef("case_id"), kind=CaseKeyKind.DATA, staff=user)
+    overflowing: set[bytes] = set()
     for indexes, reports, cases in (
         (strong, report_rows, case_rows),
         (weak, report_rows.filter(Exists(sealed)), case_rows.filter(Exists(held_case))),
     ):
-        _holders(reports, "report_id", indexes, reports_by_index)
-        _holders(cases, "case_id", indexes, cases_by_index)
+        _holders(reports, "report_id", indexes, reports_by_index, overflowing)
+        _holders(cases, "case_id", indexes, cases_by_index, overflowing)
     everyone = set(report_ids) | {pk for held in reports_by_index.values() for pk in held}
     case_of = dict(CaseReport.objects.filter(report_id__in=everyone).values_list("report_id", "case_id"))
     involved_cases = set(case_of.values()) | {pk for held in cases_by_index.values() for pk in held}
@@ -154,13 +187,15 @@ def _found_links(report_ids: list[int], user: StaffUser) -> dict[int, dict[Targe
                 entry.strong = entry.strong or (strong_here and strong_there)
                 entry.schemes.add(scheme)
         found[report_id] = targets
-    return found
+    incomplete = {report_id for report_id, keys in mine.items() if not overflowing.isdisjoint(keys)}
+    return found, incomplete
 
 
 def report_links(*, reports: Iterable[Report], user: StaffUser) -> dict[int, ReportLinks]:
     """For each of ``reports`` linked to anything ``user`` may be told of: the reports and cases they
-    hold (named) and the number of the others (counted only when the link is strong on both sides)."""
-    found = _found_links([report.pk for report in reports], user)
+    hold (named) and the number of the others (counted only when the link is strong on both sides), as
+    far as ``READ_PER_KEY`` holders per key were read (``complete``)."""
+    found, incomplete = _found_links([report.pk for report in reports], user)
     report_targets = {pk for targets in found.values() for kind, pk in targets if kind == REPORT}
     case_targets = {pk for targets in found.values() for kind, pk in targets if kind == CASE}
     held_reports = {
@@ -189,6 +224,7 @@ def report_links(*, reports: Iterable[Report], user: StaffUser) -> dict[int, Rep
                 links.strength = Strength.STRONG if entry.strong else Strength.WEAK
         if links.total:
             links.schemes = sorted(schemes)
+            links.complete = report_id not in incomplete
             result[report_id] = links
     return result
 
