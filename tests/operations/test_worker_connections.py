@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import OperationalError, connections
 
 from longarm.operations.management.commands import worker
 
@@ -25,3 +25,38 @@ def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.Mo
     monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
     call_command("worker", "--checked", "--burst")
     assert seen == [0]
+
+
+def test_the_worker_outlives_a_database_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """django-tasks-db's loop raises when the database goes away (PostgreSQL restarted): the worker waits
+    and runs it again instead of exiting, so the queue does not depend on a service manager's restart."""
+    runs: list[str] = []
+    waits: list[float] = []
+
+    def inner_worker(name: str, **options: Any) -> None:
+        runs.append(name)
+        if len(runs) < 3:
+            raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(worker, "call_command", inner_worker)
+    monkeypatch.setattr(worker.time, "sleep", waits.append)
+    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
+    call_command("worker", "--checked", "--burst")
+    assert runs == ["db_worker"] * 3
+    assert waits == list(worker.OUTAGE_WAITS[:2])
+
+
+def test_the_worker_still_stops_on_a_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    def inner_worker(name: str, **options: Any) -> None:
+        raise SystemExit(0)  # django-tasks-db's handler of SIGTERM
+
+    monkeypatch.setattr(worker, "call_command", inner_worker)
+    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
+    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
+    with pytest.raises(SystemExit):
+        call_command("worker", "--checked", "--burst")

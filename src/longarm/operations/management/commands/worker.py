@@ -2,17 +2,26 @@
 with a heartbeat that readiness (/readyz) reads and the redelivery of what a dead worker or a queue that was
 down left undone (``operations.redelivery``)."""
 
+import logging
+import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
 from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
+
+logger = logging.getLogger(__name__)
+
+# Seconds the database queue's worker waits after losing the database, doubling up to the last.
+OUTAGE_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+# A worker loop that ran this long before the database went away starts its waits from the first again.
+_RAN_WELL_SECONDS = 60.0
 
 
 class Command(BaseCommand):
@@ -59,7 +68,31 @@ class Command(BaseCommand):
                     verbosity=0,
                 )
             else:
-                call_command("db_worker", interval=1, batch=options["burst"])
+                _database_queue_worker(burst=options["burst"])
         finally:
             redelivery.stop()
             heartbeat.stop()
+
+
+def _database_queue_worker(*, burst: bool) -> None:
+    """Run django-tasks-db's worker loop, and run it again when the database goes away under it (a restart,
+    a fail-over): its loop raises on the first query that cannot reach the database, which would end the
+    process and leave the queue to a service manager's restart (and to ``refuse_to_start_unless_sound``,
+    which refuses while the database is down). A task cut off half-way is left as the outage left it: what
+    it derives is redelivered (``operations.redelivery``), an evidence item is reclaimed when its lease
+    ends. SIGTERM and SIGINT still end the loop (``SystemExit``)."""
+    waits = 0
+    while True:
+        started = time.monotonic()
+        try:
+            call_command("db_worker", interval=1, batch=burst)
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() - started > _RAN_WELL_SECONDS:
+                waits = 0
+            wait = OUTAGE_WAITS[min(waits, len(OUTAGE_WAITS) - 1)]
+            waits += 1
+            logger.warning("The database is unreachable; the task worker goes on in %.0f s", wait)
+            for alias in connections:
+                connections[alias].close_if_unusable_or_obsolete()
+            time.sleep(wait)
