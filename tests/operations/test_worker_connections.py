@@ -46,7 +46,7 @@ def test_the_worker_outlives_a_database_restart(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
     call_command("worker", "--checked", "--burst")
     assert runs == ["db_worker"] * 3
-    assert waits == list(worker.OUTAGE_WAITS[:2])
+    assert waits == list(worker.RETRY_DELAYS[:2])
 
 
 def test_the_worker_still_stops_on_a_signal(monkeypatch: pytest.MonkeyPatch) -> None:

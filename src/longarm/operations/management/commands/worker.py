@@ -12,14 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connections
 
+from longarm.core.database import RETRY_DELAYS
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
 from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
 
 logger = logging.getLogger(__name__)
 
-# Seconds the database queue's worker waits after losing the database, doubling up to the last.
-OUTAGE_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 # A worker loop that ran this long before the database went away starts its waits from the first again.
 _RAN_WELL_SECONDS = 60.0
 
@@ -90,7 +89,8 @@ def _database_queue_worker(*, burst: bool) -> None:
         except (OperationalError, InterfaceError):
             if time.monotonic() - started > _RAN_WELL_SECONDS:
                 waits = 0
-            wait = OUTAGE_WAITS[min(waits, len(OUTAGE_WAITS) - 1)]
+            # The waits the tasks use across an outage (``core.database``), the last one repeated.
+            wait = RETRY_DELAYS[min(waits, len(RETRY_DELAYS) - 1)]
             waits += 1
             logger.warning("The database is unreachable; the task worker goes on in %.0f s", wait)
             for alias in connections:
