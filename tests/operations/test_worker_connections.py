@@ -11,6 +11,15 @@ from django.db import OperationalError, connections
 from longarm.operations.management.commands import worker
 
 
+@pytest.fixture(autouse=True)
+def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's heartbeat and redelivery threads would write to the database; these tests run only
+    its task loop."""
+    for thread in (worker.HeartbeatThread, worker.RedeliveryThread):
+        monkeypatch.setattr(thread, "start", lambda self: None)
+        monkeypatch.setattr(thread, "stop", lambda self: None)
+
+
 def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
 
@@ -19,10 +28,6 @@ def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.Mo
 
     monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 600)
     monkeypatch.setattr(worker, "call_command", inner_worker)
-    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
     call_command("worker", "--checked", "--burst")
     assert seen == [0]
 
@@ -40,10 +45,6 @@ def test_the_worker_outlives_a_database_restart(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(worker, "call_command", inner_worker)
     monkeypatch.setattr(worker.time, "sleep", waits.append)
-    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
     call_command("worker", "--checked", "--burst")
     assert runs == ["db_worker"] * 3
     assert waits == list(worker.RETRY_DELAYS[:2])
@@ -54,9 +55,5 @@ def test_the_worker_still_stops_on_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
         raise SystemExit(0)  # django-tasks-db's handler of SIGTERM
 
     monkeypatch.setattr(worker, "call_command", inner_worker)
-    monkeypatch.setattr(worker.HeartbeatThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.HeartbeatThread, "stop", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "start", lambda self: None)
-    monkeypatch.setattr(worker.RedeliveryThread, "stop", lambda self: None)
     with pytest.raises(SystemExit):
         call_command("worker", "--checked", "--burst")
