@@ -330,6 +330,11 @@ def memory_growth(samples: list[tuple[float, float]], warm: float) -> dict[str, 
     }
 
 
+def _growths(growth: dict[str, Any]) -> dict[str, Any]:
+    """The two growth measures of a ``memory_growth`` result, without its samples."""
+    return {measure: growth[f"{measure}_after_warm_up_mb"] for measure in ("growth", "floor_growth")}
+
+
 def _tenth_percentile(values: list[float]) -> float:
     return sorted(values)[len(values) // 10]
 
@@ -484,10 +489,7 @@ def main() -> None:
         name: {
             **memory_growth(samples, warm),
             "growth_by_kind_mb": {
-                kind: {
-                    measure: memory_growth(values, warm)[f"{measure}_after_warm_up_mb"]
-                    for measure in ("growth", "floor_growth")
-                }
+                kind: _growths(memory_growth(values, warm))
                 for kind, values in sorted(rss_by_kind[name].items())
             },
         }
