@@ -211,7 +211,7 @@ def _apply(change: Change, actor: StaffUser) -> Outcome:
         return _member_add(actor=actor, username=change.username, role=change.role)
     if change.staff is None:
         raise ChangeRefused(_("Choose a staff member."))
-    staff = StaffUser.objects.select_for_update().get(pk=change.staff.pk)
+    staff = StaffUser.objects.select_for_update(no_key=True).get(pk=change.staff.pk)
     if change.kind == ProposalKind.ROLE:
         return _role_set(actor=actor, staff=staff, role=change.role)
     if change.kind == ProposalKind.ROUTING:
@@ -257,7 +257,11 @@ def staff_change(*, actor: StaffUser, change: Change) -> Outcome:
 
 
 def _locked_pending(proposal: Proposal) -> Proposal:
-    locked = Proposal.objects.select_for_update(of=("self",)).select_related("staff").get(pk=proposal.pk)
+    locked = (
+        Proposal.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("staff")
+        .get(pk=proposal.pk)
+    )
     if locked.status != ProposalStatus.PENDING:
         raise ChangeRefused(_("This proposal was already decided."))
     if locked.expired:
@@ -328,7 +332,7 @@ def staff_reset_second_factor(*, actor: StaffUser, staff: StaffUser) -> str:
         _require_admin(actor)
         if staff.pk == actor.pk:
             raise ChangeRefused(_("You cannot change your own account. Ask another administrator."))
-        staff = StaffUser.objects.select_for_update().get(pk=staff.pk)
+        staff = StaffUser.objects.select_for_update(no_key=True).get(pk=staff.pk)
         if staff.offboarded:
             raise ChangeRefused(_("This account is offboarded."))
         token = enrolment_issue(staff=staff, actor=actor)

@@ -155,7 +155,7 @@ def _complete(*, request: HttpRequest, enrolment: Enrolment, password: str, otp_
         locked = Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
         if locked is None or locked.expires_at <= timezone.now():
             raise EnrolmentRefused("used")
-        staff = StaffUser.objects.select_for_update().get(pk=locked.staff_id)
+        staff = StaffUser.objects.select_for_update(no_key=True).get(pk=locked.staff_id)
         new_account = not bytes(staff.private_key_locked)
         device = TOTPDevice.objects.filter(user=staff, confirmed=False).first()
         private_key = _set_new_key(staff, password) if new_account else _open_key(staff, password)

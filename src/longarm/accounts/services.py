@@ -314,7 +314,7 @@ def _check_offboarding(*, actor: StaffUser | None, staff: StaffUser) -> None:
     if staff.offboarded:
         raise AlreadyOffboarded
     # Locked, so that two administrators offboarding each other at once cannot both succeed.
-    if staff.role == Role.ADMIN and not list(other_active_admins(staff).select_for_update()):
+    if staff.role == Role.ADMIN and not list(other_active_admins(staff).select_for_update(no_key=True)):
         raise LastAdministrator
 
 
@@ -332,7 +332,7 @@ def staff_offboard(*, actor: StaffUser | None, staff: StaffUser, accept_unheld: 
     alone and ``accept_unheld`` is false.
     """
     with transaction.atomic():
-        staff = StaffUser.objects.select_for_update().get(pk=staff.pk)
+        staff = StaffUser.objects.select_for_update(no_key=True).get(pk=staff.pk)
         _check_offboarding(actor=actor, staff=staff)
         plan = offboarding_plan(staff=staff)
         if plan.unheld and not accept_unheld:

@@ -117,7 +117,7 @@ def api_token_revoke(*, actor: StaffUser, token: ApiToken) -> ApiToken:
 def api_tokens_revoke_all(*, user: StaffUser) -> int:
     """Revoke every live token of ``user`` (their password changed: a token made under the old one must
     not outlive it), each audited; returns how many."""
-    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    live = list(ApiToken.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True))
     for token in live:
         api_token_revoke(actor=user, token=token)
     return len(live)

@@ -41,7 +41,9 @@ def audit_append(
             day=now.date(), actor_kind=actor_kind, action=action, object_type=object_type, object_id=object_id
         )
         return None
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
     if head.reporter_events_since is not None and head.reporter_events_since < now.date():
         _release_reporter_events(head, before=now.date())
     return _chain(
@@ -139,7 +141,9 @@ def audit_release_reporter_events(*, before: date | None = None) -> int:
     ``audit_append`` does this before any chained event, and ``longarm audit checkpoint`` (daily) before it
     signs, so a quiet day's events are chained by the next morning.
     """
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
     return _release_reporter_events(head, before=before or timezone.now().date())
 
 
@@ -172,6 +176,8 @@ def audit_checkpoint_create() -> AuditCheckpoint | None:
 
     The head row is locked, so no event is appended between reading the last event and counting.
     """
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
     _release_reporter_events(head, before=timezone.now().date())
     return _checkpoint()

@@ -90,7 +90,7 @@ def audit_tally_flush(*, include_open: bool = False) -> int:
 
 def _flush(*, before: datetime | None) -> int:
     # The head first, as every chain write does, then the counters: one lock order, no deadlock.
-    AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    AuditHead.objects.select_for_update(no_key=True).get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     rows = AuditTally.objects.select_for_update().order_by("window_start", "action", "outcome")
     if before is not None:
         rows = rows.filter(window_end__lte=before)

@@ -364,7 +364,7 @@ def _store(index: ReaderIndex, user: StaffUser, private_key: bytes, *, compact: 
     again later). The unique part number makes the loser of a race fail rather than write alongside."""
     try:
         with transaction.atomic():
-            StaffUser.objects.select_for_update().filter(pk=user.pk).exists()
+            StaffUser.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
             if _catch_up(index, user, private_key) is None:
                 return
             if compact:

@@ -34,7 +34,7 @@ class TakesNextPlace(models.Model):
         using = kwargs.get("using") or router.db_for_write(model, instance=self)
         with transaction.atomic(using=using):
             parents = parent.related_model._default_manager.using(using)
-            list(parents.select_for_update().filter(pk=parent_id).values_list("pk"))
+            list(parents.select_for_update(no_key=True).filter(pk=parent_id).values_list("pk"))
             siblings = model._default_manager.using(using).filter(**{parent.attname: parent_id})
             last = siblings.aggregate(last=models.Max("position"))["last"]
             self.position = (last or 0) + 1

@@ -196,7 +196,7 @@ def evidence_schedule(*, report_id: int) -> list[UUID]:
         the ids queued now.
     """
     with transaction.atomic():
-        if not Report.objects.select_for_update().filter(pk=report_id).exists():
+        if not Report.objects.select_for_update(no_key=True).filter(pk=report_id).exists():
             return []
         return _schedule_locked(report_id)
 
@@ -216,7 +216,7 @@ def evidence_attach(
     if any(upload.refusal is not None or upload.detected is None for upload in uploads):
         raise ValueError("refused uploads cannot be attached")
     with transaction.atomic():
-        locked = Report.objects.select_for_update().get(pk=report.pk)
+        locked = Report.objects.select_for_update(no_key=True).get(pk=report.pk)
         if locked.evidence_items.count() + len(uploads) > settings.LONGARM_MAX_FILES_PER_REPORT:
             raise TooManyFiles
         recipients = report_recipients(report)
@@ -318,7 +318,7 @@ class _Outcome:
 
 def _claim(item_id: UUID) -> EvidenceItem | None:
     with transaction.atomic():
-        item = EvidenceItem.objects.select_for_update().filter(public_id=item_id).first()
+        item = EvidenceItem.objects.select_for_update(no_key=True).filter(public_id=item_id).first()
         if item is None or item.status in {EvidenceStatus.READY, EvidenceStatus.FAILED}:
             return None
         item.status = EvidenceStatus.PROCESSING
@@ -440,7 +440,7 @@ def evidence_task_results_forget() -> int:
 def _finish(item_id: UUID, outcome: _Outcome) -> str:
     replaced: list[str] = []
     with transaction.atomic():
-        item = EvidenceItem.objects.select_for_update().get(public_id=item_id)
+        item = EvidenceItem.objects.select_for_update(no_key=True).get(public_id=item_id)
         if item.status != EvidenceStatus.PROCESSING:
             # Another run finished first; its result stands and this one's files go.
             leftovers = [stored.storage_name for stored in outcome.new_blobs()]
@@ -574,7 +574,7 @@ def evidence_reclaim() -> int:
 
     in_transaction = enqueues_in_transaction(process_evidence.get_backend())
     with transaction.atomic():
-        ids = list(expired.select_for_update().values_list("public_id", flat=True))
+        ids = list(expired.select_for_update(no_key=True).values_list("public_id", flat=True))
         # Marked queued first: the next pass must not queue them again while they wait for a worker.
         EvidenceItem.objects.filter(public_id__in=ids).update(status=EvidenceStatus.QUEUED)
         _forget_dead_tasks(ids)

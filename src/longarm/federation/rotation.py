@@ -105,7 +105,7 @@ def _pending(new: bytes, old: bytes) -> int:
     changed = 0
     for pending in PendingAnswer.objects.select_related("run").order_by("pk"):
         with transaction.atomic():
-            locked = PendingAnswer.objects.select_for_update().filter(pk=pending.pk).first()
+            locked = PendingAnswer.objects.select_for_update(no_key=True).filter(pk=pending.pk).first()
             if locked is None:
                 continue
             request = _resealed(bytes(locked.request_ciphertext), request_context(pending.run), new, old)

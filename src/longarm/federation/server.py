@@ -192,7 +192,7 @@ def _intersect(partnership: Partnership, request: SignedRequest, now: datetime) 
     sealer = Sealer()
     with transaction.atomic():
         # One run at a time per partnership, so that two requests cannot both pass the rate limit.
-        locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        locked = Partnership.objects.select_for_update(no_key=True).get(pk=partnership.pk)
         refusal = refusal_for(partnership=locked, role=Role.ANSWERED, size=size, now=now)
         if refusal:
             return _refuse(locked, request, refusal)
@@ -253,7 +253,7 @@ def answer_compute(run_public_id: uuid.UUID) -> str:
     figures = Figures(ours=len(ours.elements), theirs=_theirs(run))
     with transaction.atomic():
         if (
-            not PendingAnswer.objects.select_for_update()
+            not PendingAnswer.objects.select_for_update(no_key=True)
             .filter(pk=pending.pk, answer_ciphertext=b"")
             .exists()
         ):
@@ -279,7 +279,7 @@ def _fetch(partnership: Partnership, request: SignedRequest, now: datetime) -> A
         return _refuse(partnership, request, "malformed")
     with transaction.atomic():
         run = (
-            Run.objects.select_for_update()
+            Run.objects.select_for_update(no_key=True)
             .filter(public_id=ticket, partnership=partnership, role=Role.ANSWERED)
             .first()
         )
@@ -307,7 +307,7 @@ def _message(partnership: Partnership, request: SignedRequest, now: datetime) ->
         return _refuse(partnership, request, "malformed")
     with transaction.atomic():
         # One message at a time per partnership, so that two cannot both pass the limit.
-        Partnership.objects.select_for_update().get(pk=partnership.pk)
+        Partnership.objects.select_for_update(no_key=True).get(pk=partnership.pk)
         received = PartnerMessage.objects.filter(
             partnership=partnership, received_at__gt=now - timedelta(days=1)
         ).count()

@@ -93,7 +93,7 @@ def partnership_propose(
 
 
 def _pending(proposal: Proposal) -> Proposal:
-    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     if locked.kind != ProposalKind.PARTNERSHIP or locked.status != ProposalStatus.PENDING:
         raise TermsRefused(_("This proposal was already decided."))
     if locked.expired:
@@ -115,7 +115,9 @@ def partnership_approve(*, actor: StaffUser, proposal: Proposal, digest: str) ->
         change = PartnershipChange.objects.select_related("partnership").get(proposal=proposal)
         if change.partnership is not None:
             # Read under the lock, so the terms compared are the terms changed.
-            change.partnership = Partnership.objects.select_for_update().get(pk=change.partnership.pk)
+            change.partnership = Partnership.objects.select_for_update(no_key=True).get(
+                pk=change.partnership.pk
+            )
         if not hmac.compare_digest(change_digest(change), digest):
             raise TermsRefused(
                 _(
@@ -164,7 +166,7 @@ def _message_allowed(actor: StaffUser, identifier: Identifier, partnership: Part
     delivered or not); False, audited, when the limit is reached."""
     now = timezone.now()
     with transaction.atomic():
-        Partnership.objects.select_for_update().get(pk=partnership.pk)
+        Partnership.objects.select_for_update(no_key=True).get(pk=partnership.pk)
         sent = MessageSent.objects.filter(
             partnership=partnership, sent_at__gt=now - timedelta(days=1)
         ).count()

@@ -30,7 +30,11 @@ def thread_changed(*, report_id: int) -> None:
     caseworker's) would otherwise each compute the state without the other's, and the later write could say
     nobody is waiting while the reporter's message sits unread."""
     with transaction.atomic():
-        if not Report.objects.select_for_update().filter(pk=report_id).values_list("pk", flat=True):
+        if (
+            not Report.objects.select_for_update(no_key=True)
+            .filter(pk=report_id)
+            .values_list("pk", flat=True)
+        ):
             return
         awaiting_reply, last_reporter_message = thread_state(report_id)
         Report.objects.filter(pk=report_id).update(

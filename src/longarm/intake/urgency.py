@@ -108,7 +108,7 @@ def _recompute_one(pk: int, recovery_private_key: bytes) -> bool:
     """Recompute one report's urgency under a row lock; True when it changed. A caseworker's rating made
     since the batch was listed is respected. Raises ``_Skipped`` for a report it cannot re-rate, before
     writing anything."""
-    report = Report.objects.select_for_update().get(pk=pk)
+    report = Report.objects.select_for_update(no_key=True).get(pk=pk)
     if report.urgency_set_by_id is not None:
         return False
     urgency = _rated(report, _recovery_data_key(report, recovery_private_key))

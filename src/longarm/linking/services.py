@@ -276,7 +276,7 @@ def access_request_decide(
     """Grant (re-seal the case to the requester with ``case_grant``) or decline a pending request; the
     actor holds the case. Raises ``AlreadyDecided``, and what ``case_grant`` raises (``NotAllowed`` for a
     requester who may no longer read content, ``NoAccess``)."""
-    request = AccessRequest.objects.select_for_update().get(pk=request.pk)
+    request = AccessRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     if request.status != RequestStatus.PENDING:
         raise AlreadyDecided
     if not has_case_key(case=request.case, kind=CaseKeyKind.DATA, staff=actor):

@@ -78,7 +78,9 @@ def recovery_rotation_begin(*, old_private_key: bytes, new_public_key: bytes) ->
     with transaction.atomic():
         # The audit chain's head is the one row every audited write locks: holding it, two operators
         # beginning a rotation at once are taken one after the other, and the second finds the first.
-        AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+        AuditHead.objects.select_for_update(no_key=True).get_or_create(
+            pk=1, defaults={"last_hash": GENESIS_HASH}
+        )
         if unfinished_rotation() is not None:
             raise RotationInProgress("a recovery-key rotation is unfinished: resume it with the old key")
         rotation = RecoveryRotation.objects.create(
@@ -158,7 +160,7 @@ def _reseal_batch(
     with transaction.atomic():
         rows: list[Model] = list(
             recovery_seals(table)
-            .select_for_update()
+            .select_for_update(no_key=True)
             .filter(pk__gt=rotation.last_id)
             .order_by("pk")[:batch_size]
         )
@@ -204,7 +206,10 @@ def recovery_rotation_sweep(*, old_private_key: bytes) -> int:
         while True:
             with transaction.atomic():
                 rows: list[Model] = list(
-                    recovery_seals(table).select_for_update().filter(pk__gt=after).order_by("pk")[:BATCH]
+                    recovery_seals(table)
+                    .select_for_update(no_key=True)
+                    .filter(pk__gt=after)
+                    .order_by("pk")[:BATCH]
                 )
                 changed = _reseal(rows, old_private_key, new_public)
                 if changed:

@@ -125,7 +125,7 @@ def release_propose_counts(
             if delta is None:
                 raise ValueError("Gaussian noise needs a delta.")
             gaussian_delta = delta
-        budget = PrivacyBudget.objects.select_for_update().get(pk=privacy_budget(scope).pk)
+        budget = PrivacyBudget.objects.select_for_update(no_key=True).get(pk=privacy_budget(scope).pk)
         # The planned spend is checked before any noise is drawn; the map's exact figure is charged.
         _check_budget(budget, epsilon=epsilon, delta=gaussian_delta)
         noisy = noisy_counts(
@@ -291,7 +291,7 @@ def release_decide(*, actor: StaffUser, release_id: int, approve: bool, reason: 
     """Approve or reject a proposed release, recording the administrator's ``reason``. Returns it; raises
     ``NotAllowed`` unless ``actor`` is an administrator and ``NotPending`` if it was already decided."""
     _require(actor, Role.ADMIN)
-    release = Release.objects.select_for_update().get(pk=release_id)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release_id)
     if release.status != ReleaseStatus.PROPOSED:
         raise NotPending
     release.status = ReleaseStatus.APPROVED if approve else ReleaseStatus.REJECTED
@@ -309,7 +309,7 @@ def release_withdraw(*, actor: StaffUser, release_id: int, reason: str = "") -> 
     date; ``reason`` is kept for staff. Raises ``NotAllowed`` unless ``actor`` is an administrator and
     ``NotPending`` unless the release is approved. Its privacy spend stays spent."""
     _require(actor, Role.ADMIN)
-    release = Release.objects.select_for_update().get(pk=release_id)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release_id)
     if release.status != ReleaseStatus.APPROVED:
         raise NotPending
     release.status = ReleaseStatus.WITHDRAWN

@@ -88,7 +88,9 @@ def _pending(request: DisclosureRequest, actor: StaffUser) -> DisclosureRequest:
         raise NotAllowed
     # Locked, so that two custodians deciding at once cannot both act on the same request.
     locked = (
-        DisclosureRequest.objects.select_for_update().select_related("report", "requester").get(pk=request.pk)
+        DisclosureRequest.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("report", "requester")
+        .get(pk=request.pk)
     )
     if locked.status != DisclosureStatus.PENDING:
         raise NotAllowed
