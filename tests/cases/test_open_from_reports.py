@@ -2,19 +2,23 @@
 language, and the identifiers they typed as suggestions a caseworker confirms."""
 
 import re
+import threading
 import uuid
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from longarm.audit.models import AuditEvent
 from longarm.cases.casefile import case_file_open
-from longarm.cases.from_reports import incident_from_answers
+from longarm.cases.exceptions import NotAllowed
+from longarm.cases.from_reports import case_open_from_reports, incident_from_answers
 from longarm.cases.models import Case, CaseReport, DatePrecision, Identifier, IdentifierKind
 from longarm.linking.models import ReportIdentifier, Suggestion
 from longarm.linking.report_links import reports_sharing
 from longarm.linking.suggestions import case_suggestions
-from tests.cases.helpers import console, private_key
+from tests.cases.helpers import console, new_report, private_key
+from tests.concurrency import InThread, postgresql_only
 from tests.conftest import Cast
 from tests.linking.report_helpers import Processing, arrived
 
@@ -200,3 +204,34 @@ def test_at_most_fifty_reports_are_acted_on_at_once(cast: Cast) -> None:
     response = console(cast.caseworker).post(reverse("cases:reports_open_case"), data, follow=True)
     assert "Tick at most 50 reports." in response.content.decode()
     assert not Case.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_caseworkers_grouping_the_same_reports_at_once_get_one_case_and_a_refusal(cast: Cast) -> None:
+    """The second waits for the first and is told the reports are in a case; before, both passed the check
+    and the second failed on the unique constraint (a 500 under load). Opposite orders take the locks in
+    one order."""
+    first, second = new_report(), new_report()
+    opened, release = threading.Event(), threading.Event()
+    key = private_key(cast.caseworker)
+
+    def open_and_hold() -> None:
+        with transaction.atomic():
+            case_open_from_reports(actor=cast.caseworker, private_key=key, reports=[first, second])
+            opened.set()
+            assert release.wait(20)
+
+    holding = InThread(open_and_hold)
+    assert opened.wait(20)
+    racing = InThread(
+        lambda: case_open_from_reports(actor=cast.caseworker, private_key=key, reports=[second, first])
+    )
+    racing.blocked_or_done()
+    release.set()
+    holding.join()
+    racing.join()
+    assert holding.error is None
+    assert isinstance(racing.error, NotAllowed)
+    assert Case.objects.count() == 1
+    assert CaseReport.objects.count() == 2

@@ -14,7 +14,7 @@ from longarm.cases.coding.services import IncidentInput, incident_create
 from longarm.cases.exceptions import NotAllowed
 from longarm.cases.keys import open_report_key
 from longarm.cases.models import Case, CaseReport
-from longarm.cases.services import case_add_report, case_open
+from longarm.cases.services import case_add_report, case_open, reports_lock
 from longarm.intake.models import KeyKind, Report
 from longarm.intake.selectors import report_content
 from longarm.taxonomy.vocabularies import analytic_tactics_for, vocabulary
@@ -81,6 +81,7 @@ def case_open_from_reports(*, actor: StaffUser, private_key: bytes, reports: Seq
     ``NoAccess`` for a report whose key ``actor`` does not hold; nothing is written then."""
     if not reports or len(reports) > MAX_REPORTS:
         raise NotAllowed
+    reports_lock(reports)
     contents = [_content(actor, private_key, report) for report in reports]
     language = next((str(item.get("language") or "") for item in contents if item.get("language")), "")
     case = case_open(actor=actor, private_key=private_key, report=reports[0], language=language)
@@ -99,6 +100,7 @@ def reports_add_to_case(
     :func:`case_open_from_reports`, and ``NoAccess`` when ``actor`` does not hold the case."""
     if not reports or len(reports) > MAX_REPORTS:
         raise NotAllowed
+    reports_lock(reports)
     if CaseReport.objects.filter(report__in=reports).exists():
         raise NotAllowed
     for report in reports:

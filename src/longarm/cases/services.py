@@ -2,6 +2,7 @@
 acting staff member's private key and sealed to colleagues' public keys (DESIGN §3)."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -59,6 +60,19 @@ def _identity_holders(report: Report) -> list[StaffUser]:
     )
 
 
+def reports_lock(reports: Iterable[Report]) -> None:
+    """Lock the reports' rows, in the order of their primary keys, until the caller's transaction ends.
+
+    Whoever groups a report into a case takes this first: two staff members opening a case from the same
+    report at once then queue, and the second finds the report grouped (``NotAllowed``) instead of both
+    passing the check and one failing on the database's unique constraint. One order for every caller, so
+    two groupings of overlapping reports cannot wait on each other. ``FOR NO KEY UPDATE``: foreign-key checks
+    of other transactions' writes referencing the reports (read marks, messages) are not held up.
+    """
+    pks = sorted({report.pk for report in reports})
+    list(Report.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def case_open(
     *, actor: StaffUser, private_key: bytes, report: Report, summary: str = "", language: str = ""
@@ -66,6 +80,7 @@ def case_open(
     """Open a case for ``report``, which ``actor`` can read. Returns the case; raises ``NoAccess`` when the
     report's key is not sealed to ``actor`` and ``NotAllowed`` when the report is already in a case.
     ``language`` is the reporter's language, kept with the summary under the case data key."""
+    reports_lock([report])
     if CaseReport.objects.filter(report=report).exists():
         raise NotAllowed
     open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
@@ -173,6 +188,7 @@ def case_members(case: Case) -> list[StaffUser]:
 @transaction.atomic
 def case_add_report(*, actor: StaffUser, private_key: bytes, case: Case, report: Report) -> None:
     """Group one more report into ``case``: its key is sealed to every member of the case."""
+    reports_lock([report])
     if CaseReport.objects.filter(report=report).exists():
         raise NotAllowed
     report_key = open_report_key(report=report, kind=KeyKind.DATA, staff=actor, private_key=private_key)
