@@ -217,7 +217,10 @@ class Caseworker(Staff):
         if not links:
             return
         link = links[int(time.monotonic() * 1000) % len(links)]
-        page = self.client.get(link, name="caseworker: report").text
+        response = self.client.get(link, name="caseworker: report")
+        if response.status_code != 200:
+            return  # counted once: the reply and the case would fail for want of the page's form
+        page = response.text
         csrf = _inputs(page).get("csrfmiddlewaretoken", "")
         reply = [
             ("csrfmiddlewaretoken", csrf),
