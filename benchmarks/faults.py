@@ -183,6 +183,8 @@ class Installation:
     logs: list[Path] = field(default_factory=list)
     # Times the worker exited by itself and the supervisor started it again.
     worker_exits: int = 0
+    # The end of each exited worker's log: why it exited.
+    worker_exit_logs: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _supervisor: threading.Thread | None = None
@@ -224,6 +226,11 @@ class Installation:
             with self._lock:
                 if self.worker is not None and self.worker.poll() is not None:
                     self.worker_exits += 1
+                    path = next(
+                        (path for path in reversed(self.logs) if path.name.startswith("worker")), None
+                    )
+                    if path is not None and path.exists():
+                        self.worker_exit_logs.append(path.read_text(errors="replace")[-2000:])
                     self.worker = self._spawn("worker", ["worker"])
 
     def kill_worker(self) -> None:
@@ -1277,6 +1284,13 @@ def main() -> None:
             installs.append(install)
             install.start_server()
             install.start_worker()
+            # Its first heartbeat comes after its start-up checks: a fault injected before could make it refuse
+            # to start, which would be counted as an exit under the fault.
+            wait_for(
+                lambda: int(install.database.scalar("SELECT count(*) FROM operations_workerheartbeat")) > 0,
+                START_TIMEOUT,
+                "the worker to start",
+            )
             log(
                 f"server on {HOST}:{install.port}, "
                 f"{'PostgreSQL' if database_url else 'SQLite'}, "
@@ -1349,6 +1363,9 @@ def main() -> None:
         # The worker exiting by itself (it refuses to start while the database is down), started again.
         "worker_exits": sum(install.worker_exits for install in installs),
     }
+    for install in installs:
+        for ending in install.worker_exit_logs:
+            sys.stderr.write(f"--- the end of an exited worker's log\n{ending}\n")
     print(json.dumps(report, indent=2))
 
 

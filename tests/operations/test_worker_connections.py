@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connections
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from longarm.operations.management.commands import worker
 
@@ -57,3 +58,38 @@ def test_the_worker_still_stops_on_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(worker, "call_command", inner_worker)
     with pytest.raises(SystemExit):
         call_command("worker", "--checked", "--burst")
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+        OperationalError("terminating connection due to administrator command"),
+    ],
+)
+def test_the_redis_worker_outlives_redis_or_the_database_going_away(
+    monkeypatch: pytest.MonkeyPatch, outage: Exception
+) -> None:
+    """RQ's loop raises when Redis goes away (the queue restarted, failing over), and so does a job's
+    bookkeeping when the database does; django-rq's ``rqworker`` would turn the first into ``sys.exit(1)``.
+    The worker waits and runs the loop again instead of exiting."""
+    runs: list[dict[str, Any]] = []
+    waits: list[float] = []
+
+    class Worker:
+        def __init__(self, queue: str, **options: Any) -> None:
+            assert queue == "default"
+            assert options["job_class"] == "django_tasks_rq.backend.Job"
+
+        def work(self, **options: Any) -> None:
+            runs.append(options)
+            if len(runs) < 3:
+                raise outage
+
+    monkeypatch.setattr(worker.settings, "TASKS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setattr(worker, "get_worker", Worker)
+    monkeypatch.setattr(worker, "reset_db_connections", lambda: None)
+    monkeypatch.setattr(worker.time, "sleep", waits.append)
+    call_command("worker", "--checked", "--burst")
+    assert [run["burst"] for run in runs] == [True] * 3
+    assert waits == list(worker.RETRY_DELAYS[:2])

@@ -5,12 +5,18 @@ down left undone (``operations.redelivery``)."""
 import logging
 import time
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connections
+from django_rq import get_worker
+from django_rq.utils import reset_db_connections
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq.logutils import setup_loghandlers
 
 from longarm.core.database import RETRY_DELAYS
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
@@ -18,6 +24,9 @@ from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
 
 logger = logging.getLogger(__name__)
+
+_DATABASE_OUTAGES: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+_REDIS_OUTAGES: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError)
 
 # A worker loop that ran this long before the database went away starts its waits from the first again.
 _RAN_WELL_SECONDS = 60.0
@@ -54,28 +63,41 @@ class Command(BaseCommand):
         redelivery.start()
         try:
             if settings.TASKS_URL.startswith("redis://"):
-                # django-tasks-rq's own job class: RQ's default one cannot run a django.tasks Task (it calls
-                # the Task object itself and fails every job).
-                # Verbosity 0: RQ's own log handler at WARNING, as settings.LOGGING asks. At INFO it writes
-                # every job's arguments (an evidence item's id) with the time to the second, which would
-                # date a reporter's upload.
-                call_command(
-                    "rqworker",
-                    "default",
-                    job_class="django_tasks_rq.backend.Job",
-                    burst=options["burst"],
-                    verbosity=0,
+                _outliving_outages(
+                    lambda: _rq_worker(burst=options["burst"]),
+                    outages=(*_DATABASE_OUTAGES, *_REDIS_OUTAGES),
+                    what="The database or Redis",
                 )
             else:
-                _database_queue_worker(burst=options["burst"])
+                # django-tasks-db's loop raises on the first query that cannot reach the database.
+                _outliving_outages(
+                    lambda: call_command("db_worker", interval=1, batch=options["burst"]),
+                    outages=_DATABASE_OUTAGES,
+                    what="The database",
+                )
         finally:
             redelivery.stop()
             heartbeat.stop()
 
 
-def _database_queue_worker(*, burst: bool) -> None:
-    """Run django-tasks-db's worker loop, and run it again when the database goes away under it (a restart,
-    a fail-over): its loop raises on the first query that cannot reach the database, which would end the
+def _rq_worker(*, burst: bool) -> None:
+    """RQ's worker loop on the default queue, as django-rq's ``rqworker`` command runs it, which would turn
+    Redis going away into ``sys.exit(1)``."""
+    # Verbosity 0: RQ's own log handler at WARNING, as settings.LOGGING asks. At INFO it writes every job's
+    # arguments (an evidence item's id) with the time to the second, which would date a reporter's upload.
+    setup_loghandlers("WARNING")
+    # django-tasks-rq's own job class: RQ's default one cannot run a django.tasks Task (it calls the Task
+    # object itself and fails every job).
+    rq_worker = get_worker("default", job_class="django_tasks_rq.backend.Job")
+    reset_db_connections()  # before the work horse forks
+    rq_worker.work(burst=burst, logging_level="WARNING")
+
+
+def _outliving_outages(
+    run: Callable[[], object], *, outages: tuple[type[BaseException], ...], what: str
+) -> None:
+    """Run a worker loop, and run it again when what it needs goes away under it (the database or Redis
+    restarted, failing over): the loop raises on the first command that cannot reach it, which would end the
     process and leave the queue to a service manager's restart (and to ``refuse_to_start_unless_sound``,
     which refuses while the database is down). A task cut off half-way is left as the outage left it: what
     it derives is redelivered (``operations.redelivery``), an evidence item is reclaimed when its lease
@@ -84,15 +106,15 @@ def _database_queue_worker(*, burst: bool) -> None:
     while True:
         started = time.monotonic()
         try:
-            call_command("db_worker", interval=1, batch=burst)
+            run()
             return
-        except (OperationalError, InterfaceError):
+        except outages:
             if time.monotonic() - started > _RAN_WELL_SECONDS:
                 waits = 0
             # The waits the tasks use across an outage (``core.database``), the last one repeated.
             wait = RETRY_DELAYS[min(waits, len(RETRY_DELAYS) - 1)]
             waits += 1
-            logger.warning("The database is unreachable; the task worker goes on in %.0f s", wait)
+            logger.warning("%s is unreachable; the task worker goes on in %.0f s", what, wait)
             for alias in connections:
                 connections[alias].close_if_unusable_or_obsolete()
             time.sleep(wait)
