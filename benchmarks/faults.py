@@ -1284,8 +1284,8 @@ def main() -> None:
             installs.append(install)
             install.start_server()
             install.start_worker()
-            # Its first heartbeat comes after its start-up checks: a fault injected before could make it refuse
-            # to start, which would be counted as an exit under the fault.
+            # Its first heartbeat comes after its start-up checks: a fault injected before could make it
+            # refuse to start, which would be counted as an exit under the fault.
             wait_for(
                 lambda: int(install.database.scalar("SELECT count(*) FROM operations_workerheartbeat")) > 0,
                 START_TIMEOUT,

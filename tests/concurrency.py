@@ -8,20 +8,11 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-
-def _backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+from tests.database import database_value
 
 
 def waiting_on_a_lock(pid: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-    return row is not None and row[0] == "Lock"
+    return database_value("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]) == "Lock"
 
 
 class InThread:
@@ -37,7 +28,7 @@ class InThread:
 
     def _run(self, work: Callable[[], object]) -> None:
         try:
-            self.pid = _backend_pid()
+            self.pid = int(database_value("SELECT pg_backend_pid()"))
             self.started.set()
             work()
         except BaseException as error:

@@ -9,6 +9,7 @@ from django.db import connection
 
 from longarm.core.sessions import SessionStore
 from tests.cases.helpers import new_report
+from tests.database import database_value
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's PRAGMA synchronous"),
@@ -19,11 +20,7 @@ FULL = 2
 
 
 def _synchronous() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous")
-        row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+    return int(database_value("PRAGMA synchronous"))
 
 
 class Recorder:
