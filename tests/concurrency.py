@@ -12,7 +12,9 @@ from tests.database import database_value
 
 
 def waiting_on_a_lock(pid: int) -> bool:
-    return database_value("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]) == "Lock"
+    return bool(
+        database_value("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]) == "Lock"
+    )
 
 
 class InThread:
