@@ -141,9 +141,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one of them writes; every commit is synced (FULL:
-    # a report acknowledged survives a power cut), except those that ask not to be
-    # (core.database.commits_synced_later); secure_delete overwrites freed pages so deleted ciphertext and
-    # keys do not linger in the file.
+    # a report acknowledged survives a power cut); secure_delete overwrites freed pages so deleted
+    # ciphertext and keys do not linger in the file.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "

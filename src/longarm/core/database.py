@@ -2,17 +2,9 @@
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
-    connection,
-    connections,
-)
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
@@ -27,29 +19,6 @@ def release_freed_pages() -> None:
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-@contextmanager
-def commits_synced_later(using: str) -> Iterator[None]:
-    """Commits made inside are not synced to disk on their own, on SQLite outside a transaction: they are
-    written to the write-ahead log (``PRAGMA synchronous=NORMAL``), which the next synced commit, or a
-    checkpoint, syncs with its own. A process killed keeps them; a power cut or an operating-system crash
-    may undo them. For writes that are worth that trade (a session saved on every request: a sync per
-    request cost a quarter of the CPU of a reporter's steps, ``benchmarks/intake.py``); a report and
-    everything else commit at ``FULL``, the connection's setting (``settings.DATABASES``), which this
-    restores. Elsewhere, and inside a transaction, where the setting cannot change, it changes nothing."""
-    database = connections[using]
-    if database.vendor != "sqlite" or database.in_atomic_block:
-        yield
-        return
-    with database.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield
-    finally:
-        # A broken connection is closed and opened again with the settings' FULL.
-        with suppress(DatabaseError), database.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=FULL")
 
 
 # Seconds between tries when the database cannot be reached: about a minute in all, long enough for a

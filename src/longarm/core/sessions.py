@@ -17,7 +17,6 @@
 """
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,8 +27,6 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Field
 from django.utils import timezone
-
-from longarm.core.database import commits_synced_later
 
 # A reporter's session ends on the first whole hour after "last change + LONGARM_SESSION_SECONDS" (or the
 # first whole multiple of a shorter session age), so the row dates their last request to the hour at best.
@@ -67,13 +64,8 @@ class SessionStore(DatabaseSessionStore):
             listener()
 
     def save(self, must_create: bool = False) -> None:
-        # Not synced on its own (``commits_synced_later``): a power cut may take back a step of a draft or
-        # a moment of a log-in, not a report. A save that deletes the rows of a cycled key is synced: a
-        # key given up at a log-in or a submission must not come back.
-        durable = bool(self._replaced)
         try:
-            with nullcontext() if durable else commits_synced_later(router.db_for_write(self.model)):
-                self._save(must_create)
+            self._save(must_create)
         except UpdateError as error:
             # Django turns every database error of an update into UpdateError, which its middleware answers
             # with 400 ("the session was deleted"). A database that is restarting or unreachable is not that:
