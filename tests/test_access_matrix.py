@@ -256,3 +256,17 @@ def test_public_pages_never_refuse_a_visitor(db: None) -> None:
             if status in {401, 403} or status >= 500:
                 refused.append(f"{url}: {status}")
     assert not refused, "\n".join(refused)
+
+
+def test_no_route_is_hidden_behind_an_earlier_one() -> None:
+    """Django takes the first pattern that matches, and the reporter's pages come first (``longarm.urls``):
+    every route, with sample arguments, still reaches its own pattern and name (the API's operations on one
+    path share its first pattern, which hands each method to its operation)."""
+    objects = Objects(report_id=uuid.uuid4(), case_id=uuid.uuid4())
+    hidden = [
+        f"{url} -> {match.view_name}"
+        for route in project_routes()
+        for url in sample_urls(route.route, objects)[:1]
+        if (match := resolve(url)).route != route.route or (match.url_name != route.name and not route.is_api)
+    ]
+    assert not hidden
