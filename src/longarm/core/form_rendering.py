@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from django import forms
 from django.forms import renderers
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2, get_default_renderer
@@ -30,6 +31,7 @@ from django.template.backends.jinja2 import Jinja2 as Jinja2Backend
 from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from markupsafe import escape
 
 _FLATTENED = Path(__file__).resolve().parent / "form_widgets"
@@ -37,7 +39,23 @@ _FLATTENED = Path(__file__).resolve().parent / "form_widgets"
 _DJANGO_FORMS = Path(renderers.__file__).resolve().parent / "jinja2"
 
 
+def environment(**options: Any) -> jinja2.Environment:
+    """The renderer's Jinja2 environment: ``_`` translates as ``{% translate %}`` does (and marks the string
+    for ``makemessages``, which reads ``{{ _("…") }}`` in templates), ``choice_rows`` is the template tag
+    library's filter."""
+    from longarm.core.templatetags.longarm_forms import choice_rows
+
+    built = jinja2.Environment(**options)  # noqa: S701 - Django's backend passes autoescape=True
+    built.globals["_"] = gettext
+    built.filters["choice_rows"] = choice_rows
+    return built
+
+
 class FormRenderer(Jinja2):
+    # A field with its label, hint and errors (``{{ form.name.as_field_group }}``), in Jinja2 (core/jinja2):
+    # in the Django template language it was a third of a questionnaire page's time (issue 13).
+    field_template_name = "core/field.html"
+
     def __init__(self) -> None:
         super().__init__()
         self._django = DjangoTemplates()
@@ -49,7 +67,7 @@ class FormRenderer(Jinja2):
                 "APP_DIRS": True,
                 "DIRS": [_FLATTENED, _DJANGO_FORMS],
                 "NAME": "djangoforms",
-                "OPTIONS": {},
+                "OPTIONS": {"environment": "longarm.core.form_rendering.environment"},
             }
         )
 
