@@ -7,6 +7,7 @@ import pytest
 from django import forms
 from django.forms.renderers import BaseRenderer, DjangoTemplates, get_default_renderer
 from django.template import Context, Template
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from longarm.core.form_rendering import FormRenderer, Options, Select
@@ -120,3 +121,41 @@ def test_kept_options_are_a_list_of_choices_to_django() -> None:
     assert field.clean("JP") == "JP"
     with pytest.raises(forms.ValidationError):
         field.clean("Asia")
+
+
+class _Fields(forms.Form):
+    name = forms.CharField(label="Name <b>", help_text="As <i>written</i>.")
+    colours = _Choices.base_fields["colours"]
+    agree = forms.BooleanField(label="I agree", required=False)
+
+
+def test_a_field_group_renders_through_jinja2_with_label_hint_and_escaped_errors() -> None:
+    form = _Fields(data={"name": "", "colours": ["<nope>"]})
+    form.add_error("agree", "Tick <this>.")
+
+    name, colours, agree = (str(form[field].as_field_group()) for field in ("name", "colours", "agree"))
+
+    assert (
+        FormRenderer()
+        .get_template("core/field.html")
+        .__class__.__module__.startswith("django.template.backends.jinja2")
+    )
+    assert '<div class="field has-error required">' in name
+    assert '<label for="id_name">Name &lt;b&gt; <span class="req">(required)</span></label>' in name
+    assert '<p class="help" id="id_name_helptext">As &lt;i&gt;written&lt;/i&gt;.</p>' in name
+    assert '<p class="error" id="id_name_error">This field is required.</p>' in name
+    assert '<fieldset aria-describedby="id_colours_helptext id_colours_error">' in colours
+    assert "&lt;nope&gt;" in colours
+    assert "<nope>" not in colours
+    assert '<div class="choices"><label class="choice"><input type="checkbox"' in colours
+    assert '<label class="choice" for="id_agree"><input type="checkbox" name="agree"' in agree
+    assert '<p class="error" id="id_agree_error">Tick &lt;this&gt;.</p>' in agree
+
+
+def test_a_field_group_speaks_the_active_language() -> None:
+    with translation.override("ja"):
+        required = translation.gettext("(required)")
+        html = str(_Fields()["name"].as_field_group())
+
+    assert required != "(required)"
+    assert f'<span class="req">{required}</span>' in html
