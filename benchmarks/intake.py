@@ -20,8 +20,12 @@ What it does, in one run:
    the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
    consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
    CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
-   reporter's whole visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A
-   few per client run first as a warm-up and are not counted.
+   reporter's whole visit). Each client keeps its connection open between requests, as a browser does
+   and as the shipped nginx configuration does towards Longarm (``deploy/nginx``: an upstream
+   ``keepalive``); ``--connection-close`` opens one per request instead (nginx's default towards an
+   upstream), which costs the server an accept and a close per request. A submission succeeds when the
+   final POST answers 302 to ``/report/sent/``. A few per client run first as a warm-up and are not
+   counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
@@ -411,31 +415,77 @@ def hidden_inputs(page: bytes) -> dict[str, str]:
 
 
 class Client:
-    """One reporter's browser: its own cookies (hence its own session), one connection per request."""
+    """One reporter's browser: its own cookies (hence its own session).
 
-    def __init__(self, port: int) -> None:
+    With ``keep_alive`` it keeps its connection open between requests, as a browser does and as nginx does
+    towards Longarm with the shipped configuration (``deploy/nginx``, an upstream ``keepalive``); otherwise
+    it opens one connection per request (``Connection: close``).
+    """
+
+    # Idle longer than this, a kept connection is not used again: the server may be closing it (gunicorn
+    # closes an idle one after ``longarm serve``'s keep-alive seconds).
+    IDLE_SECONDS = 1.0
+
+    def __init__(self, port: int, *, keep_alive: bool = False) -> None:
         self.csrf_token: str | None = None
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.keep_alive = keep_alive
+        self._connection: http.client.HTTPConnection | None = None
+        self._last_used = 0.0
+        self._reused = False
 
     def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, bytes]:
-        headers = {"Connection": "close", "Accept-Language": "en", "User-Agent": "longarm-intake-benchmark"}
+        headers = {"Accept-Language": "en", "User-Agent": "longarm-intake-benchmark"}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            response, data = self._exchange(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # As a browser does: a kept connection the server closed before answering is tried once more on a
+            # new one (nothing was answered, so nothing was done).
+            if not self._reused:
+                raise
+            response, data = self._exchange(method, path, body, headers)
+        for header in response.headers.get_all("Set-Cookie") or []:
+            self._remember(header)
+        return response.status, data
+
+    def _exchange(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = self._connection
+        stale = time.monotonic() - self._last_used > self.IDLE_SECONDS
+        if connection is None or stale:
+            self.close()
+            connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+            self._reused = False
+        else:
+            self._reused = True
+        self._connection = None
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                self._remember(header)
-            return response.status, data
-        finally:
+        except BaseException:
             connection.close()
+            raise
+        if self.keep_alive and not response.will_close:
+            self._connection, self._last_used = connection, time.monotonic()
+        else:
+            connection.close()
+        return response, data
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _remember(self, header: str) -> None:
         pair, _, attributes = header.partition(";")
@@ -662,9 +712,16 @@ class LoadResult:
 
 
 def run_load(
-    port: int, server_group: int, concurrency: int, seconds: float, warmup_per_client: int, reuse_form: bool
+    port: int,
+    server_group: int,
+    concurrency: int,
+    seconds: float,
+    warmup_per_client: int,
+    reuse_form: bool,
+    *,
+    keep_alive: bool = True,
 ) -> tuple[LoadResult, int]:
-    clients = [Client(port) for _ in range(concurrency)]
+    clients = [Client(port, keep_alive=keep_alive) for _ in range(concurrency)]
     warmup_errors: list[int] = [0]
     lock = threading.Lock()
     ready = threading.Barrier(concurrency + 1)
@@ -738,6 +795,11 @@ def parse_arguments() -> argparse.Namespace:
         "--fetch-form-each-time",
         action="store_true",
         help="GET every step's page before posting it (a whole visit), not only /report/ once per client",
+    )
+    parser.add_argument(
+        "--connection-close",
+        action="store_true",
+        help="a new connection for every request (default: each client keeps its own, as a browser does)",
     )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
@@ -852,6 +914,7 @@ def main() -> None:
             arguments.seconds,
             arguments.warmup,
             reuse_form=not arguments.fetch_form_each_time,
+            keep_alive=not arguments.connection_close,
         )
         if monitor is not None:
             log("waiting for the worker to count every report")
@@ -894,6 +957,7 @@ def main() -> None:
         "mode": "every step's page fetched before it is posted"
         if arguments.fetch_form_each_time
         else "first page fetched once per client, then the steps posted for each submission",
+        "connections": "one per request" if arguments.connection_close else "kept alive",
         "submissions_per_s": round(submissions_per_s, 3),
         "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
         "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),
