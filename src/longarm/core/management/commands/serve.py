@@ -16,7 +16,6 @@ from longarm.core.outbox import outbox_sweep
 from longarm.evidence.services import evidence_requeue_unfinished
 from longarm.operations.startup import refuse_to_start_unless_sound
 
-
 KEEPALIVE_SECONDS = 5
 
 
