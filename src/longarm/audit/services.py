@@ -41,9 +41,7 @@ def audit_append(
             day=now.date(), actor_kind=actor_kind, action=action, object_type=object_type, object_id=object_id
         )
         return None
-    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
-        pk=1, defaults={"last_hash": GENESIS_HASH}
-    )
+    head = audit_head_locked()
     if head.reporter_events_since is not None and head.reporter_events_since < now.date():
         _release_reporter_events(head, before=now.date())
     return _chain(
@@ -94,6 +92,18 @@ def _chain(
     return event
 
 
+def audit_head_locked() -> AuditHead:
+    """The audit chain's head, made if there is none yet, locked for the rest of the caller's transaction.
+
+    Every write to the chain takes it first (one lock order: no deadlock), and a writer that must not run
+    beside another one (a checkpoint, a key rotation, a flush of the tallies) takes it to wait its turn.
+    """
+    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH}
+    )
+    return head
+
+
 def _mark_reporter_events_waiting(day: date) -> None:
     # Usually an update that changes nothing (the day is marked already) and so locks no row; the head is
     # locked only by the first reporter event after a release.
@@ -141,9 +151,7 @@ def audit_release_reporter_events(*, before: date | None = None) -> int:
     ``audit_append`` does this before any chained event, and ``longarm audit checkpoint`` (daily) before it
     signs, so a quiet day's events are chained by the next morning.
     """
-    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
-        pk=1, defaults={"last_hash": GENESIS_HASH}
-    )
+    head = audit_head_locked()
     return _release_reporter_events(head, before=before or timezone.now().date())
 
 
@@ -176,8 +184,6 @@ def audit_checkpoint_create() -> AuditCheckpoint | None:
 
     The head row is locked, so no event is appended between reading the last event and counting.
     """
-    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
-        pk=1, defaults={"last_hash": GENESIS_HASH}
-    )
+    head = audit_head_locked()
     _release_reporter_events(head, before=timezone.now().date())
     return _checkpoint()

@@ -20,9 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from longarm.audit.chain import GENESIS_HASH
-from longarm.audit.models import ActorKind, AuditEvent, AuditHead, AuditTally
-from longarm.audit.services import audit_append
+from longarm.audit.models import ActorKind, AuditEvent, AuditTally
+from longarm.audit.services import audit_append, audit_head_locked
 
 ACTION = "audit.tally"
 OBJECT_TYPE = "window"
@@ -90,7 +89,7 @@ def audit_tally_flush(*, include_open: bool = False) -> int:
 
 def _flush(*, before: datetime | None) -> int:
     # The head first, as every chain write does, then the counters: one lock order, no deadlock.
-    AuditHead.objects.select_for_update(no_key=True).get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    audit_head_locked()
     rows = AuditTally.objects.select_for_update().order_by("window_start", "action", "outcome")
     if before is not None:
         rows = rows.filter(window_end__lte=before)

@@ -18,9 +18,8 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from longarm.audit.chain import GENESIS_HASH
-from longarm.audit.models import ActorKind, AuditHead
-from longarm.audit.services import audit_append
+from longarm.audit.models import ActorKind
+from longarm.audit.services import audit_append, audit_head_locked
 from longarm.cases.models import CaseKey
 from longarm.core.keyring import current_keyring
 from longarm.crypto.envelopes import keypair_from_private_key, seal, unseal
@@ -78,9 +77,7 @@ def recovery_rotation_begin(*, old_private_key: bytes, new_public_key: bytes) ->
     with transaction.atomic():
         # The audit chain's head is the one row every audited write locks: holding it, two operators
         # beginning a rotation at once are taken one after the other, and the second finds the first.
-        AuditHead.objects.select_for_update(no_key=True).get_or_create(
-            pk=1, defaults={"last_hash": GENESIS_HASH}
-        )
+        audit_head_locked()
         if unfinished_rotation() is not None:
             raise RotationInProgress("a recovery-key rotation is unfinished: resume it with the old key")
         rotation = RecoveryRotation.objects.create(
