@@ -20,10 +20,9 @@ What it does, in one run:
    the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
    consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
    CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
-   reporter's whole visit). Each client keeps its connection open between requests, as a browser does
-   and as the shipped nginx configuration does towards Longarm (``deploy/nginx``: an upstream
-   ``keepalive``); ``--connection-close`` opens one per request instead (nginx's default towards an
-   upstream), which costs the server an accept and a close per request. A submission succeeds when the
+   reporter's whole visit). Each request has a connection of its own (``Connection: close``), as nginx
+   sends them to Longarm (``deploy/nginx``); ``--keep-alive`` keeps each client's connection open between
+   requests instead, as a browser talking to gunicorn directly would. A submission succeeds when the
    final POST answers 302 to ``/report/sent/``. A few per client run first as a warm-up and are not
    counted.
 
@@ -417,13 +416,12 @@ def hidden_inputs(page: bytes) -> dict[str, str]:
 class Client:
     """One reporter's browser: its own cookies (hence its own session).
 
-    With ``keep_alive`` it keeps its connection open between requests, as a browser does and as nginx does
-    towards Longarm with the shipped configuration (``deploy/nginx``, an upstream ``keepalive``); otherwise
-    it opens one connection per request (``Connection: close``).
+    It opens one connection per request (``Connection: close``), as nginx does towards Longarm; with
+    ``keep_alive`` it keeps its connection open between requests, as a browser does.
     """
 
     # Idle longer than this, a kept connection is not used again: the server may be closing it (gunicorn
-    # closes an idle one after ``longarm serve``'s keep-alive seconds).
+    # closes an idle one after its keep-alive seconds, 2 by default).
     IDLE_SECONDS = 1.0
 
     def __init__(self, port: int, *, keep_alive: bool = False) -> None:
@@ -719,7 +717,7 @@ def run_load(
     warmup_per_client: int,
     reuse_form: bool,
     *,
-    keep_alive: bool = True,
+    keep_alive: bool = False,
 ) -> tuple[LoadResult, int]:
     clients = [Client(port, keep_alive=keep_alive) for _ in range(concurrency)]
     warmup_errors: list[int] = [0]
@@ -797,9 +795,9 @@ def parse_arguments() -> argparse.Namespace:
         help="GET every step's page before posting it (a whole visit), not only /report/ once per client",
     )
     parser.add_argument(
-        "--connection-close",
+        "--keep-alive",
         action="store_true",
-        help="a new connection for every request (default: each client keeps its own, as a browser does)",
+        help="each client keeps its connection open between requests (default: one per request, as nginx's)",
     )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
@@ -914,7 +912,7 @@ def main() -> None:
             arguments.seconds,
             arguments.warmup,
             reuse_form=not arguments.fetch_form_each_time,
-            keep_alive=not arguments.connection_close,
+            keep_alive=arguments.keep_alive,
         )
         if monitor is not None:
             log("waiting for the worker to count every report")
@@ -957,7 +955,7 @@ def main() -> None:
         "mode": "every step's page fetched before it is posted"
         if arguments.fetch_form_each_time
         else "first page fetched once per client, then the steps posted for each submission",
-        "connections": "one per request" if arguments.connection_close else "kept alive",
+        "connections": "kept alive" if arguments.keep_alive else "one per request",
         "submissions_per_s": round(submissions_per_s, 3),
         "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
         "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),

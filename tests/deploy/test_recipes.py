@@ -1,14 +1,9 @@
 """The deployment recipes in deploy/ are checked by the tools that will run them: tor, nginx, systemd; and
 every variable they set is one Longarm reads (the README's table, itself checked against the settings)."""
 
-import http.client
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
@@ -45,8 +40,11 @@ def test_the_torrc_is_valid_for_tor(tmp_path: Path) -> None:
     assert "SocksPort 0" in torrc
 
 
-def _nginx_configuration(tmp_path: Path, upstream: str = "127.0.0.1:8000") -> str:
-    """The shipped configuration with what a test has in place of the host "web" and the certificate."""
+def test_the_nginx_configuration_is_valid_and_logs_no_access(tmp_path: Path) -> None:
+    conf = (DEPLOY / "nginx" / "longarm.conf").read_text()
+    assert re.search(r"^\s*access_log off;", conf, re.M)
+    assert 'X-Forwarded-For ""' in conf
+    # The test has no host "web" and no certificate: what nginx -t needs is put in their place.
     (tmp_path / "tls").mkdir()
     subprocess.run(  # noqa: S603 - a fixed tool and arguments
         [
@@ -57,17 +55,10 @@ def _nginx_configuration(tmp_path: Path, upstream: str = "127.0.0.1:8000") -> st
         ],
         capture_output=True, check=True,
     )  # fmt: skip
-    conf = (DEPLOY / "nginx" / "longarm.conf").read_text()
-    return conf.replace("server web:8000;", f"server {upstream};").replace(
+    conf = conf.replace("server web:8000;", "server 127.0.0.1:8000;").replace(
         "/etc/nginx/tls", str(tmp_path / "tls")
     )
-
-
-def test_the_nginx_configuration_is_valid_and_logs_no_access(tmp_path: Path) -> None:
-    conf = (DEPLOY / "nginx" / "longarm.conf").read_text()
-    assert re.search(r"^\s*access_log off;", conf, re.M)
-    assert 'X-Forwarded-For ""' in conf
-    (tmp_path / "nginx.conf").write_text(_nginx_configuration(tmp_path))
+    (tmp_path / "nginx.conf").write_text(conf)
     result = subprocess.run(  # noqa: S603 - a fixed tool on our own file
         [tool("nginx"), "-t", "-c", str(tmp_path / "nginx.conf")],
         capture_output=True,
@@ -75,74 +66,6 @@ def test_the_nginx_configuration_is_valid_and_logs_no_access(tmp_path: Path) -> 
         check=False,
     )
     assert result.returncode == 0, result.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class _Answer(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def test_nginx_keeps_its_connections_to_longarm_open(tmp_path: Path) -> None:
-    """Each request through nginx reuses a connection to Longarm rather than costing gunicorn an accept and a
-    close (issue 13): three visitors' requests arrive on one connection."""
-    accepted: list[object] = []
-
-    class Upstream(ThreadingHTTPServer):
-        def process_request(self, request: Any, client_address: Any) -> None:
-            accepted.append(client_address)
-            super().process_request(request, client_address)
-
-    upstream = Upstream(("127.0.0.1", 0), _Answer)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    port = _free_port()
-    conf = _nginx_configuration(tmp_path, f"127.0.0.1:{upstream.server_address[1]}")
-    conf = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};").replace("pid /tmp/nginx.pid;", "")
-    conf = conf.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{_free_port()} ssl;")
-    # One nginx process: each keeps connections of its own.
-    conf = conf.replace("worker_processes auto;", "worker_processes 1;")
-    (tmp_path / "nginx.conf").write_text(conf)
-    nginx = subprocess.Popen(  # noqa: S603 - a fixed tool on our own file
-        [
-            tool("nginx"),
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-g",
-            f"daemon off; pid {tmp_path / 'nginx.pid'};",
-        ],
-        stderr=subprocess.PIPE,
-    )
-    try:
-        statuses = []
-        for _ in range(3):
-            for _attempt in range(100):  # until nginx listens
-                try:
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    connection.request("GET", "/report/", headers={"Connection": "close"})
-                    break
-                except ConnectionRefusedError:
-                    time.sleep(0.05)
-            statuses.append(connection.getresponse().status)
-            connection.close()
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
-        upstream.shutdown()
-    assert statuses == [200, 200, 200]
-    assert len(accepted) == 1
 
 
 def test_the_systemd_units_verify(tmp_path: Path) -> None:

@@ -16,8 +16,6 @@ from longarm.core.outbox import outbox_sweep
 from longarm.evidence.services import evidence_requeue_unfinished
 from longarm.operations.startup import refuse_to_start_unless_sound
 
-KEEPALIVE_SECONDS = 5
-
 
 class _AnonymousResponse(gunicorn_wsgi.Response):  # type: ignore[misc]  # gunicorn ships no type hints
     """gunicorn's response without its ``Server: gunicorn`` line, which gunicorn offers no setting to drop:
@@ -86,9 +84,6 @@ class Command(BaseCommand):
                     "accesslog": None,
                     "errorlog": "-",
                     "timeout": 120,
-                    # An idle kept connection (a browser's, or nginx's: deploy/nginx keeps them open) is
-                    # closed after this many seconds; nginx lets its own go sooner (keepalive_timeout 4s).
-                    "keepalive": KEEPALIVE_SECONDS,
                     "max_requests": settings.LONGARM_MAX_REQUESTS,
                     "max_requests_jitter": settings.LONGARM_MAX_REQUESTS // 10,
                     "forwarded_allow_ips": ",".join(settings.LONGARM_FORWARDED_ALLOW_IPS),
