@@ -24,12 +24,13 @@ from typing import Any
 
 import jinja2
 from django import forms
-from django.forms import renderers
+from django.forms import BoundField, renderers
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2, get_default_renderer
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Jinja2 as Jinja2Backend
 from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from markupsafe import escape
@@ -41,10 +42,7 @@ _DJANGO_FORMS = Path(renderers.__file__).resolve().parent / "jinja2"
 
 def environment(**options: Any) -> jinja2.Environment:
     """The renderer's Jinja2 environment: ``_`` translates as ``{% translate %}`` does (and marks the string
-    for ``makemessages``, which reads ``{{ _("…") }}`` in templates), ``choice_rows`` is the template tag
-    library's filter."""
-    from longarm.core.templatetags.longarm_forms import choice_rows
-
+    for ``makemessages``, which reads ``{{ _("…") }}`` in templates); the ``choice_rows`` filter below."""
     built = jinja2.Environment(**options)  # noqa: S701 - Django's backend passes autoescape=True
     built.globals["_"] = gettext
     built.filters["choice_rows"] = choice_rows
@@ -173,3 +171,35 @@ class Select(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value and label is escaped above
+
+
+# The option templates of core/form_widgets (the site's renderer), which the markup below reproduces.
+_INPUT_OPTIONS = frozenset(
+    {"django/forms/widgets/checkbox_option.html", "django/forms/widgets/radio_option.html"}
+)
+
+
+def _input(option: Mapping[str, Any]) -> str:
+    value = option["value"]
+    shown = f' value="{escape(value)}"' if value != None else ""  # noqa: E711 - the template's own test
+    kind, name = escape(option["type"]), escape(option["name"])
+    return f'<input type="{kind}" name="{name}"{shown}{attributes(option["attrs"])}>'
+
+
+def _rows(field: BoundField) -> Iterable[str]:
+    for choice in field.subwidgets:
+        option = choice.data
+        ours = isinstance(choice.renderer, FormRenderer) and option.get("template_name") in _INPUT_OPTIONS
+        tag = _input(option) if ours else str(choice.tag())
+        yield f'<label class="choice">{tag} <span>{conditional_escape(choice.choice_label)}</span></label>'
+
+
+def choice_rows(field: BoundField) -> SafeString:
+    """What ``{% for choice in field %}<label class="choice">{{ choice.tag }} <span>{{ choice.choice_label }}
+    </span></label>{% endfor %}`` writes (without the line break), in one pass: the field template lists a
+    group of checkboxes or radio buttons so, and written through the option template each choice's
+    ``<input>`` would be a render of its own (up to two dozen on a step page, issue 13). The same data Django
+    prepares for the template (the option's name, value, label and attributes), escaped as the renderer's
+    templates escape it; a widget whose option template is another one (a project's own) still goes through
+    its template."""
+    return mark_safe("".join(_rows(field)))  # noqa: S308 - every value above is escaped
