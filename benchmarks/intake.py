@@ -20,11 +20,8 @@ What it does, in one run:
    the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
    consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
    CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
-   reporter's whole visit). Each request has a connection of its own (``Connection: close``), as nginx
-   sends them to Longarm (``deploy/nginx``); ``--keep-alive`` keeps each client's connection open between
-   requests instead, as a browser talking to gunicorn directly would. A submission succeeds when the
-   final POST answers 302 to ``/report/sent/``. A few per client run first as a warm-up and are not
-   counted.
+   reporter's whole visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A
+   few per client run first as a warm-up and are not counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
@@ -414,76 +411,31 @@ def hidden_inputs(page: bytes) -> dict[str, str]:
 
 
 class Client:
-    """One reporter's browser: its own cookies (hence its own session).
+    """One reporter's browser: its own cookies (hence its own session), one connection per request."""
 
-    It opens one connection per request (``Connection: close``), as nginx does towards Longarm; with
-    ``keep_alive`` it keeps its connection open between requests, as a browser does.
-    """
-
-    # Idle longer than this, a kept connection is not used again: the server may be closing it (gunicorn
-    # closes an idle one after its keep-alive seconds, 2 by default).
-    IDLE_SECONDS = 1.0
-
-    def __init__(self, port: int, *, keep_alive: bool = False) -> None:
+    def __init__(self, port: int) -> None:
         self.csrf_token: str | None = None
         self.port = port
         self.cookies: dict[str, str] = {}
-        self.keep_alive = keep_alive
-        self._connection: http.client.HTTPConnection | None = None
-        self._last_used = 0.0
-        self._reused = False
 
     def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, bytes]:
-        headers = {"Accept-Language": "en", "User-Agent": "longarm-intake-benchmark"}
-        if not self.keep_alive:
-            headers["Connection"] = "close"
+        headers = {"Connection": "close", "Accept-Language": "en", "User-Agent": "longarm-intake-benchmark"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            response, data = self._exchange(method, path, body, headers)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # As a browser does: a kept connection the server closed before answering is tried once more on a
-            # new one (nothing was answered, so nothing was done).
-            if not self._reused:
-                raise
-            response, data = self._exchange(method, path, body, headers)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            self._remember(header)
-        return response.status, data
-
-    def _exchange(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[http.client.HTTPResponse, bytes]:
-        connection = self._connection
-        stale = time.monotonic() - self._last_used > self.IDLE_SECONDS
-        if connection is None or stale:
-            self.close()
-            connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
-            self._reused = False
-        else:
-            self._reused = True
-        self._connection = None
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
-        except BaseException:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                self._remember(header)
+            return response.status, data
+        finally:
             connection.close()
-            raise
-        if self.keep_alive and not response.will_close:
-            self._connection, self._last_used = connection, time.monotonic()
-        else:
-            connection.close()
-        return response, data
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
 
     def _remember(self, header: str) -> None:
         pair, _, attributes = header.partition(";")
@@ -710,16 +662,9 @@ class LoadResult:
 
 
 def run_load(
-    port: int,
-    server_group: int,
-    concurrency: int,
-    seconds: float,
-    warmup_per_client: int,
-    reuse_form: bool,
-    *,
-    keep_alive: bool = False,
+    port: int, server_group: int, concurrency: int, seconds: float, warmup_per_client: int, reuse_form: bool
 ) -> tuple[LoadResult, int]:
-    clients = [Client(port, keep_alive=keep_alive) for _ in range(concurrency)]
+    clients = [Client(port) for _ in range(concurrency)]
     warmup_errors: list[int] = [0]
     lock = threading.Lock()
     ready = threading.Barrier(concurrency + 1)
@@ -793,11 +738,6 @@ def parse_arguments() -> argparse.Namespace:
         "--fetch-form-each-time",
         action="store_true",
         help="GET every step's page before posting it (a whole visit), not only /report/ once per client",
-    )
-    parser.add_argument(
-        "--keep-alive",
-        action="store_true",
-        help="each client keeps its connection open between requests (default: one per request, as nginx's)",
     )
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
@@ -912,7 +852,6 @@ def main() -> None:
             arguments.seconds,
             arguments.warmup,
             reuse_form=not arguments.fetch_form_each_time,
-            keep_alive=arguments.keep_alive,
         )
         if monitor is not None:
             log("waiting for the worker to count every report")
@@ -955,7 +894,6 @@ def main() -> None:
         "mode": "every step's page fetched before it is posted"
         if arguments.fetch_form_each_time
         else "first page fetched once per client, then the steps posted for each submission",
-        "connections": "kept alive" if arguments.keep_alive else "one per request",
         "submissions_per_s": round(submissions_per_s, 3),
         "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
         "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),
