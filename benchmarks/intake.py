@@ -34,7 +34,13 @@ What it does, in one run:
    in ``gate_latency_ms``, the server's CPU in ``cpu_seconds_in_window``). So the ratio measures what the
    server spends per submission, the gate included, against the Argon2id floor.
 4. The server is stopped and the temporary directory (with its recovery key) deleted, whatever happened.
-5. The floor is measured again; ``floor_submissions_per_s`` is the higher of the two runs.
+5. **The peer** (``--no-peer`` leaves it out). The same load, with the same clients, against a peer of the
+   same exchange: ``benchmarks/_intake_peer.py``, a bare WSGI application under gunicorn with ``longarm
+   serve``'s worker settings that answers each request the way the clients need (the pages with their hidden
+   fields and receipt, the 302s, a gate challenge) and does nothing but the two Argon2id derivations when the
+   last step is posted. What it reaches is what gunicorn, one connection per request and the load generator
+   on the same CPUs leave of the floor, here and now: the most any server of this exchange could reach.
+6. The floor is measured again; ``floor_submissions_per_s`` is the higher of the two runs.
 
 How to read the single JSON object printed on stdout (progress goes to stderr):
 
@@ -50,6 +56,12 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
   cost less than 20% of the throughput. ``meets_target`` says whether this run reached it. The floor is an
   upper bound, so a ratio near 1 is the best possible; a ratio above 1 would mean the floor was measured
   on a busier machine than the load.
+- ``peer``: the peer's ``submissions_per_s``, its ``ratio`` against the same floor, its CPU breakdown, and
+  ``ratio_to_peer`` = Longarm's submissions per second / the peer's. ``1 - peer.ratio`` is the share of the
+  floor that serving this exchange costs before any application code runs; ``1 - ratio_to_peer`` is what
+  Longarm's own code (Django, sessions, the vault, templates, SQLite) costs on top. The peer runs a few
+  seconds after Longarm, so the machine's state moves between the two less than between separate runs;
+  ``meets_target`` is still judged on ``ratio`` alone.
 - ``floor.spread``: how far the two floor runs differ. Up to about 0.1 is ordinary noise on a virtual
   machine; well above it something else was using the CPUs (a test suite, a build) and the ratio is
   uncertain; ``load_average_1m`` and ``cpu_seconds_in_window.other_processes`` give the same hint.
@@ -115,6 +127,8 @@ from longarm.crypto.receipts import ARGON2_DERIVATIONS_PER_SUBMISSION, new_recei
 HOST = "127.0.0.1"
 TARGET_RATIO = 0.8
 SERVER_START_TIMEOUT = 90.0
+# `longarm serve`'s gthread workers: its default count (os.cpu_count() + 1) and threads per worker.
+SERVE_THREADS = 2
 REQUEST_TIMEOUT = 120.0
 # Settings that would point the benchmark's server at real data or change how it answers plain HTTP.
 _SCRUBBED_ENV = (
@@ -254,6 +268,31 @@ def start_server(
     with log_file.open("wb") as output:
         # Its own session (process group), so that stopping it reaches gunicorn's workers as well.
         return subprocess.Popen(  # noqa: S603 - fixed command
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def start_peer(cost: Argon2Cost, port: int, workers: int, log_file: Path) -> subprocess.Popen[bytes]:
+    """The peer (``_intake_peer``) under gunicorn with ``longarm serve``'s worker settings."""
+    env = {
+        **os.environ,
+        "LONGARM_PEER_ARGON2_OPS": str(cost.opslimit),
+        "LONGARM_PEER_ARGON2_MEM": str(cost.memlimit),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        f"--threads={SERVE_THREADS}",
+        "--worker-class=gthread",
+        "--timeout=120",
+        f"--chdir={Path(__file__).resolve().parent}",
+        "_intake_peer:application",
+    ]
+    with log_file.open("wb") as output:
+        return subprocess.Popen(  # noqa: S603 - fixed command, our own interpreter
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
 
@@ -742,6 +781,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured submissions per client (default 2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the server's)")
     parser.add_argument(
+        "--no-peer",
+        action="store_true",
+        help="leave out the peer (a bare WSGI server of the same exchange, measured after Longarm)",
+    )
+    parser.add_argument(
         "--database",
         default=os.environ.get("LONGARM_BENCH_DATABASE_URL", ""),
         help="postgres://… server to run on, with the worker live (default: SQLite, no worker)",
@@ -793,10 +837,54 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # so that `finally` stops the server and removes the directory
 
 
+def run_peer(arguments: argparse.Namespace, cost: Argon2Cost, workers: int) -> tuple[LoadResult, int]:
+    """The same load against the peer (``_intake_peer``): its measured cycles and warm-up errors."""
+    temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-peer-"))
+    peer: subprocess.Popen[bytes] | None = None
+    try:
+        port = free_port()
+        log(f"the peer (a bare WSGI server of the same exchange) on {HOST}:{port}, the same load")
+        peer = start_peer(cost, port, workers, temporary / "peer.log")
+        wait_until_ready(peer, port)
+        return run_load(
+            port,
+            peer.pid,
+            arguments.concurrency,
+            arguments.seconds,
+            arguments.warmup,
+            reuse_form=not arguments.fetch_form_each_time,
+        )
+    finally:
+        if peer is not None:
+            stop_server(peer)
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def peer_summary(
+    peer: tuple[LoadResult, int], seconds: float, cpus: int, floor: Floor, submissions_per_s: float
+) -> dict[str, Any]:
+    load, warmup_errors = peer
+    measured = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
+    succeeded = [cycle for cycle in measured if cycle.error is None]
+    peer_per_s = len(succeeded) / seconds
+    return {
+        "what": "a bare WSGI application under the same gunicorn settings, answering the same requests and "
+        "doing only the two Argon2id derivations (benchmarks/_intake_peer.py), measured right after Longarm",
+        "submissions_per_s": round(peer_per_s, 3),
+        "ratio": round(peer_per_s / floor.submissions_per_s, 3),
+        "errors": len(measured) - len(succeeded) + warmup_errors,
+        "cpu_seconds_in_window": cpu_breakdown(
+            load.cpu_at_start, load.cpu_at_deadline, seconds, cpus, len(succeeded)
+        ),
+        "ratio_to_peer": round(submissions_per_s / peer_per_s, 3) if peer_per_s else None,
+    }
+
+
 def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cpus = cpu_count()
+    workers = arguments.workers if arguments.workers is not None else (os.cpu_count() or 1) + 1
     load_average_at_start = load_average()
     temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
     server: subprocess.Popen[bytes] | None = None
@@ -829,7 +917,7 @@ def main() -> None:
         init_installation(env, temporary / "offline" / "recovery.key")
         port = free_port()
         log(f"starting the server on {HOST}:{port}")
-        server = start_server(env, port, arguments.workers, log_file, worker=bool(database_url))
+        server = start_server(env, port, workers, log_file, worker=bool(database_url))
         wait_until_ready(server, port)
         if database_url:
             monitor = QueueMonitor(database_url)
@@ -866,6 +954,7 @@ def main() -> None:
         shutil.rmtree(temporary, ignore_errors=True)
         if database_url:
             drop_database(arguments.database, database_url)
+    peer = None if arguments.no_peer else run_peer(arguments, cost, workers)
     load_average_after_load = load_average()
     floor_after = timed_floor(cost, arguments.floor_seconds, cpus, "after")
     # The higher of the two: the more demanding target, and the one least disturbed by other work.
@@ -934,13 +1023,14 @@ def main() -> None:
         "load_average_1m": {"start": load_average_at_start, "after_load": load_average_after_load},
         "server": {
             "command": "longarm serve" if database_url else "longarm serve --no-worker",
-            # `longarm serve` defaults to os.cpu_count() + 1 gthread workers with 2 threads each.
-            "workers": arguments.workers if arguments.workers is not None else (os.cpu_count() or 1) + 1,
-            "threads": 2,
+            "workers": workers,
+            "threads": SERVE_THREADS,
             "database": "postgresql" if database_url else "sqlite",
         },
         "python": platform.python_version(),
     }
+    if peer is not None:
+        report["peer"] = peer_summary(peer, arguments.seconds, cpus, floor, submissions_per_s)
     if monitor is not None:
         # Commit → counted by the worker, per report (see the docstring); includes its polling interval.
         report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.window_start))
