@@ -13,6 +13,12 @@ from longarm.operations.management.commands import worker
 
 
 @pytest.fixture(autouse=True)
+def database_queue(settings: Any) -> None:
+    """These tests run the database queue's loop (tests/operations/test_worker_on_redis.py runs RQ's)."""
+    settings.TASKS_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command's heartbeat and redelivery threads would write to the database; these tests run only
     its task loop."""
