@@ -33,8 +33,8 @@ REPORTER_SOURCES = (
     "core/templates/core/base.html",
     "core/templates/core/reporter_base.html",
     "core/templates/core/language_switcher.html",
-    "core/templates/core/field.html",
-    "core/templates/core/_help.html",
+    # A form field's label, hint and errors (the form renderer's Jinja2 templates).
+    "core/jinja2/core/",
     "core/templates/core/form_errors.html",
     "core/templates/core/csrf_failure.html",
     "taxonomy/vocabularies.py",
