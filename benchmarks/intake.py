@@ -1,8 +1,9 @@
 """Intake throughput: how close anonymous submissions come to the Argon2id cost they deliberately pay.
 
-Run from the repository root (takes about a minute with the defaults)::
+Run from the repository root (takes about three minutes with the defaults)::
 
-    .venv/bin/python benchmarks/intake.py [--seconds 20] [--concurrency 2xCPUs] [--floor-seconds 10]
+    .venv/bin/python benchmarks/intake.py [--seconds 20] [--rounds 3] [--concurrency 2xCPUs]
+        [--floor-seconds 10] [--no-peer] [--fetch-form-each-time] [--database postgres://…]
 
 What it does, in one run:
 
@@ -10,18 +11,19 @@ What it does, in one run:
    :func:`longarm.crypto.kdf.derive_key` at the production receipt cost for ``--floor-seconds``. The summed
    derivations per second, divided by :data:`longarm.crypto.receipts.ARGON2_DERIVATIONS_PER_SUBMISSION`
    (the lookup hash and the reporter key pair), is the rate the machine would reach if a submission did
-   nothing but its Argon2id derivations. It is measured before the load and again after it (step 5).
+   nothing but its Argon2id derivations. It is measured before the load and again after it (step 6).
 2. **The real server.** In a fresh temporary directory it runs ``longarm init`` (keyring, recovery key,
    SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
    port of 127.0.0.1, then waits for ``/`` to answer 200.
-3. **The load.** ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
+3. **The load**, in ``--rounds`` windows of ``--seconds``, each followed by one against the peer (step 4).
+   ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
    for ``--seconds``: send a filled report through the questionnaire's steps, as a browser without
-   JavaScript does — POST each of the three question steps, every question answered (each answers 302 to
+   JavaScript does — POST each of the question steps (``QUESTION_STEPS``), every question answered (each answers 302 to
    the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
    consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
    CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
    reporter's whole visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A
-   few per client run first as a warm-up and are not counted.
+   few per client run first (in the first round) as a warm-up and are not counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
@@ -33,19 +35,22 @@ What it does, in one run:
    token and counts the attempt, and all of that is inside the measured figures (the challenge GET is timed
    in ``gate_latency_ms``, the server's CPU in ``cpu_seconds_in_window``). So the ratio measures what the
    server spends per submission, the gate included, against the Argon2id floor.
-4. The server is stopped and the temporary directory (with its recovery key) deleted, whatever happened.
-5. **The peer** (``--no-peer`` leaves it out). The same load, with the same clients, against a peer of the
-   same exchange: ``benchmarks/_intake_peer.py``, a bare WSGI application under gunicorn with ``longarm
-   serve``'s worker settings that answers each request the way the clients need (the pages with their hidden
-   fields and receipt, the 302s, a gate challenge) and does nothing but the two Argon2id derivations when the
-   last step is posted. What it reaches is what gunicorn, one connection per request and the load generator
-   on the same CPUs leave of the floor, here and now: the most any server of this exchange could reach.
+4. **The peer** (``--no-peer`` leaves it out), started beside the server before the first round: after each
+   of Longarm's windows the same load, with the same clients, runs against a peer of the same exchange:
+   ``benchmarks/_intake_peer.py``, a bare WSGI application under gunicorn with ``longarm serve``'s worker
+   settings that answers each request the way the clients need (the pages with their hidden fields and
+   receipt, the 302s, a gate challenge) and does nothing but the two Argon2id derivations when the last
+   step is posted. What it reaches is what gunicorn, one connection per request and the load generator on
+   the same CPUs leave of the floor, here and now: the most any server of this exchange could reach. Its
+   windows alternate with Longarm's so that both see the machine in the same states (on a shared virtual
+   machine the same code moves by 10 % or more between runs minutes apart).
+5. Both are stopped and the temporary directory (with its recovery key) deleted, whatever happened.
 6. The floor is measured again; ``floor_submissions_per_s`` is the higher of the two runs.
 
 How to read the single JSON object printed on stdout (progress goes to stderr):
 
 - ``submissions_per_s``: successful submissions (with all their steps) completed inside the measured
-  window, per second.
+  windows, per second of them (all rounds pooled); ``ratio_by_round`` gives each window's ratio.
 - ``latency_ms``: the final POST alone (the submission: validation, two Argon2id derivations, encryption,
   sealing, the database transaction, the redirect); ``cycle_latency_ms``, and ``get_latency_ms``: the
   steps before it (three POSTs and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
@@ -57,11 +62,11 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
   upper bound, so a ratio near 1 is the best possible; a ratio above 1 would mean the floor was measured
   on a busier machine than the load.
 - ``peer``: the peer's ``submissions_per_s``, its ``ratio`` against the same floor, its CPU breakdown, and
-  ``ratio_to_peer`` = Longarm's submissions per second / the peer's. ``1 - peer.ratio`` is the share of the
-  floor that serving this exchange costs before any application code runs; ``1 - ratio_to_peer`` is what
-  Longarm's own code (Django, sessions, the vault, templates, SQLite) costs on top. The peer runs a few
-  seconds after Longarm, so the machine's state moves between the two less than between separate runs;
-  ``meets_target`` is still judged on ``ratio`` alone.
+  ``ratio_to_peer`` = Longarm's submissions per second / the peer's, and the peer's ``ratio_by_round``.
+  ``1 - peer.ratio`` is the share of the floor that serving this exchange costs before any application
+  code runs; ``1 - ratio_to_peer`` is what Longarm's own code (Django, sessions, the vault, templates,
+  SQLite) costs on top. ``meets_target`` is judged on ``ratio`` alone. With ``--database`` the worker may
+  still be deriving Longarm's reports during the peer's windows, which then understate the peer.
 - ``floor.spread``: how far the two floor runs differ. Up to about 0.1 is ordinary noise on a virtual
   machine; well above it something else was using the CPUs (a test suite, a build) and the ratio is
   uncertain; ``load_average_1m`` and ``cpu_seconds_in_window.other_processes`` give the same hint.
@@ -760,7 +765,15 @@ def percentiles_ms(samples: list[float]) -> dict[str, float | None]:
 def parse_arguments() -> argparse.Namespace:
     cpus = cpu_count()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured load time (default 20)")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="each measured window of load (default 20)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measured windows against Longarm, each followed by one against the peer (default 3)",
+    )
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -801,6 +814,8 @@ def parse_arguments() -> argparse.Namespace:
         parser.error("--database must be a postgres:// URL")
     if arguments.seconds <= 0 or arguments.floor_seconds <= 0 or arguments.concurrency < 1:
         parser.error("--seconds and --floor-seconds must be positive and --concurrency at least 1")
+    if arguments.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return arguments
 
 
@@ -837,47 +852,95 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # so that `finally` stops the server and removes the directory
 
 
-def run_peer(arguments: argparse.Namespace, cost: Argon2Cost, workers: int) -> tuple[LoadResult, int]:
-    """The same load against the peer (``_intake_peer``): its measured cycles and warm-up errors."""
-    temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-peer-"))
-    peer: subprocess.Popen[bytes] | None = None
-    try:
-        port = free_port()
-        log(f"the peer (a bare WSGI server of the same exchange) on {HOST}:{port}, the same load")
-        peer = start_peer(cost, port, workers, temporary / "peer.log")
-        wait_until_ready(peer, port)
-        return run_load(
-            port,
-            peer.pid,
-            arguments.concurrency,
-            arguments.seconds,
-            arguments.warmup,
-            reuse_form=not arguments.fetch_form_each_time,
-        )
-    finally:
-        if peer is not None:
-            stop_server(peer)
-        shutil.rmtree(temporary, ignore_errors=True)
+@dataclass
+class Windows:
+    """The measured windows of one server over the rounds: what completed inside each, pooled."""
+
+    seconds: float
+    cycles: list[Cycle] = field(default_factory=list)  # finished inside their window
+    late: int = 0  # finished after their window ended, not counted
+    warmup_errors: int = 0
+    cpu: list[tuple[CpuSnapshot, CpuSnapshot]] = field(default_factory=list)
+    per_window: list[int] = field(default_factory=list)  # submissions that succeeded, window by window
+    first_start: float = 0.0  # when the first window began (perf_counter)
+
+    def add(self, load: LoadResult, warmup_errors: int) -> None:
+        inside = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
+        if not self.per_window:
+            self.first_start = load.window_start
+        self.cycles += inside
+        self.late += len(load.cycles) - len(inside)
+        self.warmup_errors += warmup_errors
+        self.per_window.append(sum(cycle.error is None for cycle in inside))
+        if load.cpu_at_start is not None and load.cpu_at_deadline is not None:
+            self.cpu.append((load.cpu_at_start, load.cpu_at_deadline))
+
+    @property
+    def succeeded(self) -> list[Cycle]:
+        return [cycle for cycle in self.cycles if cycle.error is None]
+
+    @property
+    def failed(self) -> list[Cycle]:
+        return [cycle for cycle in self.cycles if cycle.error is not None]
+
+    def submissions_per_s(self) -> float:
+        return len(self.succeeded) / (self.seconds * len(self.per_window))
+
+    def cpu_breakdown(self, cpus: int) -> dict[str, Any] | None:
+        """CPU seconds of all the windows together, by whom (Linux only)."""
+        if not self.cpu or len(self.cpu) < len(self.per_window):
+            return None
+        used = [
+            CpuSnapshot(*(getattr(end, name) - getattr(start, name) for name in _CPU_FIELDS))
+            for start, end in self.cpu
+        ]
+        total = CpuSnapshot(*(sum(getattr(window, name) for window in used) for name in _CPU_FIELDS))
+        zero = CpuSnapshot(0.0, 0.0, 0.0, 0.0)
+        return cpu_breakdown(zero, total, self.seconds * len(self.per_window), cpus, len(self.succeeded))
 
 
-def peer_summary(
-    peer: tuple[LoadResult, int], seconds: float, cpus: int, floor: Floor, submissions_per_s: float
-) -> dict[str, Any]:
-    load, warmup_errors = peer
-    measured = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
-    succeeded = [cycle for cycle in measured if cycle.error is None]
-    peer_per_s = len(succeeded) / seconds
+_CPU_FIELDS = ("machine_busy", "machine_steal", "server", "load_generator")
+
+
+def measure_rounds(
+    arguments: argparse.Namespace, servers: list[tuple[int, int]], *, on_round: Any = None
+) -> list[Windows]:
+    """``--rounds`` rounds of the same load against each server in turn (``(port, process group)``); the
+    warm-up is made in the first round only."""
+    windows = [Windows(arguments.seconds) for _ in servers]
+    for number in range(arguments.rounds):
+        for (port, group), measured in zip(servers, windows, strict=True):
+            load, warmup_errors = run_load(
+                port,
+                group,
+                arguments.concurrency,
+                arguments.seconds,
+                arguments.warmup if number == 0 else 0,
+                reuse_form=not arguments.fetch_form_each_time,
+            )
+            measured.add(load, warmup_errors)
+        if on_round is not None:
+            on_round(number, windows)
+    return windows
+
+
+def peer_summary(peer: Windows, cpus: int, floor: Floor, submissions_per_s: float) -> dict[str, Any]:
+    peer_per_s = peer.submissions_per_s()
     return {
         "what": "a bare WSGI application under the same gunicorn settings, answering the same requests and "
-        "doing only the two Argon2id derivations (benchmarks/_intake_peer.py), measured right after Longarm",
+        "doing only the two Argon2id derivations (benchmarks/_intake_peer.py), its windows interleaved with "
+        "Longarm's",
         "submissions_per_s": round(peer_per_s, 3),
         "ratio": round(peer_per_s / floor.submissions_per_s, 3),
-        "errors": len(measured) - len(succeeded) + warmup_errors,
-        "cpu_seconds_in_window": cpu_breakdown(
-            load.cpu_at_start, load.cpu_at_deadline, seconds, cpus, len(succeeded)
-        ),
+        "errors": len(peer.failed) + peer.warmup_errors,
+        "cpu_seconds_in_window": peer.cpu_breakdown(cpus),
         "ratio_to_peer": round(submissions_per_s / peer_per_s, 3) if peer_per_s else None,
     }
+
+
+def _log_round(number: int, windows: list[Windows]) -> None:
+    done = ", ".join(f"{window.per_window[-1] / window.seconds:.2f}/s" for window in windows)
+    log(f"round {number + 1}: {done} (Longarm{', peer' if len(windows) > 1 else ''})")
 
 
 def main() -> None:
@@ -888,6 +951,9 @@ def main() -> None:
     load_average_at_start = load_average()
     temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
     server: subprocess.Popen[bytes] | None = None
+    peer_server: subprocess.Popen[bytes] | None = None
+    peer_port = 0
+    windows: list[Windows] = []
     log_file = temporary / "server.log"
     database_url = ""
     monitor: QueueMonitor | None = None
@@ -929,32 +995,33 @@ def main() -> None:
             if not monitor.wait_counted(SERVER_START_TIMEOUT):
                 raise RuntimeError("the worker did not count the probe report")
 
+        if not arguments.no_peer:
+            peer_port = free_port()
+            log(f"starting the peer (a bare WSGI server of the same exchange) on {HOST}:{peer_port}")
+            peer_server = start_peer(cost, peer_port, workers, temporary / "peer.log")
+            wait_until_ready(peer_server, peer_port)
+        servers = [(port, server.pid)] + ([] if peer_server is None else [(peer_port, peer_server.pid)])
         log(
-            f"load: {arguments.concurrency} clients, {arguments.warmup} warm-up submissions each, "
-            f"then {arguments.seconds:g} s"
+            f"load: {arguments.rounds} rounds of {arguments.seconds:g} s against "
+            f"{'Longarm, then the peer' if peer_server else 'Longarm'}, {arguments.concurrency} clients, "
+            f"{arguments.warmup} warm-up submissions each in the first round"
         )
-        load, warmup_errors = run_load(
-            port,
-            server.pid,
-            arguments.concurrency,
-            arguments.seconds,
-            arguments.warmup,
-            reuse_form=not arguments.fetch_form_each_time,
-        )
+        windows = measure_rounds(arguments, servers, on_round=_log_round)
         if monitor is not None:
             log("waiting for the worker to count every report")
             queue_drained = monitor.finish(arguments.drain_seconds)
     finally:
         if monitor is not None:
             monitor.stop.set()
-        if server is not None:
-            log("stopping the server")
-            stop_server(server)
+        for running in (server, peer_server):
+            if running is not None:
+                log("stopping the server" if running is server else "stopping the peer")
+                stop_server(running)
         server_log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
         shutil.rmtree(temporary, ignore_errors=True)
         if database_url:
             drop_database(arguments.database, database_url)
-    peer = None if arguments.no_peer else run_peer(arguments, cost, workers)
+    load, peer = windows[0], (windows[1] if len(windows) > 1 else None)
     load_average_after_load = load_average()
     floor_after = timed_floor(cost, arguments.floor_seconds, cpus, "after")
     # The higher of the two: the more demanding target, and the one least disturbed by other work.
@@ -968,14 +1035,12 @@ def main() -> None:
             "the CPUs, so the ratio is uncertain"
         )
 
-    measured = [cycle for cycle in load.cycles if cycle.finished <= load.deadline]
-    succeeded = [cycle for cycle in measured if cycle.error is None]
-    failed = [cycle for cycle in measured if cycle.error is not None]
-    all_succeeded = [cycle for cycle in load.cycles if cycle.error is None]
-    submissions_per_s = len(succeeded) / arguments.seconds
+    succeeded, failed = load.succeeded, load.failed
+    warmup_errors = load.warmup_errors
+    submissions_per_s = load.submissions_per_s()
     ratio = submissions_per_s / floor.submissions_per_s
     if failed or warmup_errors:
-        log(f"{len(failed)} errors in the window, {warmup_errors} in the warm-up; the server's log follows")
+        log(f"{len(failed)} errors in the windows, {warmup_errors} in the warm-up; the server's log follows")
         sys.stderr.write(server_log[-8000:])
 
     report: dict[str, Any] = {
@@ -984,11 +1049,11 @@ def main() -> None:
         if arguments.fetch_form_each_time
         else "first page fetched once per client, then the steps posted for each submission",
         "submissions_per_s": round(submissions_per_s, 3),
-        "latency_ms": percentiles_ms([cycle.post_seconds for cycle in all_succeeded]),
-        "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in all_succeeded]),
-        "get_latency_ms": percentiles_ms([cycle.get_seconds for cycle in all_succeeded]),
+        "latency_ms": percentiles_ms([cycle.post_seconds for cycle in succeeded]),
+        "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in succeeded]),
+        "get_latency_ms": percentiles_ms([cycle.get_seconds for cycle in succeeded]),
         # Fetching and solving the gate's challenge before each POST (the solve is one derivation here).
-        "gate_latency_ms": percentiles_ms([cycle.gate_seconds for cycle in all_succeeded]),
+        "gate_latency_ms": percentiles_ms([cycle.gate_seconds for cycle in succeeded]),
         "floor_submissions_per_s": round(floor.submissions_per_s, 3),
         "floor_derivations_per_s": round(floor.derivations_per_s, 3),
         "ratio": round(ratio, 3),
@@ -997,16 +1062,19 @@ def main() -> None:
         "submissions": len(succeeded),
         "errors": len(failed),
         "error_kinds": dict(Counter(cycle.error for cycle in failed if cycle.error is not None)),
-        "finished_after_window": len(load.cycles) - len(measured),
+        "finished_after_window": load.late,
         "warmup_submissions": arguments.warmup * arguments.concurrency,
         "warmup_errors": warmup_errors,
         "duration_s": arguments.seconds,
+        "rounds": arguments.rounds,
+        # Each round's ratio (and the peer's, measured right after it): how much the machine moved.
+        "ratio_by_round": [
+            round(count / arguments.seconds / floor.submissions_per_s, 3) for count in load.per_window
+        ],
         "concurrency": arguments.concurrency,
         "cpu_count": cpus,
         # CPU seconds spent during the measured window, by whom (Linux only; null elsewhere).
-        "cpu_seconds_in_window": cpu_breakdown(
-            load.cpu_at_start, load.cpu_at_deadline, arguments.seconds, cpus, len(succeeded)
-        ),
+        "cpu_seconds_in_window": load.cpu_breakdown(cpus),
         "argon2": {
             "algorithm": "argon2id",
             "opslimit": cost.opslimit,
@@ -1030,12 +1098,15 @@ def main() -> None:
         "python": platform.python_version(),
     }
     if peer is not None:
-        report["peer"] = peer_summary(peer, arguments.seconds, cpus, floor, submissions_per_s)
+        report["peer"] = peer_summary(peer, cpus, floor, submissions_per_s)
+        report["peer"]["ratio_by_round"] = [
+            round(count / arguments.seconds / floor.submissions_per_s, 3) for count in peer.per_window
+        ]
     if monitor is not None:
         # Commit → counted by the worker, per report (see the docstring); includes its polling interval.
-        report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.window_start))
+        report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.first_start))
         # Commit → linked: the report's typed identifiers stored with their blind indexes.
-        report["linked_lag_ms"] = percentiles_ms(monitor.lags(load.window_start, derived=3))
+        report["linked_lag_ms"] = percentiles_ms(monitor.lags(load.first_start, derived=3))
         report["reports_linked"] = monitor.linked()
         report["queue_drained"] = queue_drained
         report["reports_committed_counted"] = list(monitor.latest())
