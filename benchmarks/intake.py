@@ -16,14 +16,14 @@ What it does, in one run:
    SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
    port of 127.0.0.1, then waits for ``/`` to answer 200.
 3. **The load**, in ``--rounds`` windows of ``--seconds``, each followed by one against the peer (step 4).
-   ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop
-   for ``--seconds``: send a filled report through the questionnaire's steps, as a browser without
-   JavaScript does — POST each of the question steps (``QUESTION_STEPS``), every question answered (each answers 302 to
-   the next), GET the last step (which shows the receipt drawn for this draft), then POST it with the
-   consent chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the
-   CSRF cookie and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a
-   reporter's whole visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A
-   few per client run first (in the first round) as a warm-up and are not counted.
+   ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop for
+   ``--seconds``: send a filled report through the questionnaire's steps, as a browser without JavaScript does
+   — POST each of the question steps (``QUESTION_STEPS``), every question answered (each answers 302 to the
+   next), GET the last step (which shows the receipt drawn for this draft), then POST it with the consent
+   chosen, the receipt typed back and the gate paid. Each client fetches ``/report/`` once for the CSRF cookie
+   and token; ``--fetch-form-each-time`` also GETs every step page before posting it (a reporter's whole
+   visit). A submission succeeds when the final POST answers 302 to ``/report/sent/``. A few per client run
+   first (in the first round) as a warm-up and are not counted.
 
    **The gate.** Every submission must pay the gate (``longarm.gate``) with a fresh, single-use solution,
    so before each POST the client fetches a challenge from ``/gate/challenge/report/`` and solves it with
