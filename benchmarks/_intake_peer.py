@@ -1,4 +1,4 @@
-"""The peer ``intake.py`` measures beside Longarm: the least any server can do for the same exchange.
+"""The peer ``intake.py`` measures beside Longarm: the least a Python server can do for the same exchange.
 
 A WSGI application, served by gunicorn with ``longarm serve``'s worker settings, that answers every request of
 ``intake.py``'s clients as Longarm would answer it — the pages with the hidden fields and the receipt the
@@ -7,9 +7,9 @@ two Argon2id derivations of a submission, at the same cost, when the last step i
 session, no database, no template, no encryption besides those two derivations.
 
 Its throughput, measured in the same run as Longarm's, is what gunicorn, HTTP with one connection per request
-and the load generator (which shares the CPUs) leave of the Argon2id floor on this machine at this time: the
-best a server of this exchange could reach there. ``intake.py`` reports it as ``peer`` and Longarm's share of
-it as ``ratio_to_peer``.
+and the load generator (which shares the CPUs) leave of the Argon2id floor on this machine at this time: a
+bound for a Python server of this exchange under that load. ``intake.py`` reports it as ``peer`` and
+Longarm's share of it as ``ratio_to_peer``.
 
 Configured from the environment (gunicorn passes it on to its workers): ``LONGARM_PEER_ARGON2_OPS`` and
 ``LONGARM_PEER_ARGON2_MEM``. The gate's challenge is made by the same library and algorithm as Longarm's

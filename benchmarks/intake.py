@@ -15,7 +15,7 @@ What it does, in one run:
 2. **The real server.** In a fresh temporary directory it runs ``longarm init`` (keyring, recovery key,
    SQLite database, static files) and ``longarm serve --no-worker`` (gunicorn, production settings) on a free
    port of 127.0.0.1, then waits for ``/`` to answer 200.
-3. **The load**, in ``--rounds`` windows of ``--seconds``, each followed by one against the peer (step 4).
+3. **The load**, in ``--rounds`` windows of ``--seconds``, each paired with one against the peer (step 4).
    ``--concurrency`` clients (threads, each with its own cookies and so its own session) loop for
    ``--seconds``: send a filled report through the questionnaire's steps, as a browser without JavaScript does
    — POST each of the question steps (``QUESTION_STEPS``), every question answered (each answers 302 to the
@@ -35,15 +35,18 @@ What it does, in one run:
    token and counts the attempt, and all of that is inside the measured figures (the challenge GET is timed
    in ``gate_latency_ms``, the server's CPU in ``cpu_seconds_in_window``). So the ratio measures what the
    server spends per submission, the gate included, against the Argon2id floor.
-4. **The peer** (``--no-peer`` leaves it out), started beside the server before the first round: after each
-   of Longarm's windows the same load, with the same clients, runs against a peer of the same exchange:
+4. **The peer** (``--no-peer`` leaves it out), started beside the server before the first round: in each
+   round the same load, with the same number of clients, also runs against a peer of the same exchange:
    ``benchmarks/_intake_peer.py``, a bare WSGI application under gunicorn with ``longarm serve``'s worker
    settings that answers each request the way the clients need (the pages with their hidden fields and
    receipt, the 302s, a gate challenge) and does nothing but the two Argon2id derivations when the last
-   step is posted. What it reaches is what gunicorn, one connection per request and the load generator on
-   the same CPUs leave of the floor, here and now: the most any server of this exchange could reach. Its
-   windows alternate with Longarm's so that both see the machine in the same states (on a shared virtual
-   machine the same code moves by 10 % or more between runs minutes apart).
+   step is posted. What it reaches is what gunicorn (gthread, Python), one connection per request and this
+   load generator on the same CPUs leave of the floor, here and now: a bound for a Python server of this
+   exchange under this load, not for every server. Its windows alternate with Longarm's (which of the two
+   goes first alternates from round to round) so that both see the machine in much the same states (on a
+   shared virtual machine the same code moves by 10 % or more between runs minutes apart). The clients of
+   each server are kept from round to round, so that a client's first cycle (its CSRF token, a new session)
+   falls in the warm-up.
 5. Both are stopped and the temporary directory (with its recovery key) deleted, whatever happened.
 6. The floor is measured again; ``floor_submissions_per_s`` is the higher of the two runs.
 
@@ -52,9 +55,10 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
 - ``submissions_per_s``: successful submissions (with all their steps) completed inside the measured
   windows, per second of them (all rounds pooled); ``ratio_by_round`` gives each window's ratio.
 - ``latency_ms``: the final POST alone (the submission: validation, two Argon2id derivations, encryption,
-  sealing, the database transaction, the redirect); ``cycle_latency_ms``, and ``get_latency_ms``: the
-  steps before it (three POSTs and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
-  GETs too).
+  sealing, the database transaction, the redirect); ``get_latency_ms``: the steps before it (a POST per
+  step of ``QUESTION_STEPS`` and the last step's GET; in ``--fetch-form-each-time`` mode the step pages'
+  GETs too); ``cycle_latency_ms``: the whole cycle. Latencies include the cycles that ended after their
+  window (``finished_after_window``), which are not counted in ``submissions_per_s``.
 - ``floor_submissions_per_s`` and ``ratio`` = ``submissions_per_s / floor_submissions_per_s``. The target is
   ``ratio >= target_ratio`` (0.8): everything the system does besides its chosen Argon2id cost — Django,
   HTTP, the form page, encryption, SQLite, and this load generator, which shares the same CPUs — should
@@ -70,12 +74,12 @@ How to read the single JSON object printed on stdout (progress goes to stderr):
 - ``floor.spread``: how far the two floor runs differ. Up to about 0.1 is ordinary noise on a virtual
   machine; well above it something else was using the CPUs (a test suite, a build) and the ratio is
   uncertain; ``load_average_1m`` and ``cpu_seconds_in_window.other_processes`` give the same hint.
-- ``cpu_seconds_in_window`` (Linux): where the CPU time of the measured window went — the server's
+- ``cpu_seconds_in_window`` (Linux): where the CPU time of the measured windows (added up) went — the server's
   processes, this load generator, anything else on the machine, idle, and time the hypervisor took.
   ``server_ms_per_submission`` against ``argon2.derivations_per_submission`` x ``floor.*.mean_derivation_ms``
   shows how much the server spends besides Argon2id; ``other_processes`` well above zero means the run
   was disturbed.
-- ``errors``: failed cycles in the measured window (``error_kinds`` counts them by cause). Any error makes
+- ``errors``: failed cycles in the measured windows (``error_kinds`` counts them by cause). Any error makes
   the numbers suspect; the server's log is then copied to stderr.
 
 The receipt cost is the server's own ``LONGARM_RECEIPT_ARGON2`` setting, read with the same environment
@@ -293,6 +297,8 @@ def start_peer(cost: Argon2Cost, port: int, workers: int, log_file: Path) -> sub
         f"--threads={SERVE_THREADS}",
         "--worker-class=gthread",
         "--timeout=120",
+        # As `longarm serve`: no run-time control socket (one per user, which another gunicorn may hold).
+        "--no-control-socket",
         f"--chdir={Path(__file__).resolve().parent}",
         "_intake_peer:application",
     ]
@@ -302,11 +308,11 @@ def start_peer(cost: Argon2Cost, port: int, workers: int, log_file: Path) -> sub
         )
 
 
-def wait_until_ready(server: subprocess.Popen[bytes], port: int) -> None:
+def wait_until_ready(server: subprocess.Popen[bytes], port: int, name: str = "the server") -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode} before answering")
+            raise RuntimeError(f"{name} exited with status {server.returncode} before answering")
         try:
             status, _ = Client(port).request("GET", "/")
         except (OSError, http.client.HTTPException):
@@ -314,7 +320,7 @@ def wait_until_ready(server: subprocess.Popen[bytes], port: int) -> None:
         if status == 200:
             return
         time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer 200 on / within {SERVER_START_TIMEOUT:.0f} s")
+    raise RuntimeError(f"{name} did not answer 200 on / within {SERVER_START_TIMEOUT:.0f} s")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -407,7 +413,7 @@ class QueueMonitor:
         return counted >= reports
 
     def lags(self, since: float, *, derived: int = 2) -> list[float]:
-        """For each k whose report was first seen after ``since`` (the measured window's start: warm-up
+        """For each k whose report was first seen after ``since`` (the first measured window's start: warm-up
         reports wait for the worker to boot), the time from the k-th report being seen to the k-th derived
         row: ``derived=2`` counted facts, ``derived=3`` linked reports."""
         first_report: dict[int, float] = {}
@@ -706,9 +712,18 @@ class LoadResult:
 
 
 def run_load(
-    port: int, server_group: int, concurrency: int, seconds: float, warmup_per_client: int, reuse_form: bool
+    port: int,
+    server_group: int,
+    concurrency: int,
+    seconds: float,
+    warmup_per_client: int,
+    reuse_form: bool,
+    *,
+    clients: list[Client] | None = None,
 ) -> tuple[LoadResult, int]:
-    clients = [Client(port) for _ in range(concurrency)]
+    """One measured window of ``seconds``; ``clients`` (made for ``port`` when not given) keep their cookies
+    and CSRF token from one window to the next."""
+    clients = clients if clients is not None else [Client(port) for _ in range(concurrency)]
     warmup_errors: list[int] = [0]
     lock = threading.Lock()
     ready = threading.Barrier(concurrency + 1)
@@ -772,7 +787,7 @@ def parse_arguments() -> argparse.Namespace:
         "--rounds",
         type=int,
         default=3,
-        help="measured windows against Longarm, each followed by one against the peer (default 3)",
+        help="measured windows against Longarm, each paired with one against the peer (default 3)",
     )
     parser.add_argument(
         "--concurrency",
@@ -858,7 +873,7 @@ class Windows:
 
     seconds: float
     cycles: list[Cycle] = field(default_factory=list)  # finished inside their window
-    late: int = 0  # finished after their window ended, not counted
+    late: list[Cycle] = field(default_factory=list)  # finished after their window ended: not counted
     warmup_errors: int = 0
     cpu: list[tuple[CpuSnapshot, CpuSnapshot]] = field(default_factory=list)
     per_window: list[int] = field(default_factory=list)  # submissions that succeeded, window by window
@@ -869,7 +884,7 @@ class Windows:
         if not self.per_window:
             self.first_start = load.window_start
         self.cycles += inside
-        self.late += len(load.cycles) - len(inside)
+        self.late += [cycle for cycle in load.cycles if cycle.finished > load.deadline]
         self.warmup_errors += warmup_errors
         self.per_window.append(sum(cycle.error is None for cycle in inside))
         if load.cpu_at_start is not None and load.cpu_at_deadline is not None:
@@ -882,6 +897,15 @@ class Windows:
     @property
     def failed(self) -> list[Cycle]:
         return [cycle for cycle in self.cycles if cycle.error is not None]
+
+    @property
+    def timed(self) -> list[Cycle]:
+        """Every successful cycle, those that ended after their window included: the latencies."""
+        return [cycle for cycle in self.cycles + self.late if cycle.error is None]
+
+    def ratios(self, floor: Floor) -> list[float]:
+        """Each window's ratio to ``floor``."""
+        return [round(count / self.seconds / floor.submissions_per_s, 3) for count in self.per_window]
 
     def submissions_per_s(self) -> float:
         return len(self.succeeded) / (self.seconds * len(self.per_window))
@@ -908,8 +932,13 @@ def measure_rounds(
     """``--rounds`` rounds of the same load against each server in turn (``(port, process group)``); the
     warm-up is made in the first round only."""
     windows = [Windows(arguments.seconds) for _ in servers]
+    # The same clients in every round: a client's first cycle (the GET for its CSRF token, a new session)
+    # falls in the warm-up, never in a measured window.
+    clients = [[Client(port) for _ in range(arguments.concurrency)] for port, _group in servers]
     for number in range(arguments.rounds):
-        for (port, group), measured in zip(servers, windows, strict=True):
+        # Which server goes first alternates, so that a drift within a round favours neither.
+        order = list(zip(servers, windows, clients, strict=True))
+        for (port, group), measured, own in order if number % 2 == 0 else reversed(order):
             load, warmup_errors = run_load(
                 port,
                 group,
@@ -917,6 +946,7 @@ def measure_rounds(
                 arguments.seconds,
                 arguments.warmup if number == 0 else 0,
                 reuse_form=not arguments.fetch_form_each_time,
+                clients=own,
             )
             measured.add(load, warmup_errors)
         if on_round is not None:
@@ -932,14 +962,22 @@ def peer_summary(peer: Windows, cpus: int, floor: Floor, submissions_per_s: floa
         "Longarm's",
         "submissions_per_s": round(peer_per_s, 3),
         "ratio": round(peer_per_s / floor.submissions_per_s, 3),
-        "errors": len(peer.failed) + peer.warmup_errors,
+        "errors": len(peer.failed),
+        "error_kinds": dict(Counter(cycle.error for cycle in peer.failed if cycle.error is not None)),
+        "warmup_errors": peer.warmup_errors,
+        "finished_after_window": len(peer.late),
         "cpu_seconds_in_window": peer.cpu_breakdown(cpus),
         "ratio_to_peer": round(submissions_per_s / peer_per_s, 3) if peer_per_s else None,
     }
 
 
+def _log_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
 def _log_round(number: int, windows: list[Windows]) -> None:
     done = ", ".join(f"{window.per_window[-1] / window.seconds:.2f}/s" for window in windows)
+    # Listed as the servers are (Longarm first), whichever ran first in this round.
     log(f"round {number + 1}: {done} (Longarm{', peer' if len(windows) > 1 else ''})")
 
 
@@ -999,11 +1037,12 @@ def main() -> None:
             peer_port = free_port()
             log(f"starting the peer (a bare WSGI server of the same exchange) on {HOST}:{peer_port}")
             peer_server = start_peer(cost, peer_port, workers, temporary / "peer.log")
-            wait_until_ready(peer_server, peer_port)
+            wait_until_ready(peer_server, peer_port, "the peer")
         servers = [(port, server.pid)] + ([] if peer_server is None else [(peer_port, peer_server.pid)])
         log(
             f"load: {arguments.rounds} rounds of {arguments.seconds:g} s against "
-            f"{'Longarm, then the peer' if peer_server else 'Longarm'}, {arguments.concurrency} clients, "
+            f"{'Longarm and the peer in turn' if peer_server else 'Longarm'}, "
+            f"{arguments.concurrency} clients, "
             f"{arguments.warmup} warm-up submissions each in the first round"
         )
         windows = measure_rounds(arguments, servers, on_round=_log_round)
@@ -1013,11 +1052,16 @@ def main() -> None:
     finally:
         if monitor is not None:
             monitor.stop.set()
-        for running in (server, peer_server):
+        for running, name in ((server, "the server"), (peer_server, "the peer")):
             if running is not None:
-                log("stopping the server" if running is server else "stopping the peer")
-                stop_server(running)
-        server_log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+                log(f"stopping {name}")
+                try:
+                    stop_server(running)
+                except (OSError, subprocess.SubprocessError) as exception:
+                    log(f"{name} did not stop: {exception!r}")  # the rest is cleaned up all the same
+        server_log, peer_log = _log_text(log_file), _log_text(temporary / "peer.log")
+        if not windows and peer_log:
+            sys.stderr.write(f"the peer's log:\n{peer_log[-4000:]}")
         shutil.rmtree(temporary, ignore_errors=True)
         if database_url:
             drop_database(arguments.database, database_url)
@@ -1042,6 +1086,9 @@ def main() -> None:
     if failed or warmup_errors:
         log(f"{len(failed)} errors in the windows, {warmup_errors} in the warm-up; the server's log follows")
         sys.stderr.write(server_log[-8000:])
+    if peer is not None and (peer.failed or peer.warmup_errors):
+        log(f"{len(peer.failed)} errors against the peer, {peer.warmup_errors} in warm-up; its log follows")
+        sys.stderr.write(peer_log[-4000:])
 
     report: dict[str, Any] = {
         "benchmark": "intake",
@@ -1049,11 +1096,11 @@ def main() -> None:
         if arguments.fetch_form_each_time
         else "first page fetched once per client, then the steps posted for each submission",
         "submissions_per_s": round(submissions_per_s, 3),
-        "latency_ms": percentiles_ms([cycle.post_seconds for cycle in succeeded]),
-        "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in succeeded]),
-        "get_latency_ms": percentiles_ms([cycle.get_seconds for cycle in succeeded]),
+        "latency_ms": percentiles_ms([cycle.post_seconds for cycle in load.timed]),
+        "cycle_latency_ms": percentiles_ms([cycle.finished - cycle.started for cycle in load.timed]),
+        "get_latency_ms": percentiles_ms([cycle.get_seconds for cycle in load.timed]),
         # Fetching and solving the gate's challenge before each POST (the solve is one derivation here).
-        "gate_latency_ms": percentiles_ms([cycle.gate_seconds for cycle in succeeded]),
+        "gate_latency_ms": percentiles_ms([cycle.gate_seconds for cycle in load.timed]),
         "floor_submissions_per_s": round(floor.submissions_per_s, 3),
         "floor_derivations_per_s": round(floor.derivations_per_s, 3),
         "ratio": round(ratio, 3),
@@ -1062,18 +1109,16 @@ def main() -> None:
         "submissions": len(succeeded),
         "errors": len(failed),
         "error_kinds": dict(Counter(cycle.error for cycle in failed if cycle.error is not None)),
-        "finished_after_window": load.late,
+        "finished_after_window": len(load.late),
         "warmup_submissions": arguments.warmup * arguments.concurrency,
         "warmup_errors": warmup_errors,
-        "duration_s": arguments.seconds,
+        "duration_s": arguments.seconds,  # of each window; the figures pool `rounds` of them
         "rounds": arguments.rounds,
         # Each round's ratio (and the peer's, measured right after it): how much the machine moved.
-        "ratio_by_round": [
-            round(count / arguments.seconds / floor.submissions_per_s, 3) for count in load.per_window
-        ],
+        "ratio_by_round": load.ratios(floor),
         "concurrency": arguments.concurrency,
         "cpu_count": cpus,
-        # CPU seconds spent during the measured window, by whom (Linux only; null elsewhere).
+        # CPU seconds spent during the measured windows, by whom (Linux only; null elsewhere).
         "cpu_seconds_in_window": load.cpu_breakdown(cpus),
         "argon2": {
             "algorithm": "argon2id",
@@ -1099,9 +1144,7 @@ def main() -> None:
     }
     if peer is not None:
         report["peer"] = peer_summary(peer, cpus, floor, submissions_per_s)
-        report["peer"]["ratio_by_round"] = [
-            round(count / arguments.seconds / floor.submissions_per_s, 3) for count in peer.per_window
-        ]
+        report["peer"]["ratio_by_round"] = peer.ratios(floor)
     if monitor is not None:
         # Commit → counted by the worker, per report (see the docstring); includes its polling interval.
         report["queue_lag_ms"] = percentiles_ms(monitor.lags(load.first_start))

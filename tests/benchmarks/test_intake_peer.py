@@ -3,11 +3,12 @@ of the benchmark's modes, and makes the two Argon2id derivations exactly once pe
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
-from benchmarks.intake import HOST, Client, submit_once
+from benchmarks.intake import HOST, Client, free_port, start_peer, stop_server, submit_once, wait_until_ready
 
 from benchmarks import _intake_peer
 from longarm.crypto import kdf
@@ -49,3 +50,14 @@ def test_a_client_of_the_benchmark_completes_submissions_against_the_peer(
         cycle = submit_once(client, reuse_form=reuse_form)
         assert cycle.error is None
     assert derived == [kdf.Argon2Cost(1, 8192)] * 4
+
+
+def test_the_peer_starts_under_gunicorn_as_the_benchmark_starts_it(tmp_path: Path) -> None:
+    port = free_port()
+    peer = start_peer(kdf.Argon2Cost(1, 8192), port, 1, tmp_path / "peer.log")
+    try:
+        wait_until_ready(peer, port, "the peer")
+        assert submit_once(Client(port), reuse_form=True).error is None
+    finally:
+        stop_server(peer)
+    assert peer.returncode is not None

@@ -2,7 +2,7 @@
 seconds and CPU are added up, and each window's count is kept for ``ratio_by_round``."""
 
 import pytest
-from benchmarks.intake import CpuSnapshot, Cycle, LoadResult, Windows
+from benchmarks.intake import CpuSnapshot, Cycle, Floor, LoadResult, Windows
 
 
 def _window(start: float, done: list[tuple[float, str | None]], cpu: tuple[float, float]) -> LoadResult:
@@ -24,11 +24,15 @@ def test_the_windows_are_pooled_and_kept_one_by_one() -> None:
     windows.add(_window(100, [(101, None), (104, None), (109, None), (111, None)], (16, 18)), warmup_errors=0)
 
     assert windows.per_window == [2, 3]
-    assert windows.late == 2
+    assert len(windows.late) == 2
     assert [cycle.error for cycle in windows.failed] == ["POST 500"]
     assert windows.warmup_errors == 1
     assert windows.first_start == 0
     assert windows.submissions_per_s() == pytest.approx(5 / 20)
+    # Two derivations a submission: a floor of 1 derivation/s is 0.5 submissions/s.
+    floor = Floor(derivations_per_s=1.0, derivations=10, processes=2, mean_derivation_ms=2000.0)
+    assert windows.ratios(floor) == [0.4, 0.6]
+    assert [cycle.finished for cycle in windows.timed] == [3, 9, 101, 104, 109, 10.5, 111]
     breakdown = windows.cpu_breakdown(cpus=2)
     assert breakdown is not None
     assert breakdown["available"] == 40
