@@ -1,11 +1,12 @@
 """/healthz, /readyz: open to the monitoring addresses only, and readiness that fails for the right reason."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as configured
 from django.core.management import call_command
 from django.tasks import Task, task
 from django.test import Client
@@ -166,3 +167,27 @@ def test_the_heartbeat_thread_beats_and_clears_its_row_on_stop() -> None:
     assert live_workers() == 1
     thread.stop()
     assert not WorkerHeartbeat.objects.filter(worker="host:42").exists()
+
+
+@pytest.mark.skipif(
+    not configured.TASKS_URL.startswith("redis://"), reason="about RQ's queue: runs in CI's Redis leg"
+)
+def test_not_ready_when_the_redis_queue_lags(client: Client, settings: Any) -> None:
+    import django_rq
+
+    beat("host:1")
+    settings.LONGARM_QUEUE_LAG_LIMIT = 60
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    try:
+        retention_tasks.retention_apply_task.enqueue()
+        assert client.get("/readyz", **MONITOR).status_code == 200  # queued just now: not late
+        job = queue.fetch_job(queue.get_job_ids()[0])
+        assert job is not None
+        job.enqueued_at = datetime.now(UTC) - timedelta(minutes=10)
+        job.save()
+        response = client.get("/readyz", **MONITOR)
+        assert response.status_code == 503
+        assert response.json()["checks"]["queue"]["detail"].startswith("1 waiting")
+    finally:
+        queue.empty()

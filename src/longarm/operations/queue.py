@@ -49,7 +49,7 @@ def _rq_state() -> QueueState:
 
     queue = django_rq.get_queue("default")
     oldest = None
-    first = queue.get_job_ids(0, 0)
+    first = queue.get_job_ids(0, 1)  # offset and length: the oldest job's id (a length of 0 gives none)
     if first:
         job = queue.fetch_job(first[0])
         if job is not None and job.enqueued_at is not None:
