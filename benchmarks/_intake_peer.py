@@ -1,10 +1,11 @@
 """The peer ``intake.py`` measures beside Longarm: the least a Python server can do for the same exchange.
 
-A WSGI application, served by gunicorn with ``longarm serve``'s worker settings, that answers every request of
-``intake.py``'s clients as Longarm would answer it — the pages with the hidden fields and the receipt the
-client reads, the 302s after each step, a gate challenge the client can solve — and does nothing else but the
-two Argon2id derivations of a submission, at the same cost, when the last step is posted. No framework, no
-session, no database, no template, no encryption besides those two derivations.
+A WSGI application, served by gunicorn as ``longarm serve`` serves Longarm (``longarm.core.gunicorn_app``:
+the same settings and application class; run this file with ``--bind`` and ``--workers``), that answers every
+request of ``intake.py``'s clients as Longarm would answer it — the pages with the hidden fields and the
+receipt the client reads, the 302s after each step, a gate challenge the client can solve — and does nothing
+else but the two Argon2id derivations of a submission, at the same cost, when the last step is posted. No
+framework, no session, no database, no template, no encryption besides those two derivations.
 
 Its throughput, measured in the same run as Longarm's, is what gunicorn, HTTP with one connection per request
 and the load generator (which shares the CPUs) leave of the Argon2id floor on this machine at this time: a
@@ -19,6 +20,7 @@ Longarm's (``LONGARM_GATE_WORK=1``), so the client's share is the same as agains
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -28,6 +30,7 @@ from typing import Any
 
 import altcha
 
+from longarm.core.gunicorn_app import DEFAULT_THREADS, GunicornApplication, gunicorn_options
 from longarm.crypto.kdf import Argon2Cost, derive_key, new_salt
 from longarm.crypto.receipts import ARGON2_DERIVATIONS_PER_SUBMISSION, new_receipt
 
@@ -91,3 +94,16 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
         body, kind = _page(), "text/html; charset=utf-8"
     start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the peer as `longarm serve` serves Longarm.")
+    parser.add_argument("--bind", required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    arguments = parser.parse_args()
+    options = gunicorn_options(bind=arguments.bind, workers=arguments.workers, threads=DEFAULT_THREADS)
+    GunicornApplication(options, lambda: application).run()
+
+
+if __name__ == "__main__":
+    main()

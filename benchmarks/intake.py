@@ -130,14 +130,13 @@ from typing import Any
 
 import altcha
 
+from longarm.core.gunicorn_app import DEFAULT_THREADS, default_workers
 from longarm.crypto.kdf import Argon2Cost, derive_key, new_salt
 from longarm.crypto.receipts import ARGON2_DERIVATIONS_PER_SUBMISSION, new_receipt
 
 HOST = "127.0.0.1"
 TARGET_RATIO = 0.8
 SERVER_START_TIMEOUT = 90.0
-# `longarm serve`'s gthread workers: its default count (os.cpu_count() + 1) and threads per worker.
-SERVE_THREADS = 2
 REQUEST_TIMEOUT = 120.0
 # Settings that would point the benchmark's server at real data or change how it answers plain HTTP.
 _SCRUBBED_ENV = (
@@ -282,26 +281,14 @@ def start_server(
 
 
 def start_peer(cost: Argon2Cost, port: int, workers: int, log_file: Path) -> subprocess.Popen[bytes]:
-    """The peer (``_intake_peer``) under gunicorn with ``longarm serve``'s worker settings."""
+    """The peer (``_intake_peer``), served as ``longarm serve`` serves Longarm."""
     env = {
         **os.environ,
         "LONGARM_PEER_ARGON2_OPS": str(cost.opslimit),
         "LONGARM_PEER_ARGON2_MEM": str(cost.memlimit),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"--bind={HOST}:{port}",
-        f"--workers={workers}",
-        f"--threads={SERVE_THREADS}",
-        "--worker-class=gthread",
-        "--timeout=120",
-        # As `longarm serve`: no run-time control socket (one per user, which another gunicorn may hold).
-        "--no-control-socket",
-        f"--chdir={Path(__file__).resolve().parent}",
-        "_intake_peer:application",
-    ]
+    peer = Path(__file__).resolve().parent / "_intake_peer.py"
+    command = [sys.executable, str(peer), f"--bind={HOST}:{port}", f"--workers={workers}"]
     with log_file.open("wb") as output:
         return subprocess.Popen(  # noqa: S603 - fixed command, our own interpreter
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -985,7 +972,7 @@ def main() -> None:
     arguments = parse_arguments()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cpus = cpu_count()
-    workers = arguments.workers if arguments.workers is not None else (os.cpu_count() or 1) + 1
+    workers = arguments.workers if arguments.workers is not None else default_workers()
     load_average_at_start = load_average()
     temporary = Path(tempfile.mkdtemp(prefix="longarm-intake-bench-"))
     server: subprocess.Popen[bytes] | None = None
@@ -1137,7 +1124,7 @@ def main() -> None:
         "server": {
             "command": "longarm serve" if database_url else "longarm serve --no-worker",
             "workers": workers,
-            "threads": SERVE_THREADS,
+            "threads": DEFAULT_THREADS,
             "database": "postgresql" if database_url else "sqlite",
         },
         "python": platform.python_version(),

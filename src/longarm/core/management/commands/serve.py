@@ -1,6 +1,5 @@
 """`longarm serve`: the production WSGI server (gunicorn) and the background worker, together."""
 
-import os
 import subprocess
 import sys
 from argparse import ArgumentParser
@@ -9,38 +8,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connections
-from gunicorn.app.base import BaseApplication
-from gunicorn.http import wsgi as gunicorn_wsgi
 
+from longarm.core.gunicorn_app import DEFAULT_THREADS, GunicornApplication, default_workers, gunicorn_options
 from longarm.core.outbox import outbox_sweep
 from longarm.evidence.services import evidence_requeue_unfinished
 from longarm.operations.startup import refuse_to_start_unless_sound
 
 
-class _AnonymousResponse(gunicorn_wsgi.Response):  # type: ignore[misc]  # gunicorn ships no type hints
-    """gunicorn's response without its ``Server: gunicorn`` line, which gunicorn offers no setting to drop:
-    nothing should tell a visitor, or a scanner matching known flaws, what software answers."""
+def _longarm() -> Any:
+    from longarm.wsgi import application
 
-    def default_headers(self) -> list[str]:
-        lines: list[str] = super().default_headers()
-        return [line for line in lines if not line.lower().startswith("server:")]
+    return application
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+class _Gunicorn(GunicornApplication):
     def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        # Set before the workers fork; gunicorn builds every HTTP/1 response from this module attribute.
-        gunicorn_wsgi.Response = _AnonymousResponse
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from longarm.wsgi import application
-
-        return application
+        super().__init__(options, _longarm)
 
 
 def worker_command() -> list[str]:
@@ -56,8 +39,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=settings.LONGARM_BIND)
-        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
-        parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument("--workers", type=int, default=default_workers())
+        parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
         parser.add_argument("--no-worker", action="store_true", help="Run only the web server.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -75,22 +58,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Longarm at http://{options['bind']}/ (staff console at /console/)")
         try:
             _Gunicorn(
-                {
-                    "bind": options["bind"],
-                    "workers": options["workers"],
-                    "threads": options["threads"],
-                    "worker_class": "gthread",
-                    # No access log: it would hold reporters' addresses and user agents (DESIGN §6.1).
-                    "accesslog": None,
-                    "errorlog": "-",
-                    "timeout": 120,
-                    "max_requests": settings.LONGARM_MAX_REQUESTS,
-                    "max_requests_jitter": settings.LONGARM_MAX_REQUESTS // 10,
-                    "forwarded_allow_ips": ",".join(settings.LONGARM_FORWARDED_ALLOW_IPS),
-                    # gunicorn's run-time control socket (in $HOME, shared by every instance of this user): no
-                    # one operates Longarm through it.
-                    "control_socket_disable": True,
-                }
+                gunicorn_options(
+                    bind=options["bind"],
+                    workers=options["workers"],
+                    threads=options["threads"],
+                    max_requests=settings.LONGARM_MAX_REQUESTS,
+                    forwarded_allow_ips=settings.LONGARM_FORWARDED_ALLOW_IPS,
+                )
             ).run()
         finally:
             if worker is not None:
