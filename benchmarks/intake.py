@@ -670,22 +670,17 @@ def cpu_snapshot(server_group: int) -> CpuSnapshot | None:
         return None  # not Linux: the breakdown is left out
 
 
-def cpu_breakdown(
-    start: CpuSnapshot | None, end: CpuSnapshot | None, seconds: float, cpus: int, submissions: int
-) -> dict[str, Any] | None:
-    if start is None or end is None:
-        return None
-    server = end.server - start.server
-    load_generator = end.load_generator - start.load_generator
-    busy = end.machine_busy - start.machine_busy
+def cpu_breakdown(used: CpuSnapshot, seconds: float, cpus: int, submissions: int) -> dict[str, Any]:
+    """Where ``used`` (CPU seconds spent in ``seconds`` of wall time) went."""
+    others = used.machine_busy - used.server - used.load_generator
     return {
         "available": round(seconds * cpus, 2),
-        "server": round(server, 2),
-        "load_generator": round(load_generator, 2),
-        "other_processes": round(max(0.0, busy - server - load_generator), 2),
-        "idle": round(max(0.0, seconds * cpus - busy), 2),
-        "stolen_by_hypervisor": round(end.machine_steal - start.machine_steal, 2),
-        "server_ms_per_submission": round(server / submissions * 1000, 1) if submissions else None,
+        "server": round(used.server, 2),
+        "load_generator": round(used.load_generator, 2),
+        "other_processes": round(max(0.0, others), 2),
+        "idle": round(max(0.0, seconds * cpus - used.machine_busy), 2),
+        "stolen_by_hypervisor": round(used.machine_steal, 2),
+        "server_ms_per_submission": round(used.server / submissions * 1000, 1) if submissions else None,
     }
 
 
@@ -901,13 +896,12 @@ class Windows:
         """CPU seconds of all the windows together, by whom (Linux only)."""
         if not self.cpu or len(self.cpu) < len(self.per_window):
             return None
-        used = [
-            CpuSnapshot(*(getattr(end, name) - getattr(start, name) for name in _CPU_FIELDS))
+        windows = [
+            {name: getattr(end, name) - getattr(start, name) for name in _CPU_FIELDS}
             for start, end in self.cpu
         ]
-        total = CpuSnapshot(*(sum(getattr(window, name) for window in used) for name in _CPU_FIELDS))
-        zero = CpuSnapshot(0.0, 0.0, 0.0, 0.0)
-        return cpu_breakdown(zero, total, self.seconds * len(self.per_window), cpus, len(self.succeeded))
+        used = CpuSnapshot(**{name: sum(window[name] for window in windows) for name in _CPU_FIELDS})
+        return cpu_breakdown(used, self.seconds * len(self.per_window), cpus, len(self.succeeded))
 
 
 _CPU_FIELDS = ("machine_busy", "machine_steal", "server", "load_generator")
