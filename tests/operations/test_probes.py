@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.conf import settings as configured
 from django.core.management import call_command
-from django.tasks import Task, task
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,17 +19,6 @@ from longarm.retention import tasks as retention_tasks
 pytestmark = pytest.mark.django_db
 
 MONITOR = {"REMOTE_ADDR": "127.0.0.1"}
-
-
-@pytest.fixture
-def database_queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.TASKS_URL = ""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    # A task takes its class from the backend configured when its module was imported: with Redis (RQ's
-    # backport class) the database queue would refuse it, so it is made again for the database queue.
-    made = retention_tasks.retention_apply_task
-    if not isinstance(made, Task):
-        monkeypatch.setattr(retention_tasks, "retention_apply_task", task(made.func))
 
 
 def test_health_answers_the_monitor(client: Client) -> None:

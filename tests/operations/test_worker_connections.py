@@ -11,11 +11,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from longarm.operations.management.commands import worker
 
-
-@pytest.fixture(autouse=True)
-def database_queue(settings: Any) -> None:
-    """These tests run the database queue's loop (tests/operations/test_worker_on_redis.py runs RQ's)."""
-    settings.TASKS_URL = ""
+# These tests run the database queue's loop (tests/operations/test_worker_on_redis.py runs RQ's).
+pytestmark = pytest.mark.usefixtures("database_queue")
 
 
 @pytest.fixture(autouse=True)
