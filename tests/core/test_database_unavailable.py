@@ -59,9 +59,9 @@ def test_a_session_that_cannot_be_saved_while_the_database_restarts_is_a_503_not
     assert client.post(step_url("what"), answers).status_code == 302  # the session row exists now
     real_execute = CursorWrapper.execute
 
-    # At the database, whichever way the session store sends its update.
+    # At the database, whichever way the session store sends its write (a step moves the draft to a new key).
     def restarting(self: CursorWrapper, sql: str, params: object = None) -> object:
-        if sql.lstrip().upper().startswith("UPDATE") and "django_session" in sql:
+        if sql.lstrip().upper().startswith(("UPDATE", "INSERT")) and "django_session" in sql:
             raise OperationalError("terminating connection due to administrator command")
         return real_execute(self, sql, params)  # type: ignore[arg-type]
 

@@ -6,7 +6,8 @@
 - A cycle writes once, at the response: Django inserts the session under its new key, deletes the old row
   and then updates the new one — three commits, each holding SQLite's write lock through its sync, on every
   submission and log-in. Here the new key is made, and the old row deleted, in the one save at the
-  response, in one transaction. Until then the old row keeps only what it held before the cycle.
+  response, in one transaction, with plain SQL (a reporter's session cycles at every save of their draft).
+  Until then the old row keeps only what it held before the cycle.
 - A session is read and updated with one plain SQL statement each, not through the ORM: every request of a
   reporter's visit reads its session and most write it, and the ORM's query building cost about 2 ms of CPU a
   request for the two (issue 13, ``benchmarks/intake_cpu.py``). Creating a session (once per visit) and
@@ -21,12 +22,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import DatabaseError, InterfaceError, OperationalError, connections, router, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import Field
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 # A reporter's session ends on the first whole hour after "last change + LONGARM_SESSION_SECONDS" (or the
 # first whole multiple of a shorter session age), so the row dates their last request to the hour at best.
@@ -109,14 +119,45 @@ class SessionStore(DatabaseSessionStore):
             return
         using = router.db_for_write(self.model)
         with transaction.atomic(using=using):
-            self._save_row(must_create)
-            self.model.objects.using(using).filter(session_key__in=replaced).delete()
+            if self.session_key is None:
+                self._insert_row(using)
+            else:
+                self._save_row(must_create)
+            table, key, _data, _expiry = self._sql_names(using)
+            marks = ", ".join(["%s"] * len(replaced))
+            with connections[using].cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", replaced)  # noqa: S608
 
     def _save_row(self, must_create: bool) -> None:
         if must_create or self.session_key is None:
             super().save(must_create)  # a new row: Django's own create, with its retry on a taken key
         else:
             self._update_row()
+
+    def _insert_row(self, using: str) -> None:
+        """Django's ``create`` of a row under a new key, as one plain INSERT: a reporter's session moves to a
+        new key at every save of their draft (``intake.steps``). The key is drawn without asking whether it is
+        taken (32 random characters); the insert refuses a taken one, and another is drawn."""
+        connection = connections[using]
+        table, key, data, expiry = self._sql_names(using)
+        session = self._get_session(no_load=True)
+        while True:
+            self._session_key = get_random_string(32, VALID_KEY_CHARS)
+            instance = self.create_model_instance(session)
+            try:
+                with transaction.atomic(using=using), connection.cursor() as cursor:
+                    cursor.execute(
+                        f"INSERT INTO {table} ({key}, {data}, {expiry}) VALUES (%s, %s, %s)",  # noqa: S608
+                        [
+                            instance.session_key,
+                            instance.session_data,
+                            connection.ops.adapt_datetimefield_value(instance.expire_date),
+                        ],
+                    )
+            except IntegrityError:
+                continue
+            self.modified = True
+            return
 
     def _sql_names(self, using: str) -> tuple[str, str, str, str]:
         """The table and its three columns, quoted for the database ``using``."""

@@ -6,6 +6,12 @@ holds), never in hidden fields in clear and never in a URL. So is the receipt, d
 reaches the last step and shown there until they have typed it back and sent the report: a reload, Back or a
 tap on another page loses nothing, and a fresh session has no draft to show (issue 14). Files attached at the
 files step are kept as pending uploads (``evidence.pending``), under that module's quotas.
+
+Whoever held this browser's session before the reporter (a shared phone or internet café, a cookie planted
+over plain HTTP) learns nothing of what the reporter types: every save of the draft moves the session to a new
+key, and so the vault to a new key (``core.sessions``): the cookies an earlier user kept open nothing stored
+after it; and a receipt drawn before an answer changed or a file was added is discarded, so a receipt someone
+saw on the last step before handing the browser over never opens the report sent from it.
 """
 
 import json
@@ -110,6 +116,8 @@ class Draft:
     done: list[str] = field(default_factory=list)
     campaign: str = ""
     receipt: str = ""
+    # A receipt was drawn, then discarded because the answers changed: the last step says the number is new.
+    receipt_replaced: bool = False
 
     def data(self) -> QueryDict:
         """The answers as a form would have posted them, to bind a form to."""
@@ -119,7 +127,9 @@ class Draft:
         return data
 
     def keep(self, form: forms.Form, posted: QueryDict) -> None:
-        """Remember what was posted for ``form``'s questions (valid or not: Back keeps what was typed)."""
+        """Remember what was posted for ``form``'s questions (valid or not: Back keeps what was typed); a
+        receipt drawn before an answer changed or a file came with ``form`` is discarded (module text)."""
+        before = dict(self.answers)
         for name, form_field in form.fields.items():
             if isinstance(form_field, forms.FileField):
                 continue
@@ -135,6 +145,8 @@ class Draft:
             and not region.startswith(f"{country}-")
         ):
             self.answers["host_region"] = ""
+        if self.receipt and (self.answers != before or form.files):
+            self.receipt, self.receipt_replaced = "", True
 
     def mark_done(self, step: Step) -> None:
         if step.slug not in self.done:
@@ -163,18 +175,22 @@ def draft_load(request: HttpRequest) -> Draft | None:
             done=list(value["done"]),
             campaign=str(value["campaign"]),
             receipt=str(value["receipt"]),
+            receipt_replaced=bool(value.get("receipt_replaced", False)),
         )
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def draft_save(request: HttpRequest, draft: Draft) -> None:
+    """Keep ``draft`` in the vault, under a new session key and vault key (the module's text)."""
+    request.session.cycle_key()
     value = {
         "token": draft.token,
         "answers": draft.answers,
         "done": draft.done,
         "campaign": draft.campaign,
         "receipt": draft.receipt,
+        "receipt_replaced": draft.receipt_replaced,
     }
     vault_store(request, _VAULT_NAME, json.dumps(value, ensure_ascii=False).encode())
 

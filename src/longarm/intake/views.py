@@ -239,6 +239,7 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
             "sections": review_sections(answers),
             "attached": pending_uploads(request),
             "groups": group_receipt(receipt),
+            "receipt_replaced": draft.receipt_replaced,
             "form": form,
             "gate": gate_widget(request, Purpose.REPORT),
             "campaign": open_campaign_for_link(draft.campaign) if draft.campaign else None,
