@@ -2,6 +2,7 @@
 (LONGARM_DB_CONN_MAX_AGE, 600 by default): its behaviour across a database restart stays the one it was built
 and measured with (benchmarks/faults.py, ``database_restart``)."""
 
+import logging
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
 
-    def inner_worker(name: str, **options: Any) -> None:
+    def inner_worker(command: object, **options: Any) -> None:
         seen.append(connections["default"].settings_dict["CONN_MAX_AGE"])
 
     monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 600)
@@ -42,20 +43,20 @@ def test_the_worker_outlives_a_database_restart(monkeypatch: pytest.MonkeyPatch)
     runs: list[str] = []
     waits: list[float] = []
 
-    def inner_worker(name: str, **options: Any) -> None:
-        runs.append(name)
+    def inner_worker(command: object, **options: Any) -> None:
+        runs.append(type(command).__name__)
         if len(runs) < 3:
             raise OperationalError("terminating connection due to administrator command")
 
     monkeypatch.setattr(worker, "call_command", inner_worker)
     monkeypatch.setattr(worker.time, "sleep", waits.append)
     call_command("worker", "--checked", "--burst")
-    assert runs == ["db_worker"] * 3
+    assert runs == ["DatabaseWorker"] * 3
     assert waits == list(worker.RETRY_DELAYS[:2])
 
 
 def test_the_worker_still_stops_on_a_signal(monkeypatch: pytest.MonkeyPatch) -> None:
-    def inner_worker(name: str, **options: Any) -> None:
+    def inner_worker(command: object, **options: Any) -> None:
         raise SystemExit(0)  # django-tasks-db's handler of SIGTERM
 
     monkeypatch.setattr(worker, "call_command", inner_worker)
@@ -96,3 +97,22 @@ def test_the_redis_worker_outlives_redis_or_the_database_going_away(
     call_command("worker", "--checked", "--burst")
     assert [run["burst"] for run in runs] == [True] * 3
     assert waits == list(worker.RETRY_DELAYS[:2])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_logs_no_task_it_runs_below_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """django-tasks-db's command would put its loggers at INFO and log every task with its arguments and
+    the time to the millisecond (a report's arrival, a reporter's upload); settings.LOGGING keeps them at
+    WARNING, and the worker leaves them there."""
+    from longarm.retention import tasks as retention_tasks
+
+    levels = {name: logging.getLogger(name).level for name in ("django.tasks", "django_tasks_db")}
+    caplog.set_level(logging.DEBUG, logger="")
+    try:
+        retention_tasks.retention_apply_task.enqueue()
+        call_command("worker", "--checked", "--burst")
+        assert [(record.name, record.levelname) for record in caplog.records if "task" in record.name] == []
+        assert {name: logging.getLogger(name).level for name in levels} == levels
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)

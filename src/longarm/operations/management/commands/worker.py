@@ -19,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.logutils import setup_loghandlers
 
 from longarm.core.database import RETRY_DELAYS
+from longarm.operations.database_worker import DatabaseWorker
 from longarm.operations.heartbeat import HeartbeatThread, worker_name
 from longarm.operations.redelivery import RedeliveryThread
 from longarm.operations.startup import refuse_to_start_unless_sound
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             else:
                 # django-tasks-db's loop raises on the first query that cannot reach the database.
                 _outliving_outages(
-                    lambda: call_command("db_worker", interval=1, batch=options["burst"]),
+                    lambda: call_command(DatabaseWorker(), interval=1, batch=options["burst"]),
                     outages=_DATABASE_OUTAGES,
                     what="The database",
                 )
