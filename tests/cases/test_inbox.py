@@ -170,6 +170,24 @@ def test_the_inbox_pages_instead_of_cutting_silently(cast: Cast) -> None:
     assert 'rel="prev"' in last
 
 
+@pytest.mark.parametrize("view", ["cases:inbox", "cases:case_list"])
+@pytest.mark.parametrize("order", ["", "waiting"])
+def test_an_edited_page_number_shows_the_first_or_the_last_page(cast: Cast, view: str, order: str) -> None:
+    for _ in range(5):
+        new_report()
+        opened_case(cast)
+    staff = console(cast.caseworker)
+    with patch("longarm.cases.inbox.PAGE_SIZE", 2), patch("longarm.cases.casework.views.PAGE_SIZE", 2):
+        for number, shown in (("0", "Page 1 of"), ("-1", "Page 1 of"), ("x", "Page 1 of")):
+            response = staff.get(reverse(view), {"page": number, "order": order})
+            assert response.status_code == 200
+            assert shown in response.content.decode()
+        huge = staff.get(reverse(view), {"page": "9" * 21, "order": order})
+        assert huge.status_code == 200
+        assert 'rel="prev"' in huge.content.decode()
+        assert 'rel="next"' not in huge.content.decode()
+
+
 @pytest.mark.parametrize("query", [{}, {"order": "waiting"}, {"unfiled": "on"}, {"page": "2"}])
 def test_the_inbox_query_count_does_not_grow_with_the_reports(
     cast: Cast, query: dict[str, str], django_assert_max_num_queries: pytest.FixtureRequest

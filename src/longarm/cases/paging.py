@@ -11,6 +11,9 @@ from django.db.models import QuerySet
 
 # How many pages past the requested one are counted.
 PAGES_AHEAD = 4
+# A page number past the end of any list: a larger one (an edited link) is read as this, and so as the last
+# page, rather than overflowing the database's OFFSET.
+MAX_PAGE = 1_000_000
 
 
 class BoundedPaginator(Paginator[Any]):
@@ -24,13 +27,18 @@ class BoundedPaginator(Paginator[Any]):
         super().__init__(queryset, per_page)
         self.queryset = queryset
         try:
-            self.requested = max(1, int(str(number or 1)))
+            self.requested = min(MAX_PAGE, max(1, int(str(number or 1))))
         except ValueError:
             self.requested = 1
         self.limit = (PAGES_AHEAD + 1) * per_page + 1
 
     def _ids(self, bottom: int, limit: int) -> list[int]:
         return list(self.queryset.values_list("pk", flat=True)[bottom : bottom + limit])
+
+    def get_page(self, number: object) -> Page[Any]:
+        """The page requested, as read when made: a number below 1 or not a number is the first page, one past
+        the end the last (Django's own reading would turn 0 into the last page)."""
+        return super().get_page(self.requested)
 
     @cached_property
     def _window(self) -> tuple[int, list[int], bool]:
