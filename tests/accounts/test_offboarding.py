@@ -395,6 +395,8 @@ def test_the_console_shows_what_goes_and_offboards_only_once_confirmed(cast: Cas
 
 def test_the_console_lists_what_would_be_lost_and_needs_it_accepted(cast: Cast) -> None:
     case = case_open(actor=cast.caseworker, private_key=private_key(cast.caseworker), report=new_report())
+    cast.investigator.receives_new_reports = True  # the caseworker is not the last to receive new reports
+    cast.investigator.save(update_fields=["receives_new_reports"])
     admin = console(cast.admin)
     url = reverse("accounts:staff_offboard", args=[cast.caseworker.pk])
     page = admin.get(url).content.decode()

@@ -135,7 +135,45 @@ def test_a_taken_user_name_is_shown_in_the_error_summary(cast: Cast) -> None:
     assert StaffUser.objects.filter(username__iexact="casey").count() == 1
 
 
+def _investigator_receives_too(cast: Cast) -> None:
+    cast.investigator.receives_new_reports = True
+    cast.investigator.save(update_fields=["receives_new_reports"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        Change(kind=ProposalKind.ROUTING, receives=False),
+        Change(kind=ProposalKind.ROLE, role=Role.ANALYST.value),
+        Change(kind=ProposalKind.OFFBOARD, accept_unheld=True),
+    ],
+    ids=["routing", "role", "offboarding"],
+)
+def test_nobody_is_left_receiving_new_reports(cast: Cast, change: Change) -> None:
+    """A report that arrives when nobody receives new reports is sealed to no staff member: readable only
+    with the offline recovery key, however urgent. So the last receiver stays until another is chosen."""
+    last = Change(**{**change.__dict__, "staff": cast.caseworker})
+    with pytest.raises(ChangeRefused, match="last person who receives new reports"):
+        staff_change(actor=cast.admin, change=last)
+    cast.caseworker.refresh_from_db()
+    assert cast.caseworker.receives_new_reports and cast.caseworker.is_active
+    _investigator_receives_too(cast)
+    staff_change(actor=cast.admin, change=last)
+    cast.caseworker.refresh_from_db()
+    assert not cast.caseworker.receives_new_reports or not cast.caseworker.is_active
+
+
+def test_the_console_says_why_the_last_receiver_cannot_stop_receiving(cast: Cast) -> None:
+    admin = _console(cast.admin)
+    url = reverse("cases:staff_receives_reports", args=[cast.caseworker.pk])
+    page = admin.post(url, {}, follow=True).content.decode()
+    assert "This is the last person who receives new reports" in page
+    cast.caseworker.refresh_from_db()
+    assert cast.caseworker.receives_new_reports
+
+
 def test_changing_a_role_asks_for_confirmation_then_takes_effect_and_is_audited(cast: Cast) -> None:
+    _investigator_receives_too(cast)
     admin = _console(cast.admin)
     url = reverse("accounts:staff_role", args=[cast.caseworker.pk])
     asked = admin.post(url, {"role": Role.ANALYST.value}).content.decode()

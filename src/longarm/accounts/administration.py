@@ -38,7 +38,7 @@ from longarm.accounts.models import (
     Role,
     StaffUser,
 )
-from longarm.accounts.selectors import other_active_admins
+from longarm.accounts.selectors import other_active_admins, other_receivers_of_new_reports
 from longarm.accounts.services import (
     end_sessions,
     staff_offboard,
@@ -133,6 +133,20 @@ def _check_role(staff: StaffUser, role: str) -> None:
         raise ChangeRefused(_("This person already has that role."))
     if staff.role == Role.ADMIN and not other_active_admins(staff).exists():
         raise ChangeRefused(_("This is the last active administrator. Create another administrator first."))
+    if role not in CONTENT_ROLES:
+        _refuse_the_last_receiver(staff)
+
+
+def _refuse_the_last_receiver(staff: StaffUser) -> None:
+    """Refuse a change that would leave nobody receiving new reports: each one would then be sealed to no
+    staff member and be readable only with the offline recovery key, however urgent."""
+    if staff.receives_new_reports and not other_receivers_of_new_reports(staff).exists():
+        raise ChangeRefused(
+            _(
+                "This is the last person who receives new reports: nobody could read the next one. Choose "
+                "another caseworker or investigator to receive them first."
+            )
+        )
 
 
 def _check_routing(staff: StaffUser, receives: bool | None) -> None:
@@ -144,6 +158,8 @@ def _check_routing(staff: StaffUser, receives: bool | None) -> None:
         raise ChangeRefused(_("An inactive account cannot receive new reports."))
     if staff.receives_new_reports == receives:
         raise ChangeRefused(_("New-report routing for this person is already so."))
+    if not receives:
+        _refuse_the_last_receiver(staff)
 
 
 def _check_offboarding(staff: StaffUser) -> None:
@@ -151,6 +167,7 @@ def _check_offboarding(staff: StaffUser) -> None:
         raise ChangeRefused(_("This account is already offboarded."))
     if staff.role == Role.ADMIN and not other_active_admins(staff).exists():
         raise ChangeRefused(_("This is the last active administrator. Create another administrator first."))
+    _refuse_the_last_receiver(staff)
 
 
 def _check(change: Change, actor: StaffUser, *, proposal: Proposal | None = None) -> None:

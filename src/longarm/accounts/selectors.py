@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from longarm.accounts.models import Proposal, ProposalKind, ProposalStatus, Role, StaffUser
+from longarm.accounts.models import CONTENT_ROLES, Proposal, ProposalKind, ProposalStatus, Role, StaffUser
 from longarm.api.models import ApiToken
 from longarm.cases.models import (
     Assignment,
@@ -149,6 +149,13 @@ def offboarding_plan(*, staff: StaffUser) -> OffboardingPlan:
 
 def other_active_admins(staff: StaffUser) -> QuerySet[StaffUser]:
     return StaffUser.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=staff.pk)
+
+
+def other_receivers_of_new_reports(staff: StaffUser) -> QuerySet[StaffUser]:
+    """Everyone else a new report's key is sealed to now (``intake.sealing.new_report_recipients``)."""
+    return StaffUser.objects.filter(
+        receives_new_reports=True, role__in=CONTENT_ROLES, is_active=True
+    ).exclude(pk=staff.pk)
 
 
 def cases_without_active_holder() -> QuerySet[Case]:
