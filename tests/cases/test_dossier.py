@@ -53,8 +53,8 @@ def _referral(cast: Cast, case: Case) -> Referral:
     return Referral.objects.get()
 
 
-def _case(cast: Cast) -> Case:
-    case = open_case(cast)
+def _case(cast: Cast, **answers: Any) -> Case:
+    case = open_case(cast, **answers)
     add_incident(case, cast.caseworker, description=JAPANESE, tactics=["proxy_coercion_family"])
     add_incident(case, cast.caseworker, description=CHINESE, tactics=["threat_direct"])
     add_incident(case, cast.caseworker, description=UYGHUR, tactics=["threat_direct"])
@@ -188,7 +188,7 @@ def test_evidence_items_of_the_case_reports_are_found_with_the_hash_from_their_r
 
     if EvidenceItem._meta.db_table not in connection.introspection.table_names():
         pytest.skip("the evidence app has no migration yet")
-    case = open_case(cast)
+    case = open_case(cast, consent="referral")
     report = Report.objects.get()
     investigator_key = private_key(cast.investigator)
     _, sealed = report_for_staff(user=cast.investigator, public_id=report.public_id)
@@ -212,6 +212,36 @@ def test_evidence_items_of_the_case_reports_are_found_with_the_hash_from_their_r
     # Nothing of it shows to someone who does not hold the report's key.
     outsider = cast.other_caseworker
     assert evidence_for_case(case, user=outsider, private_key=private_key(outsider)) == []
+    # Nor of a report whose reporter let caseworkers read it but did not consent to a referral.
+    Report.objects.update(consent="review")
+    assert evidence_for_case(case, user=cast.investigator, private_key=investigator_key) == []
+
+
+def test_nothing_a_reporter_sent_goes_into_a_dossier_without_their_consent_to_a_referral(
+    cast: Cast, tmp_path: Path
+) -> None:
+    from longarm.cases.services import case_add_report
+    from tests.cases.helpers import new_report
+
+    case = _case(cast, consent="review")
+    private = new_report(consent="review", what_happened="Only for the caseworkers: my cousin informs.")
+    shared = new_report(consent="referral", what_happened="They phoned my mother from the police station.")
+    for report in (private, shared):
+        case_add_report(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, report=report)
+    case_grant(
+        actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, grantee=cast.investigator
+    )
+    referral = _referral(cast, case)
+    text = _text(_download(cast, case, referral, include_reporter_words="on"), tmp_path).replace("\n", " ")
+    assert "They phoned my mother from the police station." in text
+    assert "my cousin informs" not in text
+    assert "Police from my home town called my mother" not in text  # the first report's words: "review"
+    staff = Client()
+    log_in(staff, cast.investigator)
+    page = staff.get(reverse("cases:dossier", args=[case.public_id, referral.public_id])).content.decode()
+    assert "did not consent to a referral" in page
+    assert private.reference in page
+    assert shared.reference not in page
 
 
 @pytest.mark.parametrize("role", ["caseworker", "custodian", "analyst", "operator", "admin"])
@@ -271,7 +301,7 @@ def test_identifiers_are_listed_with_the_cases_they_link_to(cast: Cast, tmp_path
 def test_the_reporters_words_and_a_translation_are_included_only_when_chosen(
     cast: Cast, tmp_path: Path
 ) -> None:
-    case = _case(cast)
+    case = _case(cast, consent="referral")
     referral = _referral(cast, case)
     words = "Police from my home town called my mother"
     assert words not in _text(_download(cast, case, referral), tmp_path).replace("\n", " ")

@@ -23,6 +23,9 @@ class Consent(models.TextChoices):
 
 # Consent levels under which caseworkers receive the report's key at all.
 REVIEWABLE_CONSENTS = frozenset({Consent.REVIEW, Consent.REFERRAL, Consent.IDENTITY})
+# Consent levels under which what the reporter sent (their words, their files) may leave us in a referral's
+# dossier; their identity only under ``Consent.IDENTITY``.
+REFERRAL_CONSENTS = frozenset({Consent.REFERRAL, Consent.IDENTITY})
 
 
 class Urgency(models.TextChoices):

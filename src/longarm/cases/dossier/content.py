@@ -15,7 +15,7 @@ from longarm.cases.contexts import (
 )
 from longarm.cases.keys import decrypt_json
 from longarm.cases.models import Case, Incident, Person
-from longarm.intake.models import KeyKind, RecipientKind, SealedKey
+from longarm.intake.models import REFERRAL_CONSENTS, KeyKind, RecipientKind, Report, SealedKey
 from longarm.intake.selectors import report_content, staff_data_key
 from longarm.linking.selectors import identifier_links
 
@@ -102,12 +102,24 @@ class ReporterWords:
     text: str
 
 
+def reports_kept_out(case: Case) -> list[Report]:
+    """The reports of ``case`` whose reporters did not consent to a referral: nothing they sent (their words,
+    their files) goes into a dossier."""
+    return list(
+        Report.objects.filter(case_link__case=case).exclude(consent__in=REFERRAL_CONSENTS).order_by("id")
+    )
+
+
 def reporter_words(case: Case, *, user: StaffUser, private_key: bytes) -> list[ReporterWords]:
     """What each report of the case said happened, in the reporter's own words, for the reports whose key
-    is sealed to ``user``."""
+    is sealed to ``user`` and whose reporter consented to a referral (``reports_kept_out``)."""
     words = []
     for sealed in SealedKey.objects.filter(
-        report__case_link__case=case, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+        report__case_link__case=case,
+        report__consent__in=REFERRAL_CONSENTS,
+        kind=KeyKind.DATA,
+        recipient_kind=RecipientKind.STAFF,
+        staff=user,
     ).select_related("report"):
         content = report_content(
             report=sealed.report, data_key=staff_data_key(sealed=sealed, private_key=private_key)

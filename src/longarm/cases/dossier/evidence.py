@@ -11,7 +11,7 @@ from django.apps import apps
 from longarm.accounts.models import StaffUser
 from longarm.cases.models import Case
 from longarm.crypto.errors import DecryptionError
-from longarm.intake.models import KeyKind, RecipientKind, SealedKey
+from longarm.intake.models import REFERRAL_CONSENTS, KeyKind, RecipientKind, SealedKey
 from longarm.intake.selectors import staff_data_key
 
 
@@ -66,7 +66,8 @@ def _day(value: object) -> str:
 def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> list[EvidenceEntry]:
     """The evidence items of the reports ``case`` groups, oldest first, with hashes and sizes and no
     content. Only items of reports whose data key is sealed to ``user`` and whose record opens are listed:
-    a hash that cannot be read cannot be vouched for."""
+    a hash that cannot be read cannot be vouched for; and only of reports whose reporter consented to a
+    referral (``content.reports_kept_out``)."""
     if find_spec("longarm.evidence") is None or not apps.is_installed("longarm.evidence"):
         return []
     from longarm.evidence.exceptions import KeyNotHeld
@@ -76,7 +77,11 @@ def evidence_for_case(case: Case, *, user: StaffUser, private_key: bytes) -> lis
 
     data_keys: dict[int, bytes] = {}
     for sealed in SealedKey.objects.filter(
-        report__case_link__case=case, kind=KeyKind.DATA, recipient_kind=RecipientKind.STAFF, staff=user
+        report__case_link__case=case,
+        report__consent__in=REFERRAL_CONSENTS,
+        kind=KeyKind.DATA,
+        recipient_kind=RecipientKind.STAFF,
+        staff=user,
     ):
         try:
             data_keys[sealed.report_id] = staff_data_key(sealed=sealed, private_key=private_key)

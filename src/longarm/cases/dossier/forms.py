@@ -45,7 +45,7 @@ class DossierForm(forms.Form):
         label=gettext_lazy("The reporters' own words of what happened"),
         required=False,
         initial=False,
-        help_text=gettext_lazy("Include them only where the reporter consented to a referral."),
+        help_text=gettext_lazy("Only of the reports whose reporter consented to a referral."),
     )
     translation = forms.CharField(
         label=gettext_lazy("Your translation of the reporters' words"),

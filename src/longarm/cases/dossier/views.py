@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from longarm.accounts.access import acting_staff, staff_view
 from longarm.accounts.models import Role
 from longarm.accounts.services import staff_private_key
+from longarm.cases.dossier.content import reports_kept_out
 from longarm.cases.dossier.evidence import evidence_for_case
 from longarm.cases.dossier.forms import DossierForm, DossierRequestForm
 from longarm.cases.dossier.requests import dossier_request_create
@@ -32,7 +33,14 @@ def dossier(request: HttpRequest, case_id: UUID, referral_id: UUID) -> HttpRespo
         response = HttpResponse(file.content, content_type="application/pdf")
         return as_attachment(response, file.filename)
     return render(
-        request, "cases/dossier/choose.html", {"referral": referral, "case": referral.case, "form": form}
+        request,
+        "cases/dossier/choose.html",
+        {
+            "referral": referral,
+            "case": referral.case,
+            "form": form,
+            "kept_out": reports_kept_out(referral.case),
+        },
     )
 
 
