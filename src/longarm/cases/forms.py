@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT
 from longarm.intake.models import Urgency
 
@@ -8,7 +9,7 @@ MAX_REASON = 1000
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(
+    text = MultilineTextField(
         label=_("Reply to the reporter"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
@@ -22,7 +23,7 @@ class ReceivesReportsForm(forms.Form):
 
 class UrgencyForm(forms.Form):
     urgency = forms.ChoiceField(label=_("New urgency"), choices=Urgency.choices)
-    reason = forms.CharField(
+    reason = MultilineTextField(
         label=_("Why (kept encrypted with the report)"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from longarm.core.form_rendering import Options, Select
+from longarm.core.text_fields import MultilineTextField
 from longarm.crypto.receipts import normalise_receipt
 from longarm.evidence.forms import evidence_files_field
 from longarm.intake.answers import IncidentDate, Perpetrators, ReportAnswers
@@ -44,9 +45,8 @@ def _optional_text(
     widget: forms.Widget = (
         forms.Textarea(attrs={**_PRIVATE, "rows": rows}) if rows else forms.TextInput(attrs=_PRIVATE)
     )
-    return forms.CharField(
-        label=label, required=False, max_length=max_length, widget=widget, help_text=help_text
-    )
+    field = MultilineTextField if rows else forms.CharField
+    return field(label=label, required=False, max_length=max_length, widget=widget, help_text=help_text)
 
 
 # One question for what the reporter allows (issue 14): each choice says both what caseworkers may do and
@@ -121,7 +121,7 @@ class ReportForm(forms.Form):
     # Questions whose long hint is shown folded (core/_help.html), so that its step stays short on a phone.
     collapsed_help: frozenset[str] = frozenset({"attachments"})
 
-    what_happened = forms.CharField(
+    what_happened = MultilineTextField(
         label=_("What happened?"),
         help_text=_(
             "In your own words and your own language. Write as much or as little as you are comfortable with."
@@ -317,7 +317,7 @@ class ReceiptLoginForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    text = forms.CharField(
+    text = MultilineTextField(
         label=_("Your message"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),

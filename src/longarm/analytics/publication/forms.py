@@ -7,6 +7,7 @@ from longarm.analytics.dimensions import DIMENSIONS
 from longarm.analytics.forms import PeriodForm
 from longarm.analytics.publication.models import NoiseMechanism
 from longarm.analytics.queries import AnalyticsFilters
+from longarm.core.text_fields import MultilineTextField
 from longarm.taxonomy.vocabularies import vocabulary
 
 
@@ -83,7 +84,7 @@ class ReleaseTableForm(PeriodForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultilineTextField(
         label=_("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -9,6 +9,7 @@ from longarm.accounts.models import StaffUser
 from longarm.cases.from_reports import MAX_REPORTS
 from longarm.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from longarm.cases.selectors import CaseFilters
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT
 from longarm.intake.models import Urgency
 from longarm.taxonomy.vocabularies import vocabulary
@@ -111,7 +112,7 @@ class TriageForm(forms.Form):
 
 
 class SummaryForm(forms.Form):
-    summary = forms.CharField(
+    summary = MultilineTextField(
         label=_("Summary"),
         required=False,
         max_length=MAX_TEXT,
@@ -120,7 +121,7 @@ class SummaryForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
+    text = MultilineTextField(
         label=_("New note"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 4}),

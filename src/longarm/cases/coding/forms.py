@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from longarm.cases.casework.forms import typed_field
 from longarm.cases.coding.services import IDENTITY_ROLES, IncidentInput, PersonInput
 from longarm.cases.models import Case, IdentifierKind, Involvement, Person, PersonRole
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import EARLIEST_YEAR, MAX_LINE, MAX_TEXT
 from longarm.taxonomy.vocabularies import all_region_choices, vocabulary
 
@@ -67,7 +68,7 @@ class IncidentForm(forms.Form):
     origin_region = forms.ChoiceField(
         label=_("Origin region (where relatives were targeted)"), required=False
     )
-    description = forms.CharField(
+    description = MultilineTextField(
         label=_("What happened"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 6}),
@@ -191,7 +192,7 @@ class PersonForm(forms.Form):
     agency = _line(_("Agency or employer"))
     rank = _line(_("Rank or position"))
     badge_number = _line(_("Badge or police ID number"))
-    notes = forms.CharField(
+    notes = MultilineTextField(
         label=_("Notes"),
         required=False,
         max_length=MAX_TEXT,

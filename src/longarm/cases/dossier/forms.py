@@ -9,6 +9,7 @@ from longarm.cases.dossier.evidence import EvidenceEntry
 from longarm.cases.dossier.requests import investigators
 from longarm.cases.dossier.services import DOSSIER_LANGUAGES, DossierChoice
 from longarm.cases.models import Case, Incident
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT
 from longarm.taxonomy.vocabularies import vocabulary
 
@@ -47,7 +48,7 @@ class DossierForm(forms.Form):
         initial=False,
         help_text=gettext_lazy("Only of the reports whose reporter consented to a referral."),
     )
-    translation = forms.CharField(
+    translation = MultilineTextField(
         label=gettext_lazy("Your translation of the reporters' words"),
         required=False,
         max_length=MAX_TEXT,

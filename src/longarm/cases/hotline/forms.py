@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from longarm.cases.languages import language_name
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT, ReportForm
 
 
@@ -58,7 +59,7 @@ class HotlineReportForm(CallDetailsMixin, ReportForm):
 class FollowUpForm(CallDetailsMixin):
     """What a caller adds when they phone again about their report, typed by the operator."""
 
-    text = forms.CharField(
+    text = MultilineTextField(
         label=_("What the caller adds"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),

@@ -9,6 +9,7 @@ from longarm.cases.models import Case, Person, PersonRole, ReferralKind, Referra
 from longarm.cases.referrals.choices import SupportType
 from longarm.cases.referrals.provisions import jurisdiction_choices, provision_choices_of
 from longarm.cases.referrals.services import ReferralInput
+from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT
 
 MAX_LINE = 120
@@ -21,7 +22,7 @@ def _date(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromis
 
 
 def _text(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = "") -> forms.CharField:
-    return forms.CharField(
+    return MultilineTextField(
         label=label,
         required=required,
         help_text=help_text,
