@@ -314,6 +314,17 @@ class ReceiptLoginForm(forms.Form):
         widget=_receipt_widget(),
         error_messages={"required": _("Please type your receipt number.")},
     )
+    # A message typed in the mailbox after its session ended, carried by this page only (never stored) until
+    # the report is open again, then put back in the message box (intake.views.mailbox).
+    unsent = MultilineTextField(
+        label=_("Your message, not sent yet"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
+        help_text=_(
+            "It goes back in the message box when your report opens; it is sent only when you press Send."
+        ),
+    )
 
 
 class MessageForm(forms.Form):

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from longarm.accounts.access import public_view
-from longarm.core.session_vault import vault_clear, vault_load, vault_store
+from longarm.core.session_vault import vault_clear, vault_delete, vault_load, vault_store
 from longarm.crypto.receipts import group_receipt, receipts_equal
 from longarm.evidence import pending
 from longarm.evidence.exceptions import PendingExpired, TooManyFiles
@@ -75,11 +75,25 @@ from longarm.taxonomy.vocabularies import vocabulary
 _MAILBOX_REPORT = "mailbox_report"
 _DATA_KEY = "reporter-data-key"
 _IDENTITY_KEY = "reporter-identity-key"
+# A message typed after the session ended, back in the message box once the report is open again.
+_UNSENT = "mailbox-unsent"
 _SENT = "report-sent"
 # The files step keeps files only within the quotas of files waiting for a report (evidence.pending).
 _NOT_KEPT = gettext_lazy(
     "“%(name)s” could not be kept: too many files are waiting to be sent. Send your report without it, then "
     "add it in your mailbox with your receipt number."
+)
+_MESSAGE_KEPT = gettext_lazy(
+    "Your session ended, so please type your receipt number again. Your message is kept below, and it is "
+    "sent only when you press Send."
+)
+_SESSION_ENDED = gettext_lazy(
+    "Your session ended, so the answers you gave before this step were not kept. What you just sent is kept: "
+    "please answer the other questions again."
+)
+_SESSION_ENDED_AT_SEND = gettext_lazy(
+    "Your session ended before you pressed Send, so your report was not sent and its answers were not kept. "
+    "Please answer the questions again; you will get a new receipt number."
 )
 _PENDING_EXPIRED = gettext_lazy(
     "Files you attached earlier were kept too long and have been deleted. Please choose them again."
@@ -113,6 +127,9 @@ def report_step(request: HttpRequest, slug: str = STEPS[0].slug) -> HttpResponse
             draft.campaign = campaign_key
             draft_save(request, draft)
         return _step_page(request, step, draft)
+    # A later step posted without a draft: the session ended (it expired, or the browser was closed) after
+    # the earlier steps. What this step sent is kept, and the reporter is told why the rest is asked again.
+    session_ended = draft is None and step is not STEPS[0]
     draft = draft or Draft()
     form = ReporterReportForm(
         request.POST, request.FILES or None, fields=step.fields, country=_country(draft)
@@ -131,6 +148,9 @@ def report_step(request: HttpRequest, slug: str = STEPS[0].slug) -> HttpResponse
             draft.mark_done(later)
         target = REVIEW if skipped else target
     draft_save(request, draft)
+    if session_ended:
+        messages.warning(request, _SESSION_ENDED)
+        target = draft.first_missing()
     return redirect("intake:report_step", (target or step).slug)
 
 
@@ -198,6 +218,8 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
             request, request.POST.get("submission_token", "")
         ):
             return render(request, "intake/already_submitted.html", status=409)
+        if request.method == "POST":
+            messages.warning(request, _SESSION_ENDED_AT_SEND)
         return redirect("intake:report_new")
     missing = draft.first_missing()
     if missing is not None:
@@ -364,7 +386,15 @@ def mailbox_login(request: HttpRequest) -> HttpResponse:
             vault_store(request, _IDENTITY_KEY, opened.identity_key)
             # In the vault, not in clear: the session row must not say which report this browser opened.
             vault_store(request, _MAILBOX_REPORT, str(opened.report.public_id).encode())
+            if form.cleaned_data["unsent"]:
+                vault_store(request, _UNSENT, form.cleaned_data["unsent"].encode())
             return redirect("intake:mailbox")
+    return _login_page(request, form, locked_out_minutes=locked_out_minutes, shredded=shredded)
+
+
+def _login_page(
+    request: HttpRequest, form: ReceiptLoginForm, *, locked_out_minutes: int = 0, shredded: bool = False
+) -> HttpResponse:
     return render(
         request,
         "intake/mailbox_login.html",
@@ -393,9 +423,17 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     data_key, identity_key = vault_load(request, _DATA_KEY), vault_load(request, _IDENTITY_KEY)
     report = _mailbox_report(request)
     if report is None or data_key is None or identity_key is None:
+        typed = request.POST.get("text", "").strip() if request.method == "POST" else ""
+        if typed:
+            # The session ended while they wrote: the message stays on the page, not lost with it.
+            messages.warning(request, _MESSAGE_KEPT)
+            return _login_page(request, ReceiptLoginForm(initial={"unsent": typed}))
         messages.info(request, _("Please enter your receipt number to open your report."))
         return redirect("intake:mailbox_login")
-    form = MessageForm(request.POST or None)
+    unsent = vault_load(request, _UNSENT) if request.method == "GET" else None
+    if unsent is not None:
+        vault_delete(request, _UNSENT)
+    form = MessageForm(request.POST or None, initial={"text": unsent.decode()} if unsent else None)
     if request.method == "POST" and form.is_valid():
         try:
             message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=None)
