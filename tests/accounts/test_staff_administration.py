@@ -156,7 +156,8 @@ def test_nobody_is_left_receiving_new_reports(cast: Cast, change: Change) -> Non
     with pytest.raises(ChangeRefused, match="last person who receives new reports"):
         staff_change(actor=cast.admin, change=last)
     cast.caseworker.refresh_from_db()
-    assert cast.caseworker.receives_new_reports and cast.caseworker.is_active
+    assert cast.caseworker.receives_new_reports
+    assert cast.caseworker.is_active
     _investigator_receives_too(cast)
     staff_change(actor=cast.admin, change=last)
     cast.caseworker.refresh_from_db()

@@ -226,8 +226,9 @@ def test_nothing_a_reporter_sent_goes_into_a_dossier_without_their_consent_to_a_
     case = _case(cast, consent="review")
     private = new_report(consent="review", what_happened="Only for the caseworkers: my cousin informs.")
     shared = new_report(consent="referral", what_happened="They phoned my mother from the police station.")
+    caseworker_key = private_key(cast.caseworker)
     for report in (private, shared):
-        case_add_report(actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, report=report)
+        case_add_report(actor=cast.caseworker, private_key=caseworker_key, case=case, report=report)
     case_grant(
         actor=cast.caseworker, private_key=private_key(cast.caseworker), case=case, grantee=cast.investigator
     )

@@ -711,8 +711,10 @@ NOTES: dict[str, str] = {
         "the link is used, and a lapsed link opens nothing (§6.3)"
     ),
     "django_tasks_database.DBTaskResult.enqueued_at": (
-        "exact; an evidence task names its item and is queued when the upload commits, so finished "
-        "evidence task rows are deleted after each processing run and by `longarm evidence sweep`"
+        "exact while the task waits or runs (a report's delivery is queued when it arrives, an evidence "
+        "task when an upload commits): a task that succeeded is deleted as it finishes, a failed one keeps "
+        "its times moved to the start of their day (core.task_rows); `longarm evidence sweep` and each "
+        "delivery purge what a killed worker left"
     ),
     "core.OutboxEvent.object_id": (
         "the row the event is about (a report's database id); the event is deleted as soon as its "
