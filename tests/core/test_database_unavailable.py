@@ -23,7 +23,7 @@ def test_a_database_error_mid_request_asks_the_reporter_to_try_again_in_their_la
     assert response["Retry-After"] == "30"
     page = response.content.decode()
     assert '<html lang="ja"' in page
-    assert "数分後にもう一度お試しください" in page
+    assert "数分待ってからもう一度送信ボタンを押してください" in page
     assert "server closed" not in page
 
 
@@ -68,4 +68,15 @@ def test_a_session_that_cannot_be_saved_while_the_database_restarts_is_a_503_not
     monkeypatch.setattr(CursorWrapper, "execute", restarting)
     response = client.post(step_url("who"), answers, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
-    assert "please try again" in response.content.decode()
+    assert "press Send again" in response.content.decode()
+
+
+def test_the_error_page_does_not_tell_a_reporter_who_saw_their_receipt_that_the_report_was_saved() -> None:
+    """The receipt is shown before Send: "saw no receipt number, so it was not saved" would mislead every
+    reporter whose Send failed into thinking it arrived. The page says it may not have, and to send again."""
+    from django.template import loader
+
+    page = loader.get_template("500.html").render({"quick_exit_url": "https://example.org/"})
+    assert "saw no receipt number" not in page
+    assert "may not have arrived" in page
+    assert 'class="quick-exit"' in page

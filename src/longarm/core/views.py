@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -42,7 +43,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     unavailable = isinstance(error, OperationalError | InterfaceError)
     page = loader.get_template("500.html").render(
-        {"LANGUAGE_CODE": get_language(), "LANGUAGE_BIDI": get_language_bidi()}
+        {
+            "LANGUAGE_CODE": get_language(),
+            "LANGUAGE_BIDI": get_language_bidi(),
+            "quick_exit_url": settings.LONGARM_QUICK_EXIT_URL,
+        }
     )
     response = HttpResponse(page, status=503 if unavailable else 500)
     if unavailable:
