@@ -156,3 +156,20 @@ def test_a_caseworkers_reply_is_labelled_utc_for_readers_without_javascript(
     html = open_mailbox(Client(), receipt)
     shown = message.created_at.strftime("%Y-%m-%d %H:%M")
     assert f"data-local-time>{shown} UTC</time>" in html
+
+
+def test_a_message_sent_twice_from_the_same_page_is_stored_once(client: Client, cast: Cast) -> None:
+    """A double tap over a slow connection, or a reload that posts again: the page's one-time token."""
+    import re
+
+    receipt = submit_report(Client())
+    open_mailbox(client, receipt)
+    page = client.get(reverse("intake:mailbox")).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token
+    for _ in range(2):
+        response = client.post(reverse("intake:mailbox"), {"text": "Any news?", "token": token.group(1)})
+        assert response.status_code == 302
+    assert Message.objects.filter(author_kind="reporter").count() == 1
+    again = client.get(reverse("intake:mailbox")).content.decode()
+    assert re.search(r'name="token" value="([^"]+)"', again)[1] != token.group(1)  # type: ignore[index]

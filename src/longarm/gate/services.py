@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from longarm.core.throttle import hashed_key
 from longarm.gate.exceptions import GateRefused, Refusal
 from longarm.gate.models import SpentToken
 from longarm.gate.pressure import pressure_record
@@ -22,6 +23,22 @@ from longarm.gate.tokens import (
 
 def _hour_after(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def once_spend(*, scope: str, nonce: str, lasts: timedelta) -> bool:
+    """Record that the one-time ``nonce`` of ``scope`` (a form's random token) was used, in the caller's
+    transaction; False when it was used before, by this request's twin too (a double tap: the unique digest
+    makes the second insert wait for the first and fail). Kept as the gate's spent tokens are: a keyed
+    digest, never the nonce, until the hour after ``lasts`` from now."""
+    try:
+        with transaction.atomic():
+            SpentToken.objects.create(
+                digest=hashed_key("gate-spent", f"{scope}:{nonce}"),
+                expires_at=_hour_after(timezone.now() + lasts),
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def _ticket(data: QueryDict, purpose: Purpose) -> Ticket:

@@ -334,6 +334,12 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={**_PRIVATE, "rows": 5}),
         error_messages={"required": _("The message is empty.")},
     )
+    # One message per token (``gate.services.once_spend``): a double tap or a reload stores it once.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = secrets.token_urlsafe(24)
 
 
 class ReporterReportForm(ReportForm):

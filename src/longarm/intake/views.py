@@ -1,4 +1,6 @@
 import math
+import secrets
+from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -31,7 +33,7 @@ from longarm.evidence.services import evidence_attach
 from longarm.evidence.uploads import EncryptedUpload, Refusal
 from longarm.evidence.views import accepts_evidence
 from longarm.gate.exceptions import GateRefused
-from longarm.gate.services import gate_pass
+from longarm.gate.services import gate_pass, once_spend
 from longarm.gate.tokens import Purpose
 from longarm.gate.widget import gate_widget, refusal_message
 from longarm.guidance.rights import rights_country_for
@@ -436,7 +438,15 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     form = MessageForm(request.POST or None, initial={"text": unsent.decode()} if unsent else None)
     if request.method == "POST" and form.is_valid():
         try:
-            message_post(report=report, data_key=data_key, text=form.cleaned_data["text"], author=None)
+            with transaction.atomic():
+                if once_spend(
+                    scope="mailbox-message",
+                    nonce=form.cleaned_data["token"] or secrets.token_urlsafe(24),
+                    lasts=timedelta(seconds=settings.SESSION_COOKIE_AGE),
+                ):
+                    message_post(
+                        report=report, data_key=data_key, text=form.cleaned_data["text"], author=None
+                    )
         except TooManyMessages:
             form.add_error(
                 "text",
