@@ -140,7 +140,7 @@ class SessionStore(DatabaseSessionStore):
         taken (32 random characters); the insert refuses a taken one, and another is drawn."""
         connection = connections[using]
         table, key, data, expiry = self._sql_names(using)
-        session = self._get_session(no_load=True)
+        session = dict(self.items())
         while True:
             self._session_key = get_random_string(32, VALID_KEY_CHARS)
             instance = self.create_model_instance(session)

@@ -21,7 +21,7 @@ def _day_start(moment: datetime | None) -> datetime | None:
     return datetime.combine(moment.astimezone(UTC).date(), time.min, tzinfo=UTC)
 
 
-def forget_finished_task(sender: Any, task_result: TaskResult, **_: Any) -> None:
+def forget_finished_task(sender: Any, task_result: TaskResult[Any, Any], **_: Any) -> None:
     """``django.tasks.signals.task_finished`` receiver for the database queue (other backends keep nothing
     in the database)."""
     from django_tasks_db.backend import DatabaseBackend
