@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -303,3 +304,26 @@ def test_after_sending_the_thank_you_page_survives_a_reload_and_the_receipt_is_g
         assert receipt not in html
     assert client.get(step_url("review"))["Location"] == reverse("intake:report_new")
     assert Client().get(reverse("intake:report_sent"))["Location"] == reverse("intake:home")
+
+
+def test_numbers_and_ids_are_typed_and_shown_left_to_right_on_a_right_to_left_page(
+    client: Client, cast: Cast
+) -> None:
+    """In Uyghur, "+86 138 0013 8000" in a right-to-left box or row reads "8000 0013 138 86+"."""
+    from django.contrib.staticfiles import finders
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ug"
+    review = answer_steps(client, report_answers()).content.decode()
+    step = client.get(step_url("them")).content.decode()
+    for name in ("perpetrator_phone_numbers", "perpetrator_wechat_ids", "perpetrator_badge_numbers"):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', step)
+        assert box, name
+        assert 'dir="ltr"' in box.group(0), name
+    row = re.search(r'<dd class="free-text"( dir="ltr")?>\+86 138 0013 8000</dd>', review)
+    assert row, "the phone number's row on the last step"
+    assert row.group(1), "shown left to right"
+    # Everything else typed takes the direction of its own words, line by line (an English reply in Uyghur).
+    stylesheet = finders.find("longarm/site.css")
+    assert isinstance(stylesheet, str)
+    with open(stylesheet, encoding="utf-8") as css:
+        assert re.search(r"\.free-text \{[^}]*unicode-bidi: plaintext", css.read())

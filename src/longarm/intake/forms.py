@@ -40,10 +40,18 @@ MAX_LINE = 500
 
 
 def _optional_text(
-    label: StrOrPromise, *, rows: int | None = None, help_text: StrOrPromise = "", max_length: int = MAX_LINE
+    label: StrOrPromise,
+    *,
+    rows: int | None = None,
+    help_text: StrOrPromise = "",
+    max_length: int = MAX_LINE,
+    left_to_right: bool = False,
 ) -> forms.CharField:
+    """``left_to_right``: numbers and IDs (a phone number, a WeChat ID), typed and shown left to right on a
+    right-to-left page, where "+86 138 0013 8000" would otherwise read "8000 0013 138 86+"."""
+    attrs = {**_PRIVATE, "dir": "ltr"} if left_to_right else _PRIVATE
     widget: forms.Widget = (
-        forms.Textarea(attrs={**_PRIVATE, "rows": rows}) if rows else forms.TextInput(attrs=_PRIVATE)
+        forms.Textarea(attrs={**attrs, "rows": rows}) if rows else forms.TextInput(attrs=attrs)
     )
     field = MultilineTextField if rows else forms.CharField
     return field(label=label, required=False, max_length=max_length, widget=widget, help_text=help_text)
@@ -176,9 +184,9 @@ class ReportForm(forms.Form):
         ),
     )
     perpetrator_names = _optional_text(_("Names of officers or other people who contacted you (optional)"))
-    perpetrator_phone_numbers = _optional_text(_("Their phone numbers (optional)"))
-    perpetrator_wechat_ids = _optional_text(_("Their WeChat IDs (optional)"))
-    perpetrator_badge_numbers = _optional_text(_("Police badge or ID numbers (optional)"))
+    perpetrator_phone_numbers = _optional_text(_("Their phone numbers (optional)"), left_to_right=True)
+    perpetrator_wechat_ids = _optional_text(_("Their WeChat IDs (optional)"), left_to_right=True)
+    perpetrator_badge_numbers = _optional_text(_("Police badge or ID numbers (optional)"), left_to_right=True)
     perpetrator_other = _optional_text(
         _("Anything else you know about them (optional)"), rows=3, max_length=MAX_TEXT
     )

@@ -203,6 +203,8 @@ def draft_forget(request: HttpRequest) -> None:
 class ReviewRow:
     label: StrOrPromise
     value: str
+    # "ltr" for what the question's box is typed left to right in (numbers, IDs), as its form field says.
+    direction: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,8 @@ def review_sections(form: forms.Form) -> list[ReviewSection]:
                 continue
             value = _shown(form.fields[name], form.cleaned_data[name])
             if value != "—":
-                rows.append(ReviewRow(label=form.fields[name].label or name, value=value))
+                field = form.fields[name]
+                direction = str(field.widget.attrs.get("dir", ""))
+                rows.append(ReviewRow(label=field.label or name, value=value, direction=direction))
         sections.append(ReviewSection(step=step, rows=rows, files="attachments" in step.fields))
     return sections
