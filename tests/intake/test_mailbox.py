@@ -120,7 +120,26 @@ def test_every_reading_by_the_reporter_is_counted_without_content_or_report(
 
 def test_a_statistics_only_reporter_is_told_nobody_reads_their_messages(client: Client, cast: Cast) -> None:
     receipt = submit_report(client, consent="statistics_only")
-    assert "no caseworker can read your report" in open_mailbox(Client(), receipt)
+    # Not told to come back for a reply that cannot come, neither on the thank-you page nor in the mailbox.
+    thanks = client.get(reverse("intake:report_sent")).content.decode()
+    assert "no caseworker can read your report" in thanks
+    assert "to read any reply" not in thanks
+    assert ">Check replies</a>" not in thanks
+    reporter = Client()
+    mailbox = open_mailbox(reporter, receipt)
+    assert "no caseworker can read your report" in mailbox
+    assert "Send message" not in mailbox
+    reporter.post(reverse("intake:mailbox"), {"text": "Is anyone there?"})
+    assert not Message.objects.exists()
+
+
+def test_the_mailbox_speaks_to_the_reporter_not_about_them(client: Client, cast: Cast) -> None:
+    html = open_mailbox(Client(), submit_report(client))
+    assert "Where you live" in html
+    assert "Where the reporter lives" not in html
+    assert "What we may do with it" in html
+    thanks = client.get(reverse("intake:report_sent")).content.decode()
+    assert "to read any reply" in thanks
 
 
 @override_settings(LONGARM_REPORTER_MESSAGES_PER_DAY=3)

@@ -1,3 +1,4 @@
+import json
 import math
 import secrets
 from datetime import timedelta
@@ -46,7 +47,7 @@ from longarm.intake.exceptions import (
     TooManyMessages,
 )
 from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
-from longarm.intake.models import IntakeChannel, Report
+from longarm.intake.models import Consent, IntakeChannel, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import (
     message_post,
@@ -316,7 +317,12 @@ def _report_send(
     request.session.cycle_key()
     submission_token_remember(request, draft.token)
     # Which rights page to offer next, kept in the vault like the draft it comes from.
-    vault_store(request, _SENT, rights_country_for(answers.cleaned_data["host_country"]).encode())
+    # Which rights page to offer next, and whether a reply can come (nobody reads a statistics-only report).
+    sent = {
+        "country": rights_country_for(answers.cleaned_data["host_country"]),
+        "replies": consent != "statistics_only",
+    }
+    vault_store(request, _SENT, json.dumps(sent).encode())
     return redirect("intake:report_sent")
 
 
@@ -332,14 +338,19 @@ def _already_sent(request: HttpRequest, draft: Draft) -> HttpResponse:
 @public_view
 @require_GET
 def report_sent(request: HttpRequest) -> HttpResponse:
-    sent = vault_load(request, _SENT)
-    if sent is None:
+    stored = vault_load(request, _SENT)
+    if stored is None:
         return redirect("intake:home")
-    rights_country = sent.decode("ascii", errors="replace")
+    try:
+        sent = json.loads(stored)
+        rights_country, replies = str(sent["country"]), bool(sent["replies"])
+    except (ValueError, KeyError, TypeError):
+        return redirect("intake:home")
     return render(
         request,
         "intake/receipt_saved.html",
         {
+            "replies": replies,
             "rights_country": rights_country.lower(),
             "rights_country_name": vocabulary("host_countries").label(rights_country)
             if rights_country
@@ -436,6 +447,10 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     if unsent is not None:
         vault_delete(request, _UNSENT)
     form = MessageForm(request.POST or None, initial={"text": unsent.decode()} if unsent else None)
+    # Nobody reads a statistics-only report: a message would wait for a reply that cannot come.
+    may_write = report.consent != Consent.STATISTICS_ONLY
+    if request.method == "POST" and not may_write:
+        return redirect("intake:mailbox")
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -465,6 +480,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
             "identity": report_identity(report=report, identity_key=identity_key),
             "thread": report_thread(report=report, data_key=data_key),
             "form": form,
+            "may_write": may_write,
             "files": evidence_listing(report=report, data_key=data_key),
             "file_form": EvidenceUploadForm(),
         },
