@@ -5,6 +5,7 @@ from longarm.api.routes import api_urls
 from longarm.core.views import language_switch
 
 # The database restarted or unreachable mid-request: 503 "please try again", never a half-written record.
+handler400 = "longarm.core.views.bad_request"
 handler500 = "longarm.core.views.server_error"
 
 # Django tries these in order for every request: the reporter's pages and the gate they pay come first, so

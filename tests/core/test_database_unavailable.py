@@ -80,3 +80,23 @@ def test_the_error_page_does_not_tell_a_reporter_who_saw_their_receipt_that_the_
     assert "saw no receipt number" not in page
     assert "may not have arrived" in page
     assert 'class="quick-exit"' in page
+
+
+def test_a_form_with_more_files_than_a_request_may_carry_gets_a_page_in_the_reporters_language() -> None:
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from tests.intake.helpers import step_url
+
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2):
+        files = [SimpleUploadedFile(f"photo-{n}.jpg", b"x", content_type="image/jpeg") for n in range(3)]
+        response = client.post(step_url("more"), {"attachments": files})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<html lang="ja"' in page
+    assert 'class="quick-exit"' in page
+    assert "Bad Request" not in page
+    assert "送られた内容を読み取れませんでした" in page

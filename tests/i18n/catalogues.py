@@ -37,6 +37,9 @@ REPORTER_SOURCES = (
     "core/jinja2/core/",
     "core/templates/core/form_errors.html",
     "core/templates/core/csrf_failure.html",
+    "core/templates/core/bad_request.html",
+    # Django's own form messages, in the catalogue for the languages Django leaves untranslated.
+    "core/django_messages.py",
     "taxonomy/vocabularies.py",
     # Evidence uploads: the file fields of the questionnaire and the reporter's list of files.
     "evidence/forms.py",

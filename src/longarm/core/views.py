@@ -17,6 +17,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/csrf_failure.html", status=403)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A page of the site in the visitor's language instead of Django's bare "Bad Request (400)", for a
+    request that could not be read at all: most often a form sent with more files than one may carry."""
+    return render(
+        request, "core/bad_request.html", {"max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}, status=400
+    )
+
+
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's ``set_language`` (a POST from the switcher on every page sets the language cookie, nothing
     else), returning to the page named in ``next`` only if ``safe_next_url`` accepts it, else to the home
