@@ -336,3 +336,34 @@ def test_a_crash_mid_request_leaves_nothing_half_written(cast: Cast) -> None:
     case.refresh_from_db()
     assert case.urgency == Urgency.HIGH
     assert not _audited("case.triage", case)
+
+
+def test_a_referral_date_after_today_is_refused_in_the_api_and_the_console(cast: Cast) -> None:
+    """A referral's history and its dossier read in order of their dates: one in 2031 would print a police
+    answer before the referral was sent."""
+    from django.urls import reverse
+
+    from tests.conftest import log_in
+
+    case = open_case(cast)
+    headers = api_headers(cast.caseworker)
+    url = f"/api/cases/{case.public_id}/referrals"
+    body = {"kind": "criminal", "jurisdiction": "nl", "agency": "Politie", "sent_on": "2031-01-01"}
+    future = _send("POST", url, body, headers)
+    assert future.status_code == 400
+    assert "sent_on" in future.json()["errors"]
+    assert not Referral.objects.exists()
+    created = _send("POST", url, {**body, "sent_on": "2025-01-01"}, headers)
+    assert created.status_code == 201
+    referral = Referral.objects.get()
+    event_url = f"{url}/{referral.public_id}/events"
+    assert _send("POST", event_url, {"status": "answered", "on": "2031-05-05"}, headers).status_code == 400
+    console = Client()
+    log_in(console, cast.caseworker)
+    page = console.post(
+        reverse("cases:referral", args=[case.public_id, referral.public_id]),
+        {"status": "answered", "on": "2031-05-05"},
+    ).content.decode()
+    assert "The date cannot be in the future." in page
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SENT

@@ -1,6 +1,8 @@
+from datetime import date, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -15,9 +17,21 @@ from longarm.intake.forms import MAX_TEXT
 MAX_LINE = 120
 
 
+def _not_in_the_future(value: date) -> None:
+    # A day of grace: "today" for a caseworker east of UTC is already tomorrow on the server's clock.
+    if value > timezone.now().date() + timedelta(days=1):
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
 def _date(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = "") -> forms.DateField:
+    """A day something happened to a referral (sent, answered, closed): never after today, in the console
+    and in the API, which validates with these forms; a referral's history and its dossier read in order."""
     return forms.DateField(
-        label=label, required=required, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[_not_in_the_future],
     )
 
 
