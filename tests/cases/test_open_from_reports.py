@@ -156,9 +156,10 @@ def test_ticked_reports_are_added_to_a_case_the_reader_holds(cast: Cast, process
         in client.post(reverse("cases:reports_add_to_case"), data).content.decode()
     )
     assert CaseReport.objects.filter(case=case).count() == 1
-    client.post(reverse("cases:reports_add_to_case"), {**data, "confirmed": "yes"})
+    added = client.post(reverse("cases:reports_add_to_case"), {**data, "confirmed": "yes"}, follow=True)
     assert CaseReport.objects.filter(case=case).count() == 2
     assert case.incidents.count() == 2
+    assert f"1 report was added to case {case.reference}." in added.content.decode()
 
 
 def test_reports_cannot_be_added_to_a_case_the_reader_does_not_hold(

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from longarm.accounts.access import acting_staff, staff_view
@@ -98,7 +99,11 @@ def reports_add_to_case_view(request: HttpRequest) -> HttpResponse:
         return redirect("cases:inbox")
     messages.success(
         request,
-        _("%(count)d reports were added to case %(reference)s.")
+        ngettext(
+            "%(count)d report was added to case %(reference)s.",
+            "%(count)d reports were added to case %(reference)s.",
+            len(reports),
+        )
         % {"count": len(reports), "reference": case.reference},
     )
     return redirect("cases:case", case_id=case.public_id)
