@@ -2,6 +2,8 @@
 caseworker may change it with a reason (confirmed, audited, the reason encrypted), and the report says why
 it has its urgency."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -91,10 +93,23 @@ def test_a_change_without_a_reason_is_refused(cast: Cast) -> None:
     report = new_report(tactics=["online_harassment"])
     staff = console(cast.caseworker)
     url = reverse("cases:report_urgency", args=[report.public_id])
-    response = staff.post(url, {"urgency": "critical", "reason": "", "confirmed": "yes"}, follow=True)
-    assert "The urgency was not changed" in response.content.decode()
+    response = staff.post(url, {"urgency": "critical", "reason": "", "confirmed": "yes"})
+    page = response.content.decode()
+    # The report page again, the choice kept and the error beside the box, its form open.
+    assert response.status_code == 400
+    assert "Say why the urgency changes." in page
+    assert re.search(r'<option value="critical"[^>]*selected', page)
+    assert "<details open>" in page
     report.refresh_from_db()
     assert report.urgency == Urgency.NORMAL
+
+
+def test_every_field_on_the_report_page_has_its_own_id(cast: Cast) -> None:
+    report = new_report(tactics=["online_harassment"])
+    page = console(cast.caseworker).get(reverse("cases:report", args=[report.public_id])).content.decode()
+    ids = re.findall(r'\sid="(id_[^"]+)"', page)
+    assert ids
+    assert sorted(ids) == sorted(set(ids))
 
 
 def test_only_a_holder_of_the_report_may_change_its_urgency(cast: Cast) -> None:

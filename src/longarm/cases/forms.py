@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,3 +31,8 @@ class UrgencyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         error_messages={"required": _("Say why the urgency changes.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the report page also holds the disclosure request's "reason" (one label, one box).
+        kwargs.setdefault("auto_id", "id_urgency_%s")
+        super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from longarm.core.confirm import confirmation_page, is_confirmed
 from longarm.core.keyring import current_keyring
 from longarm.evidence.package import public_key_of
 from longarm.evidence.views import staff_panel_context
-from longarm.intake.models import Urgency
+from longarm.intake.models import Report, Urgency
 from longarm.intake.selectors import (
     report_content,
     report_for_staff,
@@ -84,6 +84,20 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request, _("Your reply was sent. The reporter sees it when they next open their report.")
         )
         return redirect("cases:report", public_id=report.public_id)
+    return _report_page(request, report, data_key, reply_form=form)
+
+
+def _report_page(
+    request: HttpRequest,
+    report: Report,
+    data_key: bytes,
+    *,
+    reply_form: ReplyForm,
+    urgency_form: UrgencyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The report page, with the reply and urgency forms as they were posted when one was refused."""
+    user = acting_staff(request)
     seen_up_to = report_record_read(report=report, staff=user)
     thread = report_thread(report=report, data_key=data_key, seen_up_to=seen_up_to)
     content = report_content(report=report, data_key=data_key)
@@ -96,16 +110,17 @@ def report_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "urgency_why": report_urgency_why(
                 report=report, tactics=content.get("tactics", ()), data_key=data_key
             ),
-            "urgency_form": UrgencyForm(initial={"urgency": report.urgency}),
+            "urgency_form": urgency_form or UrgencyForm(initial={"urgency": report.urgency}),
             "thread": thread,
             "unread_count": sum(message.new for message in thread),
             "waiting_label": WAITING_LABEL,
-            "form": form,
+            "form": reply_form,
             "disclosure": report_identity_panel(request, report),
             "in_case": report_case_for_user(user=user, report_id=report.pk),
             "links": reports_sharing(report=report, user=user),
             **staff_panel_context(request=request, user=user, report=report, data_key=data_key),
         },
+        status=status,
     )
 
 
@@ -116,8 +131,9 @@ def report_urgency(request: HttpRequest, public_id: UUID) -> HttpResponse:
     report, sealed = report_for_staff(user=user, public_id=public_id)
     form = UrgencyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The urgency was not changed: choose one and say why."))
-        return redirect("cases:report", public_id=public_id)
+        # The page again, with what was chosen and typed kept and the error beside the field.
+        data_key = staff_data_key(sealed=sealed, private_key=staff_private_key(request))
+        return _report_page(request, report, data_key, reply_form=ReplyForm(), urgency_form=form, status=400)
     urgency = Urgency(form.cleaned_data["urgency"])
     if not is_confirmed(request):
         return confirmation_page(
