@@ -176,3 +176,40 @@ def test_a_person_of_another_case_cannot_be_involved(cast: Cast) -> None:
     )
     assert response.status_code == 200
     assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("phone", "not a phone", "Nothing in this value can be matched"),
+        ("email", "foo", "Enter a valid email address."),
+        ("wechat", "  ", "choose its kind and type its value"),
+    ],
+)
+def test_an_identifier_nothing_can_be_matched_on_is_refused_and_costs_no_quota(
+    cast: Cast, kind: str, value: str, message: str
+) -> None:
+    from longarm.core.models import ThrottleCounter
+
+    case = opened_case(cast)
+    staff = console(cast.caseworker)
+    url = reverse("cases:identifier_new", args=[case.public_id])
+    page = staff.post(url, {"kind": kind, "value": value}, follow=True).content.decode()
+    assert message in page
+    assert not Identifier.objects.exists()
+    assert not ThrottleCounter.objects.filter(scope__startswith="identifier").exists()
+
+
+def test_a_number_or_account_the_case_holds_is_not_added_twice_however_it_is_written(cast: Cast) -> None:
+    case = opened_case(cast)
+    staff = console(cast.caseworker)
+    url = reverse("cases:identifier_new", args=[case.public_id])
+    staff.post(url, {"kind": "wechat", "value": "wxid_Ab12"})
+    again = staff.post(url, {"kind": "wechat", "value": "WXID_AB12 "}, follow=True).content.decode()
+    assert "The case already holds this identifier." in again
+    staff.post(url, {"kind": "phone", "value": "+86 138 0013 8000"})
+    staff.post(url, {"kind": "phone", "value": "0086 138-0013-8000"})
+    # Two people of a case may share a name: names are kept each time.
+    staff.post(url, {"kind": "name", "value": "Li Na"})
+    staff.post(url, {"kind": "name", "value": "Li Na"})
+    assert sorted(Identifier.objects.values_list("kind", flat=True)) == ["name", "name", "phone", "wechat"]

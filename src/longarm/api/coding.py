@@ -42,7 +42,7 @@ from longarm.cases.exceptions import NotAllowed
 from longarm.cases.keys import has_case_key
 from longarm.cases.models import CaseKeyKind, IdentifierKind
 from longarm.cases.selectors import case_for_user
-from longarm.linking.exceptions import IdentifierLimitReached
+from longarm.linking.exceptions import IdentifierLimitReached, IdentifierRefused
 
 # On the routers of the reads: ninja serves one path from one router, every method of it.
 router = cases_router
@@ -201,6 +201,8 @@ def identifier_create(request: HttpRequest, public_id: UUID, payload: Identifier
         )
     except IdentifierLimitReached as limit:
         raise HttpError(429, identifier_limit_message(limit)) from limit
+    except IdentifierRefused as refused:
+        raise InvalidInput.of("value", refused.message) from refused
     return Status(
         201,
         IdentifierOut(

@@ -10,7 +10,6 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from longarm.accounts.models import StaffUser
-from longarm.cases.models import Case
 from longarm.crypto.envelopes import decrypt
 from longarm.crypto.errors import DecryptionError
 from longarm.crypto.streams import decrypt_stream
@@ -27,7 +26,6 @@ from longarm.evidence.records import (
 )
 from longarm.evidence.storage import open_blob
 from longarm.intake.models import KeyKind, RecipientKind, Report
-from longarm.linking.index import case_region, current_linking_key, indexed_keys, primary_index
 
 
 @dataclass(frozen=True)
@@ -199,12 +197,3 @@ def offers_for_staff(
                 Offer(index, kind, value) for index, (kind, value) in enumerate(record.offers)
             ]
     return offers
-
-
-def offer_in_case(*, case: Case, kind: str, value: str) -> bool:
-    """Whether ``case`` already holds this identifier: the blind index it would be stored under, compared
-    with the case's own (the value itself is never compared in clear)."""
-    key = current_linking_key()
-    keys = indexed_keys(kind=kind, value=value, region=case_region(case), key=key)
-    index = primary_index(kind=kind, keys=keys, key=key)
-    return case.identifiers.filter(kind=kind, blind_index=index).exists()

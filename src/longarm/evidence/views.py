@@ -44,14 +44,13 @@ from longarm.evidence.selectors import (
     evidence_listing,
     item_for_staff,
     item_metadata,
-    offer_in_case,
     offers_for_staff,
 )
 from longarm.evidence.services import evidence_attach, evidence_export, evidence_record_access
 from longarm.evidence.uploads import EncryptingUploadHandler
 from longarm.intake.models import Report
 from longarm.intake.selectors import report_for_staff, staff_data_key
-from longarm.linking.exceptions import IdentifierLimitReached
+from longarm.linking.exceptions import IdentifierLimitReached, IdentifierRefused
 
 UPLOADERS = (Role.CASEWORKER, Role.INVESTIGATOR, Role.OPERATOR)
 _csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
@@ -268,11 +267,11 @@ def offer_add(request: HttpRequest, item_id: UUID, index: int) -> HttpResponseBa
     if index >= len(record.offers) or record.offers[index][0] not in IdentifierKind.values:
         raise Http404
     kind, value = record.offers[index]
-    if offer_in_case(case=case, kind=kind, value=value):
-        messages.info(request, _("The case already holds this identifier."))
-        return back
     try:
         identifier_add(actor=user, private_key=private_key, case=case, kind=IdentifierKind(kind), value=value)
+    except IdentifierRefused as refused:
+        messages.info(request, refused.message)
+        return back
     except IdentifierLimitReached as limit:
         messages.error(request, identifier_limit_message(limit))
         return back

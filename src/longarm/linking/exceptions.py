@@ -2,6 +2,15 @@ class LinkingError(Exception):
     """Base of the linking app's named errors."""
 
 
+class IdentifierRefused(LinkingError):
+    """An identifier that is not added: nothing in it can be matched (it is not what its kind says), or the
+    case already holds it. ``message`` says which, for the console and the API."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class NotLinked(LinkingError):
     """The two cases share no such match key."""
 

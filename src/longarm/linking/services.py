@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from longarm.accounts.models import CONTENT_ROLES, StaffUser
 from longarm.audit.models import ActorKind
@@ -22,6 +25,7 @@ from longarm.linking.clusters import clusters_update
 from longarm.linking.exceptions import (
     AlreadyDecided,
     IdentifierLimitReached,
+    IdentifierRefused,
     NotLinked,
     RequestNotAllowed,
 )
@@ -32,6 +36,7 @@ from longarm.linking.index import (
     key_rows,
     primary_index,
 )
+from longarm.linking.keys import STRONG_KINDS
 from longarm.linking.models import (
     AccessRequest,
     ClusterMembership,
@@ -54,6 +59,28 @@ def _audit(actor: StaffUser | None, action: str, case: Case) -> None:
 
 
 @transaction.atomic
+def identifier_check_new(*, case: Case, kind: str, value: str) -> None:
+    """Refuse (``IdentifierRefused``) an identifier ``case`` should not get: one in which nothing can be
+    matched (no digits in a "phone number", an e-mail address without its @), which would sit in the case
+    and its dossier linking nothing, and a number or account the case already holds however it is written
+    (its blind index, never the value in clear, compared with the case's own)."""
+    if kind == "email":
+        try:
+            validate_email(value.strip())
+        except ValidationError as error:
+            raise IdentifierRefused(_("Enter a valid email address.")) from error
+    key = current_linking_key()
+    keys = indexed_keys(kind=kind, value=value, region=case_region(case), key=key)
+    if not keys:
+        raise IdentifierRefused(
+            _("Nothing in this value can be matched: check that it is written as its kind says.")
+        )
+    # A number or an account is one thing whoever it belongs to; two people of a case may share a name.
+    held = case.identifiers.filter(kind=kind, blind_index=primary_index(kind=kind, keys=keys, key=key))
+    if kind in STRONG_KINDS and held.exists():
+        raise IdentifierRefused(_("The case already holds this identifier."))
+
+
 def identifier_keys_store(*, identifier: Identifier, value: str) -> list[IdentifierKey]:
     """Index a just-saved identifier: its blind index and one row per match key, under the current linking
     key; then the clusters of its case are updated. Called in ``identifier_add``'s transaction, which audits.

@@ -24,6 +24,7 @@ from longarm.core.downloads import as_attachment
 from longarm.linking.exceptions import (
     AlreadyDecided,
     IdentifierLimitReached,
+    IdentifierRefused,
     NotLinked,
     RequestNotAllowed,
 )
@@ -191,4 +192,6 @@ def suggestion_decide(request: HttpRequest, case_id: UUID, suggestion_id: UUID) 
         messages.error(request, _("That report's key is not sealed to you."))
     except IdentifierLimitReached as error:
         messages.error(request, identifier_limit_message(error))
+    except IdentifierRefused as refused:
+        messages.error(request, refused.message)
     return redirect(reverse("cases:case", kwargs={"case_id": case.public_id}) + "#suggestions")

@@ -31,6 +31,7 @@ from longarm.cases.models import (
     PersonRole,
 )
 from longarm.linking.services import (
+    identifier_check_new,
     identifier_keys_removed,
     identifier_keys_store,
     identifier_matches_record,
@@ -186,9 +187,11 @@ def identifier_add(
     person: Person | None = None,
 ) -> Identifier:
     """Store an identifier as ciphertext with the blind indexes of its match keys (for linking); returns it.
-    Raises ``IdentifierLimitReached`` when ``actor`` has added as many identifiers as allowed within the
-    hour or the day (that refusal stays counted and alerted), ``NoAccess`` without the case data key and
-    ``NotAllowed`` for a person of another case."""
+    Raises ``IdentifierRefused`` for a value in which nothing can be matched or that the case already holds
+    (before the quota: a refused value takes nothing from it), ``IdentifierLimitReached`` when ``actor`` has
+    added as many identifiers as allowed within the hour or the day (that refusal stays counted and
+    alerted), ``NoAccess`` without the case data key and ``NotAllowed`` for a person of another case."""
+    identifier_check_new(case=case, kind=kind, value=value)
     identifier_quota_take(actor=actor, case=case)
     return _identifier_store(
         actor=actor, private_key=private_key, case=case, kind=kind, value=value, person=person

@@ -37,7 +37,7 @@ from longarm.cases.exceptions import NotAllowed
 from longarm.cases.models import IdentifierKind
 from longarm.cases.selectors import case_for_user, case_keys
 from longarm.core.confirm import confirmation_page, is_confirmed
-from longarm.linking.exceptions import IdentifierLimitReached
+from longarm.linking.exceptions import IdentifierLimitReached, IdentifierRefused
 
 MEMBERS = (Role.CASEWORKER, Role.INVESTIGATOR)
 
@@ -129,6 +129,8 @@ def identifier_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
             )
         except IdentifierLimitReached as limit:
             messages.error(request, identifier_limit_message(limit))
+        except IdentifierRefused as refused:
+            messages.error(request, refused.message)
         else:
             messages.success(request, _("The identifier was added."))
     else:
