@@ -202,3 +202,21 @@ def test_a_confirmed_link_joins_a_case_holding_the_index_only_weakly(cast: Cast)
     IdentifierKey.objects.filter(case=b).delete()
     recluster_all()
     assert _clusters() == {}
+
+
+def test_the_cluster_codes_its_cases_in_one_vocabulary_and_only_known_years(cast: Cast) -> None:
+    """The questionnaire's answers (``reporter_tactics``) appear as the incidents' tactics they stand for,
+    never beside them; a report whose reporter gave no year adds none (not the year it arrived)."""
+    from longarm.intake.models import Report
+    from longarm.linking.selectors import _coded
+    from longarm.taxonomy.vocabularies import analytic_tactics_for, vocabulary
+
+    case = case_held_by(cast)
+    report = Report.objects.get(case_link__case=case)
+    Report.objects.filter(pk=report.pk).update(incident_year=None)
+    coded = _coded([case.pk])[case.pk]
+    assert coded.years == set()
+    analytic = vocabulary("tactics").codes()
+    assert coded.tactics
+    assert coded.tactics <= set(analytic)
+    assert coded.tactics == set(analytic_tactics_for(report.tactic_codes))

@@ -30,6 +30,7 @@ from longarm.linking.models import (
     Strength,
 )
 from longarm.linking.scoring import WeakScore, weak_scores
+from longarm.taxonomy.vocabularies import analytic_tactics_for
 
 # Past this many cases a cluster page draws no picture (the table and export still list every case the
 # reader holds).
@@ -316,14 +317,18 @@ class _Coded:
 def _coded(case_ids: list[int]) -> dict[int, _Coded]:
     coded = {pk: _Coded() for pk in case_ids}
     for report in Report.objects.filter(case_link__case_id__in=case_ids).values(
-        "case_link__case_id", "community", "host_country", "incident_year", "received_on", "tactic_codes"
+        "case_link__case_id", "community", "host_country", "incident_year", "tactic_codes"
     ):
         entry = coded[report["case_link__case_id"]]
         entry.reports += 1
         entry.communities.add(report["community"])
         entry.host_countries.add(report["host_country"])
-        entry.years.add(report["incident_year"] or report["received_on"].year)
-        entry.tactics.update(report["tactic_codes"] or [])
+        # The year of the incident when the reporter gave one: the year a report arrived is not when it
+        # happened, and an unknown year is left out, as an incident's is.
+        if report["incident_year"]:
+            entry.years.add(report["incident_year"])
+        # In the incidents' vocabulary (tactics.toml), never mixed with the questionnaire's own codes.
+        entry.tactics.update(analytic_tactics_for(report["tactic_codes"] or []))
     for incident in Incident.objects.filter(case_id__in=case_ids).values(
         "case_id", "year", "host_country", "tactics"
     ):
