@@ -161,3 +161,11 @@ def test_a_deployment_without_any_report_shows_an_empty_dashboard(cast: Cast, qu
     # The first log-in of an analyst on a new deployment: no fact, so no code has a label yet.
     response = console(cast.analyst).get(reverse("analytics:dashboard"), query)
     assert response.status_code == 200
+
+
+def test_a_download_names_only_the_filters_its_table_was_counted_with(cast: Cast, sample: None) -> None:
+    analyst = console(cast.analyst)
+    referrals = json.loads(download(analyst, "referrals", "json", host="JP", end="2020-01"))
+    assert referrals["filters"] == {}  # a referral has no date or place: the filters were not applied
+    tactics = json.loads(download(analyst, "tactic", "json", host="JP", end="2030-01"))
+    assert tactics["filters"]

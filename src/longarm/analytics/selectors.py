@@ -178,6 +178,11 @@ def table_view(key: str, table: CountTable, *, rtl: bool = False) -> TableView:
     )
 
 
+# Tables the dashboard's date and place filters do not apply to (a referral has neither): a download of one
+# names no filter, rather than claim ones that were not applied.
+UNFILTERED_TABLES = frozenset({"referrals"})
+
+
 def dashboard_table(key: str, *, filters: AnalyticsFilters, rows: str, columns: str) -> CountTable:
     """The count table ``key`` of the dashboard (one of ``TABLE_KEYS``); raises ``KeyError`` otherwise."""
     if key in ONE_WAY:

@@ -10,7 +10,7 @@ from longarm.accounts.models import Role
 from longarm.analytics.forms import DashboardForm
 from longarm.analytics.publication.disclosure import protect
 from longarm.analytics.publication.formats import table_content, table_csv
-from longarm.analytics.selectors import TABLE_KEYS, dashboard, dashboard_table
+from longarm.analytics.selectors import TABLE_KEYS, UNFILTERED_TABLES, dashboard, dashboard_table
 from longarm.analytics.services import analytics_record_access
 from longarm.core.downloads import as_attachment
 
@@ -46,7 +46,8 @@ def download(request: HttpRequest, table: str, form: str) -> HttpResponse:
     rows, columns = bound.crosstab()
     counts = dashboard_table(table, filters=filters, rows=rows, columns=columns)
     protected = protect(counts, threshold=settings.LONGARM_DISCLOSURE_THRESHOLD)
-    content = table_content(protected, filters=filters.as_query(), mechanism="none", epsilon=None, delta=None)
+    applied = {} if table in UNFILTERED_TABLES else filters.as_query()
+    content = table_content(protected, filters=applied, mechanism="none", epsilon=None, delta=None)
     name = f"{table}-{rows}-{columns}" if table == "crosstab" else table
     analytics_record_access(actor=acting_staff(request), table=name, filters=filters, form=form)
     body = table_csv(content) if form == "csv" else json.dumps(content, ensure_ascii=False, indent=2)
