@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "longarm.core.middleware.NoStoreMiddleware",
+    "longarm.core.middleware.MethodNotAllowedPageMiddleware",
     "longarm.core.middleware.IntegrityErrorMiddleware",
     "longarm.core.session_vault.SessionVaultMiddleware",
 ]

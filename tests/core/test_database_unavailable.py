@@ -100,3 +100,18 @@ def test_a_form_with_more_files_than_a_request_may_carry_gets_a_page_in_the_repo
     assert 'class="quick-exit"' in page
     assert "Bad Request" not in page
     assert "送られた内容を読み取れませんでした" in page
+
+
+def test_an_address_that_only_receives_forms_opened_in_the_browser_is_a_page_not_a_blank() -> None:
+    from django.conf import settings
+    from django.urls import reverse
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tr"
+    for name in ("intake:mailbox_files", "intake:mailbox_leave"):
+        response = client.get(reverse(name))
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        page = response.content.decode()
+        assert "Bu adres yalnızca form alır" in page
+        assert 'class="quick-exit"' in page

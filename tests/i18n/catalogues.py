@@ -38,6 +38,7 @@ REPORTER_SOURCES = (
     "core/templates/core/form_errors.html",
     "core/templates/core/csrf_failure.html",
     "core/templates/core/bad_request.html",
+    "core/templates/core/method_not_allowed.html",
     # Django's own form messages, in the catalogue for the languages Django leaves untranslated.
     "core/django_messages.py",
     "taxonomy/vocabularies.py",

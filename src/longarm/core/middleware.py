@@ -111,6 +111,25 @@ class NoStoreMiddleware:
         return response
 
 
+class MethodNotAllowedPageMiddleware:
+    """A page for an address opened that only receives forms (``/mailbox/files/`` typed in, or reloaded after
+    an upload broke): Django answers 405 with an empty body, a blank page. Here it gets a page of the site,
+    in the visitor's language, with the way back; the status and its ``Allow`` header stay. Not for the API,
+    whose clients read the status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.method != "GET" or request.path.startswith("/api/"):
+            return response
+        page = render(request, "core/method_not_allowed.html", status=405)
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page
+
+
 class IntegrityErrorMiddleware:
     """A ciphertext that fails authentication (tampered with, or sealed to another key) gets a clear page,
     never garbage and never a raw traceback. The log names only the path, no content."""
