@@ -96,7 +96,9 @@ def test_objects_are_shown_as_references_with_links_and_filters_without_artefact
     )
     page = admin_client(cast).get(reverse("audit:events")).content.decode()
     assert f"<code>{case.public_id}" not in page
-    assert f'href="{reverse("cases:case", args=[case.public_id])}"><code>{case.reference}</code>' in page
+    assert f"<code>{case.reference}</code>" in page
+    # Administrators read the log and never open a case: named, not linked to a page that would refuse them.
+    assert reverse("cases:case", args=[case.public_id]) not in page
     assert "||" not in page
     assert "Community: uyghur" in page
     assert cast.admin.username in page

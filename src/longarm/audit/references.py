@@ -39,27 +39,20 @@ def _cases(ids: set[str]) -> dict[str, ObjectReference]:
     parsed = _uuids(ids)
     cases = Case.objects.filter(public_id__in=parsed.values()).only("public_id", "reference")
     by_uuid = {case.public_id: case for case in cases}
+    # Named, not linked: the log is read by administrators, who never open a case (a link would be a 403).
     return {
-        raw: ObjectReference(gettext("Case"), by_uuid[value].reference, reverse("cases:case", args=[value]))
+        raw: ObjectReference(gettext("Case"), by_uuid[value].reference)
         for raw, value in parsed.items()
         if value in by_uuid
     }
 
 
 def _reports(ids: set[str]) -> dict[str, ObjectReference]:
-    from longarm.intake.models import Report
 
     parsed = _uuids(ids)
-    present = set(Report.objects.filter(public_id__in=parsed.values()).values_list("public_id", flat=True))
-    # A deleted report keeps its reference (derived from the identifier) but loses its link.
-    return {
-        raw: ObjectReference(
-            gettext("Report"),
-            value.hex[:10].upper(),
-            reverse("cases:report", args=[value]) if value in present else "",
-        )
-        for raw, value in parsed.items()
-    }
+    # Its reference (derived from the identifier, so a deleted report keeps it), not a link: administrators,
+    # who read the log, never open a report.
+    return {raw: ObjectReference(gettext("Report"), value.hex[:10].upper()) for raw, value in parsed.items()}
 
 
 def _staff(ids: set[str]) -> dict[str, ObjectReference]:
