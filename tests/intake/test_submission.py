@@ -327,3 +327,18 @@ def test_numbers_and_ids_are_typed_and_shown_left_to_right_on_a_right_to_left_pa
     assert isinstance(stylesheet, str)
     with open(stylesheet, encoding="utf-8") as css:
         assert re.search(r"\.free-text \{[^}]*unicode-bidi: plaintext", css.read())
+
+
+def test_back_from_the_last_step_keeps_the_consent_chosen(client: Client, cast: Cast) -> None:
+    answer_steps(client, report_answers())
+    page = client.get(step_url("review")).content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert token
+    back = client.post(
+        step_url("review"), {"consent": "referral", "submission_token": token.group(1), "go": "back"}
+    )
+    assert back.status_code == 302
+    assert back["Location"] == step_url(QUESTION_STEPS[-1])
+    again = client.get(step_url("review")).content.decode()
+    assert re.search(r'<input[^>]*value="referral"[^>]*checked', again)
+    assert not Report.objects.exists()

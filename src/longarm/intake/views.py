@@ -240,9 +240,11 @@ def _report_review(request: HttpRequest, draft: Draft | None) -> HttpResponse:
         initial={"submission_token": draft.token, "consent": draft.answers.get("consent", "")},
     )
     if request.method == "POST":
-        # Kept like every step's answers: a mistyped receipt or a reload does not lose the choice.
+        # Kept like every step's answers: a mistyped receipt, a reload or Back does not lose the choice.
         draft.answers["consent"] = request.POST.get("consent", "")
         draft_save(request, draft)
+        if request.POST.get("go") == "back":
+            return redirect("intake:report_step", (step_before(REVIEW) or REVIEW).slug)
     if request.method == "POST" and form.is_valid():
         if submission_token_used(request, form.cleaned_data["submission_token"]):
             return render(request, "intake/already_submitted.html", status=409)
