@@ -203,6 +203,15 @@ def test_a_call_needs_its_caller_language_and_start(cast: Cast) -> None:
     assert not Report.objects.exists()
 
 
+def test_a_call_cannot_end_hours_before_it_began_but_may_cross_midnight(cast: Cast) -> None:
+    typo = {**report_answers(), **CALL, "call_started": "10:15", "call_ended": "09:50"}
+    page = console(cast.operator).post(reverse("cases:hotline_new"), typo).content.decode()
+    assert "The call cannot end before it began." in page
+    assert not Report.objects.exists()
+    _hotline_report(cast, call_started="23:50", call_ended="00:10")
+    assert Report.objects.count() == 1
+
+
 def test_the_caseworker_sees_the_hotline_channel_and_the_callers_language(cast: Cast) -> None:
     report = _hotline_report(cast)
     staff = console(cast.caseworker)

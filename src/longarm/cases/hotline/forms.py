@@ -9,6 +9,13 @@ from longarm.cases.languages import language_name
 from longarm.core.text_fields import MultilineTextField
 from longarm.intake.forms import MAX_TEXT, ReportForm
 
+# A call that ends "before" it began is read as crossing midnight only if it would have lasted no longer.
+LONGEST_CALL_MINUTES = 6 * 60
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
 
 class CallDetailsMixin(forms.Form):
     """What an operator records about one call: when it began and ended (UTC), the caller's language, and
@@ -25,6 +32,15 @@ class CallDetailsMixin(forms.Form):
         error_messages={"invalid": _("Type a time as HH:MM.")},
     )
     callback_wanted = forms.BooleanField(label=_("The caller wants us to call them back"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        started, ended = cleaned.get("call_started"), cleaned.get("call_ended")
+        # Past midnight a call ends "earlier" (23:50 to 00:10); ending hours before it began is a typo.
+        crossing_midnight = started and ended and _minutes(ended) < _minutes(started)
+        if crossing_midnight and _minutes(ended) + 24 * 60 - _minutes(started) > LONGEST_CALL_MINUTES:
+            self.add_error("call_ended", _("The call cannot end before it began."))
+        return cleaned
 
     def call_details(self) -> dict[str, Any]:
         ended: time | None = self.cleaned_data.get("call_ended")
