@@ -3,6 +3,7 @@ from typing import Any
 import pytest
 from django.tasks import Task, task
 
+from longarm.operations.management.commands import worker
 from longarm.retention import tasks as retention_tasks
 
 
@@ -16,3 +17,12 @@ def database_queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     made = retention_tasks.retention_apply_task
     if not isinstance(made, Task):
         monkeypatch.setattr(retention_tasks, "retention_apply_task", task(made.func))
+
+
+@pytest.fixture
+def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker command's heartbeat and redelivery threads would write to the database; tests using this
+    run only its task loop."""
+    for thread in (worker.HeartbeatThread, worker.RedeliveryThread):
+        monkeypatch.setattr(thread, "start", lambda self: None)
+        monkeypatch.setattr(thread, "stop", lambda self: None)

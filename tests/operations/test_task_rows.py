@@ -9,10 +9,12 @@ from django.core.management import call_command
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from longarm.operations.management.commands import worker
 from longarm.retention import tasks as retention_tasks
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("database_queue")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("database_queue", "no_worker_threads"),
+]
 
 
 def broken() -> None:
@@ -20,13 +22,6 @@ def broken() -> None:
 
 
 _broken_function = broken
-
-
-@pytest.fixture(autouse=True)
-def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    for thread in (worker.HeartbeatThread, worker.RedeliveryThread):
-        monkeypatch.setattr(thread, "start", lambda self: None)
-        monkeypatch.setattr(thread, "stop", lambda self: None)
 
 
 def test_the_row_of_a_task_that_succeeded_is_gone_once_it_has_run() -> None:

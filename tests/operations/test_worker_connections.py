@@ -13,16 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from longarm.operations.management.commands import worker
 
 # These tests run the database queue's loop (tests/operations/test_worker_on_redis.py runs RQ's).
-pytestmark = pytest.mark.usefixtures("database_queue")
-
-
-@pytest.fixture(autouse=True)
-def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command's heartbeat and redelivery threads would write to the database; these tests run only
-    its task loop."""
-    for thread in (worker.HeartbeatThread, worker.RedeliveryThread):
-        monkeypatch.setattr(thread, "start", lambda self: None)
-        monkeypatch.setattr(thread, "stop", lambda self: None)
+pytestmark = pytest.mark.usefixtures("database_queue", "no_worker_threads")
 
 
 def test_the_worker_runs_its_tasks_with_a_connection_each(monkeypatch: pytest.MonkeyPatch) -> None:
