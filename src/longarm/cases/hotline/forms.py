@@ -36,9 +36,11 @@ class CallDetailsMixin(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         started, ended = cleaned.get("call_started"), cleaned.get("call_ended")
+        if not isinstance(started, time) or not isinstance(ended, time):
+            return cleaned
         # Past midnight a call ends "earlier" (23:50 to 00:10); ending hours before it began is a typo.
-        crossing_midnight = started and ended and _minutes(ended) < _minutes(started)
-        if crossing_midnight and _minutes(ended) + 24 * 60 - _minutes(started) > LONGEST_CALL_MINUTES:
+        gap = _minutes(started) - _minutes(ended)
+        if gap > 0 and 24 * 60 - gap > LONGEST_CALL_MINUTES:
             self.add_error("call_ended", _("The call cannot end before it began."))
         return cleaned
 
