@@ -2,11 +2,11 @@
 plain HTTP — tells that someone nothing of the report typed in it next (threat model §4.9 and §5.2): not the
 answers while they are typed, and not the receipt, even one they saw on the last step before handing over."""
 
+import base64
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.test import Client
 
 from longarm.intake.models import Report
@@ -60,24 +60,28 @@ def test_the_cookies_of_an_earlier_user_read_nothing_the_next_one_types(cast: An
     earlier = Client()
     earlier.get(step_url("what"))
     earlier.post(step_url("what"), step_posted(report_answers(what_happened="A test.")))
-    kept_session = earlier.cookies[settings.SESSION_COOKIE_NAME].value
+    kept_key = earlier.cookies[settings.LONGARM_VAULT_COOKIE_NAME].value
     victim = handed_over(earlier)
     victim.post(step_url("what"), {**step_posted(report_answers(what_happened=VICTIM_TEXT)), "go": "next"})
     assert VICTIM_TEXT in victim.get(step_url("what")).content.decode()
-    # The earlier user's copy of the cookies: the session they name is gone, and with it anything typed since.
-    assert not Session.objects.filter(session_key=kept_session).exists()
+    # The earlier user's copy of the cookies: their vault key opens nothing stored since.
+    assert victim.cookies[settings.LONGARM_VAULT_COOKIE_NAME].value != kept_key
     page = earlier.get(step_url("what")).content.decode()
     assert VICTIM_TEXT not in page
     assert earlier.get(step_url("did")).status_code == 302  # no draft at all: back to the start
 
 
-def test_every_save_of_the_draft_moves_the_session_to_a_new_key(client: Client, cast: Any) -> None:
+def test_every_save_of_the_draft_puts_the_vault_under_a_new_key(client: Client, cast: Any) -> None:
+    from tests.core.test_session_vault import opens, vault_entries
+
     keys = []
     for slug in ("what", "did"):
         client.post(step_url(slug), step_posted(report_answers()))
-        keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        keys.append(base64.urlsafe_b64decode(client.cookies[settings.LONGARM_VAULT_COOKIE_NAME].value))
     assert len(set(keys)) == 2
-    assert list(Session.objects.values_list("session_key", flat=True)) == [keys[-1]]
+    entries = vault_entries(client)
+    assert "report-draft" in opens(keys[-1], entries)
+    assert opens(keys[0], entries) == []
 
 
 def test_changing_an_answer_after_the_receipt_was_shown_draws_a_new_one_and_says_so(

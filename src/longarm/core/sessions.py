@@ -6,7 +6,7 @@
 - A cycle writes once, at the response: Django inserts the session under its new key, deletes the old row
   and then updates the new one — three commits, each holding SQLite's write lock through its sync, on every
   submission and log-in. Here the new key is made, and the old row deleted, in the one save at the
-  response, in one transaction, with plain SQL (a reporter's session cycles at every save of their draft).
+  response, in one transaction, with plain SQL.
   Until then the old row keeps only what it held before the cycle.
 - A session is read and updated with one plain SQL statement each, not through the ORM: every request of a
   reporter's visit reads its session and most write it, and the ORM's query building cost about 2 ms of CPU a
@@ -135,9 +135,9 @@ class SessionStore(DatabaseSessionStore):
             self._update_row()
 
     def _insert_row(self, using: str) -> None:
-        """Django's ``create`` of a row under a new key, as one plain INSERT: a reporter's session moves to a
-        new key at every save of their draft (``intake.steps``). The key is drawn without asking whether it is
-        taken (32 random characters); the insert refuses a taken one, and another is drawn."""
+        """Django's ``create`` of a row under a new key, as one plain INSERT (a cycle: a submission, a
+        log-in). The key is drawn without asking whether it is taken (32 random characters); the insert
+        refuses a taken one, and another is drawn."""
         connection = connections[using]
         table, key, data, expiry = self._sql_names(using)
         session = dict(self.items())
