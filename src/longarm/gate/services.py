@@ -5,11 +5,10 @@ from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
-from longarm.core.throttle import hashed_key
 from longarm.gate.exceptions import GateRefused, Refusal
 from longarm.gate.models import SpentToken
 from longarm.gate.pressure import pressure_record
-from longarm.gate.selectors import spent_digest
+from longarm.gate.selectors import scoped_digest, spent_digest
 from longarm.gate.tokens import (
     POW_FIELD,
     TIMELOCK_FIELD,
@@ -32,13 +31,16 @@ def once_spend(*, scope: str, nonce: str, lasts: timedelta) -> bool:
     digest, never the nonce, until the hour after ``lasts`` from now."""
     try:
         with transaction.atomic():
-            SpentToken.objects.create(
-                digest=hashed_key("gate-spent", f"{scope}:{nonce}"),
-                expires_at=_hour_after(timezone.now() + lasts),
-            )
+            _spend(scoped_digest(scope=scope, nonce=nonce), lasts=lasts)
     except IntegrityError:
         return False
     return True
+
+
+def _spend(digest: str, *, lasts: timedelta) -> None:
+    """Keep ``digest`` as spent until the hour after ``lasts`` from now (rounded: the row dates nothing);
+    ``IntegrityError`` when it was spent already."""
+    SpentToken.objects.create(digest=digest, expires_at=_hour_after(timezone.now() + lasts))
 
 
 def _ticket(data: QueryDict, purpose: Purpose) -> Ticket:
@@ -78,9 +80,9 @@ def gate_pass(*, purpose: Purpose, data: QueryDict, minimum_level: int = 0) -> N
         # The spent token and the attempt's count commit together: on SQLite every commit holds the write
         # lock through its sync, so one commit per attempt, not two.
         with transaction.atomic():
-            SpentToken.objects.create(
-                digest=spent_digest(purpose=purpose, ticket=ticket),
-                expires_at=_hour_after(now + timedelta(seconds=settings.LONGARM_GATE_TTL_SECONDS)),
+            _spend(
+                spent_digest(purpose=purpose, ticket=ticket),
+                lasts=timedelta(seconds=settings.LONGARM_GATE_TTL_SECONDS),
             )
             if pressure_record(purpose):
                 # Once a pressure window (not once an attempt, which would add a write to every submission):

@@ -1,6 +1,5 @@
 import json
 import math
-import secrets
 from datetime import timedelta
 from uuid import UUID
 
@@ -47,7 +46,7 @@ from longarm.intake.exceptions import (
     TooManyMessages,
 )
 from longarm.intake.forms import MessageForm, ReceiptLoginForm, ReporterReportForm, ReviewForm
-from longarm.intake.models import Consent, IntakeChannel, Report
+from longarm.intake.models import REVIEWABLE_CONSENTS, IntakeChannel, Report
 from longarm.intake.selectors import report_content, report_identity, report_thread
 from longarm.intake.services import (
     message_post,
@@ -322,7 +321,7 @@ def _report_send(
     # Which rights page to offer next, and whether a reply can come (nobody reads a statistics-only report).
     sent = {
         "country": rights_country_for(answers.cleaned_data["host_country"]),
-        "replies": consent != "statistics_only",
+        "replies": consent in REVIEWABLE_CONSENTS,
     }
     vault_store(request, _SENT, json.dumps(sent).encode())
     return redirect("intake:report_sent")
@@ -450,16 +449,16 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         vault_delete(request, _UNSENT)
     form = MessageForm(request.POST or None, initial={"text": unsent.decode()} if unsent else None)
     # Nobody reads a statistics-only report: a message would wait for a reply that cannot come.
-    may_write = report.consent != Consent.STATISTICS_ONLY
+    may_write = report.consent in REVIEWABLE_CONSENTS
     if request.method == "POST" and not may_write:
         return redirect("intake:mailbox")
     if request.method == "POST" and form.is_valid():
         try:
+            token = form.cleaned_data["token"]
             with transaction.atomic():
-                if once_spend(
-                    scope="mailbox-message",
-                    nonce=form.cleaned_data["token"] or secrets.token_urlsafe(24),
-                    lasts=timedelta(seconds=settings.SESSION_COOKIE_AGE),
+                # A page from before the token (none posted) sends as it always did.
+                if not token or once_spend(
+                    scope="mailbox-message", nonce=token, lasts=timedelta(seconds=settings.SESSION_COOKIE_AGE)
                 ):
                     message_post(
                         report=report, data_key=data_key, text=form.cleaned_data["text"], author=None
