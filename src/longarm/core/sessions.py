@@ -119,25 +119,24 @@ class SessionStore(DatabaseSessionStore):
             return
         using = router.db_for_write(self.model)
         with transaction.atomic(using=using):
-            if self.session_key is None:
-                self._insert_row(using)
-            else:
-                self._save_row(must_create)
+            self._save_row(must_create)
             table, key, _data, _expiry = self._sql_names(using)
             marks = ", ".join(["%s"] * len(replaced))
             with connections[using].cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", replaced)  # noqa: S608
 
     def _save_row(self, must_create: bool) -> None:
-        if must_create or self.session_key is None:
-            super().save(must_create)  # a new row: Django's own create, with its retry on a taken key
+        if self.session_key is None:
+            self._insert_row(router.db_for_write(self.model))
+        elif must_create:
+            super().save(must_create)  # a new row under a key already drawn: Django's own create
         else:
             self._update_row()
 
     def _insert_row(self, using: str) -> None:
-        """Django's ``create`` of a row under a new key, as one plain INSERT (a cycle: a submission, a
-        log-in). The key is drawn without asking whether it is taken (32 random characters); the insert
-        refuses a taken one, and another is drawn."""
+        """Django's ``create`` of a row under a new key, as one plain INSERT (a first save, or a cycle: a
+        submission, a log-in). The key is drawn without asking whether it is taken (32 random characters);
+        the insert refuses a taken one, and another is drawn."""
         connection = connections[using]
         table, key, data, expiry = self._sql_names(using)
         session = dict(self.items())
